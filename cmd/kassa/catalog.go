@@ -1,0 +1,395 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/spf13/cobra"
+
+	"github.com/kassa-pos/kassa/internal/pg"
+	"github.com/kassa-pos/kassa/inventory"
+	"github.com/kassa-pos/kassa/money"
+	"github.com/kassa-pos/kassa/register"
+)
+
+func (c *cli) outletCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "outlet", Short: "Add and list outlets (physical shops)", Args: cobra.NoArgs}
+	var tz, currency string
+	add := &cobra.Command{
+		Use:   "add NAME --timezone ZONE --currency CODE",
+		Short: "Add an outlet",
+		Long: `Add an outlet. Its time zone (an IANA name such as Europe/Brussels) decides which
+calendar day a sale or payment belongs to in the nightly report; its currency is an
+ISO 4217 code such as EUR.`,
+		Example: "  kassa outlet add 'Gent' --timezone Europe/Brussels --currency EUR",
+		Args:    exactArgs(1, "NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if tz == "" || currency == "" {
+				return usageError("outlet add needs --timezone and --currency")
+			}
+			db, err := c.openDB(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			o, err := inventory.Store{}.CreateOutlet(cmd.Context(), db, args[0], tz, currency)
+			if err != nil {
+				return err
+			}
+			if c.jsonOut {
+				return c.printJSON(outletJSON(o))
+			}
+			fmt.Fprintf(c.stdout, "added outlet %q (%s, %s)\n", o.Name, o.Timezone, o.Currency)
+			return nil
+		},
+	}
+	add.Flags().StringVar(&tz, "timezone", "", "IANA time zone, e.g. Europe/Brussels")
+	add.Flags().StringVar(&currency, "currency", "", "ISO 4217 currency code, e.g. EUR")
+	c.addJSONFlag(add)
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List the outlets",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			db, err := c.openDB(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			outlets, err := inventory.Store{}.Outlets(cmd.Context(), db)
+			if err != nil {
+				return err
+			}
+			if c.jsonOut {
+				out := make([]map[string]string, 0, len(outlets))
+				for _, o := range outlets {
+					out = append(out, outletJSON(o))
+				}
+				return c.printJSON(out)
+			}
+			tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "OUTLET\tTIME ZONE\tCURRENCY")
+			for _, o := range outlets {
+				fmt.Fprintf(tw, "%s\t%s\t%s\n", o.Name, o.Timezone, o.Currency)
+			}
+			return tw.Flush()
+		},
+	}
+	c.addJSONFlag(list)
+	cmd.AddCommand(add, list)
+	return cmd
+}
+
+func outletJSON(o inventory.Outlet) map[string]string {
+	return map[string]string{"name": o.Name, "timezone": o.Timezone, "currency": o.Currency}
+}
+
+// exactArgs is cobra.ExactArgs with a message that names the missing argument.
+func exactArgs(n int, names string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return fmt.Errorf("%s takes %s (see '%s --help')", cmd.CommandPath(), names, cmd.CommandPath())
+		}
+		return nil
+	}
+}
+
+// findOutlet resolves an outlet name; with an empty name it takes the only outlet there
+// is, so a one-shop installation never has to name it.
+func findOutlet(ctx context.Context, q pg.Queryer, name string) (inventory.Outlet, error) {
+	st := inventory.Store{}
+	if name != "" {
+		return st.OutletByName(ctx, q, name)
+	}
+	outlets, err := st.Outlets(ctx, q)
+	if err != nil {
+		return inventory.Outlet{}, err
+	}
+	switch len(outlets) {
+	case 0:
+		return inventory.Outlet{}, errors.New("there is no outlet yet: add one with 'kassa outlet add'")
+	case 1:
+		return outlets[0], nil
+	default:
+		return inventory.Outlet{}, errors.New("there are several outlets: name one with --outlet")
+	}
+}
+
+func (c *cli) registerCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "register", Short: "Manage registers and their sessions", Args: cobra.NoArgs}
+	var outlet string
+	add := &cobra.Command{
+		Use:     "add NAME --outlet OUTLET",
+		Short:   "Add a register to an outlet",
+		Example: "  kassa register add Front --outlet Gent",
+		Args:    exactArgs(1, "NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			db, err := c.openDB(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			o, err := findOutlet(cmd.Context(), db, outlet)
+			if err != nil {
+				return err
+			}
+			r, err := register.Store{}.Create(cmd.Context(), db, o.ID, args[0])
+			if err != nil {
+				return err
+			}
+			if c.jsonOut {
+				return c.printJSON(map[string]string{"name": r.Name, "outlet": r.OutletName})
+			}
+			fmt.Fprintf(c.stdout, "added register %q to outlet %q\n", r.Name, r.OutletName)
+			return nil
+		},
+	}
+	add.Flags().StringVar(&outlet, "outlet", "", "the outlet the register belongs to (may be left out when there is one)")
+	c.addJSONFlag(add)
+	var listOutlet string
+	list := &cobra.Command{
+		Use:   "list [--outlet OUTLET]",
+		Short: "List the registers",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			db, err := c.openDB(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			var outletID int64
+			if listOutlet != "" {
+				o, err := inventory.Store{}.OutletByName(cmd.Context(), db, listOutlet)
+				if err != nil {
+					return err
+				}
+				outletID = o.ID
+			}
+			regs, err := register.Store{}.List(cmd.Context(), db, outletID)
+			if err != nil {
+				return err
+			}
+			if c.jsonOut {
+				out := make([]map[string]string, 0, len(regs))
+				for _, r := range regs {
+					out = append(out, map[string]string{"name": r.Name, "outlet": r.OutletName})
+				}
+				return c.printJSON(out)
+			}
+			tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "REGISTER\tOUTLET")
+			for _, r := range regs {
+				fmt.Fprintf(tw, "%s\t%s\n", r.Name, r.OutletName)
+			}
+			return tw.Flush()
+		},
+	}
+	list.Flags().StringVar(&listOutlet, "outlet", "", "only the registers of this outlet")
+	c.addJSONFlag(list)
+	cmd.AddCommand(add, list)
+	return cmd
+}
+
+func (c *cli) productCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "product", Short: "Add and list products", Args: cobra.NoArgs}
+	var (
+		sku, price, variant string
+		noStock, unpublish  bool
+	)
+	add := &cobra.Command{
+		Use:   "add NAME --price AMOUNT [--sku SKU]",
+		Short: "Add a product",
+		Long: `Add a product. The SKU, when given, must be unique. The price is written with a
+decimal point and at most two decimals (12.50). Products track stock and are published
+unless told otherwise.`,
+		Example: "  kassa product add 'Espresso cup' --sku CUP-ESP --price 12.50",
+		Args:    exactArgs(1, "NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if price == "" {
+				return usageError("product add needs --price")
+			}
+			amount, err := money.Parse(price)
+			if err != nil {
+				return fmt.Errorf("--price: %w", err)
+			}
+			db, err := c.openDB(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			p, err := inventory.Store{}.CreateProduct(cmd.Context(), db, inventory.Product{
+				SKU: sku, Name: args[0], VariantTitle: variant, Price: amount,
+				TracksStock: !noStock, Published: !unpublish, Source: inventory.SourcePOS,
+			})
+			if err != nil {
+				return err
+			}
+			if c.jsonOut {
+				return c.printJSON(productJSON(p))
+			}
+			fmt.Fprintf(c.stdout, "added product %q (SKU %q, %s)\n", p.Name, p.SKU, money.String(p.Price))
+			return nil
+		},
+	}
+	add.Flags().StringVar(&sku, "sku", "", "stock keeping unit, unique")
+	add.Flags().StringVar(&price, "price", "", "price, e.g. 12.50")
+	add.Flags().StringVar(&variant, "variant", "", "variant title, e.g. 'Large / Blue'")
+	add.Flags().BoolVar(&noStock, "no-stock", false, "do not track stock for this product")
+	add.Flags().BoolVar(&unpublish, "unpublished", false, "add the product unpublished")
+	c.addJSONFlag(add)
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List the products",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			db, err := c.openDB(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			products, err := inventory.Store{}.Products(cmd.Context(), db)
+			if err != nil {
+				return err
+			}
+			if c.jsonOut {
+				out := make([]map[string]any, 0, len(products))
+				for _, p := range products {
+					out = append(out, productJSON(p))
+				}
+				return c.printJSON(out)
+			}
+			tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "SKU\tNAME\tPRICE\tSTOCK\tPUBLISHED\tSOURCE")
+			for _, p := range products {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", p.SKU, displayName(p.Name, p.VariantTitle),
+					money.String(p.Price), yesNo(p.TracksStock), yesNo(p.Published), p.Source)
+			}
+			return tw.Flush()
+		},
+	}
+	c.addJSONFlag(list)
+	cmd.AddCommand(add, list)
+	return cmd
+}
+
+func productJSON(p inventory.Product) map[string]any {
+	return map[string]any{
+		"sku": p.SKU, "name": p.Name, "variant_title": p.VariantTitle, "price": money.String(p.Price),
+		"tracks_stock": p.TracksStock, "published": p.Published, "source": p.Source,
+	}
+}
+
+func displayName(name, variant string) string {
+	if variant == "" {
+		return name
+	}
+	return name + " - " + variant
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func (c *cli) stockCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "stock", Short: "Show and adjust stock levels", Args: cobra.NoArgs}
+	var outlet string
+	list := &cobra.Command{
+		Use:   "list [--outlet OUTLET]",
+		Short: "List stock levels at an outlet",
+		Long:  "List every stock-tracked product with its level at the outlet. Levels may be negative.",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			db, err := c.openDB(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			o, err := findOutlet(cmd.Context(), db, outlet)
+			if err != nil {
+				return err
+			}
+			rows, err := inventory.Store{}.StockLevels(cmd.Context(), db, o.ID)
+			if err != nil {
+				return err
+			}
+			if c.jsonOut {
+				if rows == nil {
+					rows = []inventory.StockRow{}
+				}
+				return c.printJSON(rows)
+			}
+			tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "SKU\tNAME\tON HAND\tPUBLISHED")
+			for _, r := range rows {
+				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", r.SKU, r.Name, r.OnHand, yesNo(r.Published))
+			}
+			return tw.Flush()
+		},
+	}
+	list.Flags().StringVar(&outlet, "outlet", "", "the outlet (may be left out when there is one)")
+	c.addJSONFlag(list)
+
+	var (
+		adjOutlet, adjSKU, adjNote string
+		adjDelta                   int
+	)
+	adjust := &cobra.Command{
+		Use:     "adjust --sku SKU --delta N [--outlet OUTLET]",
+		Short:   "Change a product's stock at an outlet (a ledger movement)",
+		Example: "  kassa stock adjust --sku CUP-ESP --delta 24 --note 'delivery 2026-11-25'",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if adjSKU == "" || adjDelta == 0 {
+				return usageError("stock adjust needs --sku and a non-zero --delta")
+			}
+			db, err := c.openDB(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			var level int
+			err = pg.WithTx(cmd.Context(), db, func(tx *sqlx.Tx) error {
+				st := inventory.Store{}
+				o, err := findOutlet(cmd.Context(), tx, adjOutlet)
+				if err != nil {
+					return err
+				}
+				p, err := st.ProductBySKU(cmd.Context(), tx, adjSKU)
+				if err != nil {
+					return err
+				}
+				if !p.TracksStock {
+					return fmt.Errorf("product %q does not track stock", adjSKU)
+				}
+				if _, err := st.ApplyMovement(cmd.Context(), tx, inventory.Movement{
+					ProductID: p.ID, OutletID: o.ID, Delta: adjDelta, Reason: inventory.ReasonAdjustment, Note: adjNote,
+				}); err != nil {
+					return err
+				}
+				level, err = st.StockLevel(cmd.Context(), tx, p.ID, o.ID)
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			if c.jsonOut {
+				return c.printJSON(map[string]any{"sku": adjSKU, "on_hand": level})
+			}
+			fmt.Fprintf(c.stdout, "%s: %d on hand\n", adjSKU, level)
+			return nil
+		},
+	}
+	adjust.Flags().StringVar(&adjOutlet, "outlet", "", "the outlet (may be left out when there is one)")
+	adjust.Flags().StringVar(&adjSKU, "sku", "", "the product's SKU")
+	adjust.Flags().IntVar(&adjDelta, "delta", 0, "the change, e.g. 24 or -2")
+	adjust.Flags().StringVar(&adjNote, "note", "", "why")
+	c.addJSONFlag(adjust)
+	cmd.AddCommand(list, adjust)
+	return cmd
+}

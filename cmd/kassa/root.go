@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/spf13/cobra"
+
+	"github.com/kassa-pos/kassa/internal/pg"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// cli is what every command shares: where output goes, the environment and the
+// database settings. It is built once per run; commands get it explicitly.
+type cli struct {
+	stdout, stderr io.Writer
+	getenv         func(string) string
+	now            func() time.Time
+
+	databaseURL string // --database-url
+	jsonOut     bool   // --json, for the commands that print data
+}
+
+// run executes one kassa command line and returns the process exit code. Errors are
+// printed as one line on stderr.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	c := &cli{stdout: stdout, stderr: stderr, getenv: getenv, now: time.Now}
+	root := c.rootCommand()
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	if err := root.ExecuteContext(ctx); err != nil {
+		fmt.Fprintln(stderr, "kassa: "+oneLine(err))
+		return 1
+	}
+	return 0
+}
+
+func oneLine(err error) string {
+	msg := strings.TrimSpace(err.Error())
+	return strings.Join(strings.Fields(msg), " ")
+}
+
+func (c *cli) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "kassa",
+		Short: "kassa: the back office of a shop that sells in store and through Shopify",
+		Long: `kassa keeps a shop's products, stock, sales, payments and register sessions in its own
+PostgreSQL database, imports Shopify orders into the sales history, and writes the register
+closing and nightly reports.
+
+The database is read from --database-url, else DATABASE_URL, else
+` + pg.DefaultURL + `.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.PersistentFlags().StringVar(&c.databaseURL, "database-url", "", "PostgreSQL URL (default: $DATABASE_URL, else "+pg.DefaultURL+")")
+	root.CompletionOptions.DisableDefaultCmd = true
+	root.AddCommand(
+		c.versionCommand(),
+		c.migrateCommand(),
+		c.outletCommand(),
+		c.registerCommand(),
+		c.productCommand(),
+		c.stockCommand(),
+		c.salesCommand(),
+		// Further commands are registered here, one line each.
+	)
+	return root
+}
+
+// dbURL resolves the database URL: flag, then environment, then the local default.
+func (c *cli) dbURL() string {
+	if c.databaseURL != "" {
+		return c.databaseURL
+	}
+	if u := c.getenv("DATABASE_URL"); u != "" {
+		return u
+	}
+	return pg.DefaultURL
+}
+
+// openDB connects to the database and checks that its schema is current, so that no
+// command runs against a schema it does not understand.
+func (c *cli) openDB(ctx context.Context) (*sqlx.DB, error) {
+	db, err := c.openDBUnchecked(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkSchema(ctx, db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func (c *cli) openDBUnchecked(ctx context.Context) (*sqlx.DB, error) {
+	db, err := pg.Open(ctx, c.dbURL())
+	if err != nil {
+		return nil, fmt.Errorf("%w (set DATABASE_URL or --database-url)", err)
+	}
+	return db, nil
+}
+
+// addJSONFlag gives a command the --json flag.
+func (c *cli) addJSONFlag(cmd *cobra.Command) {
+	cmd.Flags().BoolVar(&c.jsonOut, "json", false, "print JSON instead of text")
+}
+
+func (c *cli) printJSON(v any) error {
+	enc := json.NewEncoder(c.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// usageError is a mistake on the command line.
+func usageError(format string, args ...any) error {
+	return errors.New(fmt.Sprintf(format, args...))
+}
+
+func (c *cli) versionCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "version",
+		Short: "Print kassa's version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if c.jsonOut {
+				return c.printJSON(map[string]string{"version": version})
+			}
+			fmt.Fprintln(c.stdout, "kassa "+version)
+			return nil
+		},
+	}
+	c.addJSONFlag(cmd)
+	return cmd
+}

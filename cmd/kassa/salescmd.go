@@ -1,0 +1,183 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kassa-pos/kassa/inventory"
+	"github.com/kassa-pos/kassa/sales"
+)
+
+func (c *cli) salesCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "sales", Short: "Look up the sales history", Args: cobra.NoArgs}
+	var (
+		f                  sales.Filter
+		outlet, from, to   string
+		source             string
+		awaiting, shopOnly bool
+	)
+	list := &cobra.Command{
+		Use:   "list [--outlet O] [--source pos|shopify] [--awaiting-payment] [--from DATE] [--to DATE] [--search TEXT]",
+		Short: "List sales, newest first",
+		Long: `List sales, newest first. --search matches the start of a receipt number (#10 finds
+#1001) or part of a customer's e-mail or name. --from and --to are dates (2026-11-24) in the
+outlet's time zone, or RFC 3339 times; --to is exclusive for times and inclusive for dates.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			db, err := c.openDB(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			loc := time.UTC
+			if outlet != "" {
+				o, err := inventory.Store{}.OutletByName(ctx, db, outlet)
+				if err != nil {
+					return err
+				}
+				f.OutletID = o.ID
+				if loc, err = o.Location(); err != nil {
+					return err
+				}
+			} else if o, err := findOutlet(ctx, db, ""); err == nil {
+				loc, _ = o.Location()
+			}
+			if from != "" {
+				if f.From, err = parseDayOrTime(from, loc, false); err != nil {
+					return fmt.Errorf("--from: %w", err)
+				}
+			}
+			if to != "" {
+				if f.To, err = parseDayOrTime(to, loc, true); err != nil {
+					return fmt.Errorf("--to: %w", err)
+				}
+			}
+			switch source {
+			case "", sales.SourcePOS, sales.SourceShopify:
+				f.Source = source
+			default:
+				return usageError("--source must be pos or shopify, not %q", source)
+			}
+			if shopOnly {
+				f.Source = sales.SourceShopify
+			}
+			f.AwaitingPayment = awaiting
+			list, err := sales.Store{}.List(ctx, db, f)
+			if err != nil {
+				return err
+			}
+			if c.jsonOut {
+				out := make([]sales.SaleView, 0, len(list))
+				for _, s := range list {
+					out = append(out, s.View(false))
+				}
+				return c.printJSON(out)
+			}
+			tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "RECEIPT\tSOLD AT\tSOURCE\tSTATUS\tTOTAL\tBALANCE\tCUSTOMER")
+			for _, s := range list {
+				v := s.View(false)
+				customer := ""
+				if v.Customer != nil {
+					customer = strings.TrimSpace(v.Customer.Name + " <" + v.Customer.Email + ">")
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", v.ReceiptNumber, v.SoldAt, v.Source, v.Status, v.Total, v.Balance, customer)
+			}
+			return tw.Flush()
+		},
+	}
+	list.Flags().StringVar(&outlet, "outlet", "", "only sales of this outlet")
+	list.Flags().StringVar(&source, "source", "", "only sales from pos or shopify")
+	list.Flags().BoolVar(&shopOnly, "shopify", false, "only sales imported from Shopify (same as --source shopify)")
+	list.Flags().BoolVar(&awaiting, "awaiting-payment", false, "only sales with a balance still to pay")
+	list.Flags().StringVar(&from, "from", "", "sold on or after this date or time")
+	list.Flags().StringVar(&to, "to", "", "sold up to this date (inclusive) or time (exclusive)")
+	list.Flags().StringVar(&f.Search, "search", "", "receipt number prefix, or part of a customer's e-mail or name")
+	list.Flags().IntVar(&f.Limit, "limit", 50, "how many sales at most (1-500)")
+	list.Flags().IntVar(&f.Offset, "offset", 0, "skip this many sales (paging)")
+	c.addJSONFlag(list)
+
+	var showOutlet string
+	show := &cobra.Command{
+		Use:     "show RECEIPT [--outlet O]",
+		Short:   "Show one sale with its lines and payments",
+		Example: "  kassa sales show '#1001'",
+		Args:    exactArgs(1, "RECEIPT"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			db, err := c.openDB(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			var outletID int64
+			if showOutlet != "" {
+				o, err := inventory.Store{}.OutletByName(ctx, db, showOutlet)
+				if err != nil {
+					return err
+				}
+				outletID = o.ID
+			}
+			s, err := sales.Store{}.SaleByReceipt(ctx, db, outletID, args[0])
+			if err != nil {
+				return err
+			}
+			v := s.View(true)
+			if c.jsonOut {
+				return c.printJSON(v)
+			}
+			printSale(c, v)
+			return nil
+		},
+	}
+	show.Flags().StringVar(&showOutlet, "outlet", "", "the outlet, when several have this receipt number")
+	c.addJSONFlag(show)
+	cmd.AddCommand(list, show)
+	return cmd
+}
+
+func printSale(c *cli, v sales.SaleView) {
+	fmt.Fprintf(c.stdout, "Sale %s (%s) at %s / %s\n", v.ReceiptNumber, v.Source, v.Outlet, v.Register)
+	fmt.Fprintf(c.stdout, "Sold at   %s\n", v.SoldAt)
+	if v.Customer != nil {
+		fmt.Fprintf(c.stdout, "Customer  %s <%s>\n", v.Customer.Name, v.Customer.Email)
+	}
+	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "QTY\tITEM\tSKU\tUNIT\tDISCOUNT\tTAX\tTOTAL\t")
+	for _, l := range v.Lines {
+		name := l.Name
+		if l.ShippingFee {
+			name += " [shipping]"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t\n", l.Quantity, name, l.SKU, l.UnitPrice, l.Discount, l.Tax, l.Total)
+	}
+	tw.Flush()
+	fmt.Fprintf(c.stdout, "Total %s (tax %s), paid %s, balance %s: %s\n", v.Total, v.Tax, v.Paid, v.Balance, strings.ReplaceAll(v.Status, "_", " "))
+	if v.Payments != nil {
+		for _, p := range *v.Payments {
+			fmt.Fprintf(c.stdout, "  paid %s by %s at %s on %s\n", p.Amount, p.Type, p.PaidAt, p.Register)
+		}
+	}
+}
+
+// parseDayOrTime reads a date (2026-11-24, a day in loc) or an RFC 3339 time. A date
+// given as an upper bound means the end of that day.
+func parseDayOrTime(s string, loc *time.Location, upper bool) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	d, err := time.ParseInLocation(time.DateOnly, s, loc)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is neither a date (2026-11-24) nor an RFC 3339 time", s)
+	}
+	if upper {
+		d = d.AddDate(0, 0, 1)
+	}
+	return d, nil
+}
+

@@ -1,0 +1,8 @@
+// Package inventory owns outlets, products (with the ids other channels know them by),
+// stock levels per outlet and the stock movement ledger.
+//
+// Stock levels are never written directly: every change is a movement in the ledger,
+// and the database keeps each level equal to the sum of its movements. A movement made
+// for a sale line names it, and the database accepts one movement per sale line, so
+// replaying an import can never move stock twice. Stock may go negative.
+package inventory

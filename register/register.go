@@ -1,0 +1,258 @@
+package register
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/shopspring/decimal"
+
+	"github.com/kassa-pos/kassa/internal/pg"
+)
+
+// Errors returned by the store.
+var (
+	ErrNotFound           = errors.New("not found")
+	ErrDuplicateRegister  = errors.New("a register with this name already exists in the outlet")
+	ErrAmbiguous          = errors.New("several registers have this name: name the outlet too (OUTLET/REGISTER)")
+	ErrSessionAlreadyOpen = errors.New("the register already has an open session: close it first")
+	ErrNoOpenSession      = errors.New("the register has no open session: open it first")
+	ErrSessionClosed      = errors.New("the register session is closed and cannot change")
+)
+
+// Store reads and writes registers and their sessions. Clock gives the time sessions are
+// opened and closed at (time.Now when nil).
+type Store struct {
+	Clock func() time.Time
+}
+
+func (s Store) now() time.Time {
+	if s.Clock != nil {
+		return s.Clock()
+	}
+	return time.Now()
+}
+
+// Register is a till of an outlet.
+type Register struct {
+	ID         int64  `db:"id"`
+	OutletID   int64  `db:"outlet_id"`
+	OutletName string `db:"outlet_name"`
+	Name       string `db:"name"`
+}
+
+const registerSelect = `SELECT r.id, r.outlet_id, o.name AS outlet_name, r.name FROM registers r JOIN outlets o ON o.id = r.outlet_id`
+
+// Create adds a register to an outlet.
+func (Store) Create(ctx context.Context, q pg.Queryer, outletID int64, name string) (Register, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return Register{}, errors.New("a register needs a name")
+	}
+	if strings.Contains(name, "/") {
+		return Register{}, fmt.Errorf("register %q: a register name cannot contain '/'", name)
+	}
+	var id int64
+	err := sqlx.GetContext(ctx, q, &id, `INSERT INTO registers (outlet_id, name) VALUES ($1, $2) RETURNING id`, outletID, name)
+	if pg.IsUniqueViolation(err, "registers_outlet_id_name_key") {
+		return Register{}, fmt.Errorf("register %q: %w", name, ErrDuplicateRegister)
+	}
+	if err != nil {
+		return Register{}, fmt.Errorf("create register %q: %w", name, err)
+	}
+	var r Register
+	if err := sqlx.GetContext(ctx, q, &r, registerSelect+` WHERE r.id = $1`, id); err != nil {
+		return Register{}, fmt.Errorf("load register %d: %w", id, err)
+	}
+	return r, nil
+}
+
+// List lists the registers of every outlet (outletID 0) or of one.
+func (Store) List(ctx context.Context, q pg.Queryer, outletID int64) ([]Register, error) {
+	var out []Register
+	err := sqlx.SelectContext(ctx, q, &out, registerSelect+` WHERE $1 = 0 OR r.outlet_id = $1 ORDER BY o.name, r.name`, outletID)
+	if err != nil {
+		return nil, fmt.Errorf("list registers: %w", err)
+	}
+	return out, nil
+}
+
+// Get finds a register by id.
+func (Store) Get(ctx context.Context, q pg.Queryer, id int64) (Register, error) {
+	var r Register
+	err := sqlx.GetContext(ctx, q, &r, registerSelect+` WHERE r.id = $1`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Register{}, fmt.Errorf("register %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Register{}, fmt.Errorf("load register %d: %w", id, err)
+	}
+	return r, nil
+}
+
+// Find looks a register up by name: "Front" when one outlet has a register of that name,
+// or "Outlet/Front" to say which outlet.
+func (Store) Find(ctx context.Context, q pg.Queryer, ref string) (Register, error) {
+	outlet, name, qualified := strings.Cut(ref, "/")
+	if !qualified {
+		outlet, name = "", ref
+	}
+	var found []Register
+	err := sqlx.SelectContext(ctx, q, &found, registerSelect+` WHERE r.name = $1 AND ($2 = '' OR o.name = $2) ORDER BY r.id`, name, outlet)
+	if err != nil {
+		return Register{}, fmt.Errorf("find register %q: %w", ref, err)
+	}
+	switch len(found) {
+	case 0:
+		return Register{}, fmt.Errorf("register %q: %w", ref, ErrNotFound)
+	case 1:
+		return found[0], nil
+	default:
+		return Register{}, fmt.Errorf("register %q: %w", ref, ErrAmbiguous)
+	}
+}
+
+// Session is one opening-to-closing of a register.
+type Session struct {
+	ID           int64           `db:"id"`
+	RegisterID   int64           `db:"register_id"`
+	OpenedAt     time.Time       `db:"opened_at"`
+	OpenedBy     string          `db:"opened_by"`
+	OpeningFloat decimal.Decimal `db:"opening_float"`
+	ClosedAt     *time.Time      `db:"closed_at"`
+	ClosedBy     *string         `db:"closed_by"`
+}
+
+// Open reports whether the session is still open.
+func (s Session) Open() bool { return s.ClosedAt == nil }
+
+const sessionColumns = `id, register_id, opened_at, opened_by, opening_float, closed_at, closed_by`
+
+// OpenSession opens a session on the register with an opening float, now.
+func (s Store) OpenSession(ctx context.Context, q pg.Queryer, registerID int64, float decimal.Decimal, by string) (Session, error) {
+	if float.IsNegative() {
+		return Session{}, errors.New("the opening float cannot be negative")
+	}
+	by = strings.TrimSpace(by)
+	if by == "" {
+		return Session{}, errors.New("say who opens the register")
+	}
+	var out Session
+	err := sqlx.GetContext(ctx, q, &out, `
+		INSERT INTO register_sessions (register_id, opened_at, opened_by, opening_float)
+		VALUES ($1, $2, $3, $4) RETURNING `+sessionColumns, registerID, s.now(), by, float)
+	if pg.IsUniqueViolation(err, "register_sessions_one_open") {
+		return Session{}, ErrSessionAlreadyOpen
+	}
+	if err != nil {
+		return Session{}, fmt.Errorf("open session: %w", err)
+	}
+	return out, nil
+}
+
+// CurrentSession returns the register's open session, or ErrNoOpenSession.
+func (Store) CurrentSession(ctx context.Context, q pg.Queryer, registerID int64) (Session, error) {
+	var out Session
+	err := sqlx.GetContext(ctx, q, &out, `SELECT `+sessionColumns+` FROM register_sessions WHERE register_id = $1 AND closed_at IS NULL`, registerID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Session{}, ErrNoOpenSession
+	}
+	if err != nil {
+		return Session{}, fmt.Errorf("load open session: %w", err)
+	}
+	return out, nil
+}
+
+// LockCurrentSession is CurrentSession that also locks the session row until the end of
+// the transaction q, so it cannot close while a payment is being taken in it.
+func (Store) LockCurrentSession(ctx context.Context, q pg.Queryer, registerID int64) (Session, error) {
+	var out Session
+	err := sqlx.GetContext(ctx, q, &out, `SELECT `+sessionColumns+` FROM register_sessions WHERE register_id = $1 AND closed_at IS NULL FOR UPDATE`, registerID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Session{}, ErrNoOpenSession
+	}
+	if err != nil {
+		return Session{}, fmt.Errorf("lock open session: %w", err)
+	}
+	return out, nil
+}
+
+// Session loads a session by id.
+func (Store) Session(ctx context.Context, q pg.Queryer, id int64) (Session, error) {
+	var out Session
+	err := sqlx.GetContext(ctx, q, &out, `SELECT `+sessionColumns+` FROM register_sessions WHERE id = $1`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Session{}, fmt.Errorf("session %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Session{}, fmt.Errorf("load session %d: %w", id, err)
+	}
+	return out, nil
+}
+
+// Count is what staff counted for one payment type at close.
+type Count struct {
+	PaymentTypeID int64           `db:"payment_type_id"`
+	Counted       decimal.Decimal `db:"counted"`
+}
+
+// CloseSession records the counted amounts and closes the register's open session, now,
+// all at once. After that the session never changes.
+func (s Store) CloseSession(ctx context.Context, q pg.Queryer, registerID int64, counts []Count, by string) (Session, error) {
+	by = strings.TrimSpace(by)
+	if by == "" {
+		return Session{}, errors.New("say who closes the register")
+	}
+	var out Session
+	err := pg.InTx(ctx, q, func(tx *sqlx.Tx) error {
+		cur, err := s.LockCurrentSession(ctx, tx, registerID)
+		if err != nil {
+			return err
+		}
+		for _, c := range counts {
+			if c.Counted.IsNegative() {
+				return errors.New("a counted amount cannot be negative")
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO register_session_counts (session_id, payment_type_id, counted) VALUES ($1, $2, $3)`,
+				cur.ID, c.PaymentTypeID, c.Counted); err != nil {
+				if pg.IsUniqueViolation(err, "") {
+					return errors.New("each payment type may be counted once")
+				}
+				return fmt.Errorf("record count: %w", err)
+			}
+		}
+		closedAt := s.now()
+		if closedAt.Before(cur.OpenedAt) {
+			closedAt = cur.OpenedAt
+		}
+		return sqlx.GetContext(ctx, tx, &out, `
+			UPDATE register_sessions SET closed_at = $2, closed_by = $3 WHERE id = $1
+			RETURNING `+sessionColumns, cur.ID, closedAt, by)
+	})
+	if err != nil {
+		return Session{}, fmt.Errorf("close session: %w", err)
+	}
+	return out, nil
+}
+
+// Counts returns what was counted at the close of a session.
+func (Store) Counts(ctx context.Context, q pg.Queryer, sessionID int64) ([]Count, error) {
+	var out []Count
+	err := sqlx.SelectContext(ctx, q, &out, `SELECT payment_type_id, counted FROM register_session_counts WHERE session_id = $1 ORDER BY payment_type_id`, sessionID)
+	if err != nil {
+		return nil, fmt.Errorf("load counts of session %d: %w", sessionID, err)
+	}
+	return out, nil
+}
+
+// TranslateError turns the database's refusals about sessions into the store's errors.
+func TranslateError(err error) error {
+	if pg.IsRaised(err, "register_session_closed") {
+		return ErrSessionClosed
+	}
+	return err
+}

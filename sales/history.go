@@ -1,0 +1,174 @@
+package sales
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/kassa-pos/kassa/internal/pg"
+)
+
+const saleSelect = `
+	SELECT s.id, s.outlet_id, s.register_id, s.session_id, s.receipt_number, s.source, s.sold_at, s.currency,
+		s.taxes_included, s.subtotal, s.discount_total, s.tax_total, s.total, s.balance, s.status,
+		s.customer_id, s.note, s.created_at,
+		o.name AS outlet_name, o.timezone AS outlet_timezone, r.name AS register_name,
+		coalesce(c.email, '') AS customer_email,
+		coalesce(btrim(c.first_name || ' ' || c.last_name), '') AS customer_name
+	FROM sales s
+	JOIN outlets o ON o.id = s.outlet_id
+	JOIN registers r ON r.id = s.register_id
+	LEFT JOIN customers c ON c.id = s.customer_id`
+
+// SaleByReceipt finds a sale by its receipt number, with its lines and payments. With
+// outletID 0 the receipt number must be unique across outlets.
+func (st Store) SaleByReceipt(ctx context.Context, q pg.Queryer, outletID int64, receipt string) (Sale, error) {
+	var found []Sale
+	err := sqlx.SelectContext(ctx, q, &found, saleSelect+` WHERE s.receipt_number = $1 AND ($2 = 0 OR s.outlet_id = $2) ORDER BY s.id LIMIT 2`, receipt, outletID)
+	if err != nil {
+		return Sale{}, fmt.Errorf("load sale %s: %w", receipt, err)
+	}
+	switch len(found) {
+	case 0:
+		return Sale{}, fmt.Errorf("sale %s: %w", receipt, ErrNotFound)
+	case 2:
+		return Sale{}, fmt.Errorf("sale %s: %w", receipt, ErrAmbiguousReceipt)
+	}
+	s := found[0]
+	if err := st.loadDetail(ctx, q, &s); err != nil {
+		return Sale{}, err
+	}
+	return s, nil
+}
+
+// SaleByID loads a sale with its lines and payments.
+func (st Store) SaleByID(ctx context.Context, q pg.Queryer, id int64) (Sale, error) {
+	var s Sale
+	err := sqlx.GetContext(ctx, q, &s, saleSelect+` WHERE s.id = $1`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Sale{}, fmt.Errorf("sale %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Sale{}, fmt.Errorf("load sale %d: %w", id, err)
+	}
+	if err := st.loadDetail(ctx, q, &s); err != nil {
+		return Sale{}, err
+	}
+	return s, nil
+}
+
+func (st Store) loadDetail(ctx context.Context, q pg.Queryer, s *Sale) error {
+	err := sqlx.SelectContext(ctx, q, &s.Lines, `
+		SELECT id, sale_id, line_no, product_id, kind, sku, title, variant_title, quantity, unit_price, discount, tax, total
+		FROM sale_lines WHERE sale_id = $1 ORDER BY line_no`, s.ID)
+	if err != nil {
+		return fmt.Errorf("load lines of sale %s: %w", s.ReceiptNumber, err)
+	}
+	var taxes []struct {
+		LineID int64 `db:"sale_line_id"`
+		LineTax
+	}
+	err = sqlx.SelectContext(ctx, q, &taxes, `
+		SELECT t.sale_line_id, t.title, t.rate, t.amount
+		FROM sale_line_taxes t JOIN sale_lines l ON l.id = t.sale_line_id
+		WHERE l.sale_id = $1 ORDER BY t.sale_line_id, t.rate, t.title`, s.ID)
+	if err != nil {
+		return fmt.Errorf("load taxes of sale %s: %w", s.ReceiptNumber, err)
+	}
+	for _, t := range taxes {
+		for i := range s.Lines {
+			if s.Lines[i].ID == t.LineID {
+				s.Lines[i].Taxes = append(s.Lines[i].Taxes, t.LineTax)
+			}
+		}
+	}
+	s.Payments, err = st.Payments(ctx, q, s.ID)
+	return err
+}
+
+// Payments lists the payments of a sale, oldest first.
+func (Store) Payments(ctx context.Context, q pg.Queryer, saleID int64) ([]Payment, error) {
+	var out []Payment
+	err := sqlx.SelectContext(ctx, q, &out, `
+		SELECT p.id, p.sale_id, p.payment_type_id, t.name AS type_name, p.amount, p.paid_at, p.register_id,
+			r.name AS register_name, p.session_id, p.recorded_by, p.source
+		FROM payments p
+		JOIN payment_types t ON t.id = p.payment_type_id
+		JOIN registers r ON r.id = p.register_id
+		WHERE p.sale_id = $1 ORDER BY p.paid_at, p.id`, saleID)
+	if err != nil {
+		return nil, fmt.Errorf("load payments of sale %d: %w", saleID, err)
+	}
+	return out, nil
+}
+
+// Filter selects sales in the history. Zero fields select everything.
+type Filter struct {
+	OutletID        int64
+	Source          string    // SourcePOS or SourceShopify
+	AwaitingPayment bool      // only sales with a balance
+	From, To        time.Time // sold_at in [From, To)
+	// Search matches the start of a receipt number ("#10" finds "#1001"), or a
+	// customer's e-mail or name (case-insensitive, anywhere in it).
+	Search string
+	Limit  int // default 50, at most 500
+	Offset int
+}
+
+// List returns sales matching f, newest first.
+func (Store) List(ctx context.Context, q pg.Queryer, f Filter) ([]Sale, error) {
+	var (
+		where []string
+		args  []any
+	)
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	if f.OutletID != 0 {
+		where = append(where, "s.outlet_id = "+arg(f.OutletID))
+	}
+	if f.Source != "" {
+		where = append(where, "s.source = "+arg(f.Source))
+	}
+	if f.AwaitingPayment {
+		where = append(where, "s.balance > 0")
+	}
+	if !f.From.IsZero() {
+		where = append(where, "s.sold_at >= "+arg(f.From))
+	}
+	if !f.To.IsZero() {
+		where = append(where, "s.sold_at < "+arg(f.To))
+	}
+	if term := strings.TrimSpace(f.Search); term != "" {
+		prefix := arg(likeEscape(strings.ToLower(term)) + "%")
+		anywhere := arg("%" + likeEscape(strings.ToLower(term)) + "%")
+		where = append(where, fmt.Sprintf(`(lower(s.receipt_number) LIKE %s OR s.customer_id IN (
+			SELECT id FROM customers WHERE lower(email) LIKE %s OR lower(first_name || ' ' || last_name) LIKE %s))`,
+			prefix, anywhere, anywhere))
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	limit = min(limit, 500)
+	query := saleSelect
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	query += fmt.Sprintf(" ORDER BY s.sold_at DESC, s.id DESC LIMIT %s OFFSET %s", arg(limit), arg(max(f.Offset, 0)))
+	var out []Sale
+	if err := sqlx.SelectContext(ctx, q, &out, query, args...); err != nil {
+		return nil, fmt.Errorf("list sales: %w", err)
+	}
+	return out, nil
+}
+
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}

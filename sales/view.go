@@ -1,0 +1,99 @@
+package sales
+
+import (
+	"time"
+
+	"github.com/kassa-pos/kassa/money"
+)
+
+// SaleView is a sale in the JSON shape of DESIGN.md ("kassa sales show --json"); the
+// list shape leaves out Lines and Payments. Money is a string with two decimals, times
+// RFC 3339 in the outlet's time zone.
+type SaleView struct {
+	ReceiptNumber string         `json:"receipt_number"`
+	Source        string         `json:"source"`
+	Outlet        string         `json:"outlet"`
+	Register      string         `json:"register"`
+	SoldAt        string         `json:"sold_at"`
+	Status        string         `json:"status"`
+	Total         string         `json:"total"`
+	Tax           string         `json:"tax"`
+	Paid          string         `json:"paid"`
+	Balance       string         `json:"balance"`
+	Customer      *CustomerView  `json:"customer"`
+	Lines         []LineView     `json:"lines,omitempty"`
+	Payments      *[]PaymentView `json:"payments,omitempty"`
+}
+
+// CustomerView is a sale's customer in JSON.
+type CustomerView struct {
+	Email string `json:"email"`
+	Name  string `json:"name"`
+}
+
+// LineView is a sale line in JSON.
+type LineView struct {
+	SKU         string `json:"sku"`
+	Name        string `json:"name"`
+	Quantity    int    `json:"quantity"`
+	UnitPrice   string `json:"unit_price"`
+	Discount    string `json:"discount"`
+	Tax         string `json:"tax"`
+	Total       string `json:"total"`
+	ShippingFee bool   `json:"shipping_fee"`
+}
+
+// PaymentView is a payment in JSON.
+type PaymentView struct {
+	Type     string `json:"type"`
+	Amount   string `json:"amount"`
+	PaidAt   string `json:"paid_at"`
+	Register string `json:"register"`
+}
+
+// View renders the sale for JSON; detail adds its lines and payments.
+func (s Sale) View(detail bool) SaleView {
+	loc, err := time.LoadLocation(s.OutletTZ)
+	if err != nil {
+		loc = time.UTC
+	}
+	v := SaleView{
+		ReceiptNumber: s.ReceiptNumber,
+		Source:        s.Source,
+		Outlet:        s.OutletName,
+		Register:      s.RegisterName,
+		SoldAt:        s.SoldAt.In(loc).Format(time.RFC3339),
+		Status:        s.Status,
+		Total:         money.String(s.Total),
+		Tax:           money.String(s.TaxTotal),
+		Paid:          money.String(s.Paid()),
+		Balance:       money.String(s.Balance),
+	}
+	if s.CustomerID != nil {
+		v.Customer = &CustomerView{Email: s.CustomerEmail, Name: s.CustomerName}
+	}
+	if !detail {
+		return v
+	}
+	v.Lines = make([]LineView, 0, len(s.Lines))
+	for _, l := range s.Lines {
+		name := l.Title
+		if l.VariantTitle != "" {
+			name += " - " + l.VariantTitle
+		}
+		v.Lines = append(v.Lines, LineView{
+			SKU: l.SKU, Name: name, Quantity: l.Quantity,
+			UnitPrice: money.String(l.UnitPrice), Discount: money.String(l.Discount),
+			Tax: money.String(l.Tax), Total: money.String(l.Total), ShippingFee: l.ShippingFee(),
+		})
+	}
+	payments := make([]PaymentView, 0, len(s.Payments))
+	for _, p := range s.Payments {
+		payments = append(payments, PaymentView{
+			Type: p.TypeName, Amount: money.String(p.Amount),
+			PaidAt: p.PaidAt.In(loc).Format(time.RFC3339), Register: p.RegisterName,
+		})
+	}
+	v.Payments = &payments
+	return v
+}
