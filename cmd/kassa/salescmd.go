@@ -180,4 +180,3 @@ func parseDayOrTime(s string, loc *time.Location, upper bool) (time.Time, error)
 	}
 	return d, nil
 }
-
