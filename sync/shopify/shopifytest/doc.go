@@ -1,0 +1,26 @@
+// Package shopifytest serves a simulated Shopify shop on a loopback port, in the style of
+// net/http/httptest, so that the real go-shopify v4.7.0 client can be exercised without
+// reaching Shopify.
+//
+// The simulator owns the subset of the Shopify Admin REST API that kassa uses: order listing
+// with Shopify's filters and cursor pagination (Link headers and opaque page_info cursors that
+// carry the first request's filters), order counts, single orders and their transactions, the
+// 60-day window an app without read_all_orders sees, products with variants, locations and
+// inventory levels, webhook subscriptions and signed webhook deliveries with retries, the
+// leaky-bucket rate limit with its headers and 429 answers, and injectable faults (5xx, slow
+// answers, dropped connections, truncated bodies).
+//
+// Rules chosen where Shopify's documentation is silent (see shared/SHOPIFY-API.md):
+//   - Lists without since_id are sorted newest first by created_at, ties by id descending;
+//     with since_id they are sorted by id ascending.
+//   - status=open means neither closed nor cancelled; closed means closed_at is set;
+//     cancelled means cancelled_at is set.
+//   - The 60-day window is measured on created_at against the injected clock.
+//   - The zero Plan means no rate limit; the rate limit runs on real (monotonic) time, not on
+//     the injected clock, so that a fixed test clock does not freeze the bucket.
+//   - Faults apply to /admin/ paths only, never to the /_sim/ control endpoints.
+//
+// Orders are stored as the raw JSON objects they were given as, so that orders loaded from a
+// file keep fields the simulator does not know about; only the fields it filters on are
+// parsed.
+package shopifytest
