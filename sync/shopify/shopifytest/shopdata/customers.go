@@ -58,6 +58,8 @@ type vocab struct {
 	euFirstNames, euLastNames, usFirstNames, usLastNames, streets, usStreets []string
 	states                                                                   []usState
 	places                                                                   []euPlace
+	// fold drops what may not appear in the local part of a generated e-mail address.
+	fold *strings.Replacer
 }
 
 func newVocab() vocab {
@@ -73,6 +75,7 @@ func newVocab() vocab {
 		usStreets: []string{"Main Street", "Oak Avenue", "Maple Drive", "Elm Street", "Broadway"},
 		states:    usStates(),
 		places:    euPlaces(),
+		fold:      strings.NewReplacer(" ", "", "'", "", "ë", "e", "é", "e"),
 	}
 }
 
@@ -101,7 +104,7 @@ func newPerson(rng *rand.Rand, v *vocab) person {
 		p.lastName = pick(rng, v.usLastNames)
 		domain = pick(rng, []string{"example.com", "example.net", "example.org"})
 	}
-	p.email = emailLocal(p.firstName) + "." + emailLocal(p.lastName) + "@" + domain
+	p.email = v.emailLocal(p.firstName) + "." + v.emailLocal(p.lastName) + "@" + domain
 	if rng.IntN(100) < 60 {
 		ph := phoneNumber(rng, p.region)
 		p.phone = &ph
@@ -174,9 +177,8 @@ func buildCustomers(rng *rand.Rand, v *vocab, n int, before time.Time) []poolCus
 }
 
 // emailLocal turns a name into the ASCII part of an e-mail address.
-func emailLocal(name string) string {
-	r := strings.NewReplacer(" ", "", "'", "", "ë", "e", "é", "e")
-	return strings.ToLower(r.Replace(name))
+func (v *vocab) emailLocal(name string) string {
+	return strings.ToLower(v.fold.Replace(name))
 }
 
 // emailVariant returns the address with a different capitalisation, as buyers type it at

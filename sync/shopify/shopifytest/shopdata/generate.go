@@ -419,8 +419,15 @@ func (g *Generator) buildOrder(idx int, at time.Time) Order {
 	subtotal := lineItemsPrice.Sub(lineDiscounts)
 
 	// Cancellation happens before tips are decided: a cancelled order keeps no tip to refund.
+	// Unpaid bank deposit orders are often cancelled once the payment term (a few days to two
+	// weeks) has passed; other orders now and then, soon after they were placed.
 	cancelAt := at.Add(time.Duration(30+rng.IntN(3*24*60)) * time.Minute)
-	cancelled := pay != payPartial && rng.IntN(100) < 3 && !cancelAt.After(g.opt.Now)
+	cancelChance := 3
+	if pay == payBankPending {
+		cancelAt = at.Add(time.Duration(3*24+rng.IntN(11*24)) * time.Hour)
+		cancelChance = 15
+	}
+	cancelled := pay != payPartial && rng.IntN(100) < cancelChance && !cancelAt.After(g.opt.Now)
 
 	tip := decimal.Zero
 	if !cancelled && (pay == payCard || pay == payPayPal) && rng.IntN(100) < 5 {
