@@ -203,3 +203,38 @@ func randomHex(n int) string {
 	rand.Read(b)
 	return hex.EncodeToString(b)
 }
+
+// Counts returns the number of rows of every table in the public schema (but goose's
+// own), so that a test can check that a refused operation changed nothing:
+//
+//	before := dbtest.Counts(t, db)
+//	... the operation that must fail ...
+//	dbtest.Unchanged(t, db, before)
+func Counts(tb testing.TB, db *sqlx.DB) map[string]int64 {
+	tb.Helper()
+	var tables []string
+	err := db.Select(&tables, `SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'goose_db_version' ORDER BY tablename`)
+	if err != nil {
+		tb.Fatalf("dbtest: list tables: %v", err)
+	}
+	out := make(map[string]int64, len(tables))
+	for _, t := range tables {
+		var n int64
+		if err := db.Get(&n, fmt.Sprintf("SELECT count(*) FROM %q", t)); err != nil {
+			tb.Fatalf("dbtest: count %s: %v", t, err)
+		}
+		out[t] = n
+	}
+	return out
+}
+
+// Unchanged fails the test when any table's row count differs from before.
+func Unchanged(tb testing.TB, db *sqlx.DB, before map[string]int64) {
+	tb.Helper()
+	after := Counts(tb, db)
+	for t, n := range after {
+		if before[t] != n {
+			tb.Errorf("table %s: %d rows before, %d after: the refused operation wrote to the database", t, before[t], n)
+		}
+	}
+}
