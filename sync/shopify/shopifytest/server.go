@@ -136,6 +136,7 @@ type Server struct {
 	closed     bool
 	inflight   sync.WaitGroup
 	closeOnce  sync.Once
+	serveDone  chan struct{}
 
 	limiter *bucket
 	faults  *faultInjector
@@ -246,7 +247,9 @@ func NewServer(opts Options) (*Server, error) {
 		ErrorLog:          nil,
 	}
 	s.hooks.start()
+	s.serveDone = make(chan struct{})
 	go func() {
+		defer close(s.serveDone)
 		// Serve returns when Close closes the listener; other errors cannot be reported to
 		// anyone at that point, so they are logged.
 		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -300,6 +303,7 @@ func (s *Server) Close() {
 		// Close (not Shutdown): slow and hung requests are cut off at once, as when a real
 		// test server goes away.
 		_ = s.srv.Close()
+		<-s.serveDone
 		s.hooks.stop()
 		s.inflight.Wait()
 	})
