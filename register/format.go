@@ -1,0 +1,393 @@
+package register
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Width is the number of columns of the text reports: a 80 mm receipt printer's line.
+const Width = 48
+
+// Report formats.
+const (
+	FormatText = "text"
+	FormatJSON = "json"
+	FormatCSV  = "csv"
+)
+
+// textWriter lays out a report for the receipt printer: every line at most Width runes.
+type textWriter struct {
+	b strings.Builder
+}
+
+func (w *textWriter) line(s string) {
+	w.b.WriteString(strings.TrimRight(clip(s, Width), " "))
+	w.b.WriteByte('\n')
+}
+
+func (w *textWriter) rule(c string) { w.line(strings.Repeat(c, Width)) }
+
+func (w *textWriter) blank() { w.b.WriteByte('\n') }
+
+func (w *textWriter) center(s string) {
+	s = clip(s, Width)
+	w.line(strings.Repeat(" ", (Width-utf8.RuneCountInString(s))/2) + s)
+}
+
+// pair prints a label on the left and a value on the right; when both do not fit on one
+// line the value goes on its own line, right-aligned.
+func (w *textWriter) pair(label, value string) {
+	gap := Width - utf8.RuneCountInString(label) - utf8.RuneCountInString(value)
+	if gap < 1 {
+		w.line(label)
+		w.line(pad(value, Width))
+		return
+	}
+	w.line(label + strings.Repeat(" ", gap) + value)
+}
+
+// columns prints a first column of width first and the rest right-aligned in cols of
+// width each. A first cell too long for its column goes on a line of its own.
+func (w *textWriter) columns(first int, each int, cells ...string) {
+	head := cells[0]
+	if utf8.RuneCountInString(head) > first {
+		w.line(head)
+		head = ""
+	}
+	var b strings.Builder
+	b.WriteString(head + strings.Repeat(" ", first-utf8.RuneCountInString(head)))
+	for _, c := range cells[1:] {
+		b.WriteString(pad(c, each))
+	}
+	w.line(b.String())
+}
+
+func (w *textWriter) section(title string) {
+	w.rule("-")
+	w.line(strings.ToUpper(title))
+}
+
+func (w *textWriter) String() string { return w.b.String() }
+
+// pad right-aligns s in n columns.
+func pad(s string, n int) string {
+	k := utf8.RuneCountInString(s)
+	if k >= n {
+		return s
+	}
+	return strings.Repeat(" ", n-k) + s
+}
+
+// clip shortens s to n runes.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n])
+}
+
+// shortTime shows an RFC 3339 time of a report as "2026-11-25 09:00" (its own offset).
+func shortTime(rfc string) string {
+	t, err := time.Parse(time.RFC3339, rfc)
+	if err != nil {
+		return rfc
+	}
+	return t.Format("2006-01-02 15:04")
+}
+
+// timeOfDay shows an RFC 3339 time of a report as "14:05".
+func timeOfDay(rfc string) string {
+	t, err := time.Parse(time.RFC3339, rfc)
+	if err != nil {
+		return rfc
+	}
+	return t.Format("15:04")
+}
+
+// WriteText writes the closing report (or, for an open session, the X-report) as text
+// for a 48-column receipt printer.
+func (r ClosingReport) WriteText(out io.Writer) error {
+	var w textWriter
+	r.text(&w, true)
+	_, err := io.WriteString(out, w.String())
+	return err
+}
+
+func (r ClosingReport) text(w *textWriter, full bool) {
+	if full {
+		w.rule("=")
+		if r.Open() {
+			w.center("X-REPORT (SESSION OPEN)")
+		} else {
+			w.center("CLOSING REPORT")
+		}
+		w.rule("=")
+		w.pair("Outlet", r.Outlet)
+	}
+	w.pair("Register", r.Register)
+	w.pair("Session", strconv.FormatInt(r.SessionID, 10))
+	w.pair("Opened", shortTime(r.OpenedAt)+" "+r.OpenedBy)
+	if r.ClosedAt != nil {
+		by := ""
+		if r.ClosedBy != nil {
+			by = *r.ClosedBy
+		}
+		w.pair("Closed", shortTime(*r.ClosedAt)+" "+by)
+	} else {
+		w.pair("Closed", "still open")
+	}
+	w.pair("Opening float", r.OpeningFloat)
+
+	w.section("Payments")
+	w.columns(15, 11, "", "expected", "counted", "difference")
+	for _, p := range r.Payments {
+		counted, diff := "not counted", ""
+		if p.Counted != nil {
+			counted, diff = *p.Counted, *p.Difference
+		}
+		w.columns(15, 11, p.Type, p.Expected, counted, diff)
+	}
+
+	w.section("Sales")
+	w.pair("Sales", strconv.Itoa(r.SalesCount))
+	w.pair("Sales total", r.SalesTotal)
+	w.pair("Shopify orders imported", strconv.Itoa(r.ShopifyOrders))
+	w.pair("Shopify shipping fees", r.ShippingFees)
+	if !full {
+		return
+	}
+
+	w.section("Payments for earlier sales")
+	if len(r.AppliedPayments) == 0 {
+		w.line("none")
+	}
+	for _, a := range r.AppliedPayments {
+		w.pair(a.ReceiptNumber+" "+a.Type, a.Amount)
+		w.line("  " + shortTime(a.PaidAt))
+	}
+
+	w.section("Taxes")
+	if len(r.Taxes) == 0 {
+		w.line("none")
+	}
+	for _, t := range r.Taxes {
+		w.pair(t.Rate+" %", t.Amount)
+	}
+
+	w.section("Awaiting payment (outlet)")
+	label := "at close"
+	if r.Open() {
+		label = "now"
+	}
+	w.pair(fmt.Sprintf("%d sales, %s", r.AwaitingPaymentCount, label), r.AwaitingPaymentTotal)
+	w.rule("=")
+}
+
+// WriteCSV writes the closing report as CSV with a header row, one figure per row:
+// section, item, figure, value.
+func (r ClosingReport) WriteCSV(out io.Writer) error {
+	cw := csv.NewWriter(out)
+	cw.Write([]string{"section", "item", "figure", "value"})
+	r.csvRows(cw, "")
+	cw.Flush()
+	return cw.Error()
+}
+
+// csvRows writes the report's rows; prefix tells sessions apart inside a nightly report.
+func (r ClosingReport) csvRows(cw *csv.Writer, prefix string) {
+	row := func(section, item, figure, value string) {
+		cw.Write([]string{prefix + section, item, figure, value})
+	}
+	row("session", "", "session_id", strconv.FormatInt(r.SessionID, 10))
+	row("session", "", "register", r.Register)
+	row("session", "", "outlet", r.Outlet)
+	row("session", "", "opened_at", r.OpenedAt)
+	row("session", "", "opened_by", r.OpenedBy)
+	row("session", "", "closed_at", deref(r.ClosedAt))
+	row("session", "", "closed_by", deref(r.ClosedBy))
+	row("session", "", "opening_float", r.OpeningFloat)
+	for _, p := range r.Payments {
+		row("payments", p.Type, "expected", p.Expected)
+		row("payments", p.Type, "counted", deref(p.Counted))
+		row("payments", p.Type, "difference", deref(p.Difference))
+	}
+	row("sales", "", "sales_count", strconv.Itoa(r.SalesCount))
+	row("sales", "", "sales_total", r.SalesTotal)
+	row("sales", "", "shopify_orders", strconv.Itoa(r.ShopifyOrders))
+	row("sales", "", "shipping_fees", r.ShippingFees)
+	for _, a := range r.AppliedPayments {
+		row("applied_payments", a.ReceiptNumber, "type", a.Type)
+		row("applied_payments", a.ReceiptNumber, "amount", a.Amount)
+		row("applied_payments", a.ReceiptNumber, "paid_at", a.PaidAt)
+	}
+	for _, t := range r.Taxes {
+		row("taxes", t.Rate, "amount", t.Amount)
+	}
+	row("awaiting_payment", "", "awaiting_payment_total", r.AwaitingPaymentTotal)
+	row("awaiting_payment", "", "awaiting_payment_count", strconv.Itoa(r.AwaitingPaymentCount))
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// maxTextAwaiting caps the sales awaiting payment a printed nightly report lists one by
+// one (oldest first); the JSON and CSV reports list them all.
+const maxTextAwaiting = 20
+
+// WriteText writes the nightly report as text for a 48-column receipt printer.
+func (r NightlyReport) WriteText(out io.Writer) error {
+	var w textWriter
+	w.rule("=")
+	w.center("NIGHTLY REPORT")
+	w.center(r.Outlet + " " + r.Day)
+	w.rule("=")
+	w.pair("Time zone", r.Timezone)
+	w.pair("From", shortTime(r.From))
+	w.pair("To", shortTime(r.To))
+	w.pair("Generated", shortTime(r.GeneratedAt))
+
+	if len(r.OpenSessions) > 0 {
+		w.rule("!")
+		w.line("WARNING: registers not closed at end of day")
+		for _, o := range r.OpenSessions {
+			w.pair(o.Register+" (session "+strconv.FormatInt(o.SessionID, 10)+")", "open since "+shortTime(o.OpenedAt))
+		}
+		w.rule("!")
+	}
+
+	w.section("Sessions")
+	if len(r.Sessions) == 0 {
+		w.line("none")
+	}
+	for i, s := range r.Sessions {
+		if i > 0 {
+			w.blank()
+		}
+		s.text(&w, false)
+	}
+
+	w.section("Payments of the day")
+	if len(r.Payments) == 0 {
+		w.line("none")
+	}
+	for _, p := range r.Payments {
+		w.columns(30, 18, fmt.Sprintf("%s (%d)", p.Type, p.Count), p.Amount)
+	}
+
+	w.section("Sales of the day")
+	for _, s := range r.Sales {
+		name := "In store"
+		if s.Source == "shopify" {
+			name = "Shopify"
+		}
+		w.columns(30, 18, fmt.Sprintf("%s (%d)", name, s.Count), s.Total)
+	}
+	w.columns(30, 18, "Shipping fees", r.ShippingFees)
+
+	w.section("Stock that went negative")
+	if len(r.NegativeStock) == 0 {
+		w.line("none")
+	} else {
+		w.columns(28, 10, "", "lowest", "now")
+	}
+	for _, n := range r.NegativeStock {
+		item := n.Name
+		if n.SKU != "" {
+			item = n.SKU + " " + n.Name
+		}
+		w.columns(28, 10, clip(item, 28), strconv.Itoa(n.Lowest), strconv.Itoa(n.EndOfDay))
+	}
+
+	w.section("Awaiting payment")
+	w.pair(fmt.Sprintf("%d sales", len(r.AwaitingPayment)), r.AwaitingPaymentTotal)
+	for i, a := range r.AwaitingPayment {
+		if i == maxTextAwaiting {
+			w.line(fmt.Sprintf("... and %d more", len(r.AwaitingPayment)-maxTextAwaiting))
+			break
+		}
+		w.columns(20, 14, a.ReceiptNumber, days(a.AgeDays), a.Balance)
+	}
+
+	w.section("Import failures")
+	if len(r.ImportFailures) == 0 {
+		w.line("none")
+	}
+	for _, f := range r.ImportFailures {
+		state := "not imported yet"
+		if f.Resolved {
+			state = "imported later"
+		}
+		w.pair(f.OrderName+" "+timeOfDay(f.At), state)
+		w.line("  " + f.Reason)
+	}
+	w.rule("=")
+	_, err := io.WriteString(out, w.String())
+	return err
+}
+
+func days(n int) string {
+	if n == 1 {
+		return "1 day"
+	}
+	return strconv.Itoa(n) + " days"
+}
+
+// WriteCSV writes the nightly report as CSV with a header row, one figure per row:
+// section, item, figure, value. Each session's closing figures come with the section
+// prefixed by "session N ".
+func (r NightlyReport) WriteCSV(out io.Writer) error {
+	cw := csv.NewWriter(out)
+	row := func(section, item, figure, value string) {
+		cw.Write([]string{section, item, figure, value})
+	}
+	row("section", "item", "figure", "value")
+	row("report", "", "outlet", r.Outlet)
+	row("report", "", "day", r.Day)
+	row("report", "", "timezone", r.Timezone)
+	row("report", "", "from", r.From)
+	row("report", "", "to", r.To)
+	row("report", "", "generated_at", r.GeneratedAt)
+	for _, s := range r.Sessions {
+		s.csvRows(cw, "session "+strconv.FormatInt(s.SessionID, 10)+" ")
+	}
+	for _, o := range r.OpenSessions {
+		row("open_sessions", strconv.FormatInt(o.SessionID, 10), "register", o.Register)
+		row("open_sessions", strconv.FormatInt(o.SessionID, 10), "opened_at", o.OpenedAt)
+	}
+	for _, p := range r.Payments {
+		row("payments", p.Type, "count", strconv.Itoa(p.Count))
+		row("payments", p.Type, "amount", p.Amount)
+	}
+	for _, s := range r.Sales {
+		row("sales", s.Source, "count", strconv.Itoa(s.Count))
+		row("sales", s.Source, "total", s.Total)
+	}
+	row("sales", "", "shipping_fees", r.ShippingFees)
+	for _, n := range r.NegativeStock {
+		row("negative_stock", n.SKU, "name", n.Name)
+		row("negative_stock", n.SKU, "lowest", strconv.Itoa(n.Lowest))
+		row("negative_stock", n.SKU, "end_of_day", strconv.Itoa(n.EndOfDay))
+	}
+	for _, a := range r.AwaitingPayment {
+		row("awaiting_payment", a.ReceiptNumber, "balance", a.Balance)
+		row("awaiting_payment", a.ReceiptNumber, "age_days", strconv.Itoa(a.AgeDays))
+	}
+	row("awaiting_payment", "", "awaiting_payment_total", r.AwaitingPaymentTotal)
+	for _, f := range r.ImportFailures {
+		row("import_failures", f.OrderName, "reason", f.Reason)
+		row("import_failures", f.OrderName, "at", f.At)
+		row("import_failures", f.OrderName, "resolved", strconv.FormatBool(f.Resolved))
+	}
+	cw.Flush()
+	return cw.Error()
+}

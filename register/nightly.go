@@ -1,0 +1,369 @@
+package register
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/shopspring/decimal"
+
+	"github.com/kassa-pos/kassa/internal/pg"
+	"github.com/kassa-pos/kassa/inventory"
+	"github.com/kassa-pos/kassa/money"
+)
+
+// NightlyReport is an outlet's report for one local calendar day, in the outlet's time
+// zone: from local midnight to the next local midnight (23 or 25 hours around a
+// daylight-saving change). Money is a string with two decimals, times are RFC 3339 in the
+// outlet's time zone.
+type NightlyReport struct {
+	Outlet      string `json:"outlet"`
+	Day         string `json:"day"`
+	Timezone    string `json:"timezone"`
+	Currency    string `json:"currency"`
+	From        string `json:"from"`
+	To          string `json:"to"`
+	GeneratedAt string `json:"generated_at"`
+	// Sessions are the outlet's register sessions open at any moment of the day, with
+	// their closing figures, by opening time.
+	Sessions []ClosingReport `json:"sessions"`
+	// OpenSessions are the sessions still open at the end of the day (a warning: a
+	// register was not closed).
+	OpenSessions []OpenSession `json:"open_sessions"`
+	// Payments totals the payments taken on the outlet's registers during the day, per
+	// payment type.
+	Payments []TypeTotal `json:"payments"`
+	// Sales totals the outlet's sales of the day per source, pos and shopify, both always
+	// present.
+	Sales        []SourceTotal `json:"sales"`
+	ShippingFees string        `json:"shipping_fees"`
+	// NegativeStock lists the products whose stock at the outlet was below zero after a
+	// movement of the day.
+	NegativeStock []NegativeStock `json:"negative_stock"`
+	// AwaitingPayment lists the outlet's sales sold before the end of the day that still
+	// owe a balance when the report is generated, oldest first.
+	AwaitingPayment      []AwaitingSale `json:"awaiting_payment"`
+	AwaitingPaymentTotal string         `json:"awaiting_payment_total"`
+	// ImportFailures lists the Shopify orders of the outlet's connections that failed to
+	// import during the day.
+	ImportFailures []ImportFailure `json:"import_failures"`
+}
+
+// OpenSession is a session that was not closed by the end of the day.
+type OpenSession struct {
+	SessionID int64  `json:"session_id"`
+	Register  string `json:"register"`
+	OpenedAt  string `json:"opened_at"`
+	OpenedBy  string `json:"opened_by"`
+}
+
+// TypeTotal is the money taken with one payment type.
+type TypeTotal struct {
+	Type   string `json:"type"`
+	Count  int    `json:"count"`
+	Amount string `json:"amount"`
+}
+
+// SourceTotal is the sales from one source: pos (in store) or shopify.
+type SourceTotal struct {
+	Source string `json:"source"`
+	Count  int    `json:"count"`
+	Total  string `json:"total"`
+}
+
+// NegativeStock is a product whose stock went below zero during the day.
+type NegativeStock struct {
+	SKU      string `json:"sku"`
+	Name     string `json:"name"`
+	Lowest   int    `json:"lowest"`
+	EndOfDay int    `json:"end_of_day"`
+}
+
+// AwaitingSale is a sale that still owes a balance. AgeDays counts calendar days from
+// the day it was sold to the report's day.
+type AwaitingSale struct {
+	ReceiptNumber string `json:"receipt_number"`
+	Source        string `json:"source"`
+	SoldAt        string `json:"sold_at"`
+	Total         string `json:"total"`
+	Balance       string `json:"balance"`
+	AgeDays       int    `json:"age_days"`
+}
+
+// ImportFailure is an order that could not be imported. Resolved is true when a later
+// run of the same connection imported it after all.
+type ImportFailure struct {
+	OrderName      string `json:"order_name"`
+	ShopifyOrderID int64  `json:"shopify_order_id"`
+	Reason         string `json:"reason"`
+	At             string `json:"at"`
+	Resolved       bool   `json:"resolved"`
+}
+
+// DayBounds returns the local calendar day of date (its year, month and day, whatever its
+// location) in loc: [local midnight, next local midnight).
+func DayBounds(date time.Time, loc *time.Location) (from, to time.Time) {
+	y, m, d := date.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, loc), time.Date(y, m, d+1, 0, 0, 0, 0, loc)
+}
+
+// GenerateNightly builds the nightly report of an outlet for the local calendar day of
+// day (its year, month and day count; its location does not) and stores it, replacing a
+// report stored before for the same outlet and day.
+func (s Service) GenerateNightly(ctx context.Context, db pg.Queryer, outletID int64, day time.Time) (NightlyReport, error) {
+	var (
+		out NightlyReport
+		err error
+	)
+	if d, ok := db.(*sqlx.DB); ok {
+		// One snapshot for every figure of the report.
+		err = readSnapshot(ctx, d, func(tx *sqlx.Tx) error {
+			var err error
+			out, err = s.nightly(ctx, tx, outletID, day)
+			return err
+		})
+	} else {
+		out, err = s.nightly(ctx, db, outletID, day)
+	}
+	if err != nil {
+		return NightlyReport{}, fmt.Errorf("nightly report: %w", err)
+	}
+	body, err := json.Marshal(out)
+	if err != nil {
+		return NightlyReport{}, fmt.Errorf("encode nightly report: %w", err)
+	}
+	_, err = db.ExecContext(ctx, `
+		INSERT INTO nightly_reports (outlet_id, day, generated_at, body) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (outlet_id, day) DO UPDATE SET generated_at = EXCLUDED.generated_at, body = EXCLUDED.body`,
+		outletID, out.Day, s.now(), body)
+	if err != nil {
+		return NightlyReport{}, fmt.Errorf("store nightly report of %s: %w", out.Day, err)
+	}
+	return out, nil
+}
+
+// readSnapshot runs fn in a read-only transaction that sees one snapshot of the database.
+func readSnapshot(ctx context.Context, db *sqlx.DB, fn func(tx *sqlx.Tx) error) error {
+	tx, err := db.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("begin report snapshot: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // read-only: nothing to lose when rollback fails
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("end report snapshot: %w", err)
+	}
+	return nil
+}
+
+// StoredNightly returns the nightly report stored for an outlet and day, or ErrNotFound.
+func (Service) StoredNightly(ctx context.Context, q pg.Queryer, outletID int64, day time.Time) (NightlyReport, error) {
+	var body []byte
+	date := day.Format(time.DateOnly)
+	err := sqlx.GetContext(ctx, q, &body, `SELECT body FROM nightly_reports WHERE outlet_id = $1 AND day = $2`, outletID, date)
+	if errors.Is(err, sql.ErrNoRows) {
+		return NightlyReport{}, fmt.Errorf("nightly report of %s: %w", date, ErrNotFound)
+	}
+	if err != nil {
+		return NightlyReport{}, fmt.Errorf("load nightly report of %s: %w", date, err)
+	}
+	var out NightlyReport
+	if err := json.Unmarshal(body, &out); err != nil {
+		return NightlyReport{}, fmt.Errorf("decode nightly report of %s: %w", date, err)
+	}
+	return out, nil
+}
+
+func (s Service) nightly(ctx context.Context, q pg.Queryer, outletID int64, day time.Time) (NightlyReport, error) {
+	outlet, err := inventory.Store{}.Outlet(ctx, q, outletID)
+	if err != nil {
+		return NightlyReport{}, err
+	}
+	loc, err := outlet.Location()
+	if err != nil {
+		return NightlyReport{}, err
+	}
+	from, to := DayBounds(day, loc)
+	rfc := func(t time.Time) string { return t.In(loc).Format(time.RFC3339) }
+	r := NightlyReport{
+		Outlet: outlet.Name, Day: from.Format(time.DateOnly), Timezone: outlet.Timezone, Currency: outlet.Currency,
+		From: rfc(from), To: rfc(to), GeneratedAt: rfc(s.now()),
+		Sessions: []ClosingReport{}, OpenSessions: []OpenSession{}, Payments: []TypeTotal{},
+		NegativeStock: []NegativeStock{}, AwaitingPayment: []AwaitingSale{}, ImportFailures: []ImportFailure{},
+	}
+
+	var sessions []struct {
+		ID       int64      `db:"id"`
+		ClosedAt *time.Time `db:"closed_at"`
+	}
+	err = sqlx.SelectContext(ctx, q, &sessions, `
+		SELECT s.id, s.closed_at FROM register_sessions s JOIN registers r ON r.id = s.register_id
+		WHERE r.outlet_id = $1 AND s.opened_at < $3 AND (s.closed_at IS NULL OR s.closed_at >= $2)
+		ORDER BY s.opened_at, s.id`, outletID, from, to)
+	if err != nil {
+		return NightlyReport{}, fmt.Errorf("list the day's sessions: %w", err)
+	}
+	for _, sess := range sessions {
+		cr, err := buildClosing(ctx, q, sess.ID)
+		if err != nil {
+			return NightlyReport{}, fmt.Errorf("session %d: %w", sess.ID, err)
+		}
+		r.Sessions = append(r.Sessions, cr)
+		if sess.ClosedAt == nil || !sess.ClosedAt.Before(to) {
+			r.OpenSessions = append(r.OpenSessions, OpenSession{SessionID: cr.SessionID, Register: cr.Register, OpenedAt: cr.OpenedAt, OpenedBy: cr.OpenedBy})
+		}
+	}
+
+	var types []struct {
+		Name   string          `db:"name"`
+		Count  int             `db:"count"`
+		Amount decimal.Decimal `db:"amount"`
+	}
+	err = sqlx.SelectContext(ctx, q, &types, `
+		SELECT t.name, count(*) AS count, sum(p.amount) AS amount
+		FROM payments p
+		JOIN registers r ON r.id = p.register_id
+		JOIN payment_types t ON t.id = p.payment_type_id
+		WHERE r.outlet_id = $1 AND p.paid_at >= $2 AND p.paid_at < $3
+		GROUP BY t.id, t.name ORDER BY t.id`, outletID, from, to)
+	if err != nil {
+		return NightlyReport{}, fmt.Errorf("total the day's payments: %w", err)
+	}
+	for _, t := range types {
+		r.Payments = append(r.Payments, TypeTotal{Type: t.Name, Count: t.Count, Amount: money.String(t.Amount)})
+	}
+
+	var bySource []struct {
+		Source string          `db:"source"`
+		Count  int             `db:"count"`
+		Total  decimal.Decimal `db:"total"`
+	}
+	err = sqlx.SelectContext(ctx, q, &bySource, `
+		SELECT src.source, count(s.id) AS count, coalesce(sum(s.total), 0) AS total
+		FROM (VALUES ('pos'), ('shopify')) AS src (source)
+		LEFT JOIN sales s ON s.source = src.source AND s.outlet_id = $1 AND s.sold_at >= $2 AND s.sold_at < $3
+		GROUP BY src.source ORDER BY src.source`, outletID, from, to)
+	if err != nil {
+		return NightlyReport{}, fmt.Errorf("total the day's sales: %w", err)
+	}
+	for _, b := range bySource {
+		r.Sales = append(r.Sales, SourceTotal{Source: b.Source, Count: b.Count, Total: money.String(b.Total)})
+	}
+
+	var shipping decimal.Decimal
+	err = sqlx.GetContext(ctx, q, &shipping, `
+		SELECT coalesce(sum(l.total), 0) FROM sales s JOIN sale_lines l ON l.sale_id = s.id AND l.kind = 'shipping'
+		WHERE s.outlet_id = $1 AND s.sold_at >= $2 AND s.sold_at < $3`, outletID, from, to)
+	if err != nil {
+		return NightlyReport{}, fmt.Errorf("total the day's shipping fees: %w", err)
+	}
+	r.ShippingFees = money.String(shipping)
+
+	if r.NegativeStock, err = negativeStock(ctx, q, outletID, from, to); err != nil {
+		return NightlyReport{}, err
+	}
+
+	var owed []struct {
+		Receipt string          `db:"receipt_number"`
+		Source  string          `db:"source"`
+		SoldAt  time.Time       `db:"sold_at"`
+		Total   decimal.Decimal `db:"total"`
+		Balance decimal.Decimal `db:"balance"`
+	}
+	err = sqlx.SelectContext(ctx, q, &owed, `
+		SELECT receipt_number, source, sold_at, total, balance FROM sales
+		WHERE outlet_id = $1 AND balance > 0 AND sold_at < $2
+		ORDER BY sold_at, id`, outletID, to)
+	if err != nil {
+		return NightlyReport{}, fmt.Errorf("list balances awaiting payment: %w", err)
+	}
+	owedTotal := decimal.Zero
+	for _, o := range owed {
+		owedTotal = owedTotal.Add(o.Balance)
+		r.AwaitingPayment = append(r.AwaitingPayment, AwaitingSale{
+			ReceiptNumber: o.Receipt, Source: o.Source, SoldAt: rfc(o.SoldAt), Total: money.String(o.Total),
+			Balance: money.String(o.Balance), AgeDays: daysBetween(o.SoldAt.In(loc), from),
+		})
+	}
+	r.AwaitingPaymentTotal = money.String(owedTotal)
+
+	var failures []struct {
+		Name     string    `db:"order_name"`
+		OrderID  int64     `db:"shopify_order_id"`
+		Reason   string    `db:"reason"`
+		At       time.Time `db:"created_at"`
+		Resolved bool      `db:"resolved"`
+	}
+	err = sqlx.SelectContext(ctx, q, &failures, `
+		SELECT f.order_name, f.shopify_order_id, f.reason, f.created_at,
+			EXISTS (SELECT 1 FROM import_outcomes later
+				WHERE later.connection_id = f.connection_id AND later.shopify_order_id = f.shopify_order_id
+					AND later.id > f.id AND later.outcome IN ('imported', 'already_imported')) AS resolved
+		FROM import_outcomes f
+		JOIN shopify_connections c ON c.id = f.connection_id
+		WHERE c.outlet_id = $1 AND f.outcome = 'failed' AND f.created_at >= $2 AND f.created_at < $3
+		ORDER BY f.created_at, f.id`, outletID, from, to)
+	if err != nil {
+		return NightlyReport{}, fmt.Errorf("list the day's import failures: %w", err)
+	}
+	for _, f := range failures {
+		r.ImportFailures = append(r.ImportFailures, ImportFailure{
+			OrderName: f.Name, ShopifyOrderID: f.OrderID, Reason: f.Reason, At: rfc(f.At), Resolved: f.Resolved,
+		})
+	}
+	return r, nil
+}
+
+// negativeStock finds the products whose running stock level at the outlet was below
+// zero after any movement of [from, to). The level before the day is worked back from
+// today's level and the movements since from, so no history before the day is read.
+func negativeStock(ctx context.Context, q pg.Queryer, outletID int64, from, to time.Time) ([]NegativeStock, error) {
+	var rows []struct {
+		SKU      string `db:"sku"`
+		Name     string `db:"name"`
+		Lowest   int    `db:"lowest"`
+		EndOfDay int    `db:"end_of_day"`
+	}
+	err := sqlx.SelectContext(ctx, q, &rows, `
+		WITH since AS (
+			SELECT product_id, sum(delta) AS moved FROM stock_movements
+			WHERE outlet_id = $1 AND created_at >= $2 GROUP BY product_id
+		), running AS (
+			SELECT m.product_id, m.created_at, m.id,
+				coalesce(l.on_hand, 0) - s.moved
+					+ sum(m.delta) OVER (PARTITION BY m.product_id ORDER BY m.created_at, m.id) AS level
+			FROM stock_movements m
+			JOIN since s ON s.product_id = m.product_id
+			LEFT JOIN stock_levels l ON l.product_id = m.product_id AND l.outlet_id = $1
+			WHERE m.outlet_id = $1 AND m.created_at >= $2 AND m.created_at < $3
+		)
+		SELECT p.sku, p.name, min(r.level) AS lowest,
+			(array_agg(r.level ORDER BY r.created_at DESC, r.id DESC))[1] AS end_of_day
+		FROM running r JOIN products p ON p.id = r.product_id
+		GROUP BY p.id, p.sku, p.name
+		HAVING min(r.level) < 0
+		ORDER BY p.sku = '', p.sku, p.name, p.id`, outletID, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("find stock that went negative: %w", err)
+	}
+	out := make([]NegativeStock, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, NegativeStock{SKU: r.SKU, Name: r.Name, Lowest: r.Lowest, EndOfDay: r.EndOfDay})
+	}
+	return out, nil
+}
+
+// daysBetween counts calendar days from t's date to day's date, both in day's location.
+func daysBetween(t, day time.Time) int {
+	ty, tm, td := t.Date()
+	dy, dm, dd := day.Date()
+	a := time.Date(ty, tm, td, 0, 0, 0, 0, time.UTC)
+	b := time.Date(dy, dm, dd, 0, 0, 0, 0, time.UTC)
+	return int(b.Sub(a).Hours() / 24)
+}
