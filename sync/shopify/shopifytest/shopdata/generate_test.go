@@ -455,3 +455,38 @@ func BenchmarkOrdersJSON(b *testing.B) {
 		}
 	}
 }
+
+func TestConcurrentUseHandsOutEachOrderOnce(t *testing.T) {
+	t.Parallel()
+	g := NewGenerator(GenerateOptions{Seed: 21, Orders: 100, Days: 7, Now: testNow})
+	const workers, each = 4, 25
+	got := make(chan Order, workers*each)
+	done := make(chan struct{})
+	for w := range workers {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			if w == 0 {
+				_ = g.Orders()
+			}
+			for range each {
+				got <- g.NewOrder(testNow.Add(time.Minute))
+			}
+		}()
+	}
+	for range workers {
+		<-done
+	}
+	close(got)
+	numbers := map[int]bool{}
+	for o := range got {
+		if numbers[o.OrderNumber] {
+			t.Fatalf("order number %d handed out twice", o.OrderNumber)
+		}
+		numbers[o.OrderNumber] = true
+	}
+	for n := 1101; n < 1101+workers*each; n++ {
+		if !numbers[n] {
+			t.Fatalf("order number %d missing", n)
+		}
+	}
+}
