@@ -1,0 +1,362 @@
+package shopify
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/shopspring/decimal"
+
+	"github.com/kassa-pos/kassa/internal/pg"
+	"github.com/kassa-pos/kassa/register"
+	"github.com/kassa-pos/kassa/sales"
+)
+
+// Channel is the channel name kassa records Shopify's ids under (product, customer and sale
+// external ids).
+const Channel = "shopify"
+
+// ShippingSKU is the SKU of the first connection's shipping-fee product.
+const ShippingSKU = "SHOPIFY-SHIPPING"
+
+// ShopifyPaymentType is the payment type of money Shopify collected, unless the gateway maps
+// to another (see the package documentation).
+const ShopifyPaymentType = "Shopify"
+
+// Errors about connections.
+var (
+	ErrNotFound           = errors.New("not found")
+	ErrNoConnection       = errors.New("there is no Shopify connection yet: add one with 'kassa shopify connect'")
+	ErrSeveralConnections = errors.New("there are several Shopify connections: name one with --connection SHOP")
+	ErrDisconnected       = errors.New("the Shopify connection is disconnected: connect it again with 'kassa shopify connect'")
+	ErrInvalidShop        = errors.New("a shop is its myshopify domain, e.g. demo.myshopify.com")
+)
+
+// Connection binds one Shopify shop to one outlet and one register. AccessToken and
+// WebhookSecret are secrets: they are never printed or logged (String leaves them out).
+type Connection struct {
+	ID                int64         `db:"id"`
+	Shop              string        `db:"shop"`
+	AccessToken       string        `db:"access_token"`
+	WebhookSecret     string        `db:"webhook_secret"`
+	APIVersion        string        `db:"api_version"`
+	BaseURL           string        `db:"base_url"`
+	OutletID          int64         `db:"outlet_id"`
+	RegisterID        int64         `db:"register_id"`
+	ShippingProductID int64         `db:"shipping_product_id"`
+	ImportTestOrders  bool          `db:"import_test_orders"`
+	AutoUpdate        bool          `db:"auto_update"`
+	PollInterval      time.Duration `db:"-"`
+	PollSeconds       int64         `db:"poll_seconds"`
+	ImportTrigger     string        `db:"import_trigger"`
+	Enabled           bool          `db:"enabled"`
+	NewestOrderID     int64         `db:"newest_order_id"`
+	CreatedAt         time.Time     `db:"created_at"`
+	UpdatedAt         time.Time     `db:"updated_at"`
+
+	// Joined in for display.
+	OutletName   string `db:"outlet_name"`
+	OutletTZ     string `db:"outlet_timezone"`
+	Currency     string `db:"outlet_currency"`
+	RegisterName string `db:"register_name"`
+	ShippingSKU  string `db:"shipping_sku"`
+}
+
+// String names the connection without its secrets.
+func (c Connection) String() string { return fmt.Sprintf("Shopify connection %d (%s)", c.ID, c.Shop) }
+
+const connectionSelect = `
+	SELECT c.id, c.shop, c.access_token, c.webhook_secret, c.api_version, c.base_url, c.outlet_id,
+		c.register_id, c.shipping_product_id, c.import_test_orders, c.auto_update,
+		extract(epoch FROM c.poll_interval)::bigint AS poll_seconds, c.import_trigger, c.enabled,
+		c.newest_order_id, c.created_at, c.updated_at,
+		o.name AS outlet_name, o.timezone AS outlet_timezone, o.currency AS outlet_currency,
+		r.name AS register_name, p.sku AS shipping_sku
+	FROM shopify_connections c
+	JOIN outlets o ON o.id = c.outlet_id
+	JOIN registers r ON r.id = c.register_id
+	JOIN products p ON p.id = c.shipping_product_id`
+
+// ConnectParams is what "kassa shopify connect" sets up.
+type ConnectParams struct {
+	Shop             string
+	AccessToken      string
+	WebhookSecret    string
+	APIVersion       string // default DefaultAPIVersion
+	BaseURL          string // empty for the real Shopify
+	OutletID         int64
+	RegisterID       int64
+	ImportTestOrders bool
+	AutoUpdate       bool
+	PollInterval     time.Duration // default 5 minutes, at least 10 seconds
+}
+
+// DefaultAPIVersion is the Admin API version a connection uses unless told otherwise.
+const DefaultAPIVersion = "2024-10"
+
+// DefaultPollInterval is how often the daemon polls a connection for new orders by default.
+const DefaultPollInterval = 5 * time.Minute
+
+var (
+	shopRE    = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*\.myshopify\.com$`)
+	versionRE = regexp.MustCompile(`^([0-9]{4}-[0-9]{2}|unstable)$`)
+)
+
+// NormalizeShop turns "Demo", "demo.myshopify.com" or "https://demo.myshopify.com/" into
+// "demo.myshopify.com", or fails with ErrInvalidShop.
+func NormalizeShop(s string) (string, error) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	s = strings.TrimPrefix(strings.TrimPrefix(s, "https://"), "http://")
+	s = strings.TrimSuffix(s, "/")
+	if s != "" && !strings.Contains(s, ".") {
+		s += ".myshopify.com"
+	}
+	if !shopRE.MatchString(s) {
+		return "", fmt.Errorf("shop %q: %w", s, ErrInvalidShop)
+	}
+	return s, nil
+}
+
+// ConnectionStore reads and writes Shopify connections.
+type ConnectionStore struct{}
+
+// Connect creates the connection of a shop, or updates it when the shop was connected
+// before (its import history and newest seen order stay, and it is enabled again). It also
+// makes sure the connection's shipping-fee product and the Shopify payment type exist.
+func (st ConnectionStore) Connect(ctx context.Context, q pg.Queryer, p ConnectParams) (Connection, error) {
+	shop, err := NormalizeShop(p.Shop)
+	if err != nil {
+		return Connection{}, err
+	}
+	if strings.TrimSpace(p.AccessToken) == "" {
+		return Connection{}, errors.New("a connection needs the shop's Admin API access token (--token)")
+	}
+	if strings.TrimSpace(p.WebhookSecret) == "" {
+		return Connection{}, errors.New("a connection needs the app's webhook secret (--secret)")
+	}
+	if p.APIVersion == "" {
+		p.APIVersion = DefaultAPIVersion
+	}
+	if !versionRE.MatchString(p.APIVersion) {
+		return Connection{}, fmt.Errorf("API version %q: write it like 2024-10", p.APIVersion)
+	}
+	if p.BaseURL != "" {
+		u, err := url.Parse(p.BaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return Connection{}, fmt.Errorf("base URL %q: write it like http://127.0.0.1:8081", p.BaseURL)
+		}
+		p.BaseURL = strings.TrimSuffix(p.BaseURL, "/")
+	}
+	if p.PollInterval == 0 {
+		p.PollInterval = DefaultPollInterval
+	}
+	if p.PollInterval < 10*time.Second {
+		return Connection{}, fmt.Errorf("poll interval %s: it must be at least 10s", p.PollInterval)
+	}
+	reg, err := register.Store{}.Get(ctx, q, p.RegisterID)
+	if err != nil {
+		return Connection{}, err
+	}
+	if reg.OutletID != p.OutletID {
+		return Connection{}, fmt.Errorf("register %q belongs to outlet %q, not to the connection's outlet", reg.Name, reg.OutletName)
+	}
+	var id int64
+	err = pg.InTx(ctx, q, func(tx *sqlx.Tx) error {
+		// Serialise connects so that two shops connected at once cannot both take the
+		// unsuffixed shipping SKU.
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, 0)`, lockClassConnect); err != nil {
+			return fmt.Errorf("lock connections: %w", err)
+		}
+		var existing struct {
+			ID                int64 `db:"id"`
+			ShippingProductID int64 `db:"shipping_product_id"`
+		}
+		err := sqlx.GetContext(ctx, tx, &existing, `SELECT id, shipping_product_id FROM shopify_connections WHERE shop = $1 FOR UPDATE`, shop)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("load connection %s: %w", shop, err)
+		}
+		if _, err := (sales.Store{}).EnsurePaymentType(ctx, tx, ShopifyPaymentType); err != nil {
+			return err
+		}
+		interval := fmt.Sprintf("%d seconds", int64(p.PollInterval/time.Second))
+		if existing.ID != 0 {
+			id = existing.ID
+			_, err := tx.ExecContext(ctx, `
+				UPDATE shopify_connections SET access_token = $2, webhook_secret = $3, api_version = $4,
+					base_url = $5, outlet_id = $6, register_id = $7, import_test_orders = $8,
+					auto_update = $9, poll_interval = $10::interval, enabled = true, updated_at = now()
+				WHERE id = $1`,
+				id, p.AccessToken, p.WebhookSecret, p.APIVersion, p.BaseURL, p.OutletID, p.RegisterID,
+				p.ImportTestOrders, p.AutoUpdate, interval)
+			if err != nil {
+				return fmt.Errorf("update connection %s: %w", shop, err)
+			}
+			// The shipping-fee product stays the connection's, published and untracked.
+			_, err = tx.ExecContext(ctx, `UPDATE products SET published = true, tracks_stock = false, updated_at = now()
+				WHERE id = $1 AND (NOT published OR tracks_stock)`, existing.ShippingProductID)
+			if err != nil {
+				return fmt.Errorf("update shipping-fee product: %w", err)
+			}
+			return nil
+		}
+		shipping, err := st.shippingProduct(ctx, tx, shop)
+		if err != nil {
+			return err
+		}
+		err = sqlx.GetContext(ctx, tx, &id, `
+			INSERT INTO shopify_connections (shop, access_token, webhook_secret, api_version, base_url, outlet_id,
+				register_id, shipping_product_id, import_test_orders, auto_update, poll_interval)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::interval) RETURNING id`,
+			shop, p.AccessToken, p.WebhookSecret, p.APIVersion, p.BaseURL, p.OutletID, p.RegisterID,
+			shipping, p.ImportTestOrders, p.AutoUpdate, interval)
+		if err != nil {
+			return fmt.Errorf("create connection %s: %w", shop, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return Connection{}, err
+	}
+	return st.ByID(ctx, q, id)
+}
+
+// shippingProduct returns the id of a new connection's shipping-fee product: the product
+// with SKU SHOPIFY-SHIPPING when no other connection uses it, else one with the shop's name
+// in its SKU. Either is created when missing.
+func (ConnectionStore) shippingProduct(ctx context.Context, tx *sqlx.Tx, shop string) (int64, error) {
+	var taken bool
+	err := sqlx.GetContext(ctx, tx, &taken, `
+		SELECT EXISTS (SELECT 1 FROM products p WHERE p.sku = $1
+			AND (p.source <> 'system' OR EXISTS (SELECT 1 FROM shopify_connections c WHERE c.shipping_product_id = p.id)))`, ShippingSKU)
+	if err != nil {
+		return 0, fmt.Errorf("look up shipping-fee product: %w", err)
+	}
+	sku, name := ShippingSKU, "Shopify shipping"
+	if taken {
+		label := strings.TrimSuffix(shop, ".myshopify.com")
+		sku = ShippingSKU + "-" + strings.ToUpper(label)
+		name = "Shopify shipping (" + label + ")"
+	}
+	var id int64
+	err = sqlx.GetContext(ctx, tx, &id, `
+		INSERT INTO products (sku, name, price, tracks_stock, published, source)
+		VALUES ($1, $2, 0, false, true, 'system')
+		ON CONFLICT (sku) WHERE sku <> '' DO UPDATE SET published = true, tracks_stock = false, updated_at = now()
+		RETURNING id`, sku, name)
+	if err != nil {
+		return 0, fmt.Errorf("create shipping-fee product %s: %w", sku, err)
+	}
+	return id, nil
+}
+
+func finishConnection(c *Connection) { c.PollInterval = time.Duration(c.PollSeconds) * time.Second }
+
+// ByID loads a connection.
+func (ConnectionStore) ByID(ctx context.Context, q pg.Queryer, id int64) (Connection, error) {
+	var c Connection
+	err := sqlx.GetContext(ctx, q, &c, connectionSelect+` WHERE c.id = $1`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Connection{}, fmt.Errorf("Shopify connection %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Connection{}, fmt.Errorf("load Shopify connection %d: %w", id, err)
+	}
+	finishConnection(&c)
+	return c, nil
+}
+
+// ByShop loads the connection of a shop ("demo" or "demo.myshopify.com").
+func (ConnectionStore) ByShop(ctx context.Context, q pg.Queryer, shop string) (Connection, error) {
+	norm, err := NormalizeShop(shop)
+	if err != nil {
+		return Connection{}, err
+	}
+	var c Connection
+	err = sqlx.GetContext(ctx, q, &c, connectionSelect+` WHERE c.shop = $1`, norm)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Connection{}, fmt.Errorf("shop %s has no Shopify connection: %w", norm, ErrNotFound)
+	}
+	if err != nil {
+		return Connection{}, fmt.Errorf("load Shopify connection %s: %w", norm, err)
+	}
+	finishConnection(&c)
+	return c, nil
+}
+
+// List lists every connection, disconnected ones included, by shop.
+func (ConnectionStore) List(ctx context.Context, q pg.Queryer) ([]Connection, error) {
+	var out []Connection
+	if err := sqlx.SelectContext(ctx, q, &out, connectionSelect+` ORDER BY c.shop`); err != nil {
+		return nil, fmt.Errorf("list Shopify connections: %w", err)
+	}
+	for i := range out {
+		finishConnection(&out[i])
+	}
+	return out, nil
+}
+
+// Find resolves the connection a command means: the named shop, or the only enabled
+// connection when shop is empty.
+func (st ConnectionStore) Find(ctx context.Context, q pg.Queryer, shop string) (Connection, error) {
+	if shop != "" {
+		return st.ByShop(ctx, q, shop)
+	}
+	all, err := st.List(ctx, q)
+	if err != nil {
+		return Connection{}, err
+	}
+	var enabled []Connection
+	for _, c := range all {
+		if c.Enabled {
+			enabled = append(enabled, c)
+		}
+	}
+	switch {
+	case len(enabled) == 1:
+		return enabled[0], nil
+	case len(enabled) > 1:
+		return Connection{}, ErrSeveralConnections
+	case len(all) == 1:
+		return all[0], nil
+	case len(all) > 1:
+		return Connection{}, ErrSeveralConnections
+	}
+	return Connection{}, ErrNoConnection
+}
+
+// Disconnect stops imports for a shop. The connection and its history stay, so that
+// connecting the shop again never imports an order twice.
+func (st ConnectionStore) Disconnect(ctx context.Context, q pg.Queryer, id int64) error {
+	res, err := q.ExecContext(ctx, `UPDATE shopify_connections SET enabled = false, updated_at = now() WHERE id = $1`, id)
+	if err != nil {
+		return fmt.Errorf("disconnect Shopify connection %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("Shopify connection %d: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// ShippingFees returns the total of the shipping-fee lines of the connection's imported
+// sales; a convenience for reports and tests.
+func (ConnectionStore) ShippingFees(ctx context.Context, q pg.Queryer, c Connection) (decimal.Decimal, error) {
+	var total decimal.Decimal
+	err := sqlx.GetContext(ctx, q, &total, `
+		SELECT coalesce(sum(l.total), 0) FROM sale_lines l WHERE l.kind = 'shipping' AND l.product_id = $1`, c.ShippingProductID)
+	if err != nil {
+		return decimal.Zero, fmt.Errorf("total shipping fees of %s: %w", c.Shop, err)
+	}
+	return total, nil
+}
+
+// Advisory lock classes (the first key of the two-key advisory locks kassa takes).
+const (
+	lockClassConnect int32 = 0x5350_0001 // serialises connects
+	lockClassImport  int32 = 0x5350_0002 // one import run per connection
+)

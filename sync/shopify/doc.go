@@ -1,0 +1,31 @@
+// Package shopify links kassa to Shopify shops: the connections (one shop bound to one outlet
+// and register), and the importer that turns the shop's orders into POS sales by the rules of
+// DESIGN.md ("Importing orders: the rules").
+//
+// An import run reads the orders page by page (250 a page, status=any), gives every order
+// exactly one outcome (imported, already_imported, cancelled, test_order, too_old,
+// no_shipping_method or failed, checked in that order) and records each in the import log
+// together with the order as Shopify sent it. A page is written in one transaction with
+// set-based statements; when that transaction fails, the page's orders are written one by
+// one, so one bad order never holds back the others and never leaves half a sale. Only one
+// run per connection works at a time, whichever process started it: the run holds a
+// PostgreSQL advisory lock keyed by the connection id on a connection of its own.
+//
+// Rules chosen where DESIGN.md is silent:
+//   - Payment types by gateway: what Shopify collected for a "Bank Deposit" order (once the
+//     shop marked it paid) is recorded as "Bank deposit", like the deposits staff apply at the
+//     register; everything else (shopify_payments, paypal, gift_card, manual, cash on
+//     delivery, unknown gateways) is recorded as "Shopify". Money collected online is neither
+//     in the drawer nor in the card terminal's batch, so the closing counts of Cash and Card
+//     stay exactly what staff can count.
+//   - An order whose currency differs from the outlet's is failed: a sale has one currency.
+//   - The shipping-fee line carries the method's price as unit price and its shipping
+//     discounts as discount, so the line total is what the buyer paid for shipping and the
+//     sale's discount total equals Shopify's total_discounts. An order with several shipping
+//     lines gets one shipping-fee line per shipping line.
+//   - The first connection's shipping-fee product has SKU SHOPIFY-SHIPPING; further shops get
+//     SHOPIFY-SHIPPING-<SHOP> so that reports can tell the shops' shipping fees apart.
+//   - A line item whose variant Shopify no longer knows and which has no SKU is recorded as a
+//     custom line: there is no product to find, create or move stock for.
+//   - Refunds made in Shopify are not imported: the sale records the order as it was sold.
+package shopify

@@ -1,0 +1,652 @@
+package shopify
+
+import (
+	"bytes"
+	"context"
+	"database/sql/driver"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+	"github.com/rs/zerolog"
+
+	"github.com/kassa-pos/kassa/internal/pg"
+	"github.com/kassa-pos/kassa/sales"
+	"github.com/kassa-pos/kassa/sync/shopify/shopifyapi"
+)
+
+// ErrImportRunning is returned when another run (in this or another process) is importing
+// the connection's orders.
+var ErrImportRunning = errors.New("an import is already running")
+
+// Source is where a run reads a shop's orders; *shopifyapi.Client is the real one.
+type Source interface {
+	CountOrders(ctx context.Context, opts shopifyapi.ListOptions) (int, error)
+	ListOrders(ctx context.Context, opts shopifyapi.ListOptions, fn func(page []shopifyapi.Order) error) error
+	GetOrder(ctx context.Context, id int64) (shopifyapi.Order, error)
+}
+
+// Mode is what a run imports.
+type Mode string
+
+// The run modes.
+const (
+	// ModeAll reads every order Shopify shows (the last 60 days).
+	ModeAll Mode = "all"
+	// ModeNew reads only orders newer than the newest the connection has seen.
+	ModeNew Mode = "new"
+	// ModeRetry re-fetches the orders whose latest outcome is failed.
+	ModeRetry Mode = "retry"
+	// ModeWebhook imports orders handed over by a webhook (or read from a file).
+	ModeWebhook Mode = "webhook"
+)
+
+// Triggers: who started a run.
+const (
+	TriggerCLI      = "cli"
+	TriggerAPI      = "api"
+	TriggerTerminal = "terminal"
+	TriggerPoll     = "poll"
+	TriggerWebhook  = "webhook"
+	TriggerDemo     = "demo"
+)
+
+// Counts is how many orders of a run ended in each outcome; its JSON has every key.
+type Counts struct {
+	Imported         int `json:"imported" db:"imported"`
+	AlreadyImported  int `json:"already_imported" db:"already_imported"`
+	TooOld           int `json:"too_old" db:"too_old"`
+	NoShippingMethod int `json:"no_shipping_method" db:"no_shipping_method"`
+	TestOrder        int `json:"test_order" db:"test_order"`
+	Cancelled        int `json:"cancelled" db:"cancelled"`
+	Failed           int `json:"failed" db:"failed"`
+}
+
+// Add counts one more order with outcome o.
+func (c *Counts) Add(o Outcome) {
+	switch o {
+	case Imported:
+		c.Imported++
+	case AlreadyImported:
+		c.AlreadyImported++
+	case TooOld:
+		c.TooOld++
+	case NoShippingMethod:
+		c.NoShippingMethod++
+	case TestOrder:
+		c.TestOrder++
+	case Cancelled:
+		c.Cancelled++
+	case Failed:
+		c.Failed++
+	}
+}
+
+// Total is the number of orders counted.
+func (c Counts) Total() int {
+	return c.Imported + c.AlreadyImported + c.TooOld + c.NoShippingMethod + c.TestOrder + c.Cancelled + c.Failed
+}
+
+func (c *Counts) merge(o Counts) {
+	c.Imported += o.Imported
+	c.AlreadyImported += o.AlreadyImported
+	c.TooOld += o.TooOld
+	c.NoShippingMethod += o.NoShippingMethod
+	c.TestOrder += o.TestOrder
+	c.Cancelled += o.Cancelled
+	c.Failed += o.Failed
+}
+
+// Progress is what a run reports after each page.
+type Progress struct {
+	RunID int64
+	Shop  string
+	Mode  Mode
+	// Total is the number of orders Shopify counted for the run (orders/count.json); 0 when
+	// unknown (a "new" run: Shopify's count cannot filter on since_id).
+	Total    int
+	Seen     int
+	Outcomes Counts
+}
+
+// Summary is a finished run, in the JSON shape of "kassa orders get-all --json".
+type Summary struct {
+	RunID    int64  `json:"run_id"`
+	Mode     Mode   `json:"mode"`
+	Seen     int    `json:"seen"`
+	Outcomes Counts `json:"outcomes"`
+	Shop     string `json:"-"`
+	Total    int    `json:"-"`
+}
+
+// RunOptions says how to run an import.
+type RunOptions struct {
+	Mode    Mode
+	Trigger string // default TriggerCLI
+	// Wait makes a run wait for one already running on the connection instead of failing
+	// with ErrImportRunning.
+	Wait bool
+	// Progress, when set, is called after every page (from the run's goroutine).
+	Progress func(Progress)
+}
+
+// Importer imports Shopify orders into the POS database. It is safe for concurrent use;
+// runs of one connection exclude each other through the database.
+type Importer struct {
+	DB *sqlx.DB
+	// Clock is the time used for the 60-day rule, the run's times and the session window;
+	// default time.Now.
+	Clock func() time.Time
+	// Logger receives the run's log; default: none. Secrets are never logged.
+	Logger *zerolog.Logger
+	// NewSource opens the source of a connection's orders; default: a shopifyapi.Client
+	// with the connection's shop, token, API version and base URL.
+	NewSource func(Connection) (Source, error)
+	// PerOrder turns the set-based page writes off: every order is written in its own
+	// transaction. It is slower and exists to test that both paths agree.
+	PerOrder bool
+}
+
+func (im *Importer) now() time.Time {
+	if im.Clock != nil {
+		return im.Clock()
+	}
+	return time.Now()
+}
+
+func (im *Importer) logger() zerolog.Logger {
+	if im.Logger != nil {
+		return im.Logger.With().Str("component", "import").Logger()
+	}
+	return zerolog.Nop()
+}
+
+func (im *Importer) source(c Connection) (Source, error) {
+	if im.NewSource != nil {
+		return im.NewSource(c)
+	}
+	cfg := shopifyapi.Config{Shop: c.Shop, AccessToken: c.AccessToken, APIVersion: c.APIVersion, BaseURL: c.BaseURL}
+	if im.Logger != nil {
+		cfg.Logger = im.Logger
+	}
+	cl, err := shopifyapi.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return cl, nil
+}
+
+// Run imports the connection's orders: every order Shopify shows (ModeAll), the orders newer
+// than the newest seen (ModeNew) or the orders whose latest outcome is failed (ModeRetry).
+// It returns the run's summary; when the run stops early (Shopify unreachable, ctx
+// cancelled) the summary counts what was done and the error says why.
+func (im *Importer) Run(ctx context.Context, connectionID int64, opts RunOptions) (Summary, error) {
+	switch opts.Mode {
+	case ModeAll, ModeNew, ModeRetry:
+	default:
+		return Summary{}, fmt.Errorf("import mode %q: want all, new or retry", opts.Mode)
+	}
+	return im.run(ctx, connectionID, opts, func(ctx context.Context, r *run) error {
+		src, err := im.source(r.conn)
+		if err != nil {
+			return fmt.Errorf("connect to %s: %w", r.conn.Shop, err)
+		}
+		if cl, ok := src.(interface{ Close() }); ok {
+			defer cl.Close()
+		}
+		switch opts.Mode {
+		case ModeRetry:
+			ids, err := im.failedOrders(ctx, r.conn.ID)
+			if err != nil {
+				return err
+			}
+			r.setTotal(ctx, len(ids))
+			for start := 0; start < len(ids); start += shopifyapi.MaxPageSize {
+				chunk := ids[start:min(start+shopifyapi.MaxPageSize, len(ids))]
+				page := make([]shopifyapi.Order, 0, len(chunk))
+				for _, id := range chunk {
+					o, err := src.GetOrder(ctx, id)
+					if errors.Is(err, shopifyapi.ErrNotFound) {
+						o = shopifyapi.Order{ID: id, DecodeErr: errors.New("Shopify no longer shows this order (older than 60 days, or deleted)")}
+					} else if err != nil && o.ID == 0 {
+						return err
+					} else if err != nil {
+						o.DecodeErr = err
+					}
+					page = append(page, o)
+				}
+				if err := r.page(ctx, page); err != nil {
+					return err
+				}
+			}
+			return nil
+		case ModeNew:
+			return src.ListOrders(ctx, shopifyapi.ListOptions{Status: "any", SinceID: r.conn.NewestOrderID, Limit: shopifyapi.MaxPageSize},
+				func(page []shopifyapi.Order) error { return r.page(ctx, page) })
+		default:
+			n, err := src.CountOrders(ctx, shopifyapi.ListOptions{Status: "any"})
+			if err != nil {
+				return err
+			}
+			r.setTotal(ctx, n)
+			return src.ListOrders(ctx, shopifyapi.ListOptions{Status: "any", Limit: shopifyapi.MaxPageSize},
+				func(page []shopifyapi.Order) error { return r.page(ctx, page) })
+		}
+	})
+}
+
+// ImportOrders imports orders that arrived by other means than listing (a webhook, a file)
+// as one run of mode ModeWebhook, by the same rules.
+func (im *Importer) ImportOrders(ctx context.Context, connectionID int64, orders []shopifyapi.Order, opts RunOptions) (Summary, error) {
+	opts.Mode = ModeWebhook
+	if opts.Trigger == "" {
+		opts.Trigger = TriggerWebhook
+	}
+	return im.run(ctx, connectionID, opts, func(ctx context.Context, r *run) error {
+		r.setTotal(ctx, len(orders))
+		for start := 0; start < len(orders); start += shopifyapi.MaxPageSize {
+			if err := r.page(ctx, orders[start:min(start+shopifyapi.MaxPageSize, len(orders))]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// run is one import run in progress.
+type run struct {
+	im       *Importer
+	id       int64
+	conn     Connection
+	mode     Mode
+	total    int
+	seen     int
+	counts   Counts
+	progress func(Progress)
+	products *productCache
+	log      zerolog.Logger
+	// seenIDs are the orders this run has imported, so that an order listed twice (pages
+	// shifting under new orders, duplicate webhooks) is already_imported the second time.
+	importedIDs map[int64]int64
+}
+
+func (im *Importer) run(ctx context.Context, connectionID int64, opts RunOptions, body func(context.Context, *run) error) (Summary, error) {
+	if opts.Trigger == "" {
+		opts.Trigger = TriggerCLI
+	}
+	cs := ConnectionStore{}
+	conn, err := cs.ByID(ctx, im.DB, connectionID)
+	if err != nil {
+		return Summary{}, err
+	}
+	if !conn.Enabled {
+		return Summary{}, fmt.Errorf("%s: %w", conn.Shop, ErrDisconnected)
+	}
+	unlock, err := im.lock(ctx, conn, opts.Wait)
+	if err != nil {
+		return Summary{}, err
+	}
+	defer unlock()
+	// Reload: the newest seen order may have moved while another run held the lock.
+	if conn, err = cs.ByID(ctx, im.DB, connectionID); err != nil {
+		return Summary{}, err
+	}
+	log := im.logger().With().Str("shop", conn.Shop).Str("mode", string(opts.Mode)).Logger()
+	started := im.now()
+	r := &run{
+		im: im, conn: conn, mode: opts.Mode, progress: opts.Progress, products: newProductCache(),
+		importedIDs: map[int64]int64{},
+	}
+	err = pg.WithTx(ctx, im.DB, func(tx *sqlx.Tx) error {
+		// Holding the lock, no other run of this connection is alive: a run still marked
+		// running was cut short (killed process, lost database connection).
+		_, err := tx.ExecContext(ctx, `UPDATE import_runs SET status = 'failed', finished_at = $2,
+			error = 'interrupted: the process stopped before the run finished'
+			WHERE connection_id = $1 AND status = 'running'`, conn.ID, started)
+		if err != nil {
+			return fmt.Errorf("close interrupted runs: %w", err)
+		}
+		return sqlx.GetContext(ctx, tx, &r.id, `
+			INSERT INTO import_runs (connection_id, mode, trigger, started_at) VALUES ($1, $2, $3, $4) RETURNING id`,
+			conn.ID, string(opts.Mode), opts.Trigger, started)
+	})
+	if err != nil {
+		return Summary{}, fmt.Errorf("start import run: %w", err)
+	}
+	r.log = log.With().Int64("run_id", r.id).Logger()
+	r.log.Info().Msg("import started")
+
+	runErr := body(ctx, r)
+
+	status, msg := "finished", ""
+	switch {
+	case runErr != nil && ctx.Err() != nil:
+		status, msg = "cancelled", "cancelled: "+runErr.Error()
+	case runErr != nil:
+		status, msg = "failed", runErr.Error()
+	}
+	// The run's row is closed even when ctx was cancelled, so it does not stay "running".
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if _, err := im.DB.ExecContext(fctx, `UPDATE import_runs SET status = $2, finished_at = $3, error = $4 WHERE id = $1`,
+		r.id, status, im.now(), clean(msg)); err != nil && runErr == nil {
+		runErr = fmt.Errorf("finish import run: %w", err)
+	}
+	sum := Summary{RunID: r.id, Mode: opts.Mode, Seen: r.seen, Outcomes: r.counts, Shop: conn.Shop, Total: r.total}
+	ev := r.log.Info()
+	if runErr != nil {
+		ev = r.log.Error().Err(runErr)
+	}
+	ev.Int("seen", r.seen).Int("imported", r.counts.Imported).Int("failed", r.counts.Failed).Str("status", status).Msg("import ended")
+	if runErr != nil {
+		return sum, fmt.Errorf("import %s (run %d): %w", conn.Shop, r.id, runErr)
+	}
+	return sum, nil
+}
+
+// lock takes the connection's import lock on a database connection of its own, held until
+// the returned function is called (or the process dies, which releases it).
+func (im *Importer) lock(ctx context.Context, c Connection, wait bool) (func(), error) {
+	conn, err := im.DB.Connx(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("lock import of %s: %w", c.Shop, err)
+	}
+	key := int64(lockClassImport)<<32 | c.ID
+	var got bool
+	if err := conn.GetContext(ctx, &got, `SELECT pg_try_advisory_lock($1)`, key); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("lock import of %s: %w", c.Shop, err)
+	}
+	if !got && !wait {
+		conn.Close()
+		return nil, fmt.Errorf("%w for %s", ErrImportRunning, c.Shop)
+	}
+	if !got {
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, key); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("wait for the running import of %s: %w", c.Shop, err)
+		}
+	}
+	return func() {
+		uctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if _, err := conn.ExecContext(uctx, `SELECT pg_advisory_unlock($1)`, key); err != nil {
+			// Closing the connection below releases the lock anyway; make sure it is not
+			// returned to the pool still holding it.
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+		conn.Close()
+	}, nil
+}
+
+func (r *run) setTotal(ctx context.Context, n int) {
+	r.total = n
+	if _, err := r.im.DB.ExecContext(ctx, `UPDATE import_runs SET total = $2 WHERE id = $1`, r.id, n); err != nil {
+		r.log.Warn().Err(err).Msg("record run total")
+	}
+}
+
+// outcomeRow is one order's entry in the import log.
+type outcomeRow struct {
+	order   *shopifyapi.Order
+	outcome Outcome
+	reason  string
+	saleID  int64
+	draft   *draft
+}
+
+// page gives every order of a page its outcome and records them.
+func (r *run) page(ctx context.Context, orders []shopifyapi.Order) error {
+	if len(orders) == 0 {
+		return nil
+	}
+	now := r.im.now()
+	existing, err := r.existingSales(ctx, orders)
+	if err != nil {
+		return err
+	}
+	rows := make([]outcomeRow, len(orders))
+	var drafts []int // indexes of rows to import
+	inPage := map[int64]bool{}
+	for i := range orders {
+		o := &orders[i]
+		row := outcomeRow{order: o}
+		if saleID, ok := existing[o.ID]; ok && o.ID != 0 {
+			row.outcome, row.saleID = AlreadyImported, saleID
+		} else if saleID, ok := r.importedIDs[o.ID]; ok && o.ID != 0 {
+			row.outcome, row.saleID = AlreadyImported, saleID
+		} else if inPage[o.ID] && o.ID != 0 {
+			row.outcome, row.reason = AlreadyImported, "listed twice in one page"
+		} else if o.DecodeErr != nil {
+			row.outcome, row.reason = Failed, "cannot read the order: "+o.DecodeErr.Error()
+		} else if o.ID <= 0 {
+			row.outcome, row.reason = Failed, "the order has no id"
+		} else if out, why := classify(o, r.conn.ImportTestOrders, now); out != "" {
+			row.outcome, row.reason = out, why
+		} else if d, err := mapOrder(o, r.conn, r.conn.ShippingSKU); err != nil {
+			row.outcome, row.reason = Failed, err.Error()
+		} else {
+			row.outcome, row.draft = Imported, d
+			drafts = append(drafts, i)
+		}
+		inPage[o.ID] = true
+		rows[i] = row
+	}
+
+	if !r.im.PerOrder || len(drafts) == 0 {
+		err := r.write(ctx, rows, drafts, now)
+		if err == nil {
+			return r.pageDone(rows)
+		}
+		if ctx.Err() != nil {
+			return err
+		}
+		r.log.Warn().Err(err).Int("orders", len(orders)).Msg("page refused; importing its orders one by one")
+	}
+	// One transaction for the orders that are not imported, then one per order to import,
+	// so that an order the database refuses fails alone and with its reason.
+	var others []outcomeRow
+	for _, row := range rows {
+		if row.draft == nil {
+			others = append(others, row)
+		}
+	}
+	if err := r.write(ctx, others, nil, now); err != nil {
+		return err
+	}
+	for _, i := range drafts {
+		one := []outcomeRow{rows[i]}
+		err := r.write(ctx, one, []int{0}, now)
+		if err == nil {
+			rows[i] = one[0]
+			continue
+		}
+		if ctx.Err() != nil {
+			return err
+		}
+		rows[i].draft, rows[i].outcome, rows[i].reason = nil, Failed, err.Error()
+		if errors.Is(err, sales.ErrAlreadyImported) {
+			rows[i].outcome, rows[i].reason = AlreadyImported, ""
+		}
+		if err := r.write(ctx, rows[i:i+1], nil, now); err != nil {
+			return err
+		}
+	}
+	return r.pageDone(rows)
+}
+
+func (r *run) pageDone(rows []outcomeRow) error {
+	for _, row := range rows {
+		r.seen++
+		r.counts.Add(row.outcome)
+		if row.outcome == Imported {
+			r.importedIDs[row.order.ID] = row.saleID
+		}
+		if row.outcome == Failed {
+			r.log.Warn().Int64("order_id", row.order.ID).Str("order_name", row.order.Name).Str("reason", row.reason).Msg("order failed")
+		}
+	}
+	if r.progress != nil {
+		r.progress(Progress{RunID: r.id, Shop: r.conn.Shop, Mode: r.mode, Total: r.total, Seen: r.seen, Outcomes: r.counts})
+	}
+	return nil
+}
+
+// write records rows in one transaction: the sales of rows[i] for i in importIdx, every
+// row's outcome, the run's counters and the newest order seen. The rows' sale ids are
+// filled in on success.
+func (r *run) write(ctx context.Context, rows []outcomeRow, importIdx []int, now time.Time) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	err := pg.WithTx(ctx, r.im.DB, func(tx *sqlx.Tx) error {
+		if len(importIdx) > 0 {
+			ds := make([]*draft, len(importIdx))
+			for k, i := range importIdx {
+				ds[k] = rows[i].draft
+			}
+			ids, err := r.im.writeDrafts(ctx, tx, r.conn, ds, r.products, now)
+			if err != nil {
+				return err
+			}
+			for k, i := range importIdx {
+				rows[i].saleID = ids[k]
+			}
+		}
+		return r.recordOutcomes(ctx, tx, rows)
+	})
+	if err != nil {
+		r.products.rollback()
+		return err
+	}
+	r.products.commit()
+	return nil
+}
+
+func (r *run) recordOutcomes(ctx context.Context, tx *sqlx.Tx, rows []outcomeRow) error {
+	n := len(rows)
+	var (
+		orderIDs = make([]int64, n)
+		names    = make([]string, n)
+		outcomes = make([]string, n)
+		reasons  = make([]string, n)
+		saleIDs  = make([]*int64, n)
+		raws     = make([]*string, n)
+		c        Counts
+		newest   int64
+	)
+	for i, row := range rows {
+		orderIDs[i], names[i], outcomes[i] = row.order.ID, clean(row.order.Name), string(row.outcome)
+		reasons[i] = clean(row.reason)
+		if row.outcome == Failed && reasons[i] == "" {
+			reasons[i] = "unknown"
+		}
+		if row.saleID != 0 {
+			id := row.saleID
+			saleIDs[i] = &id
+		}
+		// An order already imported is on record (its sale and first outcome): its JSON is
+		// not stored again, which keeps repeated "get all" runs small.
+		if row.outcome != AlreadyImported {
+			raws[i] = rawJSON(row.order.Raw)
+		}
+		c.Add(row.outcome)
+		newest = max(newest, row.order.ID)
+	}
+	_, err := tx.ExecContext(ctx, `
+		INSERT INTO import_outcomes (run_id, connection_id, shopify_order_id, order_name, outcome, reason, sale_id, raw)
+		SELECT $1, $2, o, n, oc, rs, s, rw::jsonb
+		FROM unnest($3::bigint[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::text[]) AS t(o, n, oc, rs, s, rw)`,
+		r.id, r.conn.ID, pq.Array(orderIDs), pq.Array(names), pq.Array(outcomes), pq.Array(reasons), pq.Array(saleIDs), pq.Array(raws))
+	if err != nil {
+		return fmt.Errorf("record outcomes: %w", err)
+	}
+	_, err = tx.ExecContext(ctx, `
+		UPDATE import_runs SET seen = seen + $2, imported = imported + $3, already_imported = already_imported + $4,
+			too_old = too_old + $5, no_shipping_method = no_shipping_method + $6, test_order = test_order + $7,
+			cancelled = cancelled + $8, failed = failed + $9
+		WHERE id = $1`,
+		r.id, n, c.Imported, c.AlreadyImported, c.TooOld, c.NoShippingMethod, c.TestOrder, c.Cancelled, c.Failed)
+	if err != nil {
+		return fmt.Errorf("count outcomes: %w", err)
+	}
+	if newest > r.conn.NewestOrderID && r.mode != ModeRetry {
+		_, err = tx.ExecContext(ctx, `UPDATE shopify_connections SET newest_order_id = greatest(newest_order_id, $2) WHERE id = $1`, r.conn.ID, newest)
+		if err != nil {
+			return fmt.Errorf("remember the newest order: %w", err)
+		}
+	}
+	return nil
+}
+
+// existingSales returns the sales already recorded for the page's orders, by order id.
+func (r *run) existingSales(ctx context.Context, orders []shopifyapi.Order) (map[int64]int64, error) {
+	ids := make([]int64, 0, len(orders))
+	for _, o := range orders {
+		if o.ID > 0 {
+			ids = append(ids, o.ID)
+		}
+	}
+	var rows []struct {
+		OrderID int64 `db:"external_id"`
+		SaleID  int64 `db:"sale_id"`
+	}
+	err := sqlx.SelectContext(ctx, r.im.DB, &rows, `
+		SELECT external_id, sale_id FROM sale_external_ids WHERE channel = $1 AND shop = $2 AND external_id = ANY($3::bigint[])`,
+		Channel, r.conn.Shop, pq.Array(ids))
+	if err != nil {
+		return nil, fmt.Errorf("look up imported orders: %w", err)
+	}
+	out := make(map[int64]int64, len(rows))
+	for _, row := range rows {
+		out[row.OrderID] = row.SaleID
+	}
+	return out, nil
+}
+
+// failedOrders lists the orders of the connection whose latest outcome is failed.
+func (im *Importer) failedOrders(ctx context.Context, connectionID int64) ([]int64, error) {
+	var ids []int64
+	err := sqlx.SelectContext(ctx, im.DB, &ids, `
+		SELECT shopify_order_id FROM (
+			SELECT DISTINCT ON (shopify_order_id) shopify_order_id, outcome
+			FROM import_outcomes WHERE connection_id = $1 AND shopify_order_id > 0
+			ORDER BY shopify_order_id, id DESC) latest
+		WHERE outcome = 'failed' ORDER BY shopify_order_id`, connectionID)
+	if err != nil {
+		return nil, fmt.Errorf("list failed orders: %w", err)
+	}
+	return ids, nil
+}
+
+// clean makes s storable as PostgreSQL text: valid UTF-8 without NUL characters.
+func clean(s string) string {
+	if utf8.ValidString(s) && !strings.ContainsRune(s, 0) {
+		return s
+	}
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
+}
+
+// rawJSON returns the order's JSON as PostgreSQL's jsonb accepts it, or nil when there is
+// none. Bytes that are not JSON are kept as a JSON string, so the log still shows them.
+func rawJSON(raw []byte) *string {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return nil
+	}
+	var s string
+	if json.Valid(raw) && utf8.Valid(raw) {
+		s = string(raw)
+	} else {
+		b, _ := json.Marshal(strings.ToValidUTF8(string(raw), "\uFFFD"))
+		s = string(b)
+	}
+	// jsonb refuses the NUL character even escaped.
+	s = strings.ReplaceAll(s, `\u0000`, `\uFFFD`)
+	return &s
+}
