@@ -85,6 +85,23 @@ func TestMigrateUpTwiceAndStatus(t *testing.T) {
 	}
 }
 
+func TestMigrateUpCreatesTheDatabase(t *testing.T) {
+	t.Parallel()
+	url := dbtest.Empty(t)
+	admin := connectURL(t, dbtest.AdminURL())
+	name := url[strings.LastIndex(url, "/")+1:]
+	if i := strings.Index(name, "?"); i >= 0 {
+		name = name[:i]
+	}
+	if _, err := admin.Exec("DROP DATABASE " + name); err != nil {
+		t.Fatal(err)
+	}
+	if out := ok(t, url, "migrate", "up"); !strings.Contains(out, "created the database") || !strings.Contains(out, "applied") {
+		t.Fatalf("migrate up on a missing database: %q", out)
+	}
+	ok(t, url, "outlet", "list")
+}
+
 func connectURL(t *testing.T, url string) *sqlx.DB {
 	t.Helper()
 	db, err := sqlx.Open("postgres", url)

@@ -8,6 +8,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/spf13/cobra"
 
+	"github.com/kassa-pos/kassa/internal/pg"
 	"github.com/kassa-pos/kassa/migrations"
 )
 
@@ -23,9 +24,16 @@ func (c *cli) migrateCommand() *cobra.Command {
 	}
 	up := &cobra.Command{
 		Use:   "up",
-		Short: "Apply every pending migration",
+		Short: "Apply every pending migration (creating the database when it does not exist)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			created, err := pg.EnsureDatabase(cmd.Context(), c.dbURL())
+			if err != nil {
+				return err
+			}
+			if created {
+				fmt.Fprintln(c.stdout, "created the database")
+			}
 			db, err := c.openDBUnchecked(cmd.Context())
 			if err != nil {
 				return err

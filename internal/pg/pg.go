@@ -7,6 +7,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -99,4 +101,34 @@ func IsCheckViolation(err error, name string) bool {
 func IsRaised(err error, name string) bool {
 	code, c := Constraint(err)
 	return code == "P0001" && c == name
+}
+
+// EnsureDatabase creates the database the URL names when it does not exist yet, by
+// connecting to the server's "postgres" database. It reports whether it created it.
+func EnsureDatabase(ctx context.Context, dbURL string) (bool, error) {
+	db, err := sqlx.Open("postgres", dbURL)
+	if err != nil {
+		return false, fmt.Errorf("open database: %w", err)
+	}
+	err = db.PingContext(ctx)
+	db.Close()
+	var pqErr *pq.Error
+	if err == nil || !errors.As(err, &pqErr) || pqErr.Code != "3D000" { // invalid_catalog_name
+		return false, nil
+	}
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		return false, fmt.Errorf("parse database URL: %w", err)
+	}
+	name := strings.TrimPrefix(u.Path, "/")
+	u.Path = "/postgres"
+	admin, err := sqlx.Open("postgres", u.String())
+	if err != nil {
+		return false, fmt.Errorf("open postgres database: %w", err)
+	}
+	defer admin.Close()
+	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+pq.QuoteIdentifier(name)); err != nil {
+		return false, fmt.Errorf("create database %s: %w", name, err)
+	}
+	return true, nil
 }
