@@ -32,8 +32,6 @@ func (w *textWriter) line(s string) {
 
 func (w *textWriter) rule(c string) { w.line(strings.Repeat(c, Width)) }
 
-func (w *textWriter) blank() { w.b.WriteByte('\n') }
-
 func (w *textWriter) center(s string) {
 	s = clip(s, Width)
 	w.line(strings.Repeat(" ", (Width-utf8.RuneCountInString(s))/2) + s)
@@ -144,17 +142,22 @@ func (r ClosingReport) text(w *textWriter, full bool) {
 	}
 	w.pair("Opening float", r.OpeningFloat)
 
-	w.section("Payments")
+	heading := w.section
+	if !full {
+		// Inside the nightly report a session's parts are not sections of their own.
+		heading = func(title string) { w.line(title + ":") }
+	}
+	heading("Payments")
 	w.columns(15, 11, "", "expected", "counted", "difference")
 	for _, p := range r.Payments {
-		counted, diff := "not counted", ""
-		if p.Counted != nil {
-			counted, diff = *p.Counted, *p.Difference
+		if p.Counted == nil {
+			w.columns(15, 11, p.Type, p.Expected, "", "not counted")
+			continue
 		}
-		w.columns(15, 11, p.Type, p.Expected, counted, diff)
+		w.columns(15, 11, p.Type, p.Expected, *p.Counted, *p.Difference)
 	}
 
-	w.section("Sales")
+	heading("Sales")
 	w.pair("Sales", strconv.Itoa(r.SalesCount))
 	w.pair("Sales total", r.SalesTotal)
 	w.pair("Shopify orders imported", strconv.Itoa(r.ShopifyOrders))
@@ -185,7 +188,7 @@ func (r ClosingReport) text(w *textWriter, full bool) {
 	if r.Open() {
 		label = "now"
 	}
-	w.pair(fmt.Sprintf("%d sales, %s", r.AwaitingPaymentCount, label), r.AwaitingPaymentTotal)
+	w.pair(salesCount(r.AwaitingPaymentCount)+", "+label, r.AwaitingPaymentTotal)
 	w.rule("=")
 }
 
@@ -271,7 +274,7 @@ func (r NightlyReport) WriteText(out io.Writer) error {
 	}
 	for i, s := range r.Sessions {
 		if i > 0 {
-			w.blank()
+			w.line(strings.Repeat("- ", Width/2))
 		}
 		s.text(&w, false)
 	}
@@ -298,7 +301,7 @@ func (r NightlyReport) WriteText(out io.Writer) error {
 	if len(r.NegativeStock) == 0 {
 		w.line("none")
 	} else {
-		w.columns(28, 10, "", "lowest", "now")
+		w.columns(28, 10, "", "lowest", "day end")
 	}
 	for _, n := range r.NegativeStock {
 		item := n.Name
@@ -309,7 +312,7 @@ func (r NightlyReport) WriteText(out io.Writer) error {
 	}
 
 	w.section("Awaiting payment")
-	w.pair(fmt.Sprintf("%d sales", len(r.AwaitingPayment)), r.AwaitingPaymentTotal)
+	w.pair(salesCount(len(r.AwaitingPayment)), r.AwaitingPaymentTotal)
 	for i, a := range r.AwaitingPayment {
 		if i == maxTextAwaiting {
 			w.line(fmt.Sprintf("... and %d more", len(r.AwaitingPayment)-maxTextAwaiting))
@@ -335,6 +338,13 @@ func (r NightlyReport) WriteText(out io.Writer) error {
 	return err
 }
 
+func salesCount(n int) string {
+	if n == 1 {
+		return "1 sale"
+	}
+	return strconv.Itoa(n) + " sales"
+}
+
 func days(n int) string {
 	if n == 1 {
 		return "1 day"
@@ -344,7 +354,7 @@ func days(n int) string {
 
 // WriteCSV writes the nightly report as CSV with a header row, one figure per row:
 // section, item, figure, value. Each session's closing figures come with the section
-// prefixed by "session N ".
+// prefixed by "session N: ".
 func (r NightlyReport) WriteCSV(out io.Writer) error {
 	cw := csv.NewWriter(out)
 	row := func(section, item, figure, value string) {
@@ -358,7 +368,7 @@ func (r NightlyReport) WriteCSV(out io.Writer) error {
 	row("report", "", "to", r.To)
 	row("report", "", "generated_at", r.GeneratedAt)
 	for _, s := range r.Sessions {
-		s.csvRows(cw, "session "+strconv.FormatInt(s.SessionID, 10)+" ")
+		s.csvRows(cw, "session "+strconv.FormatInt(s.SessionID, 10)+": ")
 	}
 	for _, o := range r.OpenSessions {
 		row("open_sessions", strconv.FormatInt(o.SessionID, 10), "register", o.Register)
