@@ -106,6 +106,7 @@ func (o *object) id(key string) int64 {
 	}
 	if err != nil {
 		o.fail(key, err)
+		return 0
 	}
 	return n
 }
