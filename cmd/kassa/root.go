@@ -72,6 +72,7 @@ The database is read from --database-url, else DATABASE_URL, else
 		c.productCommand(),
 		c.stockCommand(),
 		c.salesCommand(),
+		c.shopifySimCommand(),
 		// Further commands are registered here, one line each.
 	)
 	return root

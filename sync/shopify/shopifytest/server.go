@@ -51,7 +51,7 @@ type Options struct {
 	// Logger receives one debug line per request and webhook attempt; default: discard.
 	Logger *zerolog.Logger
 	// Location is the shop's time zone for the timestamps the simulator renders; default the
-	// generator's location, else UTC.
+	// generator's location, else Europe/Brussels (the generator's default).
 	Location *time.Location
 
 	// ReadAllOrders lifts the 60-day window (the app has the read_all_orders scope).
@@ -195,7 +195,12 @@ func NewServer(opts Options) (*Server, error) {
 		s.loc = opts.Generate.Location
 	}
 	if s.loc == nil {
-		s.loc = time.UTC
+		// The generator's default zone; time/tzdata is embedded by shopdata.
+		if loc, err := time.LoadLocation("Europe/Brussels"); err == nil {
+			s.loc = loc
+		} else {
+			s.loc = time.UTC
+		}
 	}
 	if s.opts.MinRetryAfter == 0 {
 		s.opts.MinRetryAfter = time.Second

@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/mattn/go-isatty"
+	"github.com/rs/zerolog"
+	"github.com/spf13/cobra"
+
+	"github.com/kassa-pos/kassa/sync/shopify/shopifytest"
+	"github.com/kassa-pos/kassa/sync/shopify/shopifytest/shopdata"
+)
+
+// shopifySimConfig holds the flags of kassa shopify-sim.
+type shopifySimConfig struct {
+	addr          string
+	shop          string
+	token         string
+	secret        string
+	generate      int
+	days          int
+	seed          int64
+	ordersFile    string
+	plan          string
+	faults        string
+	webhookURL    string
+	newOrderEvery time.Duration
+	readAllOrders bool
+}
+
+func (c *cli) shopifySimCommand() *cobra.Command {
+	var cfg shopifySimConfig
+	cmd := &cobra.Command{
+		Use:   "shopify-sim",
+		Short: "Serve a simulated Shopify shop (Admin REST API) for tests and demos",
+		Long: `shopify-sim serves a stand-in for a Shopify shop's Admin REST API on a local port: orders
+with Shopify's filters, cursor pagination and 60-day window, products, locations, inventory
+levels, the leaky-bucket rate limit, signed webhooks and optional injected faults. Point
+kassa at it with 'kassa shopify connect --base-url URL'. It needs no database.
+
+Control endpoints for scripts (no token): POST /_sim/orders (an order JSON, or empty to
+generate one), GET /_sim/orders, GET /_sim/stats.
+
+Faults spec example: 5xx=0.05,429=0.05,drop=0.02,truncate=0.01,slow=0.01:2s,seed=42`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return c.runShopifySim(cmd.Context(), cfg)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&cfg.addr, "addr", "127.0.0.1:8089", "address to listen on")
+	f.StringVar(&cfg.shop, "shop", "demo.myshopify.com", "the shop's myshopify domain")
+	f.StringVar(&cfg.token, "token", shopifytest.DefaultToken, "Admin API access token clients must send")
+	f.StringVar(&cfg.secret, "secret", shopifytest.DefaultSecret, "app client secret that signs webhooks")
+	f.IntVar(&cfg.generate, "generate", 0, "generate this many orders (and their catalogue)")
+	f.IntVar(&cfg.days, "days", 90, "spread generated orders over this many days before now")
+	f.Int64Var(&cfg.seed, "seed", 1, "seed of the generated shop (same seed, same shop)")
+	f.StringVar(&cfg.ordersFile, "orders-file", "", `serve the orders of this JSON file ({"orders":[...]})`)
+	f.StringVar(&cfg.plan, "plan", "standard", "rate-limit plan: standard, advanced, plus or off")
+	f.StringVar(&cfg.faults, "faults", "", "inject faults, e.g. 5xx=0.05,drop=0.02,slow=0.01:2s,seed=42")
+	f.StringVar(&cfg.webhookURL, "webhook-url", "", "subscribe this URL to every order webhook topic")
+	f.DurationVar(&cfg.newOrderEvery, "new-order-every", 0, "place a generated order at this interval (e.g. 30s)")
+	f.BoolVar(&cfg.readAllOrders, "read-all-orders", false, "serve orders older than 60 days (the read_all_orders scope)")
+	return cmd
+}
+
+func (c *cli) runShopifySim(ctx context.Context, cfg shopifySimConfig) error {
+	plan, err := shopifytest.ParsePlan(cfg.plan)
+	if err != nil {
+		return usageError("--plan: %v", err)
+	}
+	faults, err := shopifytest.ParseFaultSpec(cfg.faults)
+	if err != nil {
+		return usageError("--faults: %v", err)
+	}
+	if cfg.generate < 0 || cfg.days <= 0 {
+		return usageError("--generate must be 0 or more and --days more than 0")
+	}
+	if cfg.newOrderEvery < 0 {
+		return usageError("--new-order-every must not be negative")
+	}
+	logger := c.simLogger()
+	opts := shopifytest.Options{
+		Addr:          cfg.addr,
+		Shop:          cfg.shop,
+		Token:         cfg.token,
+		Secret:        cfg.secret,
+		Clock:         c.now,
+		Logger:        &logger,
+		ReadAllOrders: cfg.readAllOrders,
+		Plan:          plan,
+		Faults:        faults,
+		WebhookURL:    cfg.webhookURL,
+	}
+	if cfg.generate > 0 {
+		opts.Generate = &shopdata.GenerateOptions{Seed: cfg.seed, Orders: cfg.generate, Days: cfg.days, Now: c.now(), Shop: cfg.shop}
+	}
+	if cfg.ordersFile != "" {
+		raw, err := shopdata.ReadOrdersFile(cfg.ordersFile)
+		if err != nil {
+			return fmt.Errorf("--orders-file: %w", err)
+		}
+		opts.RawOrders = raw
+	}
+	sim, err := shopifytest.NewServer(opts)
+	if err != nil {
+		return fmt.Errorf("start shopify simulator: %w", err)
+	}
+	defer sim.Close()
+
+	fmt.Fprintf(c.stdout, "shop:   %s\nurl:    %s\ntoken:  %s\norders: %d\nplan:   %s\n",
+		sim.Shop, sim.URL, sim.Token, len(sim.AllOrders()), plan.Name)
+	logger.Info().Str("shop", sim.Shop).Str("url", sim.URL).Msg("shopify simulator listening")
+
+	if cfg.newOrderEvery > 0 {
+		t := time.NewTicker(cfg.newOrderEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				logger.Info().Msg("shopify simulator stopping")
+				return nil
+			case <-t.C:
+				o, err := sim.NewOrder()
+				if err != nil {
+					logger.Error().Err(err).Msg("place generated order")
+					continue
+				}
+				logger.Info().Int64("order_id", o.ID).Str("name", o.Name).Msg("order placed")
+			}
+		}
+	}
+	<-ctx.Done()
+	logger.Info().Msg("shopify simulator stopping")
+	return nil
+}
+
+// simLogger logs every request and webhook attempt (the simulator logs them at debug level)
+// to stderr: human-readable on a terminal, JSON otherwise.
+func (c *cli) simLogger() zerolog.Logger {
+	w := c.stderr
+	if f, ok := w.(*os.File); ok && isatty.IsTerminal(f.Fd()) {
+		w = zerolog.ConsoleWriter{Out: f, TimeFormat: time.TimeOnly}
+	}
+	return zerolog.New(w).Level(zerolog.DebugLevel).With().Timestamp().Logger()
+}
