@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/shopspring/decimal"
 )
 
 // region decides how an order is taxed: EU buyers pay VAT included in the price, US buyers
@@ -26,15 +28,19 @@ type usState struct {
 
 type stateTax struct {
 	title string
-	rate  string
+	rate  decimal.Decimal
 }
 
 func usStates() []usState {
 	return []usState{
-		{"New York", "NY", "New York", "10001", []stateTax{{"New York State Tax", "0.04"}, {"New York City Tax", "0.045"}}, true},
-		{"California", "CA", "San Francisco", "94103", []stateTax{{"California State Tax", "0.0725"}}, false},
-		{"Texas", "TX", "Austin", "78701", []stateTax{{"Texas State Tax", "0.0625"}, {"Austin Municipal Tax", "0.02"}}, true},
-		{"Washington", "WA", "Seattle", "98101", []stateTax{{"Washington State Tax", "0.065"}}, true},
+		{"New York", "NY", "New York", "10001",
+			[]stateTax{{"New York State Tax", decimal.New(4, -2)}, {"New York City Tax", decimal.New(45, -3)}}, true},
+		{"California", "CA", "San Francisco", "94103",
+			[]stateTax{{"California State Tax", decimal.New(725, -4)}}, false},
+		{"Texas", "TX", "Austin", "78701",
+			[]stateTax{{"Texas State Tax", decimal.New(625, -4)}, {"Austin Municipal Tax", decimal.New(2, -2)}}, true},
+		{"Washington", "WA", "Seattle", "98101",
+			[]stateTax{{"Washington State Tax", decimal.New(65, -3)}}, true},
 	}
 }
 

@@ -35,10 +35,10 @@ func mustJSON(t testing.TB, v any) []byte {
 
 func TestGeneratedTotalsAreConsistent(t *testing.T) {
 	t.Parallel()
-	for _, seed := range []int64{1, 2, 3, 42, 20260828} {
+	for _, seed := range []int64{1, 2, 42, 20260828} {
 		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
 			t.Parallel()
-			g := NewGenerator(GenerateOptions{Seed: seed, Orders: 1500, Days: 120, Now: testNow})
+			g := NewGenerator(GenerateOptions{Seed: seed, Orders: 1000, Days: 120, Now: testNow})
 			orders := g.Orders()
 			// A few orders placed after the window, as the simulator does for webhooks.
 			for i := range 50 {
@@ -195,7 +195,7 @@ func TestSameSeedSameJSON(t *testing.T) {
 		buf.Write(mustJSON(t, g.Catalog()))
 		return buf.Bytes()
 	}
-	opt := GenerateOptions{Seed: 99, Orders: 400, Days: 90, Now: testNow, Location: brussels(t)}
+	opt := GenerateOptions{Seed: 99, Orders: 250, Days: 90, Now: testNow, Location: brussels(t)}
 	a, b := render(opt), render(opt)
 	if !bytes.Equal(a, b) {
 		t.Fatal("two generators with the same options rendered different JSON")
@@ -425,10 +425,18 @@ func TestGoShopifyDecodesGeneratedOrders(t *testing.T) {
 			!got.TotalTax.Equal(want.TotalTax.Decimal) || got.CreatedAt == nil || (got.Customer == nil) != (want.Customer == nil) {
 			t.Fatalf("order %s decoded as id %d name %s total %v", want.Name, got.Id, got.Name, got.TotalPrice)
 		}
-		var txs goshopify.TransactionsResource
-		if err := json.Unmarshal(mustJSON(t, map[string]any{"transactions": g.Transactions(want)}), &txs); err != nil {
-			t.Fatalf("go-shopify cannot decode the transactions of %s: %v", want.Name, err)
-		}
+	}
+	// All the shop's transactions in one list: decoding them order by order tests nothing more.
+	var all []Transaction
+	for _, o := range orders {
+		all = append(all, g.Transactions(o)...)
+	}
+	var txs goshopify.TransactionsResource
+	if err := json.Unmarshal(mustJSON(t, map[string]any{"transactions": all}), &txs); err != nil {
+		t.Fatalf("go-shopify cannot decode the transactions: %v", err)
+	}
+	if len(txs.Transactions) != len(all) || txs.Transactions[0].Amount == nil || !txs.Transactions[0].Amount.Equal(all[0].Amount.Decimal) {
+		t.Fatalf("decoded %d transactions, want %d", len(txs.Transactions), len(all))
 	}
 }
 
