@@ -73,6 +73,7 @@ The database is read from --database-url, else DATABASE_URL, else
 		c.stockCommand(),
 		c.salesCommand(),
 		c.shopifySimCommand(),
+		c.tokenCommand(),
 		// Further commands are registered here, one line each.
 	)
 	return root

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kassa-pos/kassa/daemon"
+)
+
+func (c *cli) tokenCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "token",
+		Short: "Create, list and revoke the API tokens of the daemon",
+		Long: `Every call to the daemon's HTTP API carries a bearer token. A cashier token runs the
+register (sessions, payments, sales, imports, stock, closing reports); a manager token may
+also read the nightly reports and manage the Shopify connections. Only a token's SHA-256
+is stored: the token is printed once, when it is created.`,
+		Args: cobra.NoArgs,
+	}
+	var name, role string
+	create := &cobra.Command{
+		Use:     "create --name NAME --role cashier|manager",
+		Short:   "Create a token and print it (once)",
+		Example: "  kassa token create --name front-till --role cashier",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if name == "" || role == "" {
+				return usageError("token create needs --name and --role (cashier or manager)")
+			}
+			r, err := daemon.ParseRole(role)
+			if err != nil {
+				return fmt.Errorf("--role: %w", err)
+			}
+			db, err := c.openDB(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			token, t, err := daemon.TokenStore{Clock: c.now}.Create(cmd.Context(), db, name, r)
+			if err != nil {
+				return err
+			}
+			if c.jsonOut {
+				return c.printJSON(map[string]any{"token": token, "name": t.Name, "role": t.Role, "id": t.ID})
+			}
+			fmt.Fprintf(c.stdout, "token %q (%s), shown only this once:\n%s\n", t.Name, t.Role, token)
+			return nil
+		},
+	}
+	create.Flags().StringVar(&name, "name", "", "who or what uses the token, e.g. front-till")
+	create.Flags().StringVar(&role, "role", "", "cashier or manager")
+	c.addJSONFlag(create)
+
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List the tokens (never the tokens themselves)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			db, err := c.openDB(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			tokens, err := daemon.TokenStore{}.List(cmd.Context(), db)
+			if err != nil {
+				return err
+			}
+			if c.jsonOut {
+				return c.printJSON(tokens)
+			}
+			tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tNAME\tROLE\tCREATED\tLAST USED\tREVOKED")
+			for _, t := range tokens {
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Name, t.Role,
+					t.CreatedAt.Format(time.RFC3339), orDash(t.LastUsedAt), orDash(t.RevokedAt))
+			}
+			return tw.Flush()
+		},
+	}
+	c.addJSONFlag(list)
+
+	revoke := &cobra.Command{
+		Use:     "revoke NAME|ID",
+		Short:   "Revoke a token: the daemon refuses it from its next request on",
+		Example: "  kassa token revoke front-till",
+		Args:    exactArgs(1, "NAME or ID"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			db, err := c.openDB(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			t, err := daemon.TokenStore{Clock: c.now}.Revoke(cmd.Context(), db, args[0])
+			if err != nil {
+				return err
+			}
+			if c.jsonOut {
+				return c.printJSON(t)
+			}
+			fmt.Fprintf(c.stdout, "revoked token %q (%s)\n", t.Name, t.Role)
+			return nil
+		},
+	}
+	c.addJSONFlag(revoke)
+	cmd.AddCommand(create, list, revoke)
+	return cmd
+}
+
+func orDash(t *time.Time) string {
+	if t == nil {
+		return "-"
+	}
+	return t.Format(time.RFC3339)
+}

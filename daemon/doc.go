@@ -1,0 +1,16 @@
+// Package daemon is "kassa serve": the long-running process that serves the HTTP API of
+// the register terminals, receives Shopify webhooks, polls connections for new orders and
+// writes the nightly reports. It adds no business rule of its own: every rule lives in the
+// domain packages (register, sales, inventory, sync/shopify), which the daemon calls.
+//
+// Several daemons may run against one database. Any of them serves the API and accepts
+// webhooks; stored webhook deliveries are shared out with FOR UPDATE SKIP LOCKED; one
+// import runs per connection at a time (the importer's advisory lock) and one instance
+// writes an outlet's nightly report (an advisory lock of the daemon's, taken in the
+// transaction that writes it), so when an instance dies another does its work at its next
+// tick.
+//
+// Roles: a cashier token runs the register (registers and sessions, payments, sales,
+// imports, stock, closing reports); a manager token also reads and writes the nightly
+// reports and manages the Shopify connections.
+package daemon
