@@ -19,6 +19,11 @@ func CheckTotals(o Order) error {
 		errs = append(errs, fmt.Errorf(format, args...))
 	}
 	expect := func(field string, got Money, want decimal.Decimal) {
+		if !got.Equal(got.Round(2)) {
+			// Rendered with two decimals it would differ from the value computed with.
+			fail("%s is %s: more than two decimals", field, got.Decimal.String())
+			return
+		}
 		if !got.Equal(want) {
 			fail("%s is %s, recomputed %s", field, got.StringFixed(2), want.StringFixed(2))
 		}
@@ -71,6 +76,7 @@ func CheckTotals(o Order) error {
 		if li.Quantity <= 0 {
 			fail("%s: quantity %d", what, li.Quantity)
 		}
+		expect(what+" price", li.Price, li.Price.Decimal)
 		gross := li.Price.Mul(decimal.NewFromInt(int64(li.Quantity)))
 		discount := checkAllocs(what, "line_item", li.DiscountAllocations)
 		expect(what+" total_discount", li.TotalDiscount, discount)
@@ -92,6 +98,7 @@ func CheckTotals(o Order) error {
 	shipping, shippingDiscounts := decimal.Zero, decimal.Zero
 	for i, s := range o.ShippingLines {
 		what := fmt.Sprintf("shipping_lines[%d]", i)
+		expect(what+" price", s.Price, s.Price.Decimal)
 		discount := checkAllocs(what, "shipping_line", s.DiscountAllocations)
 		expect(what+" discounted_price", s.DiscountedPrice, s.Price.Sub(discount))
 		tax = tax.Add(checkTaxes(what, s.TaxLines, s.DiscountedPrice.Decimal))

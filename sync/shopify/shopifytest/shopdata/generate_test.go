@@ -163,6 +163,11 @@ func TestCheckTotalsReportsBrokenOrders(t *testing.T) {
 			o.LineItems = lis
 		}, "total_discount"},
 		{"order tax line missing", taxed, func(o *Order) { o.TaxLines = o.TaxLines[1:] }, "tax_lines lacks"},
+		{"sub-cent price", taxed, func(o *Order) {
+			lis := append([]LineItem(nil), o.LineItems...)
+			lis[0].Price = NewMoney(lis[0].Price.Add(decimal.New(1, -3)))
+			o.LineItems = lis
+		}, "more than two decimals"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
