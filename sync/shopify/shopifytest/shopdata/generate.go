@@ -642,11 +642,13 @@ func (g *Generator) draftLines(rng *rand.Rand) []lineDraft {
 	}
 	if rng.IntN(100) < 4 {
 		custom := []struct {
-			title    string
-			shipping bool
-		}{{"Gift wrapping", true}, {"Custom framing", true}, {"Repair service", false}, {"Personal shopping session", false}}
+			title      string
+			from, upTo int64 // whole euros
+			shipping   bool
+		}{{"Gift wrapping", 3, 6, true}, {"Custom framing", 25, 60, true}, {"Repair service", 15, 45, false}, {"Personal shopping session", 40, 80, false}}
 		c := pick(rng, custom)
-		lines = append(lines, lineDraft{class: taxStandard, title: c.title, price: decimal.New(int64(300+rng.IntN(37)*100+95), -2),
+		price := (c.from+rng.Int64N(c.upTo-c.from+1))*100 - 5 // x.95
+		lines = append(lines, lineDraft{class: taxStandard, title: c.title, price: decimal.New(price, -2),
 			qty: 1, taxable: true, shipping: c.shipping})
 	}
 	return lines
