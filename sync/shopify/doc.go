@@ -12,12 +12,13 @@
 // PostgreSQL advisory lock keyed by the connection id on a connection of its own.
 //
 // Rules chosen where DESIGN.md is silent:
-//   - Payment types by gateway: what Shopify collected for a "Bank Deposit" order (once the
-//     shop marked it paid) is recorded as "Bank deposit", like the deposits staff apply at the
-//     register; everything else (shopify_payments, paypal, gift_card, manual, cash on
-//     delivery, unknown gateways) is recorded as "Shopify". Money collected online is neither
-//     in the drawer nor in the card terminal's batch, so the closing counts of Cash and Card
-//     stay exactly what staff can count.
+//   - Payment types by gateway: what Shopify collected for an order paid by bank deposit
+//     alone (once the shop marked it paid) is recorded as "Bank deposit", like the deposits
+//     staff apply at the register; everything else (shopify_payments, paypal, gift_card,
+//     manual, cash on delivery, unknown gateways, and a bank deposit combined with another
+//     gateway, where the deposit is the part still owed) is recorded as "Shopify". Money
+//     collected online is neither in the drawer nor in the card terminal's batch, so the
+//     closing counts of Cash and Card stay exactly what staff can count.
 //   - An order whose currency differs from the outlet's is failed: a sale has one currency.
 //   - The shipping-fee line carries the method's price as unit price and its shipping
 //     discounts as discount, so the line total is what the buyer paid for shipping and the

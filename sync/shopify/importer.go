@@ -150,6 +150,15 @@ type Importer struct {
 	// PerOrder turns the set-based page writes off: every order is written in its own
 	// transaction. It is slower and exists to test that both paths agree.
 	PerOrder bool
+	// PageSize is how many orders a page asks Shopify for; default and maximum 250.
+	PageSize int
+}
+
+func (im *Importer) pageSize() int {
+	if im.PageSize <= 0 || im.PageSize > shopifyapi.MaxPageSize {
+		return shopifyapi.MaxPageSize
+	}
+	return im.PageSize
 }
 
 func (im *Importer) now() time.Time {
@@ -206,8 +215,8 @@ func (im *Importer) Run(ctx context.Context, connectionID int64, opts RunOptions
 				return err
 			}
 			r.setTotal(ctx, len(ids))
-			for start := 0; start < len(ids); start += shopifyapi.MaxPageSize {
-				chunk := ids[start:min(start+shopifyapi.MaxPageSize, len(ids))]
+			for start := 0; start < len(ids); start += im.pageSize() {
+				chunk := ids[start:min(start+im.pageSize(), len(ids))]
 				page := make([]shopifyapi.Order, 0, len(chunk))
 				for _, id := range chunk {
 					o, err := src.GetOrder(ctx, id)
@@ -226,7 +235,7 @@ func (im *Importer) Run(ctx context.Context, connectionID int64, opts RunOptions
 			}
 			return nil
 		case ModeNew:
-			return src.ListOrders(ctx, shopifyapi.ListOptions{Status: "any", SinceID: r.conn.NewestOrderID, Limit: shopifyapi.MaxPageSize},
+			return src.ListOrders(ctx, shopifyapi.ListOptions{Status: "any", SinceID: r.conn.NewestOrderID, Limit: im.pageSize()},
 				func(page []shopifyapi.Order) error { return r.page(ctx, page) })
 		default:
 			n, err := src.CountOrders(ctx, shopifyapi.ListOptions{Status: "any"})
@@ -234,7 +243,7 @@ func (im *Importer) Run(ctx context.Context, connectionID int64, opts RunOptions
 				return err
 			}
 			r.setTotal(ctx, n)
-			return src.ListOrders(ctx, shopifyapi.ListOptions{Status: "any", Limit: shopifyapi.MaxPageSize},
+			return src.ListOrders(ctx, shopifyapi.ListOptions{Status: "any", Limit: im.pageSize()},
 				func(page []shopifyapi.Order) error { return r.page(ctx, page) })
 		}
 	})
@@ -249,8 +258,8 @@ func (im *Importer) ImportOrders(ctx context.Context, connectionID int64, orders
 	}
 	return im.run(ctx, connectionID, opts, func(ctx context.Context, r *run) error {
 		r.setTotal(ctx, len(orders))
-		for start := 0; start < len(orders); start += shopifyapi.MaxPageSize {
-			if err := r.page(ctx, orders[start:min(start+shopifyapi.MaxPageSize, len(orders))]); err != nil {
+		for start := 0; start < len(orders); start += im.pageSize() {
+			if err := r.page(ctx, orders[start:min(start+im.pageSize(), len(orders))]); err != nil {
 				return err
 			}
 		}

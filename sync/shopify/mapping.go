@@ -75,16 +75,25 @@ func classify(o *shopifyapi.Order, importTests bool, now time.Time) (Outcome, st
 	return "", ""
 }
 
-// paymentTypeFor maps a Shopify payment gateway to the payment type of what Shopify
-// collected (see the package documentation).
+// paymentTypeFor maps an order's payment gateways to the payment type of what Shopify
+// collected (see the package documentation). Only an order paid by bank deposit alone is a
+// "Bank deposit": when a bank deposit is combined with another gateway (a gift card, say),
+// the money collected is the other gateway's and the deposit is what is still owed.
 func paymentTypeFor(gateways []string, gateway string) string {
-	names := append(append([]string(nil), gateways...), gateway)
+	names := gateways
+	if len(names) == 0 && strings.TrimSpace(gateway) != "" {
+		names = []string{gateway}
+	}
+	bank := 0
 	for _, g := range names {
 		n := strings.ToLower(strings.TrimSpace(g))
 		n = strings.NewReplacer("_", " ", "-", " ").Replace(n)
 		if n == "bank deposit" {
-			return "Bank deposit"
+			bank++
 		}
+	}
+	if bank > 0 && bank == len(names) {
+		return "Bank deposit"
 	}
 	return ShopifyPaymentType
 }

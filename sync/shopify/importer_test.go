@@ -1,0 +1,416 @@
+package shopify
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/kassa-pos/kassa/money"
+	"github.com/kassa-pos/kassa/register"
+	"github.com/kassa-pos/kassa/sales"
+	"github.com/kassa-pos/kassa/sync/shopify/shopifyapi"
+	"github.com/kassa-pos/kassa/sync/shopify/shopifytest"
+	"github.com/kassa-pos/kassa/sync/shopify/shopifytest/shopdata"
+)
+
+// expectedOutcome is the outcome DESIGN.md gives an order that is not yet imported,
+// worked out independently of the importer.
+func expectedOutcome(o shopifyapi.Order, importTests bool, now time.Time) Outcome {
+	switch {
+	case !o.CancelledAt.IsZero():
+		return Cancelled
+	case o.Test && !importTests:
+		return TestOrder
+	case now.Sub(o.CreatedAt) > 60*24*time.Hour:
+		return TooOld
+	case len(o.ShippingLines) == 0:
+		return NoShippingMethod
+	}
+	return Imported
+}
+
+// TestGetAllGeneratedShop imports a generated shop and compares every sale with its
+// Shopify order, on both write paths.
+func TestGetAllGeneratedShop(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name     string
+		perOrder bool
+	}{{"set-based pages", false}, {"one order per transaction", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			// The importer's clock runs 36 hours ahead of the shop's: orders the shop still
+			// shows are then too old for the importer, as happens with webhooks and files.
+			importerNow := testNow.Add(36 * time.Hour)
+			f := newFixture(t, fixtureOptions{
+				sim:         shopifytest.Options{Generate: &shopdata.GenerateOptions{Seed: 11, Orders: 500, Days: 75}},
+				importerNow: importerNow,
+			})
+			f.im.PerOrder = tc.perOrder
+			f.im.PageSize = 120
+			ctx := context.Background()
+			var progress []Progress
+			sum, err := f.im.Run(ctx, f.conn.ID, RunOptions{Mode: ModeAll, Progress: func(p Progress) { progress = append(progress, p) }})
+			if err != nil {
+				t.Fatal(err)
+			}
+
+			all := f.shopOrders()
+			want := Counts{}
+			visible := 0
+			for _, o := range all {
+				if testNow.Sub(o.CreatedAt) > 60*24*time.Hour {
+					continue // Shopify does not show it
+				}
+				visible++
+				want.Add(expectedOutcome(o, false, importerNow))
+			}
+			if sum.Outcomes != want || sum.Seen != visible {
+				t.Fatalf("summary %+v seen %d, want %+v seen %d", sum.Outcomes, sum.Seen, want, visible)
+			}
+			for _, k := range []int{want.Imported, want.Cancelled, want.TestOrder, want.TooOld, want.NoShippingMethod} {
+				if k == 0 {
+					t.Fatalf("the generated shop lacks an outcome: %+v", want)
+				}
+			}
+			if len(progress) < 2 || progress[len(progress)-1].Seen != visible || progress[0].Total != visible {
+				t.Errorf("progress reports %+v", progress)
+			}
+
+			// Every imported order is one sale that reproduces Shopify's figures.
+			outcomes := map[int64]Outcome{}
+			var rows []struct {
+				OrderID int64  `db:"shopify_order_id"`
+				Outcome string `db:"outcome"`
+				SaleID  *int64 `db:"sale_id"`
+				HasRaw  bool   `db:"has_raw"`
+			}
+			if err := f.db.Select(&rows, `SELECT shopify_order_id, outcome, sale_id, raw IS NOT NULL AS has_raw FROM import_outcomes WHERE run_id = $1`, sum.RunID); err != nil {
+				t.Fatal(err)
+			}
+			if len(rows) != visible {
+				t.Fatalf("import log has %d rows, want %d", len(rows), visible)
+			}
+			sold := map[string]int{}
+			st := sales.Store{}
+			for _, row := range rows {
+				outcomes[row.OrderID] = Outcome(row.Outcome)
+				if !row.HasRaw {
+					t.Errorf("order %d: the log lacks the order's JSON", row.OrderID)
+				}
+				if row.Outcome != string(Imported) {
+					continue
+				}
+				o := all[row.OrderID]
+				s, err := st.SaleByID(ctx, f.db, *row.SaleID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				compareSale(t, f, o, s)
+				for _, li := range o.LineItems {
+					if !li.GiftCard && li.VariantInventoryManagement == "shopify" && li.SKU != "" {
+						sold[li.SKU] += int(li.Quantity)
+					}
+				}
+			}
+			if tableCount(t, f.db, "sales") != want.Imported {
+				t.Errorf("%d sales, want %d", tableCount(t, f.db, "sales"), want.Imported)
+			}
+			stock := f.stock()
+			for sku, n := range sold {
+				if stock[sku] != -n {
+					t.Errorf("stock of %s is %d, want %d", sku, stock[sku], -n)
+				}
+			}
+			for sku, n := range stock {
+				if sold[sku] == 0 && n != 0 {
+					t.Errorf("stock of %s moved to %d though none was sold", sku, n)
+				}
+			}
+
+			// Get all again: nothing new, nothing moves.
+			before, beforeStock := salesDump(t, f.db), f.stock()
+			again := f.run(ModeAll)
+			if again.Outcomes.Imported != 0 || again.Outcomes.AlreadyImported != want.Imported || again.Seen != visible {
+				t.Errorf("second get all: %+v", again)
+			}
+			if after := salesDump(t, f.db); after != before {
+				t.Error("second get all changed the sales")
+			}
+			if got := f.stock(); !equalStock(got, beforeStock) {
+				t.Error("second get all changed the stock")
+			}
+
+			// Get new after new orders imports only those.
+			var placed []shopdata.Order
+			for range 3 {
+				o, err := f.srv.NewOrder()
+				if err != nil {
+					t.Fatal(err)
+				}
+				placed = append(placed, o)
+			}
+			fresh := f.run(ModeNew)
+			wantNew := Counts{}
+			for _, p := range placed {
+				wantNew.Add(expectedOutcome(f.shopOrders()[p.ID], false, importerNow))
+			}
+			if fresh.Seen != len(placed) || fresh.Outcomes != wantNew {
+				t.Errorf("get new: seen %d %+v, want %d %+v", fresh.Seen, fresh.Outcomes, len(placed), wantNew)
+			}
+			if n := f.run(ModeNew); n.Seen != 0 {
+				t.Errorf("get new without new orders saw %d", n.Seen)
+			}
+		})
+	}
+}
+
+func equalStock(a, b map[string]int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// compareSale checks a sale against the Shopify order it came from.
+func compareSale(t *testing.T, f *fixture, o shopifyapi.Order, s sales.Sale) {
+	t.Helper()
+	errorf := func(format string, args ...any) {
+		t.Helper()
+		t.Errorf("order %s (%d): "+format, append([]any{o.Name, o.ID}, args...)...)
+	}
+	eq := func(what string, got, want decimal.Decimal) {
+		t.Helper()
+		if !got.Equal(want) {
+			errorf("%s %s, Shopify %s", what, money.String(got), money.String(want))
+		}
+	}
+	outstanding := o.TotalOutstanding
+	if (o.FinancialStatus == "pending" || o.FinancialStatus == "authorized") && outstanding.IsZero() {
+		outstanding = o.TotalPrice
+	}
+	eq("total", s.Total, o.TotalPrice)
+	eq("tax", s.TaxTotal, o.TotalTax)
+	eq("discounts", s.DiscountTotal, o.TotalDiscounts)
+	eq("balance", s.Balance, outstanding)
+	eq("paid", s.Paid(), o.TotalPrice.Sub(outstanding))
+	if wantStatus := map[bool]string{true: sales.StatusPaid, false: sales.StatusAwaitingPayment}[outstanding.IsZero()]; s.Status != wantStatus {
+		errorf("status %s, want %s", s.Status, wantStatus)
+	}
+	if s.ReceiptNumber != o.Name || s.Source != sales.SourceShopify || s.OutletID != f.outlet.ID || s.RegisterID != f.reg.ID {
+		errorf("receipt %q source %q outlet %d register %d", s.ReceiptNumber, s.Source, s.OutletID, s.RegisterID)
+	}
+	if !s.SoldAt.Equal(o.ProcessedAt) {
+		errorf("sold at %s, processed at %s", s.SoldAt, o.ProcessedAt)
+	}
+	email := o.Email
+	if o.Customer != nil && o.Customer.Email != "" {
+		email = o.Customer.Email
+	}
+	if email != "" && !strings.EqualFold(s.CustomerEmail, email) {
+		errorf("customer %q, want %q", s.CustomerEmail, email)
+	}
+	var items, shipping, tips []sales.Line
+	for _, l := range s.Lines {
+		if !l.Total.Equal(l.UnitPrice.Mul(decimal.NewFromInt(int64(l.Quantity))).Sub(l.Discount)) {
+			errorf("line %q does not add up", l.Title)
+		}
+		switch l.Kind {
+		case sales.KindShipping:
+			shipping = append(shipping, l)
+		case sales.KindTip:
+			tips = append(tips, l)
+		case sales.KindDuty:
+		default:
+			items = append(items, l)
+		}
+	}
+	if len(items) != len(o.LineItems) {
+		errorf("%d item lines, want %d", len(items), len(o.LineItems))
+	} else {
+		for i, li := range o.LineItems {
+			l := items[i]
+			if l.Quantity != int(li.Quantity) || !l.UnitPrice.Equal(li.Price) || l.SKU != li.SKU {
+				errorf("line %d: %d × %s %q, Shopify %d × %s %q", i+1, l.Quantity, l.UnitPrice, l.SKU, li.Quantity, li.Price, li.SKU)
+			}
+			wantKind := sales.KindProduct
+			switch {
+			case li.GiftCard:
+				wantKind = sales.KindGiftCard
+			case li.VariantID == 0 && li.SKU == "":
+				wantKind = sales.KindCustom
+			}
+			if l.Kind != wantKind || (wantKind == sales.KindProduct) != (l.ProductID != nil) {
+				errorf("line %d kind %s (product %v), want %s", i+1, l.Kind, l.ProductID, wantKind)
+			}
+			disc := decimal.Zero
+			for _, a := range li.DiscountAllocations {
+				disc = disc.Add(a.Amount)
+			}
+			eq("line discount", l.Discount, disc)
+			tax := decimal.Zero
+			for _, tl := range li.TaxLines {
+				tax = tax.Add(tl.Price)
+			}
+			eq("line tax", l.Tax, tax)
+		}
+	}
+	if len(shipping) != len(o.ShippingLines) {
+		errorf("%d shipping-fee lines, want %d", len(shipping), len(o.ShippingLines))
+	} else {
+		for i, sl := range o.ShippingLines {
+			l := shipping[i]
+			eq("shipping", l.Total, sl.DiscountedPrice)
+			tax := decimal.Zero
+			for _, tl := range sl.TaxLines {
+				tax = tax.Add(tl.Price)
+			}
+			eq("shipping tax", l.Tax, tax)
+			if l.Title != sl.Title || l.ProductID == nil || *l.ProductID != f.conn.ShippingProductID {
+				errorf("shipping line %q product %v, want %q with the shipping-fee product", l.Title, l.ProductID, sl.Title)
+			}
+		}
+	}
+	if o.TotalTipReceived.IsPositive() != (len(tips) == 1) {
+		errorf("tip %s but %d tip lines", o.TotalTipReceived, len(tips))
+	} else if len(tips) == 1 {
+		eq("tip", tips[0].Total, o.TotalTipReceived)
+	}
+	collected := o.TotalPrice.Sub(outstanding)
+	if collected.IsZero() != (len(s.Payments) == 0) {
+		errorf("collected %s but %d payments", collected, len(s.Payments))
+	}
+	for _, p := range s.Payments {
+		eq("payment", p.Amount, collected)
+		wantType := "Shopify"
+		if len(o.PaymentGatewayNames) == 1 && strings.EqualFold(o.PaymentGatewayNames[0], "Bank Deposit") {
+			wantType = "Bank deposit"
+		}
+		if p.TypeName != wantType || p.Source != sales.SourceShopify || p.RegisterID != f.reg.ID || !p.PaidAt.Equal(o.ProcessedAt) {
+			errorf("payment %s %s on register %d at %s", p.TypeName, p.Source, p.RegisterID, p.PaidAt)
+		}
+	}
+}
+
+// TestImportLockOneRunPerConnection checks that a second run of a connection is refused
+// while one holds the lock, and waits when asked.
+func TestImportLockOneRunPerConnection(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOptions{sim: shopifytest.Options{Orders: []shopdata.Order{genOrder(101, "#1001", testNow.Add(-time.Hour))}}})
+	ctx := context.Background()
+	unlock, err := f.im.lock(ctx, f.conn, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.im.Run(ctx, f.conn.ID, RunOptions{Mode: ModeAll})
+	if !errors.Is(err, ErrImportRunning) || !strings.Contains(err.Error(), "an import is already running for demo.myshopify.com") {
+		t.Fatalf("second run: %v", err)
+	}
+	if n := tableCount(t, f.db, "import_runs"); n != 0 {
+		t.Fatalf("a refused run left %d import runs", n)
+	}
+	done := make(chan Summary)
+	go func() {
+		sum, err := f.im.Run(ctx, f.conn.ID, RunOptions{Mode: ModeAll, Wait: true})
+		if err != nil {
+			t.Error(err)
+		}
+		done <- sum
+	}()
+	// The waiting run shows up in pg_locks as an ungranted advisory lock; release ours then.
+	for {
+		var waiting bool
+		if err := f.db.Get(&waiting, `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted)`); err != nil {
+			t.Fatal(err)
+		}
+		if waiting {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	unlock()
+	if sum := <-done; sum.Outcomes.Imported != 1 {
+		t.Fatalf("waiting run: %+v", sum)
+	}
+}
+
+// TestDisconnectedConnectionDoesNotImport checks that a disconnected shop is refused and
+// that reconnecting keeps its history.
+func TestDisconnectedConnectionDoesNotImport(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOptions{sim: shopifytest.Options{Orders: []shopdata.Order{genOrder(101, "#1001", testNow.Add(-time.Hour))}}})
+	ctx := context.Background()
+	if sum := f.run(ModeAll); sum.Outcomes.Imported != 1 {
+		t.Fatalf("first run %+v", sum)
+	}
+	if err := (ConnectionStore{}).Disconnect(ctx, f.db, f.conn.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.im.Run(ctx, f.conn.ID, RunOptions{Mode: ModeAll}); !errors.Is(err, ErrDisconnected) {
+		t.Fatalf("run on a disconnected shop: %v", err)
+	}
+	c, err := ConnectionStore{}.Connect(ctx, f.db, ConnectParams{Shop: "DEMO", AccessToken: "new", WebhookSecret: "s2", BaseURL: f.srv.URL,
+		OutletID: f.outlet.ID, RegisterID: f.reg.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ID != f.conn.ID || !c.Enabled || c.NewestOrderID != 101 || c.ShippingProductID != f.conn.ShippingProductID {
+		t.Fatalf("reconnected %+v", c)
+	}
+	f.srv.Close()
+	srv, err := shopifytest.NewServer(shopifytest.Options{Shop: "demo", Token: "new", Clock: func() time.Time { return testNow },
+		Orders: []shopdata.Order{genOrder(101, "#1001", testNow.Add(-time.Hour))}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	if _, err := (ConnectionStore{}).Connect(ctx, f.db, ConnectParams{Shop: "demo", AccessToken: "new", WebhookSecret: "s2", BaseURL: srv.URL,
+		OutletID: f.outlet.ID, RegisterID: f.reg.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if sum := f.run(ModeAll); sum.Outcomes.AlreadyImported != 1 || sum.Outcomes.Imported != 0 {
+		t.Fatalf("after reconnecting: %+v", sum)
+	}
+}
+
+// TestSessionAndPaymentWindow checks which register session an imported sale and its
+// payment are counted in.
+func TestSessionAndPaymentWindow(t *testing.T) {
+	t.Parallel()
+	opened := testNow.Add(-2 * time.Hour)
+	before := genOrder(101, "#1001", testNow.Add(-3*time.Hour)) // paid before the session opened
+	inside := genOrder(102, "#1002", testNow.Add(-time.Hour))   // paid while it was open
+	f := newFixture(t, fixtureOptions{sim: shopifytest.Options{Orders: []shopdata.Order{before, inside}}})
+	ctx := context.Background()
+	sess, err := register.Store{Clock: func() time.Time { return opened }}.OpenSession(ctx, f.db, f.reg.ID, decimal.Zero, "Ann")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum := f.run(ModeAll); sum.Outcomes.Imported != 2 {
+		t.Fatalf("%+v", sum)
+	}
+	for _, tc := range []struct {
+		receipt        string
+		paymentSession bool
+	}{{"#1001", false}, {"#1002", true}} {
+		s, err := sales.Store{}.SaleByReceipt(ctx, f.db, f.outlet.ID, tc.receipt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.SessionID == nil || *s.SessionID != sess.ID {
+			t.Errorf("%s: sale session %v, want the open session %d", tc.receipt, s.SessionID, sess.ID)
+		}
+		if len(s.Payments) != 1 || (s.Payments[0].SessionID != nil) != tc.paymentSession {
+			t.Errorf("%s: payment session %v, want in session: %v", tc.receipt, s.Payments[0].SessionID, tc.paymentSession)
+		}
+	}
+}
