@@ -466,6 +466,7 @@ func (t *Transport) pace(ctx context.Context, shop string, log zerolog.Logger) e
 		return nil
 	}
 	now := t.opts.Clock.Now()
+	size := b.size
 	level := t.levelAt(b, now)
 	// One place stays free: Shopify's count and this estimate are taken at different
 	// moments, and a request that lands just over the edge costs a 429 and its wait.
@@ -481,7 +482,7 @@ func (t *Transport) pace(ctx context.Context, shop string, log zerolog.Logger) e
 
 	if wait > 0 {
 		t.opts.Observer.ObservePacing(shop, wait)
-		log.Debug().Dur("wait", wait).Float64("estimated_level", level).Int("bucket", b.size).Msg("shopify pacing")
+		log.Debug().Dur("wait", wait).Float64("estimated_level", level).Int("bucket", size).Msg("shopify pacing")
 		if err := t.opts.Clock.Sleep(ctx, wait); err != nil {
 			return err
 		}
