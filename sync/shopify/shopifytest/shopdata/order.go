@@ -30,8 +30,32 @@ func (m Money) String() string { return m.StringFixed(2) }
 func (m Money) MarshalJSON() ([]byte, error) {
 	b := make([]byte, 0, 16)
 	b = append(b, '"')
-	b = append(b, m.StringFixed(2)...)
+	b = appendFixed2(b, m.Decimal)
 	return append(b, '"'), nil
+}
+
+// appendFixed2 appends d with exactly two decimals, as d.StringFixed(2) renders it. Rendering
+// a page of orders formats thousands of amounts, so amounts already in whole cents (all the
+// generator makes) skip decimal's big-integer formatting.
+func appendFixed2(b []byte, d decimal.Decimal) []byte {
+	exp := d.Exponent()
+	if exp < -2 || exp > 0 || d.NumDigits() > 15 {
+		return append(b, d.StringFixed(2)...)
+	}
+	cents := d.CoefficientInt64()
+	switch exp {
+	case 0:
+		cents *= 100
+	case -1:
+		cents *= 10
+	}
+	if cents < 0 {
+		b = append(b, '-')
+		cents = -cents
+	}
+	b = strconv.AppendInt(b, cents/100, 10)
+	b = append(b, '.', byte('0'+cents/10%10), byte('0'+cents%10))
+	return b
 }
 
 // UnmarshalJSON accepts a JSON string, a JSON number or null.
@@ -69,7 +93,7 @@ func (r *Rate) UnmarshalJSON(data []byte) error {
 type Number struct{ decimal.Decimal }
 
 // MarshalJSON renders the amount as a JSON number with two decimals.
-func (n Number) MarshalJSON() ([]byte, error) { return []byte(n.StringFixed(2)), nil }
+func (n Number) MarshalJSON() ([]byte, error) { return appendFixed2(nil, n.Decimal), nil }
 
 // UnmarshalJSON accepts a JSON number, a JSON string or null.
 func (n *Number) UnmarshalJSON(data []byte) error {
