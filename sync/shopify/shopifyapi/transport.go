@@ -149,7 +149,7 @@ type TransportOptions struct {
 	// BaseURL, when set (e.g. "http://127.0.0.1:8123" for the simulator), receives every
 	// request addressed to https://{shop}.myshopify.com; the path and query are kept.
 	BaseURL string
-	// Next sends the requests; default http.DefaultTransport.
+	// Next sends the requests; default a clone of http.DefaultTransport.
 	Next http.RoundTripper
 	// Logger receives debug lines about attempts, pacing and retries; default: none.
 	Logger *zerolog.Logger
@@ -221,7 +221,8 @@ func NewTransport(opts TransportOptions) (*Transport, error) {
 		t.base = u
 	}
 	if t.opts.Next == nil {
-		t.opts.Next = http.DefaultTransport
+		// A transport of its own, so that Close releases only this client's connections.
+		t.opts.Next = http.DefaultTransport.(*http.Transport).Clone()
 	}
 	if opts.Logger != nil {
 		t.log = opts.Logger.With().Str("component", "shopify_transport").Logger()
