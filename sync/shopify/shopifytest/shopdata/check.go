@@ -40,6 +40,10 @@ func CheckTotals(o Order) error {
 	checkTaxes := func(what string, lines []TaxLine, base decimal.Decimal) decimal.Decimal {
 		sum := decimal.Zero
 		for i, t := range lines {
+			if t.Rate.IsNegative() {
+				fail("%s tax_lines[%d] has a negative rate %s", what, i, t.Rate.String())
+				continue
+			}
 			expect(fmt.Sprintf("%s tax_lines[%d] (%s %s)", what, i, t.Title, t.Rate.String()), t.Price, taxOf(base, t.Rate.Decimal))
 			sum = sum.Add(t.Price.Decimal)
 			k := taxKey{t.Title, t.Rate.String()}

@@ -891,11 +891,11 @@ func partID(orderID int64, slots, k int) int64 { return orderID*int64(slots) + i
 
 // usesAuthCapture reports whether a card order is authorized first and captured later
 // (three in ten) rather than charged at once.
-func usesAuthCapture(orderID int64) bool { return orderID%10 < 3 }
+func usesAuthCapture(orderID int64) bool { return byID(orderID, 10) < 3 }
 
 // captureTime is when an authorize-then-capture card order is captured.
 func captureTime(created time.Time, orderID int64) time.Time {
-	return created.Add(time.Duration(1+orderID%120) * time.Minute)
+	return created.Add(time.Duration(1+byID(orderID, 120)) * time.Minute)
 }
 
 func latest(a, b time.Time) time.Time {

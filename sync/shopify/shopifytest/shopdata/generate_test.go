@@ -503,3 +503,23 @@ func TestConcurrentUseHandsOutEachOrderOnce(t *testing.T) {
 		}
 	}
 }
+
+// FuzzCheckTotals feeds arbitrary order JSON to CheckTotals and to the transaction
+// derivation: CheckTotals may report any number of
+// inconsistencies but must never panic, whatever the simulator is asked to serve.
+func FuzzCheckTotals(f *testing.F) {
+	g := NewGenerator(GenerateOptions{Seed: 1, Orders: 5, Days: 3, Now: testNow})
+	for _, o := range g.Orders() {
+		f.Add(mustJSON(f, o))
+	}
+	f.Add([]byte(`{"line_items":[{"price":"1.00","quantity":-2,"tax_lines":[{"price":"0","rate":-1}]}],"taxes_included":true}`))
+	f.Add([]byte(`{"line_items":[{"discount_allocations":[{"amount":"1","discount_application_index":7}]}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var o Order
+		if json.Unmarshal(data, &o) != nil {
+			return
+		}
+		_ = CheckTotals(o)
+		_ = transactionsFor(o, time.UTC)
+	})
+}

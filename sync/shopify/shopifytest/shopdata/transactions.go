@@ -13,11 +13,15 @@ func isManualGateway(gateway string) bool {
 	return gateway == "Bank Deposit" || gateway == "manual" || gateway == "Cash on Delivery (COD)"
 }
 
+// byID picks one of n choices from an id, for details that must be reproducible from the
+// order alone.
+func byID(id int64, n int) int { return int(uint64(id) % uint64(n)) }
+
 // giftCardPortion is how much of a paid order split between a gift card and a card the gift
 // card covered: 10, 25 or 50, at most half the total. It is derived from the order id so that
 // Transactions can reproduce it from the order alone.
 func giftCardPortion(o Order) decimal.Decimal {
-	choice := []int64{10, 25, 50}[o.ID%3]
+	choice := []int64{10, 25, 50}[byID(o.ID, 3)]
 	half := o.TotalPrice.Div(decimal.NewFromInt(2)).Round(2)
 	return decimal.Min(decimal.NewFromInt(choice), half)
 }
@@ -84,7 +88,7 @@ func transactionsFor(o Order, loc *time.Location) []Transaction {
 			cards := []struct{ last4, company, method string }{
 				{"4242", "Visa", "visa"}, {"4444", "Mastercard", "master"}, {"0005", "Bancontact", "bancontact"}, {"1117", "Visa", "visa"},
 			}
-			c := cards[o.ID%int64(len(cards))]
+			c := cards[byID(o.ID, len(cards))]
 			t.PaymentDetails = &PaymentDetails{CreditCardNumber: "•••• •••• •••• " + c.last4, CreditCardCompany: c.company, PaymentMethodName: c.method}
 			auth := "ch_" + strconv.FormatInt(id, 36)
 			t.Authorization = &auth
