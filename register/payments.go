@@ -156,13 +156,13 @@ func (s Service) applyPayment(ctx context.Context, tx *sqlx.Tx, req PaymentReque
 	if err != nil {
 		return AppliedPayment{}, err
 	}
-	now := s.now()
+	// PostgreSQL keeps microseconds; rounding as it does means the time checked is the
+	// time stored (and "now" is not a fraction of a microsecond in its own future).
+	now := s.now().Round(time.Microsecond)
 	at := req.At
 	if at.IsZero() {
 		at = now
 	}
-	// PostgreSQL keeps microseconds; rounding as it does means the time checked is the
-	// time stored.
 	at = at.Round(time.Microsecond).In(loc)
 	if at.Before(sess.OpenedAt) {
 		return AppliedPayment{}, refuse(ErrBeforeSession, "the payment time %s is before the session opened (%s): give a time after the register was opened",

@@ -56,9 +56,9 @@ func TestApplyPaymentRefusals(t *testing.T) {
 				"give a time after the register was opened",
 		},
 		{
-			name: "in the future",
-			req:  register.PaymentRequest{Receipt: "#1002", PaymentType: "Bank deposit", At: time.Date(2026, 11, 25, 14, 5, 1, 0, time.FixedZone("", 3600))},
-			rule: register.ErrInFuture,
+			name:    "in the future",
+			req:     register.PaymentRequest{Receipt: "#1002", PaymentType: "Bank deposit", At: time.Date(2026, 11, 25, 14, 5, 1, 0, time.FixedZone("", 3600))},
+			rule:    register.ErrInFuture,
 			message: "the payment time 2026-11-25T14:05:01+01:00 is in the future (it is now 14:05): give a time up to now",
 		},
 		{
@@ -217,6 +217,23 @@ func TestPaymentSessionWindowEdges(t *testing.T) {
 	}
 	if n := s.paymentCount(); n != 2 {
 		t.Errorf("%d payments recorded, want the 2 inside the session", n)
+	}
+}
+
+// TestPaymentNowWithNanoseconds takes a payment at "now" from a clock that, like the
+// real one, has nanoseconds PostgreSQL does not keep.
+func TestPaymentNowWithNanoseconds(t *testing.T) {
+	t.Parallel()
+	s := awaitingSale(t)
+	s.clock.Set(s.at(25, 14, 5).Add(999_999_999 * time.Nanosecond))
+	got, err := s.svc.ApplyPayment(context.Background(), s.db, register.PaymentRequest{
+		RegisterID: s.till.ID, Receipt: "#1002", PaymentType: "Cash", Amount: "1.00", By: "bert",
+	})
+	if err != nil {
+		t.Fatalf("paying now: %v", err)
+	}
+	if want := s.at(25, 14, 5).Add(time.Second); !got.PaidAt.Equal(want) {
+		t.Errorf("paid at %s, want %s", got.PaidAt, want)
 	}
 }
 

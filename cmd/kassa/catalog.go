@@ -190,6 +190,7 @@ func (c *cli) registerCommand() *cobra.Command {
 	list.Flags().StringVar(&listOutlet, "outlet", "", "only the registers of this outlet")
 	c.addJSONFlag(list)
 	cmd.AddCommand(add, list)
+	cmd.AddCommand(c.registerSessionCommands()...)
 	return cmd
 }
 

@@ -74,6 +74,8 @@ The database is read from --database-url, else DATABASE_URL, else
 		c.salesCommand(),
 		c.shopifySimCommand(),
 		c.tokenCommand(),
+		c.paymentsCommand(),
+		c.reportCommand(),
 		// Further commands are registered here, one line each.
 	)
 	return root
