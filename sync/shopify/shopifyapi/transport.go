@@ -277,6 +277,10 @@ func (e *retryable) Unwrap() error { return e.err }
 
 // RoundTrip implements http.RoundTripper.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Body != nil {
+		// RoundTrip owns the body, whatever happens; attempts read it or a GetBody copy.
+		defer req.Body.Close()
+	}
 	ctx := req.Context()
 	shop := strings.ToLower(req.URL.Hostname())
 	log := t.log.With().Str("shop", shop).Str("method", req.Method).Str("path", req.URL.Path).Logger()
