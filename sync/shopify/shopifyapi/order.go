@@ -1,6 +1,7 @@
 package shopifyapi
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -48,7 +49,7 @@ type Order struct {
 	ShippingLines       []ShippingLine
 
 	// Raw holds the exact bytes the order was decoded from, for the import log.
-	Raw []byte
+	Raw json.RawMessage
 	// DecodeErr is set by ListOrders on an order that could not be decoded; only ID, Name
 	// and Raw are then meaningful (best effort), so that the importer can record a
 	// failed outcome for that order alone.
@@ -151,7 +152,7 @@ type ShippingLine struct {
 // field kassa reads is an error that names the field (a *FieldError). On error the returned
 // Order still carries ID, Name and Raw when they could be read.
 func DecodeOrder(raw []byte) (Order, error) {
-	o := Order{Raw: append([]byte(nil), raw...)}
+	o := Order{Raw: append(json.RawMessage(nil), raw...)}
 	d, err := newObject("", raw)
 	if err != nil {
 		return o, err

@@ -286,6 +286,9 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	log := t.log.With().Str("shop", shop).Str("method", req.Method).Str("path", req.URL.Path).Logger()
 	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
 		// Without GetBody the body cannot be sent twice; one attempt is all we can make.
+		if err := t.pace(ctx, shop, log); err != nil {
+			return nil, fmt.Errorf("wait for shopify rate limit: %w", err)
+		}
 		return t.attempt(req, shop, 1, log)
 	}
 	var (
