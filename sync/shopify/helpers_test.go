@@ -206,7 +206,7 @@ func genOrder(id int64, name string, at time.Time) shopdata.Order {
 		TotalLineItemsPrice: m("20.00"), SubtotalPrice: m("20.00"), TotalTax: m("4.34"), TotalDiscounts: m("0.00"),
 		TotalPrice: m("25.00"), CurrentTotalPrice: m("25.00"), CurrentSubtotalPrice: m("20.00"), CurrentTotalTax: m("4.34"),
 		TotalShippingPriceSet: shopdata.NewPriceSet(m("5.00"), "EUR"),
-		Customer: &shopdata.Customer{ID: 7001, Email: "ann@example.com", FirstName: "Ann", LastName: "Peeters"},
+		Customer:              &shopdata.Customer{ID: 7001, Email: "ann@example.com", FirstName: "Ann", LastName: "Peeters"},
 	}
 	return o
 }

@@ -235,18 +235,51 @@ func (im *Importer) Run(ctx context.Context, connectionID int64, opts RunOptions
 			}
 			return nil
 		case ModeNew:
-			return src.ListOrders(ctx, shopifyapi.ListOptions{Status: "any", SinceID: r.conn.NewestOrderID, Limit: im.pageSize()},
-				func(page []shopifyapi.Order) error { return r.page(ctx, page) })
+			return pipeline(ctx, func(ctx context.Context, fn func([]shopifyapi.Order) error) error {
+				return src.ListOrders(ctx, shopifyapi.ListOptions{Status: "any", SinceID: r.conn.NewestOrderID, Limit: im.pageSize()}, fn)
+			}, func(page []shopifyapi.Order) error { return r.page(ctx, page) })
 		default:
 			n, err := src.CountOrders(ctx, shopifyapi.ListOptions{Status: "any"})
 			if err != nil {
 				return err
 			}
 			r.setTotal(ctx, n)
-			return src.ListOrders(ctx, shopifyapi.ListOptions{Status: "any", Limit: im.pageSize()},
-				func(page []shopifyapi.Order) error { return r.page(ctx, page) })
+			return pipeline(ctx, func(ctx context.Context, fn func([]shopifyapi.Order) error) error {
+				return src.ListOrders(ctx, shopifyapi.ListOptions{Status: "any", Limit: im.pageSize()}, fn)
+			}, func(page []shopifyapi.Order) error { return r.page(ctx, page) })
 		}
 	})
+}
+
+// pipeline fetches the next page while the current one is written: list runs in a goroutine
+// of its own and hands pages over one at a time, so at most three pages are in memory
+// (being fetched, waiting, being written). An error of either side stops both.
+func pipeline(ctx context.Context, list func(context.Context, func([]shopifyapi.Order) error) error, handle func([]shopifyapi.Order) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	pages := make(chan []shopifyapi.Order, 1)
+	listErr := make(chan error, 1)
+	go func() {
+		defer close(pages)
+		listErr <- list(ctx, func(p []shopifyapi.Order) error {
+			select {
+			case pages <- p:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+	}()
+	for p := range pages {
+		if err := handle(p); err != nil {
+			cancel()
+			for range pages {
+			}
+			<-listErr
+			return err
+		}
+	}
+	return <-listErr
 }
 
 // ImportOrders imports orders that arrived by other means than listing (a webhook, a file)
