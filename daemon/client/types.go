@@ -1,0 +1,185 @@
+package client
+
+import (
+	"time"
+
+	"github.com/kassa-pos/kassa/inventory"
+	"github.com/kassa-pos/kassa/register"
+	"github.com/kassa-pos/kassa/sales"
+	"github.com/kassa-pos/kassa/sync/shopify"
+)
+
+// The domain packages' JSON views are the API's too, so the API, the command line's --json
+// and the terminal show the same shapes.
+type (
+	// Sale is a sale as "kassa sales show --json" prints it (lists leave out its lines and
+	// payments).
+	Sale = sales.SaleView
+	// StockRow is a product's stock at an outlet.
+	StockRow = inventory.StockRow
+	// ClosingReport is a register session's closing report (or X-report while it is open).
+	ClosingReport = register.ClosingReport
+	// NightlyReport is an outlet's report of one local day.
+	NightlyReport = register.NightlyReport
+	// Counts is how many orders of an import run ended in each outcome.
+	Counts = shopify.Counts
+)
+
+// Me is the caller's token.
+type Me struct {
+	Name string `json:"name"`
+	Role string `json:"role"`
+}
+
+// Outlet is a physical shop.
+type Outlet struct {
+	ID       int64  `json:"id"`
+	Name     string `json:"name"`
+	Timezone string `json:"timezone"`
+	Currency string `json:"currency"`
+}
+
+// Session is a register session. Money is a string with two decimals; times are RFC 3339
+// with the outlet's offset.
+type Session struct {
+	ID           int64   `json:"id"`
+	OpenedAt     string  `json:"opened_at"`
+	OpenedBy     string  `json:"opened_by"`
+	OpeningFloat string  `json:"opening_float"`
+	ClosedAt     *string `json:"closed_at"`
+	ClosedBy     *string `json:"closed_by"`
+}
+
+// Register is a till with its open session, if any.
+type Register struct {
+	ID      int64    `json:"id"`
+	Name    string   `json:"name"`
+	Outlet  string   `json:"outlet"`
+	Open    bool     `json:"open"`
+	Session *Session `json:"session"`
+}
+
+// OpenRequest opens a register session.
+type OpenRequest struct {
+	// OpeningFloat is the cash in the drawer at opening, e.g. "150.00".
+	OpeningFloat string `json:"opening_float"`
+	// By is who opens it; default: the token's name.
+	By string `json:"by,omitempty"`
+}
+
+// CountInput is what staff counted for one payment type at close.
+type CountInput struct {
+	Type    string `json:"type"`
+	Counted string `json:"counted"`
+}
+
+// CloseRequest closes a register session.
+type CloseRequest struct {
+	Counts []CountInput `json:"counts"`
+	// By is who closes it; default: the token's name.
+	By string `json:"by,omitempty"`
+}
+
+// PaymentRequest applies a payment to a sale's balance at a register.
+type PaymentRequest struct {
+	// Register is the register's id or name ("Front", "Gent/Front").
+	Register string `json:"register"`
+	// Receipt is the sale's receipt number, e.g. "#1002".
+	Receipt string `json:"receipt"`
+	// PaymentType is a payment type's name, e.g. "Bank deposit".
+	PaymentType string `json:"payment_type"`
+	// Amount is e.g. "15.50"; empty means the whole balance.
+	Amount string `json:"amount,omitempty"`
+	// PaidAt is when the money was received (RFC 3339); empty means now.
+	PaidAt string `json:"paid_at,omitempty"`
+	// By is who took it; default: the token's name.
+	By string `json:"by,omitempty"`
+}
+
+// Payment is a payment the register took, with the sale's balance after it.
+type Payment struct {
+	PaymentID     int64  `json:"payment_id"`
+	SessionID     int64  `json:"session_id"`
+	Receipt       string `json:"receipt_number"`
+	Register      string `json:"register"`
+	Type          string `json:"type"`
+	Amount        string `json:"amount"`
+	PaidAt        string `json:"paid_at"`
+	BalanceBefore string `json:"balance_before"`
+	Balance       string `json:"balance"`
+	Status        string `json:"status"`
+	SaleTotal     string `json:"sale_total"`
+	RecordedBy    string `json:"recorded_by"`
+}
+
+// SalesQuery filters the sales history. Zero fields select everything.
+type SalesQuery struct {
+	Outlet          string
+	Source          string // pos or shopify
+	AwaitingPayment bool
+	// From and To are dates (2026-11-24, in the outlet's time zone) or RFC 3339 times; To
+	// is inclusive for a date.
+	From, To string
+	// Search matches the start of a receipt number or part of a customer's e-mail or name.
+	Search string
+	Limit  int
+	Offset int
+}
+
+// ImportRequest starts an import run.
+type ImportRequest struct {
+	// Shop names the connection; empty means the only one.
+	Shop string `json:"shop,omitempty"`
+	// Mode is "all" (Get all Shopify orders), "new" (Get new) or "retry" (retry failed).
+	Mode string `json:"mode"`
+}
+
+// ImportRun is an import run, running or ended, with its progress.
+type ImportRun struct {
+	RunID      int64      `json:"run_id"`
+	Shop       string     `json:"shop"`
+	Mode       string     `json:"mode"`
+	Trigger    string     `json:"trigger"`
+	Status     string     `json:"status"` // running, finished, failed or cancelled
+	StartedAt  time.Time  `json:"started_at"`
+	FinishedAt *time.Time `json:"finished_at"`
+	// Total is the number of orders Shopify counted for the run; 0 when unknown.
+	Total    int    `json:"total"`
+	Seen     int    `json:"seen"`
+	Outcomes Counts `json:"outcomes"`
+	Error    string `json:"error"`
+}
+
+// Outcome is what became of one order in an import run.
+type Outcome struct {
+	ShopifyOrderID int64     `json:"shopify_order_id"`
+	OrderName      string    `json:"order_name"`
+	Outcome        string    `json:"outcome"`
+	Reason         string    `json:"reason"`
+	ReceiptNumber  *string   `json:"receipt_number"`
+	At             time.Time `json:"at"`
+}
+
+// Connection is a Shopify connection, without its secrets.
+type Connection struct {
+	ID            int64  `json:"id"`
+	Shop          string `json:"shop"`
+	Outlet        string `json:"outlet"`
+	Register      string `json:"register"`
+	Enabled       bool   `json:"enabled"`
+	AutoUpdate    bool   `json:"auto_update"`
+	PollSeconds   int64  `json:"poll_seconds"`
+	NewestOrderID int64  `json:"newest_order_id"`
+}
+
+// NightlyRequest generates (again) an outlet's nightly report.
+type NightlyRequest struct {
+	Outlet string `json:"outlet,omitempty"`
+	// Date is the local calendar day, e.g. "2026-11-24".
+	Date string `json:"date"`
+}
+
+// ErrorBody is the body of every error answer.
+type ErrorBody struct {
+	Error string `json:"error"`
+}

@@ -1,0 +1,116 @@
+package daemon
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/kassa-pos/kassa/daemon/client"
+	"github.com/kassa-pos/kassa/inventory"
+	"github.com/kassa-pos/kassa/register"
+	"github.com/kassa-pos/kassa/sales"
+	"github.com/kassa-pos/kassa/sync/shopify"
+)
+
+// httpError is an answer other than success, with the message staff see.
+type httpError struct {
+	status int
+	msg    string
+}
+
+func (e *httpError) Error() string { return e.msg }
+
+// badRequest is a request the daemon cannot read (400).
+func badRequest(format string, args ...any) error {
+	return &httpError{status: http.StatusBadRequest, msg: fmt.Sprintf(format, args...)}
+}
+
+func notFound(format string, args ...any) error {
+	return &httpError{status: http.StatusNotFound, msg: fmt.Sprintf(format, args...)}
+}
+
+// reply is a handler's successful answer: JSON, unless body is set.
+type reply struct {
+	status      int
+	value       any
+	contentType string
+	body        []byte
+}
+
+func jsonReply(status int, v any) reply { return reply{status: status, value: v} }
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	_ = enc.Encode(v) // the client went away: nothing left to tell it
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, client.ErrorBody{Error: oneLine(msg)})
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// decodeBody reads a JSON request body of at most limit bytes into v, refusing unknown
+// fields and trailing data, so that a misspelt field is an error, not silently ignored.
+func decodeBody(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var tooBig *http.MaxBytesError
+		switch {
+		case errors.As(err, &tooBig):
+			return &httpError{status: http.StatusRequestEntityTooLarge, msg: fmt.Sprintf("the request body is larger than %d bytes", limit)}
+		case errors.Is(err, io.EOF):
+			return badRequest("the request needs a JSON body")
+		}
+		return badRequest("the request body is not valid: %s", strings.TrimPrefix(err.Error(), "json: "))
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return badRequest("the request body must hold one JSON object")
+	}
+	return nil
+}
+
+// statusOf chooses the HTTP status of a domain error: 404 for what does not exist, 409
+// for a conflict with the current state, 422 for a rule that refused the operation, 500
+// for anything else.
+func statusOf(err error) int {
+	var he *httpError
+	if errors.As(err, &he) {
+		return he.status
+	}
+	switch {
+	case errors.Is(err, register.ErrSaleNotFound),
+		errors.Is(err, register.ErrNotFound), errors.Is(err, sales.ErrNotFound),
+		errors.Is(err, inventory.ErrNotFound), errors.Is(err, shopify.ErrNotFound),
+		errors.Is(err, shopify.ErrNoConnection), errors.Is(err, ErrTokenNotFound):
+		return http.StatusNotFound
+	case errors.Is(err, register.ErrSessionAlreadyOpen), errors.Is(err, register.ErrNoOpenSession),
+		errors.Is(err, register.ErrSessionClosed), errors.Is(err, sales.ErrSessionClosed),
+		errors.Is(err, register.ErrMoreThanBalance), errors.Is(err, sales.ErrOverpayment),
+		errors.Is(err, register.ErrNothingOwed),
+		errors.Is(err, shopify.ErrImportRunning), errors.Is(err, shopify.ErrDisconnected),
+		errors.Is(err, register.ErrAmbiguous), errors.Is(err, sales.ErrAmbiguousReceipt),
+		errors.Is(err, shopify.ErrSeveralConnections), errors.Is(err, register.ErrDuplicateRegister):
+		return http.StatusConflict
+	case errors.Is(err, register.ErrInvalidAmount), errors.Is(err, sales.ErrNonPositivePayment):
+		return http.StatusBadRequest
+	}
+	var refused *register.RefusedError
+	if errors.As(err, &refused) {
+		return http.StatusUnprocessableEntity
+	}
+	if errors.Is(err, register.ErrUnknownPaymentType) || errors.Is(err, sales.ErrUnknownPaymentType) {
+		return http.StatusUnprocessableEntity
+	}
+	return http.StatusInternalServerError
+}

@@ -1,0 +1,123 @@
+package daemon
+
+import (
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/kassa-pos/kassa/sync/shopify"
+	"github.com/kassa-pos/kassa/sync/shopify/shopifyapi"
+)
+
+// Metrics are the daemon's Prometheus metrics, in a registry of its own (not the global
+// one), so that two daemons in one test process never share counters.
+type Metrics struct {
+	Registry *prometheus.Registry
+
+	importRuns     *prometheus.CounterVec
+	importOutcomes *prometheus.CounterVec
+	webhooks       *prometheus.CounterVec
+	webhookAnswer  prometheus.Histogram
+	webhookDone    *prometheus.CounterVec
+	webhookLatency prometheus.Histogram
+	rateLimitWaits *prometheus.CounterVec
+	rateLimitSecs  *prometheus.CounterVec
+	shopifyRetries *prometheus.CounterVec
+	apiRequests    *prometheus.CounterVec
+	apiDuration    *prometheus.HistogramVec
+	nightlyReports *prometheus.CounterVec
+}
+
+// NewMetrics makes the daemon's metrics and their registry.
+func NewMetrics() *Metrics {
+	m := &Metrics{
+		Registry: prometheus.NewRegistry(),
+		importRuns: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kassa_import_runs_total", Help: "Import runs ended, by mode, trigger and status.",
+		}, []string{"mode", "trigger", "status"}),
+		importOutcomes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kassa_import_orders_total", Help: "Orders seen by import runs, by outcome.",
+		}, []string{"outcome"}),
+		webhooks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kassa_webhook_deliveries_total",
+			Help: "Webhook deliveries received, by topic and result (accepted, duplicate, bad_signature, unknown_shop, too_large, bad_request, error).",
+		}, []string{"topic", "result"}),
+		webhookAnswer: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "kassa_webhook_answer_seconds", Help: "Time to verify, store and answer a webhook delivery.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1},
+		}),
+		webhookDone: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kassa_webhook_processed_total", Help: "Webhook deliveries processed, by topic and result (processed, retry, gave_up).",
+		}, []string{"topic", "result"}),
+		webhookLatency: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "kassa_webhook_processing_delay_seconds", Help: "Time from receiving a webhook delivery to having processed it.",
+			Buckets: prometheus.ExponentialBuckets(0.005, 2.5, 12),
+		}),
+		rateLimitWaits: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kassa_shopify_rate_limit_waits_total", Help: "Waits before Shopify requests: pacing under the limit, or throttled (429).",
+		}, []string{"kind"}),
+		rateLimitSecs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kassa_shopify_rate_limit_wait_seconds_total", Help: "Time spent waiting for Shopify's rate limit.",
+		}, []string{"kind"}),
+		shopifyRetries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kassa_shopify_retries_total", Help: "Shopify requests retried after a 5xx or a failed exchange, by reason.",
+		}, []string{"reason"}),
+		apiRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kassa_api_requests_total", Help: "API requests, by route and status code.",
+		}, []string{"route", "code"}),
+		apiDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "kassa_api_request_seconds", Help: "API request duration, by route.",
+			Buckets: prometheus.DefBuckets,
+		}, []string{"route"}),
+		nightlyReports: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kassa_nightly_reports_total", Help: "Nightly reports written by the scheduler, by result.",
+		}, []string{"result"}),
+	}
+	m.Registry.MustRegister(m.importRuns, m.importOutcomes, m.webhooks, m.webhookAnswer, m.webhookDone,
+		m.webhookLatency, m.rateLimitWaits, m.rateLimitSecs, m.shopifyRetries, m.apiRequests, m.apiDuration,
+		m.nightlyReports, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// observeRun counts an ended import run and its outcomes.
+func (m *Metrics) observeRun(mode shopify.Mode, trigger string, sum shopify.Summary, err error) {
+	status := "finished"
+	if err != nil {
+		status = "failed"
+	}
+	m.importRuns.WithLabelValues(string(mode), trigger, status).Inc()
+	c := sum.Outcomes
+	for outcome, n := range map[shopify.Outcome]int{
+		shopify.Imported: c.Imported, shopify.AlreadyImported: c.AlreadyImported, shopify.TooOld: c.TooOld,
+		shopify.NoShippingMethod: c.NoShippingMethod, shopify.TestOrder: c.TestOrder,
+		shopify.Cancelled: c.Cancelled, shopify.Failed: c.Failed,
+	} {
+		if n > 0 {
+			m.importOutcomes.WithLabelValues(string(outcome)).Add(float64(n))
+		}
+	}
+}
+
+// The Metrics are the Shopify clients' Observer, for the rate-limit and retry figures.
+var _ shopifyapi.Observer = (*Metrics)(nil)
+
+// ObserveAttempt is part of shopifyapi.Observer; attempts are not exported.
+func (m *Metrics) ObserveAttempt(shopifyapi.Attempt) {}
+
+// ObservePacing counts a wait taken to stay under Shopify's rate limit.
+func (m *Metrics) ObservePacing(_ string, wait time.Duration) {
+	m.rateLimitWaits.WithLabelValues("pacing").Inc()
+	m.rateLimitSecs.WithLabelValues("pacing").Add(wait.Seconds())
+}
+
+// ObserveThrottled counts a 429 answer and the wait it asked for.
+func (m *Metrics) ObserveThrottled(_ string, wait time.Duration) {
+	m.rateLimitWaits.WithLabelValues("throttled").Inc()
+	m.rateLimitSecs.WithLabelValues("throttled").Add(wait.Seconds())
+}
+
+// ObserveRetry counts a retried Shopify request.
+func (m *Metrics) ObserveRetry(_ string, reason string, _ time.Duration) {
+	m.shopifyRetries.WithLabelValues(reason).Inc()
+}
