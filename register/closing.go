@@ -288,16 +288,14 @@ func sessionTypeFigures(ctx context.Context, q pg.Queryer, sessionID int64, floa
 		}
 		f := TypeFigures{Type: row.Name, Expected: money.String(expected)}
 		if row.Staff != nil {
-			counted, diff := money.String(*row.Staff), signed(row.Staff.Sub(expected))
+			// A shortfall shows as a negative difference ("-0.50").
+			counted, diff := money.String(*row.Staff), money.String(row.Staff.Sub(expected))
 			f.Counted, f.Difference = &counted, &diff
 		}
 		out = append(out, f)
 	}
 	return out, nil
 }
-
-// signed formats an amount with two decimals and a minus sign when short ("-2.10").
-func signed(d decimal.Decimal) string { return d.StringFixed(2) }
 
 // percent turns a rate kept as a fraction (0.21) into a percentage string ("21").
 func percent(rate decimal.Decimal) string {

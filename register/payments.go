@@ -37,6 +37,7 @@ type RefusedError struct {
 	Message string
 }
 
+// Error returns the message for staff.
 func (e *RefusedError) Error() string { return e.Message }
 
 // Unwrap returns the rule, so errors.Is(err, ErrBeforeSession) works.

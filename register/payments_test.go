@@ -31,16 +31,11 @@ func TestApplyPaymentRefusals(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name    string
-		closed  bool // close the till's session first
+		closed  bool // close the till's session first (the last case)
 		req     register.PaymentRequest
 		rule    error
 		message string
 	}{
-		{
-			name: "no open session", closed: true,
-			req:  register.PaymentRequest{Receipt: "#1002", PaymentType: "Bank deposit"},
-			rule: register.ErrNoOpenSession, message: `register "Till" has no open session: open it first`,
-		},
 		{
 			name: "before the session opened",
 			req:  register.PaymentRequest{Receipt: "#1002", PaymentType: "Bank deposit", At: time.Date(2026, 11, 25, 8, 0, 0, 0, time.FixedZone("", 3600))},
@@ -101,12 +96,18 @@ func TestApplyPaymentRefusals(t *testing.T) {
 			req:  register.PaymentRequest{Receipt: "#1002", PaymentType: "Cheque"},
 			rule: register.ErrUnknownPaymentType, message: `unknown payment type "Cheque": use one of Cash, Card, Bank deposit, Shopify`,
 		},
+		{
+			name: "no open session", closed: true,
+			req:  register.PaymentRequest{Receipt: "#1002", PaymentType: "Bank deposit"},
+			rule: register.ErrNoOpenSession, message: `register "Till" has no open session: open it first`,
+		},
 	}
+	// A refusal writes nothing, so the cases share one shop; the register is closed for
+	// the last, and each case checks that the database did not change.
+	s := awaitingSale(t)
+	ctx := context.Background()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			s := awaitingSale(t)
-			ctx := context.Background()
 			if tt.closed {
 				if _, err := s.svc.Close(ctx, s.db, s.till.ID, nil, "anna"); err != nil {
 					t.Fatal(err)
