@@ -145,8 +145,7 @@ func New(db *sqlx.DB, cfg Config, deps Deps) (*Daemon, error) {
 	m := NewMetrics()
 	im := deps.Importer
 	if im == nil {
-		ilog := log.With().Str("component", "import").Logger()
-		im = &shopify.Importer{DB: db, Clock: clock, Logger: &ilog, NewSource: sourceWithObserver(m, &ilog)}
+		im = &shopify.Importer{DB: db, Clock: clock, Logger: &log, NewSource: sourceWithObserver(m, &log)}
 	}
 	d := &Daemon{db: db, cfg: cfg, clock: clock, log: log, metrics: m}
 	d.runner = newRunner(db, im, m, log.With().Str("component", "import_runner").Logger())
@@ -256,7 +255,6 @@ func (d *Daemon) Serve(ctx context.Context, ln net.Listener) error {
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          nil,
 	}
 	d.log.Info().Str("addr", ln.Addr().String()).Str("nightly_at", d.cfg.NightlyAt).Msg("kassa daemon started")
 	p := pool.New().WithContext(ctx).WithCancelOnError()

@@ -1,0 +1,221 @@
+package daemon_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kassa-pos/kassa/daemon"
+	"github.com/kassa-pos/kassa/daemon/client"
+	"github.com/kassa-pos/kassa/internal/dbtest"
+	"github.com/kassa-pos/kassa/sync/shopify/shopifytest"
+)
+
+// TestRegisterDayThroughTheAPI runs a register's day through the typed client: open,
+// import the Shopify orders, find and pay a bank-deposit order, close, read the reports.
+func TestRegisterDayThroughTheAPI(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	ctx := context.Background()
+	clk := &clock{}
+	s := newShop(t, db, 40, "", clk, shopifytest.WebhookOptions{})
+	in := start(t, db, listen(t), fastConfig(), daemon.Deps{Clock: clk.Now, Logger: testLogger(t, nil)})
+	till := client.New(in.url, token(t, db, "till", daemon.RoleCashier))
+	owner := client.New(in.url, token(t, db, "owner", daemon.RoleManager))
+
+	me, err := till.Me(ctx)
+	if err != nil || me.Name != "till" || me.Role != "cashier" {
+		t.Fatalf("me: %+v, %v", me, err)
+	}
+	regs, err := till.Registers(ctx)
+	if err != nil || len(regs) != 1 || regs[0].Name != "Front" || regs[0].Open {
+		t.Fatalf("registers: %+v, %v", regs, err)
+	}
+	reg, err := till.OpenRegister(ctx, "Front", client.OpenRequest{OpeningFloat: "150.00"})
+	if err != nil || !reg.Open || reg.Session == nil || reg.Session.OpeningFloat != "150.00" || reg.Session.OpenedBy != "till" {
+		t.Fatalf("open: %+v, %v", reg, err)
+	}
+	_, err = till.OpenRegister(ctx, "Front", client.OpenRequest{OpeningFloat: "10.00"})
+	expectStatus(t, err, http.StatusConflict, "already has an open session")
+	_, err = till.OpenRegister(ctx, "Back", client.OpenRequest{OpeningFloat: "10.00"})
+	expectStatus(t, err, http.StatusNotFound, "Back")
+	_, err = till.OpenRegister(ctx, "Front", client.OpenRequest{OpeningFloat: "-3"})
+	expectStatus(t, err, http.StatusBadRequest, "opening_float")
+
+	// Get all: the run is answered as soon as it runs; a second one meanwhile is refused.
+	s.sim.ScriptFaults("orders.json", shopifytest.Fault{Kind: shopifytest.FaultSlow, Delay: 700 * time.Millisecond})
+	run, err := till.StartImport(ctx, client.ImportRequest{Mode: "all"})
+	if err != nil || run.RunID == 0 || run.Mode != "all" || run.Trigger != "api" {
+		t.Fatalf("start import: %+v, %v", run, err)
+	}
+	_, err = till.StartImport(ctx, client.ImportRequest{Mode: "new"})
+	expectStatus(t, err, http.StatusConflict, "already running")
+	run, err = till.WaitImport(ctx, run.RunID, 20*time.Millisecond)
+	if err != nil || run.Status != "finished" || run.Seen != 40 || run.Outcomes.Imported == 0 ||
+		run.Outcomes.Imported+run.Outcomes.AlreadyImported+run.Outcomes.TestOrder+run.Outcomes.Cancelled+
+			run.Outcomes.NoShippingMethod+run.Outcomes.TooOld+run.Outcomes.Failed != 40 {
+		t.Fatalf("finished run: %+v, %v", run, err)
+	}
+	outcomes, err := till.ImportOutcomes(ctx, run.RunID, "")
+	if err != nil || len(outcomes) != 40 {
+		t.Fatalf("outcomes: %d, %v", len(outcomes), err)
+	}
+	imported, err := till.ImportOutcomes(ctx, run.RunID, "imported")
+	if err != nil || len(imported) != run.Outcomes.Imported || imported[0].ReceiptNumber == nil {
+		t.Fatalf("imported outcomes: %+v, %v", imported, err)
+	}
+	runs, err := till.ImportRuns(ctx, "", 5)
+	if err != nil || len(runs) != 1 || runs[0].RunID != run.RunID {
+		t.Fatalf("recent runs: %+v, %v", runs, err)
+	}
+	_, err = till.ImportRun(ctx, 999)
+	expectStatus(t, err, http.StatusNotFound, "no such run")
+	_, err = till.StartImport(ctx, client.ImportRequest{Mode: "everything"})
+	expectStatus(t, err, http.StatusBadRequest, "mode must be all, new or retry")
+
+	// The sales history shows what was imported; find a bank deposit still owed.
+	list, err := till.Sales(ctx, client.SalesQuery{Source: "shopify", Limit: 500})
+	if err != nil || len(list) != run.Outcomes.Imported {
+		t.Fatalf("sales: %d, %v; want %d", len(list), err, run.Outcomes.Imported)
+	}
+	owed, err := till.Sales(ctx, client.SalesQuery{AwaitingPayment: true})
+	if err != nil || len(owed) == 0 {
+		t.Fatalf("awaiting payment: %+v, %v (the generated shop has pending bank deposits)", owed, err)
+	}
+	sale, err := till.Sale(ctx, owed[0].ReceiptNumber, "")
+	if err != nil || len(sale.Lines) == 0 || sale.Status != "awaiting_payment" {
+		t.Fatalf("sale %s: %+v, %v", owed[0].ReceiptNumber, sale, err)
+	}
+	_, err = till.Sale(ctx, "#99999", "")
+	expectStatus(t, err, http.StatusNotFound, "#99999")
+
+	_, err = till.ApplyPayment(ctx, client.PaymentRequest{Register: "Front", Receipt: sale.ReceiptNumber, PaymentType: "Bank deposit", Amount: "100000.00"})
+	expectStatus(t, err, http.StatusConflict, "more than")
+	_, err = till.ApplyPayment(ctx, client.PaymentRequest{Register: "Front", Receipt: sale.ReceiptNumber, PaymentType: "Bitcoin"})
+	expectStatus(t, err, http.StatusUnprocessableEntity, "Bitcoin")
+	_, err = till.ApplyPayment(ctx, client.PaymentRequest{Register: "Front", Receipt: sale.ReceiptNumber, PaymentType: "Bank deposit",
+		PaidAt: clk.Now().Add(time.Hour).Format(time.RFC3339)})
+	expectStatus(t, err, http.StatusUnprocessableEntity, "future")
+	paid, err := till.ApplyPayment(ctx, client.PaymentRequest{Register: "Front", Receipt: sale.ReceiptNumber, PaymentType: "bank deposit"})
+	if err != nil || paid.Status != "paid" || paid.Balance != "0.00" || paid.Amount != sale.Balance || paid.RecordedBy != "till" {
+		t.Fatalf("payment: %+v, %v (balance was %s)", paid, err, sale.Balance)
+	}
+	if again, err := till.Sale(ctx, sale.ReceiptNumber, ""); err != nil || again.Status != "paid" || again.Balance != "0.00" {
+		t.Fatalf("after payment: %+v, %v", again, err)
+	}
+	_, err = till.ApplyPayment(ctx, client.PaymentRequest{Register: "Front", Receipt: sale.ReceiptNumber, PaymentType: "Bank deposit"})
+	expectStatus(t, err, http.StatusConflict, "")
+
+	stock, err := till.Stock(ctx, "")
+	if err != nil || len(stock) == 0 {
+		t.Fatalf("stock: %d rows, %v", len(stock), err)
+	}
+
+	// Close with the cash counted; the report is there again later, as JSON and text.
+	rep, err := till.CloseRegister(ctx, "Front", client.CloseRequest{Counts: []client.CountInput{{Type: "Cash", Counted: "150.00"}}})
+	if err != nil || rep.ClosedAt == nil || rep.OpeningFloat != "150.00" || rep.ShopifyOrders != run.Outcomes.Imported {
+		t.Fatalf("close: %+v, %v", rep, err)
+	}
+	bank := false
+	for _, p := range rep.Payments {
+		bank = bank || (p.Type == "Bank deposit" && p.Expected == paid.Amount)
+	}
+	if !bank {
+		t.Fatalf("the closing report's payments %+v leave out the bank deposit of %s", rep.Payments, paid.Amount)
+	}
+	_, err = till.CloseRegister(ctx, "Front", client.CloseRequest{})
+	expectStatus(t, err, http.StatusConflict, "no open session")
+	_, err = till.ApplyPayment(ctx, client.PaymentRequest{Register: "Front", Receipt: owed[len(owed)-1].ReceiptNumber, PaymentType: "Bank deposit"})
+	expectStatus(t, err, http.StatusConflict, "no open session")
+	again, err := till.ClosingReport(ctx, rep.SessionID)
+	if err != nil || again.SessionID != rep.SessionID || *again.ClosedAt != *rep.ClosedAt {
+		t.Fatalf("closing report again: %+v, %v", again, err)
+	}
+	text, err := till.ClosingReportText(ctx, rep.SessionID)
+	if err != nil || !strings.Contains(text, "Front") || !strings.Contains(text, "Bank deposit") {
+		t.Fatalf("closing report text: %q, %v", text, err)
+	}
+
+	// Nightly reports and connections are the manager's.
+	today := clk.Now().In(mustLoc(t, "Europe/Brussels")).Format(time.DateOnly)
+	_, err = till.GenerateNightly(ctx, client.NightlyRequest{Date: today})
+	expectStatus(t, err, http.StatusForbidden, "manager")
+	_, err = owner.NightlyReport(ctx, "", today)
+	expectStatus(t, err, http.StatusNotFound, "no nightly report")
+	night, err := owner.GenerateNightly(ctx, client.NightlyRequest{Date: today})
+	if err != nil || night.Day != today || len(night.Sessions) != 1 {
+		t.Fatalf("nightly: %+v, %v", night, err)
+	}
+	if stored, err := owner.NightlyReport(ctx, "Gent", today); err != nil || stored.GeneratedAt != night.GeneratedAt {
+		t.Fatalf("stored nightly: %+v, %v", stored, err)
+	}
+	_, err = owner.NightlyReport(ctx, "", "yesterday")
+	expectStatus(t, err, http.StatusBadRequest, "calendar date")
+	conns, err := owner.Connections(ctx)
+	if err != nil || len(conns) != 1 || conns[0].Shop != s.sim.Shop || conns[0].NewestOrderID == 0 {
+		t.Fatalf("connections: %+v, %v", conns, err)
+	}
+}
+
+func mustLoc(t *testing.T, name string) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}
+
+// TestRequestBodiesAreCheckedStrictly refuses unknown fields, trailing data, bodies over
+// the cap, and routes that do not exist, each with a JSON error.
+func TestRequestBodiesAreCheckedStrictly(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	dbtest.NewShop(t, db, "Gent", "Front")
+	cfg := fastConfig()
+	cfg.APIMaxBody = 1024
+	in := start(t, db, listen(t), cfg, daemon.Deps{Logger: testLogger(t, nil)})
+	tok := token(t, db, "till", daemon.RoleCashier)
+	post := func(path, body string) (int, string) {
+		req, _ := http.NewRequest(http.MethodPost, in.url+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var b strings.Builder
+		buf := make([]byte, 4096)
+		for {
+			n, err := resp.Body.Read(buf)
+			b.Write(buf[:n])
+			if err != nil {
+				break
+			}
+		}
+		return resp.StatusCode, b.String()
+	}
+	for _, c := range []struct {
+		path, body string
+		status     int
+		want       string
+	}{
+		{"/api/v1/registers/Front/open", `{"opening_float": "10.00", "floaty": 1}`, 400, `unknown field \"floaty\"`},
+		{"/api/v1/registers/Front/open", `{"opening_float": "10.00"} {}`, 400, "one JSON object"},
+		{"/api/v1/registers/Front/open", ``, 400, "needs a JSON body"},
+		{"/api/v1/registers/Front/open", `{"opening_float": "10.00", "by": "` + strings.Repeat("x", 2000) + `"}`, 413, "larger than 1024 bytes"},
+		{"/api/v1/registers/Front/open", `{"opening_float": 10}`, 400, "opening_float"},
+		{"/api/v1/nothing", `{}`, 404, "no such API route"},
+	} {
+		status, body := post(c.path, c.body)
+		if status != c.status || !strings.Contains(body, c.want) || !strings.HasPrefix(body, `{"error":`) {
+			t.Errorf("POST %s %.40q: %d %s, want %d saying %q", c.path, c.body, status, body, c.status, c.want)
+		}
+	}
+	var n int
+	if err := db.Get(&n, `SELECT count(*) FROM register_sessions`); err != nil || n != 0 {
+		t.Fatalf("a refused request opened %d sessions (%v)", n, err)
+	}
+}
