@@ -28,5 +28,9 @@
 //     SHOPIFY-SHIPPING-<SHOP> so that reports can tell the shops' shipping fees apart.
 //   - A line item whose variant Shopify no longer knows and which has no SKU is recorded as a
 //     custom line: there is no product to find, create or move stock for.
+//   - A product created by an import tracks stock when Shopify tracks the variant
+//     (variant_inventory_management "shopify"). Payloads that lack that field altogether
+//     (hand-made files, older exports) say nothing about it: there, goods that need shipping
+//     are taken to be stocked, as products entered in the POS are.
 //   - Refunds made in Shopify are not imported: the sale records the order as it was sold.
 package shopify

@@ -1,6 +1,7 @@
 package shopify
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"sort"
@@ -161,6 +162,7 @@ func mapOrder(o *shopifyapi.Order, c Connection, shippingSKU string) (*draft, er
 		return sum, out
 	}
 
+	carriesInventoryManagement := bytes.Contains(o.Raw, []byte(`"variant_inventory_management"`))
 	for i := range o.LineItems {
 		li := &o.LineItems[i]
 		what := fmt.Sprintf("line %d (%s)", i+1, li.Title)
@@ -205,7 +207,13 @@ func mapOrder(o *shopifyapi.Order, c Connection, shippingSKU string) (*draft, er
 		default:
 			ld.Kind = sales.KindProduct
 			ld.variantID, ld.productID = li.VariantID, li.ProductID
-			ld.tracks = strings.EqualFold(li.VariantInventoryManagement, "shopify")
+			if carriesInventoryManagement {
+				ld.tracks = strings.EqualFold(li.VariantInventoryManagement, "shopify")
+			} else {
+				// A payload without the field at all (hand-made, older exports) says
+				// nothing about tracking: physical goods are stocked, as in the POS.
+				ld.tracks = li.RequiresShipping
+			}
 		}
 		d.lines = append(d.lines, ld)
 		for j, du := range li.Duties {

@@ -1,0 +1,240 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kassa-pos/kassa/register"
+	"github.com/kassa-pos/kassa/sync/shopify"
+)
+
+// connectionJSON is a Shopify connection as the command line prints it: never with its
+// access token or webhook secret.
+type connectionJSON struct {
+	Shop             string `json:"shop"`
+	Outlet           string `json:"outlet"`
+	Register         string `json:"register"`
+	APIVersion       string `json:"api_version"`
+	BaseURL          string `json:"base_url"`
+	ShippingSKU      string `json:"shipping_sku"`
+	ImportTestOrders bool   `json:"import_test_orders"`
+	AutoUpdate       bool   `json:"auto_update"`
+	PollInterval     string `json:"poll_interval"`
+	Enabled          bool   `json:"enabled"`
+	NewestOrderID    int64  `json:"newest_order_id"`
+}
+
+func toConnectionJSON(c shopify.Connection) connectionJSON {
+	return connectionJSON{
+		Shop: c.Shop, Outlet: c.OutletName, Register: c.RegisterName, APIVersion: c.APIVersion, BaseURL: c.BaseURL,
+		ShippingSKU: c.ShippingSKU, ImportTestOrders: c.ImportTestOrders, AutoUpdate: c.AutoUpdate,
+		PollInterval: c.PollInterval.String(), Enabled: c.Enabled, NewestOrderID: c.NewestOrderID,
+	}
+}
+
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
+}
+
+func (c *cli) shopifyCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "shopify", Short: "Link Shopify shops to an outlet and register", Args: cobra.NoArgs}
+
+	var (
+		p                        shopify.ConnectParams
+		outlet, reg, autoUpdate  string
+		pollInterval, apiVersion string
+	)
+	connect := &cobra.Command{
+		Use:   "connect --shop NAME.myshopify.com --token T --secret S --outlet O --register R",
+		Short: "Link a Shopify shop (or update its link)",
+		Long: `Link a Shopify shop to an outlet and a register: its orders are imported as sales of
+that outlet, and what Shopify collected is recorded as payments on that register. The
+access token and the webhook secret are stored in the database and never printed.
+
+Connecting creates the connection's shipping-fee product (SKU SHOPIFY-SHIPPING for the first
+shop, SHOPIFY-SHIPPING-<SHOP> for others) and the "Shopify" payment type. Connecting a shop
+that was connected before updates its settings and keeps its import history, so no order is
+ever imported twice.`,
+		Example: "  kassa shopify connect --shop demo.myshopify.com --token shpat_... --secret ... --outlet Gent --register Front",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			if p.Shop == "" || p.AccessToken == "" || p.WebhookSecret == "" || reg == "" {
+				return usageError("shopify connect needs --shop, --token, --secret and --register (and --outlet when there are several)")
+			}
+			switch autoUpdate {
+			case "on":
+				p.AutoUpdate = true
+			case "off":
+				p.AutoUpdate = false
+			default:
+				return usageError("--auto-update is on or off, not %q", autoUpdate)
+			}
+			d, err := time.ParseDuration(pollInterval)
+			if err != nil {
+				return usageError("--poll-interval %q: write it like 5m or 90s", pollInterval)
+			}
+			p.PollInterval = d
+			p.APIVersion = apiVersion
+			db, err := c.openDB(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			o, err := findOutlet(ctx, db, outlet)
+			if err != nil {
+				return err
+			}
+			ref := reg
+			if !strings.Contains(ref, "/") {
+				ref = o.Name + "/" + reg
+			}
+			r, err := register.Store{}.Find(ctx, db, ref)
+			if errors.Is(err, register.ErrNotFound) {
+				return fmt.Errorf("outlet %q has no register %q: add it with 'kassa register add'", o.Name, reg)
+			}
+			if err != nil {
+				return err
+			}
+			p.OutletID, p.RegisterID = o.ID, r.ID
+			conn, err := shopify.ConnectionStore{}.Connect(ctx, db, p)
+			if err != nil {
+				return err
+			}
+			if c.jsonOut {
+				return c.printJSON(toConnectionJSON(conn))
+			}
+			fmt.Fprintf(c.stdout, "connected %s to outlet %q, register %q (shipping-fee product %s)\n",
+				conn.Shop, conn.OutletName, conn.RegisterName, conn.ShippingSKU)
+			fmt.Fprintln(c.stdout, "import its orders with: kassa orders get-all")
+			return nil
+		},
+	}
+	connect.Flags().StringVar(&p.Shop, "shop", "", "the shop's myshopify domain, e.g. demo.myshopify.com")
+	connect.Flags().StringVar(&p.AccessToken, "token", "", "the Admin API access token (stored, never printed)")
+	connect.Flags().StringVar(&p.WebhookSecret, "secret", "", "the app's webhook signing secret (stored, never printed)")
+	connect.Flags().StringVar(&outlet, "outlet", "", "the outlet the orders are sales of (may be left out when there is one)")
+	connect.Flags().StringVar(&reg, "register", "", "the register payments collected by Shopify are recorded on")
+	connect.Flags().StringVar(&apiVersion, "api-version", shopify.DefaultAPIVersion, "the Admin API version")
+	connect.Flags().StringVar(&p.BaseURL, "base-url", "", "send the shop's API requests here instead (a simulator)")
+	connect.Flags().BoolVar(&p.ImportTestOrders, "import-test-orders", false, "import orders Shopify marks as test orders")
+	connect.Flags().StringVar(&autoUpdate, "auto-update", "on", "import new orders automatically in 'kassa serve': on or off")
+	connect.Flags().StringVar(&pollInterval, "poll-interval", shopify.DefaultPollInterval.String(), "how often 'kassa serve' polls for new orders")
+	c.addJSONFlag(connect)
+
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List the linked shops",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			db, err := c.openDB(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			conns, err := shopify.ConnectionStore{}.List(cmd.Context(), db)
+			if err != nil {
+				return err
+			}
+			if c.jsonOut {
+				out := make([]connectionJSON, 0, len(conns))
+				for _, cn := range conns {
+					out = append(out, toConnectionJSON(cn))
+				}
+				return c.printJSON(out)
+			}
+			if len(conns) == 0 {
+				fmt.Fprintln(c.stdout, "no Shopify shop is linked yet: link one with 'kassa shopify connect'")
+				return nil
+			}
+			tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "SHOP\tOUTLET\tREGISTER\tSTATE\tAUTO-UPDATE")
+			for _, cn := range conns {
+				state := "connected"
+				if !cn.Enabled {
+					state = "disconnected"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", cn.Shop, cn.OutletName, cn.RegisterName, state, onOff(cn.AutoUpdate))
+			}
+			return tw.Flush()
+		},
+	}
+	c.addJSONFlag(list)
+
+	show := &cobra.Command{
+		Use:   "show [SHOP]",
+		Short: "Show a linked shop's settings (never its token or secret)",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			db, err := c.openDB(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			shop := ""
+			if len(args) == 1 {
+				shop = args[0]
+			}
+			cn, err := shopify.ConnectionStore{}.Find(cmd.Context(), db, shop)
+			if err != nil {
+				return err
+			}
+			if c.jsonOut {
+				return c.printJSON(toConnectionJSON(cn))
+			}
+			tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+			state := "connected"
+			if !cn.Enabled {
+				state = "disconnected"
+			}
+			base := cn.BaseURL
+			if base == "" {
+				base = "https://" + cn.Shop
+			}
+			for _, kv := range [][2]string{
+				{"shop", cn.Shop}, {"state", state}, {"outlet", cn.OutletName}, {"register", cn.RegisterName},
+				{"API version", cn.APIVersion}, {"API address", base}, {"access token", "(stored)"}, {"webhook secret", "(stored)"},
+				{"shipping-fee product", cn.ShippingSKU}, {"import test orders", onOff(cn.ImportTestOrders)},
+				{"auto-update", onOff(cn.AutoUpdate)}, {"poll interval", cn.PollInterval.String()},
+				{"newest order seen", fmt.Sprint(cn.NewestOrderID)},
+			} {
+				fmt.Fprintf(tw, "%s:\t%s\n", kv[0], kv[1])
+			}
+			return tw.Flush()
+		},
+	}
+	c.addJSONFlag(show)
+
+	disconnect := &cobra.Command{
+		Use:   "disconnect SHOP",
+		Short: "Stop importing a shop's orders (its history is kept)",
+		Args:  exactArgs(1, "SHOP"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			db, err := c.openDB(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			st := shopify.ConnectionStore{}
+			cn, err := st.ByShop(cmd.Context(), db, args[0])
+			if err != nil {
+				return err
+			}
+			if err := st.Disconnect(cmd.Context(), db, cn.ID); err != nil {
+				return err
+			}
+			fmt.Fprintf(c.stdout, "disconnected %s: its orders are no longer imported; 'kassa shopify connect' links it again\n", cn.Shop)
+			return nil
+		},
+	}
+	cmd.AddCommand(connect, list, show, disconnect)
+	return cmd
+}
