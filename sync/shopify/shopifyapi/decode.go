@@ -169,7 +169,8 @@ func (o *object) strings(key string) []string {
 // object returns the nested object, or nil when it is absent or null.
 func (o *object) object(key string) *object {
 	v := o.value(key)
-	if v == nil {
+	if v == nil || isEmpty(v, '[', ']') {
+		// Some serialisers write an empty object as [].
 		return nil
 	}
 	if v[0] != '{' {
@@ -187,7 +188,8 @@ func (o *object) object(key string) *object {
 // each calls fn for every object of an array field; null elements are skipped.
 func (o *object) each(key string, fn func(*object)) {
 	v := o.value(key)
-	if v == nil {
+	if v == nil || isEmpty(v, '{', '}') {
+		// An empty list written as {} holds nothing either.
 		return
 	}
 	if v[0] != '[' {
@@ -329,6 +331,14 @@ func looseText(v json.RawMessage) string {
 	return buf.String()
 }
 
+// isEmpty reports whether v is the empty object or array delimited by open and close.
+func isEmpty(v []byte, open, close byte) bool {
+	if len(v) < 2 || v[0] != open || v[len(v)-1] != close {
+		return false
+	}
+	return len(bytes.TrimSpace(v[1:len(v)-1])) == 0
+}
+
 func nullToNil(v []byte) []byte {
 	v = bytes.TrimSpace(v)
 	if len(v) == 0 || string(v) == "null" {
@@ -406,7 +416,8 @@ func parseMoney(v []byte) (decimal.Decimal, error) {
 }
 
 // parseInt accepts an integer as a JSON number or a numeric string (Shopify's GraphQL-style
-// "gid://shopify/Order/123" ids included); null and "" are zero.
+// "gid://shopify/Order/123" ids and integral decimals such as "2.0" included); null and ""
+// are zero.
 func parseInt(v []byte) (int64, error) {
 	if v == nil {
 		return 0, nil
@@ -431,20 +442,25 @@ func parseInt(v []byte) (int64, error) {
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
-		return 0, fmt.Errorf("invalid integer %q", truncate(s))
+		// "2.0" is an integer written by a serialiser that knows only floats.
+		d, derr := decimal.NewFromString(s)
+		if derr != nil || !plainDecimal.MatchString(s) || !d.IsInteger() || !d.Abs().LessThan(decimal.New(1, 18)) {
+			return 0, fmt.Errorf("invalid integer %q", truncate(s))
+		}
+		return d.IntPart(), nil
 	}
 	return n, nil
 }
 
-// parseBool accepts true, false, null and the strings "true" and "false".
+// parseBool accepts true, false, null, the strings "true" and "false", and 1 and 0.
 func parseBool(v []byte) (bool, error) {
 	if v == nil {
 		return false, nil
 	}
 	switch string(v) {
-	case "true", `"true"`:
+	case "true", `"true"`, "1":
 		return true, nil
-	case "false", `"false"`, `""`:
+	case "false", `"false"`, `""`, "0":
 		return false, nil
 	}
 	return false, fmt.Errorf("want a boolean, got %s", truncate(string(v)))

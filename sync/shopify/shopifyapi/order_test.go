@@ -262,14 +262,17 @@ func TestDecodeOrderOddValues(t *testing.T) {
 		"original_total_duties_set": null,
 		"payment_gateway_names": "Bank Deposit",
 		"gateway": null,
-		"test": "false",
+		"test": 1,
+		"taxes_included": "false",
+		"billing_address": [],
+		"tax_lines": {},
 		"marketing_opt_in_level": "confirmed_opt_in",
 		"unknown_object": {"a": [1, {"b": null}]},
 		"customer": {"id": 7, "email": "A@Example.com", "marketing_opt_in_level": "single_opt_in",
 			"email_marketing_consent": {"state": "subscribed", "opt_in_level": "single_opt_in"},
 			"default_address": {"company": "Acme", "zip": 1234, "phone": null}},
 		"line_items": [
-			{"id": 1, "product_id": null, "variant_id": "44", "sku": 12345, "quantity": "2", "price": "5.00",
+			{"id": 1, "product_id": null, "variant_id": "44", "sku": 12345, "quantity": 2.0, "price": "5.00",
 			 "properties": {"gift_wrap": true, "note": "hi"},
 			 "country_harmonized_system_codes": [{"harmonized_system_code": "1234", "country_code": "CA"}],
 			 "duties": [{"id": "9", "harmonized_system_code": "520300", "country_code_of_origin": "CA",
@@ -283,6 +286,9 @@ func TestDecodeOrderOddValues(t *testing.T) {
 	}`)
 	if o.ID != 820982911946154508 || o.OrderNumber != 1550 {
 		t.Errorf("id, order number = %d, %d", o.ID, o.OrderNumber)
+	}
+	if !o.Test || o.TaxesIncluded || o.BillingAddress != nil || o.TaxLines != nil {
+		t.Errorf("test %v, taxes included %v, billing %+v, tax lines %+v; want true, false, nil, nil", o.Test, o.TaxesIncluded, o.BillingAddress, o.TaxLines)
 	}
 	if want := time.Date(2024, 1, 1, 10, 0, 0, 0, time.UTC); !o.CreatedAt.Equal(want) || o.CreatedAt.Location() != time.UTC {
 		t.Errorf("offset-less created_at = %s, want %s read as UTC", o.CreatedAt, want)
@@ -348,11 +354,13 @@ func TestDecodeOrderErrorNamesField(t *testing.T) {
 		{"bad timestamp", `{"id":5,"name":"#1005","created_at":"yesterday"}`, "created_at", 5},
 		{"numeric timestamp", `{"id":5,"name":"#1005","processed_at":1700000000}`, "processed_at", 5},
 		{"bad shipping tax", `{"id":5,"name":"#1005","shipping_lines":[{"tax_lines":[{"rate":"x"}]}]}`, "shipping_lines[0].tax_lines[0].rate", 5},
-		{"line items not an array", `{"id":5,"name":"#1005","line_items":{}}`, "line_items", 5},
+		{"line items not an array", `{"id":5,"name":"#1005","line_items":{"0":{}}}`, "line_items", 5},
 		{"customer not an object", `{"id":5,"name":"#1005","customer":"bob"}`, "customer", 5},
 		{"bad id", `{"id":"12a","name":"#1005"}`, "id", 0},
 		{"negative id", `{"id":-3,"name":"#1005"}`, "id", 0},
 		{"fractional quantity", `{"id":5,"name":"#1005","line_items":[{"quantity":1.5}]}`, "line_items[0].quantity", 5},
+		{"boolean as 2", `{"id":5,"name":"#1005","test":2}`, "test", 5},
+		{"non-empty array as customer", `{"id":5,"name":"#1005","customer":[1]}`, "customer", 5},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
