@@ -36,6 +36,7 @@ type rewriteTransport struct {
 	own    *http.Transport
 }
 
+// RoundTrip sends requests for the shop to the simulator and others to next.
 func (t *rewriteTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if !strings.EqualFold(req.URL.Hostname(), t.shop) {
 		return t.next.RoundTrip(req)
