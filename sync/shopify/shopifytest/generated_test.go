@@ -76,8 +76,16 @@ func TestGeneratedShop(t *testing.T) {
 		t.Fatal(err)
 	}
 	s2 := shopdata.NewGenerator(shopdata.GenerateOptions{Seed: 7, Orders: 400, Days: 90, Now: testNow})
+	if len(products) <= 7 {
+		t.Fatalf("only %d products: the listing did not need a second page", len(products))
+	}
 	variants := 0
+	seen := map[uint64]bool{}
 	for _, p := range products {
+		if seen[p.Id] {
+			t.Errorf("product %d listed twice", p.Id)
+		}
+		seen[p.Id] = true
 		variants += len(p.Variants)
 	}
 	if variants != len(s2.Catalog()) {
