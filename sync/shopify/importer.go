@@ -475,8 +475,8 @@ func (r *run) page(ctx context.Context, orders []shopifyapi.Order) error {
 		} else {
 			row.outcome, row.draft = Imported, d
 			drafts = append(drafts, i)
+			inPage[o.ID] = true
 		}
-		inPage[o.ID] = true
 		rows[i] = row
 	}
 
