@@ -1,0 +1,269 @@
+// Package reportspage is the terminal's Reports screen: this register's closing reports
+// (the open session's running X-report, the sessions closed at this terminal, any session
+// by number) and an outlet's nightly report for a chosen day, which needs a manager
+// token.
+package reportspage
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/viewport"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/kassa-pos/kassa/daemon/client"
+	"github.com/kassa-pos/kassa/register/terminal/common"
+	"github.com/kassa-pos/kassa/register/terminal/components/form"
+)
+
+type mode int
+
+const (
+	menu mode = iota
+	askSession
+	askDay
+	showing
+)
+
+// Page is the Reports screen.
+type Page struct {
+	*common.Common
+	mode    mode
+	closed  []common.ClosedMsg
+	cursor  int
+	form    *form.Form
+	title   string
+	view    viewport.Model
+	err     string
+	missing string // the day whose nightly report does not exist yet
+	busy    bool
+}
+
+type reportMsg struct {
+	title   string
+	text    string
+	missing string
+	err     error
+}
+
+func (m reportMsg) CallErr() error { return m.err }
+
+// New returns the Reports screen.
+func New(c *common.Common) *Page { return &Page{Common: c, view: viewport.New(0, 0)} }
+
+// Init loads nothing.
+func (p *Page) Init() tea.Cmd { return nil }
+
+// SetSize records the space and sizes the report view.
+func (p *Page) SetSize(w, h int) {
+	p.Common.SetSize(w, h)
+	p.view.Width, p.view.Height = w, max(h-2, 1)
+}
+
+// Editing reports whether a field has the focus.
+func (p *Page) Editing() bool { return p.mode == askSession || p.mode == askDay }
+
+func (p *Page) closing(sessionID int64, title string) tea.Cmd {
+	p.busy, p.err = true, ""
+	return common.Call(p.Common, func(ctx context.Context, api common.API) (string, error) {
+		return api.ClosingReportText(ctx, sessionID)
+	}, func(text string, err error) tea.Msg { return reportMsg{title: title, text: text, err: err} })
+}
+
+func (p *Page) current() tea.Cmd {
+	p.busy, p.err = true, ""
+	ref := p.Env.Register
+	return common.Call(p.Common, func(ctx context.Context, api common.API) (reportMsg, error) {
+		reg, err := api.Register(ctx, ref)
+		if err != nil {
+			return reportMsg{}, err
+		}
+		if reg.Session == nil {
+			return reportMsg{}, fmt.Errorf("register %s has no open session", ref)
+		}
+		text, err := api.ClosingReportText(ctx, reg.Session.ID)
+		return reportMsg{title: fmt.Sprintf("X-report of the open session %d", reg.Session.ID), text: text}, err
+	}, func(m reportMsg, err error) tea.Msg { m.err = err; return m })
+}
+
+func (p *Page) nightly(day string, generate bool) tea.Cmd {
+	p.busy, p.err, p.missing = true, "", ""
+	outlet := p.Env.Outlet
+	return common.Call(p.Common, func(ctx context.Context, api common.API) (reportMsg, error) {
+		var rep client.NightlyReport
+		var err error
+		if generate {
+			rep, err = api.GenerateNightly(ctx, client.NightlyRequest{Outlet: outlet, Date: day})
+		} else {
+			rep, err = api.NightlyReport(ctx, outlet, day)
+		}
+		if client.StatusOf(err) == 404 {
+			return reportMsg{missing: day}, nil
+		}
+		if err != nil {
+			return reportMsg{}, err
+		}
+		var b strings.Builder
+		if err := rep.WriteText(&b); err != nil {
+			return reportMsg{}, fmt.Errorf("print the nightly report: %w", err)
+		}
+		return reportMsg{title: "Nightly report of " + outlet + " for " + day, text: b.String()}, nil
+	}, func(m reportMsg, err error) tea.Msg { m.err = err; return m })
+}
+
+// Update handles messages.
+func (p *Page) Update(msg tea.Msg) (common.Component, tea.Cmd) {
+	switch msg := msg.(type) {
+	case common.ClosedMsg:
+		p.closed = append([]common.ClosedMsg{msg}, p.closed...)
+	case reportMsg:
+		p.busy = false
+		switch {
+		case msg.err != nil:
+			p.err = common.Describe(msg.err)
+		case msg.missing != "":
+			p.missing = msg.missing
+		default:
+			p.mode, p.title = showing, msg.title
+			p.view.SetContent(msg.text)
+			p.view.GotoTop()
+		}
+	case tea.KeyMsg:
+		return p, p.key(msg)
+	}
+	return p, nil
+}
+
+func (p *Page) key(msg tea.KeyMsg) tea.Cmd {
+	k := p.Keys
+	switch p.mode {
+	case menu:
+		if p.busy {
+			return nil
+		}
+		switch {
+		case key.Matches(msg, k.Current):
+			return p.current()
+		case key.Matches(msg, k.Session):
+			p.mode, p.err = askSession, ""
+			p.form = form.New(p.Common, "Closing report of a session", "Session number", "")
+		case key.Matches(msg, k.Nightly):
+			p.mode, p.err, p.missing = askDay, "", ""
+			p.form = form.New(p.Common, "Nightly report of "+p.Env.Outlet, "Day", p.Now().Format(time.DateOnly))
+			p.form.Note = "A local calendar day, YYYY-MM-DD. Needs a manager token."
+		case key.Matches(msg, k.Generate) && p.missing != "":
+			return p.nightly(p.missing, true)
+		case key.Matches(msg, k.Up):
+			p.cursor = max(p.cursor-1, 0)
+		case key.Matches(msg, k.Down):
+			p.cursor = min(p.cursor+1, max(len(p.closed)-1, 0))
+		case key.Matches(msg, k.Select) && p.cursor < len(p.closed):
+			c := p.closed[p.cursor]
+			return p.closing(c.SessionID, fmt.Sprintf("Closing report of session %d", c.SessionID))
+		}
+	case askSession, askDay:
+		act, cmd := p.form.Update(msg)
+		switch act {
+		case form.Cancel:
+			p.mode, p.form = menu, nil
+		case form.Submit:
+			v := p.form.Value(0)
+			if p.mode == askSession {
+				id, err := strconv.ParseInt(strings.TrimPrefix(v, "#"), 10, 64)
+				if err != nil || id <= 0 {
+					p.form.Err = fmt.Sprintf("%q is not a session number", v)
+					return nil
+				}
+				p.mode, p.form = menu, nil
+				return p.closing(id, fmt.Sprintf("Closing report of session %d", id))
+			}
+			if _, err := time.Parse(time.DateOnly, v); err != nil {
+				p.form.Err = fmt.Sprintf("%q is not a day such as 2026-11-24", v)
+				return nil
+			}
+			p.mode, p.form = menu, nil
+			return p.nightly(v, false)
+		}
+		return cmd
+	case showing:
+		if key.Matches(msg, k.Back) {
+			p.mode = menu
+			return nil
+		}
+		var cmd tea.Cmd
+		p.view, cmd = p.view.Update(msg)
+		return cmd
+	}
+	return nil
+}
+
+// View draws the screen.
+func (p *Page) View() string {
+	st := p.Styles
+	switch p.mode {
+	case askSession, askDay:
+		return p.form.View()
+	case showing:
+		return st.Heading.Render(p.title) + "\n\n" + p.view.View()
+	}
+	var b strings.Builder
+	line := func(s string) { b.WriteString(s + "\n") }
+	line(st.Heading.Render("Reports") + st.Muted.Render("   register "+p.Env.Register+", outlet "+p.Env.Outlet))
+	line("")
+	line("  " + st.Key.Render("x") + "  X-report of the open session (running figures)")
+	line("  " + st.Key.Render("g") + "  closing report of a session, by number")
+	line("  " + st.Key.Render("n") + "  nightly report of the outlet for a day (manager token)")
+	line("")
+	line(st.Heading.Render("Closed at this terminal"))
+	if len(p.closed) == 0 {
+		line(st.Muted.Render("  none yet"))
+	}
+	for i, c := range p.closed {
+		row := fmt.Sprintf("session %-5d closed %s", c.SessionID, common.ShortTime(c.ClosedAt))
+		if c.Path != "" {
+			row += "  " + c.Path
+		}
+		row = common.Pad(row, max(p.Width-4, 20))
+		if i == p.cursor {
+			line(st.Key.Render("> ") + st.Selected.Render(row))
+		} else {
+			line("  " + row)
+		}
+	}
+	if p.busy {
+		line("")
+		line(st.Muted.Render("Loading…"))
+	}
+	if p.missing != "" {
+		line("")
+		line(st.Warn.Render("There is no nightly report for " + p.missing + " yet: press G to generate it now."))
+	}
+	if p.err != "" {
+		line("")
+		line(st.Error.Render(p.err))
+	}
+	return b.String()
+}
+
+// ShortHelp lists the keys that work now.
+func (p *Page) ShortHelp() []key.Binding {
+	k := p.Keys
+	switch p.mode {
+	case askSession, askDay:
+		return p.form.ShortHelp()
+	case showing:
+		return []key.Binding{k.Up, k.Down, k.PageDown, k.Back}
+	}
+	out := []key.Binding{k.Current, k.Session, k.Nightly}
+	if p.missing != "" {
+		out = append(out, k.Generate)
+	}
+	if len(p.closed) > 0 {
+		out = append(out, k.Select)
+	}
+	return out
+}

@@ -1,0 +1,518 @@
+// Package salespage is the terminal's Sales screen: the sales history newest first, paged,
+// searched by receipt number or customer and filtered (awaiting payment, Shopify, today);
+// a sale's detail; and applying a payment to a sale awaiting payment.
+package salespage
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/kassa-pos/kassa/daemon/client"
+	"github.com/kassa-pos/kassa/register/terminal/common"
+	"github.com/kassa-pos/kassa/register/terminal/components/form"
+)
+
+type mode int
+
+const (
+	listing mode = iota
+	searching
+	detail
+	paying
+)
+
+// timeLayout is how staff read and type a payment's date and time.
+const timeLayout = "2006-01-02 15:04"
+
+// DefaultPaymentTypes are offered when applying a payment, besides the types the
+// register's session already holds. The daemon has no route listing payment types yet;
+// these are the ones every kassa database starts with, bank deposit first because
+// settling bank-deposit orders is what staff apply payments for.
+var DefaultPaymentTypes = []string{"Bank deposit", "Cash", "Card"}
+
+// Page is the Sales screen.
+type Page struct {
+	*common.Common
+	mode mode
+
+	search                  string
+	awaiting, shopify, today bool
+	offset                  int
+	rows                    []client.Sale
+	more                    bool
+	cursor                  int
+	loaded                  bool
+	err                     string
+
+	searchForm *form.Form
+
+	sale    client.Sale
+	saleErr string
+	info    string
+
+	payForm  *form.Form
+	types    []string
+	typeIdx  int
+	nowShown string
+	busy     bool
+}
+
+type listMsg struct {
+	rows []client.Sale
+	err  error
+}
+
+func (m listMsg) CallErr() error { return m.err }
+
+type saleMsg struct {
+	sale client.Sale
+	err  error
+}
+
+func (m saleMsg) CallErr() error { return m.err }
+
+type typesMsg struct {
+	types []string
+	err   error
+}
+
+func (m typesMsg) CallErr() error { return nil }
+
+type paidMsg struct {
+	pay  client.Payment
+	sale client.Sale
+	err  error
+}
+
+func (m paidMsg) CallErr() error { return m.err }
+
+// New returns the Sales screen.
+func New(c *common.Common) *Page { return &Page{Common: c} }
+
+// Init loads nothing until the terminal is ready.
+func (p *Page) Init() tea.Cmd { return nil }
+
+// Editing reports whether a field has the focus.
+func (p *Page) Editing() bool { return p.mode == searching || p.mode == paying }
+
+// pageSize is how many sales fit on the screen.
+func (p *Page) pageSize() int { return max(p.Height-6, 3) }
+
+func (p *Page) query() client.SalesQuery {
+	q := client.SalesQuery{Outlet: p.Env.Outlet, Search: p.search, AwaitingPayment: p.awaiting, Offset: p.offset,
+		Limit: p.pageSize() + 1}
+	if p.shopify {
+		q.Source = "shopify"
+	}
+	if p.today {
+		d := p.Now().Format(time.DateOnly)
+		q.From, q.To = d, d
+	}
+	return q
+}
+
+func (p *Page) loadList() tea.Cmd {
+	q := p.query()
+	return common.Call(p.Common, func(ctx context.Context, api common.API) ([]client.Sale, error) {
+		return api.Sales(ctx, q)
+	}, func(rows []client.Sale, err error) tea.Msg { return listMsg{rows: rows, err: err} })
+}
+
+func (p *Page) loadSale(receipt string) tea.Cmd {
+	outlet := p.Env.Outlet
+	return common.Call(p.Common, func(ctx context.Context, api common.API) (client.Sale, error) {
+		return api.Sale(ctx, receipt, outlet)
+	}, func(s client.Sale, err error) tea.Msg { return saleMsg{sale: s, err: err} })
+}
+
+// Update handles messages.
+func (p *Page) Update(msg tea.Msg) (common.Component, tea.Cmd) {
+	switch msg := msg.(type) {
+	case common.ReadyMsg:
+		return p, p.loadList()
+	case common.RefreshMsg:
+		switch p.mode {
+		case listing:
+			return p, p.loadList()
+		case detail:
+			return p, p.loadSale(p.sale.ReceiptNumber)
+		}
+	case listMsg:
+		if msg.err != nil {
+			p.err = common.Describe(msg.err)
+			return p, nil
+		}
+		p.err, p.loaded = "", true
+		p.more = len(msg.rows) > p.pageSize()
+		if p.more {
+			msg.rows = msg.rows[:p.pageSize()]
+		}
+		p.rows = msg.rows
+		p.cursor = min(p.cursor, max(len(p.rows)-1, 0))
+	case saleMsg:
+		if msg.err != nil {
+			p.saleErr = common.Describe(msg.err)
+			return p, nil
+		}
+		p.saleErr, p.sale = "", msg.sale
+	case typesMsg:
+		p.mergeTypes(msg.types)
+	case paidMsg:
+		p.busy = false
+		if msg.err != nil {
+			if p.payForm != nil {
+				p.payForm.Err = common.Describe(msg.err)
+			}
+			return p, nil
+		}
+		p.mode, p.payForm = detail, nil
+		p.sale = msg.sale
+		pay := msg.pay
+		p.info = fmt.Sprintf("Payment of %s (%s) recorded at %s; balance now %s (%s).", pay.Amount, pay.Type,
+			common.ShortTime(pay.PaidAt), pay.Balance, statusWords(pay.Status))
+		return p, p.loadList()
+	case tea.KeyMsg:
+		return p, p.key(msg)
+	}
+	return p, nil
+}
+
+func (p *Page) key(msg tea.KeyMsg) tea.Cmd {
+	k := p.Keys
+	switch p.mode {
+	case listing:
+		switch {
+		case key.Matches(msg, k.Up):
+			p.cursor = max(p.cursor-1, 0)
+		case key.Matches(msg, k.Down):
+			p.cursor = min(p.cursor+1, max(len(p.rows)-1, 0))
+		case key.Matches(msg, k.NextPage):
+			if p.more {
+				p.offset += p.pageSize()
+				p.cursor = 0
+				return p.loadList()
+			}
+		case key.Matches(msg, k.PrevPage):
+			if p.offset > 0 {
+				p.offset = max(p.offset-p.pageSize(), 0)
+				p.cursor = 0
+				return p.loadList()
+			}
+		case key.Matches(msg, k.Search):
+			p.mode = searching
+			p.searchForm = form.New(p.Common, "Search sales", "Receipt or customer", p.search)
+			p.searchForm.Note = "A receipt number (#1002) or part of a customer's name or e-mail; empty shows all."
+		case key.Matches(msg, k.Awaiting):
+			p.awaiting = !p.awaiting
+			return p.reset()
+		case key.Matches(msg, k.FromShopify):
+			p.shopify = !p.shopify
+			return p.reset()
+		case key.Matches(msg, k.Today):
+			p.today = !p.today
+			return p.reset()
+		case key.Matches(msg, k.Refresh):
+			return p.loadList()
+		case key.Matches(msg, k.Select):
+			if p.cursor < len(p.rows) {
+				p.mode, p.info, p.saleErr = detail, "", ""
+				p.sale = p.rows[p.cursor]
+				return p.loadSale(p.sale.ReceiptNumber)
+			}
+		}
+	case searching:
+		act, cmd := p.searchForm.Update(msg)
+		switch act {
+		case form.Cancel:
+			p.mode, p.searchForm = listing, nil
+		case form.Submit:
+			p.search = p.searchForm.Value(0)
+			p.mode, p.searchForm = listing, nil
+			return p.reset()
+		}
+		return cmd
+	case detail:
+		switch {
+		case key.Matches(msg, k.Back):
+			p.mode, p.info = listing, ""
+			return p.loadList()
+		case key.Matches(msg, k.Pay) && p.sale.Status == "awaiting_payment":
+			return p.startPay()
+		case key.Matches(msg, k.Refresh):
+			return p.loadSale(p.sale.ReceiptNumber)
+		}
+	case paying:
+		if p.busy {
+			return nil
+		}
+		if p.payForm.Focused() == 0 && (msg.Type == tea.KeyLeft || msg.Type == tea.KeyRight) && len(p.types) > 0 {
+			step := 1
+			if msg.Type == tea.KeyLeft {
+				step = -1
+			}
+			p.typeIdx = (p.typeIdx + step + len(p.types)) % len(p.types)
+			p.payForm.SetValue(0, p.types[p.typeIdx])
+			return nil
+		}
+		act, cmd := p.payForm.Update(msg)
+		switch act {
+		case form.Cancel:
+			p.mode, p.payForm = detail, nil
+		case form.Submit:
+			return p.submitPay()
+		}
+		return cmd
+	}
+	return nil
+}
+
+func (p *Page) reset() tea.Cmd {
+	p.offset, p.cursor = 0, 0
+	return p.loadList()
+}
+
+func (p *Page) mergeTypes(more []string) {
+	for _, t := range more {
+		found := false
+		for _, have := range p.types {
+			if strings.EqualFold(have, t) {
+				found = true
+				break
+			}
+		}
+		if !found && t != "" {
+			p.types = append(p.types, t)
+		}
+	}
+}
+
+func (p *Page) startPay() tea.Cmd {
+	p.mode, p.info = paying, ""
+	p.types = nil
+	p.mergeTypes(DefaultPaymentTypes)
+	p.typeIdx = 0
+	p.nowShown = p.Now().Format(timeLayout)
+	p.payForm = form.New(p.Common, "Apply payment to "+p.sale.ReceiptNumber)
+	p.payForm.Note = fmt.Sprintf("Balance %s. The daemon refuses more than the balance or a time outside the open session.", p.sale.Balance)
+	p.payForm.Add("Payment type", p.types[0], func(*form.Form) string { return "←/→ " + strings.Join(p.types, " · ") })
+	p.payForm.Add("Amount", p.sale.Balance, nil)
+	p.payForm.Add("Date and time", p.nowShown, func(*form.Form) string { return "YYYY-MM-DD HH:MM" })
+	ref := p.Env.Register
+	// Offer the types the open session already took too (the daemon has no list route).
+	return common.Call(p.Common, func(ctx context.Context, api common.API) ([]string, error) {
+		reg, err := api.Register(ctx, ref)
+		if err != nil || reg.Session == nil {
+			return nil, err
+		}
+		rep, err := api.ClosingReport(ctx, reg.Session.ID)
+		var out []string
+		for _, t := range rep.Payments {
+			out = append(out, t.Type)
+		}
+		return out, err
+	}, func(types []string, err error) tea.Msg { return typesMsg{types: types, err: err} })
+}
+
+func (p *Page) submitPay() tea.Cmd {
+	f := p.payForm
+	req := client.PaymentRequest{Register: p.Env.Register, Receipt: p.sale.ReceiptNumber, PaymentType: f.Value(0),
+		Amount: f.Value(1), By: p.Env.User}
+	if req.PaymentType == "" {
+		f.Err = "choose a payment type"
+		return nil
+	}
+	// An untouched time means "now": the daemon's clock, to the second, decides then.
+	if at := f.Value(2); at != p.nowShown {
+		loc := time.Local
+		if p.Env.Location != nil {
+			loc = p.Env.Location
+		}
+		t, err := time.ParseInLocation(timeLayout, at, loc)
+		if err != nil {
+			f.Err = fmt.Sprintf("%q is not a date and time such as %s", at, p.nowShown)
+			return nil
+		}
+		req.PaidAt = t.Format(time.RFC3339)
+	}
+	p.busy, f.Err = true, ""
+	outlet := p.Env.Outlet
+	return common.Call(p.Common, func(ctx context.Context, api common.API) (paidMsg, error) {
+		pay, err := api.ApplyPayment(ctx, req)
+		if err != nil {
+			return paidMsg{}, err
+		}
+		s, err := api.Sale(ctx, req.Receipt, outlet)
+		return paidMsg{pay: pay, sale: s}, err
+	}, func(m paidMsg, err error) tea.Msg { m.err = err; return m })
+}
+
+func statusWords(s string) string {
+	if s == "awaiting_payment" {
+		return "awaiting payment"
+	}
+	return s
+}
+
+// View draws the screen.
+func (p *Page) View() string {
+	switch p.mode {
+	case searching:
+		return p.searchForm.View()
+	case detail:
+		return p.detailView()
+	case paying:
+		return p.detailHead() + "\n" + p.payForm.View()
+	}
+	return p.listView()
+}
+
+func (p *Page) filters() string {
+	var on []string
+	if p.search != "" {
+		on = append(on, fmt.Sprintf("search %q", p.search))
+	}
+	if p.awaiting {
+		on = append(on, "awaiting payment")
+	}
+	if p.shopify {
+		on = append(on, "Shopify")
+	}
+	if p.today {
+		on = append(on, "today")
+	}
+	if len(on) == 0 {
+		return "all sales"
+	}
+	return strings.Join(on, ", ")
+}
+
+func (p *Page) listView() string {
+	st := p.Styles
+	var b strings.Builder
+	line := func(s string) { b.WriteString(s + "\n") }
+	page := p.offset/p.pageSize() + 1
+	line(st.Heading.Render("Sales history") + st.Muted.Render(fmt.Sprintf("   %s · page %d", p.filters(), page)))
+	line("")
+	line(st.Heading.Render("  " + common.Pad("Receipt", 9) + common.Pad("Sold at", 17) + common.Pad("Customer", 18) +
+		common.Money("Total", 9) + common.Money("Balance", 9) + "  " + common.Pad("Status", 9) + common.Pad("Src", 4)))
+	if p.err != "" && !p.loaded {
+		line(st.Error.Render(p.err))
+		return b.String()
+	}
+	if p.loaded && len(p.rows) == 0 {
+		line(st.Muted.Render("  No sales match."))
+	}
+	for i, s := range p.rows {
+		cust := ""
+		if s.Customer != nil {
+			cust = s.Customer.Name
+			if cust == "" {
+				cust = s.Customer.Email
+			}
+		}
+		status := "paid"
+		if s.Status == "awaiting_payment" {
+			status = "awaiting"
+		}
+		src := "POS"
+		if s.Source == "shopify" {
+			src = "Shop"
+		}
+		row := common.Pad(s.ReceiptNumber, 9) + common.Pad(common.ShortTime(s.SoldAt), 17) + common.Pad(cust, 18) +
+			common.Money(s.Total, 9) + common.Money(s.Balance, 9) + "  " + common.Pad(status, 9) + common.Pad(src, 4)
+		if i == p.cursor {
+			line(st.Key.Render("> ") + st.Selected.Render(row))
+		} else if s.Status == "awaiting_payment" {
+			line("  " + st.Warn.Render(row))
+		} else {
+			line("  " + row)
+		}
+	}
+	if p.more {
+		line(st.Muted.Render("  … more on the next page"))
+	}
+	if p.err != "" {
+		line(st.Error.Render(p.err))
+	}
+	return b.String()
+}
+
+func (p *Page) detailHead() string {
+	st := p.Styles
+	s := p.sale
+	src := "in store"
+	if s.Source == "shopify" {
+		src = "Shopify"
+	}
+	head := st.Heading.Render("Sale "+s.ReceiptNumber) + st.Muted.Render("  "+src+" · "+common.ShortTime(s.SoldAt)+" · "+s.Outlet+"/"+s.Register)
+	if s.Customer != nil {
+		head += "\n" + st.Label.Render("Customer ") + s.Customer.Name + " <" + s.Customer.Email + ">"
+	}
+	return head + "\n"
+}
+
+func (p *Page) detailView() string {
+	st := p.Styles
+	s := p.sale
+	var b strings.Builder
+	line := func(v string) { b.WriteString(v + "\n") }
+	b.WriteString(p.detailHead())
+	line("")
+	line(st.Heading.Render(common.Pad("Item", 34) + common.Money("Qty", 4) + common.Money("Price", 9) + common.Money("Disc.", 8) +
+		common.Money("Tax", 8) + common.Money("Total", 9)))
+	for _, l := range s.Lines {
+		name := l.Name
+		if l.ShippingFee {
+			name = "[shipping] " + name
+		}
+		line(common.Pad(name, 34) + common.Money(fmt.Sprint(l.Quantity), 4) + common.Money(l.UnitPrice, 9) +
+			common.Money(l.Discount, 8) + common.Money(l.Tax, 8) + common.Money(l.Total, 9))
+	}
+	line(common.Pad("", 55) + st.Label.Render(common.Pad("Total", 8)) + common.Money(s.Total, 9))
+	line("")
+	line(st.Heading.Render("Payments"))
+	if s.Payments == nil || len(*s.Payments) == 0 {
+		line(st.Muted.Render("  none yet"))
+	} else {
+		for _, pay := range *s.Payments {
+			line("  " + common.Pad(pay.Type, 16) + common.Money(pay.Amount, 9) + "  " + common.ShortTime(pay.PaidAt) + "  " + pay.Register)
+		}
+	}
+	line("")
+	bal := st.Label.Render("Paid ") + s.Paid + st.Label.Render("   Balance ") + s.Balance + "   "
+	if s.Status == "awaiting_payment" {
+		bal += st.Warn.Render("AWAITING PAYMENT")
+	} else {
+		bal += st.Good.Render("PAID")
+	}
+	line(bal)
+	if p.info != "" {
+		line(st.Good.Render(p.info))
+	}
+	if p.saleErr != "" {
+		line(st.Error.Render(p.saleErr))
+	}
+	return b.String()
+}
+
+// ShortHelp lists the keys that work now.
+func (p *Page) ShortHelp() []key.Binding {
+	k := p.Keys
+	switch p.mode {
+	case searching:
+		return p.searchForm.ShortHelp()
+	case paying:
+		return p.payForm.ShortHelp()
+	case detail:
+		if p.sale.Status == "awaiting_payment" {
+			return []key.Binding{k.Pay, k.Back, k.Refresh}
+		}
+		return []key.Binding{k.Back, k.Refresh}
+	}
+	return []key.Binding{k.Select, k.Search, k.Awaiting, k.FromShopify, k.Today, k.NextPage, k.PrevPage}
+}

@@ -1,0 +1,275 @@
+// Package shopifypage is the terminal's Shopify screen: the "Get new Shopify orders" and
+// "Get all Shopify orders" buttons with a live progress bar and outcome counts while the
+// run goes, the recent runs, and the failed orders with their reasons and a retry.
+package shopifypage
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/progress"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/kassa-pos/kassa/daemon/client"
+	"github.com/kassa-pos/kassa/register/terminal/common"
+)
+
+// Page is the Shopify screen.
+type Page struct {
+	*common.Common
+	run     *client.ImportRun // the run this terminal started and watches
+	runs    []client.ImportRun
+	failed  []client.Outcome
+	failRun int64
+	loaded  bool
+	err     string
+	info    string
+	bar     progress.Model
+}
+
+type startedMsg struct {
+	run client.ImportRun
+	err error
+}
+
+func (m startedMsg) CallErr() error { return m.err }
+
+type pollMsg struct{ runID int64 }
+
+type runMsg struct {
+	run client.ImportRun
+	err error
+}
+
+func (m runMsg) CallErr() error { return m.err }
+
+type historyMsg struct {
+	runs    []client.ImportRun
+	failed  []client.Outcome
+	failRun int64
+	err     error
+}
+
+func (m historyMsg) CallErr() error { return m.err }
+
+// New returns the Shopify screen.
+func New(c *common.Common) *Page {
+	bar := progress.New(progress.WithWidth(40), progress.WithoutPercentage(),
+		progress.WithColorProfile(c.Styles.Renderer.ColorProfile()))
+	return &Page{Common: c, bar: bar}
+}
+
+// Init loads nothing until the terminal is ready.
+func (p *Page) Init() tea.Cmd { return nil }
+
+// Editing is always false: the screen has no fields.
+func (p *Page) Editing() bool { return false }
+
+func (p *Page) running() bool { return p.run != nil && p.run.Status == "running" }
+
+func (p *Page) loadHistory() tea.Cmd {
+	return common.Call(p.Common, func(ctx context.Context, api common.API) (historyMsg, error) {
+		runs, err := api.ImportRuns(ctx, "", 8)
+		if err != nil {
+			return historyMsg{}, err
+		}
+		out := historyMsg{runs: runs}
+		// The failed orders worth showing are those of the newest run that had any: a
+		// later retry run that fixed them has none.
+		for _, r := range runs {
+			if r.Status == "running" {
+				continue
+			}
+			if r.Outcomes.Failed > 0 {
+				out.failRun = r.RunID
+				out.failed, err = api.ImportOutcomes(ctx, r.RunID, "failed")
+			}
+			break
+		}
+		return out, err
+	}, func(m historyMsg, err error) tea.Msg { m.err = err; return m })
+}
+
+func (p *Page) start(mode string) tea.Cmd {
+	if p.running() {
+		p.info = "A run is going; wait for it to end."
+		return nil
+	}
+	p.err, p.info = "", ""
+	return common.Call(p.Common, func(ctx context.Context, api common.API) (client.ImportRun, error) {
+		return api.StartImport(ctx, client.ImportRequest{Mode: mode})
+	}, func(r client.ImportRun, err error) tea.Msg { return startedMsg{run: r, err: err} })
+}
+
+func (p *Page) poll(runID int64) tea.Cmd {
+	return tea.Tick(p.PollEvery, func(time.Time) tea.Msg { return pollMsg{runID: runID} })
+}
+
+// Update handles messages.
+func (p *Page) Update(msg tea.Msg) (common.Component, tea.Cmd) {
+	switch msg := msg.(type) {
+	case common.ReadyMsg, common.RefreshMsg:
+		if !p.running() {
+			return p, p.loadHistory()
+		}
+	case startedMsg:
+		if msg.err != nil {
+			p.err = common.Describe(msg.err)
+			return p, nil
+		}
+		run := msg.run
+		p.run = &run
+		if run.Status == "running" {
+			return p, p.poll(run.RunID)
+		}
+		return p, p.loadHistory()
+	case pollMsg:
+		id := msg.runID
+		return p, common.Call(p.Common, func(ctx context.Context, api common.API) (client.ImportRun, error) {
+			return api.ImportRun(ctx, id)
+		}, func(r client.ImportRun, err error) tea.Msg {
+			if err != nil {
+				r.RunID = id
+			}
+			return runMsg{run: r, err: err}
+		})
+	case runMsg:
+		if msg.err != nil {
+			// Keep watching: the daemon may be back at the next poll.
+			p.err = common.Describe(msg.err)
+			return p, p.poll(msg.run.RunID)
+		}
+		p.err = ""
+		run := msg.run
+		p.run = &run
+		if run.Status == "running" {
+			return p, p.poll(run.RunID)
+		}
+		return p, p.loadHistory()
+	case historyMsg:
+		if msg.err != nil {
+			p.err = common.Describe(msg.err)
+			return p, nil
+		}
+		p.err, p.loaded = "", true
+		p.runs, p.failed, p.failRun = msg.runs, msg.failed, msg.failRun
+	case tea.KeyMsg:
+		k := p.Keys
+		switch {
+		case key.Matches(msg, k.GetNew):
+			return p, p.start("new")
+		case key.Matches(msg, k.GetAll):
+			return p, p.start("all")
+		case key.Matches(msg, k.Retry):
+			if len(p.failed) == 0 {
+				p.info = "No failed orders to retry."
+				return p, nil
+			}
+			return p, p.start("retry")
+		case key.Matches(msg, k.Refresh):
+			if !p.running() {
+				return p, p.loadHistory()
+			}
+		}
+	}
+	return p, nil
+}
+
+var modeNames = map[string]string{"all": "Get all", "new": "Get new", "retry": "Retry failed"}
+
+func modeName(m string) string {
+	if n, ok := modeNames[m]; ok {
+		return n
+	}
+	return m
+}
+
+func counts(c client.Counts) string {
+	return fmt.Sprintf("imported %d · already %d · too old %d · no shipping %d · test %d · cancelled %d · failed %d",
+		c.Imported, c.AlreadyImported, c.TooOld, c.NoShippingMethod, c.TestOrder, c.Cancelled, c.Failed)
+}
+
+// View draws the screen.
+func (p *Page) View() string {
+	st := p.Styles
+	var b strings.Builder
+	line := func(s string) { b.WriteString(s + "\n") }
+	line(st.Heading.Render("Shopify orders"))
+	line("")
+	line("  " + st.Button.Render("[n] Get new Shopify orders") + "    " + st.Button.Render("[a] Get all Shopify orders") +
+		"    " + st.Button.Render("[f] Retry failed"))
+	line("")
+	if r := p.run; r != nil {
+		pct := 0.0
+		switch {
+		case r.Status != "running":
+			pct = 1
+		case r.Total > 0:
+			pct = min(float64(r.Seen)/float64(r.Total), 1)
+		}
+		total := "?"
+		if r.Total > 0 {
+			total = fmt.Sprint(r.Total)
+		}
+		state := r.Status
+		switch r.Status {
+		case "running":
+			state = st.Warn.Render("running")
+		case "finished":
+			state = st.Good.Render("finished")
+		default:
+			state = st.Error.Render(r.Status)
+		}
+		line(fmt.Sprintf("  Run %d (%s): %s", r.RunID, modeName(r.Mode), state))
+		line("  " + p.bar.ViewAs(pct) + fmt.Sprintf("  %d of %s orders", r.Seen, total))
+		line("  " + counts(r.Outcomes))
+		if r.Error != "" {
+			line("  " + st.Error.Render(r.Error))
+		}
+		line("")
+	}
+	line(st.Heading.Render("Recent runs"))
+	if p.loaded && len(p.runs) == 0 {
+		line(st.Muted.Render("  none yet: press a to get all Shopify orders"))
+	}
+	for i, r := range p.runs {
+		if i >= 4 {
+			break
+		}
+		line(fmt.Sprintf("  %-4d %-12s %-9s %s  seen %-4d imported %-4d failed %d", r.RunID, modeName(r.Mode), r.Status,
+			r.StartedAt.In(p.Now().Location()).Format("01-02 15:04"), r.Seen, r.Outcomes.Imported, r.Outcomes.Failed))
+	}
+	if len(p.failed) > 0 {
+		line("")
+		line(st.Heading.Render(fmt.Sprintf("Failed orders of run %d", p.failRun)) + st.Muted.Render("  (f retries them)"))
+		for i, o := range p.failed {
+			if i >= 5 {
+				line(st.Muted.Render(fmt.Sprintf("  … and %d more", len(p.failed)-5)))
+				break
+			}
+			line("  " + common.Pad(o.OrderName, 8) + st.Error.Render(common.Pad(o.Reason, 68)))
+		}
+	}
+	if p.info != "" {
+		line("")
+		line(st.Warn.Render(p.info))
+	}
+	if p.err != "" {
+		line("")
+		line(st.Error.Render(p.err))
+	}
+	return b.String()
+}
+
+// ShortHelp lists the keys that work now.
+func (p *Page) ShortHelp() []key.Binding {
+	k := p.Keys
+	out := []key.Binding{k.GetNew, k.GetAll}
+	if len(p.failed) > 0 {
+		out = append(out, k.Retry)
+	}
+	return append(out, k.Refresh)
+}
