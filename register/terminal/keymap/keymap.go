@@ -25,7 +25,7 @@ type KeyMap struct {
 
 	// Sales screen.
 	Search, Awaiting, FromShopify, Today, Pay key.Binding
-	NextPage, PrevPage                       key.Binding
+	NextPage, PrevPage                        key.Binding
 
 	// Shopify screen.
 	GetNew, GetAll, Retry key.Binding

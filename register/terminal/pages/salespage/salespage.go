@@ -40,14 +40,14 @@ type Page struct {
 	*common.Common
 	mode mode
 
-	search                  string
+	search                   string
 	awaiting, shopify, today bool
-	offset                  int
-	rows                    []client.Sale
-	more                    bool
-	cursor                  int
-	loaded                  bool
-	err                     string
+	offset                   int
+	rows                     []client.Sale
+	more                     bool
+	cursor                   int
+	loaded                   bool
+	err                      string
 
 	searchForm *form.Form
 
