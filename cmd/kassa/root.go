@@ -76,6 +76,7 @@ The database is read from --database-url, else DATABASE_URL, else
 		c.tokenCommand(),
 		c.paymentsCommand(),
 		c.reportCommand(),
+		c.terminalCommand(),
 		c.shopifyCommand(), c.ordersCommand(), c.importsCommand(),
 		// Further commands are registered here, one line each.
 	)

@@ -15,6 +15,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -407,4 +408,20 @@ func Run(ctx context.Context, api common.API, cfg Config, in io.Reader, out io.W
 		return fmt.Errorf("run the terminal: %w", err)
 	}
 	return nil
+}
+
+// clientHeader marks the terminal's requests, so the daemon records the import runs it
+// starts as started from the terminal.
+type clientHeader struct{ next http.RoundTripper }
+
+func (t clientHeader) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("X-Kassa-Client", "terminal")
+	return t.next.RoundTrip(r)
+}
+
+// NewClient returns the daemon's API client as the terminal uses it.
+func NewClient(baseURL, token string) *client.Client {
+	hc := &http.Client{Timeout: 30 * time.Second, Transport: clientHeader{next: http.DefaultTransport}}
+	return client.New(baseURL, token, client.WithHTTPClient(hc))
 }
