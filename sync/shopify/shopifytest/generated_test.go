@@ -209,3 +209,24 @@ func TestProductsAndStockThroughGoShopify(t *testing.T) {
 		t.Errorf("product count %d %v", n, err)
 	}
 }
+
+func TestNewOrderContinuesNumberingOfLoadedOrders(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, shopifytest.Options{RawOrders: manyOrders(t, 3)}) // #1001..#1003
+	o, err := s.NewOrder()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.OrderNumber != 1004 || o.Name != "#1004" {
+		t.Errorf("new order %s (number %d), want #1004", o.Name, o.OrderNumber)
+	}
+	c := newClient(t, s)
+	for _, li := range o.LineItems {
+		if li.ProductID == nil {
+			continue
+		}
+		if _, err := c.Product.Get(context.Background(), uint64(*li.ProductID), nil); err != nil {
+			t.Errorf("product %d of the new order is not served: %v", *li.ProductID, err)
+		}
+	}
+}

@@ -56,12 +56,18 @@ func (s *Server) AddOrders(orders ...shopdata.Order) error {
 
 // NewOrder generates the next order of the shop at the clock's now, places it (delivering
 // its webhooks) and returns it. A shop not built from Options.Generate gets a generator
-// seeded with 1 on first use, whose catalogue is then added to the products.
+// seeded with 1 on first use, whose catalogue is then added to the products and whose
+// order numbers continue after the highest one the shop already has, so that order names
+// (the receipt numbers kassa files them under) stay unique.
 func (s *Server) NewOrder() (shopdata.Order, error) {
 	s.genMu.Lock()
 	if s.gen == nil {
+		first := 1001
+		if n := s.store.maxOrderNumber(); n >= int64(first) {
+			first = int(n) + 1
+		}
 		s.gen = shopdata.NewGenerator(shopdata.GenerateOptions{
-			Seed: 1, Now: s.clock(), Location: s.loc, Currency: s.currency(), Shop: s.Shop,
+			Seed: 1, Now: s.clock(), Location: s.loc, Currency: s.currency(), Shop: s.Shop, FirstOrderNumber: first,
 		})
 		s.catalog.loadCatalog(s.gen.Catalog())
 		s.catalog.initStock()

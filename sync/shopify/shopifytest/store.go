@@ -27,6 +27,7 @@ type storedOrder struct {
 	cancelled   bool
 	financial   string
 	fulfillment string // "" for null
+	number      int64  // order_number, 0 when absent
 }
 
 // orderStore holds the shop's orders in two sorted indexes so that listing pages never
@@ -53,6 +54,7 @@ type orderFields struct {
 	CancelledAt       *string     `json:"cancelled_at"`
 	FinancialStatus   *string     `json:"financial_status"`
 	FulfillmentStatus *string     `json:"fulfillment_status"`
+	OrderNumber       *int64      `json:"order_number"`
 }
 
 // parseOrder validates an order JSON object and extracts its filter fields.
@@ -99,6 +101,9 @@ func parseOrder(raw []byte) (*storedOrder, error) {
 	if f.FulfillmentStatus != nil {
 		o.fulfillment = *f.FulfillmentStatus
 	}
+	if f.OrderNumber != nil {
+		o.number = *f.OrderNumber
+	}
 	return o, nil
 }
 
@@ -138,7 +143,10 @@ func fromTyped(o shopdata.Order) (*storedOrder, error) {
 	if o.ID <= 0 {
 		return nil, fmt.Errorf("order id %d is not a positive integer", o.ID)
 	}
-	so := &storedOrder{id: o.ID, raw: raw, closed: o.ClosedAt != nil, cancelled: o.CancelledAt != nil, financial: o.FinancialStatus}
+	so := &storedOrder{
+		id: o.ID, raw: raw, closed: o.ClosedAt != nil, cancelled: o.CancelledAt != nil, financial: o.FinancialStatus,
+		number: int64(o.OrderNumber),
+	}
 	if o.FulfillmentStatus != nil {
 		so.fulfillment = *o.FulfillmentStatus
 	}
@@ -235,6 +243,17 @@ func (st *orderStore) all() []json.RawMessage {
 		out[i] = json.RawMessage(o.raw)
 	}
 	return out
+}
+
+// maxOrderNumber is the highest order_number in the shop (0 when none has one).
+func (st *orderStore) maxOrderNumber() int64 {
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	var n int64
+	for _, o := range st.byCreated {
+		n = max(n, o.number)
+	}
+	return n
 }
 
 func (st *orderStore) setTransactions(id int64, txs []json.RawMessage) {
