@@ -244,7 +244,9 @@ func TestImportRules(t *testing.T) {
 		},
 		{
 			name: "sold at processed_at", outcome: Imported,
-			order: func(o *shopdata.Order) { o.ProcessedAt = shopdata.FormatTime(at.Add(30*time.Minute), time.FixedZone("", 3600)) },
+			order: func(o *shopdata.Order) {
+				o.ProcessedAt = shopdata.FormatTime(at.Add(30*time.Minute), time.FixedZone("", 3600))
+			},
 			check: func(t *testing.T, f *fixture, s sales.Sale) {
 				if !s.SoldAt.Equal(at.Add(30 * time.Minute).Truncate(time.Second)) {
 					t.Errorf("sold at %s", s.SoldAt)
