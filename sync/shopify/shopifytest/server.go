@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log"
 	"net"
 	"net/http"
 	"net/url"
@@ -249,7 +250,8 @@ func NewServer(opts Options) (*Server, error) {
 		Handler:           s,
 		ReadHeaderTimeout: 10 * time.Second,
 		BaseContext:       func(net.Listener) context.Context { return s.baseCtx },
-		ErrorLog:          nil,
+		// net/http's own complaints (bad requests, TLS probes) go to the simulator's log.
+		ErrorLog: log.New(s.log.With().Str("source", "net/http").Logger(), "", 0),
 	}
 	s.hooks.start()
 	s.serveDone = make(chan struct{})
