@@ -74,6 +74,7 @@ The database is read from --database-url, else DATABASE_URL, else
 		c.salesCommand(),
 		c.shopifySimCommand(),
 		c.tokenCommand(),
+		c.serveCommand(),
 		c.paymentsCommand(),
 		c.reportCommand(),
 		c.terminalCommand(),

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/mattn/go-isatty"
+	"github.com/rs/zerolog"
+	"github.com/spf13/cobra"
+
+	"github.com/kassa-pos/kassa/daemon"
+	"github.com/kassa-pos/kassa/migrations"
+)
+
+func (c *cli) serveCommand() *cobra.Command {
+	var (
+		addr, nightlyAt, logLevel string
+		migrate                   bool
+	)
+	cmd := &cobra.Command{
+		Use:   "serve [--addr 127.0.0.1:8080] [--nightly-at 23:55] [--migrate]",
+		Short: "Run the daemon: the HTTP API, Shopify webhooks, auto-update and the nightly reports",
+		Long: `Run kassa's daemon until SIGINT or SIGTERM. It serves the HTTP API of the register
+terminals under /api/v1 (bearer tokens from 'kassa token create'), receives Shopify webhooks
+at /webhooks/shopify, polls every connection with auto-update on, and writes each outlet's
+nightly report at --nightly-at in the outlet's time zone. /healthz, /readyz and /metrics
+(Prometheus) need no token.
+
+Several daemons may run against one database; one imports a connection at a time and one
+writes an outlet's nightly report. The daemon refuses to start on an old schema unless
+--migrate is given. Logs are JSON on stderr, or readable text when stderr is a terminal.
+
+Environment: KASSA_ADDR and KASSA_NIGHTLY_AT are used when the flags are not given.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			if !cmd.Flags().Changed("addr") && c.getenv("KASSA_ADDR") != "" {
+				addr = c.getenv("KASSA_ADDR")
+			}
+			if !cmd.Flags().Changed("nightly-at") && c.getenv("KASSA_NIGHTLY_AT") != "" {
+				nightlyAt = c.getenv("KASSA_NIGHTLY_AT")
+			}
+			if _, _, err := daemon.ParseTimeOfDay(nightlyAt); err != nil {
+				return fmt.Errorf("--nightly-at: %w", err)
+			}
+			level, err := zerolog.ParseLevel(strings.ToLower(logLevel))
+			if err != nil || logLevel == "" {
+				return usageError("--log-level must be debug, info, warn or error, not %q", logLevel)
+			}
+			log := newLogger(c.stderr, level)
+			db, err := c.openDBUnchecked(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			if migrate {
+				applied, err := migrations.Up(ctx, db.DB)
+				if err != nil {
+					return err
+				}
+				if len(applied) > 0 {
+					log.Info().Ints64("versions", applied).Msg("migrations applied")
+				}
+			}
+			if err := checkSchema(ctx, db); err != nil {
+				return fmt.Errorf("%w (or start with --migrate)", err)
+			}
+			d, err := daemon.New(db, daemon.Config{Addr: addr, NightlyAt: nightlyAt}, daemon.Deps{Clock: c.now, Logger: log})
+			if err != nil {
+				return err
+			}
+			return d.Run(ctx)
+		},
+	}
+	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on")
+	cmd.Flags().StringVar(&nightlyAt, "nightly-at", "23:55", "local time of day the nightly reports are written")
+	cmd.Flags().BoolVar(&migrate, "migrate", false, "apply pending schema migrations before starting")
+	cmd.Flags().StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
+	return cmd
+}
+
+// newLogger is the root logger: JSON lines, or zerolog's console format when w is a
+// terminal, so that a person watching reads sentences and a collector reads JSON.
+func newLogger(w io.Writer, level zerolog.Level) zerolog.Logger {
+	if f, ok := w.(*os.File); ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())) {
+		w = zerolog.ConsoleWriter{Out: f, TimeFormat: time.TimeOnly}
+	}
+	return zerolog.New(w).Level(level).With().Timestamp().Logger()
+}
