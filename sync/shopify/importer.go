@@ -398,7 +398,7 @@ func (im *Importer) lock(ctx context.Context, c Connection, wait bool) (func(), 
 	if err != nil {
 		return nil, fmt.Errorf("lock import of %s: %w", c.Shop, err)
 	}
-	key := int64(lockClassImport)<<32 | c.ID
+	key := ImportLockKey(c.ID)
 	var got bool
 	if err := conn.GetContext(ctx, &got, `SELECT pg_try_advisory_lock($1)`, key); err != nil {
 		conn.Close()
@@ -425,6 +425,10 @@ func (im *Importer) lock(ctx context.Context, c Connection, wait bool) (func(), 
 		conn.Close()
 	}, nil
 }
+
+// ImportLockKey is the PostgreSQL advisory lock key an import of the connection holds while
+// it runs (visible in pg_locks as objid = connection id), for diagnostics and tests.
+func ImportLockKey(connectionID int64) int64 { return int64(lockClassImport)<<32 | connectionID }
 
 func (r *run) setTotal(ctx context.Context, n int) {
 	r.total = n

@@ -1,0 +1,187 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/kassa-pos/kassa/internal/dbtest"
+	"github.com/kassa-pos/kassa/sync/shopify"
+	"github.com/kassa-pos/kassa/sync/shopify/shopifytest"
+	"github.com/kassa-pos/kassa/sync/shopify/shopifytest/shopdata"
+)
+
+type importJSON struct {
+	RunID    int64          `json:"run_id"`
+	Mode     string         `json:"mode"`
+	Seen     int            `json:"seen"`
+	Outcomes map[string]int `json:"outcomes"`
+}
+
+func TestShopifyConnectImportAndLog(t *testing.T) {
+	t.Parallel()
+	db, url := dbtest.NewWithURL(t)
+	srv, err := shopifytest.NewServer(shopifytest.Options{Shop: "cli.myshopify.com", Token: "tok-SECRET", Secret: "sec-SECRET",
+		Generate: &shopdata.GenerateOptions{Seed: 4, Orders: 60, Days: 30}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	ok(t, url, "outlet", "add", "Shop", "--timezone", "Europe/Brussels", "--currency", "EUR")
+	ok(t, url, "register", "add", "Till", "--outlet", "Shop")
+	connect := []string{"shopify", "connect", "--shop", "cli.myshopify.com", "--token", "tok-SECRET", "--secret", "sec-SECRET",
+		"--outlet", "Shop", "--register", "Till", "--base-url", srv.URL}
+
+	// Mistakes leave the database as it was.
+	fails(t, db, url, "there is no Shopify connection yet", "orders", "get-all")
+	fails(t, db, url, "needs --shop, --token, --secret", "shopify", "connect", "--shop", "cli", "--register", "Till")
+	fails(t, db, url, `has no register "Back"`, append(connect[:len(connect)-4:len(connect)-4], "--register", "Back")...)
+	fails(t, db, url, "myshopify domain", "shopify", "connect", "--shop", "not a shop!", "--token", "t", "--secret", "s", "--register", "Till")
+	fails(t, db, url, "at least 10s", append(append([]string{}, connect...), "--poll-interval", "1s")...)
+	fails(t, db, url, "--auto-update is on or off", append(append([]string{}, connect...), "--auto-update", "maybe")...)
+
+	out := ok(t, url, connect...)
+	if !strings.Contains(out, "connected cli.myshopify.com") || !strings.Contains(out, "SHOPIFY-SHIPPING") {
+		t.Fatalf("connect said %q", out)
+	}
+	for _, args := range [][]string{{"shopify", "list"}, {"shopify", "list", "--json"}, {"shopify", "show"}, {"shopify", "show", "cli", "--json"}} {
+		if out := ok(t, url, args...); strings.Contains(out, "SECRET") || !strings.Contains(out, "cli.myshopify.com") {
+			t.Errorf("kassa %s printed %q", strings.Join(args, " "), out)
+		}
+	}
+	var shown struct {
+		Shop        string `json:"shop"`
+		Register    string `json:"register"`
+		ShippingSKU string `json:"shipping_sku"`
+		AutoUpdate  bool   `json:"auto_update"`
+	}
+	if err := json.Unmarshal([]byte(ok(t, url, "shopify", "show", "--json")), &shown); err != nil || shown.Register != "Till" || !shown.AutoUpdate {
+		t.Errorf("show --json %+v %v", shown, err)
+	}
+
+	var first importJSON
+	if err := json.Unmarshal([]byte(ok(t, url, "orders", "get-all", "--json")), &first); err != nil {
+		t.Fatal(err)
+	}
+	total := 0
+	for _, k := range []string{"imported", "already_imported", "too_old", "no_shipping_method", "test_order", "cancelled", "failed"} {
+		n, present := first.Outcomes[k]
+		if !present {
+			t.Errorf("summary lacks %q", k)
+		}
+		total += n
+	}
+	if first.Mode != "all" || first.Seen != 60 || total != 60 || first.Outcomes["imported"] == 0 || first.Outcomes["failed"] != 0 {
+		t.Fatalf("get-all %+v", first)
+	}
+	if n := tableCount(t, db, "sales"); n != first.Outcomes["imported"] {
+		t.Fatalf("%d sales after importing %d", n, first.Outcomes["imported"])
+	}
+	text := ok(t, url, "orders", "get-all")
+	if !strings.Contains(text, strconv.Itoa(first.Outcomes["imported"])+"  already imported") && !strings.Contains(text, "already imported") {
+		t.Errorf("get-all text %q", text)
+	}
+	if n := tableCount(t, db, "sales"); n != first.Outcomes["imported"] {
+		t.Fatalf("the second get-all changed the sales: %d", n)
+	}
+
+	for range 2 {
+		if _, err := srv.NewOrder(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var fresh importJSON
+	if err := json.Unmarshal([]byte(ok(t, url, "orders", "get-new", "--connection", "cli.myshopify.com", "--json")), &fresh); err != nil {
+		t.Fatal(err)
+	}
+	if fresh.Mode != "new" || fresh.Seen != 2 {
+		t.Fatalf("get-new %+v", fresh)
+	}
+
+	var runs []struct {
+		RunID    int64          `json:"run_id"`
+		Status   string         `json:"status"`
+		Outcomes map[string]int `json:"outcomes"`
+	}
+	if err := json.Unmarshal([]byte(ok(t, url, "imports", "list", "--json")), &runs); err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 3 || runs[0].RunID != fresh.RunID || runs[2].Status != "finished" {
+		t.Fatalf("imports list %+v", runs)
+	}
+	var shownRun struct {
+		RunID  int64 `json:"run_id"`
+		Orders []struct {
+			Outcome string `json:"outcome"`
+			Reason  string `json:"reason"`
+			Receipt string `json:"receipt_number"`
+		} `json:"orders"`
+	}
+	if err := json.Unmarshal([]byte(ok(t, url, "imports", "show", strconv.FormatInt(first.RunID, 10), "--json")), &shownRun); err != nil {
+		t.Fatal(err)
+	}
+	if len(shownRun.Orders) != 60 {
+		t.Fatalf("imports show lists %d orders", len(shownRun.Orders))
+	}
+	for _, o := range shownRun.Orders {
+		if (o.Outcome == "imported") != (o.Receipt != "") || (o.Outcome != "imported" && o.Reason == "") {
+			t.Errorf("outcome %+v", o)
+		}
+	}
+	if out := ok(t, url, "imports", "show", strconv.FormatInt(first.RunID, 10)); !strings.Contains(out, "no_shipping_method") {
+		t.Errorf("imports show text %q", out)
+	}
+	fails(t, db, url, "not found", "imports", "show", "999")
+	fails(t, db, url, "RUN is an import run number", "imports", "show", "seven")
+
+	// A second import of the shop while one runs is refused, and changes nothing.
+	conn, err := shopify.ConnectionStore{}.ByShop(context.Background(), db, "cli")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lockConn, err := db.Connx(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lockConn.ExecContext(context.Background(), `SELECT pg_advisory_lock($1)`, shopify.ImportLockKey(conn.ID)); err != nil {
+		t.Fatal(err)
+	}
+	fails(t, db, url, "an import is already running for cli.myshopify.com", "orders", "get-new")
+	if _, err := lockConn.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, shopify.ImportLockKey(conn.ID)); err != nil {
+		t.Fatal(err)
+	}
+	lockConn.Close()
+
+	out = ok(t, url, "shopify", "disconnect", "cli.myshopify.com")
+	if !strings.Contains(out, "disconnected cli.myshopify.com") {
+		t.Errorf("disconnect said %q", out)
+	}
+	fails(t, db, url, "disconnected", "orders", "get-all")
+	// Reconnecting keeps the history: nothing is imported twice.
+	ok(t, url, connect...)
+	var again importJSON
+	if err := json.Unmarshal([]byte(ok(t, url, "orders", "get-all", "--json")), &again); err != nil {
+		t.Fatal(err)
+	}
+	if again.Outcomes["imported"] != 0 {
+		t.Errorf("after reconnecting, get-all imported %d", again.Outcomes["imported"])
+	}
+
+	// A second shop: the shop must be named, and it gets its own shipping-fee product.
+	out = ok(t, url, "shopify", "connect", "--shop", "other", "--token", "t", "--secret", "s", "--register", "Till", "--base-url", srv.URL)
+	if !strings.Contains(out, "SHOPIFY-SHIPPING-OTHER") {
+		t.Errorf("second shop: %q", out)
+	}
+	fails(t, db, url, "several Shopify connections", "orders", "get-new")
+}
+
+func tableCount(t *testing.T, db interface{ Get(any, string, ...any) error }, table string) int {
+	t.Helper()
+	var n int
+	if err := db.Get(&n, "SELECT count(*) FROM "+table); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
