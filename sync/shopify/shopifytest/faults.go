@@ -33,6 +33,9 @@ const (
 	FaultTruncate
 	// FaultSlow delays the answer by the fault's delay, then answers normally.
 	FaultSlow
+	// FaultStatus answers the fault's Status with Shopify's body for it, e.g. 403 (missing
+	// read_orders scope), 402 or 423 (frozen or locked shop), 404. Only scripted, never random.
+	FaultStatus
 	faultKinds
 )
 
@@ -49,6 +52,8 @@ func (k FaultKind) String() string {
 		return "truncate"
 	case FaultSlow:
 		return "slow"
+	case FaultStatus:
+		return "status"
 	}
 	return ""
 }
@@ -56,7 +61,8 @@ func (k FaultKind) String() string {
 // Fault is one injected failure.
 type Fault struct {
 	Kind FaultKind
-	// Status is the status of a Fault5xx (500, 502, 503 or 504); 0 means 500.
+	// Status is the status of a Fault5xx (500, 502, 503 or 504; 0 means 500) or of a
+	// FaultStatus.
 	Status int
 	// Delay is how long a FaultSlow waits; 0 means 2s.
 	Delay time.Duration
@@ -253,6 +259,21 @@ func (s *Server) applyFault(w *statusWriter, r *apiRequest, f Fault, rec *Reques
 		return true
 	case Fault429:
 		s.writeThrottled(w, 0)
+		return true
+	case FaultStatus:
+		switch f.Status {
+		case http.StatusUnauthorized:
+			w.Header().Set("WWW-Authenticate", `Basic Realm="Shopify API Authentication"`)
+			writeJSONError(w, f.Status, "[API] Invalid API key or access token (unrecognized login or wrong password)")
+		case http.StatusPaymentRequired, http.StatusLocked:
+			writeJSONError(w, f.Status, "Unavailable Shop")
+		case http.StatusForbidden:
+			writeJSONError(w, f.Status, "[API] This action requires merchant approval for read_orders scope.")
+		case http.StatusNotFound:
+			writeJSONError(w, f.Status, "Not Found")
+		default:
+			writeJSONError(w, f.Status, http.StatusText(f.Status))
+		}
 		return true
 	case FaultDrop:
 		conn, _, err := http.NewResponseController(w.ResponseWriter).Hijack()

@@ -70,6 +70,17 @@ func TestFixtureOrdersAreServedAndDecoded(t *testing.T) {
 			}
 		})
 	}
+	t.Run("refunds of an order", func(t *testing.T) {
+		raw := field(t, fixture(t, "rest_get_order_partially_refunded_discount_taxes_2024-10.json"), "order")
+		s := newServer(t, shopifytest.Options{RawOrders: []json.RawMessage{raw}, ReadAllOrders: true})
+		resp := get(t, s, "/admin/api/2024-10/orders/450789469/refunds.json")
+		var got struct {
+			Refunds []goshopify.Refund `json:"refunds"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&got); err != nil || len(got.Refunds) == 0 || got.Refunds[0].Id == 0 {
+			t.Fatalf("refunds: %d %+v %v", resp.StatusCode, got, err)
+		}
+	})
 	t.Run("orders list", func(t *testing.T) {
 		raw, err := shopdata.ReadOrders(bytes.NewReader(fixture(t, "rest_list_orders_status_any_2024-10.json")))
 		if err != nil {

@@ -184,6 +184,15 @@ func TestScriptedFaultsAreObservable(t *testing.T) {
 			t.Errorf("want deadline exceeded while the answer is delayed, got %v", err)
 		}
 	})
+	t.Run("403 scope", func(t *testing.T) {
+		c := newClient(t, s)
+		s.ScriptFaults("orders/*.json", shopifytest.Fault{Kind: shopifytest.FaultStatus, Status: 403})
+		_, err := c.Order.Get(ctx, 1001, nil)
+		var re goshopify.ResponseError
+		if !errors.As(err, &re) || re.Status != 403 || re.Message != "[API] This action requires merchant approval for read_orders scope." {
+			t.Errorf("want Shopify's 403, got %v", err)
+		}
+	})
 	t.Run("control endpoints never fault", func(t *testing.T) {
 		s.ScriptFaults("", shopifytest.Fault{Kind: shopifytest.FaultDrop})
 		resp, err := http.Get(s.URL + "/_sim/stats")
@@ -201,7 +210,7 @@ func TestScriptedFaultsAreObservable(t *testing.T) {
 		}
 	})
 	st := s.Stats()
-	for _, k := range []string{"5xx", "429", "drop", "truncate", "slow"} {
+	for _, k := range []string{"5xx", "429", "drop", "truncate", "slow", "status"} {
 		if st.Faults[k] == 0 {
 			t.Errorf("fault %s not counted: %v", k, st.Faults)
 		}

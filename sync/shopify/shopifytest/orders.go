@@ -220,6 +220,8 @@ func (s *Server) routeOrders(w http.ResponseWriter, r *apiRequest, rest []string
 		s.listTransactions(w, r, rest[0], false)
 	case len(rest) == 3 && rest[1] == "transactions" && rest[2] == "count":
 		s.listTransactions(w, r, rest[0], true)
+	case len(rest) == 2 && rest[1] == "refunds":
+		s.listRefunds(w, r, rest[0])
 	default:
 		writeJSONError(w, http.StatusNotFound, "Not Found")
 	}
@@ -421,6 +423,27 @@ func (s *Server) listTransactions(w http.ResponseWriter, r *apiRequest, idText s
 	}
 	buf.WriteString("]}")
 	writeRaw(w, http.StatusOK, buf.Bytes())
+}
+
+// listRefunds serves the refunds embedded in the order JSON, as orders/{id}/refunds.json.
+func (s *Server) listRefunds(w http.ResponseWriter, r *apiRequest, idText string) {
+	if r.Method != http.MethodGet {
+		writeMethodNotAllowed(w)
+		return
+	}
+	o, ok := s.visibleOrder(idText)
+	if !ok {
+		writeJSONError(w, http.StatusNotFound, "Not Found")
+		return
+	}
+	var embedded struct {
+		Refunds []json.RawMessage `json:"refunds"`
+	}
+	_ = json.Unmarshal(o.raw, &embedded)
+	if embedded.Refunds == nil {
+		embedded.Refunds = []json.RawMessage{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"refunds": embedded.Refunds})
 }
 
 // parseFields splits a fields parameter; nil means every field.
