@@ -19,6 +19,27 @@
 //   - The zero Plan means no rate limit; the rate limit runs on real (monotonic) time, not on
 //     the injected clock, so that a fixed test clock does not freeze the bucket.
 //   - Faults apply to /admin/ paths only, never to the /_sim/ control endpoints.
+//   - Placing a paid order delivers orders/create and orders/paid (one event id); an update
+//     delivers orders/updated, plus orders/paid or orders/cancelled when it paid or
+//     cancelled the order.
+//   - Placing an order takes its tracked line items out of the first location's stock.
+//
+// A test starts a shop and points the real client at it:
+//
+//	sim, err := shopifytest.NewServer(shopifytest.Options{
+//		Clock:    func() time.Time { return now },
+//		Generate: &shopdata.GenerateOptions{Seed: 1, Orders: 200, Days: 90},
+//		Plan:     shopifytest.CustomPlan(10, 100),
+//	})
+//	defer sim.Close()
+//	client, err := sim.Client(goshopify.App{ApiSecret: sim.Secret})
+//
+// Other code reaches the simulator with goshopify.WithHTTPClient and Server.Transport, or by
+// sending requests to Server.URL directly.
+//
+// Faults: a dropped connection on a reused keep-alive connection is retried once by Go's
+// own http.Transport for GET requests, so a client only sees the drop when it happens on a
+// fresh connection (or twice in a row). Truncated bodies and 5xx answers are always seen.
 //
 // Orders are stored as the raw JSON objects they were given as, so that orders loaded from a
 // file keep fields the simulator does not know about; only the fields it filters on are
