@@ -123,7 +123,7 @@ func New(api common.API, cfg Config) *Model {
 	h.Styles.ShortSeparator = st.HelpText
 	h.Styles.Ellipsis = st.HelpText
 	m := &Model{common: c, cfg: cfg, help: h}
-	m.pages = []common.Component{registerpage.New(c), salespage.New(c), shopifypage.New(c), reportspage.New(c)}
+	m.pages = []common.Component{registerpage.New(*c), salespage.New(*c), shopifypage.New(*c), reportspage.New(*c)}
 	return m
 }
 
@@ -142,7 +142,7 @@ func (m *Model) tick() tea.Cmd {
 // resolve asks the daemon who this token is and which register and outlet it works.
 func (m *Model) resolve() tea.Cmd {
 	ref := m.cfg.Register
-	return common.Call(m.common, func(ctx context.Context, api common.API) (common.Env, error) {
+	return common.Call(*m.common, func(ctx context.Context, api common.API) (common.Env, error) {
 		me, err := api.Me(ctx)
 		if err != nil {
 			return common.Env{}, err
@@ -388,7 +388,7 @@ func (m *Model) View() string {
 	if !m.ready || !m.pages[m.active].Editing() {
 		bindings = append(bindings, c.Keys.Quit)
 	}
-	helpLine := m.help.ShortHelpView(bindings)
+	helpLine := ansi.Truncate(m.help.ShortHelpView(bindings), w, "…")
 
 	return head + "\n\n" + strings.Join(lines, "\n") + "\n" + status + "\n" + helpLine
 }

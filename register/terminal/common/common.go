@@ -90,7 +90,7 @@ func (c *Common) Now() time.Time {
 
 // Call runs fn against the daemon with a bounded context, in a tea.Cmd, and turns its
 // result into a message with wrap.
-func Call[T any](c *Common, fn func(ctx context.Context, api API) (T, error), wrap func(T, error) tea.Msg) tea.Cmd {
+func Call[T any](c Common, fn func(ctx context.Context, api API) (T, error), wrap func(T, error) tea.Msg) tea.Cmd {
 	api, timeout := c.API, c.CallTimeout
 	if timeout <= 0 {
 		timeout = 15 * time.Second

@@ -75,8 +75,8 @@ func Default() *KeyMap {
 		NextPage:    b("→", "next page", "right", "pgdown", "l"),
 		PrevPage:    b("←", "previous page", "left", "pgup", "h"),
 
-		GetNew: b("n", "get new orders", "n"),
-		GetAll: b("a", "get all orders", "a"),
+		GetNew: b("n", "get new", "n"),
+		GetAll: b("a", "get all", "a"),
 		Retry:  b("f", "retry failed", "f"),
 
 		Session:  b("g", "go to session", "g"),

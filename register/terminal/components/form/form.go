@@ -34,7 +34,7 @@ type Field struct {
 
 // Form is a list of fields with the focus on one of them.
 type Form struct {
-	*common.Common
+	common.Common
 	Title  string
 	Fields []*Field
 	// Err is shown under the fields (the daemon's refusal, a local parse error).
@@ -46,7 +46,7 @@ type Form struct {
 }
 
 // New builds a form of fields with labels and initial values (pairs of label, value).
-func New(c *common.Common, title string, labelsAndValues ...string) *Form {
+func New(c common.Common, title string, labelsAndValues ...string) *Form {
 	f := &Form{Common: c, Title: title}
 	for i := 0; i+1 < len(labelsAndValues); i += 2 {
 		f.Add(labelsAndValues[i], labelsAndValues[i+1], nil)
@@ -60,7 +60,7 @@ func (f *Form) Add(label, value string, hint func(*Form) string) {
 	in.Prompt = ""
 	in.Cursor.SetMode(cursor.CursorStatic)
 	in.CharLimit = 64
-	in.Width = 24
+	in.Width = 14
 	in.SetValue(value)
 	in.CursorEnd()
 	if len(f.Fields) == 0 {

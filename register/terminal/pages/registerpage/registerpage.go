@@ -30,7 +30,7 @@ const (
 
 // Page is the Register screen.
 type Page struct {
-	*common.Common
+	common.Common
 	mode    mode
 	loaded  bool
 	reg     client.Register
@@ -72,7 +72,7 @@ type closedMsg struct {
 func (m closedMsg) CallErr() error { return m.err }
 
 // New returns the Register screen.
-func New(c *common.Common) *Page {
+func New(c common.Common) *Page {
 	return &Page{Common: c, report: viewport.New(0, 0)}
 }
 
@@ -82,7 +82,7 @@ func (p *Page) Init() tea.Cmd { return nil }
 // SetSize records the space and sizes the report view.
 func (p *Page) SetSize(w, h int) {
 	p.Common.SetSize(w, h)
-	p.report.Width, p.report.Height = w, max(h-3, 1)
+	p.report.Width, p.report.Height = w, max(h-4, 1)
 }
 
 // Editing reports whether a form has the focus.
@@ -312,11 +312,11 @@ func (p *Page) View() string {
 		return p.confirmView()
 	case reporting:
 		st := p.Styles
-		head := st.Heading.Render("Closing report")
+		head := st.Heading.Render("Closing report") + "\n"
 		if p.saveErr != "" {
-			head += "  " + st.Error.Render("not saved: "+p.saveErr)
+			head += st.Error.Render("Not saved: "+p.saveErr)
 		} else {
-			head += "  " + st.Good.Render("saved to "+p.saved)
+			head += st.Good.Render("Saved for printing: " + p.saved)
 		}
 		return head + "\n\n" + p.report.View()
 	}

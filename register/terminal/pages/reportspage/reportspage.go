@@ -31,7 +31,7 @@ const (
 
 // Page is the Reports screen.
 type Page struct {
-	*common.Common
+	common.Common
 	mode    mode
 	closed  []common.ClosedMsg
 	cursor  int
@@ -53,7 +53,7 @@ type reportMsg struct {
 func (m reportMsg) CallErr() error { return m.err }
 
 // New returns the Reports screen.
-func New(c *common.Common) *Page { return &Page{Common: c, view: viewport.New(0, 0)} }
+func New(c common.Common) *Page { return &Page{Common: c, view: viewport.New(0, 0)} }
 
 // Init loads nothing.
 func (p *Page) Init() tea.Cmd { return nil }
@@ -223,16 +223,15 @@ func (p *Page) View() string {
 		line(st.Muted.Render("  none yet"))
 	}
 	for i, c := range p.closed {
-		row := fmt.Sprintf("session %-5d closed %s", c.SessionID, common.ShortTime(c.ClosedAt))
-		if c.Path != "" {
-			row += "  " + c.Path
-		}
-		row = common.Pad(row, max(p.Width-4, 20))
+		row := fmt.Sprintf("session %-5d %-12s closed %s", c.SessionID, c.Register, common.ShortTime(c.ClosedAt))
 		if i == p.cursor {
 			line(st.Key.Render("> ") + st.Selected.Render(row))
 		} else {
 			line("  " + row)
 		}
+	}
+	if len(p.closed) > 0 {
+		line(st.Muted.Render("  Saved for printing in " + p.ReportDir))
 	}
 	if p.busy {
 		line("")

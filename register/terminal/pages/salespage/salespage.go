@@ -37,7 +37,7 @@ var DefaultPaymentTypes = []string{"Bank deposit", "Cash", "Card"}
 
 // Page is the Sales screen.
 type Page struct {
-	*common.Common
+	common.Common
 	mode mode
 
 	search                   string
@@ -92,7 +92,7 @@ type paidMsg struct {
 func (m paidMsg) CallErr() error { return m.err }
 
 // New returns the Sales screen.
-func New(c *common.Common) *Page { return &Page{Common: c} }
+func New(c common.Common) *Page { return &Page{Common: c} }
 
 // Init loads nothing until the terminal is ready.
 func (p *Page) Init() tea.Cmd { return nil }

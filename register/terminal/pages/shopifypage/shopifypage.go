@@ -19,7 +19,7 @@ import (
 
 // Page is the Shopify screen.
 type Page struct {
-	*common.Common
+	common.Common
 	run     *client.ImportRun // the run this terminal started and watches
 	runs    []client.ImportRun
 	failed  []client.Outcome
@@ -56,7 +56,7 @@ type historyMsg struct {
 func (m historyMsg) CallErr() error { return m.err }
 
 // New returns the Shopify screen.
-func New(c *common.Common) *Page {
+func New(c common.Common) *Page {
 	bar := progress.New(progress.WithWidth(40), progress.WithoutPercentage(),
 		progress.WithColorProfile(c.Styles.Renderer.ColorProfile()))
 	return &Page{Common: c, bar: bar}
@@ -188,7 +188,7 @@ func modeName(m string) string {
 }
 
 func counts(c client.Counts) string {
-	return fmt.Sprintf("imported %d · already %d · too old %d · no shipping %d · test %d · cancelled %d · failed %d",
+	return fmt.Sprintf("imported %d · already imported %d · too old %d · no shipping method %d\n  test %d · cancelled %d · failed %d",
 		c.Imported, c.AlreadyImported, c.TooOld, c.NoShippingMethod, c.TestOrder, c.Cancelled, c.Failed)
 }
 
@@ -250,7 +250,7 @@ func (p *Page) View() string {
 				line(st.Muted.Render(fmt.Sprintf("  … and %d more", len(p.failed)-5)))
 				break
 			}
-			line("  " + common.Pad(o.OrderName, 8) + st.Error.Render(common.Pad(o.Reason, 68)))
+			line("  " + common.Pad(o.OrderName, 8) + st.Error.Render(o.Reason))
 		}
 	}
 	if p.info != "" {

@@ -1,0 +1,161 @@
+package terminal_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/kassa-pos/kassa/register/terminal/terminaltest"
+)
+
+func TestRegisterOpenAndClose(t *testing.T) {
+	t.Parallel()
+	w := terminaltest.Start(t, terminaltest.Options{})
+	d := newDriver(t, w, w.Cashier)
+	d.expectScreen("register_closed")
+
+	d.keys("o")
+	d.expectScreen("register_open_form")
+	d.keys("12.345", "enter", "enter")
+	d.expectContains("opening_float", "12.345")
+	d.keys("up", "ctrl+u", "150.00", "enter", "enter")
+	d.expectScreen("register_open")
+
+	var open int
+	if err := w.DB.Get(&open, `SELECT count(*) FROM register_sessions WHERE closed_at IS NULL AND opening_float = 150.00 AND opened_by = 'anna'`); err != nil {
+		t.Fatal(err)
+	}
+	if open != 1 {
+		t.Fatalf("%d open sessions with a float of 150.00 by anna, want 1", open)
+	}
+
+	d.keys("c")
+	d.keys("148.50")
+	d.expectScreen("register_close_counts")
+	d.keys("enter", "enter")
+	d.expectScreen("register_close_confirm")
+	d.keys("y")
+	d.expectScreen("register_closing_report")
+
+	var counted string
+	if err := w.DB.Get(&counted, `SELECT c.counted::text FROM register_session_counts c JOIN register_sessions s ON s.id = c.session_id WHERE s.closed_at IS NOT NULL AND s.closed_by = 'anna'`); err != nil {
+		t.Fatal(err)
+	}
+	if counted != "148.50" {
+		t.Fatalf("counted %s in the database, want 148.50", counted)
+	}
+
+	// The report is also on the Reports screen, listed as closed here.
+	d.keys("esc", "f4")
+	d.expectScreen("reports_menu")
+	d.keys("enter")
+	d.expectContains("Closing report of session 1", "148.50")
+}
+
+func TestShopifyImport(t *testing.T) {
+	t.Parallel()
+	w := terminaltest.Start(t, terminaltest.Options{})
+	d := newDriver(t, w, w.Cashier)
+	// One order's total disagrees with its lines, so it fails until it is corrected.
+	broken, total := breakOneOrder(t, w)
+
+	d.keys("f3")
+	d.expectScreen("shopify_empty")
+	d.keys("a")
+
+	// While the run went, the screen showed it running with its progress.
+	running := false
+	for _, s := range d.seen {
+		if strings.Contains(s, "Run 1 (Get all): running") && strings.Contains(s, "orders") {
+			running = true
+		}
+	}
+	if !running {
+		t.Error("the screen never showed the run going")
+	}
+	d.expectScreen("shopify_finished")
+
+	var imported int
+	if err := w.DB.Get(&imported, `SELECT count(*) FROM sale_external_ids`); err != nil {
+		t.Fatal(err)
+	}
+	d.expectContains(fmt.Sprintf("imported %d ·", imported))
+	if imported == 0 {
+		t.Fatal("nothing was imported")
+	}
+
+	d.expectContains("Failed orders of run 1", broken)
+
+	// Corrected in Shopify, the failed order is imported by a retry.
+	if _, err := w.Sim.UpdateOrder(brokenID(t, w, broken), func(o map[string]any) { o["total_price"] = total }); err != nil {
+		t.Fatal(err)
+	}
+	d.keys("f")
+	d.expectContains("Run 2 (Retry failed): finished", "imported 1 ·")
+	if strings.Contains(d.screen(), "Failed orders") {
+		t.Errorf("the failed orders are still listed after a successful retry:\n%s", d.screen())
+	}
+	var n int
+	if err := w.DB.Get(&n, `SELECT count(*) FROM sales WHERE receipt_number = $1`, broken); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
+		t.Errorf("%d sales for %s after the retry, want 1", n, broken)
+	}
+
+	// Get new finds nothing newer.
+	d.keys("n")
+	d.expectContains("Run 3 (Get new): finished", "imported 0 ·")
+}
+
+type simOrder struct {
+	ID            int64   `json:"id"`
+	Name          string  `json:"name"`
+	Test          bool    `json:"test"`
+	CancelledAt   *string `json:"cancelled_at"`
+	TotalPrice    string  `json:"total_price"`
+	ShippingLines []any   `json:"shipping_lines"`
+}
+
+// breakOneOrder raises the total of an order that would be imported by 1.00 and returns
+// its name and its true total.
+func breakOneOrder(t *testing.T, w *terminaltest.World) (name, total string) {
+	t.Helper()
+	for _, raw := range w.Sim.AllOrders() {
+		var o simOrder
+		if err := json.Unmarshal(raw, &o); err != nil {
+			t.Fatal(err)
+		}
+		if o.Test || o.CancelledAt != nil || len(o.ShippingLines) == 0 {
+			continue
+		}
+		wrong, err := decimal.NewFromString(o.TotalPrice)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Sim.UpdateOrder(o.ID, func(m map[string]any) { m["total_price"] = wrong.Add(decimal.NewFromInt(1)).StringFixed(2) }); err != nil {
+			t.Fatal(err)
+		}
+		return o.Name, o.TotalPrice
+	}
+	t.Fatal("the shop has no order to break")
+	return "", ""
+}
+
+func brokenID(t *testing.T, w *terminaltest.World, name string) int64 {
+	t.Helper()
+	for _, raw := range w.Sim.AllOrders() {
+		var o simOrder
+		if err := json.Unmarshal(raw, &o); err != nil {
+			t.Fatal(err)
+		}
+		if o.Name == name {
+			return o.ID
+		}
+	}
+	t.Fatalf("no order %s", name)
+	return 0
+}

@@ -1,0 +1,165 @@
+// Package terminaltest starts what the register terminal's tests talk to: a fresh
+// migrated PostgreSQL database, a simulated Shopify shop connected to an outlet and its
+// register, and a real kassa daemon serving the API on a loopback port, all on one fixed
+// clock so that screens are the same on every run.
+package terminaltest
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/rs/zerolog"
+
+	"github.com/kassa-pos/kassa/daemon"
+	"github.com/kassa-pos/kassa/internal/dbtest"
+	"github.com/kassa-pos/kassa/sync/shopify"
+	"github.com/kassa-pos/kassa/sync/shopify/shopifytest"
+	"github.com/kassa-pos/kassa/sync/shopify/shopifytest/shopdata"
+)
+
+// Now is the fixed time of every world: a Wednesday morning in Brussels.
+var Now = time.Date(2026, 11, 25, 10, 0, 0, 0, mustLoad("Europe/Brussels"))
+
+func mustLoad(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}
+
+// Options shape a world.
+type Options struct {
+	// Orders is how many orders the simulated shop has; default 30.
+	Orders int
+	// Seed is the generated shop's seed; default 7.
+	Seed int64
+	// Clock is the daemon's and the shop's clock; default a clock stopped at Now.
+	Clock func() time.Time
+}
+
+// World is a running daemon on its own database, with a connected simulated shop.
+type World struct {
+	DB *sqlx.DB
+	// DatabaseURL is the database's URL, for a kassa binary.
+	DatabaseURL string
+	// URL is the daemon's base URL.
+	URL string
+	// Cashier and Manager are tokens of each role.
+	Cashier, Manager string
+	Sim              *shopifytest.Server
+	Shop             dbtest.Shop
+
+	t      testing.TB
+	addr   string
+	clock  func() time.Time
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// Start builds a world that lives until the test ends.
+func Start(t testing.TB, opts Options) *World {
+	t.Helper()
+	if opts.Orders == 0 {
+		opts.Orders = 30
+	}
+	if opts.Seed == 0 {
+		opts.Seed = 7
+	}
+	if opts.Clock == nil {
+		opts.Clock = func() time.Time { return Now }
+	}
+	db, dbURL := dbtest.NewWithURL(t)
+	ids := dbtest.NewShop(t, db, "Gent", "Front")
+	sim, err := shopifytest.NewServer(shopifytest.Options{
+		Clock:    opts.Clock,
+		Generate: &shopdata.GenerateOptions{Seed: opts.Seed, Orders: opts.Orders, Days: 30},
+	})
+	if err != nil {
+		t.Fatalf("terminaltest: start the shop simulator: %v", err)
+	}
+	t.Cleanup(sim.Close)
+	ctx := context.Background()
+	_, err = shopify.ConnectionStore{}.Connect(ctx, db, shopify.ConnectParams{
+		Shop: sim.Shop, AccessToken: sim.Token, WebhookSecret: sim.Secret, BaseURL: sim.URL,
+		OutletID: ids.OutletID, RegisterID: ids.RegisterID,
+	})
+	if err != nil {
+		t.Fatalf("terminaltest: connect the shop: %v", err)
+	}
+	w := &World{DB: db, DatabaseURL: dbURL, Sim: sim, Shop: ids, t: t, clock: opts.Clock}
+	if w.Cashier, _, err = (daemon.TokenStore{}).Create(ctx, db, "anna", daemon.RoleCashier); err != nil {
+		t.Fatalf("terminaltest: create token: %v", err)
+	}
+	if w.Manager, _, err = (daemon.TokenStore{}).Create(ctx, db, "marc", daemon.RoleManager); err != nil {
+		t.Fatalf("terminaltest: create token: %v", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("terminaltest: listen: %v", err)
+	}
+	w.addr = ln.Addr().String()
+	w.URL = "http://" + w.addr
+	w.serve(ln)
+	t.Cleanup(w.Stop)
+	return w
+}
+
+func (w *World) serve(ln net.Listener) {
+	w.t.Helper()
+	d, err := daemon.New(w.DB, daemon.Config{
+		PollEvery: time.Hour, NightlyEvery: time.Hour, WebhookEvery: time.Hour, ShutdownTimeout: 5 * time.Second,
+	}, daemon.Deps{Clock: w.clock, Logger: zerolog.New(zerolog.NewTestWriter(w.t)).Level(zerolog.WarnLevel)})
+	if err != nil {
+		w.t.Fatalf("terminaltest: build the daemon: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	w.cancel, w.done = cancel, make(chan error, 1)
+	go func() { w.done <- d.Serve(ctx, ln) }()
+	w.waitHealthy()
+}
+
+// waitHealthy waits until the daemon answers; the test's deadline bounds it.
+func (w *World) waitHealthy() {
+	w.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(w.URL + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			w.t.Fatalf("terminaltest: the daemon does not answer: %v", err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// Stop shuts the daemon down (the terminal then sees it as down).
+func (w *World) Stop() {
+	if w.cancel == nil {
+		return
+	}
+	w.cancel()
+	if err := <-w.done; err != nil {
+		w.t.Errorf("terminaltest: the daemon stopped with %v", err)
+	}
+	w.cancel = nil
+}
+
+// Restart starts the daemon again on the same address.
+func (w *World) Restart() {
+	w.t.Helper()
+	ln, err := net.Listen("tcp", w.addr)
+	if err != nil {
+		w.t.Fatalf("terminaltest: listen again on %s: %v", w.addr, err)
+	}
+	w.serve(ln)
+}
