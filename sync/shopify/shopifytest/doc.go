@@ -15,7 +15,8 @@
 //     with since_id they are sorted by id ascending.
 //   - status=open means neither closed nor cancelled; closed means closed_at is set;
 //     cancelled means cancelled_at is set.
-//   - The 60-day window is measured on created_at against the injected clock.
+//   - The 60-day window is measured on created_at (Options.WindowBy picks another
+//     timestamp) against the injected clock.
 //   - The zero Plan means no rate limit; the rate limit runs on real (monotonic) time, not on
 //     the injected clock, so that a fixed test clock does not freeze the bucket.
 //   - Faults apply to /admin/ paths only, never to the /_sim/ control endpoints.

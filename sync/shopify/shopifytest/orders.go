@@ -35,6 +35,7 @@ type orderFilter struct {
 	financial                  string
 	fulfillment                string
 	windowStart                time.Time
+	windowBy                   string
 }
 
 // filterError is a 400 answer about one parameter.
@@ -99,7 +100,7 @@ func inRange(t, lo, hi time.Time) bool {
 
 // match reports whether o passes the filter and the 60-day window.
 func (f orderFilter) match(o *storedOrder) bool {
-	if !f.windowStart.IsZero() && o.created.Before(f.windowStart) {
+	if !f.windowStart.IsZero() && o.windowTime(f.windowBy).Before(f.windowStart) {
 		return false
 	}
 	if f.ids != nil && !f.ids[o.id] {
@@ -153,7 +154,18 @@ func (f orderFilter) match(o *storedOrder) bool {
 	return true
 }
 
-// windowStart is the oldest created_at an app may see, or zero with read_all_orders.
+// windowTime is the timestamp the 60-day window is measured on.
+func (o *storedOrder) windowTime(by string) time.Time {
+	switch by {
+	case "processed_at":
+		return o.processed
+	case "updated_at":
+		return o.updated
+	}
+	return o.created
+}
+
+// windowStart is the oldest timestamp an app may see, or zero with read_all_orders.
 func (s *Server) windowStart() time.Time {
 	if s.opts.ReadAllOrders {
 		return time.Time{}
@@ -263,7 +275,7 @@ func (s *Server) listOrders(w http.ResponseWriter, r *apiRequest) {
 		writeFieldError(w, http.StatusBadRequest, ferr.field, ferr.msg)
 		return
 	}
-	f.windowStart = s.windowStart()
+	f.windowStart, f.windowBy = s.windowStart(), s.opts.WindowBy
 
 	st := s.store
 	st.mu.RLock()
@@ -353,7 +365,7 @@ func (s *Server) countOrders(w http.ResponseWriter, r *apiRequest) {
 		writeFieldError(w, http.StatusBadRequest, ferr.field, ferr.msg)
 		return
 	}
-	f.windowStart = s.windowStart()
+	f.windowStart, f.windowBy = s.windowStart(), s.opts.WindowBy
 	s.store.mu.RLock()
 	n := 0
 	for _, o := range s.store.byCreated {
@@ -375,7 +387,7 @@ func (s *Server) visibleOrder(idText string) (*storedOrder, bool) {
 	if !ok {
 		return nil, false
 	}
-	if ws := s.windowStart(); !ws.IsZero() && o.created.Before(ws) {
+	if ws := s.windowStart(); !ws.IsZero() && o.windowTime(s.opts.WindowBy).Before(ws) {
 		return nil, false
 	}
 	return o, true

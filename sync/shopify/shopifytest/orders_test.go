@@ -268,6 +268,22 @@ func TestSixtyDayWindow(t *testing.T) {
 	}
 }
 
+func TestWindowByUpdatedAt(t *testing.T) {
+	t.Parallel()
+	// Created 61 days ago, updated yesterday: visible only when the window follows updated_at.
+	raw := rawOrder(t, orderSpec{id: 601, age: 61 * 24 * time.Hour, updatedAge: ptr(24 * time.Hour)})
+	for by, want := range map[string]int{"": 0, "updated_at": 1} {
+		s := newServer(t, shopifytest.Options{RawOrders: []json.RawMessage{raw}, WindowBy: by})
+		n, err := newClient(t, s).Order.Count(context.Background(), goshopify.OrderCountOptions{Status: "any"})
+		if err != nil || n != want {
+			t.Errorf("WindowBy %q: count %d, %v; want %d", by, n, err, want)
+		}
+	}
+	if _, err := shopifytest.NewServer(shopifytest.Options{WindowBy: "closed_at"}); err == nil {
+		t.Error("an unknown window timestamp must be refused")
+	}
+}
+
 func TestUnknownFieldsSurviveAndTokenIsChecked(t *testing.T) {
 	t.Parallel()
 	s := newServer(t, shopifytest.Options{RawOrders: manyOrders(t, 1)})

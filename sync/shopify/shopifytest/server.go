@@ -57,6 +57,9 @@ type Options struct {
 
 	// ReadAllOrders lifts the 60-day window (the app has the read_all_orders scope).
 	ReadAllOrders bool
+	// WindowBy is the order timestamp the 60-day window is measured on: "created_at"
+	// (default), "processed_at" or "updated_at". Shopify does not document which it uses.
+	WindowBy string
 
 	// Plan is the rate limit; the zero value means no limit (PlanOff).
 	Plan Plan
@@ -208,6 +211,11 @@ func NewServer(opts Options) (*Server, error) {
 	}
 	if s.opts.MaxRecordedRequests <= 0 {
 		s.opts.MaxRecordedRequests = 100000
+	}
+	switch opts.WindowBy {
+	case "", "created_at", "processed_at", "updated_at":
+	default:
+		return nil, fmt.Errorf("window timestamp %q: want created_at, processed_at or updated_at", opts.WindowBy)
 	}
 	if err := opts.Plan.validate(); err != nil {
 		return nil, err
