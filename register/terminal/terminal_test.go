@@ -1,13 +1,16 @@
 package terminal_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
 
+	"github.com/kassa-pos/kassa/daemon/client"
 	"github.com/kassa-pos/kassa/register/terminal/terminaltest"
 )
 
@@ -158,4 +161,106 @@ func brokenID(t *testing.T, w *terminaltest.World, name string) int64 {
 	}
 	t.Fatalf("no order %s", name)
 	return 0
+}
+
+// importAll runs Get all through the API, as a setup step.
+func importAll(t *testing.T, w *terminaltest.World) {
+	t.Helper()
+	api := client.New(w.URL, w.Cashier)
+	ctx := context.Background()
+	run, err := api.StartImport(ctx, client.ImportRequest{Mode: "all"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run, err = api.WaitImport(ctx, run.RunID, 5*time.Millisecond); err != nil || run.Status != "finished" {
+		t.Fatalf("import run: %+v, %v", run, err)
+	}
+}
+
+// awaitingSale returns the newest sale awaiting payment and its balance.
+func awaitingSale(t *testing.T, w *terminaltest.World) (receipt string, balance decimal.Decimal) {
+	t.Helper()
+	var row struct {
+		Receipt string          `db:"receipt_number"`
+		Balance decimal.Decimal `db:"balance"`
+	}
+	if err := w.DB.Get(&row, `SELECT receipt_number, balance FROM sales WHERE balance > 0 ORDER BY sold_at DESC LIMIT 1`); err != nil {
+		t.Fatalf("no sale awaiting payment: %v", err)
+	}
+	return row.Receipt, row.Balance
+}
+
+func TestSalesHistoryAndPayment(t *testing.T) {
+	t.Parallel()
+	w := terminaltest.Start(t, terminaltest.Options{})
+	importAll(t, w)
+	if _, err := client.New(w.URL, w.Cashier).OpenRegister(context.Background(), "Front", client.OpenRequest{OpeningFloat: "100.00"}); err != nil {
+		t.Fatal(err)
+	}
+	receipt, balance := awaitingSale(t, w)
+
+	d := newDriver(t, w, w.Cashier)
+	d.keys("f2")
+	d.expectScreen("sales_list")
+	d.keys("right")
+	d.expectContains("page 2")
+	d.keys("left", "a")
+	d.expectScreen("sales_awaiting")
+
+	d.keys("/", receipt, "enter")
+	d.expectContains(fmt.Sprintf("search %q", receipt))
+	d.keys("enter")
+	d.expectScreen("sale_detail")
+	d.expectContains("[shipping]", "AWAITING PAYMENT")
+
+	before := countPayments(t, w, receipt)
+	d.keys("p")
+	d.expectScreen("sale_pay_form")
+
+	// A time before the session opened is refused, in the daemon's words.
+	d.keys("down", "down", "ctrl+u", "2026-11-25 09:30", "enter")
+	d.expectContains("before the session opened")
+
+	// So is more than the balance.
+	d.keys("up", "ctrl+u", balance.Add(decimal.NewFromInt(1)).StringFixed(2), "down", "ctrl+u", "2026-11-25 10:00", "enter")
+	d.expectScreen("sale_pay_refused")
+	if after := countPayments(t, w, receipt); after != before {
+		t.Fatalf("%d payments after the refusals, want %d as before", after, before)
+	}
+
+	d.keys("up", "ctrl+u", balance.StringFixed(2), "enter", "enter")
+	d.expectScreen("sale_paid")
+
+	var sale struct {
+		Balance decimal.Decimal `db:"balance"`
+		Status  string          `db:"status"`
+		Type    string          `db:"type"`
+	}
+	err := w.DB.Get(&sale, `SELECT s.balance, s.status, t.name AS type FROM sales s JOIN payments p ON p.sale_id = s.id
+		JOIN payment_types t ON t.id = p.payment_type_id WHERE s.receipt_number = $1 ORDER BY p.id DESC LIMIT 1`, receipt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sale.Balance.IsZero() || sale.Status != "paid" || sale.Type != "Bank deposit" {
+		t.Fatalf("sale %s after paying: %+v, want balance 0, paid by Bank deposit", receipt, sale)
+	}
+}
+
+func countPayments(t *testing.T, w *terminaltest.World, receipt string) int {
+	t.Helper()
+	var n int
+	if err := w.DB.Get(&n, `SELECT count(*) FROM payments p JOIN sales s ON s.id = p.sale_id WHERE s.receipt_number = $1`, receipt); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestPaymentWithoutOpenSession(t *testing.T) {
+	t.Parallel()
+	w := terminaltest.Start(t, terminaltest.Options{})
+	importAll(t, w)
+	receipt, _ := awaitingSale(t, w)
+	d := newDriver(t, w, w.Cashier)
+	d.keys("f2", "a", "/", receipt, "enter", "enter", "p", "enter", "enter", "enter")
+	d.expectContains("has no open session")
 }

@@ -60,7 +60,7 @@ func (f *Form) Add(label, value string, hint func(*Form) string) {
 	in.Prompt = ""
 	in.Cursor.SetMode(cursor.CursorStatic)
 	in.CharLimit = 64
-	in.Width = 14
+	in.Width = 17
 	in.SetValue(value)
 	in.CursorEnd()
 	if len(f.Fields) == 0 {

@@ -314,7 +314,7 @@ func (p *Page) View() string {
 		st := p.Styles
 		head := st.Heading.Render("Closing report") + "\n"
 		if p.saveErr != "" {
-			head += st.Error.Render("Not saved: "+p.saveErr)
+			head += st.Error.Render("Not saved: " + p.saveErr)
 		} else {
 			head += st.Good.Render("Saved for printing: " + p.saved)
 		}

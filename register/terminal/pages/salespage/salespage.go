@@ -173,7 +173,7 @@ func (p *Page) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		p.mode, p.payForm = detail, nil
 		p.sale = msg.sale
 		pay := msg.pay
-		p.info = fmt.Sprintf("Payment of %s (%s) recorded at %s; balance now %s (%s).", pay.Amount, pay.Type,
+		p.info = fmt.Sprintf("Recorded %s (%s) at %s; balance now %s (%s).", pay.Amount, pay.Type,
 			common.ShortTime(pay.PaidAt), pay.Balance, statusWords(pay.Status))
 		return p, p.loadList()
 	case tea.KeyMsg:
@@ -298,7 +298,7 @@ func (p *Page) startPay() tea.Cmd {
 	p.typeIdx = 0
 	p.nowShown = p.Now().Format(timeLayout)
 	p.payForm = form.New(p.Common, "Apply payment to "+p.sale.ReceiptNumber)
-	p.payForm.Note = fmt.Sprintf("Balance %s. The daemon refuses more than the balance or a time outside the open session.", p.sale.Balance)
+	p.payForm.Note = fmt.Sprintf("Balance %s. Leave the time as it is for now.", p.sale.Balance)
 	p.payForm.Add("Payment type", p.types[0], func(*form.Form) string { return "←/→ " + strings.Join(p.types, " · ") })
 	p.payForm.Add("Amount", p.sale.Balance, nil)
 	p.payForm.Add("Date and time", p.nowShown, func(*form.Form) string { return "YYYY-MM-DD HH:MM" })
