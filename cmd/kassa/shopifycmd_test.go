@@ -177,7 +177,9 @@ func TestShopifyConnectImportAndLog(t *testing.T) {
 	fails(t, db, url, "several Shopify connections", "orders", "get-new")
 }
 
-func tableCount(t *testing.T, db interface{ Get(any, string, ...any) error }, table string) int {
+func tableCount(t *testing.T, db interface {
+	Get(any, string, ...any) error
+}, table string) int {
 	t.Helper()
 	var n int
 	if err := db.Get(&n, "SELECT count(*) FROM "+table); err != nil {

@@ -310,7 +310,7 @@ type run struct {
 	seen     int
 	counts   Counts
 	progress func(Progress)
-	products *productCache
+	products *runCache
 	log      zerolog.Logger
 	// seenIDs are the orders this run has imported, so that an order listed twice (pages
 	// shifting under new orders, duplicate webhooks) is already_imported the second time.
@@ -341,7 +341,7 @@ func (im *Importer) run(ctx context.Context, connectionID int64, opts RunOptions
 	log := im.logger().With().Str("shop", conn.Shop).Str("mode", string(opts.Mode)).Logger()
 	started := im.now()
 	r := &run{
-		im: im, conn: conn, mode: opts.Mode, progress: opts.Progress, products: newProductCache(),
+		im: im, conn: conn, mode: opts.Mode, progress: opts.Progress, products: newRunCache(),
 		importedIDs: map[int64]int64{},
 	}
 	err = pg.WithTx(ctx, im.DB, func(tx *sqlx.Tx) error {

@@ -21,39 +21,60 @@ type productRef struct {
 	tracks bool
 }
 
-// productCache remembers, within one run, which POS product a Shopify variant or SKU is, so
-// that later pages skip the look-ups. Entries learnt in a transaction are kept aside until
-// it commits (a rolled-back page may have created the product it points at).
-type productCache struct {
+// runCache remembers, within one run, which POS product a Shopify variant or SKU is and
+// which customer an e-mail address is, so that later pages skip the look-ups and upserts.
+// Entries learnt in a transaction are kept aside until it commits (a rolled-back page may
+// have created the row they point at).
+type runCache struct {
 	byVariant map[int64]productRef
 	bySKU     map[string]productRef
+	byEmail   map[string]int64 // lower-cased e-mail → customer id
+	linked    map[int64]bool   // Shopify customer ids remembered
 	pendingV  map[int64]productRef
 	pendingS  map[string]productRef
+	pendingE  map[string]int64
+	pendingL  map[int64]bool
 }
 
-func newProductCache() *productCache {
-	return &productCache{
-		byVariant: map[int64]productRef{}, bySKU: map[string]productRef{},
-		pendingV: map[int64]productRef{}, pendingS: map[string]productRef{},
+func newRunCache() *runCache {
+	return &runCache{
+		byVariant: map[int64]productRef{}, bySKU: map[string]productRef{}, byEmail: map[string]int64{}, linked: map[int64]bool{},
+		pendingV: map[int64]productRef{}, pendingS: map[string]productRef{}, pendingE: map[string]int64{}, pendingL: map[int64]bool{},
 	}
 }
 
-func (pc *productCache) commit() {
+func (pc *runCache) commit() {
 	for k, v := range pc.pendingV {
 		pc.byVariant[k] = v
 	}
 	for k, v := range pc.pendingS {
 		pc.bySKU[k] = v
 	}
+	for k, v := range pc.pendingE {
+		pc.byEmail[k] = v
+	}
+	for k := range pc.pendingL {
+		pc.linked[k] = true
+	}
 	pc.rollback()
 }
 
-func (pc *productCache) rollback() {
+func (pc *runCache) rollback() {
 	clear(pc.pendingV)
 	clear(pc.pendingS)
+	clear(pc.pendingE)
+	clear(pc.pendingL)
 }
 
-func (pc *productCache) variant(id int64) (productRef, bool) {
+func (pc *runCache) customer(email string) (int64, bool) {
+	if id, ok := pc.byEmail[email]; ok {
+		return id, true
+	}
+	id, ok := pc.pendingE[email]
+	return id, ok
+}
+
+func (pc *runCache) variant(id int64) (productRef, bool) {
 	if r, ok := pc.byVariant[id]; ok {
 		return r, true
 	}
@@ -61,7 +82,7 @@ func (pc *productCache) variant(id int64) (productRef, bool) {
 	return r, ok
 }
 
-func (pc *productCache) sku(s string) (productRef, bool) {
+func (pc *runCache) sku(s string) (productRef, bool) {
 	if r, ok := pc.bySKU[s]; ok {
 		return r, true
 	}
@@ -78,7 +99,7 @@ type openSession struct {
 // writeDrafts records the sales of ds in tx, set-based: it resolves (finds, creates,
 // publishes, links) their products and customers, records the sales with their lines,
 // taxes and payments, and moves the outlet's stock. It returns the sale ids, in order.
-func (im *Importer) writeDrafts(ctx context.Context, tx *sqlx.Tx, c Connection, ds []*draft, pc *productCache, now time.Time) ([]int64, error) {
+func (im *Importer) writeDrafts(ctx context.Context, tx *sqlx.Tx, c Connection, ds []*draft, pc *runCache, now time.Time) ([]int64, error) {
 	// The register's open session, shared-locked so that it cannot close while these sales
 	// are counted into it.
 	var sess *openSession
@@ -96,7 +117,7 @@ func (im *Importer) writeDrafts(ctx context.Context, tx *sqlx.Tx, c Connection, 
 	if err := im.resolveProducts(ctx, tx, c, ds, pc); err != nil {
 		return nil, err
 	}
-	custIDs, err := resolveCustomers(ctx, tx, c, ds)
+	custIDs, err := resolveCustomers(ctx, tx, c, ds, pc)
 	if err != nil {
 		return nil, err
 	}
@@ -162,7 +183,7 @@ func (im *Importer) writeDrafts(ctx context.Context, tx *sqlx.Tx, c Connection, 
 // resolveProducts gives every product line of ds its POS product: the one remembered for
 // its Shopify variant, else the one with its SKU, else a new published product made from
 // the line. Products found unpublished are published, and variants are remembered.
-func (im *Importer) resolveProducts(ctx context.Context, tx *sqlx.Tx, c Connection, ds []*draft, pc *productCache) error {
+func (im *Importer) resolveProducts(ctx context.Context, tx *sqlx.Tx, c Connection, ds []*draft, pc *runCache) error {
 	var lines []*lineDraft
 	for _, d := range ds {
 		for j := range d.lines {
@@ -386,13 +407,17 @@ func publish(ctx context.Context, tx *sqlx.Tx, ids []int64) error {
 // resolveCustomers finds or creates the customer of every draft (by e-mail, whatever its
 // case; by the remembered Shopify customer id when the order has no e-mail) and remembers
 // the Shopify customer ids. It returns the customer ids, 0 for drafts naming nobody.
-func resolveCustomers(ctx context.Context, tx *sqlx.Tx, c Connection, ds []*draft) ([]int64, error) {
+func resolveCustomers(ctx context.Context, tx *sqlx.Tx, c Connection, ds []*draft, pc *runCache) ([]int64, error) {
 	out := make([]int64, len(ds))
 	st := sales.Store{}
 	byEmail := map[string]sales.Customer{}
 	for _, d := range ds {
 		if d.customer != nil && d.customer.Email != "" {
 			k := strings.ToLower(d.customer.Email)
+			if _, known := pc.customer(k); known {
+				// Saved earlier in this run: its details were filled in then.
+				continue
+			}
 			if _, ok := byEmail[k]; !ok {
 				byEmail[k] = *d.customer
 			}
@@ -406,15 +431,21 @@ func resolveCustomers(ctx context.Context, tx *sqlx.Tx, c Connection, ds []*draf
 	if err != nil {
 		return nil, err
 	}
+	for k, cust := range stored {
+		pc.pendingE[k] = cust.ID
+	}
 	var linkC, linkX []int64
-	linked := map[int64]bool{}
 	byExt := map[int64]int64{} // customers without e-mail made in this batch, by Shopify id
 	for i, d := range ds {
 		if d.customer == nil {
 			continue
 		}
 		if d.customer.Email != "" {
-			out[i] = stored[strings.ToLower(d.customer.Email)].ID
+			id, ok := pc.customer(strings.ToLower(d.customer.Email))
+			if !ok {
+				return nil, fmt.Errorf("customer %q was not saved", d.customer.Email)
+			}
+			out[i] = id
 		} else {
 			// No e-mail: the customer Shopify's id was remembered for, else a new one.
 			id, ok := byExt[d.custExtID]
@@ -435,9 +466,9 @@ func resolveCustomers(ctx context.Context, tx *sqlx.Tx, c Connection, ds []*draf
 			}
 			out[i], byExt[d.custExtID] = id, id
 		}
-		if d.custExtID != 0 && !linked[d.custExtID] {
-			linked[d.custExtID] = true
-			linkC, linkX = append(linkC, out[i]), append(linkX, d.custExtID)
+		if x := d.custExtID; x != 0 && !pc.linked[x] && !pc.pendingL[x] {
+			pc.pendingL[x] = true
+			linkC, linkX = append(linkC, out[i]), append(linkX, x)
 		}
 	}
 	if err := st.LinkCustomers(ctx, tx, Channel, c.Shop, linkC, linkX); err != nil {
