@@ -75,6 +75,7 @@ The database is read from --database-url, else DATABASE_URL, else
 		c.shopifySimCommand(),
 		c.tokenCommand(),
 		c.serveCommand(),
+		c.demoCommand(),
 		c.paymentsCommand(),
 		c.reportCommand(),
 		c.terminalCommand(),
