@@ -39,6 +39,12 @@ type driver struct {
 // newDriver starts a terminal at 80×24 against the world's daemon with token.
 func newDriver(t *testing.T, w *terminaltest.World, token string) *driver {
 	t.Helper()
+	return newDriverFor(t, w, token, "")
+}
+
+// newDriverFor is newDriver for register reg.
+func newDriverFor(t *testing.T, w *terminaltest.World, token, reg string) *driver {
+	t.Helper()
 	r := lipgloss.NewRenderer(io.Discard)
 	r.SetColorProfile(termenv.Ascii)
 	r.SetHasDarkBackground(true)
@@ -50,7 +56,7 @@ func newDriver(t *testing.T, w *terminaltest.World, token string) *driver {
 	t.Cleanup(func() { os.RemoveAll(reports) })
 	d := &driver{t: t, msgs: make(chan tea.Msg, 64), reports: reports}
 	d.m = terminal.New(terminal.NewClient(w.URL, token), terminal.Config{
-		Clock: func() time.Time { return terminaltest.Now }, Logger: zerolog.New(zerolog.NewTestWriter(t)),
+		Register: reg, Clock: func() time.Time { return terminaltest.Now }, Logger: zerolog.New(zerolog.NewTestWriter(t)),
 		Renderer: r, ReportDir: d.reports, PollEvery: 5 * time.Millisecond, RefreshEvery: -1,
 		CallTimeout: 10 * time.Second,
 	})

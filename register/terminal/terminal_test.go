@@ -264,3 +264,69 @@ func TestPaymentWithoutOpenSession(t *testing.T) {
 	d.keys("f2", "a", "/", receipt, "enter", "enter", "p", "enter", "enter", "enter")
 	d.expectContains("has no open session")
 }
+
+func TestNightlyReport(t *testing.T) {
+	t.Parallel()
+	w := terminaltest.Start(t, terminaltest.Options{})
+	importAll(t, w)
+
+	// A cashier is told the report needs a manager's token.
+	d := newDriver(t, w, w.Cashier)
+	d.keys("f4", "n", "ctrl+u", "2026-11-24", "enter")
+	d.expectContains("this needs a manager token")
+
+	m := newDriver(t, w, w.Manager)
+	m.keys("f4", "n")
+	m.expectScreen("reports_nightly_form")
+	m.keys("ctrl+u", "2026-11-24", "enter")
+	if strings.Contains(m.screen(), "press G to generate") {
+		m.keys("G")
+	}
+	m.expectScreen("reports_nightly")
+	var stored int
+	if err := w.DB.Get(&stored, `SELECT count(*) FROM nightly_reports WHERE day = '2026-11-24'`); err != nil {
+		t.Fatal(err)
+	}
+	if stored != 1 {
+		t.Fatalf("%d nightly reports stored for 2026-11-24, want 1", stored)
+	}
+}
+
+func TestDaemonDownAndBack(t *testing.T) {
+	t.Parallel()
+	w := terminaltest.Start(t, terminaltest.Options{})
+	d := newDriver(t, w, w.Cashier)
+	d.expectContains("CLOSED", "connected")
+
+	w.Stop()
+	d.keys("r")
+	d.expectScreen("daemon_down")
+	d.keys("o", "100.00", "enter", "enter")
+	d.expectContains("cannot reach the kassa daemon")
+
+	w.Restart()
+	d.keys("esc", "r")
+	d.expectContains("CLOSED", "connected")
+	d.keys("o", "100.00", "enter", "enter")
+	d.expectContains("OPEN", "100.00")
+}
+
+func TestTokenRevoked(t *testing.T) {
+	t.Parallel()
+	w := terminaltest.Start(t, terminaltest.Options{})
+	d := newDriver(t, w, w.Cashier)
+	if _, err := w.DB.Exec(`UPDATE api_tokens SET revoked_at = now() WHERE name = 'anna'`); err != nil {
+		t.Fatal(err)
+	}
+	d.keys("f2")
+	d.expectContains("the daemon refused this terminal's token")
+}
+
+func TestStartWithUnknownRegister(t *testing.T) {
+	t.Parallel()
+	w := terminaltest.Start(t, terminaltest.Options{})
+	d := newDriverFor(t, w, w.Cashier, "Back")
+	d.expectContains("Press r to try again")
+	d.keys("f2", "o")
+	d.expectContains("Press r to try again")
+}

@@ -189,3 +189,13 @@ func ShortTime(rfc string) string {
 	}
 	return t.Format("2006-01-02 15:04")
 }
+
+// LoadError is what a screen shows when loading its data failed: nothing when the daemon
+// could not be reached or refused the token, because the status line says so for every
+// screen; the daemon's message otherwise.
+func LoadError(err error) string {
+	if Unreachable(err) || TokenRefused(err) {
+		return ""
+	}
+	return Describe(err)
+}

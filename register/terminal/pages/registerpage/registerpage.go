@@ -116,7 +116,7 @@ func (p *Page) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		}
 	case statusMsg:
 		if msg.err != nil {
-			p.err = common.Describe(msg.err)
+			p.err = common.LoadError(msg.err)
 			return p, nil
 		}
 		p.err, p.loaded, p.reg, p.xrep = "", true, msg.reg, msg.xrep
@@ -339,7 +339,8 @@ func (p *Page) statusView() string {
 	if !r.Open {
 		line(st.Heading.Render("Register "+r.Outlet+"/"+r.Name) + "   " + st.Warn.Render("CLOSED"))
 		line("")
-		line("The register has no open session. Press o to open it with the float in the drawer.")
+		line("The register has no open session.")
+		line("Press o to open it with the float in the drawer.")
 	} else {
 		s := r.Session
 		line(st.Heading.Render("Register "+r.Outlet+"/"+r.Name) + "   " + st.Good.Render("OPEN"))

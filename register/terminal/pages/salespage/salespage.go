@@ -144,7 +144,7 @@ func (p *Page) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		}
 	case listMsg:
 		if msg.err != nil {
-			p.err = common.Describe(msg.err)
+			p.err = common.LoadError(msg.err)
 			return p, nil
 		}
 		p.err, p.loaded = "", true
@@ -156,7 +156,7 @@ func (p *Page) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		p.cursor = min(p.cursor, max(len(p.rows)-1, 0))
 	case saleMsg:
 		if msg.err != nil {
-			p.saleErr = common.Describe(msg.err)
+			p.saleErr = common.LoadError(msg.err)
 			return p, nil
 		}
 		p.saleErr, p.sale = "", msg.sale

@@ -139,7 +139,7 @@ func (p *Page) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 	case runMsg:
 		if msg.err != nil {
 			// Keep watching: the daemon may be back at the next poll.
-			p.err = common.Describe(msg.err)
+			p.err = common.LoadError(msg.err)
 			return p, p.poll(msg.run.RunID)
 		}
 		p.err = ""
@@ -151,7 +151,7 @@ func (p *Page) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		return p, p.loadHistory()
 	case historyMsg:
 		if msg.err != nil {
-			p.err = common.Describe(msg.err)
+			p.err = common.LoadError(msg.err)
 			return p, nil
 		}
 		p.err, p.loaded = "", true
