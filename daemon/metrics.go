@@ -82,6 +82,9 @@ func NewMetrics() *Metrics {
 
 // observeRun counts an ended import run and its outcomes.
 func (m *Metrics) observeRun(mode shopify.Mode, trigger string, sum shopify.Summary, err error) {
+	if sum.RunID == 0 {
+		return // the run never started (e.g. another held the connection)
+	}
 	status := "finished"
 	if err != nil {
 		status = "failed"

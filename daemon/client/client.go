@@ -41,9 +41,10 @@ func StatusOf(err error) int {
 
 // Client calls one daemon with one token. It is safe for concurrent use.
 type Client struct {
-	base  string
-	token string
-	http  *http.Client
+	base   string
+	token  string
+	http   *http.Client
+	header string // X-Kassa-Client
 }
 
 // Option tunes a Client.
@@ -51,6 +52,10 @@ type Option func(*Client)
 
 // WithHTTPClient makes the client send its requests through hc.
 func WithHTTPClient(hc *http.Client) Option { return func(c *Client) { c.http = hc } }
+
+// AsTerminal marks the client's requests as the register terminal's, so that the import
+// runs it starts are recorded as started from the terminal rather than the API.
+func AsTerminal() Option { return func(c *Client) { c.header = "terminal" } }
 
 // New returns a client of the daemon at baseURL (e.g. "http://127.0.0.1:8080") that
 // authenticates with token.
@@ -85,6 +90,9 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("Authorization", "Bearer "+c.token)
+	if c.header != "" {
+		req.Header.Set("X-Kassa-Client", c.header)
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return fmt.Errorf("call kassa daemon: %w", err)
