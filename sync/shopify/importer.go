@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -270,7 +271,11 @@ func pipeline(ctx context.Context, list func(context.Context, func([]shopifyapi.
 			}
 		})
 	}()
-	for p := range pages {
+	for {
+		p, more := <-pages
+		if !more {
+			break
+		}
 		if err := handle(p); err != nil {
 			cancel()
 			for range pages {
@@ -582,10 +587,13 @@ func (r *run) recordOutcomes(ctx context.Context, tx *sqlx.Tx, rows []outcomeRow
 		outcomes = make([]string, n)
 		reasons  = make([]string, n)
 		saleIDs  = make([]*int64, n)
-		raws     = make([]*string, n)
 		c        Counts
 		newest   int64
 	)
+	// The orders' JSON goes as one JSON array (one jsonb parameter, parsed once) rather than
+	// as a text array, which would escape every quote of every order.
+	raws := bytes.NewBuffer(make([]byte, 0, 4096*n))
+	raws.WriteByte('[')
 	for i, row := range rows {
 		orderIDs[i], names[i], outcomes[i] = row.order.ID, clean(row.order.Name), string(row.outcome)
 		reasons[i] = clean(row.reason)
@@ -596,19 +604,26 @@ func (r *run) recordOutcomes(ctx context.Context, tx *sqlx.Tx, rows []outcomeRow
 			id := row.saleID
 			saleIDs[i] = &id
 		}
+		if i > 0 {
+			raws.WriteByte(',')
+		}
 		// An order already imported is on record (its sale and first outcome): its JSON is
 		// not stored again, which keeps repeated "get all" runs small.
-		if row.outcome != AlreadyImported {
-			raws[i] = rawJSON(row.order.Raw)
+		if raw := rawJSON(row.order.Raw); raw != nil && row.outcome != AlreadyImported {
+			raws.WriteString(*raw)
+		} else {
+			raws.WriteString("null")
 		}
 		c.Add(row.outcome)
 		newest = max(newest, row.order.ID)
 	}
+	raws.WriteByte(']')
 	_, err := tx.ExecContext(ctx, `
 		INSERT INTO import_outcomes (run_id, connection_id, shopify_order_id, order_name, outcome, reason, sale_id, raw)
-		SELECT $1, $2, o, n, oc, rs, s, rw::jsonb
-		FROM unnest($3::bigint[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::text[]) AS t(o, n, oc, rs, s, rw)`,
-		r.id, r.conn.ID, pq.Array(orderIDs), pq.Array(names), pq.Array(outcomes), pq.Array(reasons), pq.Array(saleIDs), pq.Array(raws))
+		SELECT $1, $2, t.o, t.n, t.oc, t.rs, t.s, CASE WHEN jsonb_typeof(r.raw) = 'null' THEN NULL ELSE r.raw END
+		FROM unnest($3::bigint[], $4::text[], $5::text[], $6::text[], $7::bigint[]) WITH ORDINALITY AS t(o, n, oc, rs, s, i)
+		JOIN jsonb_array_elements($8::jsonb) WITH ORDINALITY AS r(raw, i) ON r.i = t.i`,
+		r.id, r.conn.ID, pq.Array(orderIDs), pq.Array(names), pq.Array(outcomes), pq.Array(reasons), pq.Array(saleIDs), raws.String())
 	if err != nil {
 		return fmt.Errorf("record outcomes: %w", err)
 	}
@@ -678,6 +693,10 @@ func clean(s string) string {
 	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
 }
 
+// surrogateEscape finds UTF-16 surrogate escapes, which Go's JSON accepts alone but
+// PostgreSQL's jsonb refuses unless they pair up.
+var surrogateEscape = regexp.MustCompile(`\\u[dD][89a-fA-F]`)
+
 // rawJSON returns the order's JSON as PostgreSQL's jsonb accepts it, or nil when there is
 // none. Bytes that are not JSON are kept as a JSON string, so the log still shows them.
 func rawJSON(raw []byte) *string {
@@ -686,7 +705,7 @@ func rawJSON(raw []byte) *string {
 		return nil
 	}
 	var s string
-	if json.Valid(raw) && utf8.Valid(raw) {
+	if json.Valid(raw) && utf8.Valid(raw) && !surrogateEscape.Match(raw) {
 		s = string(raw)
 	} else {
 		b, _ := json.Marshal(strings.ToValidUTF8(string(raw), "\uFFFD"))
