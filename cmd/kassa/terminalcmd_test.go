@@ -83,6 +83,22 @@ func (s *tmuxScreen) waitFor(want ...string) string {
 	}
 }
 
+// waitChange waits until the screen differs from before and returns it.
+func (s *tmuxScreen) waitChange(before string) string {
+	s.t.Helper()
+	deadline := time.Now().Add(45 * time.Second)
+	for {
+		screen := s.capture()
+		if screen != before {
+			return screen
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("the screen did not change:\n%s", screen)
+		}
+		time.Sleep(30 * time.Millisecond)
+	}
+}
+
 func TestTerminalEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the kassa binary and drives it in tmux")
@@ -183,10 +199,12 @@ func TestTerminalEndToEnd(t *testing.T) {
 	s.send(false, "c")
 	s.waitFor("Close register Gent/Front", "Closed by")
 	s.send(true, "150.00")
-	for i := 0; i < 6 && !strings.Contains(s.capture(), "Close the register with these counts?"); i++ {
-		s.send(false, "Enter")
-		time.Sleep(50 * time.Millisecond)
+	// Move through the counts (one field per payment type of the session) to "Closed by".
+	for screen := s.capture(); !strings.Contains(screen, "> Closed by"); {
+		s.send(false, "Tab")
+		screen = s.waitChange(screen)
 	}
+	s.send(false, "Enter")
 	s.waitFor("Close the register with these counts?", "not counted")
 	s.send(false, "y")
 	screen = s.waitFor("Closing report", "Saved for printing:", "CLOSING REPORT")
