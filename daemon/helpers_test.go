@@ -59,7 +59,7 @@ type instance struct {
 }
 
 // stop shuts the daemon down and fails the test unless it stopped cleanly.
-func (in *instance) stop(t *testing.T) {
+func (in *instance) stop(t testing.TB) {
 	t.Helper()
 	if in.stopped {
 		return
@@ -86,7 +86,7 @@ func fastConfig() daemon.Config {
 
 // listen opens a loopback listener, so that the simulator can be told the daemon's
 // webhook address before the daemon starts.
-func listen(t *testing.T) net.Listener {
+func listen(t testing.TB) net.Listener {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -96,7 +96,7 @@ func listen(t *testing.T) net.Listener {
 }
 
 // start runs a daemon on ln until the test ends (or in.stop).
-func start(t *testing.T, db *sqlx.DB, ln net.Listener, cfg daemon.Config, deps daemon.Deps) *instance {
+func start(t testing.TB, db *sqlx.DB, ln net.Listener, cfg daemon.Config, deps daemon.Deps) *instance {
 	t.Helper()
 	d, err := daemon.New(db, cfg, deps)
 	if err != nil {
@@ -118,7 +118,7 @@ func start(t *testing.T, db *sqlx.DB, ln net.Listener, cfg daemon.Config, deps d
 }
 
 // waitFor polls cond until it holds; the test's own deadline bounds it.
-func waitFor(t *testing.T, what string, cond func() bool) {
+func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(40 * time.Second)
 	for !cond() {
@@ -129,7 +129,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func testLogger(t *testing.T, extra *logBuffer) zerolog.Logger {
+func testLogger(t testing.TB, extra *logBuffer) zerolog.Logger {
 	var w = zerolog.NewTestWriter(t)
 	if extra == nil {
 		return zerolog.New(w).Level(zerolog.InfoLevel).With().Timestamp().Logger()
@@ -138,7 +138,7 @@ func testLogger(t *testing.T, extra *logBuffer) zerolog.Logger {
 }
 
 // token creates a token and returns it.
-func token(t *testing.T, db *sqlx.DB, name string, role daemon.Role) string {
+func token(t testing.TB, db *sqlx.DB, name string, role daemon.Role) string {
 	t.Helper()
 	tok, _, err := daemon.TokenStore{}.Create(context.Background(), db, name, role)
 	if err != nil {
@@ -157,7 +157,7 @@ type shop struct {
 
 // newShop makes a shop of n generated orders whose webhooks go to webhookURL (none when
 // empty). The simulator's clock is clk's.
-func newShop(t *testing.T, db *sqlx.DB, n int, webhookURL string, clk *clock, wopts shopifytest.WebhookOptions) *shop {
+func newShop(t testing.TB, db *sqlx.DB, n int, webhookURL string, clk *clock, wopts shopifytest.WebhookOptions) *shop {
 	t.Helper()
 	ids := dbtest.NewShop(t, db, "Gent", "Front")
 	opts := shopifytest.Options{
@@ -180,7 +180,7 @@ func newShop(t *testing.T, db *sqlx.DB, n int, webhookURL string, clk *clock, wo
 }
 
 // salesPerOrder returns how many sales each Shopify order became, by order id.
-func salesPerOrder(t *testing.T, db *sqlx.DB) map[int64]int {
+func salesPerOrder(t testing.TB, db *sqlx.DB) map[int64]int {
 	t.Helper()
 	var rows []struct {
 		ID int64 `db:"external_id"`
@@ -196,7 +196,7 @@ func salesPerOrder(t *testing.T, db *sqlx.DB) map[int64]int {
 	return out
 }
 
-func countRows(t *testing.T, db *sqlx.DB, query string, args ...any) int {
+func countRows(t testing.TB, db *sqlx.DB, query string, args ...any) int {
 	t.Helper()
 	var n int
 	if err := db.Get(&n, query, args...); err != nil {
@@ -232,7 +232,7 @@ func (c *countingImporter) ImportOrders(ctx context.Context, id int64, orders []
 }
 
 // expectStatus fails unless err is a *client.Error with status and a message containing want.
-func expectStatus(t *testing.T, err error, status int, want string) {
+func expectStatus(t testing.TB, err error, status int, want string) {
 	t.Helper()
 	if client.StatusOf(err) != status {
 		t.Fatalf("error %v (status %d), want status %d", err, client.StatusOf(err), status)

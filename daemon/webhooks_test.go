@@ -27,7 +27,7 @@ func sign(secret string, body []byte) string {
 }
 
 // webhook posts one delivery as Shopify would and returns the status.
-func webhook(t *testing.T, url, shop, topic, id string, body []byte, signature string) int {
+func webhook(t testing.TB, url, shop, topic, id string, body []byte, signature string) int {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, url+"/webhooks/shopify", bytes.NewReader(body))
 	if err != nil {
