@@ -79,14 +79,17 @@ type Model struct {
 	active  int
 	ready   bool
 	conn    string // why the daemon cannot be used right now; empty when it can
-	startUp string // why the terminal could not start (no such register, several)
+	startUp string // why the terminal could not start (no such register)
+	choices []string // the registers to choose from when there are several
+	choice  int
 	ticks   int
 	help    help.Model
 }
 
 type envMsg struct {
-	env common.Env
-	err error
+	env     common.Env
+	choices []string // several registers and none named: staff choose
+	err     error
 }
 
 func (m envMsg) CallErr() error { return m.err }
@@ -142,25 +145,25 @@ func (m *Model) tick() tea.Cmd {
 // resolve asks the daemon who this token is and which register and outlet it works.
 func (m *Model) resolve() tea.Cmd {
 	ref := m.cfg.Register
-	return common.Call(*m.common, func(ctx context.Context, api common.API) (common.Env, error) {
+	return common.Call(*m.common, func(ctx context.Context, api common.API) (envMsg, error) {
 		me, err := api.Me(ctx)
 		if err != nil {
-			return common.Env{}, err
+			return envMsg{}, err
 		}
 		env := common.Env{User: me.Name, Role: me.Role}
 		var reg client.Register
 		if ref != "" {
 			if reg, err = api.Register(ctx, ref); err != nil {
-				return common.Env{}, err
+				return envMsg{}, err
 			}
 		} else {
 			regs, err := api.Registers(ctx)
 			if err != nil {
-				return common.Env{}, err
+				return envMsg{}, err
 			}
 			switch len(regs) {
 			case 0:
-				return common.Env{}, fmt.Errorf("there is no register yet: add one with 'kassa register add'")
+				return envMsg{}, fmt.Errorf("there is no register yet: add one with 'kassa register add'")
 			case 1:
 				reg = regs[0]
 			default:
@@ -168,13 +171,13 @@ func (m *Model) resolve() tea.Cmd {
 				for _, r := range regs {
 					names = append(names, r.Outlet+"/"+r.Name)
 				}
-				return common.Env{}, fmt.Errorf("there are several registers (%s): start with --register NAME", strings.Join(names, ", "))
+				return envMsg{choices: names}, nil
 			}
 		}
 		env.Register, env.Outlet = reg.Outlet+"/"+reg.Name, reg.Outlet
 		outlets, err := api.Outlets(ctx)
 		if err != nil {
-			return common.Env{}, err
+			return envMsg{}, err
 		}
 		env.Location = time.UTC
 		for _, o := range outlets {
@@ -184,8 +187,8 @@ func (m *Model) resolve() tea.Cmd {
 				}
 			}
 		}
-		return env, nil
-	}, func(env common.Env, err error) tea.Msg { return envMsg{env: env, err: err} })
+		return envMsg{env: env}, nil
+	}, func(m envMsg, err error) tea.Msg { m.err = err; return m })
 }
 
 // Update handles a message.
@@ -209,6 +212,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		m.startUp = ""
+		if len(msg.choices) > 0 {
+			m.choices, m.choice = msg.choices, 0
+			return m, nil
+		}
+		m.choices = nil
 		*m.common.Env = msg.env
 		m.ready = true
 		m.common.Log.Info().Str("register", msg.env.Register).Str("user", msg.env.User).Msg("terminal ready")
@@ -257,7 +265,15 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 		return m.switchTo(int(tea.KeyF1 - msg.Type))
 	}
 	if !m.ready {
-		if key.Matches(msg, k.Refresh) {
+		switch {
+		case len(m.choices) > 0 && key.Matches(msg, k.Up):
+			m.choice = max(m.choice-1, 0)
+		case len(m.choices) > 0 && key.Matches(msg, k.Down):
+			m.choice = min(m.choice+1, len(m.choices)-1)
+		case len(m.choices) > 0 && key.Matches(msg, k.Select):
+			m.cfg.Register = m.choices[m.choice]
+			return m.resolve()
+		case key.Matches(msg, k.Refresh):
 			return m.resolve()
 		}
 		return nil
@@ -351,6 +367,18 @@ func (m *Model) View() string {
 	switch {
 	case m.ready:
 		body = m.pages[m.active].View()
+	case len(m.choices) > 0:
+		var b strings.Builder
+		b.WriteString(st.Heading.Render("Which register is this?") + "\n\n")
+		for i, name := range m.choices {
+			if i == m.choice {
+				b.WriteString(st.Key.Render("> ") + st.Selected.Render(name) + "\n")
+			} else {
+				b.WriteString("  " + name + "\n")
+			}
+		}
+		b.WriteString("\n" + st.Muted.Render("Start with --register NAME to skip this question."))
+		body = b.String()
 	case m.startUp != "":
 		body = st.Error.Render(m.startUp) + "\n\n" + st.Muted.Render("Press r to try again, q to quit.")
 	case m.conn != "":
@@ -381,6 +409,8 @@ func (m *Model) View() string {
 	bindings := []key.Binding{}
 	if m.ready {
 		bindings = append(bindings, m.pages[m.active].ShortHelp()...)
+	} else if len(m.choices) > 0 {
+		bindings = append(bindings, c.Keys.Up, c.Keys.Down, c.Keys.Select)
 	} else {
 		bindings = append(bindings, c.Keys.Refresh)
 	}

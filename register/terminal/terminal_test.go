@@ -330,3 +330,23 @@ func TestStartWithUnknownRegister(t *testing.T) {
 	d.keys("f2", "o")
 	d.expectContains("Press r to try again")
 }
+
+func TestChooseRegister(t *testing.T) {
+	t.Parallel()
+	w := terminaltest.Start(t, terminaltest.Options{})
+	if _, err := w.DB.Exec(`INSERT INTO registers (outlet_id, name) VALUES ($1, 'Back')`, w.Shop.OutletID); err != nil {
+		t.Fatal(err)
+	}
+	d := newDriver(t, w, w.Cashier)
+	d.expectScreen("choose_register")
+	d.keys("down", "down", "up", "enter")
+	d.expectContains("Register Gent/Back", "CLOSED")
+	d.keys("o", "50.00", "enter", "enter")
+	var reg string
+	if err := w.DB.Get(&reg, `SELECT r.name FROM register_sessions s JOIN registers r ON r.id = s.register_id WHERE s.closed_at IS NULL`); err != nil {
+		t.Fatal(err)
+	}
+	if reg != "Back" {
+		t.Fatalf("opened register %q, want Back", reg)
+	}
+}
