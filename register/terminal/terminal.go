@@ -78,8 +78,8 @@ type Model struct {
 	pages   []common.Component
 	active  int
 	ready   bool
-	conn    string // why the daemon cannot be used right now; empty when it can
-	startUp string // why the terminal could not start (no such register)
+	conn    string   // why the daemon cannot be used right now; empty when it can
+	startUp string   // why the terminal could not start (no such register)
 	choices []string // the registers to choose from when there are several
 	choice  int
 	ticks   int
