@@ -350,3 +350,54 @@ func TestChooseRegister(t *testing.T) {
 		t.Fatalf("opened register %q, want Back", reg)
 	}
 }
+
+// saleRows returns the sales listed on the screen.
+func saleRows(screen string) []string {
+	var rows []string
+	for _, l := range strings.Split(screen, "\n") {
+		if strings.HasPrefix(l, "> #") || strings.HasPrefix(l, "  #") {
+			rows = append(rows, l)
+		}
+	}
+	return rows
+}
+
+func TestSalesSearchAndFilters(t *testing.T) {
+	t.Parallel()
+	w := terminaltest.Start(t, terminaltest.Options{Orders: 150})
+	importAll(t, w)
+	d := newDriver(t, w, w.Cashier)
+	d.keys("f2", "/", "sarah", "enter")
+	rows := saleRows(d.screen())
+	if len(rows) == 0 {
+		t.Fatalf("no sale of a customer called Sarah:\n%s", d.screen())
+	}
+	for _, r := range rows {
+		if !strings.Contains(r, "Sarah") {
+			t.Errorf("searching for sarah lists %q", r)
+		}
+	}
+
+	// Shopify and today together: only today's Shopify sales (the clock says 2026-11-25).
+	d.keys("/", "ctrl+u", "enter", "s", "t")
+	d.expectContains("Shopify, today")
+	var today int
+	err := w.DB.Get(&today, `SELECT count(*) FROM sales WHERE source = 'shopify'
+		AND (sold_at AT TIME ZONE 'Europe/Brussels')::date = '2026-11-25'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d Shopify sales today", today)
+	rows = saleRows(d.screen())
+	if len(rows) != min(today, 14) {
+		t.Errorf("%d sales listed for today, the database has %d:\n%s", len(rows), today, d.screen())
+	}
+	for _, r := range rows {
+		if !strings.Contains(r, "2026-11-25 ") {
+			t.Errorf("the today filter lists %q", r)
+		}
+	}
+	if today == 0 {
+		d.expectContains("No sales match.")
+	}
+}
