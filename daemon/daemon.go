@@ -45,6 +45,9 @@ type Config struct {
 	// WebhookMaxAttempts is how often a failing delivery is tried before it is given up
 	// (kept, with its error, for an operator); default 12.
 	WebhookMaxAttempts int
+	// WebhookRetention is how long processed deliveries are kept (and repeats of them
+	// recognised); default 30 days.
+	WebhookRetention time.Duration
 	// WebhookMaxBody caps a webhook's body; default 2 MiB (a larger one is answered 413).
 	WebhookMaxBody int64
 	// APIMaxBody caps an API request's body; default 64 KiB.
@@ -86,6 +89,7 @@ func (c Config) withDefaults() Config {
 	def(&c.WebhookRetryBase, 5*time.Second)
 	def(&c.WebhookRetryMax, 30*time.Minute)
 	def(&c.ShutdownTimeout, 10*time.Second)
+	def(&c.WebhookRetention, 30*24*time.Hour)
 	if c.WebhookBatch <= 0 {
 		c.WebhookBatch = 50
 	}
@@ -152,7 +156,8 @@ func New(db *sqlx.DB, cfg Config, deps Deps) (*Daemon, error) {
 	d.worker = &webhookWorker{
 		db: db, importer: im, clock: clock, log: log.With().Str("component", "webhook_worker").Logger(), metrics: m,
 		every: cfg.WebhookEvery, batch: cfg.WebhookBatch, retryBase: cfg.WebhookRetryBase, retryMax: cfg.WebhookRetryMax,
-		maxAttempts: cfg.WebhookMaxAttempts, busyDelay: time.Second, wake: make(chan struct{}, 1),
+		maxAttempts: cfg.WebhookMaxAttempts, busyDelay: time.Second, retention: cfg.WebhookRetention,
+		wake: make(chan struct{}, 1),
 	}
 	d.receiver = &webhookReceiver{
 		db: db, clock: clock, log: log.With().Str("component", "webhooks").Logger(), metrics: m,

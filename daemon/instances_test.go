@@ -146,3 +146,26 @@ func counter(t *testing.T, d *daemon.Daemon, name string) float64 {
 	}
 	return sum
 }
+
+// labelled returns a counter's value for one label value in a daemon's registry.
+func labelled(t testing.TB, d *daemon.Daemon, name, label, value string) float64 {
+	t.Helper()
+	fams, err := d.Metrics().Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum float64
+	for _, f := range fams {
+		if f.GetName() != name {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == label && l.GetValue() == value {
+					sum += m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return sum
+}

@@ -153,7 +153,10 @@ type webhookWorker struct {
 	retryMax    time.Duration
 	maxAttempts int
 	busyDelay   time.Duration
-	wake        chan struct{}
+	// retention is how long processed deliveries are kept: long enough to recognise every
+	// repeat Shopify sends (it retries for 48 hours), short enough not to grow for ever.
+	retention time.Duration
+	wake      chan struct{}
 }
 
 // nudge tells the worker that a delivery arrived; it never blocks.
@@ -169,7 +172,12 @@ func (wk *webhookWorker) nudge() {
 func (wk *webhookWorker) Run(ctx context.Context) error {
 	tick := time.NewTicker(wk.every)
 	defer tick.Stop()
+	var pruned time.Time
 	for {
+		if now := wk.clock(); now.Sub(pruned) >= time.Hour {
+			pruned = now
+			wk.prune(ctx, now)
+		}
 		for ctx.Err() == nil {
 			n, err := wk.processBatch(ctx)
 			if err != nil {
@@ -188,6 +196,20 @@ func (wk *webhookWorker) Run(ctx context.Context) error {
 		case <-tick.C:
 		case <-wk.wake:
 		}
+	}
+}
+
+// prune deletes the deliveries processed longer than the retention ago.
+func (wk *webhookWorker) prune(ctx context.Context, now time.Time) {
+	res, err := wk.db.ExecContext(ctx, `DELETE FROM webhook_deliveries WHERE processed_at < $1`, now.Add(-wk.retention))
+	if err != nil {
+		if ctx.Err() == nil {
+			wk.log.Error().Err(err).Msg("prune processed webhook deliveries")
+		}
+		return
+	}
+	if n, _ := res.RowsAffected(); n > 0 {
+		wk.log.Info().Int64("deliveries", n).Msg("processed webhook deliveries pruned")
 	}
 }
 

@@ -103,9 +103,17 @@ func TestWebhookSignatureIsCheckedBeforeAnythingIsStored(t *testing.T) {
 		}
 	}
 	dbtest.Unchanged(t, db, before)
+	for result, want := range map[string]float64{"bad_signature": 4, "unknown_shop": 1, "too_large": 1, "accepted": 0} {
+		if got := labelled(t, in.d, "kassa_webhook_deliveries_total", "result", result); got != want {
+			t.Errorf("kassa_webhook_deliveries_total{result=%q} = %v, want %v", result, got, want)
+		}
+	}
 
 	if got := webhook(t, in.url, s.sim.Shop, "orders/create", "w-good", body, sign(s.sim.Secret, body)); got != http.StatusOK {
 		t.Fatalf("good signature: %d", got)
+	}
+	if got := labelled(t, in.d, "kassa_webhook_deliveries_total", "result", "accepted"); got != 1 {
+		t.Errorf("accepted deliveries counted %v, want 1", got)
 	}
 	waitFor(t, "the delivery is processed", func() bool {
 		return countRows(t, db, `SELECT count(*) FROM webhook_deliveries WHERE processed_at IS NOT NULL`) == 1
@@ -403,4 +411,27 @@ func TestFailedDeliveryIsRetriedAndAnUninstallDisablesTheConnection(t *testing.T
 	waitFor(t, "the connection is disabled", func() bool {
 		return countRows(t, db, `SELECT count(*) FROM shopify_connections WHERE NOT enabled`) == 1
 	})
+}
+
+// TestProcessedDeliveriesArePrunedAfterTheRetention deletes processed deliveries older
+// than the retention at start, and keeps unprocessed and recent ones.
+func TestProcessedDeliveriesArePrunedAfterTheRetention(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	clk := &clock{}
+	s := newShop(t, db, 0, "", clk, shopifytest.WebhookOptions{})
+	now := clk.Now()
+	for id, processed := range map[string]any{"old": now.AddDate(0, 0, -31), "recent": now.AddDate(0, 0, -29)} {
+		if _, err := db.Exec(`INSERT INTO webhook_deliveries (connection_id, webhook_id, topic, body, received_at, processed_at)
+			VALUES ($1, $2, 'orders/create', '{}', $3, $3)`, s.conn.ID, id, processed); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start(t, db, listen(t), fastConfig(), daemon.Deps{Clock: clk.Now, Logger: testLogger(t, nil)})
+	waitFor(t, "the old delivery is pruned", func() bool {
+		return countRows(t, db, `SELECT count(*) FROM webhook_deliveries WHERE webhook_id = 'old'`) == 0
+	})
+	if n := countRows(t, db, `SELECT count(*) FROM webhook_deliveries WHERE webhook_id = 'recent'`); n != 1 {
+		t.Fatalf("the recent delivery was pruned too")
+	}
 }
