@@ -56,7 +56,7 @@ func newDriverFor(t *testing.T, w *terminaltest.World, token, reg string) *drive
 	t.Cleanup(func() { os.RemoveAll(reports) })
 	d := &driver{t: t, msgs: make(chan tea.Msg, 64), reports: reports}
 	d.m = terminal.New(terminal.NewClient(w.URL, token), terminal.Config{
-		Register: reg, Clock: func() time.Time { return terminaltest.Now }, Logger: zerolog.New(zerolog.NewTestWriter(t)),
+		Register: reg, Clock: terminaltest.Now, Logger: zerolog.New(zerolog.NewTestWriter(t)),
 		Renderer: r, ReportDir: d.reports, PollEvery: 5 * time.Millisecond, RefreshEvery: -1,
 		CallTimeout: 10 * time.Second,
 	})

@@ -4,7 +4,6 @@ import (
 	"io"
 	"strings"
 	"testing"
-	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -37,7 +36,7 @@ func TestColoursFollowTheTerminal(t *testing.T) {
 		r := lipgloss.NewRenderer(io.Discard, termenv.WithTTY(true), termenv.WithEnvironment(env))
 		d := &driver{t: t, msgs: make(chan tea.Msg, 64)}
 		d.m = terminal.New(terminal.NewClient(w.URL, w.Cashier), terminal.Config{
-			Clock: func() time.Time { return terminaltest.Now }, Logger: zerolog.Nop(), Renderer: r, RefreshEvery: -1,
+			Clock: terminaltest.Now, Logger: zerolog.Nop(), Renderer: r, RefreshEvery: -1,
 		})
 		d.exec(d.m.Init())
 		d.send(tea.WindowSizeMsg{Width: 80, Height: 24})

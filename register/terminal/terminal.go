@@ -69,7 +69,8 @@ const (
 	ScreenReports
 )
 
-var screenNames = []string{"Register", "Sales", "Shopify", "Reports"}
+// screenNames are the tabs' names, by screen index.
+var screenNames = [...]string{"Register", "Sales", "Shopify", "Reports"}
 
 // Model is the terminal's root Bubble Tea model.
 type Model struct {
@@ -311,9 +312,6 @@ func (m *Model) switchTo(i int) tea.Cmd {
 	}
 	return m.toActive(common.RefreshMsg{})
 }
-
-// Active returns the index of the screen shown.
-func (m *Model) Active() int { return m.active }
 
 func (m *Model) toActive(msg tea.Msg) tea.Cmd {
 	p, cmd := m.pages[m.active].Update(msg)

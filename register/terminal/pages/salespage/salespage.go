@@ -29,11 +29,12 @@ const (
 // timeLayout is how staff read and type a payment's date and time.
 const timeLayout = "2006-01-02 15:04"
 
-// DefaultPaymentTypes are offered when applying a payment, besides the types the
+// defaultPaymentTypes are offered when applying a payment, besides the types the
 // register's session already holds. The daemon has no route listing payment types yet;
 // these are the ones every kassa database starts with, bank deposit first because
-// settling bank-deposit orders is what staff apply payments for.
-var DefaultPaymentTypes = []string{"Bank deposit", "Cash", "Card"}
+// settling bank-deposit orders is what staff apply payments for. Staff may type any other
+// name; the daemon's refusal of an unknown one lists the known ones.
+func defaultPaymentTypes() []string { return []string{"Bank deposit", "Cash", "Card"} }
 
 // Page is the Sales screen.
 type Page struct {
@@ -81,6 +82,8 @@ type typesMsg struct {
 	err   error
 }
 
+// CallErr is nil: the extra payment types are a convenience, and failing to load them
+// says nothing about the daemon that the form's own call will not say.
 func (m typesMsg) CallErr() error { return nil }
 
 type paidMsg struct {
@@ -294,7 +297,7 @@ func (p *Page) mergeTypes(more []string) {
 func (p *Page) startPay() tea.Cmd {
 	p.mode, p.info = paying, ""
 	p.types = nil
-	p.mergeTypes(DefaultPaymentTypes)
+	p.mergeTypes(defaultPaymentTypes())
 	p.typeIdx = 0
 	p.nowShown = p.Now().Format(timeLayout)
 	p.payForm = form.New(p.Common, "Apply payment to "+p.sale.ReceiptNumber)

@@ -178,11 +178,14 @@ func (p *Page) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 	return p, nil
 }
 
-var modeNames = map[string]string{"all": "Get all", "new": "Get new", "retry": "Retry failed"}
-
 func modeName(m string) string {
-	if n, ok := modeNames[m]; ok {
-		return n
+	switch m {
+	case "all":
+		return "Get all"
+	case "new":
+		return "Get new"
+	case "retry":
+		return "Retry failed"
 	}
 	return m
 }
