@@ -15,7 +15,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -438,18 +437,8 @@ func Run(ctx context.Context, api common.API, cfg Config, in io.Reader, out io.W
 	return nil
 }
 
-// clientHeader marks the terminal's requests, so the daemon records the import runs it
-// starts as started from the terminal.
-type clientHeader struct{ next http.RoundTripper }
-
-func (t clientHeader) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	r.Header.Set("X-Kassa-Client", "terminal")
-	return t.next.RoundTrip(r)
-}
-
-// NewClient returns the daemon's API client as the terminal uses it.
+// NewClient returns the daemon's API client as the terminal uses it: its requests are
+// marked as the terminal's, so the daemon records the import runs it starts as such.
 func NewClient(baseURL, token string) *client.Client {
-	hc := &http.Client{Timeout: 30 * time.Second, Transport: clientHeader{next: http.DefaultTransport}}
-	return client.New(baseURL, token, client.WithHTTPClient(hc))
+	return client.New(baseURL, token, client.AsTerminal())
 }

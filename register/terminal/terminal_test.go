@@ -89,6 +89,13 @@ func TestShopifyImport(t *testing.T) {
 	if imported == 0 {
 		t.Fatal("nothing was imported")
 	}
+	var trigger string
+	if err := w.DB.Get(&trigger, `SELECT trigger FROM import_runs WHERE id = 1`); err != nil {
+		t.Fatal(err)
+	}
+	if trigger != "terminal" {
+		t.Errorf("the run was recorded as started by %q, want terminal", trigger)
+	}
 
 	d.expectContains("Failed orders of run 1", broken)
 
