@@ -16,6 +16,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/kassa-pos/kassa/register/terminal"
+	"github.com/kassa-pos/kassa/register/terminal/common"
 	"github.com/kassa-pos/kassa/register/terminal/terminaltest"
 )
 
@@ -45,6 +46,12 @@ func newDriver(t *testing.T, w *terminaltest.World, token string) *driver {
 // newDriverFor is newDriver for register reg.
 func newDriverFor(t *testing.T, w *terminaltest.World, token, reg string) *driver {
 	t.Helper()
+	return newDriverWith(t, terminal.NewClient(w.URL, token), reg)
+}
+
+// newDriverWith is newDriver on api.
+func newDriverWith(t *testing.T, api common.API, reg string) *driver {
+	t.Helper()
 	r := lipgloss.NewRenderer(io.Discard)
 	r.SetColorProfile(termenv.Ascii)
 	r.SetHasDarkBackground(true)
@@ -55,7 +62,7 @@ func newDriverFor(t *testing.T, w *terminaltest.World, token, reg string) *drive
 	}
 	t.Cleanup(func() { os.RemoveAll(reports) })
 	d := &driver{t: t, msgs: make(chan tea.Msg, 64), reports: reports}
-	d.m = terminal.New(terminal.NewClient(w.URL, token), terminal.Config{
+	d.m = terminal.New(api, terminal.Config{
 		Register: reg, Clock: terminaltest.Now, Logger: zerolog.New(zerolog.NewTestWriter(t)),
 		Renderer: r, ReportDir: d.reports, PollEvery: 5 * time.Millisecond, RefreshEvery: -1,
 		CallTimeout: 10 * time.Second,

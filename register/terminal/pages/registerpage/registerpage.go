@@ -150,9 +150,8 @@ func (p *Page) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		if msg.rep.ClosedAt != nil {
 			closedAt = *msg.rep.ClosedAt
 		}
-		return p, tea.Batch(p.load(), func() tea.Msg {
-			return common.ClosedMsg{SessionID: msg.rep.SessionID, Register: msg.rep.Register, ClosedAt: closedAt, Path: msg.path}
-		})
+		closed := common.ClosedMsg{SessionID: msg.rep.SessionID, Register: p.Env.Register, ClosedAt: closedAt, Path: msg.path}
+		return p, tea.Batch(p.load(), func() tea.Msg { return closed })
 	case tea.KeyMsg:
 		return p, p.key(msg)
 	}

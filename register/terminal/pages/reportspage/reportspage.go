@@ -33,7 +33,8 @@ const (
 type Page struct {
 	common.Common
 	mode    mode
-	closed  []common.ClosedMsg
+	closed  []common.ClosedMsg // closed here, or the register's closed sessions when the client lists them
+	listed  bool               // closed holds the register's sessions from the daemon
 	cursor  int
 	form    *form.Form
 	title   string
@@ -42,6 +43,20 @@ type Page struct {
 	missing string // the day whose nightly report does not exist yet
 	busy    bool
 }
+
+// sessionLister is a client that can list a register's sessions, newest first. The
+// daemon's client has no such method yet; the screen lists the register's closed
+// sessions as soon as it has one of this shape, and until then those closed here.
+type sessionLister interface {
+	Sessions(ctx context.Context, ref string, limit int) ([]client.Session, error)
+}
+
+type sessionsMsg struct {
+	sessions []client.Session
+	err      error
+}
+
+func (m sessionsMsg) CallErr() error { return m.err }
 
 type reportMsg struct {
 	title   string
@@ -115,10 +130,40 @@ func (p *Page) nightly(day string, generate bool) tea.Cmd {
 	}, func(m reportMsg, err error) tea.Msg { m.err = err; return m })
 }
 
+func (p *Page) loadSessions() tea.Cmd {
+	lister, ok := p.API.(sessionLister)
+	if !ok {
+		return nil
+	}
+	ref := p.Env.Register
+	return common.Call(p.Common, func(ctx context.Context, _ common.API) ([]client.Session, error) {
+		return lister.Sessions(ctx, ref, 20)
+	}, func(list []client.Session, err error) tea.Msg { return sessionsMsg{sessions: list, err: err} })
+}
+
 // Update handles messages.
 func (p *Page) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 	switch msg := msg.(type) {
+	case common.ReadyMsg, common.RefreshMsg:
+		if p.mode == menu {
+			return p, p.loadSessions()
+		}
+	case sessionsMsg:
+		if msg.err != nil {
+			p.err = common.LoadError(msg.err)
+			return p, nil
+		}
+		p.listed, p.closed = true, p.closed[:0]
+		for _, s := range msg.sessions {
+			if s.ClosedAt != nil {
+				p.closed = append(p.closed, common.ClosedMsg{SessionID: s.ID, Register: p.Env.Register, ClosedAt: *s.ClosedAt})
+			}
+		}
+		p.cursor = min(p.cursor, max(len(p.closed)-1, 0))
 	case common.ClosedMsg:
+		if p.listed {
+			return p, p.loadSessions()
+		}
 		p.closed = append([]common.ClosedMsg{msg}, p.closed...)
 	case reportMsg:
 		p.busy = false
@@ -218,19 +263,23 @@ func (p *Page) View() string {
 	line("  " + st.Key.Render("g") + "  closing report of a session, by number")
 	line("  " + st.Key.Render("n") + "  nightly report of the outlet for a day (manager token)")
 	line("")
-	line(st.Heading.Render("Closed at this terminal"))
+	if p.listed {
+		line(st.Heading.Render("Closing reports of this register"))
+	} else {
+		line(st.Heading.Render("Closed at this terminal"))
+	}
 	if len(p.closed) == 0 {
 		line(st.Muted.Render("  none yet"))
 	}
 	for i, c := range p.closed {
-		row := fmt.Sprintf("session %-5d %-12s closed %s", c.SessionID, c.Register, common.ShortTime(c.ClosedAt))
+		row := fmt.Sprintf("session %-5d %-16s closed %s", c.SessionID, c.Register, common.ShortTime(c.ClosedAt))
 		if i == p.cursor {
 			line(st.Key.Render("> ") + st.Selected.Render(row))
 		} else {
 			line("  " + row)
 		}
 	}
-	if len(p.closed) > 0 {
+	if len(p.closed) > 0 && !p.listed {
 		line(st.Muted.Render("  Saved for printing in " + p.ReportDir))
 	}
 	if p.busy {
