@@ -219,3 +219,28 @@ func TestRequestBodiesAreCheckedStrictly(t *testing.T) {
 		t.Fatalf("a refused request opened %d sessions (%v)", n, err)
 	}
 }
+
+// TestShutdownCancelsARunningImport stops the daemon while a Get all waits on Shopify: the
+// daemon stops at once, cleanly, and the run is recorded as cancelled, not left running.
+func TestShutdownCancelsARunningImport(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	ctx := context.Background()
+	clk := &clock{}
+	s := newShop(t, db, 10, "", clk, shopifytest.WebhookOptions{})
+	s.sim.ScriptFaults("orders.json", shopifytest.Fault{Kind: shopifytest.FaultSlow, Delay: time.Minute})
+	in := start(t, db, listen(t), fastConfig(), daemon.Deps{Clock: clk.Now, Logger: testLogger(t, nil)})
+	till := client.New(in.url, token(t, db, "till", daemon.RoleCashier))
+	run, err := till.StartImport(ctx, client.ImportRequest{Mode: "all"})
+	if err != nil || run.Status != "running" {
+		t.Fatalf("start: %+v, %v", run, err)
+	}
+	in.stop(t) // fails the test unless Serve returns nil
+	var status, msg string
+	if err := db.QueryRow(`SELECT status, error FROM import_runs WHERE id = $1`, run.RunID).Scan(&status, &msg); err != nil {
+		t.Fatal(err)
+	}
+	if status != "cancelled" || !strings.Contains(msg, "cancel") {
+		t.Fatalf("run after shutdown: %s %q, want cancelled", status, msg)
+	}
+}
