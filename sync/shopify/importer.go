@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"context"
 	"database/sql/driver"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -556,6 +554,12 @@ func (r *run) write(ctx context.Context, rows []outcomeRow, importIdx []int, now
 		return nil
 	}
 	err := pg.WithTx(ctx, r.im.DB, func(tx *sqlx.Tx) error {
+		// An import does not wait for its pages to reach the disk: if the database server
+		// itself crashes, the last pages are lost whole (sales, stock and outcomes
+		// together) and the next run imports those orders again from Shopify.
+		if _, err := tx.ExecContext(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
+			return fmt.Errorf("import page: %w", err)
+		}
 		if len(importIdx) > 0 {
 			ds := make([]*draft, len(importIdx))
 			for k, i := range importIdx {
@@ -590,10 +594,9 @@ func (r *run) recordOutcomes(ctx context.Context, tx *sqlx.Tx, rows []outcomeRow
 		c        Counts
 		newest   int64
 	)
-	// The orders' JSON goes as one JSON array (one jsonb parameter, parsed once) rather than
-	// as a text array, which would escape every quote of every order.
-	raws := bytes.NewBuffer(make([]byte, 0, 4096*n))
-	raws.WriteByte('[')
+	// The orders' JSON goes as one text array literal built here in one pass: lib/pq's
+	// generic array encoding copies each order several times.
+	raws := make([][]byte, n)
 	for i, row := range rows {
 		orderIDs[i], names[i], outcomes[i] = row.order.ID, clean(row.order.Name), string(row.outcome)
 		reasons[i] = clean(row.reason)
@@ -604,26 +607,18 @@ func (r *run) recordOutcomes(ctx context.Context, tx *sqlx.Tx, rows []outcomeRow
 			id := row.saleID
 			saleIDs[i] = &id
 		}
-		if i > 0 {
-			raws.WriteByte(',')
-		}
 		// An order already imported is on record (its sale and first outcome): its JSON is
 		// not stored again, which keeps repeated "get all" runs small.
-		if raw := rawJSON(row.order.Raw); raw != nil && row.outcome != AlreadyImported {
-			raws.WriteString(*raw)
-		} else {
-			raws.WriteString("null")
+		if row.outcome != AlreadyImported {
+			raws[i] = rawText(row.order.Raw)
 		}
 		c.Add(row.outcome)
 		newest = max(newest, row.order.ID)
 	}
-	raws.WriteByte(']')
 	_, err := tx.ExecContext(ctx, `
 		INSERT INTO import_outcomes (run_id, connection_id, shopify_order_id, order_name, outcome, reason, sale_id, raw)
-		SELECT $1, $2, t.o, t.n, t.oc, t.rs, t.s, CASE WHEN jsonb_typeof(r.raw) = 'null' THEN NULL ELSE r.raw END
-		FROM unnest($3::bigint[], $4::text[], $5::text[], $6::text[], $7::bigint[]) WITH ORDINALITY AS t(o, n, oc, rs, s, i)
-		JOIN jsonb_array_elements($8::jsonb) WITH ORDINALITY AS r(raw, i) ON r.i = t.i`,
-		r.id, r.conn.ID, pq.Array(orderIDs), pq.Array(names), pq.Array(outcomes), pq.Array(reasons), pq.Array(saleIDs), raws.String())
+		SELECT $1, $2, * FROM unnest($3::bigint[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::text[])`,
+		r.id, r.conn.ID, pq.Array(orderIDs), pq.Array(names), pq.Array(outcomes), pq.Array(reasons), pq.Array(saleIDs), textArray(raws))
 	if err != nil {
 		return fmt.Errorf("record outcomes: %w", err)
 	}
@@ -693,25 +688,46 @@ func clean(s string) string {
 	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
 }
 
-// surrogateEscape finds UTF-16 surrogate escapes, which Go's JSON accepts alone but
-// PostgreSQL's jsonb refuses unless they pair up.
-var surrogateEscape = regexp.MustCompile(`\\u[dD][89a-fA-F]`)
-
-// rawJSON returns the order's JSON as PostgreSQL's jsonb accepts it, or nil when there is
-// none. Bytes that are not JSON are kept as a JSON string, so the log still shows them.
-func rawJSON(raw []byte) *string {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 {
+// rawText returns the order's JSON as PostgreSQL text accepts it (valid UTF-8, no NUL
+// character), or nil when there is none.
+func rawText(raw []byte) []byte {
+	if len(bytes.TrimSpace(raw)) == 0 {
 		return nil
 	}
-	var s string
-	if json.Valid(raw) && utf8.Valid(raw) && !surrogateEscape.Match(raw) {
-		s = string(raw)
-	} else {
-		b, _ := json.Marshal(strings.ToValidUTF8(string(raw), "\uFFFD"))
-		s = string(b)
+	if utf8.Valid(raw) && bytes.IndexByte(raw, 0) < 0 {
+		return raw
 	}
-	// jsonb refuses the NUL character even escaped.
-	s = strings.ReplaceAll(s, `\u0000`, `\uFFFD`)
-	return &s
+	return []byte(clean(string(raw)))
+}
+
+// textArray renders values as a PostgreSQL text[] literal, nil as NULL.
+func textArray(vals [][]byte) string {
+	size := 2
+	for _, v := range vals {
+		size += len(v) + len(v)/8 + 3
+	}
+	out := make([]byte, 0, size)
+	out = append(out, '{')
+	for i, v := range vals {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		if v == nil {
+			out = append(out, "NULL"...)
+			continue
+		}
+		out = append(out, '"')
+		for {
+			j := bytes.IndexAny(v, `"\`)
+			if j < 0 {
+				out = append(out, v...)
+				break
+			}
+			out = append(out, v[:j]...)
+			out = append(out, '\\', v[j])
+			v = v[j+1:]
+		}
+		out = append(out, '"')
+	}
+	return string(append(out, '}'))
 }

@@ -295,7 +295,11 @@ func TestImportRules(t *testing.T) {
 				tc.order(&o)
 			}
 			before := tableCount(t, f.db, "sales")
-			sum, out := importOne(t, f, orderJSON(t, o))
+			raw := orderJSON(t, o)
+			sum, out := importOne(t, f, raw)
+			if kept, err := (RunLog{}).RawOrder(context.Background(), f.db, out.ID); err != nil || string(kept) != string(raw) {
+				t.Errorf("the import log keeps %d bytes (%v), not the %d bytes of the order", len(kept), err, len(raw))
+			}
 			if out.Outcome != tc.outcome || !strings.Contains(out.Reason, tc.reason) {
 				t.Fatalf("outcome %s (%q), want %s (%q)", out.Outcome, out.Reason, tc.outcome, tc.reason)
 			}
