@@ -97,6 +97,7 @@ type statusWriter struct {
 	status int
 }
 
+// WriteHeader records the first status written and passes it on.
 func (w *statusWriter) WriteHeader(code int) {
 	if w.status == 0 {
 		w.status = code

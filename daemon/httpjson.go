@@ -21,6 +21,7 @@ type httpError struct {
 	msg    string
 }
 
+// Error returns the message staff see.
 func (e *httpError) Error() string { return e.msg }
 
 // badRequest is a request the daemon cannot read (400).

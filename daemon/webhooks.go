@@ -51,6 +51,7 @@ func verifySignature(body []byte, sig, secret string) bool {
 	return hmac.Equal(got, mac.Sum(nil))
 }
 
+// ServeHTTP receives one delivery.
 func (wr *webhookReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	topic := r.Header.Get("X-Shopify-Topic")

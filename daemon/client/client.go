@@ -28,6 +28,7 @@ type Error struct {
 	Message string
 }
 
+// Error returns the daemon's message.
 func (e *Error) Error() string { return e.Message }
 
 // StatusOf returns the HTTP status of an *Error in err's chain, or 0.
