@@ -3,7 +3,7 @@ SHELL := /bin/bash
 GO ?= go
 export PATH := /usr/local/go/bin:$(PATH)
 
-.PHONY: help build test lint bench smoke postgres
+.PHONY: help build test lint bench smoke postgres demo
 
 help: ## Show the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -24,6 +24,9 @@ bench: ## Run the benchmarks once each and print their figures
 
 smoke: ## Check the command line against the contract in ../shared/contract
 	python3 ../shared/contract/smoke.py
+
+demo: ## Run kassa demo: a demo database, a simulated Shopify shop and the daemon (Ctrl-C stops it)
+	$(GO) run ./cmd/kassa demo
 
 postgres: ## Make PostgreSQL available locally (start it, or install it from Debian's packages)
 	bash scripts/ensure-postgres.sh
