@@ -20,6 +20,7 @@ import (
 	"github.com/kassa-pos/kassa/internal/pg"
 	"github.com/kassa-pos/kassa/inventory"
 	"github.com/kassa-pos/kassa/migrations"
+	"github.com/kassa-pos/kassa/money"
 	"github.com/kassa-pos/kassa/register"
 	"github.com/kassa-pos/kassa/sync/shopify"
 	"github.com/kassa-pos/kassa/sync/shopify/shopifytest"
@@ -182,7 +183,7 @@ func (c *cli) runDemo(ctx context.Context, cfg demoConfig) error {
 				say("could not place an order: %v", err)
 				continue
 			}
-			say("new Shopify order %s placed (%s %s)", order.Name, order.TotalPrice, order.Currency)
+			say("new Shopify order %s placed (%s %s)", order.Name, money.String(order.TotalPrice.Decimal), order.Currency)
 		}
 	}
 }
