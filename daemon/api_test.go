@@ -2,7 +2,9 @@ package daemon_test
 
 import (
 	"context"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +12,7 @@ import (
 	"github.com/kassa-pos/kassa/daemon"
 	"github.com/kassa-pos/kassa/daemon/client"
 	"github.com/kassa-pos/kassa/internal/dbtest"
+	"github.com/kassa-pos/kassa/migrations"
 	"github.com/kassa-pos/kassa/sync/shopify/shopifytest"
 )
 
@@ -242,5 +245,39 @@ func TestShutdownCancelsARunningImport(t *testing.T) {
 	}
 	if status != "cancelled" || !strings.Contains(msg, "cancel") {
 		t.Fatalf("run after shutdown: %s %q, want cancelled", status, msg)
+	}
+}
+
+// TestReadyzFollowsTheDatabaseAndItsSchema answers /readyz 200 on a current schema and
+// 503 once the schema is not the one this kassa knows; /healthz stays 200.
+func TestReadyzFollowsTheDatabaseAndItsSchema(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	d, err := daemon.New(db, daemon.Config{}, daemon.Deps{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(d.Handler())
+	defer srv.Close()
+	status := func(path string) (int, string) {
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := status("/readyz"); code != http.StatusOK {
+		t.Fatalf("readyz on a current schema: %d %s", code, body)
+	}
+	if _, err := migrations.Down(context.Background(), db.DB); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := status("/readyz"); code != http.StatusServiceUnavailable || !strings.Contains(body, "kassa migrate up") {
+		t.Fatalf("readyz on an old schema: %d %s", code, body)
+	}
+	if code, _ := status("/healthz"); code != http.StatusOK {
+		t.Fatalf("healthz: %d", code)
 	}
 }

@@ -109,7 +109,8 @@ func (c Config) withDefaults() Config {
 type Deps struct {
 	// Clock is the time the daemon's rules see; default time.Now.
 	Clock func() time.Time
-	// Logger is the root logger; the daemon's components log as its children.
+	// Logger is the root logger; the daemon's components log as its children. The zero
+	// value logs nothing.
 	Logger zerolog.Logger
 	// Importer imports Shopify orders; default a *shopify.Importer on the daemon's database
 	// whose Shopify clients report rate-limit waits to the daemon's metrics.
