@@ -407,7 +407,8 @@ func (m *Model) View() string {
 	if m.ready {
 		bindings = append(bindings, m.pages[m.active].ShortHelp()...)
 	} else if len(m.choices) > 0 {
-		bindings = append(bindings, c.Keys.Up, c.Keys.Down, c.Keys.Select)
+		choose := key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "choose"))
+		bindings = append(bindings, c.Keys.Up, c.Keys.Down, choose)
 	} else {
 		bindings = append(bindings, c.Keys.Refresh)
 	}

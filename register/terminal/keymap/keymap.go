@@ -26,6 +26,8 @@ type KeyMap struct {
 	// Sales screen.
 	Search, Awaiting, FromShopify, Today, Pay key.Binding
 	NextPage, PrevPage                        key.Binding
+	// Pages only shows NextPage and PrevPage as one entry of the help bar.
+	Pages key.Binding
 
 	// Shopify screen.
 	GetNew, GetAll, Retry key.Binding
@@ -53,7 +55,7 @@ func Default() *KeyMap {
 		Down:     b("↓", "down", "down", "j"),
 		PageUp:   b("pgup", "page up", "pgup"),
 		PageDown: b("pgdn", "page down", "pgdown", " "),
-		Select:   b("enter", "open", "enter"),
+		Select:   b("enter", "show", "enter"),
 		Back:     b("esc", "back", "esc"),
 		Refresh:  b("r", "refresh", "r", "ctrl+r"),
 
@@ -68,20 +70,21 @@ func Default() *KeyMap {
 		Close: b("c", "close register", "c"),
 
 		Search:      b("/", "search", "/"),
-		Awaiting:    b("a", "awaiting payment", "a"),
-		FromShopify: b("s", "shopify", "s"),
+		Awaiting:    b("a", "awaiting", "a"),
+		FromShopify: b("s", "Shopify", "s"),
 		Today:       b("t", "today", "t"),
 		Pay:         b("p", "apply payment", "p"),
 		NextPage:    b("→", "next page", "right", "pgdown", "l"),
 		PrevPage:    b("←", "previous page", "left", "pgup", "h"),
+		Pages:       b("←/→", "page", "left", "right"),
 
 		GetNew: b("n", "get new", "n"),
 		GetAll: b("a", "get all", "a"),
 		Retry:  b("f", "retry failed", "f"),
 
-		Session:  b("g", "go to session", "g"),
-		Nightly:  b("n", "nightly report", "n"),
+		Session:  b("g", "session #", "g"),
+		Nightly:  b("n", "nightly", "n"),
 		Generate: b("G", "generate nightly", "G"),
-		Current:  b("x", "current session", "x"),
+		Current:  b("x", "X-report", "x"),
 	}
 }

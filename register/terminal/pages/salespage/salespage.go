@@ -517,5 +517,5 @@ func (p *Page) ShortHelp() []key.Binding {
 		}
 		return []key.Binding{k.Back, k.Refresh}
 	}
-	return []key.Binding{k.Select, k.Search, k.Awaiting, k.FromShopify, k.Today, k.NextPage, k.PrevPage}
+	return []key.Binding{k.Select, k.Search, k.Awaiting, k.FromShopify, k.Today, k.Pages}
 }
