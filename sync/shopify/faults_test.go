@@ -13,10 +13,10 @@ import (
 // connections: the two databases end in the same state.
 func TestFaultsEndLikeACleanRun(t *testing.T) {
 	t.Parallel()
-	gen := func() *shopdata.GenerateOptions { return &shopdata.GenerateOptions{Seed: 21, Orders: 400, Days: 40} }
+	gen := func() *shopdata.GenerateOptions { return &shopdata.GenerateOptions{Seed: 21, Orders: 250, Days: 40} }
 	clean := newFixture(t, fixtureOptions{sim: shopifytest.Options{Generate: gen()}})
 	faulty := newFixture(t, fixtureOptions{sim: shopifytest.Options{Generate: gen(), MinRetryAfter: 20 * time.Millisecond,
-		Faults: shopifytest.FaultConfig{Seed: 9, Rate5xx: 0.05, Rate429: 0.05, RateDrop: 0.02}}})
+		Faults: shopifytest.FaultConfig{Seed: 11, Rate5xx: 0.05, Rate429: 0.05, RateDrop: 0.02}}})
 	clean.im.PageSize, faulty.im.PageSize = 10, 10
 	want := clean.run(ModeAll)
 	got := faulty.run(ModeAll)

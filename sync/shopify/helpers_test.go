@@ -87,7 +87,9 @@ func newFixture(t testing.TB, fo fixtureOptions) *fixture {
 func (f *fixture) source(c Connection) (Source, error) {
 	return shopifyapi.New(shopifyapi.Config{
 		Shop: c.Shop, AccessToken: c.AccessToken, APIVersion: c.APIVersion, BaseURL: c.BaseURL,
-		Transport: shopifyapi.TransportOptions{BaseBackoff: time.Millisecond, MaxBackoff: 20 * time.Millisecond, MaxAttempts: 10, MaxThrottled: 10},
+		Transport: shopifyapi.TransportOptions{BaseBackoff: time.Millisecond, MaxBackoff: 20 * time.Millisecond, MaxAttempts: 10, MaxThrottled: 10,
+			// The simulator has no rate limit: after an injected 429, pace as a fast shop.
+			LeakRate: 1000},
 	})
 }
 
