@@ -160,6 +160,13 @@ func TestRegisterDayThroughTheAPI(t *testing.T) {
 	if err != nil || len(conns) != 1 || conns[0].Shop != s.sim.Shop || conns[0].NewestOrderID == 0 {
 		t.Fatalf("connections: %+v, %v", conns, err)
 	}
+	_, err = till.DisconnectShop(ctx, "demo")
+	expectStatus(t, err, http.StatusForbidden, "manager")
+	if c, err := owner.DisconnectShop(ctx, "demo"); err != nil || c.Enabled {
+		t.Fatalf("disconnect: %+v, %v", c, err)
+	}
+	_, err = till.StartImport(ctx, client.ImportRequest{Shop: "demo", Mode: "new"})
+	expectStatus(t, err, http.StatusConflict, "disconnected")
 }
 
 func mustLoc(t *testing.T, name string) *time.Location {
