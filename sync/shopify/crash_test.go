@@ -44,7 +44,7 @@ func TestImportSurvivesSIGKILL(t *testing.T) {
 	ctx := context.Background()
 	db, url := dbtest.NewWithURL(t)
 	srv, err := shopifytest.NewServer(shopifytest.Options{Clock: func() time.Time { return testNow },
-		Generate: &shopdata.GenerateOptions{Seed: 3, Orders: 1500, Days: 50}})
+		Generate: &shopdata.GenerateOptions{Seed: 3, Orders: 1000, Days: 50}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +93,7 @@ func TestImportSurvivesSIGKILL(t *testing.T) {
 	if err := db.Get(&partial, `SELECT count(*) FROM import_outcomes`); err != nil {
 		t.Fatal(err)
 	}
-	if partial >= 1500-100 {
+	if partial >= 1000-100 {
 		t.Fatalf("the import had nearly finished (%d outcomes) when killed", partial)
 	}
 

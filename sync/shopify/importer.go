@@ -315,6 +315,9 @@ type run struct {
 	progress func(Progress)
 	products *runCache
 	log      zerolog.Logger
+	// newest is the largest order id the run has recorded; pageNewest that of the page
+	// being written.
+	newest, pageNewest int64
 	// seenIDs are the orders this run has imported, so that an order listed twice (pages
 	// shifting under new orders, duplicate webhooks) is already_imported the second time.
 	importedIDs map[int64]int64
@@ -367,6 +370,12 @@ func (im *Importer) run(ctx context.Context, connectionID int64, opts RunOptions
 	r.log.Info().Msg("import started")
 
 	runErr := body(ctx, r)
+	if runErr == nil && opts.Mode == ModeAll && r.newest > conn.NewestOrderID {
+		_, err := im.DB.ExecContext(ctx, `UPDATE shopify_connections SET newest_order_id = greatest(newest_order_id, $2) WHERE id = $1`, conn.ID, r.newest)
+		if err != nil {
+			runErr = fmt.Errorf("remember the newest order: %w", err)
+		}
+	}
 
 	status, msg := "finished", ""
 	switch {
@@ -580,6 +589,7 @@ func (r *run) write(ctx context.Context, rows []outcomeRow, importIdx []int, now
 		return err
 	}
 	r.products.commit()
+	r.newest = max(r.newest, r.pageNewest)
 	return nil
 }
 
@@ -631,7 +641,11 @@ func (r *run) recordOutcomes(ctx context.Context, tx *sqlx.Tx, rows []outcomeRow
 	if err != nil {
 		return fmt.Errorf("count outcomes: %w", err)
 	}
-	if newest > r.conn.NewestOrderID && r.mode != ModeRetry {
+	r.pageNewest = newest
+	// Only a "new" run, which reads orders by ascending id, has seen every order below the
+	// newest of its page. A "get all" run (newest first) remembers its newest order when it
+	// ends well; webhooks and retries may skip orders and never move it.
+	if newest > r.conn.NewestOrderID && r.mode == ModeNew {
 		_, err = tx.ExecContext(ctx, `UPDATE shopify_connections SET newest_order_id = greatest(newest_order_id, $2) WHERE id = $1`, r.conn.ID, newest)
 		if err != nil {
 			return fmt.Errorf("remember the newest order: %w", err)

@@ -47,7 +47,7 @@ func TestGetAllGeneratedShop(t *testing.T) {
 			// shows are then too old for the importer, as happens with webhooks and files.
 			importerNow := testNow.Add(36 * time.Hour)
 			f := newFixture(t, fixtureOptions{
-				sim:         shopifytest.Options{Generate: &shopdata.GenerateOptions{Seed: 11, Orders: 500, Days: 75}},
+				sim:         shopifytest.Options{Generate: &shopdata.GenerateOptions{Seed: 11, Orders: 300, Days: 75}},
 				importerNow: importerNow,
 			})
 			f.im.PerOrder = tc.perOrder
@@ -412,5 +412,30 @@ func TestSessionAndPaymentWindow(t *testing.T) {
 		if len(s.Payments) != 1 || (s.Payments[0].SessionID != nil) != tc.paymentSession {
 			t.Errorf("%s: payment session %v, want in session: %v", tc.receipt, s.Payments[0].SessionID, tc.paymentSession)
 		}
+	}
+}
+
+// TestWebhookImportDoesNotHideOlderOrdersFromGetNew checks that an order imported by a
+// webhook, newer than orders no run has seen yet, does not make "get new" skip those.
+func TestWebhookImportDoesNotHideOlderOrdersFromGetNew(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOptions{sim: shopifytest.Options{Orders: []shopdata.Order{genOrder(101, "#1001", testNow.Add(-3*time.Hour))}}})
+	if sum := f.run(ModeAll); sum.Outcomes.Imported != 1 {
+		t.Fatalf("get all %+v", sum)
+	}
+	missed, hooked := genOrder(103, "#1003", testNow.Add(-2*time.Hour)), genOrder(105, "#1005", testNow.Add(-time.Hour))
+	if err := f.srv.AddOrders(missed, hooked); err != nil {
+		t.Fatal(err)
+	}
+	o, err := shopifyapi.DecodeOrder(orderJSON(t, hooked))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum, err := f.im.ImportOrders(context.Background(), f.conn.ID, []shopifyapi.Order{o}, RunOptions{}); err != nil || sum.Outcomes.Imported != 1 {
+		t.Fatalf("webhook import %+v %v", sum, err)
+	}
+	sum := f.run(ModeNew)
+	if sum.Seen != 2 || sum.Outcomes.Imported != 1 || sum.Outcomes.AlreadyImported != 1 {
+		t.Fatalf("get new %+v, want #1003 imported and #1005 already imported", sum)
 	}
 }
