@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/kassa-pos/kassa/daemon/client"
 	"github.com/kassa-pos/kassa/internal/dbtest"
 	"github.com/kassa-pos/kassa/migrations"
+	"github.com/kassa-pos/kassa/sync/shopify"
 	"github.com/kassa-pos/kassa/sync/shopify/shopifytest"
 )
 
@@ -286,5 +288,60 @@ func TestReadyzFollowsTheDatabaseAndItsSchema(t *testing.T) {
 	}
 	if code, _ := status("/healthz"); code != http.StatusOK {
 		t.Fatalf("healthz: %d", code)
+	}
+}
+
+// TestConcurrentPaymentsNeverOverpay sends the same full-balance payment from several
+// terminals at once: one is taken, the others are refused, the balance is zero.
+func TestConcurrentPaymentsNeverOverpay(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	ctx := context.Background()
+	clk := &clock{}
+	s := newShop(t, db, 40, "", clk, shopifytest.WebhookOptions{})
+	if _, err := (&shopify.Importer{DB: db, Clock: clk.Now}).Run(ctx, s.conn.ID, shopify.RunOptions{Mode: shopify.ModeAll}); err != nil {
+		t.Fatal(err)
+	}
+	in := start(t, db, listen(t), fastConfig(), daemon.Deps{Clock: clk.Now, Logger: testLogger(t, nil)})
+	till := client.New(in.url, token(t, db, "till", daemon.RoleCashier))
+	if _, err := till.OpenRegister(ctx, "Front", client.OpenRequest{OpeningFloat: "0.00"}); err != nil {
+		t.Fatal(err)
+	}
+	owed, err := till.Sales(ctx, client.SalesQuery{AwaitingPayment: true})
+	if err != nil || len(owed) == 0 {
+		t.Fatalf("awaiting payment: %v, %v", owed, err)
+	}
+	receipt, balance := owed[0].ReceiptNumber, owed[0].Balance
+	const terminals = 6
+	results := make(chan error, terminals)
+	var ready sync.WaitGroup
+	ready.Add(terminals)
+	begin := make(chan struct{})
+	for range terminals {
+		go func() {
+			ready.Done()
+			<-begin
+			_, err := till.ApplyPayment(ctx, client.PaymentRequest{Register: "Front", Receipt: receipt, PaymentType: "Bank deposit", Amount: balance})
+			results <- err
+		}()
+	}
+	ready.Wait()
+	close(begin)
+	taken := 0
+	for range terminals {
+		err := <-results
+		switch {
+		case err == nil:
+			taken++
+		case client.StatusOf(err) != http.StatusConflict:
+			t.Errorf("a refused payment: %v (status %d), want 409", err, client.StatusOf(err))
+		}
+	}
+	if taken != 1 {
+		t.Fatalf("%d payments of the whole balance taken, want 1", taken)
+	}
+	sale, err := till.Sale(ctx, receipt, "")
+	if err != nil || sale.Balance != "0.00" || sale.Paid != sale.Total {
+		t.Fatalf("sale after the payments: %+v, %v", sale, err)
 	}
 }
