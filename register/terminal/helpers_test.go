@@ -65,7 +65,7 @@ func newDriverWith(t *testing.T, api common.API, reg string) *driver {
 	d.m = terminal.New(api, terminal.Config{
 		Register: reg, Clock: terminaltest.Now, Logger: zerolog.New(zerolog.NewTestWriter(t)),
 		Renderer: r, ReportDir: d.reports, PollEvery: 5 * time.Millisecond, RefreshEvery: -1,
-		CallTimeout: 10 * time.Second,
+		CallTimeout: 30 * time.Second,
 	})
 	d.exec(d.m.Init())
 	d.send(tea.WindowSizeMsg{Width: 80, Height: 24})

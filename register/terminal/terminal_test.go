@@ -14,6 +14,7 @@ import (
 	"github.com/kassa-pos/kassa/daemon/client"
 	"github.com/kassa-pos/kassa/register/terminal"
 	"github.com/kassa-pos/kassa/register/terminal/terminaltest"
+	"github.com/kassa-pos/kassa/sync/shopify/shopifytest"
 )
 
 func TestRegisterOpenAndClose(t *testing.T) {
@@ -66,6 +67,9 @@ func TestShopifyImport(t *testing.T) {
 	d := newDriver(t, w, w.Cashier)
 	// One order's total disagrees with its lines, so it fails until it is corrected.
 	broken, total := breakOneOrder(t, w)
+
+	// The first page of orders comes slowly, so the run is seen going whatever the load.
+	w.Sim.ScriptFaults("orders.json", shopifytest.Fault{Kind: shopifytest.FaultSlow, Delay: 500 * time.Millisecond})
 
 	d.keys("f3")
 	d.expectScreen("shopify_empty")

@@ -77,14 +77,12 @@ type saleMsg struct {
 
 func (m saleMsg) CallErr() error { return m.err }
 
+// typesMsg carries the payment types the open session holds. It is no common.Result:
+// the extra types are a convenience, and their failing to load says nothing about the
+// daemon that the payment's own call will not say.
 type typesMsg struct {
 	types []string
-	err   error
 }
-
-// CallErr is nil: the extra payment types are a convenience, and failing to load them
-// says nothing about the daemon that the form's own call will not say.
-func (m typesMsg) CallErr() error { return nil }
 
 type paidMsg struct {
 	pay  client.Payment
@@ -318,7 +316,7 @@ func (p *Page) startPay() tea.Cmd {
 			out = append(out, t.Type)
 		}
 		return out, err
-	}, func(types []string, err error) tea.Msg { return typesMsg{types: types, err: err} })
+	}, func(types []string, _ error) tea.Msg { return typesMsg{types: types} })
 }
 
 func (p *Page) submitPay() tea.Cmd {
