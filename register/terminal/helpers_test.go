@@ -26,7 +26,7 @@ var update = flag.Bool("update", false, "rewrite the golden screens in testdata"
 // command runs in its own goroutine, its message goes back into Update, and settle waits
 // until no command is outstanding, so a test sees the screen after the daemon answered.
 type driver struct {
-	t       *testing.T
+	t       testing.TB
 	m       *terminal.Model
 	msgs    chan tea.Msg
 	pending int
@@ -38,19 +38,19 @@ type driver struct {
 }
 
 // newDriver starts a terminal at 80×24 against the world's daemon with token.
-func newDriver(t *testing.T, w *terminaltest.World, token string) *driver {
+func newDriver(t testing.TB, w *terminaltest.World, token string) *driver {
 	t.Helper()
 	return newDriverFor(t, w, token, "")
 }
 
 // newDriverFor is newDriver for register reg.
-func newDriverFor(t *testing.T, w *terminaltest.World, token, reg string) *driver {
+func newDriverFor(t testing.TB, w *terminaltest.World, token, reg string) *driver {
 	t.Helper()
 	return newDriverWith(t, terminal.NewClient(w.URL, token), reg)
 }
 
 // newDriverWith is newDriver on api.
-func newDriverWith(t *testing.T, api common.API, reg string) *driver {
+func newDriverWith(t testing.TB, api common.API, reg string) *driver {
 	t.Helper()
 	r := lipgloss.NewRenderer(io.Discard)
 	r.SetColorProfile(termenv.Ascii)

@@ -177,7 +177,7 @@ func brokenID(t *testing.T, w *terminaltest.World, name string) int64 {
 }
 
 // importAll runs Get all through the API, as a setup step.
-func importAll(t *testing.T, w *terminaltest.World) {
+func importAll(t testing.TB, w *terminaltest.World) {
 	t.Helper()
 	api := client.New(w.URL, w.Cashier)
 	ctx := context.Background()
