@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	"github.com/shopspring/decimal"
 
 	"github.com/kassa-pos/kassa/internal/pg"
 	"github.com/kassa-pos/kassa/register"
@@ -341,18 +340,6 @@ func (st ConnectionStore) Disconnect(ctx context.Context, q pg.Queryer, id int64
 		return fmt.Errorf("Shopify connection %d: %w", id, ErrNotFound)
 	}
 	return nil
-}
-
-// ShippingFees returns the total of the shipping-fee lines of the connection's imported
-// sales; a convenience for reports and tests.
-func (ConnectionStore) ShippingFees(ctx context.Context, q pg.Queryer, c Connection) (decimal.Decimal, error) {
-	var total decimal.Decimal
-	err := sqlx.GetContext(ctx, q, &total, `
-		SELECT coalesce(sum(l.total), 0) FROM sale_lines l WHERE l.kind = 'shipping' AND l.product_id = $1`, c.ShippingProductID)
-	if err != nil {
-		return decimal.Zero, fmt.Errorf("total shipping fees of %s: %w", c.Shop, err)
-	}
-	return total, nil
 }
 
 // Advisory lock classes (the first key of the two-key advisory locks kassa takes).
