@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -131,7 +130,7 @@ func (c *cli) printJSON(v any) error {
 
 // usageError is a mistake on the command line.
 func usageError(format string, args ...any) error {
-	return errors.New(fmt.Sprintf(format, args...))
+	return fmt.Errorf(format, args...)
 }
 
 func (c *cli) versionCommand() *cobra.Command {
