@@ -79,7 +79,11 @@ func (st Store) CreateSales(ctx context.Context, q pg.Queryer, batch []NewSale) 
 			pq.Array(soldAt), pq.Array(currencies), pq.Array(taxesIncl), pq.Array(subtotals), pq.Array(discounts),
 			pq.Array(taxTotals), pq.Array(totals), pq.Array(customers), pq.Array(notes))
 		if err != nil {
-			return translate(err, "(one of the batch)")
+			label := "(one of the batch)"
+			if n == 1 {
+				label = batch[0].Sale.ReceiptNumber
+			}
+			return translate(err, label)
 		}
 		if len(rows) != n {
 			return fmt.Errorf("record sales: %d of %d recorded", len(rows), n)
