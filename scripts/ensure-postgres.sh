@@ -8,7 +8,8 @@
 set -euo pipefail
 
 host=127.0.0.1
-port=5432
+port=${PGPORT:-5432}
+cluster=${KASSA_PG_CLUSTER:-main} # the Debian cluster to start when none answers
 say() { printf 'ensure-postgres: %s\n' "$*" >&2; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -18,9 +19,10 @@ start_cluster() {
 	local version
 	version=$(ls /etc/postgresql 2>/dev/null | sort -V | tail -n 1)
 	[ -n "$version" ] || return 1
-	if ! as_root pg_ctlcluster --skip-systemctl-redirect "$version" main status >/dev/null 2>&1; then
-		say "starting PostgreSQL $version"
-		as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start
+	[ -d "/etc/postgresql/$version/$cluster" ] || return 1
+	if ! as_root pg_ctlcluster --skip-systemctl-redirect "$version" "$cluster" status >/dev/null 2>&1; then
+		say "starting PostgreSQL $version ($cluster)"
+		as_root pg_ctlcluster --skip-systemctl-redirect "$version" "$cluster" start
 	fi
 }
 
@@ -47,10 +49,10 @@ fi
 # allows peer login on the socket).
 if ! psql -h "$host" -p "$port" -U postgres -d postgres -w -qAtc 'SELECT 1' >/dev/null 2>&1; then
 	version=$(ls /etc/postgresql | sort -V | tail -n 1)
-	hba=/etc/postgresql/$version/main/pg_hba.conf
+	hba=/etc/postgresql/$version/$cluster/pg_hba.conf
 	say "allowing trust logins from localhost in $hba"
 	as_root sed -i '1i host all all 127.0.0.1/32 trust\nhost all all ::1/128 trust' "$hba"
-	as_root pg_ctlcluster --skip-systemctl-redirect "$version" main reload
+	as_root pg_ctlcluster --skip-systemctl-redirect "$version" "$cluster" reload
 	sleep 1
 	psql -h "$host" -p "$port" -U postgres -d postgres -w -qAtc 'SELECT 1' >/dev/null
 fi
