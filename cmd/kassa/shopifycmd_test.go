@@ -187,3 +187,20 @@ func tableCount(t *testing.T, db interface {
 	}
 	return n
 }
+
+func TestProgressBarDrawsOnlyOnATerminal(t *testing.T) {
+	t.Parallel()
+	var buf strings.Builder
+	off := newProgressBar(&buf)
+	off.update(shopify.Progress{Shop: "demo.myshopify.com", Total: 20, Seen: 10})
+	off.done()
+	if buf.Len() != 0 {
+		t.Fatalf("drew %q on a non-terminal", buf.String())
+	}
+	on := &progressBar{w: &buf, on: true}
+	on.update(shopify.Progress{Shop: "demo.myshopify.com", Total: 20, Seen: 10, Outcomes: shopify.Counts{Imported: 9, Failed: 1}})
+	on.done()
+	if got := buf.String(); !strings.Contains(got, "[===============               ] 10/20 orders, 9 imported, 1 failed") || !strings.HasSuffix(got, "\n") {
+		t.Fatalf("drew %q", got)
+	}
+}
