@@ -471,3 +471,33 @@ func TestReportsListTheRegistersSessions(t *testing.T) {
 	d.keys("esc", "x")
 	d.expectContains("X-report of the open session 3", "130.00")
 }
+
+func TestShopifyFollowsARunStartedElsewhere(t *testing.T) {
+	t.Parallel()
+	w := terminaltest.Start(t, terminaltest.Options{})
+	d := newDriver(t, w, w.Cashier)
+	d.keys("f3")
+	d.expectContains("none yet")
+
+	w.Sim.ScriptFaults("orders.json", shopifytest.Fault{Kind: shopifytest.FaultSlow, Delay: 2 * time.Second})
+	run, err := client.New(w.URL, w.Cashier).StartImport(context.Background(), client.ImportRequest{Mode: "all"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Asking for another run while it goes is refused by the daemon, in its words.
+	d.keys("n")
+	d.expectContains("an import is already running")
+	d.keys("r")
+	d.expectContains(fmt.Sprintf("Run %d (Get all): finished", run.RunID))
+	running := false
+	for _, s := range d.seen {
+		running = running || strings.Contains(s, fmt.Sprintf("Run %d (Get all): running", run.RunID))
+	}
+	if !running {
+		t.Error("the screen did not follow the run while it went")
+	}
+	// Pressing a while a run goes is the daemon's to refuse; here the run has ended, so a
+	// new one starts.
+	d.keys("a")
+	d.expectContains(fmt.Sprintf("Run %d (Get all): finished", run.RunID+1), "already imported")
+}

@@ -94,10 +94,6 @@ func (p *Page) loadHistory() tea.Cmd {
 }
 
 func (p *Page) start(mode string) tea.Cmd {
-	if p.running() {
-		p.info = "A run is going; wait for it to end."
-		return nil
-	}
 	p.err, p.info = "", ""
 	return common.Call(p.Common, func(ctx context.Context, api common.API) (client.ImportRun, error) {
 		return api.StartImport(ctx, client.ImportRequest{Mode: mode})
@@ -117,6 +113,7 @@ func (p *Page) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		}
 	case startedMsg:
 		if msg.err != nil {
+			// E.g. a run of this shop is already going: the daemon says so.
 			p.err = common.Describe(msg.err)
 			return p, nil
 		}
@@ -156,6 +153,13 @@ func (p *Page) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		}
 		p.err, p.loaded = "", true
 		p.runs, p.failed, p.failRun = msg.runs, msg.failed, msg.failRun
+		// A run started elsewhere (the command line, a poll, another terminal) is followed
+		// like one started here: only one runs per shop at a time.
+		if !p.running() && len(p.runs) > 0 && p.runs[0].Status == "running" {
+			run := p.runs[0]
+			p.run = &run
+			return p, p.poll(run.RunID)
+		}
 	case tea.KeyMsg:
 		k := p.Keys
 		switch {
