@@ -194,6 +194,18 @@ func (Store) Session(ctx context.Context, q pg.Queryer, id int64) (Session, erro
 	return out, nil
 }
 
+// Sessions lists a register's sessions, newest first, at most limit of them (all when
+// limit is 0 or less), so that its closing reports can be picked from a short list.
+func (Store) Sessions(ctx context.Context, q pg.Queryer, registerID int64, limit int) ([]Session, error) {
+	var out []Session
+	err := sqlx.SelectContext(ctx, q, &out, `SELECT `+sessionColumns+` FROM register_sessions WHERE register_id = $1
+		ORDER BY opened_at DESC, id DESC LIMIT CASE WHEN $2 > 0 THEN $2 END`, registerID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list sessions of register %d: %w", registerID, err)
+	}
+	return out, nil
+}
+
 // Count is what staff counted for one payment type at close.
 type Count struct {
 	PaymentTypeID int64           `db:"payment_type_id"`

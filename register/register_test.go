@@ -141,3 +141,54 @@ func TestClosedSessionNeverChanges(t *testing.T) {
 		t.Fatalf("payment into a closed session: %v, want ErrSessionClosed", err)
 	}
 }
+
+func TestSessionsNewestFirstPerRegister(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	ctx := context.Background()
+	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	st := register.Store{Clock: func() time.Time { return now }}
+	shop := dbtest.NewShop(t, db, "Gent", "Front")
+	back, err := st.Create(ctx, db, shop.OutletID, "Back")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var opened []int64
+	for day := range 3 {
+		now = time.Date(2026, 11, 22+day, 9, 0, 0, 0, time.UTC)
+		for _, reg := range []int64{shop.RegisterID, back.ID} {
+			s, err := st.OpenSession(ctx, db, reg, decimal.NewFromInt(100), "An")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if reg == shop.RegisterID {
+				opened = append(opened, s.ID)
+			}
+			if day < 2 {
+				if _, err := st.CloseSession(ctx, db, reg, nil, "Bo"); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	all, err := st.Sessions(ctx, db, shop.RegisterID, 0)
+	if err != nil || len(all) != 3 {
+		t.Fatalf("all sessions of Front: %+v, %v", all, err)
+	}
+	for i, s := range all {
+		if want := opened[len(opened)-1-i]; s.ID != want || s.RegisterID != shop.RegisterID {
+			t.Errorf("session %d of Front: id %d of register %d, want id %d newest first", i, s.ID, s.RegisterID, want)
+		}
+	}
+	if !all[0].Open() || all[1].Open() {
+		t.Errorf("the newest session should be the open one: %+v", all)
+	}
+	two, err := st.Sessions(ctx, db, shop.RegisterID, 2)
+	if err != nil || len(two) != 2 || two[0].ID != opened[2] || two[1].ID != opened[1] {
+		t.Fatalf("two newest sessions of Front: %+v, %v", two, err)
+	}
+	none, err := st.Sessions(ctx, db, back.ID+100, 5)
+	if err != nil || len(none) != 0 {
+		t.Fatalf("sessions of no register: %+v, %v", none, err)
+	}
+}
