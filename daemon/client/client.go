@@ -161,6 +161,23 @@ func (c *Client) CloseRegister(ctx context.Context, ref string, req CloseRequest
 	return out, c.do(ctx, http.MethodPost, "/registers/"+seg(ref)+"/close", nil, req, &out)
 }
 
+// Sessions lists a register's sessions, newest first, at most limit of them (the daemon's
+// default when limit is 0); ref is its id or name ("Front", "Gent/Front").
+func (c *Client) Sessions(ctx context.Context, ref string, limit int) ([]Session, error) {
+	var v url.Values
+	if limit > 0 {
+		v = url.Values{"limit": {strconv.Itoa(limit)}}
+	}
+	var out []Session
+	return out, c.do(ctx, http.MethodGet, "/registers/"+seg(ref)+"/sessions", v, nil, &out)
+}
+
+// PaymentTypes lists the payment types a payment or a count at close may name.
+func (c *Client) PaymentTypes(ctx context.Context) ([]PaymentType, error) {
+	var out []PaymentType
+	return out, c.do(ctx, http.MethodGet, "/payment-types", nil, nil, &out)
+}
+
 // Sales lists sales, newest first, without their lines and payments.
 func (c *Client) Sales(ctx context.Context, q SalesQuery) ([]Sale, error) {
 	v := url.Values{}

@@ -50,6 +50,14 @@ type Session struct {
 	ClosedBy     *string `json:"closed_by"`
 }
 
+// PaymentType is a way of paying that registers take.
+type PaymentType struct {
+	Name string `json:"name"`
+	// Counted is true for a type whose money sits in the drawer and is counted at close
+	// (cash).
+	Counted bool `json:"counted"`
+}
+
 // Register is a till with its open session, if any.
 type Register struct {
 	ID      int64    `json:"id"`
