@@ -72,6 +72,8 @@ func (a *api) routes(mux *http.ServeMux) []Route {
 	add("GET /api/v1/registers/{register}", RoleCashier, a.registerStatus)
 	add("POST /api/v1/registers/{register}/open", RoleCashier, a.openRegister)
 	add("POST /api/v1/registers/{register}/close", RoleCashier, a.closeRegister)
+	add("GET /api/v1/registers/{register}/sessions", RoleCashier, a.registerSessions)
+	add("GET /api/v1/payment-types", RoleCashier, a.paymentTypes)
 	add("GET /api/v1/sales", RoleCashier, a.listSales)
 	add("GET /api/v1/sales/{receipt}", RoleCashier, a.showSale)
 	add("POST /api/v1/payments", RoleCashier, a.applyPayment)
@@ -241,13 +243,23 @@ func (a *api) registerView(ctx context.Context, locs *locations, r register.Regi
 	if err != nil {
 		return client.Register{}, err
 	}
-	loc := locs.of(r.OutletID)
 	out.Open = true
-	out.Session = &client.Session{
-		ID: sess.ID, OpenedAt: sess.OpenedAt.In(loc).Format(time.RFC3339), OpenedBy: sess.OpenedBy,
-		OpeningFloat: money.String(sess.OpeningFloat),
-	}
+	v := sessionView(sess, locs.of(r.OutletID))
+	out.Session = &v
 	return out, nil
+}
+
+// sessionView is a session as the API shows it, its times in the outlet's zone.
+func sessionView(s register.Session, loc *time.Location) client.Session {
+	out := client.Session{
+		ID: s.ID, OpenedAt: s.OpenedAt.In(loc).Format(time.RFC3339), OpenedBy: s.OpenedBy,
+		OpeningFloat: money.String(s.OpeningFloat), ClosedBy: s.ClosedBy,
+	}
+	if s.ClosedAt != nil {
+		at := s.ClosedAt.In(loc).Format(time.RFC3339)
+		out.ClosedAt = &at
+	}
+	return out
 }
 
 func (a *api) registers(c *call) (reply, error) {
@@ -277,6 +289,43 @@ func (a *api) registerStatus(c *call) (reply, error) {
 		return reply{}, err
 	}
 	return jsonReply(http.StatusOK, v), nil
+}
+
+func (a *api) registerSessions(c *call) (reply, error) {
+	limit := 20
+	if s := c.r.URL.Query().Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 500 {
+			return reply{}, badRequest("limit must be a number from 1 to 500, not %q", s)
+		}
+		limit = n
+	}
+	r, err := a.findRegister(c.ctx, c.r.PathValue("register"))
+	if err != nil {
+		return reply{}, err
+	}
+	list, err := register.Store{Clock: a.clock}.Sessions(c.ctx, a.db, r.ID, limit)
+	if err != nil {
+		return reply{}, err
+	}
+	loc := (&locations{a: a, ctx: c.ctx}).of(r.OutletID)
+	out := make([]client.Session, 0, len(list))
+	for _, s := range list {
+		out = append(out, sessionView(s, loc))
+	}
+	return jsonReply(http.StatusOK, out), nil
+}
+
+func (a *api) paymentTypes(c *call) (reply, error) {
+	list, err := sales.Store{}.PaymentTypes(c.ctx, a.db)
+	if err != nil {
+		return reply{}, err
+	}
+	out := make([]client.PaymentType, 0, len(list))
+	for _, t := range list {
+		out = append(out, client.PaymentType{Name: t.Name, Counted: t.Counted})
+	}
+	return jsonReply(http.StatusOK, out), nil
 }
 
 func (a *api) openRegister(c *call) (reply, error) {

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -343,5 +344,111 @@ func TestConcurrentPaymentsNeverOverpay(t *testing.T) {
 	sale, err := till.Sale(ctx, receipt, "")
 	if err != nil || sale.Balance != "0.00" || sale.Paid != sale.Total {
 		t.Fatalf("sale after the payments: %+v, %v", sale, err)
+	}
+}
+
+// TestRegisterSessionsThroughTheAPI lists a register's sessions by name and by id: newest
+// first, limited, closed ones with who closed them, times in the outlet's zone.
+func TestRegisterSessionsThroughTheAPI(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	ctx := context.Background()
+	clk := &clock{}
+	ids := dbtest.NewShop(t, db, "Gent", "Front")
+	in := start(t, db, listen(t), fastConfig(), daemon.Deps{Clock: clk.Now, Logger: testLogger(t, nil)})
+	till := client.New(in.url, token(t, db, "till", daemon.RoleCashier))
+
+	none, err := till.Sessions(ctx, "Front", 0)
+	if err != nil || none == nil || len(none) != 0 {
+		t.Fatalf("sessions before any: %#v, %v", none, err)
+	}
+	for _, float := range []string{"100.00", "110.00", "120.00"} {
+		if _, err := till.OpenRegister(ctx, "Front", client.OpenRequest{OpeningFloat: float}); err != nil {
+			t.Fatal(err)
+		}
+		clk.Advance(time.Hour)
+		if _, err := till.CloseRegister(ctx, "Gent/Front", client.CloseRequest{By: "Bo"}); err != nil {
+			t.Fatal(err)
+		}
+		clk.Advance(time.Hour)
+	}
+	open, err := till.OpenRegister(ctx, "Front", client.OpenRequest{OpeningFloat: "130.00"})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	list, err := till.Sessions(ctx, "Front", 0)
+	if err != nil || len(list) != 4 {
+		t.Fatalf("sessions: %+v, %v", list, err)
+	}
+	if list[0].ID != open.Session.ID || list[0].ClosedAt != nil || list[0].ClosedBy != nil || list[0].OpeningFloat != "130.00" {
+		t.Fatalf("newest session %+v, want the open one %+v", list[0], open.Session)
+	}
+	brussels := mustLoc(t, "Europe/Brussels")
+	for i, want := range []string{"120.00", "110.00", "100.00"} {
+		s := list[i+1]
+		if s.OpeningFloat != want || s.ClosedAt == nil || s.ClosedBy == nil || *s.ClosedBy != "Bo" || s.OpenedBy != "till" {
+			t.Fatalf("session %d: %+v, want float %s closed by Bo", i+1, s, want)
+		}
+		opened, err1 := time.Parse(time.RFC3339, s.OpenedAt)
+		closed, err2 := time.Parse(time.RFC3339, *s.ClosedAt)
+		if err1 != nil || err2 != nil || closed.Sub(opened) < time.Hour {
+			t.Fatalf("session %d times %s to %s (%v, %v), want at least the hour the clock moved", i+1, s.OpenedAt, *s.ClosedAt, err1, err2)
+		}
+		if inZone := opened.In(brussels).Format(time.RFC3339); inZone != s.OpenedAt {
+			t.Fatalf("session %d opened at %s, not in the outlet's zone (%s)", i+1, s.OpenedAt, inZone)
+		}
+	}
+	two, err := till.Sessions(ctx, strconv.FormatInt(ids.RegisterID, 10), 2)
+	if err != nil || len(two) != 2 || two[0].ID != list[0].ID || two[1].ID != list[1].ID {
+		t.Fatalf("two newest by register id: %+v, %v", two, err)
+	}
+	_, err = till.Sessions(ctx, "Back", 5)
+	expectStatus(t, err, http.StatusNotFound, "Back")
+	for _, bad := range []string{"0", "501", "ten"} {
+		req, err := http.NewRequest(http.MethodGet, in.url+"/api/v1/registers/Front/sessions?limit="+bad, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+token(t, db, "till-"+bad, daemon.RoleCashier))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "limit must be a number from 1 to 500") {
+			t.Fatalf("limit=%s: %d %s", bad, resp.StatusCode, body)
+		}
+	}
+}
+
+// TestPaymentTypesThroughTheAPI lists the seeded payment types and one added later, with
+// which of them are counted at close.
+func TestPaymentTypesThroughTheAPI(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	ctx := context.Background()
+	in := start(t, db, listen(t), fastConfig(), daemon.Deps{Logger: testLogger(t, nil)})
+	till := client.New(in.url, token(t, db, "till", daemon.RoleCashier))
+	if _, err := db.Exec(`INSERT INTO payment_types (name, counted) VALUES ('Vouchers', true)`); err != nil {
+		t.Fatal(err)
+	}
+	types, err := till.PaymentTypes(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, pt := range types {
+		got[pt.Name] = pt.Counted
+	}
+	want := map[string]bool{"Cash": true, "Card": false, "Bank deposit": false, "Shopify": false, "Vouchers": true}
+	if len(types) != len(want) {
+		t.Fatalf("payment types %+v, want %v", types, want)
+	}
+	for name, counted := range want {
+		if c, ok := got[name]; !ok || c != counted {
+			t.Errorf("payment type %s: listed %v, counted %v; want counted %v", name, ok, c, counted)
+		}
 	}
 }

@@ -31,6 +31,18 @@ func TestEveryRouteRefusesMissingBadRevokedAndTooLowTokens(t *testing.T) {
 	if len(routes) < 15 {
 		t.Fatalf("only %d routes", len(routes))
 	}
+	listed := map[string]daemon.Role{}
+	for _, rt := range routes {
+		listed[rt.Pattern] = rt.Role
+	}
+	for pattern, role := range map[string]daemon.Role{
+		"GET /api/v1/registers/{register}/sessions": daemon.RoleCashier,
+		"GET /api/v1/payment-types":                 daemon.RoleCashier,
+	} {
+		if got, ok := listed[pattern]; !ok || got != role {
+			t.Errorf("route %s: listed %v with role %q, want role %q", pattern, ok, got, role)
+		}
+	}
 	managerOnly := 0
 	for _, rt := range routes {
 		method, path, _ := strings.Cut(rt.Pattern, " ")
