@@ -329,7 +329,8 @@ func TestImportLockOneRunPerConnection(t *testing.T) {
 	// The waiting run shows up in pg_locks as an ungranted advisory lock; release ours then.
 	for {
 		var waiting bool
-		if err := f.db.Get(&waiting, `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted)`); err != nil {
+		if err := f.db.Get(&waiting, `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+			AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND objid = $1)`, f.conn.ID); err != nil {
 			t.Fatal(err)
 		}
 		if waiting {
