@@ -242,12 +242,12 @@ func TestTerminalEndToEnd(t *testing.T) {
 	s.send(false, "Escape")
 	s.waitFor("CLOSED")
 	s.send(false, "F4")
-	s.waitFor("Closed at this terminal", fmt.Sprintf("session %d", closed.ID))
+	s.waitFor("Closing reports of this register", fmt.Sprintf("session %d", closed.ID))
 	s.send(false, "Enter")
 	s.waitFor(fmt.Sprintf("Closing report of session %d", closed.ID), "CLOSING REPORT")
 
 	s.send(false, "Escape")
-	s.waitFor("Closed at this terminal")
+	s.waitFor("Closing reports of this register")
 	s.send(false, "q")
 	deadline := time.Now().Add(20 * time.Second)
 	for {

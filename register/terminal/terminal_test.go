@@ -8,11 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jmoiron/sqlx"
 	"github.com/shopspring/decimal"
 
 	"github.com/kassa-pos/kassa/daemon/client"
-	"github.com/kassa-pos/kassa/register/terminal"
 	"github.com/kassa-pos/kassa/register/terminal/terminaltest"
 	"github.com/kassa-pos/kassa/sync/shopify/shopifytest"
 )
@@ -415,37 +413,6 @@ func TestSalesSearchAndFilters(t *testing.T) {
 	}
 }
 
-// withSessions is the daemon's client with the sessions route the terminal asked for
-// (see the README), answered from the database until the daemon serves it.
-type withSessions struct {
-	*client.Client
-	db *sqlx.DB
-}
-
-func (c withSessions) Sessions(ctx context.Context, ref string, limit int) ([]client.Session, error) {
-	var rows []struct {
-		ID       int64      `db:"id"`
-		OpenedAt time.Time  `db:"opened_at"`
-		OpenedBy string     `db:"opened_by"`
-		Float    string     `db:"opening_float"`
-		ClosedAt *time.Time `db:"closed_at"`
-		ClosedBy *string    `db:"closed_by"`
-	}
-	err := c.db.SelectContext(ctx, &rows, `SELECT s.id, s.opened_at, s.opened_by, s.opening_float::text, s.closed_at, s.closed_by
-		FROM register_sessions s JOIN registers r ON r.id = s.register_id JOIN outlets o ON o.id = r.outlet_id
-		WHERE o.name || '/' || r.name = $1 ORDER BY s.opened_at DESC, s.id DESC LIMIT $2`, ref, limit)
-	out := make([]client.Session, 0, len(rows))
-	for _, r := range rows {
-		s := client.Session{ID: r.ID, OpenedAt: r.OpenedAt.In(terminaltest.Now().Location()).Format(time.RFC3339), OpenedBy: r.OpenedBy, OpeningFloat: r.Float, ClosedBy: r.ClosedBy}
-		if r.ClosedAt != nil {
-			at := r.ClosedAt.In(terminaltest.Now().Location()).Format(time.RFC3339)
-			s.ClosedAt = &at
-		}
-		out = append(out, s)
-	}
-	return out, err
-}
-
 func TestReportsListTheRegistersSessions(t *testing.T) {
 	t.Parallel()
 	w := terminaltest.Start(t, terminaltest.Options{})
@@ -463,7 +430,7 @@ func TestReportsListTheRegistersSessions(t *testing.T) {
 	if _, err := api.OpenRegister(ctx, "Front", client.OpenRequest{OpeningFloat: "130.00"}); err != nil {
 		t.Fatal(err)
 	}
-	d := newDriverWith(t, withSessions{Client: terminal.NewClient(w.URL, w.Cashier), db: w.DB}, "")
+	d := newDriver(t, w, w.Cashier)
 	d.keys("f4")
 	d.expectScreen("reports_sessions")
 	d.keys("down", "enter")

@@ -31,6 +31,8 @@ type API interface {
 	Register(ctx context.Context, ref string) (client.Register, error)
 	OpenRegister(ctx context.Context, ref string, req client.OpenRequest) (client.Register, error)
 	CloseRegister(ctx context.Context, ref string, req client.CloseRequest) (client.ClosingReport, error)
+	Sessions(ctx context.Context, ref string, limit int) ([]client.Session, error)
+	PaymentTypes(ctx context.Context) ([]client.PaymentType, error)
 	Sales(ctx context.Context, q client.SalesQuery) ([]client.Sale, error)
 	Sale(ctx context.Context, receipt, outlet string) (client.Sale, error)
 	ApplyPayment(ctx context.Context, req client.PaymentRequest) (client.Payment, error)

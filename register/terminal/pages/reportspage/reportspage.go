@@ -1,7 +1,7 @@
 // Package reportspage is the terminal's Reports screen: this register's closing reports
-// (the open session's running X-report, the sessions closed at this terminal, any session
-// by number) and an outlet's nightly report for a chosen day, which needs a manager
-// token.
+// (the open session's running X-report, the register's recent sessions as the daemon
+// lists them, any session by number) and an outlet's nightly report for a chosen day,
+// which needs a manager token.
 package reportspage
 
 import (
@@ -33,7 +33,7 @@ const (
 type Page struct {
 	common.Common
 	mode    mode
-	closed  []common.ClosedMsg // closed here, or the register's closed sessions when the client lists them
+	closed  []common.ClosedMsg // the register's closed sessions, or those closed here until the daemon lists them
 	listed  bool               // closed holds the register's sessions from the daemon
 	cursor  int
 	form    *form.Form
@@ -42,13 +42,6 @@ type Page struct {
 	err     string
 	missing string // the day whose nightly report does not exist yet
 	busy    bool
-}
-
-// sessionLister is a client that can list a register's sessions, newest first. The
-// daemon's client has no such method yet; the screen lists the register's closed
-// sessions as soon as it has one of this shape, and until then those closed here.
-type sessionLister interface {
-	Sessions(ctx context.Context, ref string, limit int) ([]client.Session, error)
 }
 
 type sessionsMsg struct {
@@ -130,14 +123,13 @@ func (p *Page) nightly(day string, generate bool) tea.Cmd {
 	}, func(m reportMsg, err error) tea.Msg { m.err = err; return m })
 }
 
+// listLimit is how many of the register's latest sessions the screen lists.
+const listLimit = 20
+
 func (p *Page) loadSessions() tea.Cmd {
-	lister, ok := p.API.(sessionLister)
-	if !ok {
-		return nil
-	}
 	ref := p.Env.Register
-	return common.Call(p.Common, func(ctx context.Context, _ common.API) ([]client.Session, error) {
-		return lister.Sessions(ctx, ref, 20)
+	return common.Call(p.Common, func(ctx context.Context, api common.API) ([]client.Session, error) {
+		return api.Sessions(ctx, ref, listLimit)
 	}, func(list []client.Session, err error) tea.Msg { return sessionsMsg{sessions: list, err: err} })
 }
 
