@@ -468,3 +468,49 @@ func TestShopifyFollowsARunStartedElsewhere(t *testing.T) {
 	d.keys("a")
 	d.expectContains(fmt.Sprintf("Run %d (Get all): finished", run.RunID+1), "already imported")
 }
+
+// TestFormsOfferTheDaemonsPaymentTypes adds two payment types counted in the drawer: the
+// payment form offers them (the list of types is cut to fit), and the close form asks to
+// count the one the session took nothing of, at an expected zero.
+func TestFormsOfferTheDaemonsPaymentTypes(t *testing.T) {
+	t.Parallel()
+	w := terminaltest.Start(t, terminaltest.Options{})
+	if _, err := w.DB.Exec(`INSERT INTO payment_types (name, counted) VALUES ('Vouchers', true), ('Tokens', true)`); err != nil {
+		t.Fatal(err)
+	}
+	importAll(t, w)
+	if _, err := client.New(w.URL, w.Cashier).OpenRegister(context.Background(), "Front", client.OpenRequest{OpeningFloat: "100.00"}); err != nil {
+		t.Fatal(err)
+	}
+	receipt, _ := awaitingSale(t, w)
+
+	d := newDriver(t, w, w.Cashier)
+	d.keys("f2", "a", "/", receipt, "enter", "enter", "p")
+	d.expectContains("[Bank deposit      ]  ←/→ Bank deposit · Cash · Card · …\n")
+	d.keys("left")
+	d.expectContains("[Tokens            ]")
+	d.keys("enter", "enter", "enter")
+	d.expectContains("(Tokens)", "balance now 0.00")
+	var paidBy string
+	if err := w.DB.Get(&paidBy, `SELECT t.name FROM payments p JOIN payment_types t ON t.id = p.payment_type_id
+		JOIN sales s ON s.id = p.sale_id WHERE s.receipt_number = $1 ORDER BY p.id DESC LIMIT 1`, receipt); err != nil {
+		t.Fatal(err)
+	}
+	if paidBy != "Tokens" {
+		t.Fatalf("%s paid by %q, want Tokens", receipt, paidBy)
+	}
+
+	d.keys("f1", "r", "c")
+	d.expectContains("Cash", "Tokens", "Vouchers   [                  ]  expected      0.00")
+	d.keys("100.00", "enter", "enter", "5.00", "enter", "enter")
+	d.expectContains("Close register Gent/Front?", "Vouchers")
+	d.keys("y")
+	var counted string
+	if err := w.DB.Get(&counted, `SELECT c.counted::text FROM register_session_counts c JOIN payment_types t ON t.id = c.payment_type_id
+		WHERE t.name = 'Vouchers'`); err != nil {
+		t.Fatalf("no count of Vouchers at close: %v", err)
+	}
+	if counted != "5.00" {
+		t.Fatalf("Vouchers counted %s at close, want 5.00", counted)
+	}
+}

@@ -35,6 +35,8 @@ type Page struct {
 	loaded  bool
 	reg     client.Register
 	xrep    *client.ClosingReport
+	types   []client.PaymentType
+	rows    []countRow // what the close form asks to count
 	err     string
 	info    string
 	form    *form.Form
@@ -46,10 +48,17 @@ type Page struct {
 	saveErr string
 }
 
+// countRow is one payment type the close form asks staff to count, with what the daemon
+// expects of it.
+type countRow struct {
+	Type, Expected string
+}
+
 type statusMsg struct {
-	reg  client.Register
-	xrep *client.ClosingReport
-	err  error
+	reg   client.Register
+	xrep  *client.ClosingReport
+	types []client.PaymentType
+	err   error
 }
 
 func (m statusMsg) CallErr() error { return m.err }
@@ -102,6 +111,10 @@ func (p *Page) load() tea.Cmd {
 				return statusMsg{}, err
 			}
 			out.xrep = &rep
+			// The daemon's payment types add the counted ones the session took nothing of
+			// to the close form. Without them the form still asks for what the X-report
+			// lists, so their failing to load is not the screen's error.
+			out.types, _ = api.PaymentTypes(ctx)
 		}
 		return out, nil
 	}, func(m statusMsg, err error) tea.Msg { m.err = err; return m })
@@ -120,6 +133,9 @@ func (p *Page) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 			return p, nil
 		}
 		p.err, p.loaded, p.reg, p.xrep = "", true, msg.reg, msg.xrep
+		if msg.types != nil {
+			p.types = msg.types
+		}
 	case openedMsg:
 		p.busy = false
 		if msg.err != nil {
@@ -235,15 +251,34 @@ func (p *Page) submitOpen() tea.Cmd {
 	}, func(r client.Register, err error) tea.Msg { return openedMsg{reg: r, err: err} })
 }
 
-// startClose asks for a count of every payment type the session holds money of.
+// countRows lists what the close form asks to count: every payment type the session
+// holds money of, as the X-report has them, then every type the daemon counts at close
+// (money in the drawer) that the session took nothing of, expected at zero.
+func (p *Page) countRows() []countRow {
+	var rows []countRow
+	listed := map[string]bool{}
+	for _, t := range p.xrep.Payments {
+		rows = append(rows, countRow{Type: t.Type, Expected: t.Expected})
+		listed[strings.ToLower(t.Type)] = true
+	}
+	for _, t := range p.types {
+		if t.Counted && !listed[strings.ToLower(t.Name)] {
+			rows = append(rows, countRow{Type: t.Name, Expected: "0.00"})
+		}
+	}
+	return rows
+}
+
+// startClose asks for a count of every payment type of countRows.
 func (p *Page) startClose() {
 	p.mode, p.info = counting, ""
+	p.rows = p.countRows()
 	p.form = form.New(p.Common, "Close register "+p.Env.Register)
 	p.form.Note = "Count each payment type; leave one empty to report it uncounted."
-	for i, t := range p.xrep.Payments {
-		expected := t.Expected
+	for i, r := range p.rows {
+		expected := r.Expected
 		idx := i
-		p.form.Add(t.Type, "", func(f *form.Form) string {
+		p.form.Add(r.Type, "", func(f *form.Form) string {
 			return "expected " + common.Money(expected, 9) + difference(f.Value(idx), expected)
 		})
 	}
@@ -382,7 +417,7 @@ func (p *Page) confirmView() string {
 	for _, c := range p.counts {
 		counted[c.Type] = c.Counted
 	}
-	for _, t := range p.xrep.Payments {
+	for _, t := range p.rows {
 		c, ok := counted[t.Type]
 		diff := "-"
 		if ok {

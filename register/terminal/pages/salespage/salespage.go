@@ -29,12 +29,18 @@ const (
 // timeLayout is how staff read and type a payment's date and time.
 const timeLayout = "2006-01-02 15:04"
 
-// defaultPaymentTypes are offered when applying a payment, besides the types the
-// register's session already holds. The daemon has no route listing payment types yet;
-// these are the ones every kassa database starts with, bank deposit first because
-// settling bank-deposit orders is what staff apply payments for. Staff may type any other
+// preferredType comes first among the payment types offered, because settling
+// bank-deposit orders is what staff apply payments for.
+const preferredType = "Bank deposit"
+
+// fallbackPaymentTypes are offered until the daemon's list arrives, and instead of it when
+// it cannot be loaded: the ones every kassa database starts with. Staff may type any other
 // name; the daemon's refusal of an unknown one lists the known ones.
-func defaultPaymentTypes() []string { return []string{"Bank deposit", "Cash", "Card"} }
+func fallbackPaymentTypes() []string { return []string{preferredType, "Cash", "Card"} }
+
+// hintWidth is how much of the line the list of payment types may take beside its field,
+// so the form stays within 80 columns.
+const hintWidth = 42
 
 // Page is the Sales screen.
 type Page struct {
@@ -77,11 +83,11 @@ type saleMsg struct {
 
 func (m saleMsg) CallErr() error { return m.err }
 
-// typesMsg carries the payment types the open session holds. It is no common.Result:
-// the extra types are a convenience, and their failing to load says nothing about the
-// daemon that the payment's own call will not say.
+// typesMsg carries the daemon's payment types. It is no common.Result: the list is a
+// convenience, and its failing to load says nothing about the daemon that the payment's
+// own call will not say.
 type typesMsg struct {
-	types []string
+	types []client.PaymentType
 }
 
 type paidMsg struct {
@@ -162,7 +168,9 @@ func (p *Page) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		}
 		p.saleErr, p.sale = "", msg.sale
 	case typesMsg:
-		p.mergeTypes(msg.types)
+		if p.mode == paying && len(msg.types) > 0 {
+			p.offerTypes(msg.types)
+		}
 	case paidMsg:
 		p.busy = false
 		if msg.err != nil {
@@ -277,46 +285,62 @@ func (p *Page) reset() tea.Cmd {
 	return p.loadList()
 }
 
-func (p *Page) mergeTypes(more []string) {
-	for _, t := range more {
-		found := false
-		for _, have := range p.types {
-			if strings.EqualFold(have, t) {
-				found = true
-				break
-			}
+// offerTypes replaces the fallback types with the daemon's, the preferred one first, and
+// keeps the type the field holds chosen.
+func (p *Page) offerTypes(types []client.PaymentType) {
+	p.types = p.types[:0]
+	for _, t := range types {
+		if strings.EqualFold(t.Name, preferredType) {
+			p.types = append([]string{t.Name}, p.types...)
+		} else {
+			p.types = append(p.types, t.Name)
 		}
-		if !found && t != "" {
-			p.types = append(p.types, t)
+	}
+	p.typeIdx = 0
+	for i, t := range p.types {
+		if strings.EqualFold(t, p.payForm.Value(0)) {
+			p.typeIdx = i
 		}
 	}
 }
 
+// typesHint lists the payment types offered, as many whole names as fit beside the field
+// and "…" for the rest, which ←/→ still reach.
+func (p *Page) typesHint(*form.Form) string {
+	h := "←/→"
+	for i, t := range p.types {
+		next := h + " " + t
+		if i > 0 {
+			next = h + " · " + t
+		}
+		room := hintWidth
+		if i < len(p.types)-1 {
+			room -= len([]rune(" · …"))
+		}
+		if len([]rune(next)) > room {
+			if i == 0 {
+				return h + " …"
+			}
+			return h + " · …"
+		}
+		h = next
+	}
+	return h
+}
+
 func (p *Page) startPay() tea.Cmd {
 	p.mode, p.info = paying, ""
-	p.types = nil
-	p.mergeTypes(defaultPaymentTypes())
+	p.types = fallbackPaymentTypes()
 	p.typeIdx = 0
 	p.nowShown = p.Now().Format(timeLayout)
 	p.payForm = form.New(p.Common, "Apply payment to "+p.sale.ReceiptNumber)
 	p.payForm.Note = fmt.Sprintf("Balance %s. Leave the time as it is for now.", p.sale.Balance)
-	p.payForm.Add("Payment type", p.types[0], func(*form.Form) string { return "←/→ " + strings.Join(p.types, " · ") })
+	p.payForm.Add("Payment type", p.types[0], p.typesHint)
 	p.payForm.Add("Amount", p.sale.Balance, nil)
 	p.payForm.Add("Date and time", p.nowShown, func(*form.Form) string { return "YYYY-MM-DD HH:MM" })
-	ref := p.Env.Register
-	// Offer the types the open session already took too (the daemon has no list route).
-	return common.Call(p.Common, func(ctx context.Context, api common.API) ([]string, error) {
-		reg, err := api.Register(ctx, ref)
-		if err != nil || reg.Session == nil {
-			return nil, err
-		}
-		rep, err := api.ClosingReport(ctx, reg.Session.ID)
-		var out []string
-		for _, t := range rep.Payments {
-			out = append(out, t.Type)
-		}
-		return out, err
-	}, func(types []string, _ error) tea.Msg { return typesMsg{types: types} })
+	return common.Call(p.Common, func(ctx context.Context, api common.API) ([]client.PaymentType, error) {
+		return api.PaymentTypes(ctx)
+	}, func(types []client.PaymentType, _ error) tea.Msg { return typesMsg{types: types} })
 }
 
 func (p *Page) submitPay() tea.Cmd {
