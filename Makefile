@@ -19,8 +19,12 @@ lint: ## gofmt, go vet, and staticcheck when installed
 	$(GO) vet ./...
 	@if command -v staticcheck >/dev/null; then staticcheck ./...; else echo "staticcheck not installed: skipped"; fi
 
-bench: ## Run the benchmarks once each and print their figures
-	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 40m ./...
+bench: ## Measure the performance figures into docs/PERFORMANCE.md (BENCH_ALL=1 also runs every benchmark once)
+	KASSA_PERF=1 $(GO) test -count=1 -v -run '^TestPerformanceReport$$' -timeout 30m ./internal/perf/
+	@if [ -n "$(BENCH_ALL)" ]; then $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 40m ./...; fi
+
+soak: ## Run the reliability scenarios into docs/RELIABILITY.md
+	KASSA_SOAK=1 $(GO) test -count=1 -v -run '^TestSoak$$' -timeout 30m ./internal/soak/
 
 smoke: ## Check the command line against the contract in ../shared/contract
 	python3 ../shared/contract/smoke.py

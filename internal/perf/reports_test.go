@@ -1,0 +1,119 @@
+package perf
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/kassa-pos/kassa/internal/dbtest"
+	"github.com/kassa-pos/kassa/register"
+	"github.com/kassa-pos/kassa/sales"
+)
+
+// sessionSales is how many of the newest seeded sales belong to the open session.
+const sessionSales = 1000
+
+// measureReports seeds n sales set-based and times the reports and lookups staff use.
+func measureReports(t *testing.T, n int) []Row {
+	ctx := context.Background()
+	db := dbtest.New(t)
+	ids := dbtest.NewShop(t, db, "Gent", "Front")
+	now := time.Now().UTC().Truncate(time.Second)
+	spacing := 60 * time.Second
+	opened := now.Add(-time.Duration(sessionSales)*spacing - time.Minute)
+	sess, err := register.Store{Clock: func() time.Time { return opened }}.OpenSession(ctx, db, ids.RegisterID, decimal.Zero, "perf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed := []string{
+		`INSERT INTO customers (email, first_name, last_name)
+			SELECT 'customer' || g || '@example.com', 'Ann' || g, 'Peeters' FROM generate_series(1, 20000) g`,
+		`INSERT INTO sales (outlet_id, register_id, session_id, receipt_number, source, sold_at, currency,
+				subtotal, tax_total, total, balance, customer_id)
+			SELECT $1, $2, CASE WHEN g > $4 - $6 THEN $3::bigint END, 'R' || g, 'pos',
+				$5::timestamptz - ($4 - g) * interval '60 seconds', 'EUR', 20.00, 3.47, 20.00, 20.00,
+				CASE WHEN g % 3 <> 0 THEN (SELECT min(id) FROM customers) + g % 20000 END
+			FROM generate_series(1, $4) g`,
+		`INSERT INTO sale_lines (sale_id, line_no, kind, title, quantity, unit_price, discount, tax, total)
+			SELECT id, 1, 'custom', 'Mug', 1, 20.00, 0, 3.47, 20.00 FROM sales`,
+		`INSERT INTO sale_line_taxes (sale_line_id, title, rate, amount) SELECT id, 'BTW', 0.21, 3.47 FROM sale_lines`,
+		`INSERT INTO payments (sale_id, payment_type_id, amount, paid_at, register_id, session_id)
+			SELECT s.id, (SELECT id FROM payment_types WHERE name = CASE WHEN s.id % 2 = 0 THEN 'Cash' ELSE 'Card' END),
+				s.total, s.sold_at, s.register_id, s.session_id
+			FROM sales s WHERE s.id % 10 <> 0`,
+		`ANALYZE`,
+	}
+	args := [][]any{nil, {ids.OutletID, ids.RegisterID, sess.ID, n, now, sessionSales}, nil, nil, nil, nil}
+	for i, q := range seed {
+		if _, err := db.ExecContext(ctx, q, args[i]...); err != nil {
+			t.Fatalf("seed: %v\n%s", err, q)
+		}
+	}
+	loc, _ := time.LoadLocation("Europe/Brussels")
+	yesterday := now.In(loc).AddDate(0, 0, -1)
+	day := time.Date(yesterday.Year(), yesterday.Month(), yesterday.Day(), 0, 0, 0, 0, loc)
+	st := sales.Store{}
+	mid := fmt.Sprintf("R%d", n/2)
+	cases := []struct {
+		name string
+		fn   func() error
+	}{
+		{fmt.Sprintf("closing report (X) of the open session, %d sales", sessionSales), func() error {
+			r, err := register.Service{}.ClosingReport(ctx, db, sess.ID)
+			if err == nil && r.SalesCount != sessionSales {
+				err = fmt.Errorf("closing report counts %d sales", r.SalesCount)
+			}
+			return err
+		}},
+		{"nightly report of yesterday (~1440 sales)", func() error {
+			_, err := register.Service{}.GenerateNightly(ctx, db, ids.OutletID, day)
+			return err
+		}},
+		{"sale by receipt number", func() error {
+			s, err := st.SaleByReceipt(ctx, db, ids.OutletID, mid)
+			if err == nil && s.ReceiptNumber != mid {
+				err = fmt.Errorf("found %s", s.ReceiptNumber)
+			}
+			return err
+		}},
+		{"sales search by receipt prefix", func() error {
+			list, err := st.List(ctx, db, sales.Filter{Search: mid[:len(mid)-1]})
+			if err == nil && len(list) == 0 {
+				err = fmt.Errorf("nothing found")
+			}
+			return err
+		}},
+		{"sales search by customer e-mail", func() error {
+			list, err := st.List(ctx, db, sales.Filter{Search: "customer12345@example.com"})
+			if err == nil && len(list) == 0 {
+				err = fmt.Errorf("nothing found")
+			}
+			return err
+		}},
+	}
+	var rows []Row
+	for _, c := range cases {
+		if err := c.fn(); err != nil { // warm-up
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		var took []time.Duration
+		for range 5 {
+			start := time.Now()
+			if err := c.fn(); err != nil {
+				t.Fatalf("%s: %v", c.name, err)
+			}
+			took = append(took, time.Since(start))
+		}
+		med := Percentile(took, 50)
+		rows = append(rows, Row{
+			Figure:   fmt.Sprintf("4. %s (%d sales in the database)", c.name, n),
+			Measured: Ms(med) + " median of 5",
+			Target:   "< 100 ms",
+			Verdict:  Verdict(med < 100*time.Millisecond),
+		})
+	}
+	return rows
+}
