@@ -29,7 +29,8 @@ soak: ## Run the reliability scenarios into docs/RELIABILITY.md
 smoke: ## Check the command line against the contract in ../shared/contract
 	python3 ../shared/contract/smoke.py
 
-demo: ## Run kassa demo: a demo database, a simulated Shopify shop and the daemon (Ctrl-C stops it)
+demo: ## Run kassa demo: PostgreSQL, a demo database, a simulated Shopify shop and the daemon (Ctrl-C stops it)
+	bash scripts/ensure-postgres.sh
 	$(GO) run ./cmd/kassa demo
 
 postgres: ## Make PostgreSQL available locally (start it, or install it from Debian's packages)
