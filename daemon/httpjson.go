@@ -103,7 +103,8 @@ func statusOf(err error) int {
 		errors.Is(err, register.ErrAmbiguous), errors.Is(err, sales.ErrAmbiguousReceipt),
 		errors.Is(err, shopify.ErrSeveralConnections), errors.Is(err, register.ErrDuplicateRegister):
 		return http.StatusConflict
-	case errors.Is(err, register.ErrInvalidAmount), errors.Is(err, sales.ErrNonPositivePayment):
+	case errors.Is(err, register.ErrInvalidAmount), errors.Is(err, sales.ErrNonPositivePayment),
+		errors.Is(err, shopify.ErrInvalidShop):
 		return http.StatusBadRequest
 	}
 	var refused *register.RefusedError
