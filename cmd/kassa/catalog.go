@@ -30,11 +30,10 @@ ISO 4217 code such as EUR.`,
 			if tz == "" || currency == "" {
 				return usageError("outlet add needs --timezone and --currency")
 			}
-			db, err := c.openDB(cmd.Context())
+			db, err := c.database(cmd.Context())
 			if err != nil {
 				return err
 			}
-			defer db.Close()
 			o, err := inventory.Store{}.CreateOutlet(cmd.Context(), db, args[0], tz, currency)
 			if err != nil {
 				return err
@@ -54,11 +53,10 @@ ISO 4217 code such as EUR.`,
 		Short: "List the outlets",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			db, err := c.openDB(cmd.Context())
+			db, err := c.database(cmd.Context())
 			if err != nil {
 				return err
 			}
-			defer db.Close()
 			outlets, err := inventory.Store{}.Outlets(cmd.Context(), db)
 			if err != nil {
 				return err
@@ -127,11 +125,10 @@ func (c *cli) registerCommand() *cobra.Command {
 		Example: "  kassa register add Front --outlet Gent",
 		Args:    exactArgs(1, "NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			db, err := c.openDB(cmd.Context())
+			db, err := c.database(cmd.Context())
 			if err != nil {
 				return err
 			}
-			defer db.Close()
 			o, err := findOutlet(cmd.Context(), db, outlet)
 			if err != nil {
 				return err
@@ -155,11 +152,10 @@ func (c *cli) registerCommand() *cobra.Command {
 		Short: "List the registers",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			db, err := c.openDB(cmd.Context())
+			db, err := c.database(cmd.Context())
 			if err != nil {
 				return err
 			}
-			defer db.Close()
 			var outletID int64
 			if listOutlet != "" {
 				o, err := inventory.Store{}.OutletByName(cmd.Context(), db, listOutlet)
@@ -216,11 +212,10 @@ unless told otherwise.`,
 			if err != nil {
 				return fmt.Errorf("--price: %w", err)
 			}
-			db, err := c.openDB(cmd.Context())
+			db, err := c.database(cmd.Context())
 			if err != nil {
 				return err
 			}
-			defer db.Close()
 			p, err := inventory.Store{}.CreateProduct(cmd.Context(), db, inventory.Product{
 				SKU: sku, Name: args[0], VariantTitle: variant, Price: amount,
 				TracksStock: !noStock, Published: !unpublish, Source: inventory.SourcePOS,
@@ -246,11 +241,10 @@ unless told otherwise.`,
 		Short: "List the products",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			db, err := c.openDB(cmd.Context())
+			db, err := c.database(cmd.Context())
 			if err != nil {
 				return err
 			}
-			defer db.Close()
 			products, err := inventory.Store{}.Products(cmd.Context(), db)
 			if err != nil {
 				return err
@@ -306,11 +300,10 @@ func (c *cli) stockCommand() *cobra.Command {
 		Long:  "List every stock-tracked product with its level at the outlet. Levels may be negative.",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			db, err := c.openDB(cmd.Context())
+			db, err := c.database(cmd.Context())
 			if err != nil {
 				return err
 			}
-			defer db.Close()
 			o, err := findOutlet(cmd.Context(), db, outlet)
 			if err != nil {
 				return err
@@ -349,11 +342,10 @@ func (c *cli) stockCommand() *cobra.Command {
 			if adjSKU == "" || adjDelta == 0 {
 				return usageError("stock adjust needs --sku and a non-zero --delta")
 			}
-			db, err := c.openDB(cmd.Context())
+			db, err := c.database(cmd.Context())
 			if err != nil {
 				return err
 			}
-			defer db.Close()
 			var level int
 			err = pg.WithTx(cmd.Context(), db, func(tx *sqlx.Tx) error {
 				st := inventory.Store{}

@@ -54,11 +54,10 @@ import per shop runs at a time; --wait waits for a running one instead of giving
 }
 
 func (c *cli) importOrders(ctx context.Context, shop string, mode shopify.Mode, wait bool) error {
-	db, err := c.openDB(ctx)
+	db, err := c.database(ctx)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
 	conn, err := shopify.ConnectionStore{}.Find(ctx, db, shop)
 	if err != nil {
 		return err
@@ -155,11 +154,10 @@ func (c *cli) importsCommand() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			db, err := c.openDB(ctx)
+			db, err := c.database(ctx)
 			if err != nil {
 				return err
 			}
-			defer db.Close()
 			var connID int64
 			if shop != "" {
 				cn, err := shopify.ConnectionStore{}.ByShop(ctx, db, shop)
@@ -207,11 +205,10 @@ func (c *cli) importsCommand() *cobra.Command {
 			if err != nil || id <= 0 {
 				return usageError("RUN is an import run number, e.g. 7 (see 'kassa imports list')")
 			}
-			db, err := c.openDB(ctx)
+			db, err := c.database(ctx)
 			if err != nil {
 				return err
 			}
-			defer db.Close()
 			log := shopify.RunLog{}
 			r, err := log.Run(ctx, db, id)
 			if err != nil {

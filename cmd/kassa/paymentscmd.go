@@ -39,11 +39,10 @@ balance reaches zero the sale is paid. --at is an RFC 3339 time (2026-11-25T14:0
 				when = t
 			}
 			ctx := cmd.Context()
-			db, err := c.openDB(ctx)
+			db, err := c.database(ctx)
 			if err != nil {
 				return err
 			}
-			defer db.Close()
 			reg, err := resolveRegister(ctx, db, ref)
 			if err != nil {
 				return err

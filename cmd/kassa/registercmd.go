@@ -41,11 +41,10 @@ opened it. A register has at most one open session; payments are taken in it unt
 				return fmt.Errorf("--float: %w", err)
 			}
 			ctx := cmd.Context()
-			db, err := c.openDB(ctx)
+			db, err := c.database(ctx)
 			if err != nil {
 				return err
 			}
-			defer db.Close()
 			reg, err := resolveRegister(ctx, db, ref)
 			if err != nil {
 				return err
@@ -101,11 +100,10 @@ expects per payment type so far (an X-report: the closing report of the session 
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			db, err := c.openDB(ctx)
+			db, err := c.database(ctx)
 			if err != nil {
 				return err
 			}
-			defer db.Close()
 			reg, err := resolveRegister(ctx, db, ref)
 			if err != nil {
 				return err
@@ -158,11 +156,10 @@ with no difference. After closing, the session never changes.`,
 				return err
 			}
 			ctx := cmd.Context()
-			db, err := c.openDB(ctx)
+			db, err := c.database(ctx)
 			if err != nil {
 				return err
 			}
-			defer db.Close()
 			reg, err := resolveRegister(ctx, db, ref)
 			if err != nil {
 				return err

@@ -38,11 +38,10 @@ X-report: the figures so far. Text is laid out for a 48-column receipt printer.`
 				return usageError("say which session: --session ID, or --register R --last")
 			}
 			ctx := cmd.Context()
-			db, err := c.openDB(ctx)
+			db, err := c.database(ctx)
 			if err != nil {
 				return err
 			}
-			defer db.Close()
 			svc := register.Service{Clock: c.now}
 			var r register.ClosingReport
 			if sessionID != 0 {
@@ -95,11 +94,10 @@ their age, and Shopify import failures.`,
 				}
 			}
 			ctx := cmd.Context()
-			db, err := c.openDB(ctx)
+			db, err := c.database(ctx)
 			if err != nil {
 				return err
 			}
-			defer db.Close()
 			o, err := findOutlet(ctx, db, outlet)
 			if err != nil {
 				return err

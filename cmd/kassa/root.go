@@ -26,6 +26,8 @@ type cli struct {
 
 	databaseURL string // --database-url
 	jsonOut     bool   // --json, for the commands that print data
+
+	conn *sqlx.DB // opened by database, closed when the command ends
 }
 
 // run executes one kassa command line and returns the process exit code. Errors are
@@ -36,6 +38,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
+	defer func() {
+		if c.conn != nil {
+			c.conn.Close()
+		}
+	}()
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(stderr, "kassa: "+oneLine(err))
 		return 1
@@ -106,6 +113,20 @@ func (c *cli) openDB(ctx context.Context) (*sqlx.DB, error) {
 		db.Close()
 		return nil, err
 	}
+	return db, nil
+}
+
+// database returns the command's connection to a database with a current schema, opening
+// it on first use; run closes it when the command ends.
+func (c *cli) database(ctx context.Context) (*sqlx.DB, error) {
+	if c.conn != nil {
+		return c.conn, nil
+	}
+	db, err := c.openDB(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.conn = db
 	return db, nil
 }
 

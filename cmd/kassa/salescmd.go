@@ -29,11 +29,10 @@ outlet's time zone, or RFC 3339 times; --to is exclusive for times and inclusive
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			db, err := c.openDB(ctx)
+			db, err := c.database(ctx)
 			if err != nil {
 				return err
 			}
-			defer db.Close()
 			loc := time.UTC
 			if outlet != "" {
 				o, err := inventory.Store{}.OutletByName(ctx, db, outlet)
@@ -110,11 +109,10 @@ outlet's time zone, or RFC 3339 times; --to is exclusive for times and inclusive
 		Args:    exactArgs(1, "RECEIPT"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			db, err := c.openDB(ctx)
+			db, err := c.database(ctx)
 			if err != nil {
 				return err
 			}
-			defer db.Close()
 			var outletID int64
 			if showOutlet != "" {
 				o, err := inventory.Store{}.OutletByName(ctx, db, showOutlet)

@@ -84,11 +84,10 @@ ever imported twice.`,
 			}
 			p.PollInterval = d
 			p.APIVersion = apiVersion
-			db, err := c.openDB(ctx)
+			db, err := c.database(ctx)
 			if err != nil {
 				return err
 			}
-			defer db.Close()
 			o, err := findOutlet(ctx, db, outlet)
 			if err != nil {
 				return err
@@ -135,11 +134,10 @@ ever imported twice.`,
 		Short: "List the linked shops",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			db, err := c.openDB(cmd.Context())
+			db, err := c.database(cmd.Context())
 			if err != nil {
 				return err
 			}
-			defer db.Close()
 			conns, err := shopify.ConnectionStore{}.List(cmd.Context(), db)
 			if err != nil {
 				return err
@@ -174,11 +172,10 @@ ever imported twice.`,
 		Short: "Show a linked shop's settings (never its token or secret)",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			db, err := c.openDB(cmd.Context())
+			db, err := c.database(cmd.Context())
 			if err != nil {
 				return err
 			}
-			defer db.Close()
 			shop := ""
 			if len(args) == 1 {
 				shop = args[0]
@@ -218,11 +215,10 @@ ever imported twice.`,
 		Short: "Stop importing a shop's orders (its history is kept)",
 		Args:  exactArgs(1, "SHOP"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			db, err := c.openDB(cmd.Context())
+			db, err := c.database(cmd.Context())
 			if err != nil {
 				return err
 			}
-			defer db.Close()
 			st := shopify.ConnectionStore{}
 			cn, err := st.ByShop(cmd.Context(), db, args[0])
 			if err != nil {

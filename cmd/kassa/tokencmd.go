@@ -34,11 +34,10 @@ is stored: the token is printed once, when it is created.`,
 			if err != nil {
 				return fmt.Errorf("--role: %w", err)
 			}
-			db, err := c.openDB(cmd.Context())
+			db, err := c.database(cmd.Context())
 			if err != nil {
 				return err
 			}
-			defer db.Close()
 			token, t, err := daemon.TokenStore{Clock: c.now}.Create(cmd.Context(), db, name, r)
 			if err != nil {
 				return err
@@ -59,11 +58,10 @@ is stored: the token is printed once, when it is created.`,
 		Short: "List the tokens (never the tokens themselves)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			db, err := c.openDB(cmd.Context())
+			db, err := c.database(cmd.Context())
 			if err != nil {
 				return err
 			}
-			defer db.Close()
 			tokens, err := daemon.TokenStore{}.List(cmd.Context(), db)
 			if err != nil {
 				return err
@@ -88,11 +86,10 @@ is stored: the token is printed once, when it is created.`,
 		Example: "  kassa token revoke front-till",
 		Args:    exactArgs(1, "NAME or ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			db, err := c.openDB(cmd.Context())
+			db, err := c.database(cmd.Context())
 			if err != nil {
 				return err
 			}
-			defer db.Close()
 			t, err := daemon.TokenStore{Clock: c.now}.Revoke(cmd.Context(), db, args[0])
 			if err != nil {
 				return err

@@ -12,6 +12,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io/fs"
 	"net/url"
@@ -20,9 +21,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jmoiron/sqlx"
-	_ "github.com/lib/pq" // the PostgreSQL driver
+	"github.com/lib/pq"
 
 	"github.com/kassa-pos/kassa/migrations"
 )
@@ -178,16 +180,43 @@ func migrationsHash() string {
 	return hex.EncodeToString(h.Sum(nil))[:12]
 }
 
+// connect opens a pool on u. When the server is busy (all its connection slots taken by
+// tests running at the same time) it waits and tries again for a while, so that a burst of
+// parallel tests does not fail for want of a connection.
 func connect(tb testing.TB, u string) *sqlx.DB {
 	tb.Helper()
 	db, err := sqlx.Open("postgres", u)
 	if err != nil {
 		tb.Fatalf("dbtest: open %s: %v", u, err)
 	}
-	if err := db.Ping(); err != nil {
-		tb.Fatalf("dbtest: connect to %s: %v (is PostgreSQL running? see README)", redact(u), err)
+	// Tests share one server; a small pool per test keeps a parallel run under its
+	// connection limit (100 by default).
+	db.SetMaxOpenConns(8)
+	db.SetMaxIdleConns(2)
+	deadline := time.Now().Add(60 * time.Second)
+	for wait := 50 * time.Millisecond; ; wait = min(2*wait, time.Second) {
+		err = db.Ping()
+		if err == nil {
+			return db
+		}
+		if !busy(err) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(wait)
 	}
-	return db
+	db.Close()
+	tb.Fatalf("dbtest: connect to %s: %v (is PostgreSQL running? see README)", redact(u), err)
+	return nil
+}
+
+// busy reports whether err means the server is out of connection slots for now.
+func busy(err error) bool {
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) {
+		return pqErr.Code == "53300" || pqErr.Code == "57P03" // too_many_connections, cannot_connect_now
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "connection reset by peer") || strings.Contains(msg, "too many clients")
 }
 
 func redact(u string) string {
