@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
 )
@@ -282,7 +282,11 @@ func (o *object) moneyIn(key string) decimal.Decimal {
 // and legacy payloads as an object. kassa only displays them, so a shape it does not know
 // is dropped rather than failing the order.
 func (o *object) properties(key string) []Property {
-	v := o.value(key)
+	return parseProperties(o.value(key))
+}
+
+// parseProperties reads a properties value (nil for absent or null); see object.properties.
+func parseProperties(v []byte) []Property {
 	if v == nil {
 		return nil
 	}
@@ -369,11 +373,7 @@ func parseString(v []byte) (string, error) {
 	}
 	switch v[0] {
 	case '"':
-		var s string
-		if err := json.Unmarshal(v, &s); err != nil {
-			return "", err
-		}
-		return s, nil
+		return unquote(v)
 	case '{', '[':
 		return "", fmt.Errorf("want a string, got %s", kind(v))
 	default:
@@ -381,9 +381,59 @@ func parseString(v []byte) (string, error) {
 	}
 }
 
-// plainDecimal is the money syntax kassa accepts in strings and numbers. Exponents are
-// refused so that a hostile "1e999999999" cannot make later arithmetic allocate without end.
-var plainDecimal = regexp.MustCompile(`^-?[0-9]{1,30}(\.[0-9]{1,30})?$`)
+// isPlainDecimal reports whether s has the money syntax kassa accepts in strings and
+// numbers, -?[0-9]{1,30}(\.[0-9]{1,30})?. Exponents are refused so that a hostile
+// "1e999999999" cannot make later arithmetic allocate without end.
+func isPlainDecimal(s string) bool {
+	if s != "" && s[0] == '-' {
+		s = s[1:]
+	}
+	n := leadingDigits(s)
+	if n < 1 || n > 30 {
+		return false
+	}
+	s = s[n:]
+	if s == "" {
+		return true
+	}
+	if s[0] != '.' {
+		return false
+	}
+	s = s[1:]
+	n = leadingDigits(s)
+	return n >= 1 && n <= 30 && n == len(s)
+}
+
+func leadingDigits(s string) int {
+	n := 0
+	for n < len(s) && s[n] >= '0' && s[n] <= '9' {
+		n++
+	}
+	return n
+}
+
+// unquote returns the text of the JSON string literal v as encoding/json reads it, without
+// its cost when the text is v's bytes as they stand (no escapes, valid UTF-8).
+func unquote(v []byte) (string, error) {
+	if len(v) >= 2 && v[len(v)-1] == '"' {
+		inner := v[1 : len(v)-1]
+		plain := true
+		for _, c := range inner {
+			if c < 0x20 || c == '\\' || c == '"' {
+				plain = false
+				break
+			}
+		}
+		if plain && utf8.Valid(inner) {
+			return string(inner), nil
+		}
+	}
+	var s string
+	if err := json.Unmarshal(v, &s); err != nil {
+		return "", err
+	}
+	return s, nil
+}
 
 // parseMoney accepts a decimal as a JSON string or number; null and "" are zero.
 func parseMoney(v []byte) (decimal.Decimal, error) {
@@ -393,7 +443,8 @@ func parseMoney(v []byte) (decimal.Decimal, error) {
 	var s string
 	switch v[0] {
 	case '"':
-		if err := json.Unmarshal(v, &s); err != nil {
+		var err error
+		if s, err = unquote(v); err != nil {
 			return decimal.Zero, err
 		}
 		s = strings.TrimSpace(s)
@@ -405,7 +456,7 @@ func parseMoney(v []byte) (decimal.Decimal, error) {
 	default:
 		s = string(v)
 	}
-	if !plainDecimal.MatchString(s) {
+	if !isPlainDecimal(s) {
 		return decimal.Zero, fmt.Errorf("invalid amount %q", truncate(s))
 	}
 	d, err := decimal.NewFromString(s)
@@ -425,7 +476,8 @@ func parseInt(v []byte) (int64, error) {
 	var s string
 	switch v[0] {
 	case '"':
-		if err := json.Unmarshal(v, &s); err != nil {
+		var err error
+		if s, err = unquote(v); err != nil {
 			return 0, err
 		}
 		s = strings.TrimSpace(s)
@@ -444,7 +496,7 @@ func parseInt(v []byte) (int64, error) {
 	if err != nil {
 		// "2.0" is an integer written by a serialiser that knows only floats.
 		d, derr := decimal.NewFromString(s)
-		if derr != nil || !plainDecimal.MatchString(s) || !d.IsInteger() || !d.Abs().LessThan(decimal.New(1, 18)) {
+		if derr != nil || !isPlainDecimal(s) || !d.IsInteger() || !d.Abs().LessThan(decimal.New(1, 18)) {
 			return 0, fmt.Errorf("invalid integer %q", truncate(s))
 		}
 		return d.IntPart(), nil
@@ -490,8 +542,8 @@ func parseTime(v []byte) (time.Time, error) {
 	if v[0] != '"' {
 		return time.Time{}, fmt.Errorf("want a timestamp string, got %s", kind(v))
 	}
-	var s string
-	if err := json.Unmarshal(v, &s); err != nil {
+	s, err := unquote(v)
+	if err != nil {
 		return time.Time{}, err
 	}
 	s = strings.TrimSpace(s)

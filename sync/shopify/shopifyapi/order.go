@@ -152,6 +152,16 @@ type ShippingLine struct {
 // field kassa reads is an error that names the field (a *FieldError). On error the returned
 // Order still carries ID, Name and Raw when they could be read.
 func DecodeOrder(raw []byte) (Order, error) {
+	if o, ok := decodeFast(raw); ok {
+		return o, nil
+	}
+	return decodeOrderChecked(raw)
+}
+
+// decodeOrderChecked decodes field by field through maps of raw values, checking each; it
+// is the slower path that DecodeOrder takes when decodeFast gives up, and the one that
+// names the field in error.
+func decodeOrderChecked(raw []byte) (Order, error) {
 	o := Order{Raw: append(json.RawMessage(nil), raw...)}
 	d, err := newObject("", raw)
 	if err != nil {

@@ -391,6 +391,8 @@ func FuzzDecodeOrder(f *testing.F) {
 	}
 	f.Add([]byte(`{"id":"1","total_price":1.5,"created_at":"2024-01-01T00:00:00","line_items":[{"properties":{}}]}`))
 	f.Fuzz(func(t *testing.T, raw []byte) {
+		// DecodeOrder must answer exactly as the decoder it replaced.
+		sameAsReference(t, raw)
 		o, err := shopifyapi.DecodeOrder(raw)
 		if err != nil {
 			var fe *shopifyapi.FieldError

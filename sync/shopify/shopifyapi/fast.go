@@ -1,0 +1,709 @@
+package shopifyapi
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// decodeFast is DecodeOrder's single pass: it validates the JSON and reads the fields kassa
+// uses straight from the input bytes, without building a map per object. It gives up (ok
+// false) on anything it does not read exactly as decodeOrderChecked would, such as a value
+// a lenient leaf refuses or an escaped key; DecodeOrder then runs decodeOrderChecked, which
+// gives the same answer as before (the error naming the field included). So decodeFast
+// must never accept an input decodeOrderChecked refuses, and must agree with it on every
+// input it accepts; TestDecodeOrderMatchesReference and FuzzDecodeOrder check both.
+//
+// Object members are read in document order and each read replaces the field's value, so a
+// duplicated key ends with its last value, as with the map of decodeOrderChecked.
+func decodeFast(raw []byte) (o Order, ok bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			if _, isFallback := r.(fallback); !isFallback {
+				panic(r)
+			}
+			o, ok = Order{}, false
+		}
+	}()
+	d := &scanner{b: raw}
+	if d.peek() != '{' {
+		d.fail()
+	}
+	o = Order{
+		TotalPrice: decimal.Zero, SubtotalPrice: decimal.Zero, TotalLineItemsPrice: decimal.Zero,
+		TotalTax: decimal.Zero, TotalDiscounts: decimal.Zero, TotalOutstanding: decimal.Zero,
+		TotalTipReceived: decimal.Zero, CurrentTotalDuties: decimal.Zero, OriginalTotalDuties: decimal.Zero,
+	}
+	d.object(func(key []byte) {
+		switch string(key) {
+		case "id":
+			o.ID = d.id()
+		case "name":
+			o.Name = d.str()
+		case "order_number":
+			o.OrderNumber = d.int()
+		case "email":
+			o.Email = d.str()
+		case "created_at":
+			o.CreatedAt = d.time()
+		case "processed_at":
+			o.ProcessedAt = d.time()
+		case "updated_at":
+			o.UpdatedAt = d.time()
+		case "cancelled_at":
+			o.CancelledAt = d.time()
+		case "closed_at":
+			o.ClosedAt = d.time()
+		case "cancel_reason":
+			o.CancelReason = d.str()
+		case "test":
+			o.Test = d.bool()
+		case "currency":
+			o.Currency = d.str()
+		case "financial_status":
+			o.FinancialStatus = d.str()
+		case "fulfillment_status":
+			o.FulfillmentStatus = d.str()
+		case "taxes_included":
+			o.TaxesIncluded = d.bool()
+		case "total_price":
+			o.TotalPrice = d.money()
+		case "subtotal_price":
+			o.SubtotalPrice = d.money()
+		case "total_line_items_price":
+			o.TotalLineItemsPrice = d.money()
+		case "total_tax":
+			o.TotalTax = d.money()
+		case "total_discounts":
+			o.TotalDiscounts = d.money()
+		case "total_outstanding":
+			o.TotalOutstanding = d.money()
+		case "total_tip_received":
+			o.TotalTipReceived = d.money()
+		case "current_total_duties_set":
+			o.CurrentTotalDuties = d.moneySet()
+		case "original_total_duties_set":
+			o.OriginalTotalDuties = d.moneySet()
+		case "payment_gateway_names":
+			o.PaymentGatewayNames = d.strings()
+		case "gateway":
+			o.Gateway = d.str()
+		case "source_name":
+			o.SourceName = d.str()
+		case "tags":
+			o.Tags = d.str()
+		case "tax_lines":
+			o.TaxLines = d.taxLines()
+		case "customer":
+			o.Customer = d.customer()
+		case "billing_address":
+			o.BillingAddress = d.address()
+		case "shipping_address":
+			o.ShippingAddress = d.address()
+		case "line_items":
+			o.LineItems = d.lineItems()
+		case "shipping_lines":
+			o.ShippingLines = d.shippingLines()
+		default:
+			d.value()
+		}
+	})
+	d.ws()
+	if d.i != len(d.b) {
+		d.fail()
+	}
+	o.Raw = append(json.RawMessage(nil), raw...)
+	return o, true
+}
+
+// fallback is the panic value with which the scanner gives up on an input.
+type fallback struct{}
+
+// scanner reads JSON strictly: it accepts only what encoding/json accepts (it may refuse
+// more, which only costs a fallback).
+type scanner struct {
+	b     []byte
+	i     int
+	depth int
+}
+
+// maxDepth stays below encoding/json's nesting limit (10000), so that deeper input falls back.
+const maxDepth = 5000
+
+func (d *scanner) fail() { panic(fallback{}) }
+
+func (d *scanner) ws() {
+	for d.i < len(d.b) {
+		switch d.b[d.i] {
+		case ' ', '\t', '\n', '\r':
+			d.i++
+		default:
+			return
+		}
+	}
+}
+
+// peek skips whitespace and returns the next byte.
+func (d *scanner) peek() byte {
+	d.ws()
+	if d.i >= len(d.b) {
+		d.fail()
+	}
+	return d.b[d.i]
+}
+
+// value validates the next value and returns its bytes.
+func (d *scanner) value() []byte {
+	c := d.peek()
+	start := d.i
+	switch c {
+	case '{':
+		d.object(func([]byte) { d.value() })
+	case '[':
+		d.array(func() { d.value() })
+	case '"':
+		d.string()
+	case 't':
+		d.literal("true")
+	case 'f':
+		d.literal("false")
+	case 'n':
+		d.literal("null")
+	default:
+		d.number()
+	}
+	return d.b[start:d.i]
+}
+
+func (d *scanner) literal(s string) {
+	if len(d.b)-d.i < len(s) || string(d.b[d.i:d.i+len(s)]) != s {
+		d.fail()
+	}
+	d.i += len(s)
+}
+
+// number reads -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?; what may follow is the
+// caller's business (a stray digit after 0 is refused there).
+func (d *scanner) number() {
+	if d.i < len(d.b) && d.b[d.i] == '-' {
+		d.i++
+	}
+	switch {
+	case d.i < len(d.b) && d.b[d.i] == '0':
+		d.i++
+	case d.i < len(d.b) && d.b[d.i] >= '1' && d.b[d.i] <= '9':
+		d.digits()
+	default:
+		d.fail()
+	}
+	if d.i < len(d.b) && d.b[d.i] == '.' {
+		d.i++
+		if d.digits() == 0 {
+			d.fail()
+		}
+	}
+	if d.i < len(d.b) && (d.b[d.i] == 'e' || d.b[d.i] == 'E') {
+		d.i++
+		if d.i < len(d.b) && (d.b[d.i] == '+' || d.b[d.i] == '-') {
+			d.i++
+		}
+		if d.digits() == 0 {
+			d.fail()
+		}
+	}
+}
+
+func (d *scanner) digits() int {
+	start := d.i
+	for d.i < len(d.b) && d.b[d.i] >= '0' && d.b[d.i] <= '9' {
+		d.i++
+	}
+	return d.i - start
+}
+
+// string reads a string literal at d.i and reports whether its text is its bytes as they
+// stand (ASCII without escapes).
+func (d *scanner) string() (plain bool) {
+	i := d.i + 1
+	plain = true
+	for {
+		if i >= len(d.b) {
+			d.fail()
+		}
+		c := d.b[i]
+		switch {
+		case c == '"':
+			d.i = i + 1
+			return plain
+		case c == '\\':
+			plain = false
+			i++
+			if i >= len(d.b) {
+				d.fail()
+			}
+			switch d.b[i] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i++
+			case 'u':
+				if len(d.b)-i < 5 {
+					d.fail()
+				}
+				for _, h := range d.b[i+1 : i+5] {
+					if !('0' <= h && h <= '9' || 'a' <= h && h <= 'f' || 'A' <= h && h <= 'F') {
+						d.fail()
+					}
+				}
+				i += 5
+			default:
+				d.fail()
+			}
+		case c < 0x20:
+			d.fail()
+		case c >= 0x80:
+			plain = false
+			i++
+		default:
+			i++
+		}
+	}
+}
+
+func (d *scanner) enter() {
+	d.depth++
+	if d.depth > maxDepth {
+		d.fail()
+	}
+}
+
+// object reads the object at d.i, calling field with each member's key (unescaped); field
+// must read the member's value.
+func (d *scanner) object(field func(key []byte)) {
+	d.enter()
+	d.i++ // {
+	if d.peek() == '}' {
+		d.i++
+		d.depth--
+		return
+	}
+	for {
+		if d.peek() != '"' {
+			d.fail()
+		}
+		start := d.i
+		plain := d.string()
+		key := d.b[start+1 : d.i-1]
+		if !plain {
+			s, err := unquote(d.b[start:d.i])
+			if err != nil {
+				d.fail()
+			}
+			key = []byte(s)
+		}
+		if d.peek() != ':' {
+			d.fail()
+		}
+		d.i++
+		field(key)
+		switch d.peek() {
+		case ',':
+			d.i++
+		case '}':
+			d.i++
+			d.depth--
+			return
+		default:
+			d.fail()
+		}
+	}
+}
+
+// array reads the array at d.i, calling elem for each element; elem must read it.
+func (d *scanner) array(elem func()) {
+	d.enter()
+	d.i++ // [
+	if d.peek() == ']' {
+		d.i++
+		d.depth--
+		return
+	}
+	for {
+		elem()
+		switch d.peek() {
+		case ',':
+			d.i++
+		case ']':
+			d.i++
+			d.depth--
+			return
+		default:
+			d.fail()
+		}
+	}
+}
+
+// leaf reads a value and returns it, or nil for null (as object.value does).
+func (d *scanner) leaf() []byte {
+	v := d.value()
+	if string(v) == "null" {
+		return nil
+	}
+	return v
+}
+
+func (d *scanner) str() string {
+	s, err := parseString(d.leaf())
+	if err != nil {
+		d.fail()
+	}
+	return s
+}
+
+func (d *scanner) money() decimal.Decimal {
+	m, err := parseMoney(d.leaf())
+	if err != nil {
+		d.fail()
+	}
+	return m
+}
+
+func (d *scanner) id() int64 {
+	n, err := parseInt(d.leaf())
+	if err != nil || n < 0 {
+		d.fail()
+	}
+	return n
+}
+
+func (d *scanner) int() int64 {
+	n, err := parseInt(d.leaf())
+	if err != nil {
+		d.fail()
+	}
+	return n
+}
+
+func (d *scanner) bool() bool {
+	b, err := parseBool(d.leaf())
+	if err != nil {
+		d.fail()
+	}
+	return b
+}
+
+func (d *scanner) time() time.Time {
+	t, err := parseTime(d.leaf())
+	if err != nil {
+		d.fail()
+	}
+	return t
+}
+
+// strings mirrors object.strings: null is nil, a lone value one element, an array a
+// non-nil slice with "" for null elements.
+func (d *scanner) strings() []string {
+	switch d.peek() {
+	case 'n':
+		d.literal("null")
+		return nil
+	case '[':
+		out := []string{}
+		d.array(func() { out = append(out, d.str()) })
+		return out
+	}
+	return []string{d.str()}
+}
+
+// obj mirrors object.object: it reads an object with field and reports true; null and []
+// report false; any other value gives up.
+func (d *scanner) obj(field func(key []byte)) bool {
+	switch d.peek() {
+	case 'n':
+		d.literal("null")
+		return false
+	case '[':
+		d.i++
+		if d.peek() != ']' {
+			d.fail()
+		}
+		d.i++
+		return false
+	case '{':
+		d.object(field)
+		return true
+	}
+	d.fail()
+	return false
+}
+
+// each mirrors object.each: null and {} hold nothing; an array's null elements are
+// skipped and elem reads each object element at d.i.
+func (d *scanner) each(elem func()) {
+	switch d.peek() {
+	case 'n':
+		d.literal("null")
+	case '{':
+		d.i++
+		if d.peek() != '}' {
+			d.fail()
+		}
+		d.i++
+	case '[':
+		d.array(func() {
+			switch d.peek() {
+			case 'n':
+				d.literal("null")
+			case '{':
+				elem()
+			default:
+				d.fail()
+			}
+		})
+	default:
+		d.fail()
+	}
+}
+
+func (d *scanner) address() *Address {
+	var a Address
+	if !d.obj(func(key []byte) {
+		switch string(key) {
+		case "first_name":
+			a.FirstName = d.str()
+		case "last_name":
+			a.LastName = d.str()
+		case "name":
+			a.Name = d.str()
+		case "company":
+			a.Company = d.str()
+		case "address1":
+			a.Address1 = d.str()
+		case "address2":
+			a.Address2 = d.str()
+		case "city":
+			a.City = d.str()
+		case "zip":
+			a.Zip = d.str()
+		case "province":
+			a.Province = d.str()
+		case "country":
+			a.Country = d.str()
+		case "phone":
+			a.Phone = d.str()
+		default:
+			d.value()
+		}
+	}) {
+		return nil
+	}
+	return &a
+}
+
+func (d *scanner) customer() *Customer {
+	var c Customer
+	if !d.obj(func(key []byte) {
+		switch string(key) {
+		case "id":
+			c.ID = d.id()
+		case "email":
+			c.Email = d.str()
+		case "first_name":
+			c.FirstName = d.str()
+		case "last_name":
+			c.LastName = d.str()
+		case "phone":
+			c.Phone = d.str()
+		case "default_address":
+			c.DefaultAddress = d.address()
+		default:
+			d.value()
+		}
+	}) {
+		return nil
+	}
+	return &c
+}
+
+// moneySet mirrors object.moneySet: the shop_money amount of a "*_set" object.
+func (d *scanner) moneySet() decimal.Decimal {
+	amount := decimal.Zero
+	d.obj(func(key []byte) {
+		if string(key) == "shop_money" {
+			amount = d.moneyIn()
+		} else {
+			d.value()
+		}
+	})
+	return amount
+}
+
+// moneyIn mirrors object.moneyIn: the amount of a {"amount", "currency_code"} object.
+func (d *scanner) moneyIn() decimal.Decimal {
+	amount := decimal.Zero
+	d.obj(func(key []byte) {
+		if string(key) == "amount" {
+			amount = d.money()
+		} else {
+			d.value()
+		}
+	})
+	return amount
+}
+
+func (d *scanner) taxLines() []TaxLine {
+	var out []TaxLine
+	d.each(func() {
+		t := TaxLine{Rate: decimal.Zero, Price: decimal.Zero}
+		d.object(func(key []byte) {
+			switch string(key) {
+			case "title":
+				t.Title = d.str()
+			case "rate":
+				t.Rate = d.money()
+			case "price":
+				t.Price = d.money()
+			default:
+				d.value()
+			}
+		})
+		out = append(out, t)
+	})
+	return out
+}
+
+func (d *scanner) discountAllocations() []DiscountAllocation {
+	var out []DiscountAllocation
+	d.each(func() {
+		a := DiscountAllocation{Amount: decimal.Zero}
+		d.object(func(key []byte) {
+			switch string(key) {
+			case "amount":
+				a.Amount = d.money()
+			case "discount_application_index":
+				a.DiscountApplicationIndex = d.int()
+			default:
+				d.value()
+			}
+		})
+		out = append(out, a)
+	})
+	return out
+}
+
+func (d *scanner) lineItems() []LineItem {
+	var out []LineItem
+	d.each(func() { out = append(out, d.lineItem()) })
+	return out
+}
+
+func (d *scanner) lineItem() LineItem {
+	l := LineItem{Price: decimal.Zero, TotalDiscount: decimal.Zero}
+	d.object(func(key []byte) {
+		switch string(key) {
+		case "id":
+			l.ID = d.id()
+		case "product_id":
+			l.ProductID = d.id()
+		case "variant_id":
+			l.VariantID = d.id()
+		case "sku":
+			l.SKU = d.str()
+		case "title":
+			l.Title = d.str()
+		case "variant_title":
+			l.VariantTitle = d.str()
+		case "name":
+			l.Name = d.str()
+		case "quantity":
+			l.Quantity = d.int()
+		case "price":
+			l.Price = d.money()
+		case "total_discount":
+			l.TotalDiscount = d.money()
+		case "discount_allocations":
+			l.DiscountAllocations = d.discountAllocations()
+		case "tax_lines":
+			l.TaxLines = d.taxLines()
+		case "gift_card":
+			l.GiftCard = d.bool()
+		case "product_exists":
+			l.ProductExists = d.bool()
+		case "taxable":
+			l.Taxable = d.bool()
+		case "requires_shipping":
+			l.RequiresShipping = d.bool()
+		case "variant_inventory_management":
+			l.VariantInventoryManagement = d.str()
+		case "properties":
+			l.Properties = parseProperties(d.leaf())
+		case "duties":
+			l.Duties = d.duties()
+		default:
+			d.value()
+		}
+	})
+	return l
+}
+
+func (d *scanner) duties() []Duty {
+	var out []Duty
+	d.each(func() {
+		du := Duty{}
+		priceSet, shopMoney, hasShopMoney := decimal.Zero, decimal.Zero, false
+		d.object(func(key []byte) {
+			switch string(key) {
+			case "id":
+				du.ID = d.id()
+			case "harmonized_system_code":
+				du.HarmonizedSystemCode = d.str()
+			case "country_code_of_origin":
+				du.CountryCodeOfOrigin = d.str()
+			case "price_set":
+				priceSet = d.moneySet()
+			case "shop_money":
+				// Duties on line items carry shop_money directly rather than a price_set.
+				hasShopMoney = true
+				shopMoney = d.moneyIn()
+			case "tax_lines":
+				du.TaxLines = d.taxLines()
+			default:
+				d.value()
+			}
+		})
+		du.Amount = priceSet
+		if hasShopMoney {
+			du.Amount = shopMoney
+		}
+		out = append(out, du)
+	})
+	return out
+}
+
+func (d *scanner) shippingLines() []ShippingLine {
+	var out []ShippingLine
+	d.each(func() {
+		s := ShippingLine{Price: decimal.Zero, DiscountedPrice: decimal.Zero}
+		d.object(func(key []byte) {
+			switch string(key) {
+			case "id":
+				s.ID = d.id()
+			case "title":
+				s.Title = d.str()
+			case "code":
+				s.Code = d.str()
+			case "price":
+				s.Price = d.money()
+			case "discounted_price":
+				s.DiscountedPrice = d.money()
+			case "discount_allocations":
+				s.DiscountAllocations = d.discountAllocations()
+			case "tax_lines":
+				s.TaxLines = d.taxLines()
+			default:
+				d.value()
+			}
+		})
+		out = append(out, s)
+	})
+	return out
+}
