@@ -199,9 +199,7 @@ func (c *Client) ListOrders(ctx context.Context, opts ListOptions, fn func(page 
 	}
 	var next any = first
 	for pageNo := 1; ; pageNo++ {
-		var page struct {
-			Orders []json.RawMessage `json:"orders"`
-		}
+		var page ordersPage
 		c.mu.Lock()
 		pagination, err := c.gs.ListWithPagination(ctx, "orders.json", &page, next)
 		c.mu.Unlock()
