@@ -208,7 +208,8 @@ func (c *Client) ListOrders(ctx context.Context, opts ListOptions, fn func(page 
 		}
 		orders := make([]Order, 0, len(page.Orders))
 		for _, raw := range page.Orders {
-			o, err := DecodeOrder(raw)
+			// The raw orders are slices of the page's own copy of the body.
+			o, err := decodeOwnedOrder(raw)
 			if err != nil {
 				o.DecodeErr = err
 				c.log.Debug().Int64("order_id", o.ID).Err(err).Msg("undecodable shopify order")

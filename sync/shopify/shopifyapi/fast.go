@@ -1,7 +1,6 @@
 package shopifyapi
 
 import (
-	"encoding/json"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -17,6 +16,8 @@ import (
 //
 // Object members are read in document order and each read replaces the field's value, so a
 // duplicated key ends with its last value, as with the map of decodeOrderChecked.
+//
+// raw becomes the order's Raw as it is, without a copy.
 func decodeFast(raw []byte) (o Order, ok bool) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -113,7 +114,7 @@ func decodeFast(raw []byte) (o Order, ok bool) {
 	if d.i != len(d.b) {
 		d.fail()
 	}
-	o.Raw = append(json.RawMessage(nil), raw...)
+	o.Raw = raw
 	return o, true
 }
 
@@ -228,6 +229,10 @@ func (d *scanner) string() (plain bool) {
 	i := d.i + 1
 	plain = true
 	for {
+		// Most bytes of most strings need no more than this look.
+		for i < len(d.b) && plainByte[d.b[i]] {
+			i++
+		}
 		if i >= len(d.b) {
 			d.fail()
 		}
@@ -268,6 +273,15 @@ func (d *scanner) string() (plain bool) {
 		}
 	}
 }
+
+// plainByte marks the bytes that stand for themselves inside a JSON string (ASCII other
+// than control characters, '"' and '\\').
+var plainByte = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 func (d *scanner) enter() {
 	d.depth++

@@ -152,6 +152,12 @@ type ShippingLine struct {
 // field kassa reads is an error that names the field (a *FieldError). On error the returned
 // Order still carries ID, Name and Raw when they could be read.
 func DecodeOrder(raw []byte) (Order, error) {
+	return decodeOwnedOrder(append(json.RawMessage(nil), raw...))
+}
+
+// decodeOwnedOrder is DecodeOrder for bytes that the order may keep as its Raw: no one
+// else writes to them (ListOrders' slices of a page's body).
+func decodeOwnedOrder(raw []byte) (Order, error) {
 	if o, ok := decodeFast(raw); ok {
 		return o, nil
 	}
