@@ -2,10 +2,12 @@ package shopifyapi_test
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 
 	"github.com/kassa-pos/kassa/sync/shopify/shopifyapi"
 	"github.com/kassa-pos/kassa/sync/shopify/shopifytest"
+	"github.com/kassa-pos/kassa/sync/shopify/shopifytest/shopdata"
 )
 
 func BenchmarkDecodeOrder(b *testing.B) {
@@ -16,6 +18,42 @@ func BenchmarkDecodeOrder(b *testing.B) {
 		if _, err := shopifyapi.DecodeOrder(raw); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkDecodeGeneratedOrders decodes generated orders (compact JSON, as Shopify and the
+// simulator send them) with DecodeOrder and, for comparison, with the decoder it replaced.
+func BenchmarkDecodeGeneratedOrders(b *testing.B) {
+	g := shopdata.NewGenerator(shopdata.GenerateOptions{Seed: 42, Orders: 1000, Now: simNow})
+	var raws [][]byte
+	size := 0
+	for _, o := range g.Orders() {
+		raw, err := json.Marshal(o)
+		if err != nil {
+			b.Fatal(err)
+		}
+		raws = append(raws, raw)
+		size += len(raw)
+	}
+	for _, bc := range []struct {
+		name   string
+		decode func([]byte) (shopifyapi.Order, error)
+	}{
+		{"DecodeOrder", shopifyapi.DecodeOrder},
+		{"reference", shopifyapi.ReferenceDecodeOrder},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.SetBytes(int64(size / len(raws)))
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				if _, err := bc.decode(raws[i%len(raws)]); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "orders/s")
+		})
 	}
 }
 
