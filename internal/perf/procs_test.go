@@ -71,9 +71,11 @@ func freeAddr(t testing.TB) string {
 
 // process is a kassa subprocess.
 type process struct {
-	cmd    *exec.Cmd
-	url    string
-	exited chan error
+	cmd *exec.Cmd
+	url string
+	// exited is closed once the process has ended; err is then how.
+	exited chan struct{}
+	err    error
 }
 
 // startProcess runs bin with args and env, and waits until GET url+ready answers 200.
@@ -89,8 +91,8 @@ func startProcess(t testing.TB, bin string, env []string, url, ready string, arg
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p := &process{cmd: cmd, url: url, exited: make(chan error, 1)}
-	go func() { p.exited <- cmd.Wait(); logf.Close() }()
+	p := &process{cmd: cmd, url: url, exited: make(chan struct{})}
+	go func() { p.err = cmd.Wait(); logf.Close(); close(p.exited) }()
 	t.Cleanup(func() { p.stop() })
 	deadline := time.Now().Add(5 * time.Minute)
 	for {
@@ -102,9 +104,9 @@ func startProcess(t testing.TB, bin string, env []string, url, ready string, arg
 			}
 		}
 		select {
-		case err := <-p.exited:
+		case <-p.exited:
 			out, _ := os.ReadFile(logf.Name())
-			t.Fatalf("%s %v exited before it was ready: %v\n%s", bin, args, err, out)
+			t.Fatalf("%s %v exited before it was ready: %v\n%s", bin, args, p.err, out)
 		case <-time.After(20 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
@@ -115,8 +117,10 @@ func startProcess(t testing.TB, bin string, env []string, url, ready string, arg
 
 // stop ends the process with SIGTERM (SIGKILL after 10 s) and waits for it.
 func (p *process) stop() {
-	if p.cmd.ProcessState != nil {
+	select {
+	case <-p.exited:
 		return
+	default:
 	}
 	p.cmd.Process.Signal(syscall.SIGTERM)
 	select {
