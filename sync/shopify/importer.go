@@ -594,44 +594,47 @@ func (r *run) write(ctx context.Context, rows []outcomeRow, importIdx []int, now
 }
 
 func (r *run) recordOutcomes(ctx context.Context, tx *sqlx.Tx, rows []outcomeRow) error {
-	n := len(rows)
 	var (
-		orderIDs = make([]int64, n)
-		names    = make([]string, n)
-		outcomes = make([]string, n)
-		reasons  = make([]string, n)
-		saleIDs  = make([]*int64, n)
-		c        Counts
-		newest   int64
+		c      Counts
+		newest int64
 	)
-	// The orders' JSON goes as one text array literal built here in one pass: lib/pq's
-	// generic array encoding copies each order several times.
-	raws := make([][]byte, n)
-	for i, row := range rows {
-		orderIDs[i], names[i], outcomes[i] = row.order.ID, clean(row.order.Name), string(row.outcome)
-		reasons[i] = clean(row.reason)
-		if row.outcome == Failed && reasons[i] == "" {
-			reasons[i] = "unknown"
+	// COPY: the orders' JSON is most of a page's bytes, and PostgreSQL reads COPY's rows as
+	// they stream in instead of parsing one large array parameter first.
+	stmt, err := tx.PrepareContext(ctx, pq.CopyIn("import_outcomes",
+		"run_id", "connection_id", "shopify_order_id", "order_name", "outcome", "reason", "sale_id", "raw"))
+	if err != nil {
+		return fmt.Errorf("record outcomes: %w", err)
+	}
+	defer stmt.Close()
+	for _, row := range rows {
+		reason := clean(row.reason)
+		if row.outcome == Failed && reason == "" {
+			reason = "unknown"
 		}
+		var saleID, raw any
 		if row.saleID != 0 {
-			id := row.saleID
-			saleIDs[i] = &id
+			saleID = row.saleID
 		}
 		// An order already imported is on record (its sale and first outcome): its JSON is
 		// not stored again, which keeps repeated "get all" runs small.
 		if row.outcome != AlreadyImported {
-			raws[i] = rawText(row.order.Raw)
+			if t := rawText(row.order.Raw); t != nil {
+				raw = string(t)
+			}
+		}
+		if _, err := stmt.ExecContext(ctx, r.id, r.conn.ID, row.order.ID, clean(row.order.Name), string(row.outcome), reason, saleID, raw); err != nil {
+			return fmt.Errorf("record outcomes: %w", err)
 		}
 		c.Add(row.outcome)
 		newest = max(newest, row.order.ID)
 	}
-	_, err := tx.ExecContext(ctx, `
-		INSERT INTO import_outcomes (run_id, connection_id, shopify_order_id, order_name, outcome, reason, sale_id, raw)
-		SELECT $1, $2, * FROM unnest($3::bigint[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::text[])`,
-		r.id, r.conn.ID, pq.Array(orderIDs), pq.Array(names), pq.Array(outcomes), pq.Array(reasons), pq.Array(saleIDs), textArray(raws))
-	if err != nil {
+	if _, err := stmt.ExecContext(ctx); err != nil {
 		return fmt.Errorf("record outcomes: %w", err)
 	}
+	if err := stmt.Close(); err != nil {
+		return fmt.Errorf("record outcomes: %w", err)
+	}
+	n := len(rows)
 	_, err = tx.ExecContext(ctx, `
 		UPDATE import_runs SET seen = seen + $2, imported = imported + $3, already_imported = already_imported + $4,
 			too_old = too_old + $5, no_shipping_method = no_shipping_method + $6, test_order = test_order + $7,
@@ -712,36 +715,4 @@ func rawText(raw []byte) []byte {
 		return raw
 	}
 	return []byte(clean(string(raw)))
-}
-
-// textArray renders values as a PostgreSQL text[] literal, nil as NULL.
-func textArray(vals [][]byte) string {
-	size := 2
-	for _, v := range vals {
-		size += len(v) + len(v)/8 + 3
-	}
-	out := make([]byte, 0, size)
-	out = append(out, '{')
-	for i, v := range vals {
-		if i > 0 {
-			out = append(out, ',')
-		}
-		if v == nil {
-			out = append(out, "NULL"...)
-			continue
-		}
-		out = append(out, '"')
-		for {
-			j := bytes.IndexAny(v, `"\`)
-			if j < 0 {
-				out = append(out, v...)
-				break
-			}
-			out = append(out, v[:j]...)
-			out = append(out, '\\', v[j])
-			v = v[j+1:]
-		}
-		out = append(out, '"')
-	}
-	return string(append(out, '}'))
 }
