@@ -61,23 +61,116 @@ func (st Store) CreateSales(ctx context.Context, q pg.Queryer, batch []NewSale) 
 		notes[i] = s.Note
 	}
 	out := make([]Created, n)
-	err := pg.InTx(ctx, q, func(tx *sqlx.Tx) error {
-		var rows []struct {
-			ID       int64  `db:"id"`
-			OutletID int64  `db:"outlet_id"`
-			Receipt  string `db:"receipt_number"`
+	var (
+		xIdx           []int64
+		xChannels      []string
+		xShops         []string
+		xIDs           []int64
+		lIdx, lNos     []int64
+		lProducts      []*int64
+		lKinds, lSKUs  []string
+		lTitles, lVars []string
+		lQtys          []int64
+		lPrices, lDisc []string
+		lTaxes, lTots  []string
+		tIdx, tNos     []int64
+		tTitles        []string
+		tRates, tAmts  []string
+		pIdx, pTypes   []int64
+		pRegisters     []int64
+		pSessions      []*int64
+		pAmts, pPaidAt []string
+		pBy, pSources  []string
+	)
+	for i, ns := range batch {
+		idx := int64(i + 1)
+		out[i].LineIDs = make([]int64, len(ns.Lines))
+		if x := ns.External; x != nil {
+			xIdx, xChannels, xShops, xIDs = append(xIdx, idx), append(xChannels, x.Channel), append(xShops, x.Shop), append(xIDs, x.ID)
 		}
+		for j, l := range ns.Lines {
+			lIdx, lNos, lProducts = append(lIdx, idx), append(lNos, int64(j+1)), append(lProducts, l.ProductID)
+			lKinds, lSKUs, lTitles, lVars = append(lKinds, l.Kind), append(lSKUs, l.SKU), append(lTitles, l.Title), append(lVars, l.VariantTitle)
+			lQtys, lPrices, lDisc = append(lQtys, int64(l.Quantity)), append(lPrices, l.UnitPrice.String()), append(lDisc, l.Discount.String())
+			lTaxes, lTots = append(lTaxes, l.Tax.String()), append(lTots, l.Total.String())
+			for _, t := range l.Taxes {
+				tIdx, tNos, tTitles = append(tIdx, idx), append(tNos, int64(j+1)), append(tTitles, t.Title)
+				tRates, tAmts = append(tRates, t.Rate.String()), append(tAmts, t.Amount.String())
+			}
+		}
+		for _, p := range ns.Payments {
+			if !p.Amount.IsPositive() {
+				return nil, ErrNonPositivePayment
+			}
+			if p.Source == "" {
+				p.Source = SourcePOS
+			}
+			pIdx, pTypes, pRegisters, pSessions = append(pIdx, idx), append(pTypes, p.PaymentTypeID), append(pRegisters, p.RegisterID), append(pSessions, p.SessionID)
+			pAmts, pPaidAt = append(pAmts, p.Amount.String()), append(pPaidAt, p.PaidAt.Format(time.RFC3339Nano))
+			pBy, pSources = append(pBy, p.RecordedBy), append(pSources, p.Source)
+		}
+	}
+	// One statement writes the whole batch, so a page costs one round trip to the database:
+	// the sales first, then, joined to them by their position in the batch (found again by
+	// outlet and receipt number, which are unique), their external ids, lines, line taxes
+	// and payments. Foreign keys and the payments' balance trigger run at the end of the
+	// statement, when every row is in place.
+	var rows []struct {
+		Idx    int   `db:"idx"`
+		SaleID int64 `db:"sale_id"`
+		LineNo int   `db:"line_no"`
+		LineID int64 `db:"line_id"`
+	}
+	err := pg.InTx(ctx, q, func(tx *sqlx.Tx) error {
 		err := sqlx.SelectContext(ctx, tx, &rows, `
-			INSERT INTO sales (outlet_id, register_id, session_id, receipt_number, source, sold_at, currency,
-				taxes_included, subtotal, discount_total, tax_total, total, balance, customer_id, note)
-			SELECT o, r, s, rc, src, sa, cur, ti, sub, disc, tax, tot, tot, cust, note
-			FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::timestamptz[], $7::text[],
-				$8::boolean[], $9::numeric[], $10::numeric[], $11::numeric[], $12::numeric[], $13::bigint[], $14::text[])
-				AS t(o, r, s, rc, src, sa, cur, ti, sub, disc, tax, tot, cust, note)
-			RETURNING id, outlet_id, receipt_number`,
+			WITH s AS (
+				INSERT INTO sales (outlet_id, register_id, session_id, receipt_number, source, sold_at, currency,
+					taxes_included, subtotal, discount_total, tax_total, total, balance, customer_id, note)
+				SELECT o, r, s, rc, src, sa, cur, ti, sub, disc, tax, tot, tot, cust, note
+				FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::timestamptz[], $7::text[],
+					$8::boolean[], $9::numeric[], $10::numeric[], $11::numeric[], $12::numeric[], $13::bigint[], $14::text[])
+					AS t(o, r, s, rc, src, sa, cur, ti, sub, disc, tax, tot, cust, note)
+				RETURNING id, outlet_id, receipt_number
+			), si AS (
+				SELECT s.id, t.i FROM s
+				JOIN unnest($1::bigint[], $4::text[]) WITH ORDINALITY AS t(o, rc, i) ON s.outlet_id = t.o AND s.receipt_number = t.rc
+			), x AS (
+				INSERT INTO sale_external_ids (channel, shop, external_id, sale_id)
+				SELECT t.ch, t.sh, t.xid, si.id
+				FROM unnest($15::bigint[], $16::text[], $17::text[], $18::bigint[]) AS t(i, ch, sh, xid) JOIN si ON si.i = t.i
+			), l AS (
+				INSERT INTO sale_lines (sale_id, line_no, product_id, kind, sku, title, variant_title, quantity, unit_price, discount, tax, total)
+				SELECT si.id, t.no, t.prod, t.kind, t.sku, t.title, t.vt, t.qty, t.price, t.disc, t.tax, t.tot
+				FROM unnest($19::bigint[], $20::int[], $21::bigint[], $22::text[], $23::text[], $24::text[], $25::text[], $26::int[],
+					$27::numeric[], $28::numeric[], $29::numeric[], $30::numeric[])
+					AS t(i, no, prod, kind, sku, title, vt, qty, price, disc, tax, tot)
+				JOIN si ON si.i = t.i
+				RETURNING id, sale_id, line_no
+			), lt AS (
+				INSERT INTO sale_line_taxes (sale_line_id, title, rate, amount)
+				SELECT l.id, t.title, t.rate, t.amt
+				FROM unnest($31::bigint[], $32::int[], $33::text[], $34::numeric[], $35::numeric[]) AS t(i, no, title, rate, amt)
+				JOIN si ON si.i = t.i JOIN l ON l.sale_id = si.id AND l.line_no = t.no
+			), p AS (
+				INSERT INTO payments (sale_id, payment_type_id, amount, paid_at, register_id, session_id, recorded_by, source)
+				SELECT si.id, t.pt, t.amt, t.pa, t.reg, t.sess, t.by, t.src
+				FROM unnest($36::bigint[], $37::bigint[], $38::numeric[], $39::timestamptz[], $40::bigint[], $41::bigint[],
+					$42::text[], $43::text[]) AS t(i, pt, amt, pa, reg, sess, by, src)
+				JOIN si ON si.i = t.i
+			)
+			SELECT si.i AS idx, si.id AS sale_id, l.line_no, l.id AS line_id FROM l JOIN si ON si.id = l.sale_id`,
 			pq.Array(outlets), pq.Array(registers), pq.Array(sessions), pq.Array(receipts), pq.Array(sources),
 			pq.Array(soldAt), pq.Array(currencies), pq.Array(taxesIncl), pq.Array(subtotals), pq.Array(discounts),
-			pq.Array(taxTotals), pq.Array(totals), pq.Array(customers), pq.Array(notes))
+			pq.Array(taxTotals), pq.Array(totals), pq.Array(customers), pq.Array(notes),
+			pq.Array(xIdx), pq.Array(xChannels), pq.Array(xShops), pq.Array(xIDs),
+			pq.Array(lIdx), pq.Array(lNos), pq.Array(lProducts), pq.Array(lKinds), pq.Array(lSKUs), pq.Array(lTitles),
+			pq.Array(lVars), pq.Array(lQtys), pq.Array(lPrices), pq.Array(lDisc), pq.Array(lTaxes), pq.Array(lTots),
+			pq.Array(tIdx), pq.Array(tNos), pq.Array(tTitles), pq.Array(tRates), pq.Array(tAmts),
+			pq.Array(pIdx), pq.Array(pTypes), pq.Array(pAmts), pq.Array(pPaidAt), pq.Array(pRegisters),
+			pq.Array(pSessions), pq.Array(pBy), pq.Array(pSources))
+		if pg.IsUniqueViolation(err, "sale_external_ids_pkey") {
+			return fmt.Errorf("one of the batch: %w", ErrAlreadyImported)
+		}
 		if err != nil {
 			label := "(one of the batch)"
 			if n == 1 {
@@ -85,159 +178,24 @@ func (st Store) CreateSales(ctx context.Context, q pg.Queryer, batch []NewSale) 
 			}
 			return translate(err, label)
 		}
-		if len(rows) != n {
-			return fmt.Errorf("record sales: %d of %d recorded", len(rows), n)
+		if len(rows) != len(lIdx) {
+			return fmt.Errorf("record sales: %d of %d lines recorded", len(rows), len(lIdx))
 		}
 		for _, r := range rows {
-			out[receiptIndex[fmt.Sprintf("%d/%s", r.OutletID, r.Receipt)]].SaleID = r.ID
+			out[r.Idx-1].SaleID = r.SaleID
+			out[r.Idx-1].LineIDs[r.LineNo-1] = r.LineID
 		}
-
-		var xChannels, xShops []string
-		var xIDs, xSales []int64
-		for i, ns := range batch {
-			if x := ns.External; x != nil {
-				xChannels, xShops = append(xChannels, x.Channel), append(xShops, x.Shop)
-				xIDs, xSales = append(xIDs, x.ID), append(xSales, out[i].SaleID)
+		for i := range out {
+			if out[i].SaleID == 0 {
+				return fmt.Errorf("record sales: receipt %s not recorded", batch[i].Sale.ReceiptNumber)
 			}
 		}
-		if len(xIDs) > 0 {
-			_, err := tx.ExecContext(ctx, `
-				INSERT INTO sale_external_ids (channel, shop, external_id, sale_id)
-				SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[])`,
-				pq.Array(xChannels), pq.Array(xShops), pq.Array(xIDs), pq.Array(xSales))
-			if pg.IsUniqueViolation(err, "sale_external_ids_pkey") {
-				return fmt.Errorf("one of the batch: %w", ErrAlreadyImported)
-			}
-			if err != nil {
-				return fmt.Errorf("record external ids: %w", err)
-			}
-		}
-		if err := insertBatchLines(ctx, tx, batch, out); err != nil {
-			return err
-		}
-		return insertBatchPayments(ctx, tx, batch, out)
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
-}
-
-func insertBatchLines(ctx context.Context, tx *sqlx.Tx, batch []NewSale, out []Created) error {
-	total := 0
-	for _, ns := range batch {
-		total += len(ns.Lines)
-	}
-	var (
-		saleIDs   = make([]int64, 0, total)
-		nos       = make([]int64, 0, total)
-		products  = make([]*int64, 0, total)
-		kinds     = make([]string, 0, total)
-		skus      = make([]string, 0, total)
-		titles    = make([]string, 0, total)
-		variants  = make([]string, 0, total)
-		qtys      = make([]int64, 0, total)
-		prices    = make([]string, 0, total)
-		discounts = make([]string, 0, total)
-		taxes     = make([]string, 0, total)
-		totals    = make([]string, 0, total)
-	)
-	saleIndex := make(map[int64]int, len(batch))
-	for i, ns := range batch {
-		saleIndex[out[i].SaleID] = i
-		out[i].LineIDs = make([]int64, len(ns.Lines))
-		for j, l := range ns.Lines {
-			saleIDs = append(saleIDs, out[i].SaleID)
-			nos = append(nos, int64(j+1))
-			products = append(products, l.ProductID)
-			kinds, skus, titles, variants = append(kinds, l.Kind), append(skus, l.SKU), append(titles, l.Title), append(variants, l.VariantTitle)
-			qtys = append(qtys, int64(l.Quantity))
-			prices, discounts = append(prices, l.UnitPrice.String()), append(discounts, l.Discount.String())
-			taxes, totals = append(taxes, l.Tax.String()), append(totals, l.Total.String())
-		}
-	}
-	var rows []struct {
-		ID     int64 `db:"id"`
-		SaleID int64 `db:"sale_id"`
-		LineNo int   `db:"line_no"`
-	}
-	err := sqlx.SelectContext(ctx, tx, &rows, `
-		INSERT INTO sale_lines (sale_id, line_no, product_id, kind, sku, title, variant_title, quantity, unit_price, discount, tax, total)
-		SELECT * FROM unnest($1::bigint[], $2::int[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[],
-			$9::numeric[], $10::numeric[], $11::numeric[], $12::numeric[])
-		RETURNING id, sale_id, line_no`,
-		pq.Array(saleIDs), pq.Array(nos), pq.Array(products), pq.Array(kinds), pq.Array(skus), pq.Array(titles),
-		pq.Array(variants), pq.Array(qtys), pq.Array(prices), pq.Array(discounts), pq.Array(taxes), pq.Array(totals))
-	if err != nil {
-		return fmt.Errorf("record sale lines: %w", err)
-	}
-	if len(rows) != total {
-		return fmt.Errorf("record sale lines: %d of %d recorded", len(rows), total)
-	}
-	for _, r := range rows {
-		out[saleIndex[r.SaleID]].LineIDs[r.LineNo-1] = r.ID
-	}
-	var (
-		taxLines  []int64
-		taxTitles []string
-		taxRates  []string
-		taxAmts   []string
-	)
-	for i, ns := range batch {
-		for j, l := range ns.Lines {
-			for _, t := range l.Taxes {
-				taxLines = append(taxLines, out[i].LineIDs[j])
-				taxTitles = append(taxTitles, t.Title)
-				taxRates = append(taxRates, t.Rate.String())
-				taxAmts = append(taxAmts, t.Amount.String())
-			}
-		}
-	}
-	if len(taxLines) > 0 {
-		_, err := tx.ExecContext(ctx, `
-			INSERT INTO sale_line_taxes (sale_line_id, title, rate, amount)
-			SELECT * FROM unnest($1::bigint[], $2::text[], $3::numeric[], $4::numeric[])`,
-			pq.Array(taxLines), pq.Array(taxTitles), pq.Array(taxRates), pq.Array(taxAmts))
-		if err != nil {
-			return fmt.Errorf("record line taxes: %w", err)
-		}
-	}
-	return nil
-}
-
-func insertBatchPayments(ctx context.Context, tx *sqlx.Tx, batch []NewSale, out []Created) error {
-	var (
-		saleIDs, typeIDs, registers []int64
-		sessions                    []*int64
-		amounts, paidAt, by, srcs   []string
-	)
-	for i, ns := range batch {
-		for _, p := range ns.Payments {
-			if !p.Amount.IsPositive() {
-				return ErrNonPositivePayment
-			}
-			if p.Source == "" {
-				p.Source = SourcePOS
-			}
-			saleIDs, typeIDs, registers = append(saleIDs, out[i].SaleID), append(typeIDs, p.PaymentTypeID), append(registers, p.RegisterID)
-			sessions = append(sessions, p.SessionID)
-			amounts, paidAt = append(amounts, p.Amount.String()), append(paidAt, p.PaidAt.Format(time.RFC3339Nano))
-			by, srcs = append(by, p.RecordedBy), append(srcs, p.Source)
-		}
-	}
-	if len(saleIDs) == 0 {
-		return nil
-	}
-	_, err := tx.ExecContext(ctx, `
-		INSERT INTO payments (sale_id, payment_type_id, amount, paid_at, register_id, session_id, recorded_by, source)
-		SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::numeric[], $4::timestamptz[], $5::bigint[], $6::bigint[],
-			$7::text[], $8::text[])`,
-		pq.Array(saleIDs), pq.Array(typeIDs), pq.Array(amounts), pq.Array(paidAt), pq.Array(registers),
-		pq.Array(sessions), pq.Array(by), pq.Array(srcs))
-	if err != nil {
-		return translate(err, "")
-	}
-	return nil
 }
 
 // UpsertCustomers is UpsertCustomer for many customers at once, in one statement. Every
