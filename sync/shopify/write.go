@@ -30,15 +30,18 @@ type runCache struct {
 	bySKU     map[string]productRef
 	byEmail   map[string]int64 // lower-cased e-mail → customer id
 	linked    map[int64]bool   // Shopify customer ids remembered
+	payTypes  map[string]int64 // payment type name → id
 	pendingV  map[int64]productRef
 	pendingS  map[string]productRef
 	pendingE  map[string]int64
 	pendingL  map[int64]bool
+	pendingT  map[string]int64
 }
 
 func newRunCache() *runCache {
 	return &runCache{
 		byVariant: map[int64]productRef{}, bySKU: map[string]productRef{}, byEmail: map[string]int64{}, linked: map[int64]bool{},
+		payTypes: map[string]int64{}, pendingT: map[string]int64{},
 		pendingV: map[int64]productRef{}, pendingS: map[string]productRef{}, pendingE: map[string]int64{}, pendingL: map[int64]bool{},
 	}
 }
@@ -56,6 +59,9 @@ func (pc *runCache) commit() {
 	for k := range pc.pendingL {
 		pc.linked[k] = true
 	}
+	for k, v := range pc.pendingT {
+		pc.payTypes[k] = v
+	}
 	pc.rollback()
 }
 
@@ -64,6 +70,15 @@ func (pc *runCache) rollback() {
 	clear(pc.pendingS)
 	clear(pc.pendingE)
 	clear(pc.pendingL)
+	clear(pc.pendingT)
+}
+
+func (pc *runCache) payType(name string) (int64, bool) {
+	if id, ok := pc.payTypes[name]; ok {
+		return id, true
+	}
+	id, ok := pc.pendingT[name]
+	return id, ok
 }
 
 func (pc *runCache) customer(email string) (int64, bool) {
@@ -121,7 +136,6 @@ func (im *Importer) writeDrafts(ctx context.Context, tx *sqlx.Tx, c Connection, 
 	if err != nil {
 		return nil, err
 	}
-	payTypes := map[string]int64{}
 	batch := make([]sales.NewSale, len(ds))
 	for i, d := range ds {
 		s := d.sale
@@ -137,13 +151,14 @@ func (im *Importer) writeDrafts(ctx context.Context, tx *sqlx.Tx, c Connection, 
 		}
 		ns := sales.NewSale{Sale: s, Lines: lines, External: &sales.External{Channel: Channel, Shop: c.Shop, ID: d.order.ID}}
 		if d.collected.IsPositive() {
-			typeID, ok := payTypes[d.payType]
+			// Payment types are looked up (or made) once a run, not once a page.
+			typeID, ok := pc.payType(d.payType)
 			if !ok {
 				pt, err := (sales.Store{}).EnsurePaymentType(ctx, tx, d.payType)
 				if err != nil {
 					return nil, err
 				}
-				typeID, payTypes[d.payType] = pt.ID, pt.ID
+				typeID, pc.pendingT[d.payType] = pt.ID, pt.ID
 			}
 			p := sales.Payment{
 				PaymentTypeID: typeID, Amount: d.collected, PaidAt: d.paidAt, RegisterID: c.RegisterID,
