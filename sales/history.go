@@ -148,8 +148,13 @@ func (Store) List(ctx context.Context, q pg.Queryer, f Filter) ([]Sale, error) {
 	if term := strings.TrimSpace(f.Search); term != "" {
 		prefix := arg(likeEscape(strings.ToLower(term)) + "%")
 		anywhere := arg("%" + likeEscape(strings.ToLower(term)) + "%")
-		where = append(where, fmt.Sprintf(`(lower(s.receipt_number) LIKE %s OR s.customer_id IN (
-			SELECT id FROM customers WHERE lower(email) LIKE %s OR lower(first_name || ' ' || last_name) LIKE %s))`,
+		// Two index lookups joined by UNION: an OR of the two would make PostgreSQL scan
+		// every sale.
+		where = append(where, fmt.Sprintf(`s.id IN (
+			SELECT id FROM sales WHERE lower(receipt_number) LIKE %s
+			UNION
+			SELECT id FROM sales WHERE customer_id IN (
+				SELECT id FROM customers WHERE lower(email) LIKE %s OR lower(first_name || ' ' || last_name) LIKE %s))`,
 			prefix, anywhere, anywhere))
 	}
 	limit := f.Limit
