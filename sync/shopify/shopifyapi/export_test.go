@@ -2,8 +2,9 @@ package shopifyapi
 
 // Exported for the tests of package shopifyapi_test.
 var (
-	// ReferenceDecodeOrder is DecodeOrder as it was before the single-pass decoder.
-	ReferenceDecodeOrder = referenceDecodeOrder
+	// ReferenceDecodeOrder is the field-by-field decoder DecodeOrder falls back on: the
+	// single pass must agree with it on every input.
+	ReferenceDecodeOrder = decodeOrderChecked
 	// DecodeFast is DecodeOrder's single pass alone (ok false when it gives up).
 	DecodeFast = decodeFast
 )
