@@ -10,6 +10,7 @@ import (
 	"github.com/kassa-pos/kassa/daemon"
 	"github.com/kassa-pos/kassa/daemon/client"
 	"github.com/kassa-pos/kassa/internal/dbtest"
+	"github.com/kassa-pos/kassa/internal/proctest"
 )
 
 // perfCommand is the command that reproduces docs/PERFORMANCE.md.
@@ -56,19 +57,19 @@ func TestPerformanceReport(t *testing.T) {
 		t.Skip("set KASSA_PERF=1 (make bench) to measure the performance figures")
 	}
 	rep := Report{Title: "kassa performance", Command: perfCommand, Machine: DescribeMachine(), Started: time.Now()}
-	bin := buildKassa(t)
-	var idleDaemon *process
+	bin := proctest.Build(t)
+	var idleDaemon *proctest.Process
 
 	for _, n := range envInts("KASSA_PERF_ORDERS", []int{20000, 100000}) {
 		rows, serve := measureBackfill(t, bin, n)
 		rep.Rows = append(rep.Rows, rows...)
 		if idleDaemon != nil {
-			idleDaemon.stop()
+			idleDaemon.Stop()
 		}
 		idleDaemon = serve
 	}
 	rep.Rows = append(rep.Rows, measureIdle(t, idleDaemon)...)
-	idleDaemon.stop()
+	idleDaemon.Stop()
 	rep.Rows = append(rep.Rows, measureRateLimited(t, envInt("KASSA_PERF_RATE_ORDERS", 4000))...)
 	rows, notes := measureWebhooks(t, time.Duration(envInt("KASSA_PERF_WEBHOOK_SECONDS", 30))*time.Second)
 	rep.Rows = append(rep.Rows, rows...)
@@ -94,18 +95,18 @@ func TestPerformanceReport(t *testing.T) {
 // measureBackfill imports a generated shop of n orders with a kassa serve subprocess and
 // measures it against the COPY bound; it returns the daemon, still running, for the idle
 // measurement.
-func measureBackfill(t *testing.T, bin string, n int) ([]Row, *process) {
+func measureBackfill(t *testing.T, bin string, n int) ([]Row, *proctest.Process) {
 	ctx := context.Background()
 	sim := simProcess(t, bin, n)
-	defer sim.stop()
+	defer sim.Stop()
 	db, url := dbtest.NewWithURL(t)
-	_, conn := connectShop(t, db, sim.url)
+	_, conn := connectShop(t, db, sim.URL)
 	tok, _, err := daemon.TokenStore{}.Create(ctx, db, "perf", daemon.RoleManager)
 	if err != nil {
 		t.Fatal(err)
 	}
 	serve := serveProcess(t, bin, url)
-	cl := client.New(serve.url, tok)
+	cl := client.New(serve.URL, tok)
 	run, err := cl.StartImport(ctx, client.ImportRequest{Shop: conn.Shop, Mode: "all"})
 	if err != nil {
 		t.Fatal(err)
@@ -114,7 +115,7 @@ func measureBackfill(t *testing.T, bin string, n int) ([]Row, *process) {
 	if err != nil || run.Status != "finished" || run.Outcomes.Failed != 0 || run.Seen != n {
 		t.Fatalf("backfill of %d orders: %+v, %v", n, run, err)
 	}
-	rss, err := PeakRSSMB(serve.cmd.Process.Pid)
+	rss, err := PeakRSSMB(serve.Pid())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,9 +141,9 @@ func measureBackfill(t *testing.T, bin string, n int) ([]Row, *process) {
 }
 
 // measureIdle reads the CPU time an idle daemon uses.
-func measureIdle(t *testing.T, serve *process) []Row {
+func measureIdle(t *testing.T, serve *proctest.Process) []Row {
 	d := time.Duration(envInt("KASSA_PERF_IDLE_SECONDS", 30)) * time.Second
-	pid := serve.cmd.Process.Pid
+	pid := serve.Pid()
 	before, err := CPUTime(pid)
 	if err != nil {
 		t.Fatal(err)

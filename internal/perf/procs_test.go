@@ -3,20 +3,18 @@ package perf
 import (
 	"context"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 
 	"github.com/kassa-pos/kassa/internal/dbtest"
+	"github.com/kassa-pos/kassa/internal/proctest"
 	"github.com/kassa-pos/kassa/sync/shopify"
 	"github.com/kassa-pos/kassa/sync/shopify/shopifytest"
 )
@@ -46,104 +44,28 @@ func envInts(name string, def []int) []int {
 	return out
 }
 
-// buildKassa builds the kassa binary once into the test's temporary directory.
-func buildKassa(t testing.TB) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "kassa")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/kassa")
-	cmd.Dir = moduleRoot
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build kassa: %v\n%s", err, out)
-	}
-	return bin
-}
-
-// freeAddr returns a loopback address no one listens on right now.
-func freeAddr(t testing.TB) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-// process is a kassa subprocess.
-type process struct {
-	cmd *exec.Cmd
-	url string
-	// exited is closed once the process has ended; err is then how.
-	exited chan struct{}
-	err    error
-}
-
 // startProcess runs bin with args and env, and waits until GET url+ready answers 200.
-func startProcess(t testing.TB, bin string, env []string, url, ready string, args ...string) *process {
+func startProcess(t testing.TB, bin string, env []string, url, ready string, args ...string) *proctest.Process {
 	t.Helper()
-	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), env...)
-	logf, err := os.Create(filepath.Join(t.TempDir(), "process.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	p := &process{cmd: cmd, url: url, exited: make(chan struct{})}
-	go func() { p.err = cmd.Wait(); logf.Close(); close(p.exited) }()
-	t.Cleanup(func() { p.stop() })
-	deadline := time.Now().Add(5 * time.Minute)
-	for {
-		resp, err := http.Get(url + ready)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return p
-			}
-		}
-		select {
-		case <-p.exited:
-			out, _ := os.ReadFile(logf.Name())
-			t.Fatalf("%s %v exited before it was ready: %v\n%s", bin, args, p.err, out)
-		case <-time.After(20 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s %v was not ready after 5 minutes", bin, args)
-		}
-	}
-}
-
-// stop ends the process with SIGTERM (SIGKILL after 10 s) and waits for it.
-func (p *process) stop() {
-	select {
-	case <-p.exited:
-		return
-	default:
-	}
-	p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.exited:
-	case <-time.After(10 * time.Second):
-		p.cmd.Process.Kill()
-		<-p.exited
-	}
+	p := proctest.Start(t, bin, env, args...)
+	p.URL = url
+	p.WaitReady(t, ready, 5*time.Minute)
+	return p
 }
 
 // simProcess serves a generated shop of n orders (no rate limit) from a kassa
 // shopify-sim subprocess, so that the simulator's memory and CPU are not the daemon's.
-func simProcess(t testing.TB, bin string, n int) *process {
+func simProcess(t testing.TB, bin string, n int) *proctest.Process {
 	t.Helper()
-	addr := freeAddr(t)
+	addr := proctest.FreeAddr(t)
 	return startProcess(t, bin, nil, "http://"+addr, "/_sim/stats", "shopify-sim", "--addr", addr,
 		"--generate", strconv.Itoa(n), "--days", "55", "--seed", "1", "--plan", "off")
 }
 
 // serveProcess runs kassa serve on the database at dbURL.
-func serveProcess(t testing.TB, bin, dbURL string) *process {
+func serveProcess(t testing.TB, bin, dbURL string) *proctest.Process {
 	t.Helper()
-	addr := freeAddr(t)
+	addr := proctest.FreeAddr(t)
 	return startProcess(t, bin, []string{"DATABASE_URL=" + dbURL}, "http://"+addr, "/healthz",
 		"serve", "--addr", addr, "--log-level", "warn")
 }

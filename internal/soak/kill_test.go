@@ -3,12 +3,10 @@ package soak
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 
@@ -17,86 +15,33 @@ import (
 	"github.com/kassa-pos/kassa/daemon"
 	"github.com/kassa-pos/kassa/daemon/client"
 	"github.com/kassa-pos/kassa/internal/dbtest"
+	"github.com/kassa-pos/kassa/internal/proctest"
 	"github.com/kassa-pos/kassa/migrations"
 	"github.com/kassa-pos/kassa/sync/shopify"
 	"github.com/kassa-pos/kassa/sync/shopify/shopifytest"
 	"github.com/kassa-pos/kassa/sync/shopify/shopifytest/shopdata"
 )
 
-// buildKassa builds the kassa binary into the test's temporary directory.
-func buildKassa(t testing.TB) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "kassa")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/kassa")
-	cmd.Dir = "../.."
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build kassa: %v\n%s", err, out)
-	}
-	return bin
-}
-
-func freeAddr(t testing.TB) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-// proc is a kassa subprocess.
-type proc struct {
-	cmd *exec.Cmd
-	url string
-	// exited is closed once the process has ended; err is then how.
-	exited chan struct{}
-	err    error
-}
-
 // startKassa runs bin with args on the database at dbURL; its output goes to a log file.
-func startKassa(t testing.TB, bin, dbURL string, args ...string) *proc {
+func startKassa(t testing.TB, bin, dbURL string, args ...string) *proctest.Process {
 	t.Helper()
-	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), "DATABASE_URL="+dbURL)
-	logf, err := os.CreateTemp(t.TempDir(), "kassa-*.log")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	p := &proc{cmd: cmd, exited: make(chan struct{})}
-	go func() { p.err = cmd.Wait(); logf.Close(); close(p.exited) }()
-	t.Cleanup(p.kill)
-	return p
+	return proctest.Start(t, bin, []string{"DATABASE_URL=" + dbURL}, args...)
 }
 
 // serve runs kassa serve on dbURL and waits until it answers.
-func serve(t testing.TB, bin, dbURL string) *proc {
+func serve(t testing.TB, bin, dbURL string) *proctest.Process {
 	t.Helper()
-	addr := freeAddr(t)
+	addr := proctest.FreeAddr(t)
 	p := startKassa(t, bin, dbURL, "serve", "--addr", addr, "--log-level", "warn")
-	p.url = "http://" + addr
-	waitFor(t, "kassa serve answers", time.Minute, func() bool { return healthy(p.url) })
+	p.URL = "http://" + addr
+	p.WaitReady(t, "/healthz", time.Minute)
 	return p
-}
-
-// kill ends the process with SIGKILL (unless it has ended) and waits for it.
-func (p *proc) kill() {
-	select {
-	case <-p.exited:
-	default:
-		p.cmd.Process.Signal(syscall.SIGKILL)
-		<-p.exited
-	}
 }
 
 // soakSigkill kills `kassa orders get-all` at 20 random moments of a 10,000-order import,
 // restarting it each time, then lets a last run finish.
 func soakSigkill(t *testing.T) (string, bool) {
-	bin := buildKassa(t)
+	bin := proctest.Build(t)
 	e := newEnv(t, shopifytest.Options{Generate: &shopdata.GenerateOptions{Seed: 81, Orders: 10000, Days: 65}}, false)
 	r := newRand(81)
 	start := time.Now()
@@ -124,19 +69,19 @@ func soakSigkill(t *testing.T) (string, bool) {
 				break
 			}
 			select {
-			case <-p.exited:
+			case <-p.Exited():
 			case <-time.After(5 * time.Millisecond):
 				continue
 			}
 			break
 		}
 		select {
-		case <-p.exited:
+		case <-p.Exited():
 			early++
 			continue
 		default:
 		}
-		p.kill()
+		p.Kill()
 		killed++
 		if i%2 == 0 {
 			at = append(at, fmt.Sprintf("%dms", wait.Milliseconds()))
@@ -145,8 +90,8 @@ func soakSigkill(t *testing.T) (string, bool) {
 		}
 	}
 	last := startKassa(t, bin, e.url, "orders", "get-all", "--wait")
-	if <-last.exited; last.err != nil {
-		t.Fatalf("the last run: %v", last.err)
+	if <-last.Exited(); last.Err() != nil {
+		t.Fatalf("the last run: %v", last.Err())
 	}
 	res := e.check(t, time.Since(start)+time.Minute)
 	running := count(t, e.db, `SELECT count(*) FROM import_runs WHERE status = 'running'`)
@@ -163,7 +108,7 @@ func soakSigkill(t *testing.T) (string, bool) {
 // all is killed mid-run, and another one's poll must finish the work.
 func soakInstances(t *testing.T) (string, bool) {
 	ctx := context.Background()
-	bin := buildKassa(t)
+	bin := proctest.Build(t)
 	e := newEnv(t, shopifytest.Options{Generate: &shopdata.GenerateOptions{Seed: 91, Orders: 10000, Days: 65}}, false)
 	if _, err := e.db.Exec(`UPDATE shopify_connections SET poll_interval = '10 seconds'`); err != nil {
 		t.Fatal(err)
@@ -172,19 +117,19 @@ func soakInstances(t *testing.T) (string, bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ins []*proc
+	var ins []*proctest.Process
 	for range 3 {
 		ins = append(ins, serve(t, bin, e.url))
 	}
 	start := time.Now()
-	run, err := client.New(ins[0].url, tok).StartImport(ctx, client.ImportRequest{Mode: "all"})
+	run, err := client.New(ins[0].URL, tok).StartImport(ctx, client.ImportRequest{Mode: "all"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "the import is under way", 2*time.Minute, func() bool {
 		return count(t, e.db, `SELECT count(*) FROM import_outcomes`) >= 2000
 	})
-	ins[0].kill()
+	ins[0].Kill()
 	partial := count(t, e.db, `SELECT count(*) FROM import_outcomes`)
 	killedAt := time.Now()
 	// The survivors poll the shop from now on.
@@ -232,7 +177,7 @@ func startCluster(t testing.TB) *privateCluster {
 	if out, err := asPostgres("initdb", "-D", c.data, "-A", "trust", "-U", "postgres", "--no-sync").CombinedOutput(); err != nil {
 		t.Fatalf("initdb: %v\n%s", err, out)
 	}
-	port := freeAddr(t)[len("127.0.0.1:"):]
+	port := proctest.FreeAddr(t)[len("127.0.0.1:"):]
 	c.url = "postgres://postgres@127.0.0.1:" + port + "/postgres?sslmode=disable"
 	opts := "-p " + port + " -k " + dir + " -c listen_addresses=127.0.0.1 -c fsync=off"
 	if out, err := asPostgres("pg_ctl", "-D", c.data, "-o", opts, "-l", filepath.Join(dir, "log"), "-w", "start").CombinedOutput(); err != nil {
@@ -257,7 +202,7 @@ func (c *privateCluster) restart(t testing.TB) {
 // 10,000 orders; the daemon must reconnect and its poll finish the import.
 func soakPostgresRestart(t *testing.T) (string, bool) {
 	ctx := context.Background()
-	bin := buildKassa(t)
+	bin := proctest.Build(t)
 	pgc := startCluster(t)
 	db, err := sqlx.Open("postgres", pgc.url)
 	if err != nil {
@@ -286,7 +231,7 @@ func soakPostgresRestart(t *testing.T) (string, bool) {
 	}
 	in := serve(t, bin, pgc.url)
 	start := time.Now()
-	if _, err := client.New(in.url, tok).StartImport(ctx, client.ImportRequest{Mode: "all"}); err != nil {
+	if _, err := client.New(in.URL, tok).StartImport(ctx, client.ImportRequest{Mode: "all"}); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "the import is under way", 2*time.Minute, func() bool {
@@ -296,7 +241,7 @@ func soakPostgresRestart(t *testing.T) (string, bool) {
 	pgc.restart(t)
 	restarted := time.Now()
 	waitFor(t, "the daemon is ready again", time.Minute, func() bool {
-		resp, err := http.Get(in.url + "/readyz")
+		resp, err := http.Get(in.URL + "/readyz")
 		if err != nil {
 			return false
 		}
@@ -314,8 +259,8 @@ func soakPostgresRestart(t *testing.T) (string, bool) {
 	})
 	took := time.Since(restarted)
 	select {
-	case <-in.exited:
-		t.Errorf("kassa serve exited: %v", in.err)
+	case <-in.Exited():
+		t.Errorf("kassa serve exited: %v", in.Err())
 	default:
 	}
 	res := e.check(t, time.Since(start)+time.Minute)
