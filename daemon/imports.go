@@ -84,7 +84,7 @@ func (rn *runner) do(ctx context.Context, job runJob) {
 	}
 	sum, err := rn.importer.Run(ctx, job.conn.ID, shopify.RunOptions{
 		Mode: job.mode, Trigger: job.trigger,
-		Progress: func(p shopify.Progress) { send(runStart{id: p.RunID}) },
+		Started: func(id int64) { send(runStart{id: id}) },
 	})
 	rn.metrics.observeRun(job.mode, job.trigger, sum, err)
 	if sum.RunID != 0 {
@@ -97,17 +97,9 @@ func (rn *runner) do(ctx context.Context, job runJob) {
 	}
 }
 
-// runPollEvery is how often start looks for the new run's row while waiting for its
-// first page: a Get all may count and fetch for a while before it reports progress.
-const runPollEvery = 25 * time.Millisecond
-
 // start starts a run and returns its id as soon as it is running, or why it could not
 // start (e.g. shopify.ErrImportRunning).
 func (rn *runner) start(ctx context.Context, conn shopify.Connection, mode shopify.Mode, trigger string) (int64, error) {
-	var before int64
-	if err := sqlx.GetContext(ctx, rn.db, &before, `SELECT coalesce(max(id), 0) FROM import_runs`); err != nil {
-		return 0, fmt.Errorf("read import runs: %w", err)
-	}
 	job := runJob{conn: conn, mode: mode, trigger: trigger, started: make(chan runStart, 1)}
 	select {
 	case rn.jobs <- job:
@@ -116,27 +108,11 @@ func (rn *runner) start(ctx context.Context, conn shopify.Connection, mode shopi
 	case <-ctx.Done():
 		return 0, ctx.Err()
 	}
-	tick := time.NewTicker(runPollEvery)
-	defer tick.Stop()
-	for {
-		select {
-		case s := <-job.started:
-			return s.id, s.err
-		case <-ctx.Done():
-			return 0, ctx.Err()
-		case <-tick.C:
-			// Holding the connection's lock, only this run can be running with a newer id.
-			var id int64
-			err := sqlx.GetContext(ctx, rn.db, &id, `SELECT id FROM import_runs
-				WHERE connection_id = $1 AND status = 'running' AND id > $2 AND trigger = $3 AND mode = $4
-				ORDER BY id DESC LIMIT 1`, conn.ID, before, trigger, string(mode))
-			if err == nil {
-				return id, nil
-			}
-			if !errors.Is(err, sql.ErrNoRows) {
-				return 0, fmt.Errorf("read import runs: %w", err)
-			}
-		}
+	select {
+	case s := <-job.started:
+		return s.id, s.err
+	case <-ctx.Done():
+		return 0, ctx.Err()
 	}
 }
 

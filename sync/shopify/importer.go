@@ -132,6 +132,9 @@ type RunOptions struct {
 	Wait bool
 	// Progress, when set, is called after every page (from the run's goroutine).
 	Progress func(Progress)
+	// Started, when set, is called with the run's id as soon as the run is recorded,
+	// before any order is fetched (from the run's goroutine).
+	Started func(runID int64)
 }
 
 // Importer imports Shopify orders into the POS database. It is safe for concurrent use;
@@ -368,6 +371,9 @@ func (im *Importer) run(ctx context.Context, connectionID int64, opts RunOptions
 	}
 	r.log = log.With().Int64("run_id", r.id).Logger()
 	r.log.Info().Msg("import started")
+	if opts.Started != nil {
+		opts.Started(r.id)
+	}
 
 	runErr := body(ctx, r)
 	if runErr == nil && opts.Mode == ModeAll && r.newest > conn.NewestOrderID {
