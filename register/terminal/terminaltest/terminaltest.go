@@ -111,7 +111,7 @@ func Start(t testing.TB, opts Options) *World {
 func (w *World) serve(ln net.Listener) {
 	w.t.Helper()
 	d, err := daemon.New(w.DB, daemon.Config{
-		PollEvery: time.Hour, NightlyEvery: time.Hour, WebhookEvery: time.Hour, ShutdownTimeout: 5 * time.Second,
+		PollEvery: time.Hour, NightlyEvery: time.Hour, WebhookEvery: time.Hour, ShutdownTimeout: 30 * time.Second,
 	}, daemon.Deps{Clock: w.clock, Logger: zerolog.New(zerolog.NewTestWriter(w.t)).Level(zerolog.WarnLevel)})
 	if err != nil {
 		w.t.Fatalf("terminaltest: build the daemon: %v", err)
