@@ -199,16 +199,20 @@ func (c *Client) ListOrders(ctx context.Context, opts ListOptions, fn func(page 
 	}
 	var next any = first
 	for pageNo := 1; ; pageNo++ {
-		var page ordersPage
+		pctx, sink := withBodySink(ctx)
 		c.mu.Lock()
-		pagination, err := c.gs.ListWithPagination(ctx, "orders.json", &page, next)
+		pagination, err := c.gs.ListWithPagination(pctx, "orders.json", nil, next)
 		c.mu.Unlock()
 		if err != nil {
 			return fmt.Errorf("list shopify orders, page %d: %w", pageNo, classify(err))
 		}
-		orders := make([]Order, 0, len(page.Orders))
-		for _, raw := range page.Orders {
-			// The raw orders are slices of the page's own copy of the body.
+		raws, err := decodePage(sink.body)
+		if err != nil {
+			return fmt.Errorf("list shopify orders, page %d: %w", pageNo, err)
+		}
+		orders := make([]Order, 0, len(raws))
+		for _, raw := range raws {
+			// The raw orders are slices of the page's body, which nothing else holds.
 			o, err := decodeOwnedOrder(raw)
 			if err != nil {
 				o.DecodeErr = err

@@ -2,35 +2,28 @@ package shopifyapi
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 )
 
-// ordersPage is the body of orders.json as ListOrders gives it to go-shopify. Decoding it
-// into a struct of json.RawMessage would walk every order with encoding/json's reflection
-// and copy each one; UnmarshalJSON instead copies the body once and keeps the orders as
-// slices of that copy, found in one pass of the scanner.
-type ordersPage struct {
-	Orders []json.RawMessage
-}
-
-// plainOrdersPage is the shape ordersPage reads, decoded by encoding/json when the body is
-// unusual, so that such bodies give the answer (or error) they always gave.
+// plainOrdersPage is the shape of an orders.json body, decoded by encoding/json when the
+// body is unusual, so that such bodies give the answer (or error) encoding/json gives.
 type plainOrdersPage struct {
 	Orders []json.RawMessage `json:"orders"`
 }
 
-// UnmarshalJSON implements json.Unmarshaler.
-func (p *ordersPage) UnmarshalJSON(data []byte) error {
-	// data belongs to the decoder, which reuses it: keep a copy.
-	body := append([]byte(nil), data...)
+// decodePage returns the orders of an orders.json body as slices of body, which the caller
+// hands over. Decoding into a struct of json.RawMessage would walk every order with
+// encoding/json's reflection and copy each one; splitOrders finds them in one pass.
+func decodePage(body []byte) ([]json.RawMessage, error) {
 	if orders, ok := splitOrders(body); ok {
-		p.Orders = orders
-		return nil
+		return orders, nil
 	}
 	var plain plainOrdersPage
-	err := json.Unmarshal(body, &plain)
-	p.Orders = plain.Orders
-	return err
+	if err := json.Unmarshal(body, &plain); err != nil {
+		return nil, fmt.Errorf("read shopify orders page: %w", err)
+	}
+	return plain.Orders, nil
 }
 
 // splitOrders returns the elements of body's "orders" array as slices of body (their

@@ -347,6 +347,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			reason, wait = "status "+strconv.Itoa(resp.StatusCode), t.backoff(failures)
 		default:
+			takeBody(ctx, resp)
 			return resp, nil
 		}
 		t.opts.Observer.ObserveRetry(shop, reason, wait)
@@ -396,9 +397,48 @@ func (t *Transport) attempt(req *http.Request, shop string, n int, log zerolog.L
 	t.opts.Observer.ObserveAttempt(a)
 	log.Debug().Int("status", resp.StatusCode).Int("attempt", n).Str("call_limit", resp.Header.Get("X-Shopify-Shop-Api-Call-Limit")).Msg("shopify answer")
 	t.observeCallLimit(shop, resp.Header.Get("X-Shopify-Shop-Api-Call-Limit"))
-	resp.Body = io.NopCloser(bytes.NewReader(body))
+	resp.Body = &readBody{Reader: bytes.NewReader(body), b: body}
 	resp.ContentLength = int64(len(body))
 	return resp, nil
+}
+
+// readBody is an answer's body, already read whole.
+type readBody struct {
+	*bytes.Reader
+	b []byte
+}
+
+func (*readBody) Close() error { return nil }
+
+// bodySink receives the body of a request's successful answer (see withBodySink).
+type bodySink struct{ body []byte }
+
+type bodySinkKey struct{}
+
+// withBodySink returns a context whose requests hand the body of their successful (2xx)
+// answer to the returned sink and give their caller an empty JSON object instead. The
+// client reads order pages this way: go-shopify still makes the request and reads its
+// Link header, but the orders are decoded once, by kassa's own decoder, rather than first
+// scanned and copied by go-shopify's encoding/json decoder.
+func withBodySink(ctx context.Context) (context.Context, *bodySink) {
+	s := &bodySink{}
+	return context.WithValue(ctx, bodySinkKey{}, s), s
+}
+
+// takeBody moves resp's body into ctx's body sink, if ctx has one and resp is a success.
+func takeBody(ctx context.Context, resp *http.Response) {
+	s, ok := ctx.Value(bodySinkKey{}).(*bodySink)
+	if !ok || resp.StatusCode/100 != 2 {
+		return
+	}
+	if rb, ok := resp.Body.(*readBody); ok {
+		s.body = rb.b
+	} else {
+		s.body, _ = io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+	}
+	resp.Body = io.NopCloser(strings.NewReader("{}"))
+	resp.ContentLength = 2
 }
 
 // retryStatus reports the 5xx answers worth retrying: 501 and 505 will not change.
