@@ -22,7 +22,8 @@ type Created struct {
 // CreateSales records many sales with their lines, line taxes, payments and external ids in
 // a few set-based statements (one per table), all or nothing. It is CreateSale for a batch:
 // an import writes a page of orders at once with it. The rules are the same (the database
-// starts each sale owing its total and lowers the balance by each payment); an error names
+// checks that each sale starts owing its total less the payments recorded with it, and
+// refuses an over-payment); an error names
 // the rule that failed but not necessarily the sale, so callers that need to know which sale
 // was refused retry the sales one by one.
 func (st Store) CreateSales(ctx context.Context, q pg.Queryer, batch []NewSale) ([]Created, error) {
@@ -36,7 +37,7 @@ func (st Store) CreateSales(ctx context.Context, q pg.Queryer, batch []NewSale) 
 		receipts, sources, soldAt, currencies   = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		taxesIncl                               = make([]bool, n)
 		subtotals, discounts, taxTotals, totals = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		notes                                   = make([]string, n)
+		balances, notes                         = make([]string, n), make([]string, n)
 		receiptIndex                            = make(map[string]int, n)
 	)
 	for i, ns := range batch {
@@ -59,6 +60,13 @@ func (st Store) CreateSales(ctx context.Context, q pg.Queryer, batch []NewSale) 
 		taxesIncl[i] = s.TaxesIncluded
 		subtotals[i], discounts[i], taxTotals[i], totals[i] = s.Subtotal.String(), s.DiscountTotal.String(), s.TaxTotal.String(), s.Total.String()
 		notes[i] = s.Note
+		// Recorded with its payments, a sale starts owing its total less them (a trigger
+		// checks it): it is written once, not once and again for its payments.
+		owed := s.Total
+		for _, p := range ns.Payments {
+			owed = owed.Sub(p.Amount)
+		}
+		balances[i] = owed.String()
 	}
 	out := make([]Created, n)
 	var (
@@ -113,8 +121,8 @@ func (st Store) CreateSales(ctx context.Context, q pg.Queryer, batch []NewSale) 
 	// One statement writes the whole batch, so a page costs one round trip to the database:
 	// the sales first, then, joined to them by their position in the batch (found again by
 	// outlet and receipt number, which are unique), their external ids, lines, line taxes
-	// and payments. Foreign keys and the payments' balance trigger run at the end of the
-	// statement, when every row is in place.
+	// and payments. Foreign keys and the sales' and payments' balance triggers run at the
+	// end of the statement, when every row is in place.
 	var rows []struct {
 		Idx    int   `db:"idx"`
 		SaleID int64 `db:"sale_id"`
@@ -126,10 +134,11 @@ func (st Store) CreateSales(ctx context.Context, q pg.Queryer, batch []NewSale) 
 			WITH s AS (
 				INSERT INTO sales (outlet_id, register_id, session_id, receipt_number, source, sold_at, currency,
 					taxes_included, subtotal, discount_total, tax_total, total, balance, customer_id, note)
-				SELECT o, r, s, rc, src, sa, cur, ti, sub, disc, tax, tot, tot, cust, note
+				SELECT o, r, s, rc, src, sa, cur, ti, sub, disc, tax, tot, bal, cust, note
 				FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::timestamptz[], $7::text[],
-					$8::boolean[], $9::numeric[], $10::numeric[], $11::numeric[], $12::numeric[], $13::bigint[], $14::text[])
-					AS t(o, r, s, rc, src, sa, cur, ti, sub, disc, tax, tot, cust, note)
+					$8::boolean[], $9::numeric[], $10::numeric[], $11::numeric[], $12::numeric[], $13::bigint[], $14::text[],
+					$44::numeric[])
+					AS t(o, r, s, rc, src, sa, cur, ti, sub, disc, tax, tot, cust, note, bal)
 				RETURNING id, outlet_id, receipt_number
 			), si AS (
 				SELECT s.id, t.i FROM s
@@ -167,7 +176,7 @@ func (st Store) CreateSales(ctx context.Context, q pg.Queryer, batch []NewSale) 
 			pq.Array(lVars), pq.Array(lQtys), pq.Array(lPrices), pq.Array(lDisc), pq.Array(lTaxes), pq.Array(lTots),
 			pq.Array(tIdx), pq.Array(tNos), pq.Array(tTitles), pq.Array(tRates), pq.Array(tAmts),
 			pq.Array(pIdx), pq.Array(pTypes), pq.Array(pAmts), pq.Array(pPaidAt), pq.Array(pRegisters),
-			pq.Array(pSessions), pq.Array(pBy), pq.Array(pSources))
+			pq.Array(pSessions), pq.Array(pBy), pq.Array(pSources), pq.Array(balances))
 		if pg.IsUniqueViolation(err, "sale_external_ids_pkey") {
 			return fmt.Errorf("one of the batch: %w", ErrAlreadyImported)
 		}

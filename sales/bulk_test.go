@@ -3,10 +3,14 @@ package sales_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
+	"github.com/lib/pq"
+
 	"github.com/kassa-pos/kassa/internal/dbtest"
+	"github.com/kassa-pos/kassa/internal/pg"
 	"github.com/kassa-pos/kassa/sales"
 )
 
@@ -85,5 +89,55 @@ func TestCreateSalesIsAllOrNothing(t *testing.T) {
 			t.Errorf("%s: %v, want %v", tc.name, err, tc.want)
 		}
 		dbtest.Unchanged(t, db, before)
+	}
+}
+
+// The database itself holds the rule CreateSales relies on: a new sale owes its total less
+// the payments recorded with it (in the same statement), and nothing else.
+func TestNewSaleOwesItsTotalLessItsPayments(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	shop := dbtest.NewShop(t, db, "Gent", "Till")
+	cash := cashType(t, db)
+	insert := func(receipt, balance string, paid ...string) error {
+		_, err := db.Exec(`
+			WITH s AS (
+				INSERT INTO sales (outlet_id, register_id, receipt_number, source, sold_at, currency, subtotal, total, balance)
+				VALUES ($1, $2, $3, 'pos', now(), 'EUR', 30, 30, $4) RETURNING id)
+			INSERT INTO payments (sale_id, payment_type_id, amount, paid_at, register_id)
+			SELECT s.id, $5, a, now(), $2 FROM s, unnest($6::numeric[]) AS a`,
+			shop.OutletID, shop.RegisterID, receipt, balance, cash.ID, pq.Array(paid))
+		return err
+	}
+	before := dbtest.Counts(t, db)
+	for _, tc := range []struct {
+		balance string
+		paid    []string
+	}{
+		{"20.00", nil},            // owes less than its total without a payment
+		{"30.00", []string{"10"}}, // its payment not counted
+		{"5.00", []string{"10"}},  // owes less than total less payments
+		{"15.00", []string{"10", "10"}},
+	} {
+		err := insert("R-bad", tc.balance, tc.paid...)
+		if !pg.IsRaised(err, "sale_balance_payments_only") {
+			t.Errorf("balance %s with payments %v: %v, want the sale_balance_payments_only refusal", tc.balance, tc.paid, err)
+		}
+	}
+	dbtest.Unchanged(t, db, before)
+	for i, tc := range []struct {
+		balance string
+		paid    []string
+	}{{"30.00", nil}, {"20.00", []string{"10"}}, {"0.00", []string{"10", "20"}}} {
+		if err := insert(fmt.Sprintf("R-%d", i), tc.balance, tc.paid...); err != nil {
+			t.Errorf("balance %s with payments %v: %v", tc.balance, tc.paid, err)
+		}
+	}
+	var wrong int
+	if err := db.Get(&wrong, `SELECT count(*) FROM sales s WHERE balance <> total - coalesce((SELECT sum(amount) FROM payments WHERE sale_id = s.id), 0)`); err != nil {
+		t.Fatal(err)
+	}
+	if wrong != 0 {
+		t.Errorf("%d sales owe something else than their total less their payments", wrong)
 	}
 }
