@@ -35,8 +35,8 @@ func busyDay(b *testing.B, n int) (*shop, register.Session) {
 			SELECT s.id, 2, $3::bigint, 'shipping', 'SHOPIFY-SHIPPING', 'Shipping', 1, 4.95, 0, 0.86, 4.95 FROM sales s WHERE s.session_id = $1`,
 			[]any{sess.ID, s.cup.ID, s.shipping.ID}},
 		{"taxes", `
-			INSERT INTO sale_line_taxes (sale_line_id, title, rate, amount)
-			SELECT l.id, 'VAT', 0.21, l.tax FROM sale_lines l JOIN sales s ON s.id = l.sale_id WHERE s.session_id = $1`,
+			UPDATE sale_lines l SET tax_titles = '{VAT}', tax_rates = '{0.21}', tax_amounts = ARRAY[l.tax]
+			FROM sales s WHERE s.id = l.sale_id AND s.session_id = $1`,
 			[]any{sess.ID}},
 		{"payments", `
 			INSERT INTO payments (sale_id, payment_type_id, amount, paid_at, register_id, session_id, recorded_by)

@@ -216,9 +216,9 @@ func buildClosing(ctx context.Context, q pg.Queryer, sessionID int64) (ClosingRe
 	}
 	err = sqlx.SelectContext(ctx, q, &taxes, `
 		SELECT t.rate, sum(t.amount) AS amount
-		FROM sale_line_taxes t
-		JOIN sale_lines l ON l.id = t.sale_line_id
-		JOIN sales s ON s.id = l.sale_id
+		FROM sales s
+		JOIN sale_lines l ON l.sale_id = s.id
+		CROSS JOIN unnest(l.tax_rates, l.tax_amounts) AS t(rate, amount)
 		WHERE s.session_id = $1
 		GROUP BY t.rate ORDER BY t.rate`, h.ID)
 	if err != nil {

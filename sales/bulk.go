@@ -19,8 +19,8 @@ type Created struct {
 	LineIDs []int64
 }
 
-// CreateSales records many sales with their lines, line taxes, payments and external ids in
-// a few set-based statements (one per table), all or nothing. It is CreateSale for a batch:
+// CreateSales records many sales with their lines (and the lines' taxes), payments and
+// external ids in one set-based statement, all or nothing. It is CreateSale for a batch:
 // an import writes a page of orders at once with it. The rules are the same (the database
 // checks that each sale starts owing its total less the payments recorded with it, and
 // refuses an over-payment); an error names
@@ -120,8 +120,8 @@ func (st Store) CreateSales(ctx context.Context, q pg.Queryer, batch []NewSale) 
 	}
 	// One statement writes the whole batch, so a page costs one round trip to the database:
 	// the sales first, then, joined to them by their position in the batch (found again by
-	// outlet and receipt number, which are unique), their external ids, lines, line taxes
-	// and payments. Foreign keys and the sales' and payments' balance triggers run at the
+	// outlet and receipt number, which are unique), their external ids, lines (with their
+	// taxes) and payments. Foreign keys and the sales' and payments' balance triggers run at the
 	// end of the statement, when every row is in place.
 	var rows []struct {
 		Idx    int   `db:"idx"`
@@ -147,19 +147,23 @@ func (st Store) CreateSales(ctx context.Context, q pg.Queryer, batch []NewSale) 
 				INSERT INTO sale_external_ids (channel, shop, external_id, sale_id)
 				SELECT t.ch, t.sh, t.xid, si.id
 				FROM unnest($15::bigint[], $16::text[], $17::text[], $18::bigint[]) AS t(i, ch, sh, xid) JOIN si ON si.i = t.i
+			), lt AS (
+				SELECT t.i, t.no, array_agg(t.title ORDER BY t.k) AS titles, array_agg(t.rate ORDER BY t.k) AS rates,
+					array_agg(t.amt ORDER BY t.k) AS amts
+				FROM unnest($31::bigint[], $32::int[], $33::text[], $34::numeric[], $35::numeric[]) WITH ORDINALITY
+					AS t(i, no, title, rate, amt, k)
+				GROUP BY t.i, t.no
 			), l AS (
-				INSERT INTO sale_lines (sale_id, line_no, product_id, kind, sku, title, variant_title, quantity, unit_price, discount, tax, total)
-				SELECT si.id, t.no, t.prod, t.kind, t.sku, t.title, t.vt, t.qty, t.price, t.disc, t.tax, t.tot
+				INSERT INTO sale_lines (sale_id, line_no, product_id, kind, sku, title, variant_title, quantity, unit_price, discount, tax, total,
+					tax_titles, tax_rates, tax_amounts)
+				SELECT si.id, t.no, t.prod, t.kind, t.sku, t.title, t.vt, t.qty, t.price, t.disc, t.tax, t.tot,
+					coalesce(lt.titles, '{}'), coalesce(lt.rates, '{}'), coalesce(lt.amts, '{}')
 				FROM unnest($19::bigint[], $20::int[], $21::bigint[], $22::text[], $23::text[], $24::text[], $25::text[], $26::int[],
 					$27::numeric[], $28::numeric[], $29::numeric[], $30::numeric[])
 					AS t(i, no, prod, kind, sku, title, vt, qty, price, disc, tax, tot)
 				JOIN si ON si.i = t.i
+				LEFT JOIN lt ON lt.i = t.i AND lt.no = t.no
 				RETURNING id, sale_id, line_no
-			), lt AS (
-				INSERT INTO sale_line_taxes (sale_line_id, title, rate, amount)
-				SELECT l.id, t.title, t.rate, t.amt
-				FROM unnest($31::bigint[], $32::int[], $33::text[], $34::numeric[], $35::numeric[]) AS t(i, no, title, rate, amt)
-				JOIN si ON si.i = t.i JOIN l ON l.sale_id = si.id AND l.line_no = t.no
 			), p AS (
 				INSERT INTO payments (sale_id, payment_type_id, amount, paid_at, register_id, session_id, recorded_by, source)
 				SELECT si.id, t.pt, t.amt, t.pa, t.reg, t.sess, t.by, t.src

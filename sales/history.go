@@ -74,9 +74,9 @@ func (st Store) loadDetail(ctx context.Context, q pg.Queryer, s *Sale) error {
 		LineTax
 	}
 	err = sqlx.SelectContext(ctx, q, &taxes, `
-		SELECT t.sale_line_id, t.title, t.rate, t.amount
-		FROM sale_line_taxes t JOIN sale_lines l ON l.id = t.sale_line_id
-		WHERE l.sale_id = $1 ORDER BY t.sale_line_id, t.rate, t.title`, s.ID)
+		SELECT l.id AS sale_line_id, t.title, t.rate, t.amount
+		FROM sale_lines l, unnest(l.tax_titles, l.tax_rates, l.tax_amounts) AS t(title, rate, amount)
+		WHERE l.sale_id = $1 ORDER BY l.id, t.rate, t.title`, s.ID)
 	if err != nil {
 		return fmt.Errorf("load taxes of sale %s: %w", s.ReceiptNumber, err)
 	}

@@ -214,24 +214,42 @@ func insertLines(ctx context.Context, tx *sqlx.Tx, saleID int64, lines []Line) (
 		discounts = make([]string, n)
 		taxes     = make([]string, n)
 		totals    = make([]string, n)
+		taxNos    []int64
+		taxTitles []string
+		taxRates  []string
+		taxAmts   []string
 	)
 	for i, l := range lines {
 		nos[i] = int64(i + 1)
 		products[i], kinds[i], skus[i], titles[i], variants[i] = l.ProductID, l.Kind, l.SKU, l.Title, l.VariantTitle
 		qtys[i] = int64(l.Quantity)
 		prices[i], discounts[i], taxes[i], totals[i] = l.UnitPrice.String(), l.Discount.String(), l.Tax.String(), l.Total.String()
+		for _, t := range l.Taxes {
+			taxNos, taxTitles = append(taxNos, nos[i]), append(taxTitles, t.Title)
+			taxRates, taxAmts = append(taxRates, t.Rate.String()), append(taxAmts, t.Amount.String())
+		}
 	}
 	var rows []struct {
 		ID     int64 `db:"id"`
 		LineNo int   `db:"line_no"`
 	}
 	err := sqlx.SelectContext(ctx, tx, &rows, `
-		INSERT INTO sale_lines (sale_id, line_no, product_id, kind, sku, title, variant_title, quantity, unit_price, discount, tax, total)
-		SELECT $1, * FROM unnest($2::int[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[],
-			$9::numeric[], $10::numeric[], $11::numeric[], $12::numeric[])
+		WITH lt AS (
+			SELECT t.no, array_agg(t.title ORDER BY t.k) AS titles, array_agg(t.rate ORDER BY t.k) AS rates,
+				array_agg(t.amt ORDER BY t.k) AS amts
+			FROM unnest($13::int[], $14::text[], $15::numeric[], $16::numeric[]) WITH ORDINALITY AS t(no, title, rate, amt, k)
+			GROUP BY t.no
+		)
+		INSERT INTO sale_lines (sale_id, line_no, product_id, kind, sku, title, variant_title, quantity, unit_price, discount, tax, total,
+			tax_titles, tax_rates, tax_amounts)
+		SELECT $1, t.*, coalesce(lt.titles, '{}'), coalesce(lt.rates, '{}'), coalesce(lt.amts, '{}')
+		FROM unnest($2::int[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[],
+			$9::numeric[], $10::numeric[], $11::numeric[], $12::numeric[]) AS t(no, prod, kind, sku, title, vt, qty, price, disc, tax, tot)
+		LEFT JOIN lt ON lt.no = t.no
 		RETURNING id, line_no`,
 		saleID, pq.Array(nos), pq.Array(products), pq.Array(kinds), pq.Array(skus), pq.Array(titles), pq.Array(variants),
-		pq.Array(qtys), pq.Array(prices), pq.Array(discounts), pq.Array(taxes), pq.Array(totals))
+		pq.Array(qtys), pq.Array(prices), pq.Array(discounts), pq.Array(taxes), pq.Array(totals),
+		pq.Array(taxNos), pq.Array(taxTitles), pq.Array(taxRates), pq.Array(taxAmts))
 	if err != nil {
 		return nil, fmt.Errorf("record sale lines: %w", err)
 	}
@@ -241,29 +259,6 @@ func insertLines(ctx context.Context, tx *sqlx.Tx, saleID int64, lines []Line) (
 	ids := make([]int64, n)
 	for _, r := range rows {
 		ids[r.LineNo-1] = r.ID
-	}
-	var (
-		taxLines  []int64
-		taxTitles []string
-		taxRates  []string
-		taxAmts   []string
-	)
-	for i, l := range lines {
-		for _, t := range l.Taxes {
-			taxLines = append(taxLines, ids[i])
-			taxTitles = append(taxTitles, t.Title)
-			taxRates = append(taxRates, t.Rate.String())
-			taxAmts = append(taxAmts, t.Amount.String())
-		}
-	}
-	if len(taxLines) > 0 {
-		_, err := tx.ExecContext(ctx, `
-			INSERT INTO sale_line_taxes (sale_line_id, title, rate, amount)
-			SELECT * FROM unnest($1::bigint[], $2::text[], $3::numeric[], $4::numeric[])`,
-			pq.Array(taxLines), pq.Array(taxTitles), pq.Array(taxRates), pq.Array(taxAmts))
-		if err != nil {
-			return nil, fmt.Errorf("record line taxes: %w", err)
-		}
 	}
 	return ids, nil
 }

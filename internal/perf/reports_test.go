@@ -37,16 +37,15 @@ func measureReports(t *testing.T, n int) []Row {
 				$5::timestamptz - ($4 - g) * interval '60 seconds', 'EUR', 20.00, 3.47, 20.00, 20.00,
 				CASE WHEN g % 3 <> 0 THEN (SELECT min(id) FROM customers) + g % 20000 END
 			FROM generate_series(1, $4) g`,
-		`INSERT INTO sale_lines (sale_id, line_no, kind, title, quantity, unit_price, discount, tax, total)
-			SELECT id, 1, 'custom', 'Mug', 1, 20.00, 0, 3.47, 20.00 FROM sales`,
-		`INSERT INTO sale_line_taxes (sale_line_id, title, rate, amount) SELECT id, 'BTW', 0.21, 3.47 FROM sale_lines`,
+		`INSERT INTO sale_lines (sale_id, line_no, kind, title, quantity, unit_price, discount, tax, total, tax_titles, tax_rates, tax_amounts)
+			SELECT id, 1, 'custom', 'Mug', 1, 20.00, 0, 3.47, 20.00, '{BTW}', '{0.21}', '{3.47}' FROM sales`,
 		`INSERT INTO payments (sale_id, payment_type_id, amount, paid_at, register_id, session_id)
 			SELECT s.id, (SELECT id FROM payment_types WHERE name = CASE WHEN s.id % 2 = 0 THEN 'Cash' ELSE 'Card' END),
 				s.total, s.sold_at, s.register_id, s.session_id
 			FROM sales s WHERE s.id % 200 <> 0`,
 		`ANALYZE`,
 	}
-	args := [][]any{nil, {ids.OutletID, ids.RegisterID, sess.ID, n, now, sessionSales}, nil, nil, nil, nil}
+	args := [][]any{nil, {ids.OutletID, ids.RegisterID, sess.ID, n, now, sessionSales}, nil, nil, nil}
 	for i, q := range seed {
 		if _, err := db.ExecContext(ctx, q, args[i]...); err != nil {
 			t.Fatalf("seed: %v\n%s", err, q)

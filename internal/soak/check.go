@@ -246,7 +246,6 @@ func (c Checker) checkOrphans(ctx context.Context, problem func(string, ...any))
 		{"Shopify sales without their order id", `SELECT count(*) FROM sales s WHERE s.source = 'shopify' AND NOT EXISTS (SELECT 1 FROM sale_external_ids x WHERE x.sale_id = s.id)`},
 		{"sales whose balance is not total minus payments", `SELECT count(*) FROM sales s WHERE s.balance <> s.total - coalesce((SELECT sum(amount) FROM payments p WHERE p.sale_id = s.id), 0)`},
 		{"payments of no sale", `SELECT count(*) FROM payments p WHERE NOT EXISTS (SELECT 1 FROM sales s WHERE s.id = p.sale_id)`},
-		{"line taxes of no line", `SELECT count(*) FROM sale_line_taxes t WHERE NOT EXISTS (SELECT 1 FROM sale_lines l WHERE l.id = t.sale_line_id)`},
 		{"sale movements without their line", `SELECT count(*) FROM stock_movements m WHERE m.reason = 'sale' AND NOT EXISTS (SELECT 1 FROM sale_lines l WHERE l.id = m.sale_line_id)`},
 		{"stock levels off their movements", `SELECT count(*) FROM stock_levels l WHERE l.on_hand <> coalesce((SELECT sum(delta) FROM stock_movements m WHERE m.product_id = l.product_id AND m.outlet_id = l.outlet_id), 0)`},
 		{"tracked product lines without a movement", `SELECT count(*) FROM sale_lines l JOIN products p ON p.id = l.product_id
