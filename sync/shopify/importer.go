@@ -6,7 +6,10 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"hash/maphash"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -15,6 +18,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/kassa-pos/kassa/internal/pg"
+	"github.com/kassa-pos/kassa/inventory"
 	"github.com/kassa-pos/kassa/sales"
 	"github.com/kassa-pos/kassa/sync/shopify/shopifyapi"
 )
@@ -154,6 +158,16 @@ type Importer struct {
 	PerOrder bool
 	// PageSize is how many orders a page asks Shopify for; default and maximum 250.
 	PageSize int
+	// Writers is how many pages a "get all" run writes at once, each in a transaction and
+	// on a database connection of its own; default 2. Other runs write one page at a time.
+	Writers int
+}
+
+func (im *Importer) writers() int {
+	if im.Writers <= 0 {
+		return 2
+	}
+	return im.Writers
 }
 
 func (im *Importer) pageSize() int {
@@ -237,55 +251,124 @@ func (im *Importer) Run(ctx context.Context, connectionID int64, opts RunOptions
 			}
 			return nil
 		case ModeNew:
-			return pipeline(ctx, func(ctx context.Context, fn func([]shopifyapi.Order) error) error {
+			// One page at a time, in order: the newest order seen moves with each page.
+			return r.writePages(ctx, func(ctx context.Context, fn func([]shopifyapi.Order) error) error {
 				return src.ListOrders(ctx, shopifyapi.ListOptions{Status: "any", SinceID: r.conn.NewestOrderID, Limit: im.pageSize()}, fn)
-			}, func(page []shopifyapi.Order) error { return r.page(ctx, page) })
+			}, 1)
 		default:
 			n, err := src.CountOrders(ctx, shopifyapi.ListOptions{Status: "any"})
 			if err != nil {
 				return err
 			}
 			r.setTotal(ctx, n)
-			return pipeline(ctx, func(ctx context.Context, fn func([]shopifyapi.Order) error) error {
+			return r.writePages(ctx, func(ctx context.Context, fn func([]shopifyapi.Order) error) error {
 				return src.ListOrders(ctx, shopifyapi.ListOptions{Status: "any", Limit: im.pageSize()}, fn)
-			}, func(page []shopifyapi.Order) error { return r.page(ctx, page) })
+			}, im.writers())
 		}
 	})
 }
 
-// pipeline fetches the next page while the current one is written: list runs in a goroutine
-// of its own and hands pages over one at a time, so at most three pages are in memory
-// (being fetched, waiting, being written). An error of either side stops both.
-func pipeline(ctx context.Context, list func(context.Context, func([]shopifyapi.Order) error) error, handle func([]shopifyapi.Order) error) error {
+// writePages fetches pages while it writes earlier ones: list runs in a goroutine of its
+// own and deals each page's orders out to writers goroutines, each writing its share of a
+// page in a transaction of its own. The orders of one customer always go to the same
+// writer, so writers never wait for each other's customers; they share only the stock
+// levels and the run's counters, which a transaction locks just before it commits. At
+// most 2×writers+1 shares of pages are in memory (being fetched, waiting, being written).
+// The run's counts and progress move as shares are done, in the order they finish. An
+// error of either side stops both; pages already fetched when listing fails are still
+// written.
+func (r *run) writePages(ctx context.Context, list func(context.Context, func([]shopifyapi.Order) error) error, writers int) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	pages := make(chan []shopifyapi.Order, 1)
-	listErr := make(chan error, 1)
+	shares := make([]chan []shopifyapi.Order, writers)
+	for i := range shares {
+		shares[i] = make(chan []shopifyapi.Order, 1)
+	}
+	var listErr error
 	go func() {
-		defer close(pages)
-		listErr <- list(ctx, func(p []shopifyapi.Order) error {
-			select {
-			case pages <- p:
-				return nil
-			case <-ctx.Done():
-				return ctx.Err()
+		defer func() {
+			for _, c := range shares {
+				close(c)
 			}
+		}()
+		seed := maphash.MakeSeed()
+		listErr = list(ctx, func(p []shopifyapi.Order) error {
+			for i, share := range deal(p, writers, seed) {
+				if len(share) == 0 {
+					continue
+				}
+				select {
+				case shares[i] <- share:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			}
+			return nil
 		})
 	}()
-	for {
-		p, more := <-pages
-		if !more {
-			break
-		}
-		if err := handle(p); err != nil {
-			cancel()
-			for range pages {
+	type written struct {
+		rows []outcomeRow
+		err  error
+	}
+	done := make(chan written)
+	var wg sync.WaitGroup
+	for _, share := range shares {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for p := range share {
+				rows, err := r.writePage(ctx, p)
+				done <- written{rows, err}
 			}
-			<-listErr
-			return err
+		}()
+	}
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	var writeErr error
+	for w := range done {
+		switch {
+		case w.err != nil && writeErr == nil:
+			writeErr = w.err
+			cancel()
+		case w.err == nil:
+			r.pageDone(w.rows)
 		}
 	}
-	return <-listErr
+	// Every writer is done, so the list goroutine has closed the shares and set listErr.
+	if writeErr != nil {
+		return writeErr
+	}
+	return listErr
+}
+
+// deal splits a page's orders into n shares, keeping their order within each share. The
+// orders of one customer (by e-mail, whatever its case, else by Shopify customer id) land
+// in the same share, as do two identical copies of one order. (Should two writers still
+// meet on a row, one waits for the other, and an order both import is already_imported
+// for the second, as with two runs.)
+func deal(orders []shopifyapi.Order, n int, seed maphash.Seed) [][]shopifyapi.Order {
+	if n <= 1 {
+		return [][]shopifyapi.Order{orders}
+	}
+	out := make([][]shopifyapi.Order, n)
+	for i := range orders {
+		o := &orders[i]
+		var key string
+		c, extID := customerOf(o)
+		switch {
+		case c != nil && c.Email != "":
+			key = "e" + strings.ToLower(c.Email)
+		case extID != 0:
+			key = "c" + strconv.FormatInt(extID, 10)
+		default:
+			key = "o" + strconv.FormatInt(o.ID, 10)
+		}
+		k := maphash.String(seed, key) % uint64(n)
+		out[k] = append(out[k], *o)
+	}
+	return out
 }
 
 // ImportOrders imports orders that arrived by other means than listing (a webhook, a file)
@@ -318,11 +401,17 @@ type run struct {
 	progress func(Progress)
 	products *runCache
 	log      zerolog.Logger
-	// newest is the largest order id the run has recorded; pageNewest that of the page
-	// being written.
-	newest, pageNewest int64
-	// seenIDs are the orders this run has imported, so that an order listed twice (pages
-	// shifting under new orders, duplicate webhooks) is already_imported the second time.
+	// making is held by a page that may create products or customers without e-mail, from
+	// its look-ups to its commit, so that two pages written at once never make the same
+	// one twice. Pages that only use known ones do not take it.
+	making sync.Mutex
+
+	mu sync.Mutex // guards the fields below, which pages written at once share
+	// newest is the largest order id the run has recorded.
+	newest int64
+	// importedIDs are the orders this run has imported, so that an order listed twice
+	// (pages shifting under new orders, duplicate webhooks) is already_imported the
+	// second time.
 	importedIDs map[int64]int64
 }
 
@@ -464,15 +553,26 @@ type outcomeRow struct {
 	draft   *draft
 }
 
-// page gives every order of a page its outcome and records them.
+// page gives every order of a page its outcome, records them and counts them.
 func (r *run) page(ctx context.Context, orders []shopifyapi.Order) error {
+	rows, err := r.writePage(ctx, orders)
+	if err != nil {
+		return err
+	}
+	r.pageDone(rows)
+	return nil
+}
+
+// writePage gives every order of a page its outcome and records them. It may run for
+// several pages at once.
+func (r *run) writePage(ctx context.Context, orders []shopifyapi.Order) ([]outcomeRow, error) {
 	if len(orders) == 0 {
-		return nil
+		return nil, nil
 	}
 	now := r.im.now()
 	existing, err := r.existingSales(ctx, orders)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	rows := make([]outcomeRow, len(orders))
 	var drafts []int // indexes of rows to import
@@ -482,7 +582,7 @@ func (r *run) page(ctx context.Context, orders []shopifyapi.Order) error {
 		row := outcomeRow{order: o}
 		if saleID, ok := existing[o.ID]; ok && o.ID != 0 {
 			row.outcome, row.saleID = AlreadyImported, saleID
-		} else if saleID, ok := r.importedIDs[o.ID]; ok && o.ID != 0 {
+		} else if saleID, ok := r.importedSale(o.ID); ok && o.ID != 0 {
 			row.outcome, row.saleID = AlreadyImported, saleID
 		} else if inPage[o.ID] && o.ID != 0 {
 			row.outcome, row.reason = AlreadyImported, "listed twice in one page"
@@ -505,10 +605,10 @@ func (r *run) page(ctx context.Context, orders []shopifyapi.Order) error {
 	if !r.im.PerOrder || len(drafts) == 0 {
 		err := r.write(ctx, rows, drafts, now)
 		if err == nil {
-			return r.pageDone(rows)
+			return rows, nil
 		}
 		if ctx.Err() != nil {
-			return err
+			return nil, err
 		}
 		r.log.Warn().Err(err).Int("orders", len(orders)).Msg("page refused; importing its orders one by one")
 	}
@@ -521,7 +621,7 @@ func (r *run) page(ctx context.Context, orders []shopifyapi.Order) error {
 		}
 	}
 	if err := r.write(ctx, others, nil, now); err != nil {
-		return err
+		return nil, err
 	}
 	for _, i := range drafts {
 		one := []outcomeRow{rows[i]}
@@ -531,26 +631,39 @@ func (r *run) page(ctx context.Context, orders []shopifyapi.Order) error {
 			continue
 		}
 		if ctx.Err() != nil {
-			return err
+			return nil, err
 		}
 		rows[i].draft, rows[i].outcome, rows[i].reason = nil, Failed, err.Error()
 		if errors.Is(err, sales.ErrAlreadyImported) {
 			rows[i].outcome, rows[i].reason = AlreadyImported, ""
 		}
 		if err := r.write(ctx, rows[i:i+1], nil, now); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return r.pageDone(rows)
+	return rows, nil
 }
 
-func (r *run) pageDone(rows []outcomeRow) error {
+// importedSale returns the sale this run has imported order id as, if it has.
+func (r *run) importedSale(id int64) (int64, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	saleID, ok := r.importedIDs[id]
+	return saleID, ok
+}
+
+// pageDone counts a written page and reports the run's progress.
+func (r *run) pageDone(rows []outcomeRow) {
+	r.mu.Lock()
 	for _, row := range rows {
-		r.seen++
-		r.counts.Add(row.outcome)
 		if row.outcome == Imported {
 			r.importedIDs[row.order.ID] = row.saleID
 		}
+	}
+	r.mu.Unlock()
+	for _, row := range rows {
+		r.seen++
+		r.counts.Add(row.outcome)
 		if row.outcome == Failed {
 			r.log.Warn().Int64("order_id", row.order.ID).Str("order_name", row.order.Name).Str("reason", row.reason).Msg("order failed")
 		}
@@ -558,16 +671,25 @@ func (r *run) pageDone(rows []outcomeRow) error {
 	if r.progress != nil {
 		r.progress(Progress{RunID: r.id, Shop: r.conn.Shop, Mode: r.mode, Total: r.total, Seen: r.seen, Outcomes: r.counts})
 	}
-	return nil
 }
 
 // write records rows in one transaction: the sales of rows[i] for i in importIdx, every
-// row's outcome, the run's counters and the newest order seen. The rows' sale ids are
-// filled in on success.
+// row's outcome, the stock their lines move, the run's counters and the newest order
+// seen. The rows' sale ids are filled in on success.
 func (r *run) write(ctx context.Context, rows []outcomeRow, importIdx []int, now time.Time) error {
 	if len(rows) == 0 {
 		return nil
 	}
+	ds := make([]*draft, len(importIdx))
+	for k, i := range importIdx {
+		ds[k] = rows[i].draft
+	}
+	if len(ds) > 0 && !r.products.knowsAll(ds) {
+		r.making.Lock()
+		defer r.making.Unlock()
+	}
+	pc := r.products.begin()
+	var newest int64
 	err := pg.WithTx(ctx, r.im.DB, func(tx *sqlx.Tx) error {
 		// An import does not wait for its pages to reach the disk: if the database server
 		// itself crashes, the last pages are lost whole (sales, stock and outcomes
@@ -575,35 +697,41 @@ func (r *run) write(ctx context.Context, rows []outcomeRow, importIdx []int, now
 		if _, err := tx.ExecContext(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
 			return fmt.Errorf("import page: %w", err)
 		}
-		if len(importIdx) > 0 {
-			ds := make([]*draft, len(importIdx))
-			for k, i := range importIdx {
-				ds[k] = rows[i].draft
-			}
-			ids, err := r.im.writeDrafts(ctx, tx, r.conn, ds, r.products, now)
+		var moves []inventory.Movement
+		if len(ds) > 0 {
+			ids, mv, err := r.im.writeDrafts(ctx, tx, r.conn, ds, pc, now)
 			if err != nil {
 				return err
 			}
 			for k, i := range importIdx {
 				rows[i].saleID = ids[k]
 			}
+			moves = mv
 		}
-		return r.recordOutcomes(ctx, tx, rows)
+		if err := r.copyOutcomes(ctx, tx, rows); err != nil {
+			return err
+		}
+		// Last, the rows a page shares with pages written at the same time: the stock levels
+		// of the products sold and the run's counters, locked from here to the commit.
+		if _, err := (inventory.Store{}).ApplyMovements(ctx, tx, moves); err != nil {
+			return err
+		}
+		var err error
+		newest, err = r.countOutcomes(ctx, tx, rows)
+		return err
 	})
 	if err != nil {
-		r.products.rollback()
 		return err
 	}
-	r.products.commit()
-	r.newest = max(r.newest, r.pageNewest)
+	pc.commit()
+	r.mu.Lock()
+	r.newest = max(r.newest, newest)
+	r.mu.Unlock()
 	return nil
 }
 
-func (r *run) recordOutcomes(ctx context.Context, tx *sqlx.Tx, rows []outcomeRow) error {
-	var (
-		c      Counts
-		newest int64
-	)
+// copyOutcomes records the outcome of every row in the import log.
+func (r *run) copyOutcomes(ctx context.Context, tx *sqlx.Tx, rows []outcomeRow) error {
 	// COPY: the orders' JSON is most of a page's bytes, and PostgreSQL reads COPY's rows as
 	// they stream in instead of parsing one large array parameter first.
 	stmt, err := tx.PrepareContext(ctx, pq.CopyIn("import_outcomes",
@@ -631,8 +759,6 @@ func (r *run) recordOutcomes(ctx context.Context, tx *sqlx.Tx, rows []outcomeRow
 		if _, err := stmt.ExecContext(ctx, r.id, r.conn.ID, row.order.ID, clean(row.order.Name), string(row.outcome), reason, saleID, raw); err != nil {
 			return fmt.Errorf("record outcomes: %w", err)
 		}
-		c.Add(row.outcome)
-		newest = max(newest, row.order.ID)
 	}
 	if _, err := stmt.ExecContext(ctx); err != nil {
 		return fmt.Errorf("record outcomes: %w", err)
@@ -640,27 +766,40 @@ func (r *run) recordOutcomes(ctx context.Context, tx *sqlx.Tx, rows []outcomeRow
 	if err := stmt.Close(); err != nil {
 		return fmt.Errorf("record outcomes: %w", err)
 	}
-	n := len(rows)
-	_, err = tx.ExecContext(ctx, `
+	return nil
+}
+
+// countOutcomes adds the rows' outcomes to the run's counters and, in a "new" run, moves
+// the connection's newest order seen. It returns the largest order id of rows.
+func (r *run) countOutcomes(ctx context.Context, tx *sqlx.Tx, rows []outcomeRow) (int64, error) {
+	var (
+		c      Counts
+		newest int64
+	)
+	for _, row := range rows {
+		c.Add(row.outcome)
+		newest = max(newest, row.order.ID)
+	}
+	_, err := tx.ExecContext(ctx, `
 		UPDATE import_runs SET seen = seen + $2, imported = imported + $3, already_imported = already_imported + $4,
 			too_old = too_old + $5, no_shipping_method = no_shipping_method + $6, test_order = test_order + $7,
 			cancelled = cancelled + $8, failed = failed + $9
 		WHERE id = $1`,
-		r.id, n, c.Imported, c.AlreadyImported, c.TooOld, c.NoShippingMethod, c.TestOrder, c.Cancelled, c.Failed)
+		r.id, len(rows), c.Imported, c.AlreadyImported, c.TooOld, c.NoShippingMethod, c.TestOrder, c.Cancelled, c.Failed)
 	if err != nil {
-		return fmt.Errorf("count outcomes: %w", err)
+		return 0, fmt.Errorf("count outcomes: %w", err)
 	}
-	r.pageNewest = newest
-	// Only a "new" run, which reads orders by ascending id, has seen every order below the
-	// newest of its page. A "get all" run (newest first) remembers its newest order when it
-	// ends well; webhooks and retries may skip orders and never move it.
+	// Only a "new" run, which reads orders by ascending id one page at a time, has seen
+	// every order below the newest of its page. A "get all" run (newest first) remembers
+	// its newest order when it ends well; webhooks and retries may skip orders and never
+	// move it.
 	if newest > r.conn.NewestOrderID && r.mode == ModeNew {
 		_, err = tx.ExecContext(ctx, `UPDATE shopify_connections SET newest_order_id = greatest(newest_order_id, $2) WHERE id = $1`, r.conn.ID, newest)
 		if err != nil {
-			return fmt.Errorf("remember the newest order: %w", err)
+			return 0, fmt.Errorf("remember the newest order: %w", err)
 		}
 	}
-	return nil
+	return newest, nil
 }
 
 // existingSales returns the sales already recorded for the page's orders, by order id.

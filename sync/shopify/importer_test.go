@@ -3,6 +3,8 @@ package shopify
 import (
 	"context"
 	"errors"
+	"fmt"
+	"hash/maphash"
 	"strings"
 	"testing"
 	"time"
@@ -40,7 +42,11 @@ func TestGetAllGeneratedShop(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		perOrder bool
-	}{{"set-based pages", false}, {"one order per transaction", true}} {
+		writers  int
+	}{
+		{"set-based pages", false, 0}, {"one writer", false, 1}, {"four writers", false, 4},
+		{"one order per transaction", true, 0},
+	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			// The importer's clock runs 36 hours ahead of the shop's: orders the shop still
@@ -52,6 +58,7 @@ func TestGetAllGeneratedShop(t *testing.T) {
 			})
 			f.im.PerOrder = tc.perOrder
 			f.im.PageSize = 120
+			f.im.Writers = tc.writers
 			ctx := context.Background()
 			var progress []Progress
 			sum, err := f.im.Run(ctx, f.conn.ID, RunOptions{Mode: ModeAll, Progress: func(p Progress) { progress = append(progress, p) }})
@@ -130,6 +137,23 @@ func TestGetAllGeneratedShop(t *testing.T) {
 				if sold[sku] == 0 && n != 0 {
 					t.Errorf("stock of %s moved to %d though none was sold", sku, n)
 				}
+			}
+
+			// However many pages are written at once, a product is made once: each SKU-less
+			// variant sold is one product, remembered for its variant.
+			var split, made, linked int
+			if err := f.db.Get(&split, `SELECT count(*) FROM (SELECT title, variant_title FROM sale_lines
+				WHERE kind = 'product' AND sku = '' GROUP BY 1, 2 HAVING count(DISTINCT product_id) > 1) d`); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.db.Get(&made, `SELECT count(*) FROM products WHERE source = 'shopify' AND sku = ''`); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.db.Get(&linked, `SELECT count(*) FROM product_external_ids x JOIN products p ON p.id = x.product_id WHERE p.sku = ''`); err != nil {
+				t.Fatal(err)
+			}
+			if split != 0 || made == 0 || made != linked {
+				t.Errorf("SKU-less variants: %d sold as several products; %d products made for %d variants", split, made, linked)
 			}
 
 			// Get all again: nothing new, nothing moves.
@@ -438,5 +462,56 @@ func TestWebhookImportDoesNotHideOlderOrdersFromGetNew(t *testing.T) {
 	sum := f.run(ModeNew)
 	if sum.Seen != 2 || sum.Outcomes.Imported != 1 || sum.Outcomes.AlreadyImported != 1 {
 		t.Fatalf("get new %+v, want #1003 imported and #1005 already imported", sum)
+	}
+}
+
+func TestDealKeepsACustomersOrdersTogether(t *testing.T) {
+	t.Parallel()
+	at := testNow.Add(-time.Hour)
+	var page []shopifyapi.Order
+	for i := range 200 {
+		o := shopifyapi.Order{ID: int64(1000 + i), CreatedAt: at}
+		switch i % 4 {
+		case 0: // a customer by e-mail, spelt in either case
+			email := fmt.Sprintf("buyer%d@example.com", i%20)
+			if i%8 == 0 {
+				email = strings.ToUpper(email)
+			}
+			o.Email = email
+		case 1: // a customer without e-mail, known by Shopify's id
+			o.Customer = &shopifyapi.Customer{ID: int64(7000 + i%10)}
+		}
+		page = append(page, o)
+	}
+	page = append(page, page[3]) // an order listed twice
+	seed := maphash.MakeSeed()
+	for _, n := range []int{1, 2, 3} {
+		shares := deal(page, n, seed)
+		if len(shares) != n {
+			t.Fatalf("%d shares, want %d", len(shares), n)
+		}
+		where := map[string]int{}
+		seen := 0
+		for k, share := range shares {
+			for i, o := range share {
+				seen++
+				if i > 0 && o.ID < share[i-1].ID && o.ID != page[3].ID {
+					t.Errorf("%d shares: share %d is out of the page's order", n, k)
+				}
+				key := fmt.Sprint("order ", o.ID)
+				if c, x := customerOf(&o); c != nil && c.Email != "" {
+					key = "e-mail " + strings.ToLower(c.Email)
+				} else if x != 0 {
+					key = fmt.Sprint("customer ", x)
+				}
+				if prev, ok := where[key]; ok && prev != k {
+					t.Errorf("%d shares: %s is in shares %d and %d", n, key, prev, k)
+				}
+				where[key] = k
+			}
+		}
+		if seen != len(page) {
+			t.Errorf("%d shares hold %d orders, want %d", n, seen, len(page))
+		}
 	}
 }

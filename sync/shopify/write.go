@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -23,85 +24,140 @@ type productRef struct {
 
 // runCache remembers, within one run, which POS product a Shopify variant or SKU is and
 // which customer an e-mail address is, so that later pages skip the look-ups and upserts.
-// Entries learnt in a transaction are kept aside until it commits (a rolled-back page may
-// have created the row they point at).
+// A run's pages may be written at the same time, so it is shared under a lock. What a
+// transaction learns is kept in its own cacheTx until it commits (a rolled-back page may
+// have created the row an entry points at).
 type runCache struct {
+	mu        sync.RWMutex
 	byVariant map[int64]productRef
 	bySKU     map[string]productRef
 	byEmail   map[string]int64 // lower-cased e-mail → customer id
 	linked    map[int64]bool   // Shopify customer ids remembered
 	payTypes  map[string]int64 // payment type name → id
-	pendingV  map[int64]productRef
-	pendingS  map[string]productRef
-	pendingE  map[string]int64
-	pendingL  map[int64]bool
-	pendingT  map[string]int64
 }
 
 func newRunCache() *runCache {
 	return &runCache{
 		byVariant: map[int64]productRef{}, bySKU: map[string]productRef{}, byEmail: map[string]int64{}, linked: map[int64]bool{},
-		payTypes: map[string]int64{}, pendingT: map[string]int64{},
-		pendingV: map[int64]productRef{}, pendingS: map[string]productRef{}, pendingE: map[string]int64{}, pendingL: map[int64]bool{},
+		payTypes: map[string]int64{},
 	}
 }
 
-func (pc *runCache) commit() {
+// begin returns an empty view of the cache for one transaction.
+func (rc *runCache) begin() *cacheTx {
+	return &cacheTx{
+		run:      rc,
+		pendingV: map[int64]productRef{}, pendingS: map[string]productRef{}, pendingE: map[string]int64{}, pendingL: map[int64]bool{},
+		pendingT: map[string]int64{},
+	}
+}
+
+// knowsAll reports whether the products and the customers without e-mail of ds are all
+// known already: a page that needs none made can be written alongside others.
+func (rc *runCache) knowsAll(ds []*draft) bool {
+	rc.mu.RLock()
+	defer rc.mu.RUnlock()
+	for _, d := range ds {
+		for _, l := range d.lines {
+			if l.Kind != sales.KindProduct {
+				continue
+			}
+			if _, ok := rc.byVariant[l.variantID]; l.variantID != 0 && ok {
+				continue
+			}
+			if _, ok := rc.bySKU[l.SKU]; l.SKU != "" && ok {
+				continue
+			}
+			return false
+		}
+		if d.customer != nil && d.customer.Email == "" && d.custExtID != 0 && !rc.linked[d.custExtID] {
+			return false
+		}
+	}
+	return true
+}
+
+// cacheTx is the run's cache as one transaction sees it: what the run knows, and what the
+// transaction has learnt so far.
+type cacheTx struct {
+	run      *runCache
+	pendingV map[int64]productRef
+	pendingS map[string]productRef
+	pendingE map[string]int64
+	pendingL map[int64]bool
+	pendingT map[string]int64
+}
+
+// commit adds what the transaction learnt to the run's cache.
+func (pc *cacheTx) commit() {
+	rc := pc.run
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
 	for k, v := range pc.pendingV {
-		pc.byVariant[k] = v
+		rc.byVariant[k] = v
 	}
 	for k, v := range pc.pendingS {
-		pc.bySKU[k] = v
+		rc.bySKU[k] = v
 	}
 	for k, v := range pc.pendingE {
-		pc.byEmail[k] = v
+		rc.byEmail[k] = v
 	}
 	for k := range pc.pendingL {
-		pc.linked[k] = true
+		rc.linked[k] = true
 	}
 	for k, v := range pc.pendingT {
-		pc.payTypes[k] = v
+		rc.payTypes[k] = v
 	}
-	pc.rollback()
 }
 
-func (pc *runCache) rollback() {
-	clear(pc.pendingV)
-	clear(pc.pendingS)
-	clear(pc.pendingE)
-	clear(pc.pendingL)
-	clear(pc.pendingT)
-}
-
-func (pc *runCache) payType(name string) (int64, bool) {
-	if id, ok := pc.payTypes[name]; ok {
+func (pc *cacheTx) payType(name string) (int64, bool) {
+	pc.run.mu.RLock()
+	id, ok := pc.run.payTypes[name]
+	pc.run.mu.RUnlock()
+	if ok {
 		return id, true
 	}
-	id, ok := pc.pendingT[name]
+	id, ok = pc.pendingT[name]
 	return id, ok
 }
 
-func (pc *runCache) customer(email string) (int64, bool) {
-	if id, ok := pc.byEmail[email]; ok {
+func (pc *cacheTx) customer(email string) (int64, bool) {
+	pc.run.mu.RLock()
+	id, ok := pc.run.byEmail[email]
+	pc.run.mu.RUnlock()
+	if ok {
 		return id, true
 	}
-	id, ok := pc.pendingE[email]
+	id, ok = pc.pendingE[email]
 	return id, ok
 }
 
-func (pc *runCache) variant(id int64) (productRef, bool) {
-	if r, ok := pc.byVariant[id]; ok {
+func (pc *cacheTx) linked(customerExtID int64) bool {
+	pc.run.mu.RLock()
+	ok := pc.run.linked[customerExtID]
+	pc.run.mu.RUnlock()
+	return ok || pc.pendingL[customerExtID]
+}
+
+func (pc *cacheTx) variant(id int64) (productRef, bool) {
+	pc.run.mu.RLock()
+	r, ok := pc.run.byVariant[id]
+	pc.run.mu.RUnlock()
+	if ok {
 		return r, true
 	}
-	r, ok := pc.pendingV[id]
+	r, ok = pc.pendingV[id]
 	return r, ok
 }
 
-func (pc *runCache) sku(s string) (productRef, bool) {
-	if r, ok := pc.bySKU[s]; ok {
+func (pc *cacheTx) sku(s string) (productRef, bool) {
+	pc.run.mu.RLock()
+	r, ok := pc.run.bySKU[s]
+	pc.run.mu.RUnlock()
+	if ok {
 		return r, true
 	}
-	r, ok := pc.pendingS[s]
+	r, ok = pc.pendingS[s]
 	return r, ok
 }
 
@@ -112,9 +168,10 @@ type openSession struct {
 }
 
 // writeDrafts records the sales of ds in tx, set-based: it resolves (finds, creates,
-// publishes, links) their products and customers, records the sales with their lines,
-// taxes and payments, and moves the outlet's stock. It returns the sale ids, in order.
-func (im *Importer) writeDrafts(ctx context.Context, tx *sqlx.Tx, c Connection, ds []*draft, pc *runCache, now time.Time) ([]int64, error) {
+// publishes, links) their products and customers and records the sales with their lines,
+// taxes and payments. It returns the sale ids, in order, and the stock movements of their
+// lines, for the caller to apply.
+func (im *Importer) writeDrafts(ctx context.Context, tx *sqlx.Tx, c Connection, ds []*draft, pc *cacheTx, now time.Time) ([]int64, []inventory.Movement, error) {
 	// The register's open session, shared-locked so that it cannot close while these sales
 	// are counted into it.
 	var sess *openSession
@@ -127,14 +184,14 @@ func (im *Importer) writeDrafts(ctx context.Context, tx *sqlx.Tx, c Connection, 
 	case err == nil:
 		sess = &openSession{id: row.ID, openedAt: row.OpenedAt}
 	case !errors.Is(err, sql.ErrNoRows):
-		return nil, fmt.Errorf("look up the register's open session: %w", err)
+		return nil, nil, fmt.Errorf("look up the register's open session: %w", err)
 	}
 	if err := im.resolveProducts(ctx, tx, c, ds, pc); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	custIDs, err := resolveCustomers(ctx, tx, c, ds, pc)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	batch := make([]sales.NewSale, len(ds))
 	for i, d := range ds {
@@ -156,7 +213,7 @@ func (im *Importer) writeDrafts(ctx context.Context, tx *sqlx.Tx, c Connection, 
 			if !ok {
 				pt, err := (sales.Store{}).EnsurePaymentType(ctx, tx, d.payType)
 				if err != nil {
-					return nil, err
+					return nil, nil, err
 				}
 				typeID, pc.pendingT[d.payType] = pt.ID, pt.ID
 			}
@@ -174,7 +231,7 @@ func (im *Importer) writeDrafts(ctx context.Context, tx *sqlx.Tx, c Connection, 
 	}
 	created, err := (sales.Store{}).CreateSales(ctx, tx, batch)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var moves []inventory.Movement
 	ids := make([]int64, len(ds))
@@ -189,16 +246,13 @@ func (im *Importer) writeDrafts(ctx context.Context, tx *sqlx.Tx, c Connection, 
 			}
 		}
 	}
-	if _, err := (inventory.Store{}).ApplyMovements(ctx, tx, moves); err != nil {
-		return nil, err
-	}
-	return ids, nil
+	return ids, moves, nil
 }
 
 // resolveProducts gives every product line of ds its POS product: the one remembered for
 // its Shopify variant, else the one with its SKU, else a new published product made from
 // the line. Products found unpublished are published, and variants are remembered.
-func (im *Importer) resolveProducts(ctx context.Context, tx *sqlx.Tx, c Connection, ds []*draft, pc *runCache) error {
+func (im *Importer) resolveProducts(ctx context.Context, tx *sqlx.Tx, c Connection, ds []*draft, pc *cacheTx) error {
 	var lines []*lineDraft
 	for _, d := range ds {
 		for j := range d.lines {
@@ -422,7 +476,7 @@ func publish(ctx context.Context, tx *sqlx.Tx, ids []int64) error {
 // resolveCustomers finds or creates the customer of every draft (by e-mail, whatever its
 // case; by the remembered Shopify customer id when the order has no e-mail) and remembers
 // the Shopify customer ids. It returns the customer ids, 0 for drafts naming nobody.
-func resolveCustomers(ctx context.Context, tx *sqlx.Tx, c Connection, ds []*draft, pc *runCache) ([]int64, error) {
+func resolveCustomers(ctx context.Context, tx *sqlx.Tx, c Connection, ds []*draft, pc *cacheTx) ([]int64, error) {
 	out := make([]int64, len(ds))
 	st := sales.Store{}
 	byEmail := map[string]sales.Customer{}
@@ -481,7 +535,7 @@ func resolveCustomers(ctx context.Context, tx *sqlx.Tx, c Connection, ds []*draf
 			}
 			out[i], byExt[d.custExtID] = id, id
 		}
-		if x := d.custExtID; x != 0 && !pc.linked[x] && !pc.pendingL[x] {
+		if x := d.custExtID; x != 0 && !pc.linked(x) {
 			pc.pendingL[x] = true
 			linkC, linkX = append(linkC, out[i]), append(linkX, x)
 		}
