@@ -10,6 +10,9 @@
 --   * a statement's payments lock their sales, then set each balance to its total less all
 --     of its payments, read after the lock: a concurrent payment of the same sale waits
 --     for this one and then counts it, and the balance CHECK still refuses an over-payment.
+--     (The statements that read sales and payments are planned at each call, with EXECUTE:
+--     a plan PL/pgSQL kept from when the tables were small would go on scanning them whole
+--     as they grow, which made a large import slow down page after page.)
 --     A sale whose balance is already right (recorded with these payments) is not written
 --     again;
 --   * outside those triggers a balance still cannot change (sales_balance, now on UPDATE
@@ -21,6 +24,9 @@ CREATE FUNCTION kassa_check_new_sales() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
     bad record;
+    receipt text;
+    owed numeric;
+    total numeric;
 BEGIN
     SELECT n.session_id INTO bad
     FROM new_sales n JOIN register_sessions rs ON rs.id = n.session_id
@@ -29,13 +35,15 @@ BEGIN
         RAISE EXCEPTION 'register session % is closed and cannot change', bad.session_id
             USING ERRCODE = 'P0001', CONSTRAINT = 'register_session_closed';
     END IF;
-    SELECT n.receipt_number, n.total, n.balance INTO bad
-    FROM new_sales n
-    LEFT JOIN (SELECT p.sale_id, sum(p.amount) AS paid FROM payments p
-               WHERE p.sale_id IN (SELECT id FROM new_sales) GROUP BY p.sale_id) p ON p.sale_id = n.id
-    WHERE n.balance <> n.total - coalesce(p.paid, 0) LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'sale % owes %, not its total % less its payments', bad.receipt_number, bad.balance, bad.total
+    EXECUTE $q$
+        SELECT n.receipt_number, n.balance, n.total
+        FROM new_sales n
+        LEFT JOIN (SELECT p.sale_id, sum(p.amount) AS paid FROM payments p
+                   WHERE p.sale_id = ANY (ARRAY(SELECT id FROM new_sales)) GROUP BY p.sale_id) p ON p.sale_id = n.id
+        WHERE n.balance <> n.total - coalesce(p.paid, 0) LIMIT 1$q$
+    INTO receipt, owed, total;
+    IF receipt IS NOT NULL THEN
+        RAISE EXCEPTION 'sale % owes %, not its total % less its payments', receipt, owed, total
             USING ERRCODE = 'P0001', CONSTRAINT = 'sale_balance_payments_only';
     END IF;
     RETURN NULL;
@@ -58,11 +66,14 @@ BEGIN
     -- Lock first, as an UPDATE would (NO KEY: the payments' foreign key checks already
     -- hold KEY SHARE locks on these sales). The UPDATE below is a statement of its own,
     -- so it reads the payments committed by whoever held a lock before us.
-    PERFORM 1 FROM sales WHERE id IN (SELECT sale_id FROM new_payments) ORDER BY id FOR NO KEY UPDATE;
-    UPDATE sales s SET balance = s.total - p.paid
-    FROM (SELECT sale_id, sum(amount) AS paid FROM payments
-          WHERE sale_id IN (SELECT sale_id FROM new_payments) GROUP BY sale_id) p
-    WHERE s.id = p.sale_id AND s.balance <> s.total - p.paid;
+    EXECUTE $q$
+        SELECT 1 FROM sales WHERE id = ANY (ARRAY(SELECT sale_id FROM new_payments)) ORDER BY id FOR NO KEY UPDATE$q$;
+    EXECUTE $q$
+        UPDATE sales s SET balance = s.total - p.paid
+        FROM (SELECT sale_id, sum(amount) AS paid FROM payments
+              WHERE sale_id = ANY (ARRAY(SELECT sale_id FROM new_payments)) GROUP BY sale_id) p
+        WHERE s.id = ANY (ARRAY(SELECT sale_id FROM new_payments)) AND s.id = p.sale_id
+          AND s.balance <> s.total - p.paid$q$;
     RETURN NULL;
 END;
 $$;

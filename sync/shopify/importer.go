@@ -814,8 +814,14 @@ func (r *run) existingSales(ctx context.Context, orders []shopifyapi.Order) (map
 		OrderID int64 `db:"external_id"`
 		SaleID  int64 `db:"sale_id"`
 	}
+	// One index probe per order, whatever the planner believes of the table's size: with
+	// statistics from when it was small (an import outruns autovacuum) it would otherwise
+	// read every order of the shop for each page.
 	err := sqlx.SelectContext(ctx, r.im.DB, &rows, `
-		SELECT external_id, sale_id FROM sale_external_ids WHERE channel = $1 AND shop = $2 AND external_id = ANY($3::bigint[])`,
+		SELECT k.id AS external_id, x.sale_id
+		FROM unnest($3::bigint[]) AS k(id)
+		CROSS JOIN LATERAL (
+			SELECT sale_id FROM sale_external_ids x WHERE x.channel = $1 AND x.shop = $2 AND x.external_id = k.id LIMIT 1) x`,
 		Channel, r.conn.Shop, pq.Array(ids))
 	if err != nil {
 		return nil, fmt.Errorf("look up imported orders: %w", err)
