@@ -3,6 +3,7 @@ package sales
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -171,7 +172,9 @@ func (st Store) CreateSales(ctx context.Context, q pg.Queryer, batch []NewSale) 
 					$42::text[], $43::text[]) AS t(i, pt, amt, pa, reg, sess, by, src)
 				JOIN si ON si.i = t.i
 			)
-			SELECT si.i AS idx, si.id AS sale_id, l.line_no, l.id AS line_id FROM l JOIN si ON si.id = l.sale_id`,
+			SELECT si.i AS idx, si.id AS sale_id, 0 AS line_no, 0 AS line_id FROM si
+			UNION ALL
+			SELECT 0, l.sale_id, l.line_no, l.id FROM l`,
 			pq.Array(outlets), pq.Array(registers), pq.Array(sessions), pq.Array(receipts), pq.Array(sources),
 			pq.Array(soldAt), pq.Array(currencies), pq.Array(taxesIncl), pq.Array(subtotals), pq.Array(discounts),
 			pq.Array(taxTotals), pq.Array(totals), pq.Array(customers), pq.Array(notes),
@@ -191,16 +194,30 @@ func (st Store) CreateSales(ctx context.Context, q pg.Queryer, batch []NewSale) 
 			}
 			return translate(err, label)
 		}
-		if len(rows) != len(lIdx) {
-			return fmt.Errorf("record sales: %d of %d lines recorded", len(rows), len(lIdx))
+		// The sales come back with their position in the batch (and line 0), the lines with
+		// their sale.
+		if len(rows) != n+len(lIdx) {
+			return fmt.Errorf("record sales: %d rows back for %d sales and %d lines", len(rows), n, len(lIdx))
+		}
+		bySale := make(map[int64]int, n)
+		for _, r := range rows {
+			if r.LineNo == 0 && r.Idx >= 1 && r.Idx <= n {
+				out[r.Idx-1].SaleID, bySale[r.SaleID] = r.SaleID, r.Idx-1
+			}
 		}
 		for _, r := range rows {
-			out[r.Idx-1].SaleID = r.SaleID
-			out[r.Idx-1].LineIDs[r.LineNo-1] = r.LineID
+			if r.LineNo == 0 {
+				continue
+			}
+			i, ok := bySale[r.SaleID]
+			if !ok || r.LineNo > len(out[i].LineIDs) {
+				return fmt.Errorf("record sales: line %d of sale %d is not in the batch", r.LineNo, r.SaleID)
+			}
+			out[i].LineIDs[r.LineNo-1] = r.LineID
 		}
 		for i := range out {
-			if out[i].SaleID == 0 {
-				return fmt.Errorf("record sales: receipt %s not recorded", batch[i].Sale.ReceiptNumber)
+			if out[i].SaleID == 0 || slices.Contains(out[i].LineIDs, 0) {
+				return fmt.Errorf("record sales: receipt %s not recorded whole", batch[i].Sale.ReceiptNumber)
 			}
 		}
 		return nil
