@@ -141,3 +141,27 @@ func TestNewSaleOwesItsTotalLessItsPayments(t *testing.T) {
 		t.Errorf("%d sales owe something else than their total less their payments", wrong)
 	}
 }
+
+// A sale's register belongs to its outlet: the database refuses a sale that names a
+// register of another outlet, whichever way it is recorded.
+func TestSaleRegisterBelongsToItsOutlet(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := dbtest.New(t)
+	gent := dbtest.NewShop(t, db, "Gent", "Till")
+	brugge := dbtest.NewShop(t, db, "Brugge", "Front")
+	at := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	mixed := newSale(gent, "#1", at)
+	mixed.Sale.RegisterID = brugge.RegisterID
+	before := dbtest.Counts(t, db)
+	if _, _, err := (sales.Store{}).CreateSale(ctx, db, mixed); err == nil {
+		t.Error("CreateSale recorded a sale of Gent on a register of Brugge")
+	}
+	if _, err := (sales.Store{}).CreateSales(ctx, db, []sales.NewSale{newSale(gent, "#2", at), mixed}); err == nil {
+		t.Error("CreateSales recorded a sale of Gent on a register of Brugge")
+	}
+	dbtest.Unchanged(t, db, before)
+	if _, _, err := (sales.Store{}).CreateSale(ctx, db, newSale(brugge, "#1", at)); err != nil {
+		t.Errorf("a sale of Brugge on its own register: %v", err)
+	}
+}
