@@ -88,8 +88,27 @@ func (a *api) routes(mux *http.ServeMux) []Route {
 	add("GET /api/v1/connections", RoleManager, a.connections)
 	add("POST /api/v1/connections/{shop}/disconnect", RoleManager, a.disconnect)
 	mux.Handle("/api/", a.wrap("unknown", RoleCashier, func(c *call) (reply, error) {
+		if allowed := allowedMethods(mux, c.r); len(allowed) > 0 {
+			c.w.Header().Set("Allow", strings.Join(allowed, ", "))
+			return reply{}, &httpError{status: http.StatusMethodNotAllowed,
+				msg: fmt.Sprintf("%s %s: this route takes %s", c.r.Method, c.r.URL.Path, strings.Join(allowed, " or "))}
+		}
 		return reply{}, notFound("no such API route: %s %s", c.r.Method, c.r.URL.Path)
 	}))
+	return out
+}
+
+// allowedMethods lists the methods some API route serves r's path with, when r's own
+// method is not one of them.
+func allowedMethods(mux *http.ServeMux, r *http.Request) []string {
+	var out []string
+	for _, m := range []string{http.MethodGet, http.MethodPost} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := mux.Handler(probe); pattern != "/api/" && m != r.Method {
+			out = append(out, m)
+		}
+	}
 	return out
 }
 

@@ -227,6 +227,24 @@ func TestRequestBodiesAreCheckedStrictly(t *testing.T) {
 			t.Errorf("POST %s %.40q: %d %s, want %d saying %q", c.path, c.body, status, body, c.status, c.want)
 		}
 	}
+	// A route that exists, asked with another method: 405 and the methods it takes.
+	for _, c := range []struct{ method, path, allow string }{
+		{http.MethodPut, "/api/v1/registers/Front/open", "POST"},
+		{http.MethodGet, "/api/v1/payments", "POST"},
+		{http.MethodDelete, "/api/v1/sales/1001", "GET"},
+		{http.MethodPatch, "/api/v1/imports", "GET, POST"},
+	} {
+		req, _ := http.NewRequest(c.method, in.url+c.path, nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != c.allow {
+			t.Errorf("%s %s: %d, Allow %q; want 405, Allow %q", c.method, c.path, resp.StatusCode, resp.Header.Get("Allow"), c.allow)
+		}
+	}
 	var n int
 	if err := db.Get(&n, `SELECT count(*) FROM register_sessions`); err != nil || n != 0 {
 		t.Fatalf("a refused request opened %d sessions (%v)", n, err)
