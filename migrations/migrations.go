@@ -1,14 +1,18 @@
-// Package migrations holds kassa's numbered SQL migrations, embedded in the binary, and
-// applies them with goose. Migrations are append-only once released: a change to the
-// schema is a new file.
+// Package migrations holds kassa's numbered migrations, embedded in the binary, and applies
+// them with goose. Most are SQL files; a migration that must move data SQL cannot compute
+// is Go (0001x_name.go, registered in goMigrations). Migrations are append-only once
+// released: a change to the schema is a new migration.
 package migrations
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"embed"
+	"encoding/hex"
 	"fmt"
 	"io/fs"
+	"path"
 
 	"github.com/pressly/goose/v3"
 )
@@ -16,8 +20,38 @@ import (
 //go:embed *.sql
 var files embed.FS
 
-// FS returns the embedded migration files.
+// goSources are the Go migrations' own files, for Fingerprint.
+//
+//go:embed 0*.go
+var goSources embed.FS
+
+// goMigration is a migration written in Go; each runs in a transaction.
+type goMigration struct {
+	version  int64
+	name     string
+	up, down func(context.Context, *sql.Tx) error
+}
+
+var goMigrations = []goMigration{
+	{10, "00010_import_log_frames.go", packImportLog, unpackImportLog},
+}
+
+// FS returns the embedded SQL migration files.
 func FS() fs.FS { return files }
+
+// Fingerprint is a hash of every migration, SQL and Go: it changes whenever one does.
+func Fingerprint() string {
+	h := sha256.New()
+	for _, fsys := range []fs.FS{files, goSources} {
+		names, _ := fs.Glob(fsys, "*")
+		for _, n := range names {
+			b, _ := fs.ReadFile(fsys, n)
+			h.Write([]byte(path.Base(n)))
+			h.Write(b)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))[:12]
+}
 
 // Status describes one migration and whether it is applied.
 type Status struct {
@@ -27,7 +61,11 @@ type Status struct {
 }
 
 func provider(db *sql.DB) (*goose.Provider, error) {
-	p, err := goose.NewProvider(goose.DialectPostgres, db, files)
+	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
+	for _, m := range goMigrations {
+		opts = append(opts, goose.WithGoMigrations(goose.NewGoMigration(m.version, &goose.GoFunc{RunTx: m.up}, &goose.GoFunc{RunTx: m.down})))
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, db, files, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("load migrations: %w", err)
 	}
@@ -92,7 +130,13 @@ func List(ctx context.Context, db *sql.DB) ([]Status, error) {
 	}
 	out := make([]Status, 0, len(st))
 	for _, s := range st {
-		out = append(out, Status{Version: s.Source.Version, Name: s.Source.Path, Applied: s.State == goose.StateApplied})
+		name := s.Source.Path
+		for _, m := range goMigrations {
+			if name == "" && m.version == s.Source.Version {
+				name = m.name
+			}
+		}
+		out = append(out, Status{Version: s.Source.Version, Name: name, Applied: s.State == goose.StateApplied})
 	}
 	return out, nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -260,7 +261,53 @@ func (c *cli) importsCommand() *cobra.Command {
 	}
 	show.Flags().BoolVar(&all, "all", false, "list imported orders too")
 	c.addJSONFlag(show)
-	cmd.AddCommand(list, show)
+
+	var orderShop string
+	order := &cobra.Command{
+		Use:   "order ORDER [--connection SHOP]",
+		Short: "Print an order's JSON as Shopify sent it, from the import log",
+		Long: `Print the JSON of a Shopify order exactly as Shopify sent it, as the latest import run that
+kept it logged it (every run keeps the JSON of the orders it did not find imported already).
+ORDER is the order's name (#1042) or its Shopify id (5900000054204).`,
+		Example: `  kassa imports order '#1042'
+  kassa imports order 5900000054204 | jq .line_items`,
+		Args: exactArgs(1, "ORDER"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			var id int64
+			name := strings.TrimSpace(args[0])
+			if n, err := strconv.ParseInt(name, 10, 64); err == nil && n > 0 {
+				id, name = n, ""
+			} else if name == "" || strings.HasPrefix(name, "-") {
+				return usageError("ORDER is an order name such as #1042 or a Shopify order id")
+			}
+			db, err := c.database(ctx)
+			if err != nil {
+				return err
+			}
+			conn, err := shopify.ConnectionStore{}.Find(ctx, db, orderShop)
+			if err != nil {
+				return err
+			}
+			_, raw, err := shopify.RunLog{}.LatestOrderJSON(ctx, db, conn.ID, id, name)
+			if id != 0 && errors.Is(err, shopify.ErrNotFound) {
+				// 1042 may be the name #1042 typed without its #.
+				_, raw, err = shopify.RunLog{}.LatestOrderJSON(ctx, db, conn.ID, 0, "#"+args[0])
+			}
+			if err != nil {
+				return err
+			}
+			if _, err := c.stdout.Write(raw); err != nil {
+				return err
+			}
+			if len(raw) > 0 && raw[len(raw)-1] != '\n' {
+				_, err = fmt.Fprintln(c.stdout)
+			}
+			return err
+		},
+	}
+	order.Flags().StringVar(&orderShop, "connection", "", "the shop of the order (may be left out when one is linked)")
+	cmd.AddCommand(list, show, order)
 	return cmd
 }
 

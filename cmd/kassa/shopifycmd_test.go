@@ -114,6 +114,8 @@ func TestShopifyConnectImportAndLog(t *testing.T) {
 	var shownRun struct {
 		RunID  int64 `json:"run_id"`
 		Orders []struct {
+			OrderID int64  `json:"order_id"`
+			Name    string `json:"name"`
 			Outcome string `json:"outcome"`
 			Reason  string `json:"reason"`
 			Receipt string `json:"receipt_number"`
@@ -134,6 +136,27 @@ func TestShopifyConnectImportAndLog(t *testing.T) {
 		t.Errorf("imports show text %q", out)
 	}
 	fails(t, db, url, "not found", "imports", "show", "999")
+
+	// The log gives each order's JSON back byte for byte, by name, by id, or by name without #.
+	served := map[int64]string{}
+	for _, raw := range srv.AllOrders() {
+		var o struct {
+			ID int64 `json:"id"`
+		}
+		if err := json.Unmarshal(raw, &o); err != nil {
+			t.Fatal(err)
+		}
+		served[o.ID] = string(raw)
+	}
+	for _, o := range shownRun.Orders[:5] {
+		for _, arg := range []string{o.Name, strconv.FormatInt(o.OrderID, 10), strings.TrimPrefix(o.Name, "#")} {
+			if out := ok(t, url, "imports", "order", arg); out != served[o.OrderID]+"\n" {
+				t.Errorf("imports order %s printed %d bytes, not the %d Shopify sent", arg, len(out), len(served[o.OrderID]))
+			}
+		}
+	}
+	fails(t, db, url, "order #424242 is not in the import log", "imports", "order", "#424242")
+	fails(t, db, url, "ORDER is an order name", "imports", "order", " ")
 	fails(t, db, url, "RUN is an import run number", "imports", "show", "seven")
 
 	// A second import of the shop while one runs is refused, and changes nothing.

@@ -10,14 +10,11 @@ package dbtest
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/url"
 	"os"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -168,17 +165,7 @@ func ensureTemplate() (string, error) {
 	return name, nil
 }
 
-func migrationsHash() string {
-	h := sha256.New()
-	names, _ := fs.Glob(migrations.FS(), "*.sql")
-	sort.Strings(names)
-	for _, n := range names {
-		b, _ := fs.ReadFile(migrations.FS(), n)
-		h.Write([]byte(n))
-		h.Write(b)
-	}
-	return hex.EncodeToString(h.Sum(nil))[:12]
-}
+func migrationsHash() string { return migrations.Fingerprint() }
 
 // connect opens a pool on u. When the server is busy (all its connection slots taken by
 // tests running at the same time) it waits and tries again for a while, so that a burst of

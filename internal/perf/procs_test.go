@@ -87,7 +87,7 @@ func connectShop(t testing.TB, db *sqlx.DB, simURL string) (dbtest.Shop, shopify
 // importTables are the tables an import writes, in an order COPY can load them in.
 var importTables = []string{
 	"products", "product_external_ids", "customers", "customer_external_ids", "sales", "sale_external_ids",
-	"sale_lines", "payments", "stock_movements", "stock_levels", "import_runs", "import_outcomes",
+	"sale_lines", "payments", "stock_movements", "stock_levels", "import_runs", "import_order_json", "import_outcomes",
 }
 
 // psql runs a psql script against url.

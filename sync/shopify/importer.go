@@ -17,6 +17,7 @@ import (
 	"github.com/lib/pq"
 	"github.com/rs/zerolog"
 
+	"github.com/kassa-pos/kassa/internal/jsonpack"
 	"github.com/kassa-pos/kassa/internal/pg"
 	"github.com/kassa-pos/kassa/inventory"
 	"github.com/kassa-pos/kassa/sales"
@@ -730,33 +731,51 @@ func (r *run) write(ctx context.Context, rows []outcomeRow, importIdx []int, now
 	return nil
 }
 
-// copyOutcomes records the outcome of every row in the import log.
+// copyOutcomes records the outcome of every row in the import log, with the JSON of the
+// orders it does not already hold, packed together in one compressed frame.
 func (r *run) copyOutcomes(ctx context.Context, tx *sqlx.Tx, rows []outcomeRow) error {
-	// COPY: the orders' JSON is most of a page's bytes, and PostgreSQL reads COPY's rows as
-	// they stream in instead of parsing one large array parameter first.
+	p := packers.Get().(*jsonpack.Packer)
+	defer func() { p.Reset(); packers.Put(p) }()
+	type at struct{ offset, length int }
+	where := make([]at, len(rows))
+	for i, row := range rows {
+		// An order already imported is on record (its sale and first outcome): its JSON is
+		// not stored again, which keeps repeated "get all" runs small.
+		if row.outcome != AlreadyImported && len(bytes.TrimSpace(row.order.Raw)) > 0 {
+			where[i].offset, where[i].length = p.Add(row.order.Raw)
+		}
+	}
+	var frameID int64
+	if p.Len() > 0 {
+		err := tx.QueryRowxContext(ctx, `INSERT INTO import_order_json (run_id, frame, size) VALUES ($1, $2, $3) RETURNING id`,
+			r.id, p.Frame(), p.Len()).Scan(&frameID)
+		if err != nil {
+			return fmt.Errorf("record the orders' JSON: %w", err)
+		}
+	}
+	// COPY: PostgreSQL reads its rows as they stream in, without parsing a statement and its
+	// array parameters first.
 	stmt, err := tx.PrepareContext(ctx, pq.CopyIn("import_outcomes",
-		"run_id", "connection_id", "shopify_order_id", "order_name", "outcome", "reason", "sale_id", "raw"))
+		"run_id", "connection_id", "shopify_order_id", "order_name", "outcome", "reason", "sale_id",
+		"json_id", "json_offset", "json_length"))
 	if err != nil {
 		return fmt.Errorf("record outcomes: %w", err)
 	}
 	defer stmt.Close()
-	for _, row := range rows {
+	for i, row := range rows {
 		reason := clean(row.reason)
 		if row.outcome == Failed && reason == "" {
 			reason = "unknown"
 		}
-		var saleID, raw any
+		var saleID, jsonID, offset, length any
 		if row.saleID != 0 {
 			saleID = row.saleID
 		}
-		// An order already imported is on record (its sale and first outcome): its JSON is
-		// not stored again, which keeps repeated "get all" runs small.
-		if row.outcome != AlreadyImported {
-			if t := rawText(row.order.Raw); t != nil {
-				raw = string(t)
-			}
+		if where[i].length > 0 {
+			jsonID, offset, length = frameID, where[i].offset, where[i].length
 		}
-		if _, err := stmt.ExecContext(ctx, r.id, r.conn.ID, row.order.ID, clean(row.order.Name), string(row.outcome), reason, saleID, raw); err != nil {
+		if _, err := stmt.ExecContext(ctx, r.id, r.conn.ID, row.order.ID, clean(row.order.Name), string(row.outcome), reason, saleID,
+			jsonID, offset, length); err != nil {
 			return fmt.Errorf("record outcomes: %w", err)
 		}
 	}
@@ -768,6 +787,9 @@ func (r *run) copyOutcomes(ctx context.Context, tx *sqlx.Tx, rows []outcomeRow) 
 	}
 	return nil
 }
+
+// packers are the frames being filled with orders' JSON, reused from page to page.
+var packers = sync.Pool{New: func() any { return new(jsonpack.Packer) }}
 
 // countOutcomes adds the rows' outcomes to the run's counters and, in a "new" run, moves
 // the connection's newest order seen. It returns the largest order id of rows.
@@ -854,16 +876,4 @@ func clean(s string) string {
 		return s
 	}
 	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
-}
-
-// rawText returns the order's JSON as PostgreSQL text accepts it (valid UTF-8, no NUL
-// character), or nil when there is none.
-func rawText(raw []byte) []byte {
-	if len(bytes.TrimSpace(raw)) == 0 {
-		return nil
-	}
-	if utf8.Valid(raw) && bytes.IndexByte(raw, 0) < 0 {
-		return raw
-	}
-	return []byte(clean(string(raw)))
 }

@@ -1,6 +1,7 @@
 package shopify
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -91,12 +92,12 @@ func TestGetAllGeneratedShop(t *testing.T) {
 			// Every imported order is one sale that reproduces Shopify's figures.
 			outcomes := map[int64]Outcome{}
 			var rows []struct {
+				ID      int64  `db:"id"`
 				OrderID int64  `db:"shopify_order_id"`
 				Outcome string `db:"outcome"`
 				SaleID  *int64 `db:"sale_id"`
-				HasRaw  bool   `db:"has_raw"`
 			}
-			if err := f.db.Select(&rows, `SELECT shopify_order_id, outcome, sale_id, raw IS NOT NULL AS has_raw FROM import_outcomes WHERE run_id = $1`, sum.RunID); err != nil {
+			if err := f.db.Select(&rows, `SELECT id, shopify_order_id, outcome, sale_id FROM import_outcomes WHERE run_id = $1`, sum.RunID); err != nil {
 				t.Fatal(err)
 			}
 			if len(rows) != visible {
@@ -106,8 +107,8 @@ func TestGetAllGeneratedShop(t *testing.T) {
 			st := sales.Store{}
 			for _, row := range rows {
 				outcomes[row.OrderID] = Outcome(row.Outcome)
-				if !row.HasRaw {
-					t.Errorf("order %d: the log lacks the order's JSON", row.OrderID)
+				if raw, err := (RunLog{}).RawOrder(ctx, f.db, row.ID); err != nil || !bytes.Equal(raw, all[row.OrderID].Raw) {
+					t.Errorf("order %d: the log keeps %d bytes of JSON (%v), not the %d Shopify sent", row.OrderID, len(raw), err, len(all[row.OrderID].Raw))
 				}
 				if row.Outcome != string(Imported) {
 					continue
