@@ -39,8 +39,11 @@ func (p *Packer) Len() int { return len(p.content) }
 
 // Frame compresses the content added so far into a new zstd frame.
 func (p *Packer) Frame() []byte {
-	return encoder().EncodeAll(p.content, make([]byte, 0, len(p.content)/4+64))
+	return encoder().EncodeAll(p.content, make([]byte, 0, len(p.content)/8+64))
 }
+
+// Cap is how much content the packer holds room for.
+func (p *Packer) Cap() int { return cap(p.content) }
 
 // Reset empties the packer.
 func (p *Packer) Reset() { p.content = p.content[:0] }

@@ -353,7 +353,8 @@ func deal(orders []shopifyapi.Order, n int, seed maphash.Seed) [][]shopifyapi.Or
 	if n <= 1 {
 		return [][]shopifyapi.Order{orders}
 	}
-	out := make([][]shopifyapi.Order, n)
+	share := make([]int, len(orders))
+	sizes := make([]int, n)
 	for i := range orders {
 		o := &orders[i]
 		var key string
@@ -366,8 +367,17 @@ func deal(orders []shopifyapi.Order, n int, seed maphash.Seed) [][]shopifyapi.Or
 		default:
 			key = "o" + strconv.FormatInt(o.ID, 10)
 		}
-		k := maphash.String(seed, key) % uint64(n)
-		out[k] = append(out[k], *o)
+		share[i] = int(maphash.String(seed, key) % uint64(n))
+		sizes[share[i]]++
+	}
+	// One array for all the shares, each a slice of it of its own size.
+	all := make([]shopifyapi.Order, 0, len(orders))
+	out := make([][]shopifyapi.Order, n)
+	for k, size := range sizes {
+		out[k], all = all[len(all):len(all):len(all)+size], all[:len(all)+size]
+	}
+	for i := range orders {
+		out[share[i]] = append(out[share[i]], orders[i])
 	}
 	return out
 }
@@ -734,8 +744,8 @@ func (r *run) write(ctx context.Context, rows []outcomeRow, importIdx []int, now
 // copyOutcomes records the outcome of every row in the import log, with the JSON of the
 // orders it does not already hold, packed together in one compressed frame.
 func (r *run) copyOutcomes(ctx context.Context, tx *sqlx.Tx, rows []outcomeRow) error {
-	p := packers.Get().(*jsonpack.Packer)
-	defer func() { p.Reset(); packers.Put(p) }()
+	p := takePacker()
+	defer keepPacker(p)
 	type at struct{ offset, length int }
 	where := make([]at, len(rows))
 	for i, row := range rows {
@@ -788,8 +798,29 @@ func (r *run) copyOutcomes(ctx context.Context, tx *sqlx.Tx, rows []outcomeRow) 
 	return nil
 }
 
-// packers are the frames being filled with orders' JSON, reused from page to page.
-var packers = sync.Pool{New: func() any { return new(jsonpack.Packer) }}
+// packers keeps a few packers between pages, so that the writers of a run fill the same
+// buffers with the JSON of page after page.
+var packers = make(chan *jsonpack.Packer, 4)
+
+func takePacker() *jsonpack.Packer {
+	select {
+	case p := <-packers:
+		return p
+	default:
+		return new(jsonpack.Packer)
+	}
+}
+
+func keepPacker(p *jsonpack.Packer) {
+	p.Reset()
+	if p.Cap() > 8<<20 {
+		return // an outsized page: let its buffer go
+	}
+	select {
+	case packers <- p:
+	default:
+	}
+}
 
 // countOutcomes adds the rows' outcomes to the run's counters and, in a "new" run, moves
 // the connection's newest order seen. It returns the largest order id of rows.

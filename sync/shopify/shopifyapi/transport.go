@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -196,6 +197,8 @@ type Transport struct {
 	log     zerolog.Logger
 	mu      sync.Mutex
 	buckets map[string]*bucketEstimate
+	// lastBody is the length of the latest answer's body, the best guess of the next one's.
+	lastBody atomic.Int64
 }
 
 // bucketEstimate is kassa's view of one shop's leaky bucket.
@@ -375,7 +378,7 @@ func (t *Transport) attempt(req *http.Request, shop string, n int, log zerolog.L
 	resp, err := t.opts.Next.RoundTrip(r)
 	var body []byte
 	if err == nil {
-		body, err = io.ReadAll(resp.Body)
+		body, err = t.readAll(resp)
 		_ = resp.Body.Close()
 		if err != nil {
 			err = &retryable{reason: "body", err: fmt.Errorf("read shopify answer: %w", err)}
@@ -401,6 +404,27 @@ func (t *Transport) attempt(req *http.Request, shop string, n int, log zerolog.L
 	resp.ContentLength = int64(len(body))
 	return resp, nil
 }
+
+// readAll reads an answer's body whole into a buffer sized for it: its Content-Length, or,
+// when unknown (a compressed or chunked answer), a little more than the last answer's, so
+// that a page of orders costs one allocation rather than a series of doubling ones.
+func (t *Transport) readAll(resp *http.Response) ([]byte, error) {
+	n := resp.ContentLength
+	if n < 0 {
+		n = t.lastBody.Load() + t.lastBody.Load()/8
+	}
+	// bytes.Buffer reads in steps of at least bytes.MinRead: room for one more step avoids
+	// a final doubling at the end of the body. The cap keeps a lying header from reserving
+	// more than a large page.
+	buf := bytes.NewBuffer(make([]byte, 0, min(n, maxBodyHint)+bytes.MinRead))
+	_, err := buf.ReadFrom(resp.Body)
+	t.lastBody.Store(int64(buf.Len()))
+	return buf.Bytes(), err
+}
+
+// maxBodyHint is the most readAll reserves ahead of reading: about four pages of 250 large
+// orders. Larger bodies still read whole, growing as they come.
+const maxBodyHint = 8 << 20
 
 // readBody is an answer's body, already read whole.
 type readBody struct {
