@@ -5,7 +5,8 @@
 // An import run reads the orders page by page (250 a page, status=any), gives every order
 // exactly one outcome (imported, already_imported, cancelled, test_order, too_old,
 // no_shipping_method or failed, checked in that order) and records each in the import log
-// together with the order as Shopify sent it. A page is written in one transaction with
+// together with the order as Shopify sent it (the orders written together compressed in one
+// zstd frame, a row of import_order_json; RunLog.RawOrder gives one back). A page is written in one transaction with
 // set-based statements; when that transaction fails, the page's orders are written one by
 // one, so one bad order never holds back the others and never leaves half a sale. Only one
 // run per connection works at a time, whichever process started it: the run holds a
