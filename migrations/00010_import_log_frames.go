@@ -4,12 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/lib/pq"
 
 	"github.com/kassa-pos/kassa/internal/jsonpack"
+	"github.com/kassa-pos/kassa/internal/pg"
 )
 
 // Migration 10 keeps the import log's order JSON compressed, many orders to a frame.
@@ -179,7 +178,7 @@ func unpackImportLog(ctx context.Context, tx *sql.Tx) error {
 			if err != nil {
 				return fmt.Errorf("order JSON of import log row %d: %w", ids[i], err)
 			}
-			raws[i] = storableText(doc)
+			raws[i] = pg.Text(string(doc)) // as the text column held it before
 		}
 		_, err = tx.ExecContext(ctx, `
 			UPDATE import_outcomes o SET raw = t.raw FROM unnest($1::bigint[], $2::text[]) AS t(id, raw) WHERE o.id = t.id`,
@@ -188,14 +187,4 @@ func unpackImportLog(ctx context.Context, tx *sql.Tx) error {
 			return fmt.Errorf("put the order JSON back in the import log: %w", err)
 		}
 	}
-}
-
-// storableText makes b storable as PostgreSQL text (valid UTF-8, no NUL), as the text
-// column held it before this migration.
-func storableText(b []byte) string {
-	s := string(b)
-	if utf8.ValidString(s) && !strings.ContainsRune(s, 0) {
-		return s
-	}
-	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
 }

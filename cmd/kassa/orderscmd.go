@@ -289,10 +289,10 @@ ORDER is the order's name (#1042) or its Shopify id (5900000054204).`,
 			if err != nil {
 				return err
 			}
-			_, raw, err := shopify.RunLog{}.LatestOrderJSON(ctx, db, conn.ID, id, name)
+			raw, err := shopify.RunLog{}.LatestOrderJSON(ctx, db, conn.ID, id, name)
 			if id != 0 && errors.Is(err, shopify.ErrNotFound) {
 				// 1042 may be the name #1042 typed without its #.
-				_, raw, err = shopify.RunLog{}.LatestOrderJSON(ctx, db, conn.ID, 0, "#"+args[0])
+				raw, err = shopify.RunLog{}.LatestOrderJSON(ctx, db, conn.ID, 0, "#"+strconv.FormatInt(id, 10))
 			}
 			if err != nil {
 				return err

@@ -117,7 +117,7 @@ func template(tb testing.TB) string {
 // exists. Test binaries of several packages run at once, so creation is serialised with
 // an advisory lock on the administrative database.
 func ensureTemplate() (string, error) {
-	name := "kassa_tmpl_" + migrationsHash()
+	name := "kassa_tmpl_" + migrations.Fingerprint()
 	ctx := context.Background()
 	admin, err := sqlx.Open("postgres", AdminURL())
 	if err != nil {
@@ -164,8 +164,6 @@ func ensureTemplate() (string, error) {
 	}
 	return name, nil
 }
-
-func migrationsHash() string { return migrations.Fingerprint() }
 
 // connect opens a pool on u. When the server is busy (all its connection slots taken by
 // tests running at the same time) it waits and tries again for a while, so that a burst of

@@ -178,6 +178,32 @@ func CPUTime(pid int) (time.Duration, error) {
 	return time.Duration(utime+stime) * 10 * time.Millisecond, nil
 }
 
+// BusyCPU is the CPU time the machine's CPUs have spent on anything but idling (the first
+// line of /proc/stat, less idle and iowait): every process's, PostgreSQL's included.
+func BusyCPU() (time.Duration, error) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, fmt.Errorf("read /proc/stat: %w", err)
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 6 || f[0] != "cpu" {
+		return 0, fmt.Errorf("unexpected /proc/stat line %q", line)
+	}
+	var ticks int64
+	for i, v := range f[1:] {
+		if i == 3 || i == 4 { // idle, iowait
+			continue
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("parse /proc/stat: %w", err)
+		}
+		ticks += n
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond, nil // USER_HZ = 100
+}
+
 // Percentile returns the p-th percentile (0–100) of ds by the nearest-rank method; 0 for
 // no values. ds is sorted in place.
 func Percentile(ds []time.Duration, p float64) time.Duration {

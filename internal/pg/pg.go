@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -131,4 +132,13 @@ func EnsureDatabase(ctx context.Context, dbURL string) (bool, error) {
 		return false, fmt.Errorf("create database %s: %w", name, err)
 	}
 	return true, nil
+}
+
+// Text makes s storable as PostgreSQL text, which holds only valid UTF-8 without NUL
+// characters: invalid bytes become U+FFFD and NULs are dropped.
+func Text(s string) string {
+	if utf8.ValidString(s) && !strings.ContainsRune(s, 0) {
+		return s
+	}
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
 }

@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/kassa-pos/kassa/internal/dbtest"
+	"github.com/kassa-pos/kassa/internal/perf"
 	"github.com/kassa-pos/kassa/inventory"
 	"github.com/kassa-pos/kassa/register"
 	"github.com/kassa-pos/kassa/sync/shopify/shopifytest"
@@ -95,7 +95,7 @@ func BenchmarkImport(b *testing.B) {
 	ctx := context.Background()
 	var importTime, copyTime time.Duration
 	var imported int
-	var busyCPU, selfCPUs float64
+	var busyCPU, selfCPU time.Duration
 	rss := 0.0
 	b.ResetTimer()
 	for range b.N {
@@ -116,12 +116,12 @@ func BenchmarkImport(b *testing.B) {
 		}
 		im := &Importer{DB: db, Clock: func() time.Time { return testNow }}
 		b.StartTimer()
-		busy0, self0 := busyTicks(), selfCPU()
+		busy0, self0 := cpuTimes(b)
 		start := time.Now()
 		sum, err := im.Run(ctx, conn.ID, RunOptions{Mode: ModeAll})
 		importTime += time.Since(start)
-		busyCPU += float64(busyTicks()-busy0) / 100
-		selfCPUs += (selfCPU() - self0).Seconds()
+		busy1, self1 := cpuTimes(b)
+		busyCPU, selfCPU = busyCPU+busy1-busy0, selfCPU+self1-self0
 		b.StopTimer()
 		if err != nil {
 			b.Fatal(err)
@@ -131,7 +131,11 @@ func BenchmarkImport(b *testing.B) {
 		}
 		imported += sum.Seen
 		// Read before the COPY bound, which holds every row in memory.
-		rss = max(rss, peakRSSMB())
+		peak, err := perf.PeakRSSMB(0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		rss = max(rss, peak)
 		copyTime += copyBound(b, db)
 		db.Close()
 	}
@@ -139,8 +143,8 @@ func BenchmarkImport(b *testing.B) {
 	b.ReportMetric(float64(imported)/copyTime.Seconds(), "copy_orders/s")
 	b.ReportMetric(importTime.Seconds()/copyTime.Seconds(), "import/copy")
 	b.ReportMetric(rss, "peak_RSS_MB")
-	b.ReportMetric(busyCPU*1e6/float64(imported), "busy_us/order")
-	b.ReportMetric(selfCPUs*1e6/float64(imported), "importer_us/order")
+	b.ReportMetric(float64(busyCPU.Microseconds())/float64(imported), "busy_us/order")
+	b.ReportMetric(float64(selfCPU.Microseconds())/float64(imported), "importer_us/order")
 }
 
 // importTables are the tables an import writes, in an order COPY can load them in.
@@ -245,40 +249,14 @@ func copyBound(b *testing.B, src *sqlx.DB) time.Duration {
 	return d
 }
 
-// peakRSSMB is the process's peak resident set size (VmHWM) in MB.
-func peakRSSMB() float64 {
-	b, err := os.ReadFile("/proc/self/status")
+// cpuTimes reads the CPU time the whole machine and this process have used so far.
+func cpuTimes(b *testing.B) (machine, self time.Duration) {
+	machine, err := perf.BusyCPU()
+	if err == nil {
+		self, err = perf.CPUTime(os.Getpid())
+	}
 	if err != nil {
-		return 0
+		b.Fatal(err)
 	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
-			kb, _ := strconv.ParseFloat(f[1], 64)
-			return kb / 1024
-		}
-	}
-	return 0
-}
-
-// busyTicks is the time, in clock ticks (1/100 s), the machine's CPUs spent on anything but
-// idling (/proc/stat): all processes, PostgreSQL's included.
-func busyTicks() int64 {
-	b, _ := os.ReadFile("/proc/stat")
-	f := strings.Fields(strings.SplitN(string(b), "\n", 2)[0])
-	var t int64
-	for i, v := range f[1:] {
-		if i == 3 || i == 4 { // idle, iowait
-			continue
-		}
-		n, _ := strconv.ParseInt(v, 10, 64)
-		t += n
-	}
-	return t
-}
-
-// selfCPU is the CPU time this process has used.
-func selfCPU() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return machine, self
 }

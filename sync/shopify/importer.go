@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -494,7 +493,7 @@ func (im *Importer) run(ctx context.Context, connectionID int64, opts RunOptions
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	if _, err := im.DB.ExecContext(fctx, `UPDATE import_runs SET status = $2, finished_at = $3, error = $4 WHERE id = $1`,
-		r.id, status, im.now(), clean(msg)); err != nil && runErr == nil {
+		r.id, status, im.now(), pg.Text(msg)); err != nil && runErr == nil {
 		runErr = fmt.Errorf("finish import run: %w", err)
 	}
 	sum := Summary{RunID: r.id, Mode: opts.Mode, Seen: r.seen, Outcomes: r.counts, Shop: conn.Shop, Total: r.total}
@@ -773,7 +772,7 @@ func (r *run) copyOutcomes(ctx context.Context, tx *sqlx.Tx, rows []outcomeRow) 
 	}
 	defer stmt.Close()
 	for i, row := range rows {
-		reason := clean(row.reason)
+		reason := pg.Text(row.reason)
 		if row.outcome == Failed && reason == "" {
 			reason = "unknown"
 		}
@@ -784,7 +783,7 @@ func (r *run) copyOutcomes(ctx context.Context, tx *sqlx.Tx, rows []outcomeRow) 
 		if where[i].length > 0 {
 			jsonID, offset, length = frameID, where[i].offset, where[i].length
 		}
-		if _, err := stmt.ExecContext(ctx, r.id, r.conn.ID, row.order.ID, clean(row.order.Name), string(row.outcome), reason, saleID,
+		if _, err := stmt.ExecContext(ctx, r.id, r.conn.ID, row.order.ID, pg.Text(row.order.Name), string(row.outcome), reason, saleID,
 			jsonID, offset, length); err != nil {
 			return fmt.Errorf("record outcomes: %w", err)
 		}
@@ -899,12 +898,4 @@ func (im *Importer) failedOrders(ctx context.Context, connectionID int64) ([]int
 		return nil, fmt.Errorf("list failed orders: %w", err)
 	}
 	return ids, nil
-}
-
-// clean makes s storable as PostgreSQL text: valid UTF-8 without NUL characters.
-func clean(s string) string {
-	if utf8.ValidString(s) && !strings.ContainsRune(s, 0) {
-		return s
-	}
-	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
 }

@@ -163,6 +163,12 @@ func TestGetAllGeneratedShop(t *testing.T) {
 			if again.Outcomes.Imported != 0 || again.Outcomes.AlreadyImported != want.Imported || again.Seen != visible {
 				t.Errorf("second get all: %+v", again)
 			}
+			// An order found imported already is on record: its JSON is not logged again.
+			var relogged int
+			if err := f.db.Get(&relogged, `SELECT count(*) FROM import_outcomes WHERE run_id = $1 AND outcome = 'already_imported' AND json_id IS NOT NULL`,
+				again.RunID); err != nil || relogged != 0 {
+				t.Errorf("the second get all logged the JSON of %d orders already imported (%v)", relogged, err)
+			}
 			if after := salesDump(t, f.db); after != before {
 				t.Error("second get all changed the sales")
 			}

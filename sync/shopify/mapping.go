@@ -10,6 +10,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/kassa-pos/kassa/internal/pg"
 	"github.com/kassa-pos/kassa/money"
 	"github.com/kassa-pos/kassa/sales"
 	"github.com/kassa-pos/kassa/sync/shopify/shopifyapi"
@@ -194,7 +195,7 @@ func mapOrder(o *shopifyapi.Order, c Connection, shippingSKU string) (*draft, er
 			title = "Item"
 		}
 		ld := lineDraft{Line: sales.Line{
-			SKU: clean(strings.TrimSpace(li.SKU)), Title: clean(title), VariantTitle: clean(variantTitle(li.VariantTitle)),
+			SKU: pg.Text(strings.TrimSpace(li.SKU)), Title: pg.Text(title), VariantTitle: pg.Text(variantTitle(li.VariantTitle)),
 			Quantity: int(li.Quantity), UnitPrice: price, Discount: discount, Tax: tax, Taxes: taxes,
 			Total: gross.Sub(discount),
 		}}
@@ -228,7 +229,7 @@ func mapOrder(o *shopifyapi.Order, c Connection, shippingSKU string) (*draft, er
 				t += " (HS " + du.HarmonizedSystemCode + ")"
 			}
 			d.lines = append(d.lines, lineDraft{Line: sales.Line{
-				Kind: sales.KindDuty, Title: clean(t), VariantTitle: clean(title), Quantity: 1, UnitPrice: da,
+				Kind: sales.KindDuty, Title: pg.Text(t), VariantTitle: pg.Text(title), Quantity: 1, UnitPrice: da,
 				Discount: decimal.Zero, Tax: dtax, Taxes: dtaxes, Total: da,
 			}})
 		}
@@ -271,7 +272,7 @@ func mapOrder(o *shopifyapi.Order, c Connection, shippingSKU string) (*draft, er
 			title = "Shipping"
 		}
 		d.lines = append(d.lines, lineDraft{Line: sales.Line{
-			Kind: sales.KindShipping, SKU: shippingSKU, Title: clean(title), Quantity: 1, UnitPrice: price,
+			Kind: sales.KindShipping, SKU: shippingSKU, Title: pg.Text(title), Quantity: 1, UnitPrice: price,
 			Discount: discount, Tax: tax, Taxes: taxes, Total: price.Sub(discount), ProductID: &c.ShippingProductID,
 		}})
 	}
@@ -332,7 +333,7 @@ func mapOrder(o *shopifyapi.Order, c Connection, shippingSKU string) (*draft, er
 	}
 
 	d.sale = sales.Sale{
-		OutletID: c.OutletID, RegisterID: c.RegisterID, ReceiptNumber: clean(strings.TrimSpace(o.Name)),
+		OutletID: c.OutletID, RegisterID: c.RegisterID, ReceiptNumber: pg.Text(strings.TrimSpace(o.Name)),
 		Source: sales.SourceShopify, SoldAt: soldAt, Currency: strings.ToUpper(o.Currency),
 		TaxesIncluded: o.TaxesIncluded, Subtotal: subtotal, DiscountTotal: discounts, TaxTotal: tax,
 		Total: total,
@@ -387,7 +388,7 @@ func customerOf(o *shopifyapi.Order) (*sales.Customer, int64) {
 		c.Zip, c.Province, c.Country = addr.Zip, addr.Province, addr.Country
 	}
 	for _, f := range []*string{&c.Email, &c.FirstName, &c.LastName, &c.Phone, &c.Company, &c.Address1, &c.Address2, &c.City, &c.Zip, &c.Province, &c.Country} {
-		*f = clean(strings.TrimSpace(*f))
+		*f = pg.Text(strings.TrimSpace(*f))
 	}
 	if c.Email == "" && extID == 0 {
 		return nil, 0

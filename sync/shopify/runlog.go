@@ -93,61 +93,69 @@ func (RunLog) Outcomes(ctx context.Context, q pg.Queryer, runID int64, onlyOutco
 	return out, nil
 }
 
+// keptJSON is where the import log keeps one order's JSON: its frame and its place there.
+type keptJSON struct {
+	Frame  []byte `db:"frame"`
+	Size   int    `db:"size"`
+	Offset int    `db:"json_offset"`
+	Length int    `db:"json_length"`
+}
+
+// keptJSONSelect reads an outcome's keptJSON; the query adds its WHERE clause.
+const keptJSONSelect = `
+	SELECT j.frame, j.size, o.json_offset, o.json_length
+	FROM import_outcomes o JOIN import_order_json j ON j.id = o.json_id`
+
+// doc decompresses the frame and returns the order's bytes.
+func (j keptJSON) doc() ([]byte, error) {
+	content, err := jsonpack.Unpack(j.Frame)
+	if err == nil && len(content) != j.Size {
+		err = fmt.Errorf("%d bytes, not the %d recorded", len(content), j.Size)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return jsonpack.Doc(content, j.Offset, j.Length)
+}
+
 // RawOrder returns the order JSON an outcome recorded, byte for byte as Shopify sent it
 // (nil when none was kept: an order already imported, or a row without an order).
 func (RunLog) RawOrder(ctx context.Context, q pg.Queryer, outcomeID int64) ([]byte, error) {
-	var row struct {
-		Frame  []byte `db:"frame"`
-		Size   int    `db:"size"`
-		Offset int    `db:"json_offset"`
-		Length int    `db:"json_length"`
-	}
-	err := sqlx.GetContext(ctx, q, &row, `
-		SELECT j.frame, j.size, o.json_offset, o.json_length
-		FROM import_outcomes o JOIN import_order_json j ON j.id = o.json_id
-		WHERE o.id = $1`, outcomeID)
+	var j keptJSON
+	err := sqlx.GetContext(ctx, q, &j, keptJSONSelect+` WHERE o.id = $1`, outcomeID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("load order JSON of outcome %d: %w", outcomeID, err)
 	}
-	content, err := jsonpack.Unpack(row.Frame)
-	if err == nil && len(content) != row.Size {
-		err = fmt.Errorf("%d bytes, not the %d recorded", len(content), row.Size)
-	}
+	raw, err := j.doc()
 	if err != nil {
 		return nil, fmt.Errorf("order JSON of outcome %d: %w", outcomeID, err)
 	}
-	return jsonpack.Doc(content, row.Offset, row.Length)
+	return raw, nil
 }
 
 // LatestOrderJSON finds a connection's order in the import log, by its Shopify order id or,
 // when orderID is 0, by its name (#1001), and returns its JSON as the latest run that kept
-// it recorded it, with that run's entry.
-func (l RunLog) LatestOrderJSON(ctx context.Context, q pg.Queryer, connectionID, orderID int64, name string) (OutcomeRecord, []byte, error) {
-	query := `
-		SELECT o.id, o.run_id, o.shopify_order_id, o.order_name, o.outcome, o.reason, o.sale_id, s.receipt_number, o.created_at
-		FROM import_outcomes o LEFT JOIN sales s ON s.id = o.sale_id
-		WHERE o.connection_id = $1 AND o.json_id IS NOT NULL AND `
-	var key any = orderID
-	if orderID != 0 {
-		query += `o.shopify_order_id = $2 ORDER BY o.shopify_order_id, o.id DESC LIMIT 1`
-	} else {
-		query, key = query+`o.order_name = $2 ORDER BY o.id DESC LIMIT 1`, name
+// it recorded it.
+func (RunLog) LatestOrderJSON(ctx context.Context, q pg.Queryer, connectionID, orderID int64, name string) ([]byte, error) {
+	query, key, which := keptJSONSelect+` WHERE o.connection_id = $1 AND o.shopify_order_id = $2
+		ORDER BY o.shopify_order_id, o.id DESC LIMIT 1`, any(orderID), strconv.FormatInt(orderID, 10)
+	if orderID == 0 {
+		query, key, which = keptJSONSelect+` WHERE o.connection_id = $1 AND o.order_name = $2 ORDER BY o.id DESC LIMIT 1`, name, name
 	}
-	var out OutcomeRecord
-	err := sqlx.GetContext(ctx, q, &out, query, connectionID, key)
+	var j keptJSON
+	err := sqlx.GetContext(ctx, q, &j, query, connectionID, key)
 	if errors.Is(err, sql.ErrNoRows) {
-		which := name
-		if orderID != 0 {
-			which = strconv.FormatInt(orderID, 10)
-		}
-		return OutcomeRecord{}, nil, fmt.Errorf("order %s is not in the import log with its JSON: %w", which, ErrNotFound)
+		return nil, fmt.Errorf("order %s is not in the import log with its JSON: %w", which, ErrNotFound)
 	}
 	if err != nil {
-		return OutcomeRecord{}, nil, fmt.Errorf("look up order in the import log: %w", err)
+		return nil, fmt.Errorf("look up order %s in the import log: %w", which, err)
 	}
-	raw, err := l.RawOrder(ctx, q, out.ID)
-	return out, raw, err
+	raw, err := j.doc()
+	if err != nil {
+		return nil, fmt.Errorf("order JSON of order %s: %w", which, err)
+	}
+	return raw, nil
 }
