@@ -51,6 +51,13 @@ func (c *call) by(given string) string {
 	return c.tok.Name
 }
 
+// actor is who does what the request asks, as recorded: the staff member's name (given,
+// else the token's) next to the token's id.
+func (c *call) actor(given string) register.Actor {
+	id := c.tok.ID
+	return register.Actor{By: c.by(given), TokenID: &id}
+}
+
 type handler func(c *call) (reply, error)
 
 // Route is one route of the API and the role it needs; the auth table test walks them.
@@ -77,6 +84,7 @@ func (a *api) routes(mux *http.ServeMux) []Route {
 	add("GET /api/v1/sales", RoleCashier, a.listSales)
 	add("GET /api/v1/sales/{receipt}", RoleCashier, a.showSale)
 	add("POST /api/v1/payments", RoleCashier, a.applyPayment)
+	add("POST /api/v1/payments/{payment}/void", RoleCashier, a.voidPayment)
 	add("POST /api/v1/imports", RoleCashier, a.startImport)
 	add("GET /api/v1/imports", RoleCashier, a.listImports)
 	add("GET /api/v1/imports/{run}", RoleCashier, a.showImport)
@@ -272,7 +280,7 @@ func (a *api) registerView(ctx context.Context, locs *locations, r register.Regi
 func sessionView(s register.Session, loc *time.Location) client.Session {
 	out := client.Session{
 		ID: s.ID, OpenedAt: s.OpenedAt.In(loc).Format(time.RFC3339), OpenedBy: s.OpenedBy,
-		OpeningFloat: money.String(s.OpeningFloat), ClosedBy: s.ClosedBy,
+		OpeningFloat: money.String(s.OpeningFloat), ClosedBy: s.ClosedBy, ZNumber: s.ZNumber,
 	}
 	if s.ClosedAt != nil {
 		at := s.ClosedAt.In(loc).Format(time.RFC3339)
@@ -360,7 +368,7 @@ func (a *api) openRegister(c *call) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	if _, err := (register.Store{Clock: a.clock}).OpenSession(c.ctx, a.db, r.ID, float, c.by(req.By)); err != nil {
+	if _, err := (register.Store{Clock: a.clock}).OpenSessionAs(c.ctx, a.db, r.ID, float, c.actor(req.By)); err != nil {
 		return reply{}, fmt.Errorf("register %q: %w", r.Name, err)
 	}
 	v, err := a.registerView(c.ctx, &locations{a: a, ctx: c.ctx}, r)
@@ -394,7 +402,7 @@ func (a *api) closeRegister(c *call) (reply, error) {
 		}
 		counts = append(counts, register.Count{PaymentTypeID: pt.ID, Counted: amount})
 	}
-	rep, err := register.Service{Clock: a.clock}.Close(c.ctx, a.db, r.ID, counts, c.by(req.By))
+	rep, err := register.Service{Clock: a.clock}.CloseAs(c.ctx, a.db, r.ID, counts, c.actor(req.By))
 	if err != nil {
 		return reply{}, fmt.Errorf("register %q: %w", r.Name, err)
 	}
@@ -512,18 +520,46 @@ func (a *api) applyPayment(c *call) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
+	who := c.actor(req.By)
 	p, err := register.Service{Clock: a.clock}.ApplyPayment(c.ctx, a.db, register.PaymentRequest{
 		RegisterID: r.ID, Receipt: req.Receipt, PaymentType: req.PaymentType, Amount: strings.TrimSpace(req.Amount),
-		At: at, By: c.by(req.By),
+		At: at, By: who.By, TokenID: who.TokenID,
 	})
 	if err != nil {
 		return reply{}, err
 	}
+	token := c.tok.Name
 	return jsonReply(http.StatusCreated, client.Payment{
 		PaymentID: p.PaymentID, SessionID: p.SessionID, Receipt: p.Receipt, Register: p.Register, Type: p.PaymentType,
 		Amount: money.String(p.Amount), PaidAt: p.PaidAt.Format(time.RFC3339),
 		BalanceBefore: money.String(p.BalanceBefore), Balance: money.String(p.Balance), Status: p.Status,
-		SaleTotal: money.String(p.SaleTotal), RecordedBy: p.RecordedBy,
+		SaleTotal: money.String(p.SaleTotal), RecordedBy: p.RecordedBy, Token: &token,
+	}), nil
+}
+
+func (a *api) voidPayment(c *call) (reply, error) {
+	id, err := pathID(c, "payment")
+	if err != nil {
+		return reply{}, err
+	}
+	var req client.VoidRequest
+	if err := c.decode(&req); err != nil {
+		return reply{}, err
+	}
+	who := c.actor(req.By)
+	v, err := register.Service{Clock: a.clock}.VoidPayment(c.ctx, a.db, register.VoidRequest{
+		PaymentID: id, Receipt: req.Receipt, Reason: req.Reason, By: who.By, TokenID: who.TokenID,
+	})
+	if err != nil {
+		return reply{}, err
+	}
+	token := c.tok.Name
+	return jsonReply(http.StatusCreated, client.Void{
+		VoidID: v.VoidID, PaymentID: v.PaymentID, SessionID: v.SessionID, Receipt: v.Receipt, Register: v.Register,
+		Type: v.PaymentType, Amount: money.String(v.Amount), PaidAt: v.PaidAt.Format(time.RFC3339),
+		VoidedAt: v.VoidedAt.Format(time.RFC3339), Reason: v.Reason, RecordedBy: v.RecordedBy, Token: &token,
+		BalanceBefore: money.String(v.BalanceBefore), Balance: money.String(v.Balance), Status: v.Status,
+		SaleTotal: money.String(v.SaleTotal),
 	}), nil
 }
 

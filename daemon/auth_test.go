@@ -46,7 +46,7 @@ func TestEveryRouteRefusesMissingBadRevokedAndTooLowTokens(t *testing.T) {
 	managerOnly := 0
 	for _, rt := range routes {
 		method, path, _ := strings.Cut(rt.Pattern, " ")
-		path = strings.NewReplacer("{register}", "Front", "{receipt}", "%231001", "{run}", "1",
+		path = strings.NewReplacer("{register}", "Front", "{receipt}", "%231001", "{run}", "1", "{payment}", "1",
 			"{session}", "1", "{shop}", "demo").Replace(path)
 		call := func(auth string) (int, string) {
 			req, err := http.NewRequest(method, in.url+path, strings.NewReader("{}"))

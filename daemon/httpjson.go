@@ -93,17 +93,19 @@ func statusOf(err error) int {
 	case errors.Is(err, register.ErrSaleNotFound),
 		errors.Is(err, register.ErrNotFound), errors.Is(err, sales.ErrNotFound),
 		errors.Is(err, inventory.ErrNotFound), errors.Is(err, shopify.ErrNotFound),
-		errors.Is(err, shopify.ErrNoConnection), errors.Is(err, ErrTokenNotFound):
+		errors.Is(err, shopify.ErrNoConnection), errors.Is(err, ErrTokenNotFound),
+		errors.Is(err, register.ErrPaymentNotFound):
 		return http.StatusNotFound
 	case errors.Is(err, register.ErrSessionAlreadyOpen), errors.Is(err, register.ErrNoOpenSession),
 		errors.Is(err, register.ErrSessionClosed), errors.Is(err, sales.ErrSessionClosed),
 		errors.Is(err, register.ErrMoreThanBalance), errors.Is(err, sales.ErrOverpayment),
-		errors.Is(err, register.ErrNothingOwed),
+		errors.Is(err, register.ErrNothingOwed), errors.Is(err, register.ErrAlreadyVoided),
 		errors.Is(err, shopify.ErrImportRunning), errors.Is(err, shopify.ErrDisconnected),
 		errors.Is(err, register.ErrAmbiguous), errors.Is(err, sales.ErrAmbiguousReceipt),
 		errors.Is(err, shopify.ErrSeveralConnections), errors.Is(err, register.ErrDuplicateRegister):
 		return http.StatusConflict
 	case errors.Is(err, register.ErrInvalidAmount), errors.Is(err, sales.ErrNonPositivePayment),
+		errors.Is(err, register.ErrVoidReason),
 		errors.Is(err, shopify.ErrInvalidShop):
 		return http.StatusBadRequest
 	}

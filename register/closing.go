@@ -20,25 +20,35 @@ import (
 // the outlet's time zone. For a session still open it is the running figures so far (an
 // X-report): ClosedAt and ClosedBy are null and nothing is counted.
 type ClosingReport struct {
-	SessionID    int64   `json:"session_id"`
-	Register     string  `json:"register"`
-	Outlet       string  `json:"outlet"`
-	Timezone     string  `json:"timezone"`
-	Currency     string  `json:"currency"`
-	OpenedAt     string  `json:"opened_at"`
+	SessionID int64 `json:"session_id"`
+	// ZNumber is the close's number at its register (1, 2, 3... without a gap), given at
+	// the close; null for an open session (an X-report).
+	ZNumber  *int   `json:"z_number"`
+	Register string `json:"register"`
+	Outlet   string `json:"outlet"`
+	Timezone string `json:"timezone"`
+	Currency string `json:"currency"`
+	OpenedAt string `json:"opened_at"`
+	// OpenedBy and ClosedBy are the staff members who opened and closed the session;
+	// OpenedToken and ClosedToken name the API tokens they did it with, null when it was
+	// done on the command line.
 	OpenedBy     string  `json:"opened_by"`
+	OpenedToken  *string `json:"opened_token"`
 	ClosedAt     *string `json:"closed_at"`
 	ClosedBy     *string `json:"closed_by"`
+	ClosedToken  *string `json:"closed_token"`
 	OpeningFloat string  `json:"opening_float"`
 	// Payments has one entry per payment type taken in the session, counted at close, or
-	// holding the opening float (cash), by payment type.
+	// holding the opening float (cash), by payment type. A voided payment is not expected.
 	Payments        []TypeFigures   `json:"payments"`
 	SalesCount      int             `json:"sales_count"`
 	SalesTotal      string          `json:"sales_total"`
 	ShopifyOrders   int             `json:"shopify_orders"`
 	ShippingFees    string          `json:"shipping_fees"`
 	AppliedPayments []AppliedFigure `json:"applied_payments"`
-	Taxes           []TaxFigure     `json:"taxes"`
+	// Voids are the session's payments that were voided, each with its void.
+	Voids []VoidFigure `json:"voids"`
+	Taxes []TaxFigure  `json:"taxes"`
 	// AwaitingPaymentTotal is the outlet's total of balances still owed, over all its
 	// sales, at the close (now, for an open session); AwaitingPaymentCount counts them.
 	AwaitingPaymentTotal string `json:"awaiting_payment_total"`
@@ -62,6 +72,31 @@ type AppliedFigure struct {
 	Type          string `json:"type"`
 	Amount        string `json:"amount"`
 	PaidAt        string `json:"paid_at"`
+	PaymentID     int64  `json:"payment_id"`
+	// RecordedBy is the staff member who took it; Token the API token it came with (null:
+	// the command line).
+	RecordedBy string  `json:"recorded_by"`
+	Token      *string `json:"token"`
+	// Voided is true when the payment was voided (it is listed in Voids too, and its
+	// amount is not expected).
+	Voided bool `json:"voided"`
+}
+
+// VoidFigure is a payment of the session that was voided, and its void: the payment's
+// amount is taken back (VoidedAmount, negative).
+type VoidFigure struct {
+	PaymentID     int64   `json:"payment_id"`
+	ReceiptNumber string  `json:"receipt_number"`
+	Type          string  `json:"type"`
+	Amount        string  `json:"amount"`
+	PaidAt        string  `json:"paid_at"`
+	RecordedBy    string  `json:"recorded_by"`
+	Token         *string `json:"token"`
+	VoidedAmount  string  `json:"voided_amount"`
+	VoidedAt      string  `json:"voided_at"`
+	VoidedBy      string  `json:"voided_by"`
+	VoidToken     *string `json:"void_token"`
+	Reason        string  `json:"reason"`
 }
 
 // TaxFigure is the tax collected at one rate. Rate is a percentage ("21", "5.5").
@@ -101,11 +136,17 @@ func (s Service) LastClosingReport(ctx context.Context, q pg.Queryer, registerID
 
 // Close closes the register's open session with what staff counted, freezes the
 // outlet's balances awaiting payment at that moment, and returns the closing report, all
-// in one transaction.
+// in one transaction; by is the staff member closing it on the command line.
 func (s Service) Close(ctx context.Context, q pg.Queryer, registerID int64, counts []Count, by string) (ClosingReport, error) {
+	return s.CloseAs(ctx, q, registerID, counts, Actor{By: by})
+}
+
+// CloseAs is Close recording who closed the session and with which API token. The close
+// gets the register's next Z number, in the same transaction.
+func (s Service) CloseAs(ctx context.Context, q pg.Queryer, registerID int64, counts []Count, who Actor) (ClosingReport, error) {
 	var out ClosingReport
 	err := pg.InTx(ctx, q, func(tx *sqlx.Tx) error {
-		sess, err := s.store().CloseSession(ctx, tx, registerID, counts, by)
+		sess, err := s.store().CloseSessionAs(ctx, tx, registerID, counts, who)
 		if err != nil {
 			return err
 		}
@@ -126,24 +167,30 @@ func (s Service) Close(ctx context.Context, q pg.Queryer, registerID int64, coun
 	return out, nil
 }
 
-// closingHead is the session with its register and outlet.
+// closingHead is the session with its register, outlet and tokens.
 type closingHead struct {
 	Session
-	Register string `db:"register_name"`
-	OutletID int64  `db:"outlet_id"`
-	Outlet   string `db:"outlet_name"`
-	Timezone string `db:"timezone"`
-	Currency string `db:"currency"`
+	Register        string  `db:"register_name"`
+	OutletID        int64   `db:"outlet_id"`
+	Outlet          string  `db:"outlet_name"`
+	Timezone        string  `db:"timezone"`
+	Currency        string  `db:"currency"`
+	OpenedTokenName *string `db:"opened_token_name"`
+	ClosedTokenName *string `db:"closed_token_name"`
 }
 
 func buildClosing(ctx context.Context, q pg.Queryer, sessionID int64) (ClosingReport, error) {
 	var h closingHead
 	err := sqlx.GetContext(ctx, q, &h, `
 		SELECT s.id, s.register_id, s.opened_at, s.opened_by, s.opening_float, s.closed_at, s.closed_by,
-			r.name AS register_name, o.id AS outlet_id, o.name AS outlet_name, o.timezone, o.currency
+			s.opened_token_id, s.closed_token_id, s.z_number,
+			r.name AS register_name, o.id AS outlet_id, o.name AS outlet_name, o.timezone, o.currency,
+			ot.name AS opened_token_name, ct.name AS closed_token_name
 		FROM register_sessions s
 		JOIN registers r ON r.id = s.register_id
 		JOIN outlets o ON o.id = r.outlet_id
+		LEFT JOIN api_tokens ot ON ot.id = s.opened_token_id
+		LEFT JOIN api_tokens ct ON ct.id = s.closed_token_id
 		WHERE s.id = $1`, sessionID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return ClosingReport{}, fmt.Errorf("session %d: %w", sessionID, ErrNotFound)
@@ -156,10 +203,10 @@ func buildClosing(ctx context.Context, q pg.Queryer, sessionID int64) (ClosingRe
 		return ClosingReport{}, fmt.Errorf("outlet %q: time zone %q: %w", h.Outlet, h.Timezone, err)
 	}
 	r := ClosingReport{
-		SessionID: h.ID, Register: h.Register, Outlet: h.Outlet, Timezone: h.Timezone, Currency: h.Currency,
-		OpenedAt: h.OpenedAt.In(loc).Format(time.RFC3339), OpenedBy: h.OpenedBy,
-		OpeningFloat: money.String(h.OpeningFloat), ClosedBy: h.ClosedBy,
-		AppliedPayments: []AppliedFigure{}, Taxes: []TaxFigure{},
+		SessionID: h.ID, ZNumber: h.ZNumber, Register: h.Register, Outlet: h.Outlet, Timezone: h.Timezone, Currency: h.Currency,
+		OpenedAt: h.OpenedAt.In(loc).Format(time.RFC3339), OpenedBy: h.OpenedBy, OpenedToken: h.OpenedTokenName,
+		OpeningFloat: money.String(h.OpeningFloat), ClosedBy: h.ClosedBy, ClosedToken: h.ClosedTokenName,
+		AppliedPayments: []AppliedFigure{}, Voids: []VoidFigure{}, Taxes: []TaxFigure{},
 	}
 	if h.ClosedAt != nil {
 		at := h.ClosedAt.In(loc).Format(time.RFC3339)
@@ -189,16 +236,22 @@ func buildClosing(ctx context.Context, q pg.Queryer, sessionID int64) (ClosingRe
 	r.ShopifyOrders, r.ShippingFees = sums.Shopify, money.String(sums.ShippingFees)
 
 	var applied []struct {
-		Receipt string          `db:"receipt_number"`
-		Type    string          `db:"type_name"`
-		Amount  decimal.Decimal `db:"amount"`
-		PaidAt  time.Time       `db:"paid_at"`
+		ID         int64           `db:"id"`
+		Receipt    string          `db:"receipt_number"`
+		Type       string          `db:"type_name"`
+		Amount     decimal.Decimal `db:"amount"`
+		PaidAt     time.Time       `db:"paid_at"`
+		RecordedBy string          `db:"recorded_by"`
+		Token      *string         `db:"token_name"`
+		Voided     bool            `db:"voided"`
 	}
 	err = sqlx.SelectContext(ctx, q, &applied, `
-		SELECT s.receipt_number, t.name AS type_name, p.amount, p.paid_at
+		SELECT p.id, s.receipt_number, t.name AS type_name, p.amount, p.paid_at, p.recorded_by, k.name AS token_name,
+			EXISTS (SELECT 1 FROM payment_voids v WHERE v.payment_id = p.id) AS voided
 		FROM payments p
 		JOIN sales s ON s.id = p.sale_id
 		JOIN payment_types t ON t.id = p.payment_type_id
+		LEFT JOIN api_tokens k ON k.id = p.token_id
 		WHERE p.session_id = $1 AND s.session_id IS DISTINCT FROM $1
 		ORDER BY p.paid_at, p.id`, h.ID)
 	if err != nil {
@@ -207,7 +260,11 @@ func buildClosing(ctx context.Context, q pg.Queryer, sessionID int64) (ClosingRe
 	for _, a := range applied {
 		r.AppliedPayments = append(r.AppliedPayments, AppliedFigure{
 			ReceiptNumber: a.Receipt, Type: a.Type, Amount: money.String(a.Amount), PaidAt: a.PaidAt.In(loc).Format(time.RFC3339),
+			PaymentID: a.ID, RecordedBy: a.RecordedBy, Token: a.Token, Voided: a.Voided,
 		})
+	}
+	if r.Voids, err = sessionVoids(ctx, q, h.ID, loc); err != nil {
+		return ClosingReport{}, err
 	}
 
 	var taxes []struct {
@@ -253,7 +310,8 @@ func buildClosing(ctx context.Context, q pg.Queryer, sessionID int64) (ClosingRe
 
 // sessionTypeFigures works out expected, counted and difference per payment type. The
 // opening float is cash: it is added to the expected amount of the first counted payment
-// type (Cash), which is therefore always listed.
+// type (Cash), which is therefore always listed. A voided payment was given back: it is
+// not expected (a type whose only payment was voided is still listed, expecting 0.00).
 func sessionTypeFigures(ctx context.Context, q pg.Queryer, sessionID int64, float decimal.Decimal) ([]TypeFigures, error) {
 	var rows []struct {
 		Name     string           `db:"name"`
@@ -265,9 +323,12 @@ func sessionTypeFigures(ctx context.Context, q pg.Queryer, sessionID int64, floa
 	err := sqlx.SelectContext(ctx, q, &rows, `
 		SELECT t.name, t.counted,
 			coalesce(p.taken, 0) AS taken, c.counted AS staff_counted,
-			(p.taken IS NOT NULL OR c.counted IS NOT NULL) AS has_money
+			(p.taken IS NOT NULL OR c.counted IS NOT NULL
+				OR EXISTS (SELECT 1 FROM payments x WHERE x.session_id = $1 AND x.payment_type_id = t.id)) AS has_money
 		FROM payment_types t
-		LEFT JOIN (SELECT payment_type_id, sum(amount) AS taken FROM payments WHERE session_id = $1 GROUP BY payment_type_id) p
+		LEFT JOIN (SELECT payment_type_id, sum(amount) AS taken FROM payments p
+			WHERE session_id = $1 AND NOT EXISTS (SELECT 1 FROM payment_voids v WHERE v.payment_id = p.id)
+			GROUP BY payment_type_id) p
 			ON p.payment_type_id = t.id
 		LEFT JOIN register_session_counts c ON c.session_id = $1 AND c.payment_type_id = t.id
 		ORDER BY t.id`, sessionID)
@@ -300,4 +361,46 @@ func sessionTypeFigures(ctx context.Context, q pg.Queryer, sessionID int64, floa
 // percent turns a rate kept as a fraction (0.21) into a percentage string ("21").
 func percent(rate decimal.Decimal) string {
 	return strings.TrimSuffix(rate.Shift(2).String(), ".0")
+}
+
+// sessionVoids lists the session's voided payments with their voids, in the order they
+// were voided.
+func sessionVoids(ctx context.Context, q pg.Queryer, sessionID int64, loc *time.Location) ([]VoidFigure, error) {
+	var rows []struct {
+		PaymentID  int64           `db:"payment_id"`
+		Receipt    string          `db:"receipt_number"`
+		Type       string          `db:"type_name"`
+		Amount     decimal.Decimal `db:"amount"`
+		PaidAt     time.Time       `db:"paid_at"`
+		RecordedBy string          `db:"recorded_by"`
+		Token      *string         `db:"token_name"`
+		VoidedAt   time.Time       `db:"voided_at"`
+		VoidedBy   string          `db:"voided_by"`
+		VoidToken  *string         `db:"void_token_name"`
+		Reason     string          `db:"reason"`
+	}
+	err := sqlx.SelectContext(ctx, q, &rows, `
+		SELECT p.id AS payment_id, s.receipt_number, t.name AS type_name, p.amount, p.paid_at, p.recorded_by,
+			pk.name AS token_name, v.voided_at, v.recorded_by AS voided_by, vk.name AS void_token_name, v.reason
+		FROM payment_voids v
+		JOIN payments p ON p.id = v.payment_id
+		JOIN sales s ON s.id = p.sale_id
+		JOIN payment_types t ON t.id = p.payment_type_id
+		LEFT JOIN api_tokens pk ON pk.id = p.token_id
+		LEFT JOIN api_tokens vk ON vk.id = v.token_id
+		WHERE v.session_id = $1
+		ORDER BY v.voided_at, v.id`, sessionID)
+	if err != nil {
+		return nil, fmt.Errorf("list the session's voided payments: %w", err)
+	}
+	out := make([]VoidFigure, 0, len(rows))
+	for _, v := range rows {
+		out = append(out, VoidFigure{
+			PaymentID: v.PaymentID, ReceiptNumber: v.Receipt, Type: v.Type, Amount: money.String(v.Amount),
+			PaidAt: v.PaidAt.In(loc).Format(time.RFC3339), RecordedBy: v.RecordedBy, Token: v.Token,
+			VoidedAmount: money.String(v.Amount.Neg()), VoidedAt: v.VoidedAt.In(loc).Format(time.RFC3339),
+			VoidedBy: v.VoidedBy, VoidToken: v.VoidToken, Reason: v.Reason,
+		})
+	}
+	return out, nil
 }

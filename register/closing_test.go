@@ -88,8 +88,13 @@ func TestClosingReportFigures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	two := 2 // the till's second close
+	var bankDeposit1001 int64
+	if err := s.db.Get(&bankDeposit1001, `SELECT p.id FROM payments p JOIN sales s ON s.id = p.sale_id WHERE s.receipt_number = '#1001'`); err != nil {
+		t.Fatal(err)
+	}
 	want := register.ClosingReport{
-		SessionID: s2.ID, Register: "Till", Outlet: "Gent", Timezone: "Europe/Brussels", Currency: "EUR",
+		SessionID: s2.ID, ZNumber: &two, Register: "Till", Outlet: "Gent", Timezone: "Europe/Brussels", Currency: "EUR",
 		OpenedAt: "2026-11-25T09:00:00+01:00", OpenedBy: "anna",
 		ClosedAt: str("2026-11-25T18:05:00+01:00"), ClosedBy: str("bert"),
 		OpeningFloat: "150.00",
@@ -104,8 +109,10 @@ func TestClosingReportFigures(t *testing.T) {
 		SalesCount: 3, SalesTotal: "57.95", // 32.50 + 17.45 + 8.00
 		ShopifyOrders: 1, ShippingFees: "4.95",
 		AppliedPayments: []register.AppliedFigure{
-			{ReceiptNumber: "#1001", Type: "Bank deposit", Amount: "30.95", PaidAt: "2026-11-25T14:05:00+01:00"},
+			{ReceiptNumber: "#1001", Type: "Bank deposit", Amount: "30.95", PaidAt: "2026-11-25T14:05:00+01:00",
+				PaymentID: bankDeposit1001, RecordedBy: "anna"},
 		},
+		Voids: []register.VoidFigure{},
 		Taxes: []register.TaxFigure{
 			{Rate: "6", Amount: "1.58"},  // 1.13 + 0.45
 			{Rate: "21", Amount: "5.20"}, // 2.17 + 2.17 + 0.86

@@ -1,8 +1,10 @@
 // Package register owns the registers of an outlet and their sessions: opening with a
-// float, closing with the counted amounts, applying payments inside an open session, and
-// the closing reports.
+// float, closing with the counted amounts, applying payments inside an open session and
+// voiding them while it is still open, and the closing reports.
 //
 // A register has at most one open session (the database holds that rule with a partial
 // unique index), and a closed session never changes (a trigger refuses any change to it,
-// to its counts, and any sale or payment added to it).
+// to its counts, and any sale, payment or void added to it). Each close gets the
+// register's next Z number, without a gap. Who opened, closed, took or voided something is
+// recorded as a staff name next to the API token it came with (none from the command line).
 package register

@@ -129,14 +129,17 @@ func (r ClosingReport) text(w *textWriter, full bool) {
 		w.pair("Outlet", r.Outlet)
 	}
 	w.pair("Register", r.Register)
+	w.pair("Report", r.reportNumber())
 	w.pair("Session", strconv.FormatInt(r.SessionID, 10))
 	w.pair("Opened", shortTime(r.OpenedAt)+" "+r.OpenedBy)
+	w.via(r.OpenedToken)
 	if r.ClosedAt != nil {
 		by := ""
 		if r.ClosedBy != nil {
 			by = *r.ClosedBy
 		}
 		w.pair("Closed", shortTime(*r.ClosedAt)+" "+by)
+		w.via(r.ClosedToken)
 	} else {
 		w.pair("Closed", "still open")
 	}
@@ -172,8 +175,12 @@ func (r ClosingReport) text(w *textWriter, full bool) {
 	}
 	for _, a := range r.AppliedPayments {
 		w.pair(a.ReceiptNumber+" "+a.Type, a.Amount)
-		w.line("  " + shortTime(a.PaidAt))
+		w.taken(shortTime(a.PaidAt), a.RecordedBy, a.Token)
+		if a.Voided {
+			w.line("  voided: see voided payments")
+		}
 	}
+	r.voidsText(w)
 
 	w.section("Taxes")
 	if len(r.Taxes) == 0 {
@@ -208,12 +215,15 @@ func (r ClosingReport) csvRows(cw *csv.Writer, prefix string) {
 		cw.Write([]string{prefix + section, item, figure, value})
 	}
 	row("session", "", "session_id", strconv.FormatInt(r.SessionID, 10))
+	row("session", "", "z_number", zNumber(r.ZNumber))
 	row("session", "", "register", r.Register)
 	row("session", "", "outlet", r.Outlet)
 	row("session", "", "opened_at", r.OpenedAt)
 	row("session", "", "opened_by", r.OpenedBy)
+	row("session", "", "opened_token", deref(r.OpenedToken))
 	row("session", "", "closed_at", deref(r.ClosedAt))
 	row("session", "", "closed_by", deref(r.ClosedBy))
+	row("session", "", "closed_token", deref(r.ClosedToken))
 	row("session", "", "opening_float", r.OpeningFloat)
 	for _, p := range r.Payments {
 		row("payments", p.Type, "expected", p.Expected)
@@ -228,7 +238,12 @@ func (r ClosingReport) csvRows(cw *csv.Writer, prefix string) {
 		row("applied_payments", a.ReceiptNumber, "type", a.Type)
 		row("applied_payments", a.ReceiptNumber, "amount", a.Amount)
 		row("applied_payments", a.ReceiptNumber, "paid_at", a.PaidAt)
+		row("applied_payments", a.ReceiptNumber, "payment_id", strconv.FormatInt(a.PaymentID, 10))
+		row("applied_payments", a.ReceiptNumber, "recorded_by", a.RecordedBy)
+		row("applied_payments", a.ReceiptNumber, "token", deref(a.Token))
+		row("applied_payments", a.ReceiptNumber, "voided", strconv.FormatBool(a.Voided))
 	}
+	r.voidsCSV(row)
 	for _, t := range r.Taxes {
 		row("taxes", t.Rate, "amount", t.Amount)
 	}

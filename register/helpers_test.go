@@ -76,6 +76,12 @@ func newShop(t testing.TB, db *sqlx.DB, tz string, start time.Time) *shop {
 	if s.outlet, err = inv.CreateOutlet(ctx, db, "Gent", tz, "EUR"); err != nil {
 		t.Fatal(err)
 	}
+	// The outlet opened a year before the test's clock starts, so that every day a test
+	// reports on lies in its life, whatever the machine's own clock says.
+	s.outlet.CreatedAt = start.AddDate(-1, 0, 0)
+	if _, err := db.Exec(`UPDATE outlets SET created_at = $2 WHERE id = $1`, s.outlet.ID, s.outlet.CreatedAt); err != nil {
+		t.Fatal(err)
+	}
 	if s.till, err = (register.Store{}).Create(ctx, db, s.outlet.ID, "Till"); err != nil {
 		t.Fatal(err)
 	}

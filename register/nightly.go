@@ -16,6 +16,12 @@ import (
 	"github.com/kassa-pos/kassa/money"
 )
 
+// The rules a nightly report's day can break.
+var (
+	ErrDayNotBegun  = errors.New("the day has not begun in the outlet's time zone")
+	ErrBeforeOutlet = errors.New("the day is before the outlet was created")
+)
+
 // NightlyReport is an outlet's report for one local calendar day, in the outlet's time
 // zone: from local midnight to the next local midnight (23 or 25 hours around a
 // daylight-saving change). Money is a string with two decimals, times are RFC 3339 in the
@@ -35,7 +41,7 @@ type NightlyReport struct {
 	// register was not closed).
 	OpenSessions []OpenSession `json:"open_sessions"`
 	// Payments totals the payments taken on the outlet's registers during the day, per
-	// payment type.
+	// payment type; a payment that was voided is left out.
 	Payments []TypeTotal `json:"payments"`
 	// Sales totals the outlet's sales of the day per source, pos and shopify, both always
 	// present.
@@ -113,7 +119,9 @@ func DayBounds(date time.Time, loc *time.Location) (from, to time.Time) {
 
 // GenerateNightly builds the nightly report of an outlet for the local calendar day of
 // day (its year, month and day count; its location does not) and stores it, replacing a
-// report stored before for the same outlet and day.
+// report stored before for the same outlet and day. A day after today in the outlet's
+// time zone, or before the outlet was created, is refused (ErrDayNotBegun,
+// ErrBeforeOutlet, as a *RefusedError) and nothing is stored.
 func (s Service) GenerateNightly(ctx context.Context, db pg.Queryer, outletID int64, day time.Time) (NightlyReport, error) {
 	var (
 		out NightlyReport
@@ -128,6 +136,10 @@ func (s Service) GenerateNightly(ctx context.Context, db pg.Queryer, outletID in
 		})
 	} else {
 		out, err = s.nightly(ctx, db, outletID, day)
+	}
+	var refused *RefusedError
+	if errors.As(err, &refused) {
+		return NightlyReport{}, err
 	}
 	if err != nil {
 		return NightlyReport{}, fmt.Errorf("nightly report: %w", err)
@@ -189,6 +201,9 @@ func (s Service) nightly(ctx context.Context, q pg.Queryer, outletID int64, day 
 	if err != nil {
 		return NightlyReport{}, err
 	}
+	if err := s.checkNightlyDay(outlet, loc, day); err != nil {
+		return NightlyReport{}, err
+	}
 	from, to := DayBounds(day, loc)
 	rfc := func(t time.Time) string { return t.In(loc).Format(time.RFC3339) }
 	r := NightlyReport{
@@ -231,6 +246,7 @@ func (s Service) nightly(ctx context.Context, q pg.Queryer, outletID int64, day 
 		JOIN registers r ON r.id = p.register_id
 		JOIN payment_types t ON t.id = p.payment_type_id
 		WHERE r.outlet_id = $1 AND p.paid_at >= $2 AND p.paid_at < $3
+			AND NOT EXISTS (SELECT 1 FROM payment_voids v WHERE v.payment_id = p.id)
 		GROUP BY t.id, t.name ORDER BY t.id`, outletID, from, to)
 	if err != nil {
 		return NightlyReport{}, fmt.Errorf("total the day's payments: %w", err)
@@ -318,6 +334,27 @@ func (s Service) nightly(ctx context.Context, q pg.Queryer, outletID int64, day 
 		})
 	}
 	return r, nil
+}
+
+// checkNightlyDay refuses a nightly report of a day that has not begun in the outlet's
+// time zone, or that ended before the outlet was created: there is nothing to report yet,
+// or ever, and a stored report of such a day would only mislead.
+func (s Service) checkNightlyDay(outlet inventory.Outlet, loc *time.Location, day time.Time) error {
+	date := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC)
+	localDate := func(t time.Time) time.Time {
+		t = t.In(loc)
+		return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+	}
+	today, created := localDate(s.now()), localDate(outlet.CreatedAt)
+	switch {
+	case date.After(today):
+		return refuse(ErrDayNotBegun, "%s has not begun in outlet %q: it is %s there",
+			date.Format(time.DateOnly), outlet.Name, today.Format(time.DateOnly))
+	case date.Before(created):
+		return refuse(ErrBeforeOutlet, "%s is before outlet %q was created (on %s): no report for it",
+			date.Format(time.DateOnly), outlet.Name, created.Format(time.DateOnly))
+	}
+	return nil
 }
 
 // negativeStock finds the products whose running stock level at the outlet was below

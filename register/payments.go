@@ -75,6 +75,8 @@ type PaymentRequest struct {
 	At time.Time
 	// By is who took the payment.
 	By string
+	// TokenID is the API token the request came with; nil on the command line.
+	TokenID *int64
 }
 
 // AppliedPayment is a payment that was recorded, with the sale as it stands after it.
@@ -92,6 +94,7 @@ type AppliedPayment struct {
 	Status        string          // sales.StatusPaid or sales.StatusAwaitingPayment
 	SaleTotal     decimal.Decimal
 	RecordedBy    string
+	TokenID       *int64
 }
 
 // ApplyPayment takes a payment for a sale's balance on a register with an open session.
@@ -203,7 +206,7 @@ func (s Service) applyPayment(ctx context.Context, tx *sqlx.Tx, req PaymentReque
 	sessionID := sess.ID
 	id, err := sales.Store{}.AddPayment(ctx, tx, sales.Payment{
 		SaleID: sale.ID, PaymentTypeID: ptype.ID, Amount: amount, PaidAt: at,
-		RegisterID: reg.ID, SessionID: &sessionID, RecordedBy: by, Source: sales.SourcePOS,
+		RegisterID: reg.ID, SessionID: &sessionID, RecordedBy: by, Source: sales.SourcePOS, TokenID: req.TokenID,
 	})
 	switch {
 	case errors.Is(err, sales.ErrOverpayment):
@@ -223,7 +226,7 @@ func (s Service) applyPayment(ctx context.Context, tx *sqlx.Tx, req PaymentReque
 	return AppliedPayment{
 		PaymentID: id, SaleID: sale.ID, SessionID: sess.ID, Receipt: receipt, Register: reg.Name,
 		PaymentType: ptype.Name, Amount: amount, PaidAt: at, BalanceBefore: sale.Balance, Balance: after,
-		Status: status, SaleTotal: sale.Total, RecordedBy: by,
+		Status: status, SaleTotal: sale.Total, RecordedBy: by, TokenID: req.TokenID,
 	}, nil
 }
 

@@ -125,26 +125,48 @@ type Session struct {
 	OpeningFloat decimal.Decimal `db:"opening_float"`
 	ClosedAt     *time.Time      `db:"closed_at"`
 	ClosedBy     *string         `db:"closed_by"`
+	// OpenedToken and ClosedToken are the ids of the API tokens the session was opened and
+	// closed with; nil for the command line.
+	OpenedToken *int64 `db:"opened_token_id"`
+	ClosedToken *int64 `db:"closed_token_id"`
+	// ZNumber numbers the register's closes, 1, 2, 3... without a gap; nil while open.
+	ZNumber *int `db:"z_number"`
 }
 
 // Open reports whether the session is still open.
 func (s Session) Open() bool { return s.ClosedAt == nil }
 
-const sessionColumns = `id, register_id, opened_at, opened_by, opening_float, closed_at, closed_by`
+const sessionColumns = `id, register_id, opened_at, opened_by, opening_float, closed_at, closed_by,
+	opened_token_id, closed_token_id, z_number`
 
-// OpenSession opens a session on the register with an opening float, now.
+// Actor is who does something at the register: the staff member's name, and the id of the
+// API token the request came with (nil from the command line, which has no token). Both
+// are recorded, side by side.
+type Actor struct {
+	By      string
+	TokenID *int64
+}
+
+// OpenSession opens a session on the register with an opening float, now, for staff
+// member by on the command line.
 func (s Store) OpenSession(ctx context.Context, q pg.Queryer, registerID int64, float decimal.Decimal, by string) (Session, error) {
+	return s.OpenSessionAs(ctx, q, registerID, float, Actor{By: by})
+}
+
+// OpenSessionAs opens a session on the register with an opening float, now, recording who
+// opened it and with which token.
+func (s Store) OpenSessionAs(ctx context.Context, q pg.Queryer, registerID int64, float decimal.Decimal, who Actor) (Session, error) {
 	if float.IsNegative() {
 		return Session{}, errors.New("the opening float cannot be negative")
 	}
-	by = strings.TrimSpace(by)
+	by := strings.TrimSpace(who.By)
 	if by == "" {
 		return Session{}, errors.New("say who opens the register")
 	}
 	var out Session
 	err := sqlx.GetContext(ctx, q, &out, `
-		INSERT INTO register_sessions (register_id, opened_at, opened_by, opening_float)
-		VALUES ($1, $2, $3, $4) RETURNING `+sessionColumns, registerID, s.now(), by, float)
+		INSERT INTO register_sessions (register_id, opened_at, opened_by, opening_float, opened_token_id)
+		VALUES ($1, $2, $3, $4, $5) RETURNING `+sessionColumns, registerID, s.now(), by, float, who.TokenID)
 	if pg.IsUniqueViolation(err, "register_sessions_one_open") {
 		return Session{}, ErrSessionAlreadyOpen
 	}
@@ -213,14 +235,28 @@ type Count struct {
 }
 
 // CloseSession records the counted amounts and closes the register's open session, now,
-// all at once. After that the session never changes.
+// all at once, for staff member by on the command line. After that the session never
+// changes.
 func (s Store) CloseSession(ctx context.Context, q pg.Queryer, registerID int64, counts []Count, by string) (Session, error) {
-	by = strings.TrimSpace(by)
+	return s.CloseSessionAs(ctx, q, registerID, counts, Actor{By: by})
+}
+
+// CloseSessionAs is CloseSession recording who closed it and with which token. The close
+// gets the register's next Z number (the database gives it, in this transaction): the
+// register's row is locked first, so closes of one register are numbered one after the
+// other, and a refused close uses no number.
+func (s Store) CloseSessionAs(ctx context.Context, q pg.Queryer, registerID int64, counts []Count, who Actor) (Session, error) {
+	by := strings.TrimSpace(who.By)
 	if by == "" {
 		return Session{}, errors.New("say who closes the register")
 	}
 	var out Session
 	err := pg.InTx(ctx, q, func(tx *sqlx.Tx) error {
+		// The register, then its session: the order every close takes its locks in. NO KEY:
+		// sessions, sales and payments only hold KEY SHARE locks on it, and need not wait.
+		if _, err := tx.ExecContext(ctx, `SELECT 1 FROM registers WHERE id = $1 FOR NO KEY UPDATE`, registerID); err != nil {
+			return fmt.Errorf("lock register %d: %w", registerID, err)
+		}
 		cur, err := s.LockCurrentSession(ctx, tx, registerID)
 		if err != nil {
 			return err
@@ -242,8 +278,8 @@ func (s Store) CloseSession(ctx context.Context, q pg.Queryer, registerID int64,
 			closedAt = cur.OpenedAt
 		}
 		return sqlx.GetContext(ctx, tx, &out, `
-			UPDATE register_sessions SET closed_at = $2, closed_by = $3 WHERE id = $1
-			RETURNING `+sessionColumns, cur.ID, closedAt, by)
+			UPDATE register_sessions SET closed_at = $2, closed_by = $3, closed_token_id = $4 WHERE id = $1
+			RETURNING `+sessionColumns, cur.ID, closedAt, by, who.TokenID)
 	})
 	if err != nil {
 		return Session{}, fmt.Errorf("close session: %w", err)

@@ -91,18 +91,46 @@ func (st Store) loadDetail(ctx context.Context, q pg.Queryer, s *Sale) error {
 	return err
 }
 
-// Payments lists the payments of a sale, oldest first.
+// Payments lists the payments of a sale, oldest first, each with its void when it was
+// voided.
 func (Store) Payments(ctx context.Context, q pg.Queryer, saleID int64) ([]Payment, error) {
-	var out []Payment
-	err := sqlx.SelectContext(ctx, q, &out, `
+	var rows []struct {
+		Payment
+		VoidID        *int64     `db:"void_id"`
+		VoidedAt      *time.Time `db:"voided_at"`
+		VoidReason    *string    `db:"void_reason"`
+		VoidBy        *string    `db:"void_by"`
+		VoidTokenID   *int64     `db:"void_token_id"`
+		VoidTokenName *string    `db:"void_token_name"`
+	}
+	err := sqlx.SelectContext(ctx, q, &rows, `
 		SELECT p.id, p.sale_id, p.payment_type_id, t.name AS type_name, p.amount, p.paid_at, p.register_id,
-			r.name AS register_name, p.session_id, p.recorded_by, p.source
+			r.name AS register_name, p.session_id, p.recorded_by, p.source, p.token_id, k.name AS token_name,
+			v.id AS void_id, v.voided_at, v.reason AS void_reason, v.recorded_by AS void_by,
+			v.token_id AS void_token_id, vk.name AS void_token_name
 		FROM payments p
 		JOIN payment_types t ON t.id = p.payment_type_id
 		JOIN registers r ON r.id = p.register_id
+		LEFT JOIN api_tokens k ON k.id = p.token_id
+		LEFT JOIN payment_voids v ON v.payment_id = p.id
+		LEFT JOIN api_tokens vk ON vk.id = v.token_id
 		WHERE p.sale_id = $1 ORDER BY p.paid_at, p.id`, saleID)
 	if err != nil {
 		return nil, fmt.Errorf("load payments of sale %d: %w", saleID, err)
+	}
+	out := make([]Payment, 0, len(rows))
+	for _, r := range rows {
+		p := r.Payment
+		if r.VoidID != nil {
+			p.Void = &Void{
+				ID: *r.VoidID, PaymentID: p.ID, VoidedAt: *r.VoidedAt, Reason: *r.VoidReason, RecordedBy: *r.VoidBy,
+				TokenID: r.VoidTokenID, TokenName: r.VoidTokenName,
+			}
+			if p.SessionID != nil {
+				p.Void.SessionID = *p.SessionID
+			}
+		}
+		out = append(out, p)
 	}
 	return out, nil
 }

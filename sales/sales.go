@@ -131,6 +131,12 @@ type Payment struct {
 	SessionID     *int64          `db:"session_id"`
 	RecordedBy    string          `db:"recorded_by"`
 	Source        string          `db:"source"`
+	// TokenID is the API token the payment was recorded with (nil: the command line, or
+	// an import); TokenName is that token's name, filled by the read functions.
+	TokenID   *int64  `db:"token_id"`
+	TokenName *string `db:"token_name"`
+	// Void is the payment's void, when it was voided (filled by the read functions).
+	Void *Void `db:"-"`
 }
 
 // External ties a sale to the order it came from in another channel.
@@ -274,9 +280,9 @@ func (Store) AddPayment(ctx context.Context, q pg.Queryer, p Payment) (int64, er
 	}
 	var id int64
 	err := sqlx.GetContext(ctx, q, &id, `
-		INSERT INTO payments (sale_id, payment_type_id, amount, paid_at, register_id, session_id, recorded_by, source)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-		p.SaleID, p.PaymentTypeID, p.Amount, p.PaidAt, p.RegisterID, p.SessionID, p.RecordedBy, p.Source)
+		INSERT INTO payments (sale_id, payment_type_id, amount, paid_at, register_id, session_id, recorded_by, source, token_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+		p.SaleID, p.PaymentTypeID, p.Amount, p.PaidAt, p.RegisterID, p.SessionID, p.RecordedBy, p.Source, p.TokenID)
 	if err != nil {
 		return 0, translate(err, "")
 	}

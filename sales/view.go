@@ -45,10 +45,30 @@ type LineView struct {
 
 // PaymentView is a payment in JSON.
 type PaymentView struct {
+	// ID names the payment (to void it, for one).
+	ID       int64  `json:"id"`
 	Type     string `json:"type"`
 	Amount   string `json:"amount"`
 	PaidAt   string `json:"paid_at"`
 	Register string `json:"register"`
+	// Source is pos for a payment taken at a register, shopify for one Shopify collected.
+	Source string `json:"source"`
+	// RecordedBy is the staff member who took it; Token the name of the API token it was
+	// recorded with, null on the command line (and for a Shopify import).
+	RecordedBy string  `json:"recorded_by"`
+	Token      *string `json:"token"`
+	// Void is the payment's void: null unless it was voided. A voided payment does not
+	// count towards what is paid.
+	Void *VoidView `json:"void"`
+}
+
+// VoidView is the void of a payment in JSON.
+type VoidView struct {
+	ID         int64   `json:"id"`
+	VoidedAt   string  `json:"voided_at"`
+	Reason     string  `json:"reason"`
+	RecordedBy string  `json:"recorded_by"`
+	Token      *string `json:"token"`
 }
 
 // View renders the sale for JSON; detail adds its lines and payments.
@@ -89,10 +109,16 @@ func (s Sale) View(detail bool) SaleView {
 	}
 	payments := make([]PaymentView, 0, len(s.Payments))
 	for _, p := range s.Payments {
-		payments = append(payments, PaymentView{
-			Type: p.TypeName, Amount: money.String(p.Amount),
+		pv := PaymentView{
+			ID: p.ID, Type: p.TypeName, Amount: money.String(p.Amount),
 			PaidAt: p.PaidAt.In(loc).Format(time.RFC3339), Register: p.RegisterName,
-		})
+			Source: p.Source, RecordedBy: p.RecordedBy, Token: p.TokenName,
+		}
+		if v := p.Void; v != nil {
+			pv.Void = &VoidView{ID: v.ID, VoidedAt: v.VoidedAt.In(loc).Format(time.RFC3339), Reason: v.Reason,
+				RecordedBy: v.RecordedBy, Token: v.TokenName}
+		}
+		payments = append(payments, pv)
 	}
 	v.Payments = &payments
 	return v

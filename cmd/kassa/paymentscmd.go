@@ -55,14 +55,14 @@ balance reaches zero the sale is paid. --at is an RFC 3339 time (2026-11-25T14:0
 			}
 			if c.jsonOut {
 				return c.printJSON(map[string]any{
-					"receipt_number": p.Receipt, "type": p.PaymentType, "amount": money.String(p.Amount),
+					"payment_id": p.PaymentID, "token": nil, "receipt_number": p.Receipt, "type": p.PaymentType, "amount": money.String(p.Amount),
 					"paid_at": p.PaidAt.Format(time.RFC3339), "register": p.Register, "session_id": p.SessionID,
 					"recorded_by": p.RecordedBy, "balance": money.String(p.Balance), "status": p.Status,
 				})
 			}
-			fmt.Fprintf(c.stdout, "applied %s by %s to %s at %s on %s; balance %s: %s\n",
+			fmt.Fprintf(c.stdout, "applied %s by %s to %s at %s on %s; balance %s: %s (payment %d)\n",
 				money.String(p.Amount), p.PaymentType, p.Receipt, p.PaidAt.Format("2006-01-02 15:04"), p.Register,
-				money.String(p.Balance), strings.ReplaceAll(p.Status, "_", " "))
+				money.String(p.Balance), strings.ReplaceAll(p.Status, "_", " "), p.PaymentID)
 			return nil
 		},
 	}
@@ -73,6 +73,6 @@ balance reaches zero the sale is paid. --at is an RFC 3339 time (2026-11-25T14:0
 	apply.Flags().StringVar(&ref, "register", "", "the register taking the payment (may be left out when there is one)")
 	apply.Flags().StringVar(&by, "by", "", "who takes the payment (default $USER)")
 	c.addJSONFlag(apply)
-	cmd.AddCommand(apply)
+	cmd.AddCommand(apply, c.paymentsVoidCommand())
 	return cmd
 }

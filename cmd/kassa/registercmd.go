@@ -140,20 +140,28 @@ func (c *cli) registerCloseCommand() *cobra.Command {
 	var (
 		ref, by, format string
 		counted         []string
+		noCounts        bool
 	)
 	cmd := &cobra.Command{
-		Use:   "close [--register R] --counted 'TYPE=AMOUNT'... [--by NAME] [--format text|json|csv]",
+		Use:   "close [--register R] (--counted 'TYPE=AMOUNT'... | --no-counts) [--by NAME] [--format text|json|csv]",
 		Short: "Close the register's session with the counted amounts and print the closing report",
 		Long: `Close the register's open session: record what was counted per payment type (repeat
 --counted, e.g. --counted 'Cash=312.40' --counted 'Bank deposit=15.50') and who closed it, and
-print the closing report. A payment type that is not counted is reported as "not counted",
-with no difference. After closing, the session never changes.`,
-		Example: "  kassa register close --register Till --counted 'Cash=312.40'",
+print the closing report with the close's Z number. A payment type that is not counted is
+reported as "not counted", with no difference. After closing, the session never changes, so
+the command needs at least one --counted, or --no-counts to close without counting anything.`,
+		Example: "  kassa register close --register Till --counted 'Cash=312.40'\n  kassa register close --register Till --no-counts",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			format, err := c.reportFormat(format)
 			if err != nil {
 				return err
+			}
+			switch {
+			case len(counted) == 0 && !noCounts:
+				return usageError("register close needs what was counted: give --counted 'TYPE=AMOUNT' (once per payment type), or --no-counts to close without counting")
+			case len(counted) > 0 && noCounts:
+				return usageError("--counted and --no-counts disagree: give one of them")
 			}
 			ctx := cmd.Context()
 			db, err := c.database(ctx)
@@ -180,6 +188,7 @@ with no difference. After closing, the session never changes.`,
 	}
 	cmd.Flags().StringVar(&ref, "register", "", "the register: NAME or OUTLET/NAME (may be left out when there is one)")
 	cmd.Flags().StringArrayVar(&counted, "counted", nil, "what was counted for a payment type, e.g. 'Cash=312.40' (repeat per type)")
+	cmd.Flags().BoolVar(&noCounts, "no-counts", false, "close without counting anything (every type is reported as not counted)")
 	cmd.Flags().StringVar(&by, "by", "", "who closes the register (default $USER)")
 	cmd.Flags().StringVar(&format, "format", "", "text (for the receipt printer), json or csv")
 	c.addJSONFlag(cmd)

@@ -77,7 +77,7 @@ func TestRegisterDayThroughTheCLI(t *testing.T) {
 		t.Errorf("payments apply --json = %v", paid)
 	}
 	if out := ok(t, url, "payments", "apply", "--receipt", "#1002", "--type", "bank deposit"); !strings.Contains(out, "applied 10.00 by Bank deposit to #1002") ||
-		!strings.HasSuffix(out, "balance 0.00: paid\n") {
+		!strings.Contains(out, "balance 0.00: paid (payment ") {
 		t.Errorf("payments apply (the rest): %q", out)
 	}
 
@@ -85,6 +85,10 @@ func TestRegisterDayThroughTheCLI(t *testing.T) {
 	fails(t, db, url, `unknown payment type "Cheque"`, "register", "close", "--counted", "Cheque=1.00")
 	fails(t, db, url, "Cash is counted twice", "register", "close", "--counted", "Cash=1.00", "--counted", "cash=2.00")
 	fails(t, db, url, "--format must be text, json or csv", "register", "close", "--format", "pdf")
+	// A close without counts is final too: it must be asked for.
+	fails(t, db, url, "register close needs what was counted: give --counted 'TYPE=AMOUNT' (once per payment type), or --no-counts to close without counting",
+		"register", "close")
+	fails(t, db, url, "--counted and --no-counts disagree", "register", "close", "--counted", "Cash=1.00", "--no-counts")
 
 	closedJSON := ok(t, url, "register", "close", "--counted", "Cash=149.00", "--counted", "Bank deposit=15.50", "--by", "bert", "--json")
 	var closed register.ClosingReport
@@ -99,7 +103,10 @@ func TestRegisterDayThroughTheCLI(t *testing.T) {
 	if len(closed.AppliedPayments) != 2 || closed.AppliedPayments[0].ReceiptNumber != "#1002" || closed.AwaitingPaymentTotal != "0.00" || closed.SalesCount != 0 {
 		t.Errorf("closing report = %+v", closed)
 	}
-	fails(t, db, url, `register "Till" has no open session: there is nothing to close`, "register", "close")
+	if closed.ZNumber == nil || *closed.ZNumber != 1 || closed.OpenedToken != nil || closed.ClosedToken != nil {
+		t.Errorf("closing report: Z %v, tokens %v %v; want Z 1 and the command line", closed.ZNumber, closed.OpenedToken, closed.ClosedToken)
+	}
+	fails(t, db, url, `register "Till" has no open session: there is nothing to close`, "register", "close", "--no-counts")
 
 	if again := ok(t, url, "report", "closing", "--register", "Till", "--last", "--json"); again != closedJSON {
 		t.Errorf("re-printed closing report differs:\n%s\nwas:\n%s", again, closedJSON)
@@ -113,6 +120,17 @@ func TestRegisterDayThroughTheCLI(t *testing.T) {
 		t.Errorf("closing report text:\n%s", text)
 	}
 	assertPrinterWidth(t, "report closing", text)
+	if !strings.Contains(text, "Z 1\n") || !strings.Contains(text, "via command line\n") {
+		t.Errorf("closing report text without its Z number or where it was closed from:\n%s", text)
+	}
+
+	// Closed on purpose without counting: the second close of the till.
+	ok(t, url, "register", "open", "--float", "0")
+	var second register.ClosingReport
+	mustJSON(t, ok(t, url, "register", "close", "--no-counts", "--json"), &second)
+	if second.ZNumber == nil || *second.ZNumber != 2 || second.Payments[0].Counted != nil {
+		t.Errorf("close --no-counts: Z %v, payments %+v", second.ZNumber, second.Payments)
+	}
 }
 
 func TestPaymentRefusalsThroughTheCLI(t *testing.T) {

@@ -43,10 +43,24 @@ func TestNightlyReportThroughTheCLI(t *testing.T) {
 	if stored != 1 {
 		t.Errorf("%d nightly reports stored for %s, want 1", stored, today)
 	}
-	csv := ok(t, url, "report", "nightly", "--date", "2026-11-24", "--format", "csv")
-	if !strings.HasPrefix(csv, "section,item,figure,value\nreport,,outlet,Gent\nreport,,day,2026-11-24\n") {
+	csv := ok(t, url, "report", "nightly", "--date", today, "--format", "csv")
+	if !strings.HasPrefix(csv, "section,item,figure,value\nreport,,outlet,Gent\nreport,,day,"+today+"\n") {
 		t.Errorf("nightly csv:\n%s", csv)
 	}
+
+	// Not for a day that has not begun in the outlet's time zone, nor for one before the
+	// outlet existed; nothing is stored.
+	now := time.Now().In(mustLocation(t, "Europe/Brussels"))
+	created := time.Date(now.Year(), now.Month(), now.Day()-5, 12, 0, 0, 0, now.Location())
+	if _, err := db.Exec(`UPDATE outlets SET created_at = $2 WHERE id = $1`, shop.OutletID, created); err != nil {
+		t.Fatal(err)
+	}
+	ok(t, url, "report", "nightly", "--date", created.Format(time.DateOnly))
+	// Two days ahead, so that the test never straddles midnight.
+	later, before := now.AddDate(0, 0, 2).Format(time.DateOnly), created.AddDate(0, 0, -1).Format(time.DateOnly)
+	fails(t, db, url, later+` has not begun in outlet "Gent"`, "report", "nightly", "--date", later)
+	fails(t, db, url, before+` is before outlet "Gent" was created (on `+created.Format(time.DateOnly)+`): no report for it`,
+		"report", "nightly", "--date", before)
 
 	fails(t, db, url, `--date "2026-13-01" is not a date`, "report", "nightly", "--date", "2026-13-01")
 	fails(t, db, url, `outlet "Nowhere"`, "report", "nightly", "--outlet", "Nowhere")

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kassa-pos/kassa/inventory"
+	"github.com/kassa-pos/kassa/register"
 	"github.com/kassa-pos/kassa/sales"
 )
 
@@ -158,9 +159,21 @@ func printSale(c *cli, v sales.SaleView) {
 	fmt.Fprintf(c.stdout, "Total %s (tax %s), paid %s, balance %s: %s\n", v.Total, v.Tax, v.Paid, v.Balance, strings.ReplaceAll(v.Status, "_", " "))
 	if v.Payments != nil {
 		for _, p := range *v.Payments {
-			fmt.Fprintf(c.stdout, "  paid %s by %s at %s on %s\n", p.Amount, p.Type, p.PaidAt, p.Register)
+			fmt.Fprintf(c.stdout, "  payment %d: paid %s by %s at %s on %s, %s\n", p.ID, p.Amount, p.Type, p.PaidAt, p.Register, recordedBy(p.RecordedBy, p.Token, p.Source))
+			if vd := p.Void; vd != nil {
+				fmt.Fprintf(c.stdout, "    voided at %s, %s: %s\n", vd.VoidedAt, recordedBy(vd.RecordedBy, vd.Token, sales.SourcePOS), vd.Reason)
+			}
 		}
 	}
+}
+
+// recordedBy says who recorded a payment or a void, and where: "by anna (front-till)",
+// "by bert (command line)", or for a payment Shopify collected "collected by Shopify".
+func recordedBy(by string, token *string, source string) string {
+	if source == sales.SourceShopify {
+		return "collected by Shopify"
+	}
+	return "by " + by + " (" + register.Via(token) + ")"
 }
 
 // parseDayOrTime reads a date (2026-11-24, a day in loc) or an RFC 3339 time. A date

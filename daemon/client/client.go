@@ -221,6 +221,13 @@ func (c *Client) ApplyPayment(ctx context.Context, req PaymentRequest) (Payment,
 	return out, c.do(ctx, http.MethodPost, "/payments", nil, req, &out)
 }
 
+// VoidPayment takes back a payment recorded in error, while the register session that
+// took it is still open; the sale owes the amount again.
+func (c *Client) VoidPayment(ctx context.Context, paymentID int64, req VoidRequest) (Void, error) {
+	var out Void
+	return out, c.do(ctx, http.MethodPost, "/payments/"+strconv.FormatInt(paymentID, 10)+"/void", nil, req, &out)
+}
+
 // StartImport starts an import run (Get all, Get new or retry failed) and returns it as
 // soon as it is running; follow it with ImportRun.
 func (c *Client) StartImport(ctx context.Context, req ImportRequest) (ImportRun, error) {

@@ -15,6 +15,9 @@ type (
 	// Sale is a sale as "kassa sales show --json" prints it (lists leave out its lines and
 	// payments).
 	Sale = sales.SaleView
+	// SalePayment is a payment of a sale as "kassa sales show --json" prints it, with its
+	// id and, when it was voided, its void.
+	SalePayment = sales.PaymentView
 	// StockRow is a product's stock at an outlet.
 	StockRow = inventory.StockRow
 	// ClosingReport is a register session's closing report (or X-report while it is open).
@@ -48,6 +51,8 @@ type Session struct {
 	OpeningFloat string  `json:"opening_float"`
 	ClosedAt     *string `json:"closed_at"`
 	ClosedBy     *string `json:"closed_by"`
+	// ZNumber is the close's number at its register (1, 2, 3...); null while open.
+	ZNumber *int `json:"z_number"`
 }
 
 // PaymentType is a way of paying that registers take.
@@ -71,7 +76,8 @@ type Register struct {
 type OpenRequest struct {
 	// OpeningFloat is the cash in the drawer at opening, e.g. "150.00".
 	OpeningFloat string `json:"opening_float"`
-	// By is who opens it; default: the token's name.
+	// By is the staff member who opens it; default: the token's name. It is recorded next
+	// to the token, which is recorded too.
 	By string `json:"by,omitempty"`
 }
 
@@ -84,7 +90,8 @@ type CountInput struct {
 // CloseRequest closes a register session.
 type CloseRequest struct {
 	Counts []CountInput `json:"counts"`
-	// By is who closes it; default: the token's name.
+	// By is the staff member who closes it; default: the token's name. It is recorded next
+	// to the token.
 	By string `json:"by,omitempty"`
 }
 
@@ -100,7 +107,8 @@ type PaymentRequest struct {
 	Amount string `json:"amount,omitempty"`
 	// PaidAt is when the money was received (RFC 3339); empty means now.
 	PaidAt string `json:"paid_at,omitempty"`
-	// By is who took it; default: the token's name.
+	// By is the staff member who took it; default: the token's name. It is recorded next
+	// to the token.
 	By string `json:"by,omitempty"`
 }
 
@@ -118,6 +126,41 @@ type Payment struct {
 	Status        string `json:"status"`
 	SaleTotal     string `json:"sale_total"`
 	RecordedBy    string `json:"recorded_by"`
+	// Token is the name of the API token the payment was recorded with.
+	Token *string `json:"token"`
+}
+
+// VoidRequest takes back a payment recorded in error, while the register session that
+// took it is still open.
+type VoidRequest struct {
+	// Reason says why; it is printed in the closing report.
+	Reason string `json:"reason"`
+	// Receipt, when given, is the sale the caller means: a payment of another sale is not
+	// voided.
+	Receipt string `json:"receipt,omitempty"`
+	// By is the staff member voiding it; default: the token's name. It is recorded next to
+	// the token.
+	By string `json:"by,omitempty"`
+}
+
+// Void is a voided payment, with the sale's balance after the void.
+type Void struct {
+	VoidID        int64   `json:"void_id"`
+	PaymentID     int64   `json:"payment_id"`
+	SessionID     int64   `json:"session_id"`
+	Receipt       string  `json:"receipt_number"`
+	Register      string  `json:"register"`
+	Type          string  `json:"type"`
+	Amount        string  `json:"amount"`
+	PaidAt        string  `json:"paid_at"`
+	VoidedAt      string  `json:"voided_at"`
+	Reason        string  `json:"reason"`
+	RecordedBy    string  `json:"recorded_by"`
+	Token         *string `json:"token"`
+	BalanceBefore string  `json:"balance_before"`
+	Balance       string  `json:"balance"`
+	Status        string  `json:"status"`
+	SaleTotal     string  `json:"sale_total"`
 }
 
 // SalesQuery filters the sales history. Zero fields select everything.

@@ -24,6 +24,11 @@ func measureReports(t *testing.T, n int) []Row {
 	now := time.Now().UTC().Truncate(time.Second)
 	spacing := 60 * time.Second
 	opened := now.Add(-time.Duration(sessionSales)*spacing - time.Minute)
+	// The outlet is as old as its oldest seeded sale, so that yesterday's nightly report is
+	// of a day it existed.
+	if _, err := db.ExecContext(ctx, `UPDATE outlets SET created_at = $2 WHERE id = $1`, ids.OutletID, now.Add(-time.Duration(n)*spacing-24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
 	sess, err := register.Store{Clock: func() time.Time { return opened }}.OpenSession(ctx, db, ids.RegisterID, decimal.Zero, "perf")
 	if err != nil {
 		t.Fatal(err)

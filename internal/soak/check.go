@@ -114,7 +114,8 @@ func (c Checker) Check(ctx context.Context, orders []json.RawMessage) (Result, e
 		SELECT x.external_id, s.id AS sale_id, s.receipt_number, s.total, s.tax_total, s.discount_total, s.balance,
 			s.taxes_included,
 			coalesce((SELECT sum(amount) FROM payments p WHERE p.sale_id = s.id AND p.source = 'shopify'), 0) AS paid,
-			coalesce((SELECT sum(amount) FROM payments p WHERE p.sale_id = s.id AND p.source = 'pos'), 0) AS paid_pos,
+			coalesce((SELECT sum(amount) FROM payments p WHERE p.sale_id = s.id AND p.source = 'pos'
+				AND NOT EXISTS (SELECT 1 FROM payment_voids v WHERE v.payment_id = p.id)), 0) AS paid_pos,
 			coalesce((SELECT sum(l.total) FROM sale_lines l WHERE l.sale_id = s.id), 0) AS lines,
 			(SELECT count(*) FROM sale_lines l WHERE l.sale_id = s.id) AS nlines
 		FROM sale_external_ids x JOIN sales s ON s.id = x.sale_id
@@ -244,7 +245,8 @@ func (c Checker) checkOrphans(ctx context.Context, problem func(string, ...any))
 	for _, q := range []struct{ what, sql string }{
 		{"sales without lines", `SELECT count(*) FROM sales s WHERE NOT EXISTS (SELECT 1 FROM sale_lines l WHERE l.sale_id = s.id)`},
 		{"Shopify sales without their order id", `SELECT count(*) FROM sales s WHERE s.source = 'shopify' AND NOT EXISTS (SELECT 1 FROM sale_external_ids x WHERE x.sale_id = s.id)`},
-		{"sales whose balance is not total minus payments", `SELECT count(*) FROM sales s WHERE s.balance <> s.total - coalesce((SELECT sum(amount) FROM payments p WHERE p.sale_id = s.id), 0)`},
+		{"sales whose balance is not total minus payments", `SELECT count(*) FROM sales s WHERE s.balance <> s.total - coalesce((SELECT sum(amount) FROM payments p WHERE p.sale_id = s.id
+			AND NOT EXISTS (SELECT 1 FROM payment_voids v WHERE v.payment_id = p.id)), 0)`},
 		{"payments of no sale", `SELECT count(*) FROM payments p WHERE NOT EXISTS (SELECT 1 FROM sales s WHERE s.id = p.sale_id)`},
 		{"sale movements without their line", `SELECT count(*) FROM stock_movements m WHERE m.reason = 'sale' AND NOT EXISTS (SELECT 1 FROM sale_lines l WHERE l.id = m.sale_line_id)`},
 		{"stock levels off their movements", `SELECT count(*) FROM stock_levels l WHERE l.on_hand <> coalesce((SELECT sum(delta) FROM stock_movements m WHERE m.product_id = l.product_id AND m.outlet_id = l.outlet_id), 0)`},

@@ -289,17 +289,30 @@ func TestNightlyReport(t *testing.T) {
 	m := newDriver(t, w, w.Manager)
 	m.keys("f4", "n")
 	m.expectScreen("reports_nightly_form")
-	m.keys("ctrl+u", "2026-11-24", "enter")
+	// A day that has not begun and one before the outlet was created (when the world
+	// started, this morning) are refused in the daemon's words.
+	for day, want := range map[string]string{
+		"2026-11-26": `2026-11-26 has not begun in outlet "Gent"`,
+		"2026-11-24": `2026-11-24 is before outlet "Gent" was created (on 2026-11-25): no report for it`,
+	} {
+		m.keys("ctrl+u", day, "enter")
+		if strings.Contains(m.screen(), "press G to generate") {
+			m.keys("G")
+		}
+		m.expectContains(want)
+		m.keys("esc", "n")
+	}
+	m.keys("ctrl+u", "2026-11-25", "enter")
 	if strings.Contains(m.screen(), "press G to generate") {
 		m.keys("G")
 	}
 	m.expectScreen("reports_nightly")
-	var stored int
-	if err := w.DB.Get(&stored, `SELECT count(*) FROM nightly_reports WHERE day = '2026-11-24'`); err != nil {
+	var stored []string
+	if err := w.DB.Select(&stored, `SELECT day::text FROM nightly_reports`); err != nil {
 		t.Fatal(err)
 	}
-	if stored != 1 {
-		t.Fatalf("%d nightly reports stored for 2026-11-24, want 1", stored)
+	if len(stored) != 1 || stored[0] != "2026-11-25" {
+		t.Fatalf("nightly reports stored for %v, want 2026-11-25 alone", stored)
 	}
 }
 
@@ -513,4 +526,79 @@ func TestFormsOfferTheDaemonsPaymentTypes(t *testing.T) {
 	if counted != "5.00" {
 		t.Fatalf("Vouchers counted %s at close, want 5.00", counted)
 	}
+}
+
+// TestVoidAPaymentOnTheSalesScreen voids a payment from a sale's detail: the screen asks
+// which payment and why, names the payment and its sale before it is voided, and shows the
+// sale owing the amount again; the daemon's refusal of a payment Shopify collected is
+// shown under the form.
+func TestVoidAPaymentOnTheSalesScreen(t *testing.T) {
+	t.Parallel()
+	w := terminaltest.Start(t, terminaltest.Options{})
+	importAll(t, w)
+	api := client.New(w.URL, w.Cashier)
+	ctx := context.Background()
+	if _, err := api.OpenRegister(ctx, "Front", client.OpenRequest{OpeningFloat: "100.00"}); err != nil {
+		t.Fatal(err)
+	}
+	var sale struct {
+		Receipt string `db:"receipt_number"`
+		Shopify int64  `db:"shopify_payment"`
+	}
+	if err := w.DB.Get(&sale, `SELECT s.receipt_number, p.id AS shopify_payment FROM sales s JOIN payments p ON p.sale_id = s.id
+		WHERE s.balance > 5 AND p.source = 'shopify' ORDER BY s.sold_at DESC LIMIT 1`); err != nil {
+		t.Fatalf("no sale with a Shopify payment still owing: %v", err)
+	}
+	paid, err := api.ApplyPayment(ctx, client.PaymentRequest{Register: "Front", Receipt: sale.Receipt, PaymentType: "Cash", Amount: "5.00"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := fmt.Sprint(paid.PaymentID)
+
+	d := newDriver(t, w, w.Cashier)
+	d.keys("f2", "/", sale.Receipt, "enter", "enter")
+	d.expectContains("v void payment")
+	d.keys("v")
+	d.expectScreen("sale_void_form")
+
+	// A number that is not one of the sale's payments is not sent.
+	d.keys("ctrl+u", "99999", "enter", "rang up twice", "enter")
+	d.expectContains(sale.Receipt + ` has no payment "99999"`)
+
+	// The daemon refuses a payment Shopify collected, in its words: ← offers it.
+	d.keys("up", "ctrl+u", id, "left")
+	d.expectContains(fmt.Sprintf("[%-18d]  ←/→ ", sale.Shopify))
+	d.keys("enter", "enter", "y")
+	d.expectContains("was collected by Shopify")
+
+	d.keys("up", "right", "enter", "enter")
+	d.expectScreen("sale_void_confirm")
+	d.expectContains("Void payment "+id+" of sale "+sale.Receipt+"?", "5.00 Cash")
+	d.keys("n")
+	d.expectContains("Void a payment of " + sale.Receipt)
+	var voids int
+	if err := w.DB.Get(&voids, `SELECT count(*) FROM payment_voids`); err != nil || voids != 0 {
+		t.Fatalf("%d voids before the yes (%v)", voids, err)
+	}
+	d.keys("enter", "y")
+	d.expectContains("Voided payment "+id+" (5.00 Cash)", "VOIDED", "rang up twice")
+
+	var void struct {
+		Reason string `db:"reason"`
+		By     string `db:"recorded_by"`
+		Token  string `db:"token"`
+	}
+	if err := w.DB.Get(&void, `SELECT v.reason, v.recorded_by, t.name AS token FROM payment_voids v JOIN api_tokens t ON t.id = v.token_id
+		WHERE v.payment_id = $1`, paid.PaymentID); err != nil {
+		t.Fatal(err)
+	}
+	if void.Reason != "rang up twice" || void.By != "anna" || void.Token != "anna" {
+		t.Fatalf("void %+v", void)
+	}
+	if after, err := api.Sale(ctx, sale.Receipt, ""); err != nil || after.Balance != paid.BalanceBefore {
+		t.Fatalf("%s owes %s after the void (%v), want %s again", sale.Receipt, after.Balance, err, paid.BalanceBefore)
+	}
+	// The voided payment is not offered again: only the one Shopify collected is left.
+	d.keys("v", "left")
+	d.expectContains(fmt.Sprintf("[%-18d]", sale.Shopify))
 }

@@ -36,6 +36,7 @@ type API interface {
 	Sales(ctx context.Context, q client.SalesQuery) ([]client.Sale, error)
 	Sale(ctx context.Context, receipt, outlet string) (client.Sale, error)
 	ApplyPayment(ctx context.Context, req client.PaymentRequest) (client.Payment, error)
+	VoidPayment(ctx context.Context, paymentID int64, req client.VoidRequest) (client.Void, error)
 	StartImport(ctx context.Context, req client.ImportRequest) (client.ImportRun, error)
 	ImportRuns(ctx context.Context, shop string, limit int) ([]client.ImportRun, error)
 	ImportRun(ctx context.Context, runID int64) (client.ImportRun, error)

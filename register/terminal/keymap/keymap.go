@@ -25,6 +25,7 @@ type KeyMap struct {
 
 	// Sales screen.
 	Search, Awaiting, FromShopify, Today, Pay key.Binding
+	Void                                      key.Binding
 	NextPage, PrevPage                        key.Binding
 	// Pages only shows NextPage and PrevPage as one entry of the help bar.
 	Pages key.Binding
@@ -74,6 +75,7 @@ func Default() *KeyMap {
 		FromShopify: b("s", "Shopify", "s"),
 		Today:       b("t", "today", "t"),
 		Pay:         b("p", "apply payment", "p"),
+		Void:        b("v", "void payment", "v"),
 		NextPage:    b("→", "next page", "right", "pgdown", "l"),
 		PrevPage:    b("←", "previous page", "left", "pgup", "h"),
 		Pages:       b("←/→", "page", "left", "right"),

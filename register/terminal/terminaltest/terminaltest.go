@@ -74,6 +74,11 @@ func Start(t testing.TB, opts Options) *World {
 	}
 	db, dbURL := dbtest.NewWithURL(t)
 	ids := dbtest.NewShop(t, db, "Gent", "Front")
+	// The outlet is created when the world starts, on the world's clock, whatever the
+	// machine's clock says: its nightly reports begin that day.
+	if _, err := db.Exec(`UPDATE outlets SET created_at = $2 WHERE id = $1`, ids.OutletID, opts.Clock()); err != nil {
+		t.Fatalf("terminaltest: date the outlet: %v", err)
+	}
 	sim, err := shopifytest.NewServer(shopifytest.Options{
 		Clock:    opts.Clock,
 		Generate: &shopdata.GenerateOptions{Seed: opts.Seed, Orders: opts.Orders, Days: 30},

@@ -24,6 +24,8 @@ const (
 	searching
 	detail
 	paying
+	voiding
+	confirmingVoid
 )
 
 // timeLayout is how staff read and type a payment's date and time.
@@ -67,6 +69,8 @@ type Page struct {
 	typeIdx  int
 	nowShown string
 	busy     bool
+
+	void *voidState
 }
 
 type listMsg struct {
@@ -105,7 +109,7 @@ func New(c common.Common) *Page { return &Page{Common: c} }
 func (p *Page) Init() tea.Cmd { return nil }
 
 // Editing reports whether a field has the focus.
-func (p *Page) Editing() bool { return p.mode == searching || p.mode == paying }
+func (p *Page) Editing() bool { return p.mode == searching || p.mode == paying || p.mode == voiding }
 
 // pageSize is how many sales fit on the screen.
 func (p *Page) pageSize() int { return max(p.Height-6, 3) }
@@ -185,6 +189,8 @@ func (p *Page) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		p.info = fmt.Sprintf("Recorded %s (%s) at %s; balance now %s (%s).", pay.Amount, pay.Type,
 			common.ShortTime(pay.PaidAt), pay.Balance, statusWords(pay.Status))
 		return p, p.loadList()
+	case voidedMsg:
+		return p, p.voided(msg)
 	case tea.KeyMsg:
 		return p, p.key(msg)
 	}
@@ -252,6 +258,8 @@ func (p *Page) key(msg tea.KeyMsg) tea.Cmd {
 			return p.loadList()
 		case key.Matches(msg, k.Pay) && p.sale.Status == "awaiting_payment":
 			return p.startPay()
+		case key.Matches(msg, k.Void):
+			p.startVoid()
 		case key.Matches(msg, k.Refresh):
 			return p.loadSale(p.sale.ReceiptNumber)
 		}
@@ -276,6 +284,8 @@ func (p *Page) key(msg tea.KeyMsg) tea.Cmd {
 			return p.submitPay()
 		}
 		return cmd
+	case voiding, confirmingVoid:
+		return p.voidKey(msg)
 	}
 	return nil
 }
@@ -392,6 +402,8 @@ func (p *Page) View() string {
 		return p.detailView()
 	case paying:
 		return p.detailHead() + "\n" + p.payForm.View()
+	case voiding, confirmingVoid:
+		return p.voidView()
 	}
 	return p.listView()
 }
@@ -501,13 +513,7 @@ func (p *Page) detailView() string {
 	line(common.Pad("", 55) + st.Label.Render(common.Pad("Total", 8)) + common.Money(s.Total, 9))
 	line("")
 	line(st.Heading.Render("Payments"))
-	if s.Payments == nil || len(*s.Payments) == 0 {
-		line(st.Muted.Render("  none yet"))
-	} else {
-		for _, pay := range *s.Payments {
-			line("  " + common.Pad(pay.Type, 16) + common.Money(pay.Amount, 9) + "  " + common.ShortTime(pay.PaidAt) + "  " + pay.Register)
-		}
-	}
+	p.paymentLines(line)
 	line("")
 	bal := st.Label.Render("Paid ") + s.Paid + st.Label.Render("   Balance ") + s.Balance + "   "
 	if s.Status == "awaiting_payment" {
@@ -533,11 +539,19 @@ func (p *Page) ShortHelp() []key.Binding {
 		return p.searchForm.ShortHelp()
 	case paying:
 		return p.payForm.ShortHelp()
+	case voiding:
+		return p.void.form.ShortHelp()
+	case confirmingVoid:
+		return []key.Binding{k.Confirm, k.Deny}
 	case detail:
+		var out []key.Binding
 		if p.sale.Status == "awaiting_payment" {
-			return []key.Binding{k.Pay, k.Back, k.Refresh}
+			out = append(out, k.Pay)
 		}
-		return []key.Binding{k.Back, k.Refresh}
+		if len(voidable(p.sale)) > 0 {
+			out = append(out, k.Void)
+		}
+		return append(out, k.Back, k.Refresh)
 	}
 	return []key.Binding{k.Select, k.Search, k.Awaiting, k.FromShopify, k.Today, k.Pages}
 }
