@@ -99,7 +99,13 @@ func (wr *webhookReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	select {
 	case wr.readers <- struct{}{}:
-		defer func() { <-wr.readers }()
+		// The gauge falls only once the reader is free again, so that a reading of it never
+		// promises a reader that is still taken.
+		wr.metrics.webhookReading.Inc()
+		defer func() {
+			<-wr.readers
+			wr.metrics.webhookReading.Dec()
+		}()
 	default:
 		result = "busy"
 		if ok, n := wr.refusals.allow(refusalBusy); ok {
@@ -111,8 +117,6 @@ func (wr *webhookReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "too many webhooks at once: send it again later")
 		return
 	}
-	wr.metrics.webhookReading.Inc()
-	defer wr.metrics.webhookReading.Dec()
 
 	conn, err := shopify.ConnectionStore{}.ByShop(r.Context(), wr.db, shop)
 	if err != nil {

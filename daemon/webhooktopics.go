@@ -18,8 +18,8 @@ const (
 // before the delivery is stored. X-Shopify-Topic is not covered by the signature, so a
 // signed body can be resent under another topic: the check makes sure the body is what the
 // topic says. A delivery of any other topic is answered 200 (Shopify would otherwise send
-// it again for two days) and dropped unstored. A topic kassa starts to subscribe to is
-// added here, with its body's check.
+// it again) and dropped unstored. A topic kassa starts to subscribe to is added here, with
+// its body's check.
 var webhookTopics = map[string]func(body []byte, shop string) error{
 	topicOrdersCreate:  checkOrderBody,
 	topicOrdersUpdated: checkOrderBody,
