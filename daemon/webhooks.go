@@ -221,8 +221,9 @@ func logShop(h string) string {
 // store writes the delivery unless its webhook id was stored before, and reports whether
 // it did. The 200 that follows tells Shopify to forget the delivery, so the row must
 // survive a crash of the database server: the transaction commits with synchronous_commit
-// on even when the server or database sets it off (a stronger setting, such as
-// remote_apply, is left as it is).
+// on even when the server or database sets it off. Every other setting (local, on,
+// remote_write, remote_apply) already waits for the local flush and is left as it is, so
+// that a standby the operator made wait is still waited for.
 func (wr *webhookReceiver) store(ctx context.Context, connID int64, webhookID, topic string, body []byte) (bool, error) {
 	stored := false
 	err := pg.WithTx(ctx, wr.db, func(tx *sqlx.Tx) error {
