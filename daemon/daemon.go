@@ -50,6 +50,13 @@ type Config struct {
 	WebhookRetention time.Duration
 	// WebhookMaxBody caps a webhook's body; default 2 MiB (a larger one is answered 413).
 	WebhookMaxBody int64
+	// WebhookMaxReaders is how many webhook deliveries are read and stored at once; one
+	// beyond it is answered 503 at once (Shopify sends it again later). Default 64. Bodies
+	// being read hold at most WebhookMaxReaders × WebhookMaxBody of memory.
+	WebhookMaxReaders int
+	// WebhookReadTimeout is how long a webhook's body may take to arrive once its headers
+	// are in; a slower sender is cut off (408). Default 10 seconds.
+	WebhookReadTimeout time.Duration
 	// APIMaxBody caps an API request's body; default 64 KiB.
 	APIMaxBody int64
 	// ShutdownTimeout bounds how long in-flight HTTP requests may take to finish at
@@ -99,6 +106,10 @@ func (c Config) withDefaults() Config {
 	if c.WebhookMaxBody <= 0 {
 		c.WebhookMaxBody = 2 << 20
 	}
+	if c.WebhookMaxReaders <= 0 {
+		c.WebhookMaxReaders = 64
+	}
+	def(&c.WebhookReadTimeout, 10*time.Second)
 	if c.APIMaxBody <= 0 {
 		c.APIMaxBody = 64 << 10
 	}
@@ -158,11 +169,13 @@ func New(db *sqlx.DB, cfg Config, deps Deps) (*Daemon, error) {
 		db: db, importer: im, clock: clock, log: log.With().Str("component", "webhook_worker").Logger(), metrics: m,
 		every: cfg.WebhookEvery, batch: cfg.WebhookBatch, retryBase: cfg.WebhookRetryBase, retryMax: cfg.WebhookRetryMax,
 		maxAttempts: cfg.WebhookMaxAttempts, busyDelay: time.Second, retention: cfg.WebhookRetention,
-		wake: make(chan struct{}, 1),
+		wake: make(chan struct{}, 1), shopProbe: shopProbeWithObserver(m, &log),
 	}
 	d.receiver = &webhookReceiver{
 		db: db, clock: clock, log: log.With().Str("component", "webhooks").Logger(), metrics: m,
 		maxBody: cfg.WebhookMaxBody, nudge: d.worker.nudge,
+		readTimeout: cfg.WebhookReadTimeout, readers: make(chan struct{}, cfg.WebhookMaxReaders),
+		refusals: newRefusalLog(clock, time.Minute),
 	}
 	d.poller = &poller{db: db, importer: im, clock: clock, log: log.With().Str("component", "poller").Logger(), metrics: m, every: cfg.PollEvery}
 	d.nightly = &nightly{
@@ -219,7 +232,12 @@ func (d *Daemon) ready(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, err.Error())
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	dur, err := checkDurability(ctx, d.db)
+	if err != nil {
+		writeError(w, http.StatusServiceUnavailable, "the database is not reachable")
+		return
+	}
+	writeJSON(w, http.StatusOK, readiness{Status: "ready", Database: dur, Warnings: dur.warnings()})
 }
 
 // logRequests logs one debug line per request: never its headers (they carry tokens and
@@ -263,6 +281,7 @@ func (d *Daemon) Serve(ctx context.Context, ln net.Listener) error {
 		IdleTimeout:       2 * time.Minute,
 	}
 	d.log.Info().Str("addr", ln.Addr().String()).Str("nightly_at", d.cfg.NightlyAt).Msg("kassa daemon started")
+	d.warnDurability(ctx)
 	p := pool.New().WithContext(ctx).WithCancelOnError()
 	p.Go(func(ctx context.Context) error {
 		err := srv.Serve(ln)

@@ -10,6 +10,13 @@
 // transaction that writes it), so when an instance dies another does its work at its next
 // tick.
 //
+// The webhook address is public: a delivery is refused from its headers when it cannot be
+// the shop's (unknown shop, malformed signature) before its body is read, few are read at
+// once and each briefly, every unverified one gets the same answer, only subscribed topics
+// carrying the body their topic says are stored, app/uninstalled is believed only when
+// Shopify refuses the connection's credentials, and a stored delivery is committed with
+// synchronous_commit on before it is answered 200 (see webhooks.go and webhooktopics.go).
+//
 // Roles: a cashier token runs the register (registers and sessions, payments, sales,
 // imports, stock, closing reports); a manager token also reads and writes the nightly
 // reports and manages the Shopify connections.

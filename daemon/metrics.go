@@ -27,6 +27,11 @@ type Metrics struct {
 	apiRequests    *prometheus.CounterVec
 	apiDuration    *prometheus.HistogramVec
 	nightlyReports *prometheus.CounterVec
+
+	// webhookReading counts the webhook deliveries being read and stored right now.
+	webhookReading prometheus.Gauge
+	// webhookRejected counts deliveries refused as not proven to be the shop's, by reason.
+	webhookRejected *prometheus.CounterVec
 }
 
 // NewMetrics makes the daemon's metrics and their registry.
@@ -41,7 +46,7 @@ func NewMetrics() *Metrics {
 		}, []string{"outcome"}),
 		webhooks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "kassa_webhook_deliveries_total",
-			Help: "Webhook deliveries received, by topic and result (accepted, duplicate, bad_signature, unknown_shop, too_large, bad_request, error).",
+			Help: "Webhook deliveries received, by topic and result (accepted, duplicate, ignored_topic, bad_signature, unknown_shop, wrong_body, too_large, busy, timeout, bad_request, error).",
 		}, []string{"topic", "result"}),
 		webhookAnswer: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "kassa_webhook_answer_seconds", Help: "Time to verify, store and answer a webhook delivery.",
@@ -74,6 +79,15 @@ func NewMetrics() *Metrics {
 			Name: "kassa_nightly_reports_total", Help: "Nightly reports written by the scheduler, by result.",
 		}, []string{"result"}),
 	}
+	m.webhookReading = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "kassa_webhook_readers_busy",
+		Help: "Webhook deliveries being read and stored right now (at most the daemon's webhook reader limit).",
+	})
+	m.webhookRejected = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "kassa_webhooks_rejected_total",
+		Help: "Webhook deliveries refused as not proven to be the shop's, by reason (unknown_shop, bad_signature, wrong_body, uninstall_not_confirmed).",
+	}, []string{"reason"})
+	m.Registry.MustRegister(m.webhookReading, m.webhookRejected)
 	m.Registry.MustRegister(m.importRuns, m.importOutcomes, m.webhooks, m.webhookAnswer, m.webhookDone,
 		m.webhookLatency, m.rateLimitWaits, m.rateLimitSecs, m.shopifyRetries, m.apiRequests, m.apiDuration,
 		m.nightlyReports, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

@@ -5,50 +5,67 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"database/sql"
-	"encoding/base64"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
+	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/rs/zerolog"
 
+	"github.com/kassa-pos/kassa/internal/pg"
 	"github.com/kassa-pos/kassa/sync/shopify"
 	"github.com/kassa-pos/kassa/sync/shopify/shopifyapi"
 )
 
-// Webhook topics the daemon acts on; other topics are stored and marked processed.
-const (
-	topicOrdersCreate  = "orders/create"
-	topicOrdersUpdated = "orders/updated"
-	topicAppUninstall  = "app/uninstalled"
-)
-
-// webhookReceiver answers POST /webhooks/shopify: it checks the signature before it
-// stores anything, stores the delivery once (by its webhook id) and answers at once; the
-// worker processes it afterwards.
+// webhookReceiver answers POST /webhooks/shopify. What can be refused from the headers
+// alone (a malformed signature, an unknown shop) is refused before the body is read; at
+// most cap(readers) deliveries are read and stored at once, each body within readTimeout;
+// the signature is checked before anything is stored; only subscribed topics with the
+// body their topic says are stored, once (by webhook id) and durably, and answered at
+// once; the worker processes them afterwards.
 type webhookReceiver struct {
-	db      *sqlx.DB
-	clock   func() time.Time
-	log     zerolog.Logger
-	metrics *Metrics
-	maxBody int64
-	nudge   func()
+	db          *sqlx.DB
+	clock       func() time.Time
+	log         zerolog.Logger
+	metrics     *Metrics
+	maxBody     int64
+	readTimeout time.Duration
+	// readers holds a token per body being read; when it is full a delivery is answered
+	// 503 at once (Shopify sends it again later).
+	readers  chan struct{}
+	buffers  bodyBuffers
+	refusals *refusalLog
+	nudge    func()
+	// storeHook, when set (by tests), runs in the transaction that stores a delivery.
+	storeHook atomic.Pointer[func(ctx context.Context, tx *sqlx.Tx)]
 }
 
-// verifySignature reports whether sig (the X-Shopify-Hmac-Sha256 header) is the base64
+// Why a delivery was refused: the reason label of kassa_webhooks_rejected_total.
+const (
+	rejectUnknownShop  = "unknown_shop"
+	rejectBadSignature = "bad_signature"
+	rejectWrongBody    = "wrong_body"
+	rejectUninstall    = "uninstall_not_confirmed"
+)
+
+// notVerified is the one answer to a delivery that is not proven to come from a connected
+// shop, whatever the cause (unknown shop, missing, malformed or wrong signature), so that
+// the answer does not tell which shops are connected.
+const notVerified = "the webhook could not be verified"
+
+// verifySignature reports whether mac (the decoded X-Shopify-Hmac-Sha256 header) is the
 // HMAC-SHA256 of body under secret. The comparison takes the same time whatever matches.
-func verifySignature(body []byte, sig, secret string) bool {
-	got, err := base64.StdEncoding.DecodeString(strings.TrimSpace(sig))
-	if err != nil || secret == "" {
+func verifySignature(body, mac []byte, secret string) bool {
+	if secret == "" {
 		return false
 	}
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write(body)
-	return hmac.Equal(got, mac.Sum(nil))
+	h := hmac.New(sha256.New, []byte(secret))
+	h.Write(body)
+	return hmac.Equal(mac, h.Sum(nil))
 }
 
 // ServeHTTP receives one delivery.
@@ -60,71 +77,180 @@ func (wr *webhookReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		wr.metrics.webhooks.WithLabelValues(metricTopic(topic), result).Inc()
 		wr.metrics.webhookAnswer.Observe(time.Since(start).Seconds())
 	}()
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, wr.maxBody))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			result = "too_large"
-			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the webhook body is larger than %d bytes", wr.maxBody))
-			return
-		}
-		result = "bad_request"
-		writeError(w, http.StatusBadRequest, "could not read the webhook body")
-		return
-	}
 	shop := r.Header.Get("X-Shopify-Shop-Domain")
-	conn, err := shopify.ConnectionStore{}.ByShop(r.Context(), wr.db, shop)
-	if err != nil {
-		if errors.Is(err, shopify.ErrNotFound) || errors.Is(err, shopify.ErrInvalidShop) {
-			result = "unknown_shop"
-			writeError(w, http.StatusUnauthorized, "unknown shop")
-			return
-		}
-		wr.log.Error().Err(err).Str("shop", shop).Msg("find connection of webhook")
-		writeError(w, http.StatusInternalServerError, "internal error")
-		return
-	}
-	if !verifySignature(body, r.Header.Get("X-Shopify-Hmac-Sha256"), conn.WebhookSecret) {
+	mac, ok := decodeSignature(r.Header.Get("X-Shopify-Hmac-Sha256"))
+	if !ok {
 		result = "bad_signature"
-		wr.log.Warn().Str("shop", conn.Shop).Str("topic", topic).Msg("webhook with a bad or missing signature refused")
-		writeError(w, http.StatusUnauthorized, "the webhook signature does not match")
+		wr.refuse(w, refusalMalformed, shop, rejectBadSignature, "no well-formed signature")
 		return
 	}
 	webhookID := strings.TrimSpace(r.Header.Get("X-Shopify-Webhook-Id"))
 	if webhookID == "" || topic == "" {
 		result = "bad_request"
+		w.Header().Set("Connection", "close")
 		writeError(w, http.StatusBadRequest, "a webhook needs X-Shopify-Webhook-Id and X-Shopify-Topic")
 		return
 	}
-	now := wr.clock()
-	var id int64
-	err = sqlx.GetContext(r.Context(), wr.db, &id, `
-		INSERT INTO webhook_deliveries (connection_id, webhook_id, topic, body, received_at, next_attempt_at)
-		VALUES ($1, $2, $3, $4, $5, $5)
-		ON CONFLICT (connection_id, webhook_id) DO NOTHING RETURNING id`,
-		conn.ID, webhookID, topic, body, now)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		result = "duplicate"
-	case err != nil:
+	if r.ContentLength > wr.maxBody {
+		result = "too_large"
+		w.Header().Set("Connection", "close")
+		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the webhook body is larger than %d bytes", wr.maxBody))
+		return
+	}
+	select {
+	case wr.readers <- struct{}{}:
+		// The gauge falls only once the reader is free again, so that a reading of it never
+		// promises a reader that is still taken.
+		wr.metrics.webhookReading.Inc()
+		defer func() {
+			<-wr.readers
+			wr.metrics.webhookReading.Dec()
+		}()
+	default:
+		result = "busy"
+		if ok, n := wr.refusals.allow(refusalBusy); ok {
+			wr.log.Warn().Int("readers", cap(wr.readers)).Int("suppressed", n).
+				Msg("webhook refused: every webhook reader is busy; Shopify will send it again")
+		}
+		w.Header().Set("Connection", "close")
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusServiceUnavailable, "too many webhooks at once: send it again later")
+		return
+	}
+
+	conn, err := shopify.ConnectionStore{}.ByShop(r.Context(), wr.db, shop)
+	if err != nil {
+		if errors.Is(err, shopify.ErrNotFound) || errors.Is(err, shopify.ErrInvalidShop) {
+			result = "unknown_shop"
+			wr.refuse(w, refusalUnknownShop, shop, rejectUnknownShop, "no connection of this shop")
+			return
+		}
+		wr.log.Error().Err(err).Str("shop", logShop(shop)).Msg("find connection of webhook")
+		writeError(w, http.StatusInternalServerError, "internal error")
+		return
+	}
+
+	// The server's read timeout is for API requests; a webhook's body gets less, so that a
+	// sender trickling it holds a reader only that long.
+	if err := http.NewResponseController(w).SetReadDeadline(time.Now().Add(wr.readTimeout)); err != nil {
+		wr.log.Error().Err(err).Msg("set the webhook body's read deadline")
+	}
+	body, err := readBody(http.MaxBytesReader(w, r.Body, wr.maxBody), r.ContentLength, wr.buffers.get())
+	// Nothing keeps the body once the delivery is answered (the database driver copies it).
+	defer wr.buffers.put(body)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		switch {
+		case errors.As(err, &tooBig):
+			result = "too_large"
+			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the webhook body is larger than %d bytes", wr.maxBody))
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			result = "timeout"
+			if ok, n := wr.refusals.allow(conn.Shop); ok {
+				wr.log.Warn().Str("shop", conn.Shop).Dur("read_timeout", wr.readTimeout).Int("suppressed", n).
+					Msg("webhook refused: its body did not arrive in time")
+			}
+			w.Header().Set("Connection", "close")
+			writeError(w, http.StatusRequestTimeout, "the webhook body did not arrive in time")
+		default:
+			result = "bad_request"
+			writeError(w, http.StatusBadRequest, "could not read the webhook body")
+		}
+		return
+	}
+	if !verifySignature(body, mac, conn.WebhookSecret) {
+		result = "bad_signature"
+		wr.refuse(w, conn.Shop, shop, rejectBadSignature, "not signed with the connection's secret")
+		return
+	}
+	check, subscribed := webhookTopics[topic]
+	if !subscribed {
+		result = "ignored_topic"
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ignored: kassa does not subscribe to this topic"})
+		return
+	}
+	if err := check(body, conn.Shop); err != nil {
+		result = "wrong_body"
+		wr.metrics.webhookRejected.WithLabelValues(rejectWrongBody).Inc()
+		if ok, n := wr.refusals.allow(conn.Shop); ok {
+			wr.log.Warn().Str("shop", conn.Shop).Str("topic", topic).Str("reason", err.Error()).Int("suppressed", n).
+				Msg("signed webhook refused: its body is not what its topic says")
+		}
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("%s: %s", topic, err))
+		return
+	}
+	stored, err := wr.store(r.Context(), conn.ID, webhookID, topic, body)
+	if err != nil {
 		// Shopify retries a delivery that was not answered 2xx, so nothing is lost.
 		wr.log.Error().Err(err).Str("shop", conn.Shop).Str("webhook_id", webhookID).Msg("store webhook delivery")
 		writeError(w, http.StatusInternalServerError, "could not store the webhook: it will be retried")
 		return
-	default:
+	}
+	result = "duplicate"
+	if stored {
 		result = "accepted"
 		wr.nudge()
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": result})
 }
 
-// metricTopic keeps the metric's label set small whatever a caller sends as topic.
-func metricTopic(t string) string {
-	switch t {
-	case topicOrdersCreate, topicOrdersUpdated, topicAppUninstall, "orders/paid", "orders/cancelled":
-		return t
+// refuse answers a delivery that is not proven to come from a connected shop: the same
+// answer whatever the reason, counted, and logged at most once a minute per key (the
+// connected shop, or one key for all unknown shops).
+func (wr *webhookReceiver) refuse(w http.ResponseWriter, key, shop, reason, why string) {
+	wr.metrics.webhookRejected.WithLabelValues(reason).Inc()
+	if ok, n := wr.refusals.allow(key); ok {
+		wr.log.Warn().Str("shop", logShop(shop)).Str("reason", reason).Int("suppressed", n).
+			Msg("webhook refused: " + why)
 	}
-	return "other"
+	// The body was not read (or is of no use): the connection is not kept for another request.
+	w.Header().Set("Connection", "close")
+	writeError(w, http.StatusUnauthorized, notVerified)
+}
+
+// logShop is the shop header as it may be logged: a shop domain, or a note that it is
+// none (the header is the sender's, and may hold anything).
+func logShop(h string) string {
+	shop, err := shopify.NormalizeShop(h)
+	if err != nil || len(shop) > 255 {
+		return "(not a shop domain)"
+	}
+	return shop
+}
+
+// store writes the delivery unless its webhook id was stored before, and reports whether
+// it did. The 200 that follows tells Shopify to forget the delivery, so the row must
+// survive a crash of the database server: the transaction commits with synchronous_commit
+// on even when the server or database sets it off. Every other setting (local, on,
+// remote_write, remote_apply) already waits for the local flush and is left as it is, so
+// that a standby the operator made wait is still waited for.
+func (wr *webhookReceiver) store(ctx context.Context, connID int64, webhookID, topic string, body []byte) (bool, error) {
+	stored := false
+	err := pg.WithTx(ctx, wr.db, func(tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, `SELECT set_config('synchronous_commit', 'on', true)
+			WHERE current_setting('synchronous_commit') = 'off'`)
+		if err != nil {
+			return fmt.Errorf("ask for a synchronous commit: %w", err)
+		}
+		var id int64
+		err = sqlx.GetContext(ctx, tx, &id, `
+			INSERT INTO webhook_deliveries (connection_id, webhook_id, topic, body, received_at, next_attempt_at)
+			VALUES ($1, $2, $3, $4, $5, $5)
+			ON CONFLICT (connection_id, webhook_id) DO NOTHING RETURNING id`,
+			connID, webhookID, topic, body, wr.clock())
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+		case err != nil:
+			return fmt.Errorf("insert: %w", err)
+		default:
+			stored = true
+		}
+		if hook := wr.storeHook.Load(); hook != nil {
+			(*hook)(ctx, tx)
+		}
+		return nil
+	})
+	return stored, err
 }
 
 // delivery is a stored webhook delivery a worker claimed.
@@ -158,6 +284,8 @@ type webhookWorker struct {
 	// repeat Shopify sends (it retries for 48 hours), short enough not to grow for ever.
 	retention time.Duration
 	wake      chan struct{}
+	// shopProbe opens a connection's Shopify client, to confirm an uninstall.
+	shopProbe func(shopify.Connection) (shopProbe, error)
 }
 
 // nudge tells the worker that a delivery arrived; it never blocks.
@@ -260,8 +388,7 @@ func (wk *webhookWorker) processBatch(ctx context.Context) (int, error) {
 
 func (wk *webhookWorker) processConnection(ctx context.Context, tx *sqlx.Tx, connID int64, ds []delivery) (int, error) {
 	var orders []shopifyapi.Order
-	var orderDs, otherDs []delivery
-	uninstalled := false
+	var orderDs, uninstallDs, otherDs []delivery
 	for _, d := range ds {
 		switch d.Topic {
 		case topicOrdersCreate, topicOrdersUpdated:
@@ -273,8 +400,7 @@ func (wk *webhookWorker) processConnection(ctx context.Context, tx *sqlx.Tx, con
 			orders = append(orders, o)
 			orderDs = append(orderDs, d)
 		case topicAppUninstall:
-			uninstalled = true
-			otherDs = append(otherDs, d)
+			uninstallDs = append(uninstallDs, d)
 		default:
 			otherDs = append(otherDs, d)
 		}
@@ -307,11 +433,10 @@ func (wk *webhookWorker) processConnection(ctx context.Context, tx *sqlx.Tx, con
 			}
 		}
 	}
-	if uninstalled {
-		if err := (shopify.ConnectionStore{}).Disconnect(ctx, tx, connID); err != nil {
+	if len(uninstallDs) > 0 {
+		if err := wk.processUninstalls(ctx, tx, connID, uninstallDs, log); err != nil {
 			return 0, err
 		}
-		log.Warn().Msg("the app was uninstalled from the shop: connection disabled")
 	}
 	if err := wk.finish(ctx, tx, otherDs, ""); err != nil {
 		return 0, err

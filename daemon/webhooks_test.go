@@ -404,9 +404,9 @@ func TestFailedDeliveryIsRetriedAndAnUninstallDisablesTheConnection(t *testing.T
 	if n := countRows(t, db, `SELECT count(*) FROM sales`); n != 1 {
 		t.Fatalf("%d sales", n)
 	}
-	body := []byte(`{"id": 1, "name": "demo"}`)
-	if got := webhook(t, in.url, s.sim.Shop, "app/uninstalled", "bye", body, sign(s.sim.Secret, body)); got != http.StatusOK {
-		t.Fatal(got)
+	s.sim.Subscribe(shopifytest.TopicAppUninstalled, in.url+"/webhooks/shopify")
+	if n := s.sim.Uninstall(); n != 1 {
+		t.Fatalf("the uninstall sent %d webhooks", n)
 	}
 	waitFor(t, "the connection is disabled", func() bool {
 		return countRows(t, db, `SELECT count(*) FROM shopify_connections WHERE NOT enabled`) == 1

@@ -19,6 +19,7 @@ func (c *cli) serveCommand() *cobra.Command {
 	var (
 		addr, nightlyAt, logLevel string
 		migrate                   bool
+		webhookReaders            int
 	)
 	cmd := &cobra.Command{
 		Use:   "serve [--addr 127.0.0.1:8080] [--nightly-at 23:55] [--migrate]",
@@ -46,6 +47,9 @@ Environment: KASSA_ADDR and KASSA_NIGHTLY_AT are used when the flags are not giv
 			if _, _, err := daemon.ParseTimeOfDay(nightlyAt); err != nil {
 				return fmt.Errorf("--nightly-at: %w", err)
 			}
+			if webhookReaders < 1 {
+				return usageError("--webhook-readers must be at least 1, not %d", webhookReaders)
+			}
 			level, err := zerolog.ParseLevel(strings.ToLower(logLevel))
 			if err != nil || logLevel == "" {
 				return usageError("--log-level must be debug, info, warn or error, not %q", logLevel)
@@ -68,7 +72,8 @@ Environment: KASSA_ADDR and KASSA_NIGHTLY_AT are used when the flags are not giv
 			if err := checkSchema(ctx, db); err != nil {
 				return fmt.Errorf("%w (or start with --migrate)", err)
 			}
-			d, err := daemon.New(db, daemon.Config{Addr: addr, NightlyAt: nightlyAt}, daemon.Deps{Clock: c.now, Logger: log})
+			cfg := daemon.Config{Addr: addr, NightlyAt: nightlyAt, WebhookMaxReaders: webhookReaders}
+			d, err := daemon.New(db, cfg, daemon.Deps{Clock: c.now, Logger: log})
 			if err != nil {
 				return err
 			}
@@ -79,6 +84,7 @@ Environment: KASSA_ADDR and KASSA_NIGHTLY_AT are used when the flags are not giv
 	cmd.Flags().StringVar(&nightlyAt, "nightly-at", "23:55", "local time of day the nightly reports are written")
 	cmd.Flags().BoolVar(&migrate, "migrate", false, "apply pending schema migrations before starting")
 	cmd.Flags().StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
+	cmd.Flags().IntVar(&webhookReaders, "webhook-readers", 64, "how many Shopify webhooks are read at once (each holds up to 2 MiB); more are answered 503 and sent again by Shopify")
 	return cmd
 }
 

@@ -13,6 +13,7 @@ import (
 //	POST /_sim/orders   body: one order JSON object (served as is), or empty to generate one
 //	GET  /_sim/orders   every order, ignoring the 60-day window: {"orders":[...]}
 //	GET  /_sim/stats    counters: requests, 429s, faults, webhooks
+//	POST /_sim/uninstall  uninstall the app (see Server.Uninstall)
 func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 	switch strings.TrimSuffix(r.URL.Path, "/") {
 	case "/_sim/orders":
@@ -56,6 +57,8 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		default:
 			writeMethodNotAllowed(w)
 		}
+	case "/_sim/uninstall":
+		s.serveUninstall(w, r)
 	case "/_sim/stats":
 		if r.Method != http.MethodGet {
 			writeMethodNotAllowed(w)

@@ -24,6 +24,9 @@
 //     delivers orders/updated, plus orders/paid or orders/cancelled when it paid or
 //     cancelled the order.
 //   - Placing an order takes its tracked line items out of the first location's stock.
+//   - Uninstalling the app (Server.Uninstall, POST /_sim/uninstall) delivers app/uninstalled
+//     with the shop resource, then removes every webhook subscription; from then on the
+//     access token is answered 401, as Shopify answers a revoked token.
 //
 // A test starts a shop and points the real client at it:
 //

@@ -160,6 +160,8 @@ type Server struct {
 	nThrottle atomic.Int64
 	nFaults   [faultKinds]atomic.Int64
 	nextID    atomic.Int64
+	// uninstalled is set by Uninstall: the access token is refused from then on.
+	uninstalled atomic.Bool
 }
 
 // NewServer starts a simulated shop listening on opts.Addr.
@@ -487,6 +489,9 @@ func (s *Server) serveAuthorized(w http.ResponseWriter, r *apiRequest) {
 }
 
 func (s *Server) authorized(r *http.Request) bool {
+	if s.uninstalled.Load() {
+		return false
+	}
 	if tok := r.Header.Get("X-Shopify-Access-Token"); tok != "" {
 		return tok == s.Token
 	}
@@ -557,11 +562,7 @@ func (s *Server) serveShop(w http.ResponseWriter, r *apiRequest) {
 		writeMethodNotAllowed(w)
 		return
 	}
-	name := strings.TrimSuffix(s.Shop, ".myshopify.com")
-	writeJSON(w, http.StatusOK, map[string]any{"shop": map[string]any{
-		"id": 548380009, "name": name, "domain": s.Shop, "myshopify_domain": s.Shop,
-		"iana_timezone": s.loc.String(), "currency": s.currency(), "plan_name": s.limiter.plan.Name,
-	}})
+	writeJSON(w, http.StatusOK, map[string]any{"shop": s.shopResource()})
 }
 
 func (s *Server) currency() string {
