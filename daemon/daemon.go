@@ -15,6 +15,7 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/sourcegraph/conc/pool"
 
+	"github.com/kassa-pos/kassa/internal/secret"
 	"github.com/kassa-pos/kassa/migrations"
 	"github.com/kassa-pos/kassa/sync/shopify"
 )
@@ -115,6 +116,9 @@ type Deps struct {
 	// Importer imports Shopify orders; default a *shopify.Importer on the daemon's database
 	// whose Shopify clients report rate-limit waits to the daemon's metrics.
 	Importer Importer
+	// Secrets opens the Shopify credentials stored in the database (the webhook secret
+	// that verifies deliveries, the access token of imports). Required.
+	Secrets *secret.Box
 }
 
 // Daemon is "kassa serve". Build it with New and run it with Run or Serve.
@@ -146,11 +150,14 @@ func New(db *sqlx.DB, cfg Config, deps Deps) (*Daemon, error) {
 	if clock == nil {
 		clock = time.Now
 	}
+	if deps.Secrets == nil {
+		return nil, errors.New("the daemon needs the secret key that encrypts the Shopify credentials")
+	}
 	log := deps.Logger
 	m := NewMetrics()
 	im := deps.Importer
 	if im == nil {
-		im = &shopify.Importer{DB: db, Clock: clock, Logger: &log, NewSource: sourceWithObserver(m, &log)}
+		im = &shopify.Importer{DB: db, Clock: clock, Logger: &log, Secrets: deps.Secrets, NewSource: sourceWithObserver(m, &log)}
 	}
 	d := &Daemon{db: db, cfg: cfg, clock: clock, log: log, metrics: m}
 	d.runner = newRunner(db, im, m, log.With().Str("component", "import_runner").Logger())
@@ -162,7 +169,7 @@ func New(db *sqlx.DB, cfg Config, deps Deps) (*Daemon, error) {
 	}
 	d.receiver = &webhookReceiver{
 		db: db, clock: clock, log: log.With().Str("component", "webhooks").Logger(), metrics: m,
-		maxBody: cfg.WebhookMaxBody, nudge: d.worker.nudge,
+		maxBody: cfg.WebhookMaxBody, nudge: d.worker.nudge, conns: shopify.ConnectionStore{Secrets: deps.Secrets},
 	}
 	d.poller = &poller{db: db, importer: im, clock: clock, log: log.With().Str("component", "poller").Logger(), metrics: m, every: cfg.PollEvery}
 	d.nightly = &nightly{

@@ -37,6 +37,7 @@ type webhookReceiver struct {
 	metrics *Metrics
 	maxBody int64
 	nudge   func()
+	conns   shopify.ConnectionStore // with the key that opens the webhook secrets
 }
 
 // verifySignature reports whether sig (the X-Shopify-Hmac-Sha256 header) is the base64
@@ -73,7 +74,7 @@ func (wr *webhookReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	shop := r.Header.Get("X-Shopify-Shop-Domain")
-	conn, err := shopify.ConnectionStore{}.ByShop(r.Context(), wr.db, shop)
+	conn, err := wr.conns.ByShop(r.Context(), wr.db, shop)
 	if err != nil {
 		if errors.Is(err, shopify.ErrNotFound) || errors.Is(err, shopify.ErrInvalidShop) {
 			result = "unknown_shop"

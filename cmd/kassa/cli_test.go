@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,11 +16,31 @@ import (
 )
 
 // kassa runs one command line in-process against the database at url and returns its
-// exit code, stdout and stderr.
+// exit code, stdout and stderr. Every command line of a test's database uses one secret
+// key file of its own.
 func kassa(t *testing.T, url string, args ...string) (int, string, string) {
 	t.Helper()
+	return kassaEnv(t, map[string]string{"DATABASE_URL": url, "KASSA_SECRET_KEY_FILE": testKeyFile(t, url)}, args...)
+}
+
+// testKeyFiles maps a test database's URL to the secret key file its commands use.
+var testKeyFiles sync.Map
+
+func testKeyFile(t *testing.T, url string) string {
+	if url == "" {
+		return ""
+	}
+	if p, ok := testKeyFiles.Load(url); ok {
+		return p.(string)
+	}
+	p, _ := testKeyFiles.LoadOrStore(url, filepath.Join(t.TempDir(), "kassa", "secret.key"))
+	return p.(string)
+}
+
+// kassaEnv runs one command line in-process with exactly the environment env.
+func kassaEnv(t *testing.T, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
 	var out, errOut bytes.Buffer
-	env := map[string]string{"DATABASE_URL": url}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	code := run(ctx, args, &out, &errOut, func(k string) string { return env[k] })

@@ -63,7 +63,11 @@ func (c *cli) importOrders(ctx context.Context, shop string, mode shopify.Mode, 
 	if err != nil {
 		return err
 	}
-	im := &shopify.Importer{DB: db, Clock: c.now}
+	box, err := c.secrets()
+	if err != nil {
+		return err
+	}
+	im := &shopify.Importer{DB: db, Clock: c.now, Secrets: box}
 	bar := newProgressBar(c.stderr)
 	sum, err := im.Run(ctx, conn.ID, shopify.RunOptions{Mode: mode, Trigger: shopify.TriggerCLI, Wait: wait, Progress: bar.update})
 	bar.done()
@@ -155,6 +159,9 @@ func (c *cli) importsCommand() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			if limit < 1 || limit > 500 {
+				return usageError("--limit is how many runs to list, from 1 to 500, not %d", limit)
+			}
 			db, err := c.database(ctx)
 			if err != nil {
 				return err
@@ -192,7 +199,7 @@ func (c *cli) importsCommand() *cobra.Command {
 		},
 	}
 	list.Flags().StringVar(&shop, "connection", "", "only the runs of this shop")
-	list.Flags().IntVar(&limit, "limit", 20, "how many runs to list")
+	list.Flags().IntVar(&limit, "limit", 20, "how many runs to list (1-500)")
 	c.addJSONFlag(list)
 
 	var all bool

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -21,6 +22,7 @@ var version = "dev"
 // database settings. It is built once per run; commands get it explicitly.
 type cli struct {
 	stdout, stderr io.Writer
+	stdin          *os.File // read only to ask for a secret on a terminal
 	getenv         func(string) string
 	now            func() time.Time
 
@@ -33,7 +35,7 @@ type cli struct {
 // run executes one kassa command line and returns the process exit code. Errors are
 // printed as one line on stderr.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
-	c := &cli{stdout: stdout, stderr: stderr, getenv: getenv, now: time.Now}
+	c := &cli{stdout: stdout, stderr: stderr, stdin: os.Stdin, getenv: getenv, now: time.Now}
 	root := c.rootCommand()
 	root.SetArgs(args)
 	root.SetOut(stdout)
@@ -86,6 +88,7 @@ The database is read from --database-url, else DATABASE_URL, else
 		c.reportCommand(),
 		c.terminalCommand(),
 		c.shopifyCommand(), c.ordersCommand(), c.importsCommand(),
+		c.secretCommand(),
 		// Further commands are registered here, one line each.
 	)
 	return root

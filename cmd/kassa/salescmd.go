@@ -29,6 +29,12 @@ outlet's time zone, or RFC 3339 times; --to is exclusive for times and inclusive
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			if f.Limit < 1 || f.Limit > 500 {
+				return usageError("--limit is how many sales to list, from 1 to 500, not %d", f.Limit)
+			}
+			if f.Offset < 0 {
+				return usageError("--offset is how many sales to skip, 0 or more, not %d", f.Offset)
+			}
 			db, err := c.database(ctx)
 			if err != nil {
 				return err
