@@ -455,4 +455,3 @@ func TestConnectAsksForSecretsWithoutEcho(t *testing.T) {
 		t.Fatalf("stored %q, %q (%v)", c.AccessToken, c.WebhookSecret, err)
 	}
 }
-
