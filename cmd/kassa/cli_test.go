@@ -154,7 +154,7 @@ func TestCatalogCommandsAndTheirErrors(t *testing.T) {
 	fails(t, db, url, `"1.005" is not a valid amount`, "product", "add", "Pen", "--sku", "PEN", "--price", "1.005")
 	fails(t, db, url, "needs --price", "product", "add", "Pen")
 	fails(t, db, url, "unknown command", "frobnicate")
-	fails(t, db, url, "unknown flag", "outlet", "list", "--colour")
+	fails(t, db, url, "kassa outlet list has no flag --colour", "outlet", "list", "--colour")
 
 	var outlets []map[string]string
 	mustJSON(t, ok(t, url, "outlet", "list", "--json"), &outlets)

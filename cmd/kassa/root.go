@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/kassa-pos/kassa/internal/pg"
 )
@@ -91,7 +93,88 @@ The database is read from --database-url, else DATABASE_URL, else
 		c.secretCommand(),
 		// Further commands are registered here, one line each.
 	)
+	guardGroups(root)
+	root.SetFlagErrorFunc(flagError)
 	return root
+}
+
+// guardGroups makes every command group (a command with subcommands and nothing of its
+// own to run) refuse an unknown subcommand with a non-zero exit and a suggestion, instead
+// of printing its help and exiting 0; the group alone still prints its help.
+func guardGroups(cmd *cobra.Command) {
+	if cmd.HasSubCommands() && !cmd.Runnable() {
+		cmd.SuggestionsMinimumDistance = 2
+		cmd.Args = func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return unknownCommand(cmd, args[0])
+			}
+			return nil
+		}
+		cmd.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+	}
+	for _, sub := range cmd.Commands() {
+		guardGroups(sub)
+	}
+}
+
+// unknownCommand says that name is not a subcommand of group, and what it may have meant.
+func unknownCommand(group *cobra.Command, name string) error {
+	msg := fmt.Sprintf("unknown command %q for %q", name, group.CommandPath())
+	if s := group.SuggestionsFor(name); len(s) > 0 {
+		return fmt.Errorf("%s; did you mean %s?", msg, orList(s))
+	}
+	return fmt.Errorf("%s; see '%s --help'", msg, group.CommandPath())
+}
+
+// flagError rewords a mistake in a command line's flags as one sentence for staff. A
+// command group given an unknown subcommand with flags ("kassa register opne --float 100")
+// reports the unknown command, not a flag the command would have taken.
+func flagError(cmd *cobra.Command, err error) error {
+	if cmd.HasSubCommands() {
+		if args := cmd.Flags().Args(); len(args) > 0 {
+			return unknownCommand(cmd, args[0])
+		}
+	}
+	var invalid *pflag.InvalidValueError
+	if errors.As(err, &invalid) {
+		f := invalid.GetFlag()
+		return usageError("--%s %q is not %s", f.Name, invalid.GetValue(), flagKind(f.Value.Type()))
+	}
+	var missing *pflag.ValueRequiredError
+	if errors.As(err, &missing) {
+		if name := missing.GetSpecifiedName(); name == "receipt" {
+			return usageError("--receipt needs a receipt number; one that starts with # must be quoted ('#1001'): the shell drops an unquoted # and what follows it")
+		}
+		return usageError("--%s needs a value (see '%s --help')", missing.GetSpecifiedName(), cmd.CommandPath())
+	}
+	var unknown *pflag.NotExistError
+	if errors.As(err, &unknown) {
+		return usageError("%s has no flag --%s (see '%s --help')", cmd.CommandPath(), unknown.GetSpecifiedName(), cmd.CommandPath())
+	}
+	return usageError("%s (see '%s --help')", err.Error(), cmd.CommandPath())
+}
+
+// flagKind says what a flag of a pflag type takes.
+func flagKind(typ string) string {
+	switch typ {
+	case "int", "int32", "int64", "uint", "uint64":
+		return "a whole number"
+	case "bool":
+		return "true or false"
+	case "duration":
+		return "a duration such as 90s, 5m or 1h"
+	case "float32", "float64":
+		return "a number"
+	}
+	return "a valid value"
+}
+
+// orList joins "a", "b" and "c" as "a, b or c".
+func orList(items []string) string {
+	if len(items) == 1 {
+		return items[0]
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " or " + items[len(items)-1]
 }
 
 // dbURL resolves the database URL: flag, then environment, then the local default.
