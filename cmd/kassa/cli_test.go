@@ -231,7 +231,7 @@ func TestSalesCommands(t *testing.T) {
 	if len(list) != 1 {
 		t.Errorf("sales up to 2026-11-24 inclusive: %v", list)
 	}
-	fails(t, db, url, "sale #9999: not found", "sales", "show", "#9999")
+	fails(t, db, url, "there is no sale #9999", "sales", "show", "#9999")
 	fails(t, db, url, "--source must be pos or shopify", "sales", "list", "--source", "web")
 	fails(t, db, url, "neither a date", "sales", "list", "--from", "yesterday")
 	if out := ok(t, url, "sales", "show", "#1001"); !strings.Contains(out, "awaiting payment") {

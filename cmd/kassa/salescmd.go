@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -8,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kassa-pos/kassa/internal/pg"
 	"github.com/kassa-pos/kassa/inventory"
 	"github.com/kassa-pos/kassa/sales"
 )
@@ -109,10 +112,13 @@ outlet's time zone, or RFC 3339 times; --to is exclusive for times and inclusive
 
 	var showOutlet string
 	show := &cobra.Command{
-		Use:     "show RECEIPT [--outlet O]",
-		Short:   "Show one sale with its lines and payments",
+		Use:   "show RECEIPT [--outlet O]",
+		Short: "Show one sale with its lines and payments",
+		Long: `Show one sale with its lines and payments. Quote a receipt number that starts with #
+('#1001'): the shell drops an unquoted # and what follows it. A number typed without its #
+(1001) finds the sale #1001.`,
 		Example: "  kassa sales show '#1001'",
-		Args:    exactArgs(1, "RECEIPT"),
+		Args:    exactArgs(1, "a RECEIPT number; quote one that starts with # ('#1001'): the shell drops an unquoted # and what follows it"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			db, err := c.database(ctx)
@@ -183,4 +189,20 @@ func parseDayOrTime(s string, loc *time.Location, upper bool) (time.Time, error)
 		d = d.AddDate(0, 0, 1)
 	}
 	return d, nil
+}
+
+// resolveReceipt returns the receipt number a typed one means in the outlet: "#1168" for
+// "1168" when that is the sale (see sales.Store.SaleByReceipt). A number no sale has is
+// refused with a hint to quote the #; another receipt number is left for the register to
+// refuse, with the outlet's name.
+func resolveReceipt(ctx context.Context, q pg.Queryer, outletID int64, receipt string) (string, error) {
+	r, err := sales.Store{}.ResolveReceipt(ctx, q, outletID, receipt)
+	var missing *sales.ReceiptNotFoundError
+	switch {
+	case err == nil:
+		return r, nil
+	case errors.As(err, &missing) && !onlyDigits(strings.TrimSpace(receipt)):
+		return receipt, nil
+	}
+	return "", err
 }
