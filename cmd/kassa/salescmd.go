@@ -94,7 +94,7 @@ outlet's time zone, or RFC 3339 times; --to is exclusive for times and inclusive
 				if v.Customer != nil {
 					customer = strings.TrimSpace(v.Customer.Name + " <" + v.Customer.Email + ">")
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", v.ReceiptNumber, v.SoldAt, v.Source, v.Status, v.Total, v.Balance, customer)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", v.ReceiptNumber, viewTime(v.SoldAt), v.Source, v.Status, v.Total, v.Balance, customer)
 			}
 			return tw.Flush()
 		},
@@ -153,7 +153,7 @@ outlet's time zone, or RFC 3339 times; --to is exclusive for times and inclusive
 
 func printSale(c *cli, v sales.SaleView) {
 	fmt.Fprintf(c.stdout, "Sale %s (%s) at %s / %s\n", v.ReceiptNumber, v.Source, v.Outlet, v.Register)
-	fmt.Fprintf(c.stdout, "Sold at   %s\n", v.SoldAt)
+	fmt.Fprintf(c.stdout, "Sold at   %s\n", viewTime(v.SoldAt))
 	if v.Customer != nil {
 		fmt.Fprintf(c.stdout, "Customer  %s <%s>\n", v.Customer.Name, v.Customer.Email)
 	}
@@ -170,7 +170,7 @@ func printSale(c *cli, v sales.SaleView) {
 	fmt.Fprintf(c.stdout, "Total %s (tax %s), paid %s, balance %s: %s\n", v.Total, v.Tax, v.Paid, v.Balance, strings.ReplaceAll(v.Status, "_", " "))
 	if v.Payments != nil {
 		for _, p := range *v.Payments {
-			fmt.Fprintf(c.stdout, "  paid %s by %s at %s on %s\n", p.Amount, p.Type, p.PaidAt, p.Register)
+			fmt.Fprintf(c.stdout, "  paid %s by %s at %s on %s\n", p.Amount, p.Type, viewTime(p.PaidAt), p.Register)
 		}
 	}
 }

@@ -1,8 +1,12 @@
 package main
 
 import (
+	"context"
 	"strings"
 	"time"
+
+	"github.com/kassa-pos/kassa/internal/pg"
+	"github.com/kassa-pos/kassa/sync/shopify"
 )
 
 // localTimeLayout is how every human-readable output of the command line shows a time:
@@ -33,4 +37,48 @@ func parseAt(flag, s string, loc *time.Location) (time.Time, error) {
 // onlyDigits reports whether s is a number such as 1168.
 func onlyDigits(s string) bool {
 	return s != "" && strings.Trim(s, "0123456789") == ""
+}
+
+// viewTime shows an RFC 3339 time of a JSON view (already in the outlet's time zone) the
+// way the command line shows times.
+func viewTime(rfc3339 string) string {
+	t, err := time.Parse(time.RFC3339, rfc3339)
+	if err != nil {
+		return rfc3339
+	}
+	return t.Format(localTimeLayout)
+}
+
+// shopZone is the time zone of times that belong to no outlet (tokens): the outlet's when
+// there is one, else UTC. utc says which, so the output can name it.
+func (c *cli) shopZone(ctx context.Context, q pg.Queryer) (loc *time.Location, utc bool) {
+	if o, err := findOutlet(ctx, q, ""); err == nil {
+		if l, err := o.Location(); err == nil {
+			return l, false
+		}
+	}
+	return time.UTC, true
+}
+
+// connectionZones maps each Shopify connection to its outlet's time zone.
+func connectionZones(ctx context.Context, q pg.Queryer) map[int64]*time.Location {
+	out := map[int64]*time.Location{}
+	conns, err := shopify.ConnectionStore{}.List(ctx, q)
+	if err != nil {
+		return out
+	}
+	for _, cn := range conns {
+		if loc, err := time.LoadLocation(cn.OutletTZ); err == nil {
+			out[cn.ID] = loc
+		}
+	}
+	return out
+}
+
+// zoneOf is a connection's outlet's time zone from zones, UTC when unknown.
+func zoneOf(zones map[int64]*time.Location, connectionID int64) *time.Location {
+	if loc, ok := zones[connectionID]; ok {
+		return loc
+	}
+	return time.UTC
 }
