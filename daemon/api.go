@@ -652,6 +652,9 @@ func (a *api) closingReport(c *call) (reply, error) {
 		return reply{}, err
 	}
 	rep, err := register.Service{Clock: a.clock}.ClosingReport(c.ctx, a.db, id)
+	if errors.Is(err, register.ErrNotFound) {
+		return reply{}, notFound("there is no register session %d", id)
+	}
 	if err != nil {
 		return reply{}, err
 	}

@@ -70,7 +70,7 @@ func (c *cli) demoDB(ctx context.Context, name string) (*sqlx.DB, string, error)
 	}
 	u, err := url.Parse(c.dbURL())
 	if err != nil {
-		return nil, "", fmt.Errorf("database URL: %w", err)
+		return nil, "", databaseError(c.dbURL(), err)
 	}
 	u.Path = "/" + name
 	db, err := pg.Open(ctx, u.String())
@@ -80,7 +80,7 @@ func (c *cli) demoDB(ctx context.Context, name string) (*sqlx.DB, string, error)
 		admin.Path = "/postgres"
 		adb, aerr := pg.Open(ctx, admin.String())
 		if aerr != nil {
-			return nil, "", aerr
+			return nil, "", databaseError(admin.String(), aerr)
 		}
 		_, aerr = adb.ExecContext(ctx, "CREATE DATABASE "+name)
 		adb.Close()
@@ -91,7 +91,7 @@ func (c *cli) demoDB(ctx context.Context, name string) (*sqlx.DB, string, error)
 		db, err = pg.Open(ctx, u.String())
 	}
 	if err != nil {
-		return nil, "", fmt.Errorf("%w (start PostgreSQL or set DATABASE_URL)", err)
+		return nil, "", databaseError(u.String(), err)
 	}
 	return db, u.Redacted(), nil
 }

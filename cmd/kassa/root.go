@@ -6,11 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"net"
+	"net/url"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -48,10 +52,48 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		}
 	}()
 	if err := root.ExecuteContext(ctx); err != nil {
-		fmt.Fprintln(stderr, "kassa: "+oneLine(err))
+		fmt.Fprintln(stderr, "kassa: "+oneLine(staffError(err)))
 		return 1
 	}
 	return 0
+}
+
+// staffError is the last guard between an error and staff: the driver's own prefixes
+// and codes go ("pq: ... (23505)" reads as PostgreSQL's message), an interrupted command
+// says so. Errors are worded for staff where they arise; this only catches what slipped.
+func staffError(err error) error {
+	if errors.Is(err, context.Canceled) {
+		return errors.New("stopped: the command was interrupted")
+	}
+	msg := err.Error()
+	var (
+		pqErr   *pq.Error
+		opErr   *net.OpError
+		pathErr *fs.PathError
+	)
+	if errors.As(err, &pqErr) {
+		msg = strings.Replace(msg, pqErr.Error(), "the database refused it: "+pqErr.Message, 1)
+	}
+	// "listen tcp 127.0.0.1:8080: bind: address already in use" says "address already in
+	// use"; "open /x/y: permission denied" says "/x/y: permission denied".
+	if errors.As(err, &opErr) {
+		msg = strings.Replace(msg, opErr.Error(), innermost(opErr), 1)
+	}
+	if errors.As(err, &pathErr) {
+		msg = strings.Replace(msg, pathErr.Error(), pathErr.Path+": "+innermost(pathErr), 1)
+	}
+	return errors.New(msg)
+}
+
+// innermost is the message of the deepest error err wraps: the system's own words.
+func innermost(err error) string {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err.Error()
+		}
+		err = next
+	}
 }
 
 func oneLine(err error) string {
@@ -219,9 +261,37 @@ func (c *cli) database(ctx context.Context) (*sqlx.DB, error) {
 func (c *cli) openDBUnchecked(ctx context.Context) (*sqlx.DB, error) {
 	db, err := pg.Open(ctx, c.dbURL())
 	if err != nil {
-		return nil, fmt.Errorf("%w (set DATABASE_URL or --database-url)", err)
+		return nil, databaseError(c.dbURL(), err)
 	}
 	return db, nil
+}
+
+// databaseError says why the database at dbURL cannot be used, and what to do.
+func databaseError(dbURL string, err error) error {
+	u, perr := url.Parse(dbURL)
+	if perr != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return usageError("the database URL must look like postgres://user@host:5432/kassa (set DATABASE_URL or --database-url)")
+	}
+	var (
+		pqErr *pq.Error
+		opErr *net.OpError
+	)
+	switch {
+	case errors.As(err, &pqErr) && pqErr.Code == "3D000": // invalid_catalog_name
+		return fmt.Errorf("the database %q does not exist: run 'kassa migrate up' to create it, or set DATABASE_URL or --database-url", strings.TrimPrefix(u.Path, "/"))
+	case errors.As(err, &pqErr):
+		return fmt.Errorf("the database server at %s refused the connection: %s (set DATABASE_URL or --database-url)", u.Host, pqErr.Message)
+	case errors.As(err, &opErr):
+		why := "it does not answer"
+		var sysErr *os.SyscallError
+		if errors.As(opErr.Err, &sysErr) {
+			why = sysErr.Err.Error()
+		}
+		return fmt.Errorf("cannot reach the database server at %s (%s): start PostgreSQL, or set DATABASE_URL or --database-url", u.Host, why)
+	case errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("the database server at %s does not answer: start PostgreSQL, or set DATABASE_URL or --database-url", u.Host)
+	}
+	return fmt.Errorf("cannot use the database at %s: %w (set DATABASE_URL or --database-url)", u.Host, err)
 }
 
 // addJSONFlag gives a command the --json flag.

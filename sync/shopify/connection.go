@@ -70,6 +70,15 @@ type Connection struct {
 	ShippingSKU  string `db:"shipping_sku"`
 }
 
+// notLinkedError is a shop that has no connection; errors.Is(err, ErrNotFound) holds.
+type notLinkedError struct{ shop string }
+
+func (e *notLinkedError) Error() string {
+	return fmt.Sprintf("the shop %s is not linked: link it with 'kassa shopify connect' (see 'kassa shopify list')", e.shop)
+}
+
+func (e *notLinkedError) Is(target error) bool { return target == ErrNotFound }
+
 // String names the connection without its secrets.
 func (c Connection) String() string { return fmt.Sprintf("Shopify connection %d (%s)", c.ID, c.Shop) }
 
@@ -115,15 +124,15 @@ var (
 
 // NormalizeShop turns "Demo", "demo.myshopify.com" or "https://demo.myshopify.com/" into
 // "demo.myshopify.com", or fails with ErrInvalidShop.
-func NormalizeShop(s string) (string, error) {
-	s = strings.ToLower(strings.TrimSpace(s))
+func NormalizeShop(typed string) (string, error) {
+	s := strings.ToLower(strings.TrimSpace(typed))
 	s = strings.TrimPrefix(strings.TrimPrefix(s, "https://"), "http://")
 	s = strings.TrimSuffix(s, "/")
 	if s != "" && !strings.Contains(s, ".") {
 		s += ".myshopify.com"
 	}
 	if !shopRE.MatchString(s) {
-		return "", fmt.Errorf("shop %q: %w", s, ErrInvalidShop)
+		return "", fmt.Errorf("shop %q: %w", strings.TrimSpace(typed), ErrInvalidShop)
 	}
 	return s, nil
 }
@@ -293,7 +302,7 @@ func (st ConnectionStore) ByShop(ctx context.Context, q pg.Queryer, shop string)
 	var row connectionRow
 	err = sqlx.GetContext(ctx, q, &row, connectionSelect+` WHERE c.shop = $1`, norm)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Connection{}, fmt.Errorf("shop %s has no Shopify connection: %w", norm, ErrNotFound)
+		return Connection{}, &notLinkedError{shop: norm}
 	}
 	if err != nil {
 		return Connection{}, fmt.Errorf("load Shopify connection %s: %w", norm, err)
