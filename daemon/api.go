@@ -464,15 +464,15 @@ func (a *api) listSales(c *call) (reply, error) {
 		}
 	}
 	f.Search = q.Get("search")
-	for name, dst := range map[string]*int{"limit": &f.Limit, "offset": &f.Offset} {
-		if s := q.Get(name); s != "" {
-			if *dst, err = strconv.Atoi(s); err != nil || *dst < 0 {
-				return reply{}, badRequest("%s must be a whole number, not %q", name, s)
-			}
+	if s := q.Get("limit"); s != "" {
+		if f.Limit, err = strconv.Atoi(s); err != nil || f.Limit < 1 || f.Limit > 500 {
+			return reply{}, badRequest("limit must be a number from 1 to 500, not %q", s)
 		}
 	}
-	if f.Limit > 500 {
-		return reply{}, badRequest("limit is at most 500")
+	if s := q.Get("offset"); s != "" {
+		if f.Offset, err = strconv.Atoi(s); err != nil || f.Offset < 0 {
+			return reply{}, badRequest("offset must be a whole number, 0 or more, not %q", s)
+		}
 	}
 	list, err := sales.Store{}.List(c.ctx, a.db, f)
 	if err != nil {
@@ -688,6 +688,9 @@ func (a *api) closingReport(c *call) (reply, error) {
 		return reply{}, err
 	}
 	rep, err := register.Service{Clock: a.clock}.ClosingReport(c.ctx, a.db, id)
+	if errors.Is(err, register.ErrNotFound) {
+		return reply{}, notFound("there is no register session %d", id)
+	}
 	if err != nil {
 		return reply{}, err
 	}

@@ -281,7 +281,7 @@ func TestShutdownCancelsARunningImport(t *testing.T) {
 func TestReadyzFollowsTheDatabaseAndItsSchema(t *testing.T) {
 	t.Parallel()
 	db := dbtest.New(t)
-	d, err := daemon.New(db, daemon.Config{}, daemon.Deps{})
+	d, err := daemon.New(db, daemon.Config{}, daemon.Deps{Secrets: dbtest.Secrets()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -318,7 +318,7 @@ func TestConcurrentPaymentsNeverOverpay(t *testing.T) {
 	ctx := context.Background()
 	clk := &clock{}
 	s := newShop(t, db, 40, "", clk, shopifytest.WebhookOptions{})
-	if _, err := (&shopify.Importer{DB: db, Clock: clk.Now}).Run(ctx, s.conn.ID, shopify.RunOptions{Mode: shopify.ModeAll}); err != nil {
+	if _, err := (&shopify.Importer{DB: db, Clock: clk.Now, Secrets: dbtest.Secrets()}).Run(ctx, s.conn.ID, shopify.RunOptions{Mode: shopify.ModeAll}); err != nil {
 		t.Fatal(err)
 	}
 	in := start(t, db, listen(t), fastConfig(), daemon.Deps{Clock: clk.Now, Logger: testLogger(t, nil)})

@@ -93,7 +93,7 @@ func BenchmarkSalesList(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	if _, err := (&shopify.Importer{DB: db, Clock: clk.Now}).Run(context.Background(), s.conn.ID, shopify.RunOptions{Mode: shopify.ModeAll}); err != nil {
+	if _, err := (&shopify.Importer{DB: db, Clock: clk.Now, Secrets: dbtest.Secrets()}).Run(context.Background(), s.conn.ID, shopify.RunOptions{Mode: shopify.ModeAll}); err != nil {
 		b.Fatal(err)
 	}
 	in := start(b, db, listen(b), fastConfig(), daemon.Deps{Clock: clk.Now, Logger: zerolog.Nop()})

@@ -15,6 +15,7 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/sourcegraph/conc/pool"
 
+	"github.com/kassa-pos/kassa/internal/secret"
 	"github.com/kassa-pos/kassa/migrations"
 	"github.com/kassa-pos/kassa/sync/shopify"
 )
@@ -126,6 +127,9 @@ type Deps struct {
 	// Importer imports Shopify orders; default a *shopify.Importer on the daemon's database
 	// whose Shopify clients report rate-limit waits to the daemon's metrics.
 	Importer Importer
+	// Secrets opens the Shopify credentials stored in the database (the webhook secret
+	// that verifies deliveries, the access token of imports). Required.
+	Secrets *secret.Box
 }
 
 // Daemon is "kassa serve". Build it with New and run it with Run or Serve.
@@ -157,11 +161,14 @@ func New(db *sqlx.DB, cfg Config, deps Deps) (*Daemon, error) {
 	if clock == nil {
 		clock = time.Now
 	}
+	if deps.Secrets == nil {
+		return nil, errors.New("the daemon needs the secret key that encrypts the Shopify credentials")
+	}
 	log := deps.Logger
 	m := NewMetrics()
 	im := deps.Importer
 	if im == nil {
-		im = &shopify.Importer{DB: db, Clock: clock, Logger: &log, NewSource: sourceWithObserver(m, &log)}
+		im = &shopify.Importer{DB: db, Clock: clock, Logger: &log, Secrets: deps.Secrets, NewSource: sourceWithObserver(m, &log)}
 	}
 	d := &Daemon{db: db, cfg: cfg, clock: clock, log: log, metrics: m}
 	d.runner = newRunner(db, im, m, log.With().Str("component", "import_runner").Logger())
@@ -170,12 +177,13 @@ func New(db *sqlx.DB, cfg Config, deps Deps) (*Daemon, error) {
 		every: cfg.WebhookEvery, batch: cfg.WebhookBatch, retryBase: cfg.WebhookRetryBase, retryMax: cfg.WebhookRetryMax,
 		maxAttempts: cfg.WebhookMaxAttempts, busyDelay: time.Second, retention: cfg.WebhookRetention,
 		wake: make(chan struct{}, 1), shopProbe: shopProbeWithObserver(m, &log),
+		conns: shopify.ConnectionStore{Secrets: deps.Secrets},
 	}
 	d.receiver = &webhookReceiver{
 		db: db, clock: clock, log: log.With().Str("component", "webhooks").Logger(), metrics: m,
 		maxBody: cfg.WebhookMaxBody, nudge: d.worker.nudge,
 		readTimeout: cfg.WebhookReadTimeout, readers: make(chan struct{}, cfg.WebhookMaxReaders),
-		refusals: newRefusalLog(clock, time.Minute),
+		refusals: newRefusalLog(clock, time.Minute), conns: shopify.ConnectionStore{Secrets: deps.Secrets},
 	}
 	d.poller = &poller{db: db, importer: im, clock: clock, log: log.With().Str("component", "poller").Logger(), metrics: m, every: cfg.PollEvery}
 	d.nightly = &nightly{

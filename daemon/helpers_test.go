@@ -98,6 +98,9 @@ func listen(t testing.TB) net.Listener {
 // start runs a daemon on ln until the test ends (or in.stop).
 func start(t testing.TB, db *sqlx.DB, ln net.Listener, cfg daemon.Config, deps daemon.Deps) *instance {
 	t.Helper()
+	if deps.Secrets == nil {
+		deps.Secrets = dbtest.Secrets()
+	}
 	d, err := daemon.New(db, cfg, deps)
 	if err != nil {
 		t.Fatal(err)
@@ -169,7 +172,7 @@ func newShop(t testing.TB, db *sqlx.DB, n int, webhookURL string, clk *clock, wo
 		t.Fatal(err)
 	}
 	t.Cleanup(sim.Close)
-	conn, err := shopify.ConnectionStore{}.Connect(context.Background(), db, shopify.ConnectParams{
+	conn, err := shopify.ConnectionStore{Secrets: dbtest.Secrets()}.Connect(context.Background(), db, shopify.ConnectParams{
 		Shop: sim.Shop, AccessToken: sim.Token, WebhookSecret: sim.Secret, BaseURL: sim.URL,
 		OutletID: ids.OutletID, RegisterID: ids.RegisterID, AutoUpdate: false,
 	})

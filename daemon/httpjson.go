@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/kassa-pos/kassa/daemon/client"
@@ -66,19 +67,89 @@ func decodeBody(w http.ResponseWriter, r *http.Request, limit int64, v any) erro
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		var tooBig *http.MaxBytesError
-		switch {
-		case errors.As(err, &tooBig):
-			return &httpError{status: http.StatusRequestEntityTooLarge, msg: fmt.Sprintf("the request body is larger than %d bytes", limit)}
-		case errors.Is(err, io.EOF):
-			return badRequest("the request needs a JSON body")
-		}
-		return badRequest("the request body is not valid: %s", strings.TrimPrefix(err.Error(), "json: "))
+		return bodyError(err, limit)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return badRequest("the request body must hold one JSON object")
 	}
 	return nil
+}
+
+// bodyError says in one sentence what is wrong with a request body the JSON decoder
+// refused: never the decoder's own words, which name Go types.
+func bodyError(err error, limit int64) error {
+	var (
+		tooBig *http.MaxBytesError
+		syntax *json.SyntaxError
+		typ    *json.UnmarshalTypeError
+	)
+	switch {
+	case errors.As(err, &tooBig):
+		return &httpError{status: http.StatusRequestEntityTooLarge, msg: fmt.Sprintf("the request body is larger than %d bytes", limit)}
+	case errors.Is(err, io.EOF):
+		return badRequest("the request needs a JSON body")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return badRequest("the request body ends before its JSON does")
+	case errors.As(err, &syntax):
+		return badRequest("the request body is not valid JSON (at byte %d)", syntax.Offset)
+	case errors.As(err, &typ) && typ.Field == "":
+		return badRequest("the request body must be a JSON object, not %s", jsonValueName(typ.Value))
+	case errors.As(err, &typ):
+		kind := jsonKindOf(typ.Type)
+		if amountFields[typ.Field[strings.LastIndex(typ.Field, ".")+1:]] {
+			kind = `an amount in quotes, e.g. "150.00"`
+		}
+		return badRequest("%s must be %s, not %s", typ.Field, kind, jsonValueName(typ.Value))
+	}
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		return badRequest("the request body has an unknown field %s", name)
+	}
+	return badRequest("the request body is not valid JSON")
+}
+
+// amountFields are the request fields that hold money: a string, never a JSON number.
+var amountFields = map[string]bool{"opening_float": true, "counted": true, "amount": true}
+
+// jsonKindOf says what JSON a Go type takes.
+func jsonKindOf(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "text in quotes"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Pointer:
+		return jsonKindOf(t.Elem())
+	}
+	return "another kind of value"
+}
+
+// jsonValueName names the JSON the decoder met ("number", "string", "array", ...).
+func jsonValueName(v string) string {
+	switch v {
+	case "array":
+		return "a list"
+	case "object":
+		return "an object"
+	case "string":
+		return "text"
+	case "bool":
+		return "true or false"
+	case "":
+		return "that"
+	}
+	if strings.HasPrefix(v, "number") {
+		return "a number"
+	}
+	return v
 }
 
 // statusOf chooses the HTTP status of a domain error: 404 for what does not exist, 409

@@ -34,7 +34,7 @@ func TestTwoInstancesOneImportsTheOtherTakesOver(t *testing.T) {
 		t.Fatal(err)
 	}
 	importer := func() *countingImporter {
-		return &countingImporter{inner: &shopify.Importer{DB: db, Clock: clk.Now}}
+		return &countingImporter{inner: &shopify.Importer{DB: db, Clock: clk.Now, Secrets: dbtest.Secrets()}}
 	}
 	ia, ib := importer(), importer()
 	a := start(t, db, listen(t), fastConfig(), daemon.Deps{Clock: clk.Now, Logger: testLogger(t, nil), Importer: ia})

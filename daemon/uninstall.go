@@ -42,9 +42,13 @@ var errNotConfirmed = errors.New("not acted on: Shopify still accepts the connec
 // credentials (401 or 403). It returns errNotConfirmed (wrapped) when the body is not the
 // shop or Shopify still answers; any other error means Shopify could not be asked.
 func (wk *webhookWorker) confirmUninstall(ctx context.Context, tx *sqlx.Tx, connID int64, ds []delivery) error {
-	conn, err := shopify.ConnectionStore{}.ByID(ctx, tx, connID)
+	conn, err := wk.conns.ByID(ctx, tx, connID)
 	if err != nil {
 		return err
+	}
+	if conn.AccessToken == "" {
+		// Without its credentials Shopify would refuse any question: that proves nothing.
+		return errors.New("the connection's credentials cannot be opened with this key file")
 	}
 	for _, d := range ds {
 		if err := checkShopBody(d.Body, conn.Shop); err != nil {

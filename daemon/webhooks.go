@@ -42,6 +42,8 @@ type webhookReceiver struct {
 	nudge    func()
 	// storeHook, when set (by tests), runs in the transaction that stores a delivery.
 	storeHook atomic.Pointer[func(ctx context.Context, tx *sqlx.Tx)]
+	// conns opens the connections' webhook secrets with kassa's key.
+	conns shopify.ConnectionStore
 }
 
 // Why a delivery was refused: the reason label of kassa_webhooks_rejected_total.
@@ -118,7 +120,7 @@ func (wr *webhookReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	conn, err := shopify.ConnectionStore{}.ByShop(r.Context(), wr.db, shop)
+	conn, err := wr.conns.ByShop(r.Context(), wr.db, shop)
 	if err != nil {
 		if errors.Is(err, shopify.ErrNotFound) || errors.Is(err, shopify.ErrInvalidShop) {
 			result = "unknown_shop"
@@ -286,6 +288,8 @@ type webhookWorker struct {
 	wake      chan struct{}
 	// shopProbe opens a connection's Shopify client, to confirm an uninstall.
 	shopProbe func(shopify.Connection) (shopProbe, error)
+	// conns opens the connections' credentials with kassa's key.
+	conns shopify.ConnectionStore
 }
 
 // nudge tells the worker that a delivery arrived; it never blocks.

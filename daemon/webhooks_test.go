@@ -386,7 +386,7 @@ func TestFailedDeliveryIsRetriedAndAnUninstallDisablesTheConnection(t *testing.T
 	db := dbtest.New(t)
 	clk := &clock{}
 	s := newShop(t, db, 0, "", clk, shopifytest.WebhookOptions{})
-	real := &shopify.Importer{DB: db, Clock: clk.Now}
+	real := &shopify.Importer{DB: db, Clock: clk.Now, Secrets: dbtest.Secrets()}
 	fi := &failingImporter{Importer: real}
 	fi.left.Store(2)
 	in := start(t, db, listen(t), fastConfig(), daemon.Deps{Clock: clk.Now, Logger: testLogger(t, nil), Importer: fi})

@@ -17,7 +17,7 @@ import (
 // Errors returned by the store.
 var (
 	ErrNotFound        = errors.New("not found")
-	ErrDuplicateSKU    = errors.New("a product with this SKU already exists")
+	ErrDuplicateSKU    = errors.New("a product with this SKU already exists (SKUs are the same whatever their case)")
 	ErrDuplicateOutlet = errors.New("an outlet with this name already exists")
 	ErrInvalidTimezone = errors.New("not a known IANA time zone")
 	ErrInvalidCurrency = errors.New("not a three-letter ISO 4217 currency code")
@@ -160,13 +160,16 @@ func (Store) CreateProduct(ctx context.Context, q pg.Queryer, p Product) (Produc
 	return out, nil
 }
 
-// ProductBySKU finds the product with the given (non-empty) SKU.
+// ProductBySKU finds the product with the given (non-empty) SKU, in any case: SKUs are
+// case-insensitive ("cup-esp" is the product "CUP-ESP"), which the unique index on
+// lower(sku) guarantees is one product.
 func (Store) ProductBySKU(ctx context.Context, q pg.Queryer, sku string) (Product, error) {
+	sku = strings.TrimSpace(sku)
 	if sku == "" {
 		return Product{}, fmt.Errorf("empty SKU: %w", ErrNotFound)
 	}
 	var p Product
-	err := sqlx.GetContext(ctx, q, &p, `SELECT `+productColumns+` FROM products WHERE sku = $1`, sku)
+	err := sqlx.GetContext(ctx, q, &p, `SELECT `+productColumns+` FROM products WHERE lower(sku) = lower($1) AND sku <> ''`, sku)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Product{}, fmt.Errorf("product with SKU %q: %w", sku, ErrNotFound)
 	}

@@ -76,12 +76,13 @@ func (s Store) ApplyMovement(ctx context.Context, q pg.Queryer, m Movement) (boo
 
 // StockRow is a product's stock at one outlet, in the JSON shape of "kassa stock list --json".
 type StockRow struct {
-	ProductID   int64  `db:"product_id" json:"-"`
-	SKU         string `db:"sku" json:"sku"`
-	Name        string `db:"name" json:"name"`
-	OnHand      int    `db:"on_hand" json:"on_hand"`
-	Published   bool   `db:"published" json:"published"`
-	TracksStock bool   `db:"tracks_stock" json:"tracks_stock"`
+	ProductID    int64  `db:"product_id" json:"-"`
+	SKU          string `db:"sku" json:"sku"`
+	Name         string `db:"name" json:"name"`
+	VariantTitle string `db:"variant_title" json:"variant_title"`
+	OnHand       int    `db:"on_hand" json:"on_hand"`
+	Published    bool   `db:"published" json:"published"`
+	TracksStock  bool   `db:"tracks_stock" json:"tracks_stock"`
 }
 
 // StockLevel returns a product's stock at an outlet (0 when it never moved).
@@ -101,11 +102,11 @@ func (Store) StockLevel(ctx context.Context, q pg.Queryer, productID, outletID i
 func (Store) StockLevels(ctx context.Context, q pg.Queryer, outletID int64) ([]StockRow, error) {
 	var out []StockRow
 	err := sqlx.SelectContext(ctx, q, &out, `
-		SELECT p.id AS product_id, p.sku, p.name, coalesce(l.on_hand, 0) AS on_hand, p.published, p.tracks_stock
+		SELECT p.id AS product_id, p.sku, p.name, p.variant_title, coalesce(l.on_hand, 0) AS on_hand, p.published, p.tracks_stock
 		FROM products p
 		LEFT JOIN stock_levels l ON l.product_id = p.id AND l.outlet_id = $1
 		WHERE p.tracks_stock OR l.on_hand IS NOT NULL
-		ORDER BY p.sku = '', p.sku, p.name, p.id`, outletID)
+		ORDER BY p.sku = '', p.sku, p.name, p.variant_title, p.id`, outletID)
 	if err != nil {
 		return nil, fmt.Errorf("list stock levels: %w", err)
 	}

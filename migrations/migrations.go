@@ -10,10 +10,12 @@ import (
 	"database/sql"
 	"embed"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
 
+	"github.com/lib/pq"
 	"github.com/pressly/goose/v3"
 )
 
@@ -53,6 +55,36 @@ func Fingerprint() string {
 	return hex.EncodeToString(h.Sum(nil))[:12]
 }
 
+// Error is a migration that failed. Each migration runs in a transaction, so nothing of
+// the failed one was written (the migrations before it in the same run stay applied).
+type Error struct {
+	Version int64
+	Done    string // "applied" or "rolled back"
+	Err     error
+}
+
+// Error says which migration failed and why, in the database's own words (a migration
+// that refuses a state raises a message written for the shop's owner).
+func (e *Error) Error() string {
+	msg := e.Err.Error()
+	var pqErr *pq.Error
+	if errors.As(e.Err, &pqErr) {
+		msg = pqErr.Message
+	}
+	return fmt.Sprintf("migration %d was not %s: %s", e.Version, e.Done, msg)
+}
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+func failed(err error, done string) error {
+	var pe *goose.PartialError
+	if errors.As(err, &pe) && pe.Failed != nil && pe.Failed.Source != nil {
+		return &Error{Version: pe.Failed.Source.Version, Done: done, Err: pe.Err}
+	}
+	return fmt.Errorf("migrations could not be %s: %w", done, err)
+}
+
 // Status describes one migration and whether it is applied.
 type Status struct {
 	Version int64
@@ -81,7 +113,7 @@ func Up(ctx context.Context, db *sql.DB) ([]int64, error) {
 	}
 	res, err := p.Up(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("migrate up: %w", err)
+		return nil, failed(err, "applied")
 	}
 	applied := make([]int64, 0, len(res))
 	for _, r := range res {
@@ -98,7 +130,7 @@ func Down(ctx context.Context, db *sql.DB) (int64, error) {
 	}
 	res, err := p.Down(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("migrate down: %w", err)
+		return 0, failed(err, "rolled back")
 	}
 	if res == nil {
 		return 0, nil
@@ -113,7 +145,7 @@ func Reset(ctx context.Context, db *sql.DB) error {
 		return err
 	}
 	if _, err := p.DownTo(ctx, 0); err != nil {
-		return fmt.Errorf("migrate down to 0: %w", err)
+		return failed(err, "rolled back")
 	}
 	return nil
 }

@@ -26,24 +26,81 @@ const saleSelect = `
 	LEFT JOIN customers c ON c.id = s.customer_id`
 
 // SaleByReceipt finds a sale by its receipt number, with its lines and payments. With
-// outletID 0 the receipt number must be unique across outlets.
+// outletID 0 the receipt number must be unique across outlets. A number typed without its
+// # ("1168") finds the sale "#1168" when no sale is "1168" itself: a shell drops an
+// unquoted "#1168" whole, so staff learn to leave the # out.
 func (st Store) SaleByReceipt(ctx context.Context, q pg.Queryer, outletID int64, receipt string) (Sale, error) {
-	var found []Sale
-	err := sqlx.SelectContext(ctx, q, &found, saleSelect+` WHERE s.receipt_number = $1 AND ($2 = 0 OR s.outlet_id = $2) ORDER BY s.id LIMIT 2`, receipt, outletID)
+	found, err := st.findReceipt(ctx, q, outletID, receipt)
 	if err != nil {
-		return Sale{}, fmt.Errorf("load sale %s: %w", receipt, err)
-	}
-	switch len(found) {
-	case 0:
-		return Sale{}, fmt.Errorf("sale %s: %w", receipt, ErrNotFound)
-	case 2:
-		return Sale{}, fmt.Errorf("sale %s: %w", receipt, ErrAmbiguousReceipt)
+		return Sale{}, err
 	}
 	s := found[0]
 	if err := st.loadDetail(ctx, q, &s); err != nil {
 		return Sale{}, err
 	}
 	return s, nil
+}
+
+// ResolveReceipt returns the receipt number a typed one means: itself when a sale has it,
+// "#1168" for "1168" as SaleByReceipt reads it, or the error SaleByReceipt gives.
+func (st Store) ResolveReceipt(ctx context.Context, q pg.Queryer, outletID int64, receipt string) (string, error) {
+	found, err := st.findReceipt(ctx, q, outletID, receipt)
+	if err != nil {
+		return "", err
+	}
+	return found[0].ReceiptNumber, nil
+}
+
+// ReceiptNotFoundError is a receipt number no sale has; it says what to check.
+type ReceiptNotFoundError struct {
+	Receipt string
+}
+
+// Error tells staff that there is no such sale, and how to type a Shopify order number.
+func (e *ReceiptNotFoundError) Error() string {
+	if onlyDigits(e.Receipt) {
+		return fmt.Sprintf("no sale %s; Shopify order numbers start with #: quote it, '#%s'", e.Receipt, e.Receipt)
+	}
+	return fmt.Sprintf("there is no sale %s: check the receipt number", e.Receipt)
+}
+
+// Is makes errors.Is(err, ErrNotFound) hold.
+func (e *ReceiptNotFoundError) Is(target error) bool { return target == ErrNotFound }
+
+// findReceipt returns the one sale (without detail) a typed receipt number means.
+func (Store) findReceipt(ctx context.Context, q pg.Queryer, outletID int64, receipt string) ([]Sale, error) {
+	receipt = strings.TrimSpace(receipt)
+	find := func(r string) ([]Sale, error) {
+		var found []Sale
+		err := sqlx.SelectContext(ctx, q, &found, saleSelect+` WHERE s.receipt_number = $1 AND ($2 = 0 OR s.outlet_id = $2) ORDER BY s.id LIMIT 2`, r, outletID)
+		if err != nil {
+			return nil, fmt.Errorf("load sale %s: %w", r, err)
+		}
+		return found, nil
+	}
+	found, err := find(receipt)
+	if err != nil {
+		return nil, err
+	}
+	if len(found) == 0 && onlyDigits(receipt) {
+		if found, err = find("#" + receipt); err != nil {
+			return nil, err
+		}
+		if len(found) == 2 {
+			return nil, fmt.Errorf("sale #%s: %w", receipt, ErrAmbiguousReceipt)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return nil, &ReceiptNotFoundError{Receipt: receipt}
+	case 2:
+		return nil, fmt.Errorf("sale %s: %w", receipt, ErrAmbiguousReceipt)
+	}
+	return found, nil
+}
+
+func onlyDigits(s string) bool {
+	return s != "" && strings.IndexFunc(s, func(r rune) bool { return r < '0' || r > '9' }) < 0
 }
 
 // SaleByID loads a sale with its lines and payments.

@@ -199,7 +199,8 @@ func (c *cli) productCommand() *cobra.Command {
 	add := &cobra.Command{
 		Use:   "add NAME --price AMOUNT [--sku SKU]",
 		Short: "Add a product",
-		Long: `Add a product. The SKU, when given, must be unique. The price is written with a
+		Long: `Add a product. The SKU, when given, must be unique, whatever its case: SKUs are
+case-insensitive (cup-esp is the product CUP-ESP). The price is written with a
 decimal point and at most two decimals (12.50). Products track stock and are published
 unless told otherwise.`,
 		Example: "  kassa product add 'Espresso cup' --sku CUP-ESP --price 12.50",
@@ -321,7 +322,7 @@ func (c *cli) stockCommand() *cobra.Command {
 			tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "SKU\tNAME\tON HAND\tPUBLISHED")
 			for _, r := range rows {
-				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", r.SKU, r.Name, r.OnHand, yesNo(r.Published))
+				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", r.SKU, displayName(r.Name, r.VariantTitle), r.OnHand, yesNo(r.Published))
 			}
 			return tw.Flush()
 		},
@@ -347,6 +348,7 @@ func (c *cli) stockCommand() *cobra.Command {
 				return err
 			}
 			var level int
+			sku := adjSKU // as stored, whatever case it was typed in
 			err = pg.WithTx(cmd.Context(), db, func(tx *sqlx.Tx) error {
 				st := inventory.Store{}
 				o, err := findOutlet(cmd.Context(), tx, adjOutlet)
@@ -357,8 +359,9 @@ func (c *cli) stockCommand() *cobra.Command {
 				if err != nil {
 					return err
 				}
+				sku = p.SKU
 				if !p.TracksStock {
-					return fmt.Errorf("product %q does not track stock", adjSKU)
+					return fmt.Errorf("product %q does not track stock", p.SKU)
 				}
 				if _, err := st.ApplyMovement(cmd.Context(), tx, inventory.Movement{
 					ProductID: p.ID, OutletID: o.ID, Delta: adjDelta, Reason: inventory.ReasonAdjustment, Note: adjNote,
@@ -372,9 +375,9 @@ func (c *cli) stockCommand() *cobra.Command {
 				return err
 			}
 			if c.jsonOut {
-				return c.printJSON(map[string]any{"sku": adjSKU, "on_hand": level})
+				return c.printJSON(map[string]any{"sku": sku, "on_hand": level})
 			}
-			fmt.Fprintf(c.stdout, "%s: %d on hand\n", adjSKU, level)
+			fmt.Fprintf(c.stdout, "%s: %d on hand\n", sku, level)
 			return nil
 		},
 	}

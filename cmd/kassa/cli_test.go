@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,11 +16,31 @@ import (
 )
 
 // kassa runs one command line in-process against the database at url and returns its
-// exit code, stdout and stderr.
+// exit code, stdout and stderr. Every command line of a test's database uses one secret
+// key file of its own.
 func kassa(t *testing.T, url string, args ...string) (int, string, string) {
 	t.Helper()
+	return kassaEnv(t, map[string]string{"DATABASE_URL": url, "KASSA_SECRET_KEY_FILE": testKeyFile(t, url)}, args...)
+}
+
+// testKeyFiles maps a test database's URL to the secret key file its commands use.
+var testKeyFiles sync.Map
+
+func testKeyFile(t *testing.T, url string) string {
+	if url == "" {
+		return ""
+	}
+	if p, ok := testKeyFiles.Load(url); ok {
+		return p.(string)
+	}
+	p, _ := testKeyFiles.LoadOrStore(url, filepath.Join(t.TempDir(), "kassa", "secret.key"))
+	return p.(string)
+}
+
+// kassaEnv runs one command line in-process with exactly the environment env.
+func kassaEnv(t *testing.T, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
 	var out, errOut bytes.Buffer
-	env := map[string]string{"DATABASE_URL": url}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	code := run(ctx, args, &out, &errOut, func(k string) string { return env[k] })
@@ -132,7 +154,7 @@ func TestCatalogCommandsAndTheirErrors(t *testing.T) {
 	fails(t, db, url, `"1.005" is not a valid amount`, "product", "add", "Pen", "--sku", "PEN", "--price", "1.005")
 	fails(t, db, url, "needs --price", "product", "add", "Pen")
 	fails(t, db, url, "unknown command", "frobnicate")
-	fails(t, db, url, "unknown flag", "outlet", "list", "--colour")
+	fails(t, db, url, "kassa outlet list has no flag --colour", "outlet", "list", "--colour")
 
 	var outlets []map[string]string
 	mustJSON(t, ok(t, url, "outlet", "list", "--json"), &outlets)
@@ -209,7 +231,7 @@ func TestSalesCommands(t *testing.T) {
 	if len(list) != 1 {
 		t.Errorf("sales up to 2026-11-24 inclusive: %v", list)
 	}
-	fails(t, db, url, "sale #9999: not found", "sales", "show", "#9999")
+	fails(t, db, url, "there is no sale #9999", "sales", "show", "#9999")
 	fails(t, db, url, "--source must be pos or shopify", "sales", "list", "--source", "web")
 	fails(t, db, url, "neither a date", "sales", "list", "--from", "yesterday")
 	if out := ok(t, url, "sales", "show", "#1001"); !strings.Contains(out, "awaiting payment") {

@@ -18,6 +18,7 @@ import (
 	"github.com/kassa-pos/kassa/daemon"
 	"github.com/kassa-pos/kassa/daemon/client"
 	"github.com/kassa-pos/kassa/internal/pg"
+	"github.com/kassa-pos/kassa/internal/secret"
 	"github.com/kassa-pos/kassa/inventory"
 	"github.com/kassa-pos/kassa/migrations"
 	"github.com/kassa-pos/kassa/money"
@@ -69,7 +70,7 @@ func (c *cli) demoDB(ctx context.Context, name string) (*sqlx.DB, string, error)
 	}
 	u, err := url.Parse(c.dbURL())
 	if err != nil {
-		return nil, "", fmt.Errorf("database URL: %w", err)
+		return nil, "", databaseError(c.dbURL(), err)
 	}
 	u.Path = "/" + name
 	db, err := pg.Open(ctx, u.String())
@@ -79,7 +80,7 @@ func (c *cli) demoDB(ctx context.Context, name string) (*sqlx.DB, string, error)
 		admin.Path = "/postgres"
 		adb, aerr := pg.Open(ctx, admin.String())
 		if aerr != nil {
-			return nil, "", aerr
+			return nil, "", databaseError(admin.String(), aerr)
 		}
 		_, aerr = adb.ExecContext(ctx, "CREATE DATABASE "+name)
 		adb.Close()
@@ -90,7 +91,7 @@ func (c *cli) demoDB(ctx context.Context, name string) (*sqlx.DB, string, error)
 		db, err = pg.Open(ctx, u.String())
 	}
 	if err != nil {
-		return nil, "", fmt.Errorf("%w (start PostgreSQL or set DATABASE_URL)", err)
+		return nil, "", databaseError(u.String(), err)
 	}
 	return db, u.Redacted(), nil
 }
@@ -123,7 +124,12 @@ func (c *cli) runDemo(ctx context.Context, cfg demoConfig) error {
 	defer sim.Close()
 	say("simulated Shopify shop %s at %s with %d orders of the last 90 days", sim.Shop, sim.URL, cfg.orders)
 
-	conn, tok, err := demoSetup(ctx, db, sim, c.now)
+	box, err := c.secrets()
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	conn, tok, err := demoSetup(ctx, db, sim, c.now, box)
 	if err != nil {
 		ln.Close()
 		return err
@@ -131,7 +137,7 @@ func (c *cli) runDemo(ctx context.Context, cfg demoConfig) error {
 	say("outlet %q, register %q, connected to %s", conn.OutletName, conn.RegisterName, conn.Shop)
 
 	log := zerolog.New(c.stderr).Level(zerolog.WarnLevel).With().Timestamp().Logger()
-	d, err := daemon.New(db, daemon.Config{Addr: ln.Addr().String()}, daemon.Deps{Clock: c.now, Logger: log})
+	d, err := daemon.New(db, daemon.Config{Addr: ln.Addr().String()}, daemon.Deps{Clock: c.now, Logger: log, Secrets: box})
 	if err != nil {
 		ln.Close()
 		return err
@@ -148,7 +154,7 @@ func (c *cli) runDemo(ctx context.Context, cfg demoConfig) error {
 	if err == nil {
 		// Auto-update (the polls) starts after the first Get all, so that the demo shows
 		// that run's figures.
-		err = demoAutoUpdate(ctx, db, conn)
+		err = demoAutoUpdate(ctx, db, conn, box)
 	}
 	if err != nil {
 		stop()
@@ -190,7 +196,7 @@ func (c *cli) runDemo(ctx context.Context, cfg demoConfig) error {
 
 // demoSetup makes (or finds again) the demo's outlet, register, connection and a fresh
 // cashier token. Earlier demo tokens are revoked: a token cannot be shown twice.
-func demoSetup(ctx context.Context, db *sqlx.DB, sim *shopifytest.Server, now func() time.Time) (shopify.Connection, string, error) {
+func demoSetup(ctx context.Context, db *sqlx.DB, sim *shopifytest.Server, now func() time.Time, box *secret.Box) (shopify.Connection, string, error) {
 	var conn shopify.Connection
 	var tok string
 	err := pg.WithTx(ctx, db, func(tx *sqlx.Tx) error {
@@ -210,7 +216,7 @@ func demoSetup(ctx context.Context, db *sqlx.DB, sim *shopifytest.Server, now fu
 		if err != nil {
 			return err
 		}
-		conn, err = shopify.ConnectionStore{}.Connect(ctx, tx, shopify.ConnectParams{
+		conn, err = shopify.ConnectionStore{Secrets: box}.Connect(ctx, tx, shopify.ConnectParams{
 			Shop: sim.Shop, AccessToken: sim.Token, WebhookSecret: sim.Secret, BaseURL: sim.URL,
 			OutletID: outlet.ID, RegisterID: reg.ID, AutoUpdate: false,
 		})
@@ -250,8 +256,8 @@ func demoGetAll(ctx context.Context, cl *client.Client, shop string) (client.Imp
 	}
 }
 
-func demoAutoUpdate(ctx context.Context, db *sqlx.DB, c shopify.Connection) error {
-	_, err := shopify.ConnectionStore{}.Connect(ctx, db, shopify.ConnectParams{
+func demoAutoUpdate(ctx context.Context, db *sqlx.DB, c shopify.Connection, box *secret.Box) error {
+	_, err := shopify.ConnectionStore{Secrets: box}.Connect(ctx, db, shopify.ConnectParams{
 		Shop: c.Shop, AccessToken: c.AccessToken, WebhookSecret: c.WebhookSecret, APIVersion: c.APIVersion,
 		BaseURL: c.BaseURL, OutletID: c.OutletID, RegisterID: c.RegisterID, AutoUpdate: true,
 	})

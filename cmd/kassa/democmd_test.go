@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -32,7 +33,7 @@ func TestDemoImportsServesTheTerminalAndStopsOnSignal(t *testing.T) {
 			admin.Close()
 		}
 	})
-	env := map[string]string{"DATABASE_URL": dbtest.AdminURL()}
+	env := map[string]string{"DATABASE_URL": dbtest.AdminURL(), "KASSA_SECRET_KEY_FILE": filepath.Join(t.TempDir(), "secret.key")}
 	cmdRE := regexp.MustCompile(`kassa terminal --url (\S+) --token (\S+) --register Front`)
 
 	demo := func(wantNew bool) (importedLine string) {

@@ -49,9 +49,19 @@ func (c *cli) migrateCommand() *cobra.Command {
 			}
 			if len(applied) == 0 {
 				fmt.Fprintf(c.stdout, "schema is current (version %d)\n", current)
-				return nil
+			} else {
+				fmt.Fprintf(c.stdout, "applied %d migration(s); schema version %d\n", len(applied), current)
 			}
-			fmt.Fprintf(c.stdout, "applied %d migration(s); schema version %d\n", len(applied), current)
+			if current < 12 {
+				return nil // before credentials were encrypted (a partial schema)
+			}
+			sealed, box, err := c.sealPlainCredentials(cmd.Context(), db)
+			if err != nil {
+				return err
+			}
+			if sealed > 0 {
+				fmt.Fprintf(c.stdout, "encrypted the Shopify credentials of %d connection(s) with the key in %s: back that file up apart from the database\n", sealed, box.Path())
+			}
 			return nil
 		},
 	}

@@ -63,7 +63,11 @@ func (c *cli) importOrders(ctx context.Context, shop string, mode shopify.Mode, 
 	if err != nil {
 		return err
 	}
-	im := &shopify.Importer{DB: db, Clock: c.now}
+	box, err := c.secrets()
+	if err != nil {
+		return err
+	}
+	im := &shopify.Importer{DB: db, Clock: c.now, Secrets: box}
 	bar := newProgressBar(c.stderr)
 	sum, err := im.Run(ctx, conn.ID, shopify.RunOptions{Mode: mode, Trigger: shopify.TriggerCLI, Wait: wait, Progress: bar.update})
 	bar.done()
@@ -151,10 +155,13 @@ func (c *cli) importsCommand() *cobra.Command {
 	var limit int
 	list := &cobra.Command{
 		Use:   "list [--connection SHOP] [--limit N]",
-		Short: "List the latest import runs, newest first",
+		Short: "List the latest import runs, newest first (times in the outlet's time zone)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			if limit < 1 || limit > 500 {
+				return usageError("--limit is how many runs to list, from 1 to 500, not %d", limit)
+			}
 			db, err := c.database(ctx)
 			if err != nil {
 				return err
@@ -182,17 +189,18 @@ func (c *cli) importsCommand() *cobra.Command {
 				fmt.Fprintln(c.stdout, "no import has run yet: start one with 'kassa orders get-all'")
 				return nil
 			}
+			zones := connectionZones(ctx, db)
 			tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "RUN\tSHOP\tMODE\tBY\tSTATUS\tSTARTED\tSEEN\tIMPORTED\tFAILED")
 			for _, r := range runs {
 				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\n", r.ID, r.Shop, r.Mode, r.Trigger, r.Status,
-					r.StartedAt.Local().Format("2006-01-02 15:04:05"), r.Seen, r.Imported, r.Failed)
+					localTime(r.StartedAt, zoneOf(zones, r.Connection)), r.Seen, r.Imported, r.Failed)
 			}
 			return tw.Flush()
 		},
 	}
 	list.Flags().StringVar(&shop, "connection", "", "only the runs of this shop")
-	list.Flags().IntVar(&limit, "limit", 20, "how many runs to list")
+	list.Flags().IntVar(&limit, "limit", 20, "how many runs to list (1-500)")
 	c.addJSONFlag(list)
 
 	var all bool
@@ -234,9 +242,10 @@ func (c *cli) importsCommand() *cobra.Command {
 				return c.printJSON(out)
 			}
 			fmt.Fprintf(c.stdout, "import run %d of %s: %s, %s (by %s)\n", r.ID, r.Shop, r.Mode, r.Status, r.Trigger)
-			fmt.Fprintf(c.stdout, "started %s", r.StartedAt.Local().Format(time.RFC3339))
+			loc := zoneOf(connectionZones(ctx, db), r.Connection)
+			fmt.Fprintf(c.stdout, "started %s", localTime(r.StartedAt, loc))
 			if r.FinishedAt != nil {
-				fmt.Fprintf(c.stdout, ", finished %s", r.FinishedAt.Local().Format(time.RFC3339))
+				fmt.Fprintf(c.stdout, ", finished %s", localTime(*r.FinishedAt, loc))
 			}
 			fmt.Fprintln(c.stdout)
 			if r.Error != "" {

@@ -22,7 +22,10 @@ func (c *cli) paymentsCommand() *cobra.Command {
 		Long: `Apply a payment to a sale that still owes a balance, on a register with an open session.
 The amount defaults to the whole balance and can never be more than it; the time defaults to now
 and must lie inside the open session (not before it opened, not in the future). When the
-balance reaches zero the sale is paid. --at is an RFC 3339 time (2026-11-25T14:05:00+01:00).`,
+balance reaches zero the sale is paid. --at is a time in the outlet's time zone
+(2026-11-25 14:05), as the register terminal takes it, or an RFC 3339 time with its offset
+(2026-11-25T14:05:00+01:00). A receipt number typed without its # (1168: the shell drops an
+unquoted #1168 whole) finds the sale #1168.`,
 		Example: "  kassa payments apply --receipt '#1002' --type 'Bank deposit'\n" +
 			"  kassa payments apply --receipt '#1002' --type 'Bank deposit' --amount 15.50 --at 2026-11-25T14:05:00+01:00",
 		Args: cobra.NoArgs,
@@ -32,11 +35,9 @@ balance reaches zero the sale is paid. --at is an RFC 3339 time (2026-11-25T14:0
 			}
 			var when time.Time
 			if at != "" {
-				t, err := time.Parse(time.RFC3339, at)
-				if err != nil {
-					return usageError("--at %q is not an RFC 3339 time: write it like 2026-11-25T14:05:00+01:00", at)
+				if _, err := parseAt("--at", at, time.UTC); err != nil {
+					return err
 				}
-				when = t
 			}
 			ctx := cmd.Context()
 			db, err := c.database(ctx)
@@ -45,6 +46,14 @@ balance reaches zero the sale is paid. --at is an RFC 3339 time (2026-11-25T14:0
 			}
 			reg, err := resolveRegister(ctx, db, ref)
 			if err != nil {
+				return err
+			}
+			if at != "" {
+				if when, err = parseAt("--at", at, c.outletLoc(ctx, db, reg.OutletID)); err != nil {
+					return err
+				}
+			}
+			if receipt, err = resolveReceipt(ctx, db, reg.OutletID, receipt); err != nil {
 				return err
 			}
 			p, err := register.Service{Clock: c.now}.ApplyPayment(ctx, db, register.PaymentRequest{
@@ -69,7 +78,7 @@ balance reaches zero the sale is paid. --at is an RFC 3339 time (2026-11-25T14:0
 	apply.Flags().StringVar(&receipt, "receipt", "", "the sale's receipt number, e.g. '#1002'")
 	apply.Flags().StringVar(&ptype, "type", "", "the payment type, e.g. 'Bank deposit'")
 	apply.Flags().StringVar(&amount, "amount", "", "the amount, e.g. 15.50 (default: the whole balance)")
-	apply.Flags().StringVar(&at, "at", "", "when the money was received, RFC 3339 (default: now)")
+	apply.Flags().StringVar(&at, "at", "", "when the money was received, e.g. '2026-11-25 14:05' in the outlet's time zone (default: now)")
 	apply.Flags().StringVar(&ref, "register", "", "the register taking the payment (may be left out when there is one)")
 	apply.Flags().StringVar(&by, "by", "", "who takes the payment (default $USER)")
 	c.addJSONFlag(apply)

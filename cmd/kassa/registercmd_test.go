@@ -151,7 +151,7 @@ func TestPaymentRefusalsThroughTheCLI(t *testing.T) {
 	fails(t, db, url, `"ten" is not a valid amount`, apply("--amount", "ten")...)
 	fails(t, db, url, "is before the session opened", apply("--at", "2026-01-01T08:00:00+01:00")...)
 	fails(t, db, url, "is in the future", apply("--at", "2999-01-01T08:00:00+01:00")...)
-	fails(t, db, url, `--at "14:05" is not an RFC 3339 time`, apply("--at", "14:05")...)
+	fails(t, db, url, `--at "14:05" is not a time: write it like 2026-11-25 14:05`, apply("--at", "14:05")...)
 	fails(t, db, url, `unknown payment type "Cheque": use one of Cash, Card, Bank deposit, Shopify`,
 		"payments", "apply", "--receipt", "#1002", "--type", "Cheque")
 	fails(t, db, url, `there is no sale #9999 at outlet "Gent"`, "payments", "apply", "--receipt", "#9999", "--type", "Cash")

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -8,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kassa-pos/kassa/internal/pg"
 	"github.com/kassa-pos/kassa/inventory"
 	"github.com/kassa-pos/kassa/register"
 	"github.com/kassa-pos/kassa/sales"
@@ -30,6 +33,12 @@ outlet's time zone, or RFC 3339 times; --to is exclusive for times and inclusive
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			if f.Limit < 1 || f.Limit > 500 {
+				return usageError("--limit is how many sales to list, from 1 to 500, not %d", f.Limit)
+			}
+			if f.Offset < 0 {
+				return usageError("--offset is how many sales to skip, 0 or more, not %d", f.Offset)
+			}
 			db, err := c.database(ctx)
 			if err != nil {
 				return err
@@ -86,7 +95,7 @@ outlet's time zone, or RFC 3339 times; --to is exclusive for times and inclusive
 				if v.Customer != nil {
 					customer = strings.TrimSpace(v.Customer.Name + " <" + v.Customer.Email + ">")
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", v.ReceiptNumber, v.SoldAt, v.Source, v.Status, v.Total, v.Balance, customer)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", v.ReceiptNumber, viewTime(v.SoldAt), v.Source, v.Status, v.Total, v.Balance, customer)
 			}
 			return tw.Flush()
 		},
@@ -104,10 +113,13 @@ outlet's time zone, or RFC 3339 times; --to is exclusive for times and inclusive
 
 	var showOutlet string
 	show := &cobra.Command{
-		Use:     "show RECEIPT [--outlet O]",
-		Short:   "Show one sale with its lines and payments",
+		Use:   "show RECEIPT [--outlet O]",
+		Short: "Show one sale with its lines and payments",
+		Long: `Show one sale with its lines and payments. Quote a receipt number that starts with #
+('#1001'): the shell drops an unquoted # and what follows it. A number typed without its #
+(1001) finds the sale #1001.`,
 		Example: "  kassa sales show '#1001'",
-		Args:    exactArgs(1, "RECEIPT"),
+		Args:    exactArgs(1, "a RECEIPT number; quote one that starts with # ('#1001'): the shell drops an unquoted # and what follows it"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			db, err := c.database(ctx)
@@ -142,7 +154,7 @@ outlet's time zone, or RFC 3339 times; --to is exclusive for times and inclusive
 
 func printSale(c *cli, v sales.SaleView) {
 	fmt.Fprintf(c.stdout, "Sale %s (%s) at %s / %s\n", v.ReceiptNumber, v.Source, v.Outlet, v.Register)
-	fmt.Fprintf(c.stdout, "Sold at   %s\n", v.SoldAt)
+	fmt.Fprintf(c.stdout, "Sold at   %s\n", viewTime(v.SoldAt))
 	if v.Customer != nil {
 		fmt.Fprintf(c.stdout, "Customer  %s <%s>\n", v.Customer.Name, v.Customer.Email)
 	}
@@ -159,9 +171,9 @@ func printSale(c *cli, v sales.SaleView) {
 	fmt.Fprintf(c.stdout, "Total %s (tax %s), paid %s, balance %s: %s\n", v.Total, v.Tax, v.Paid, v.Balance, strings.ReplaceAll(v.Status, "_", " "))
 	if v.Payments != nil {
 		for _, p := range *v.Payments {
-			fmt.Fprintf(c.stdout, "  payment %d: paid %s by %s at %s on %s, %s\n", p.ID, p.Amount, p.Type, p.PaidAt, p.Register, recordedBy(p.RecordedBy, p.Token, p.Source))
+			fmt.Fprintf(c.stdout, "  payment %d: paid %s by %s at %s on %s, %s\n", p.ID, p.Amount, p.Type, viewTime(p.PaidAt), p.Register, recordedBy(p.RecordedBy, p.Token, p.Source))
 			if vd := p.Void; vd != nil {
-				fmt.Fprintf(c.stdout, "    voided at %s, %s: %s\n", vd.VoidedAt, recordedBy(vd.RecordedBy, vd.Token, sales.SourcePOS), vd.Reason)
+				fmt.Fprintf(c.stdout, "    voided at %s, %s: %s\n", viewTime(vd.VoidedAt), recordedBy(vd.RecordedBy, vd.Token, sales.SourcePOS), vd.Reason)
 			}
 		}
 	}
@@ -190,4 +202,20 @@ func parseDayOrTime(s string, loc *time.Location, upper bool) (time.Time, error)
 		d = d.AddDate(0, 0, 1)
 	}
 	return d, nil
+}
+
+// resolveReceipt returns the receipt number a typed one means in the outlet: "#1168" for
+// "1168" when that is the sale (see sales.Store.SaleByReceipt). A number no sale has is
+// refused with a hint to quote the #; another receipt number is left for the register to
+// refuse, with the outlet's name.
+func resolveReceipt(ctx context.Context, q pg.Queryer, outletID int64, receipt string) (string, error) {
+	r, err := sales.Store{}.ResolveReceipt(ctx, q, outletID, receipt)
+	var missing *sales.ReceiptNotFoundError
+	switch {
+	case err == nil:
+		return r, nil
+	case errors.As(err, &missing) && !onlyDigits(strings.TrimSpace(receipt)):
+		return receipt, nil
+	}
+	return "", err
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/kassa-pos/kassa/daemon"
 	"github.com/kassa-pos/kassa/migrations"
+	"github.com/kassa-pos/kassa/sync/shopify"
 )
 
 func (c *cli) serveCommand() *cobra.Command {
@@ -34,7 +35,9 @@ Several daemons may run against one database; one imports a connection at a time
 writes an outlet's nightly report. The daemon refuses to start on an old schema unless
 --migrate is given. Logs are JSON on stderr, or readable text when stderr is a terminal.
 
-Environment: KASSA_ADDR and KASSA_NIGHTLY_AT are used when the flags are not given.`,
+Environment: KASSA_ADDR and KASSA_NIGHTLY_AT are used when the flags are not given;
+KASSA_SECRET_KEY_FILE names the key file that decrypts the stored Shopify credentials
+(default kassa/secret.key in $XDG_CONFIG_HOME, else ~/.config).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -72,8 +75,18 @@ Environment: KASSA_ADDR and KASSA_NIGHTLY_AT are used when the flags are not giv
 			if err := checkSchema(ctx, db); err != nil {
 				return fmt.Errorf("%w (or start with --migrate)", err)
 			}
-			cfg := daemon.Config{Addr: addr, NightlyAt: nightlyAt, WebhookMaxReaders: webhookReaders}
-			d, err := daemon.New(db, cfg, daemon.Deps{Clock: c.now, Logger: log})
+			box, err := c.secrets()
+			if err != nil {
+				return err
+			}
+			sealed, err := shopify.ConnectionStore{Secrets: box}.SealPlainCredentials(ctx, db)
+			if err != nil {
+				return err
+			}
+			if sealed > 0 {
+				log.Info().Int("connections", sealed).Str("key_file", box.Path()).Msg("plain-text Shopify credentials encrypted")
+			}
+			d, err := daemon.New(db, daemon.Config{Addr: addr, NightlyAt: nightlyAt, WebhookMaxReaders: webhookReaders}, daemon.Deps{Clock: c.now, Logger: log, Secrets: box})
 			if err != nil {
 				return err
 			}

@@ -71,7 +71,7 @@ func TestServeRefusesAnOldSchemaMigratesOnRequestAndStopsCleanly(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var out, errs syncBuffer
-	env := map[string]string{"DATABASE_URL": url}
+	env := map[string]string{"DATABASE_URL": url, "KASSA_SECRET_KEY_FILE": testKeyFile(t, url)}
 	exit := make(chan int, 1)
 	go func() {
 		exit <- run(ctx, []string{"serve", "--addr", addr, "--migrate"}, &out, &errs, func(k string) string { return env[k] })

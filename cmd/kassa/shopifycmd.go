@@ -51,24 +51,31 @@ func (c *cli) shopifyCommand() *cobra.Command {
 		p                        shopify.ConnectParams
 		outlet, reg, autoUpdate  string
 		pollInterval, apiVersion string
+		tokenFile, secretFile    string
 	)
 	connect := &cobra.Command{
-		Use:   "connect --shop NAME.myshopify.com --token T --secret S --outlet O --register R",
+		Use:   "connect --shop NAME.myshopify.com --token-file FILE --secret-file FILE --outlet O --register R",
 		Short: "Link a Shopify shop (or update its link)",
 		Long: `Link a Shopify shop to an outlet and a register: its orders are imported as sales of
-that outlet, and what Shopify collected is recorded as payments on that register. The
-access token and the webhook secret are stored in the database and never printed.
+that outlet, and what Shopify collected is recorded as payments on that register.
+
+The Admin API access token and the webhook secret are read from --token-file and
+--secret-file (a trailing newline is ignored), else from KASSA_SHOPIFY_TOKEN and
+KASSA_SHOPIFY_SECRET; on a terminal kassa asks for them without showing what you type.
+(--token and --secret still work but show the secrets to every user of the machine.) They
+are stored encrypted with kassa's secret key (see 'kassa secret --help') and never printed.
 
 Connecting creates the connection's shipping-fee product (SKU SHOPIFY-SHIPPING for the first
 shop, SHOPIFY-SHIPPING-<SHOP> for others) and the "Shopify" payment type. Connecting a shop
 that was connected before updates its settings and keeps its import history, so no order is
 ever imported twice.`,
-		Example: "  kassa shopify connect --shop demo.myshopify.com --token shpat_... --secret ... --outlet Gent --register Front",
-		Args:    cobra.NoArgs,
+		Example: "  kassa shopify connect --shop demo.myshopify.com --token-file token.txt --secret-file secret.txt --outlet Gent --register Front\n" +
+			"  kassa shopify connect --shop demo.myshopify.com --outlet Gent --register Front   (asks for the token and the secret)",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			if p.Shop == "" || p.AccessToken == "" || p.WebhookSecret == "" || reg == "" {
-				return usageError("shopify connect needs --shop, --token, --secret and --register (and --outlet when there are several)")
+			if p.Shop == "" || reg == "" {
+				return usageError("shopify connect needs --shop and --register (and --outlet when there are several)")
 			}
 			switch autoUpdate {
 			case "on":
@@ -84,6 +91,18 @@ ever imported twice.`,
 			}
 			p.PollInterval = d
 			p.APIVersion = apiVersion
+			if p.AccessToken, err = c.credential(cmd, credentialSource{what: "the Admin API access token", prompt: "Shopify Admin API access token",
+				file: tokenFile, fileFlag: "token-file", value: p.AccessToken, flag: "token", env: "KASSA_SHOPIFY_TOKEN"}); err != nil {
+				return err
+			}
+			if p.WebhookSecret, err = c.credential(cmd, credentialSource{what: "the webhook secret", prompt: "Shopify webhook signing secret",
+				file: secretFile, fileFlag: "secret-file", value: p.WebhookSecret, flag: "secret", env: "KASSA_SHOPIFY_SECRET"}); err != nil {
+				return err
+			}
+			box, err := c.secrets()
+			if err != nil {
+				return err
+			}
 			db, err := c.database(ctx)
 			if err != nil {
 				return err
@@ -104,7 +123,7 @@ ever imported twice.`,
 				return err
 			}
 			p.OutletID, p.RegisterID = o.ID, r.ID
-			conn, err := shopify.ConnectionStore{}.Connect(ctx, db, p)
+			conn, err := shopify.ConnectionStore{Secrets: box}.Connect(ctx, db, p)
 			if err != nil {
 				return err
 			}
@@ -113,13 +132,16 @@ ever imported twice.`,
 			}
 			fmt.Fprintf(c.stdout, "connected %s to outlet %q, register %q (shipping-fee product %s)\n",
 				conn.Shop, conn.OutletName, conn.RegisterName, conn.ShippingSKU)
+			fmt.Fprintf(c.stdout, "its token and secret are stored encrypted with the key in %s: back that file up apart from the database\n", box.Path())
 			fmt.Fprintln(c.stdout, "import its orders with: kassa orders get-all")
 			return nil
 		},
 	}
 	connect.Flags().StringVar(&p.Shop, "shop", "", "the shop's myshopify domain, e.g. demo.myshopify.com")
-	connect.Flags().StringVar(&p.AccessToken, "token", "", "the Admin API access token (stored, never printed)")
-	connect.Flags().StringVar(&p.WebhookSecret, "secret", "", "the app's webhook signing secret (stored, never printed)")
+	connect.Flags().StringVar(&tokenFile, "token-file", "", "a file holding the Admin API access token (default: $KASSA_SHOPIFY_TOKEN, else asked on a terminal)")
+	connect.Flags().StringVar(&secretFile, "secret-file", "", "a file holding the app's webhook signing secret (default: $KASSA_SHOPIFY_SECRET, else asked on a terminal)")
+	connect.Flags().StringVar(&p.AccessToken, "token", "", "deprecated, shows in ps: the access token itself (use --token-file)")
+	connect.Flags().StringVar(&p.WebhookSecret, "secret", "", "deprecated, shows in ps: the webhook secret itself (use --secret-file)")
 	connect.Flags().StringVar(&outlet, "outlet", "", "the outlet the orders are sales of (may be left out when there is one)")
 	connect.Flags().StringVar(&reg, "register", "", "the register payments collected by Shopify are recorded on")
 	connect.Flags().StringVar(&apiVersion, "api-version", shopify.DefaultAPIVersion, "the Admin API version")
@@ -198,7 +220,7 @@ ever imported twice.`,
 			}
 			for _, kv := range [][2]string{
 				{"shop", cn.Shop}, {"state", state}, {"outlet", cn.OutletName}, {"register", cn.RegisterName},
-				{"API version", cn.APIVersion}, {"API address", base}, {"access token", "(stored)"}, {"webhook secret", "(stored)"},
+				{"API version", cn.APIVersion}, {"API address", base}, {"access token", "(stored encrypted)"}, {"webhook secret", "(stored encrypted)"},
 				{"shipping-fee product", cn.ShippingSKU}, {"import test orders", onOff(cn.ImportTestOrders)},
 				{"auto-update", onOff(cn.AutoUpdate)}, {"poll interval", cn.PollInterval.String()},
 				{"newest order seen", fmt.Sprint(cn.NewestOrderID)},

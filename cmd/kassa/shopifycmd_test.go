@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -31,14 +33,16 @@ func TestShopifyConnectImportAndLog(t *testing.T) {
 	defer srv.Close()
 	ok(t, url, "outlet", "add", "Shop", "--timezone", "Europe/Brussels", "--currency", "EUR")
 	ok(t, url, "register", "add", "Till", "--outlet", "Shop")
-	connect := []string{"shopify", "connect", "--shop", "cli.myshopify.com", "--token", "tok-SECRET", "--secret", "sec-SECRET",
+	tokenFile, secretFile := writeFile(t, "token", "tok-SECRET\n"), writeFile(t, "secret", "sec-SECRET")
+	connect := []string{"shopify", "connect", "--shop", "cli.myshopify.com", "--token-file", tokenFile, "--secret-file", secretFile,
 		"--outlet", "Shop", "--register", "Till", "--base-url", srv.URL}
 
 	// Mistakes leave the database as it was.
 	fails(t, db, url, "there is no Shopify connection yet", "orders", "get-all")
-	fails(t, db, url, "needs --shop, --token, --secret", "shopify", "connect", "--shop", "cli", "--register", "Till")
+	fails(t, db, url, "needs --shop and --register", "shopify", "connect", "--shop", "cli")
+	fails(t, db, url, "needs the Admin API access token: give --token-file FILE or set KASSA_SHOPIFY_TOKEN", "shopify", "connect", "--shop", "cli", "--register", "Till")
 	fails(t, db, url, `has no register "Back"`, append(connect[:len(connect)-4:len(connect)-4], "--register", "Back")...)
-	fails(t, db, url, "myshopify domain", "shopify", "connect", "--shop", "not a shop!", "--token", "t", "--secret", "s", "--register", "Till")
+	fails(t, db, url, "myshopify domain", "shopify", "connect", "--shop", "not a shop!", "--token-file", tokenFile, "--secret-file", secretFile, "--register", "Till")
 	fails(t, db, url, "at least 10s", append(append([]string{}, connect...), "--poll-interval", "1s")...)
 	fails(t, db, url, "--auto-update is on or off", append(append([]string{}, connect...), "--auto-update", "maybe")...)
 
@@ -74,7 +78,7 @@ func TestShopifyConnectImportAndLog(t *testing.T) {
 		total += n
 	}
 	if first.Mode != "all" || first.Seen != 60 || total != 60 || first.Outcomes["imported"] == 0 || first.Outcomes["failed"] != 0 {
-		t.Fatalf("get-all %+v", first)
+		t.Fatalf("get-all %+v\n%s", first, ok(t, url, "imports", "show", "1"))
 	}
 	if n := tableCount(t, db, "sales"); n != first.Outcomes["imported"] {
 		t.Fatalf("%d sales after importing %d", n, first.Outcomes["imported"])
@@ -193,11 +197,21 @@ func TestShopifyConnectImportAndLog(t *testing.T) {
 	}
 
 	// A second shop: the shop must be named, and it gets its own shipping-fee product.
-	out = ok(t, url, "shopify", "connect", "--shop", "other", "--token", "t", "--secret", "s", "--register", "Till", "--base-url", srv.URL)
+	out = ok(t, url, "shopify", "connect", "--shop", "other", "--token-file", tokenFile, "--secret-file", secretFile, "--register", "Till", "--base-url", srv.URL)
 	if !strings.Contains(out, "SHOPIFY-SHIPPING-OTHER") {
 		t.Errorf("second shop: %q", out)
 	}
 	fails(t, db, url, "several Shopify connections", "orders", "get-new")
+}
+
+// writeFile writes content to a new file in the test's temporary folder.
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 func tableCount(t *testing.T, db interface {

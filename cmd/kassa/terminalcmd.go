@@ -25,7 +25,9 @@ a running kassa daemon ('kassa serve') with a token from 'kassa token create'.
 
 The daemon's address, the token and the register are read from --url, --token and
 --register, else KASSA_URL, KASSA_TOKEN and KASSA_REGISTER. The terminal logs to
---log-file (never to the screen) and saves closing reports as text in --report-dir.`,
+--log-file (never to the screen) and saves closing reports as text in --report-dir
+(default kassa/reports in $XDG_STATE_HOME, else ~/.local/state): private files (0600) in a
+private folder (0700); a folder other users can open is refused.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			pick := func(flag, env, def string) string {
@@ -46,15 +48,22 @@ The daemon's address, the token and the register are read from --url, --token an
 			if token == "" {
 				return usageError("the terminal needs a token: pass --token or set KASSA_TOKEN (create one with 'kassa token create --name NAME --role cashier')")
 			}
-			cache := c.cacheDir()
 			if logFile == "" {
+				cache, err := c.cacheDir()
+				if err != nil {
+					return err
+				}
 				logFile = filepath.Join(cache, "terminal.log")
 			}
 			if reportDir == "" {
-				reportDir = filepath.Join(cache, "reports")
+				state, err := c.stateDir()
+				if err != nil {
+					return err
+				}
+				reportDir = filepath.Join(state, "reports")
 			}
-			if err := os.MkdirAll(filepath.Dir(logFile), 0o755); err != nil {
-				return fmt.Errorf("log file folder: %w", err)
+			if err := os.MkdirAll(filepath.Dir(logFile), 0o700); err != nil {
+				return fmt.Errorf("make the log file's folder: %w", err)
 			}
 			f, err := os.OpenFile(logFile, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 			if err != nil {
@@ -80,21 +89,31 @@ The daemon's address, the token and the register are read from --url, --token an
 	cmd.Flags().StringVar(&token, "token", "", "API token (default: $KASSA_TOKEN)")
 	cmd.Flags().StringVar(&reg, "register", "", "register to work, e.g. Front or Gent/Front (default: $KASSA_REGISTER, else the only one)")
 	cmd.Flags().StringVar(&logFile, "log-file", "", "where the terminal logs (default: kassa/terminal.log in the user's cache folder)")
-	cmd.Flags().StringVar(&reportDir, "report-dir", "", "where closing reports are saved for printing (default: kassa/reports in the user's cache folder)")
+	cmd.Flags().StringVar(&reportDir, "report-dir", "", "where closing reports are saved for printing, a private folder (default: kassa/reports in the user's state folder)")
 	return cmd
 }
 
 // cacheDir is kassa's folder in the user's cache folder ($XDG_CACHE_HOME, else
-// ~/.cache), read through the command's environment so tests can move it.
-func (c *cli) cacheDir() string {
-	if d := c.getenv("XDG_CACHE_HOME"); d != "" {
-		return filepath.Join(d, "kassa")
+// ~/.cache), read through the command's environment so tests can move it. There is no
+// fallback to a shared folder such as /tmp.
+func (c *cli) cacheDir() (string, error) {
+	if d := c.getenv("XDG_CACHE_HOME"); filepath.IsAbs(d) {
+		return filepath.Join(d, "kassa"), nil
 	}
 	if h := c.getenv("HOME"); h != "" {
-		return filepath.Join(h, ".cache", "kassa")
+		return filepath.Join(h, ".cache", "kassa"), nil
 	}
-	if d, err := os.UserCacheDir(); err == nil {
-		return filepath.Join(d, "kassa")
+	return "", usageError("kassa cannot tell where the user's cache folder is: set HOME or give --log-file")
+}
+
+// stateDir is kassa's folder in the user's state folder ($XDG_STATE_HOME, else
+// ~/.local/state), where the terminal keeps the closing reports it saves.
+func (c *cli) stateDir() (string, error) {
+	if d := c.getenv("XDG_STATE_HOME"); filepath.IsAbs(d) {
+		return filepath.Join(d, "kassa"), nil
 	}
-	return filepath.Join(os.TempDir(), "kassa")
+	if h := c.getenv("HOME"); h != "" {
+		return filepath.Join(h, ".local", "state", "kassa"), nil
+	}
+	return "", usageError("kassa cannot tell where the user's state folder is: set HOME or give --report-dir")
 }

@@ -267,3 +267,28 @@ func TestTerminalEndToEnd(t *testing.T) {
 		t.Error("the log file holds the token")
 	}
 }
+
+// TestTerminalKeepsReportsInTheUsersStateFolder: the closing reports the terminal saves go
+// to a folder of the user's own, never to a shared one such as /tmp.
+func TestTerminalKeepsReportsInTheUsersStateFolder(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"XDG_STATE_HOME": "/srv/state", "HOME": "/home/anna"}, "/srv/state/kassa"},
+		{map[string]string{"HOME": "/home/anna"}, "/home/anna/.local/state/kassa"},
+		{map[string]string{"XDG_STATE_HOME": "relative", "HOME": "/home/anna"}, "/home/anna/.local/state/kassa"},
+	} {
+		c := &cli{getenv: func(k string) string { return tc.env[k] }}
+		if got, err := c.stateDir(); err != nil || got != tc.want {
+			t.Errorf("state folder with %v: %q, %v; want %q", tc.env, got, err, tc.want)
+		}
+	}
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), []string{"terminal", "--url", "http://127.0.0.1:1", "--token", "t", "--log-file", filepath.Join(t.TempDir(), "t.log")},
+		&out, &errOut, func(string) string { return "" })
+	if code == 0 || !strings.Contains(errOut.String(), "set HOME or give --report-dir") {
+		t.Fatalf("terminal with no HOME: exit %d, %q; want a refusal, not a shared folder", code, errOut.String())
+	}
+}

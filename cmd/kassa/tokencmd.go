@@ -69,11 +69,20 @@ is stored: the token is printed once, when it is created.`,
 			if c.jsonOut {
 				return c.printJSON(tokens)
 			}
+			loc, utc := c.shopZone(cmd.Context(), db)
+			show := func(t *time.Time) string {
+				if t == nil {
+					return "-"
+				}
+				if utc {
+					return localTime(*t, loc) + " UTC"
+				}
+				return localTime(*t, loc)
+			}
 			tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tNAME\tROLE\tCREATED\tLAST USED\tREVOKED")
 			for _, t := range tokens {
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Name, t.Role,
-					t.CreatedAt.Format(time.RFC3339), orDash(t.LastUsedAt), orDash(t.RevokedAt))
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Name, t.Role, show(&t.CreatedAt), show(t.LastUsedAt), show(t.RevokedAt))
 			}
 			return tw.Flush()
 		},
@@ -104,11 +113,4 @@ is stored: the token is printed once, when it is created.`,
 	c.addJSONFlag(revoke)
 	cmd.AddCommand(create, list, revoke)
 	return cmd
-}
-
-func orDash(t *time.Time) string {
-	if t == nil {
-		return "-"
-	}
-	return t.Format(time.RFC3339)
 }

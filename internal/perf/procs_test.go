@@ -74,7 +74,7 @@ func serveProcess(t testing.TB, bin, dbURL string) *proctest.Process {
 func connectShop(t testing.TB, db *sqlx.DB, simURL string) (dbtest.Shop, shopify.Connection) {
 	t.Helper()
 	ids := dbtest.NewShop(t, db, "Gent", "Front")
-	conn, err := shopify.ConnectionStore{}.Connect(context.Background(), db, shopify.ConnectParams{
+	conn, err := shopify.ConnectionStore{Secrets: dbtest.Secrets()}.Connect(context.Background(), db, shopify.ConnectParams{
 		Shop: "demo.myshopify.com", AccessToken: shopifytest.DefaultToken, WebhookSecret: shopifytest.DefaultSecret,
 		BaseURL: simURL, OutletID: ids.OutletID, RegisterID: ids.RegisterID, AutoUpdate: false,
 	})

@@ -34,7 +34,7 @@ func measureRateLimited(t *testing.T, n int) []Row {
 	defer sim.Close()
 	db := dbtest.New(t)
 	_, conn := connectShop(t, db, sim.URL)
-	im := &shopify.Importer{DB: db, PageSize: ratePage, NewSource: func(c shopify.Connection) (shopify.Source, error) {
+	im := &shopify.Importer{DB: db, Secrets: dbtest.Secrets(), PageSize: ratePage, NewSource: func(c shopify.Connection) (shopify.Source, error) {
 		return shopifyapi.New(shopifyapi.Config{Shop: c.Shop, AccessToken: c.AccessToken, APIVersion: c.APIVersion,
 			BaseURL: c.BaseURL, Transport: shopifyapi.TransportOptions{LeakRate: rateLeak}})
 	}}

@@ -92,7 +92,7 @@ func measureWebhooks(t *testing.T, d time.Duration) ([]Row, []string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d0, err := daemon.New(ddb, daemon.Config{}, daemon.Deps{Logger: zerolog.Nop()})
+	d0, err := daemon.New(ddb, daemon.Config{}, daemon.Deps{Logger: zerolog.Nop(), Secrets: dbtest.Secrets()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kassa-pos/kassa/internal/dbtest"
 )
 
 // Build builds the kassa binary into the test's temporary directory and returns its path.
@@ -54,11 +56,13 @@ type Process struct {
 }
 
 // Start runs bin with args, with env added to this process's environment and its output
-// in a log file. The test's cleanup stops it.
+// in a log file. The process reads the tests' secret key (dbtest.SecretKeyFile), so it
+// opens the credentials the test stored, unless env names another key file. The test's
+// cleanup stops it.
 func Start(tb testing.TB, bin string, env []string, args ...string) *Process {
 	tb.Helper()
 	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), env...)
+	cmd.Env = append(append(os.Environ(), "KASSA_SECRET_KEY_FILE="+dbtest.SecretKeyFile(tb)), env...)
 	logf, err := os.CreateTemp(tb.TempDir(), "kassa-*.log")
 	if err != nil {
 		tb.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kassa-pos/kassa/internal/dbtest"
 	"github.com/kassa-pos/kassa/sync/shopify"
 	"github.com/kassa-pos/kassa/sync/shopify/shopifytest"
 	"github.com/kassa-pos/kassa/sync/shopify/shopifytest/shopdata"
@@ -20,7 +21,7 @@ func TestCheckerFindsWhatIsWrong(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t, shopifytest.Options{Generate: &shopdata.GenerateOptions{Seed: 5, Orders: 80, Days: 65}}, false)
-	if _, err := (&shopify.Importer{DB: e.db}).Run(ctx, e.conn.ID, shopify.RunOptions{Mode: shopify.ModeAll}); err != nil {
+	if _, err := (&shopify.Importer{DB: e.db, Secrets: dbtest.Secrets()}).Run(ctx, e.conn.ID, shopify.RunOptions{Mode: shopify.ModeAll}); err != nil {
 		t.Fatal(err)
 	}
 	res := e.check(t, time.Minute)

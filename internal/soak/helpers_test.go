@@ -52,7 +52,7 @@ func newEnv(t testing.TB, opts shopifytest.Options, autoUpdate bool) *env {
 	t.Cleanup(sim.Close)
 	db, url := dbtest.NewWithURL(t)
 	ids := dbtest.NewShop(t, db, "Gent", "Front")
-	conn, err := shopify.ConnectionStore{}.Connect(context.Background(), db, shopify.ConnectParams{
+	conn, err := shopify.ConnectionStore{Secrets: dbtest.Secrets()}.Connect(context.Background(), db, shopify.ConnectParams{
 		Shop: sim.Shop, AccessToken: sim.Token, WebhookSecret: sim.Secret, BaseURL: sim.URL,
 		OutletID: ids.OutletID, RegisterID: ids.RegisterID, AutoUpdate: autoUpdate,
 	})
@@ -107,7 +107,7 @@ func startDaemon(t testing.TB, db *sqlx.DB, ln net.Listener, clk func() time.Tim
 	}
 	cfg := daemon.Config{PollEvery: 50 * time.Millisecond, WebhookEvery: 50 * time.Millisecond, NightlyEvery: time.Hour,
 		WebhookRetryBase: 20 * time.Millisecond, WebhookRetryMax: 200 * time.Millisecond, ShutdownTimeout: 10 * time.Second}
-	d, err := daemon.New(db, cfg, daemon.Deps{Clock: clk, Logger: zerolog.Nop()})
+	d, err := daemon.New(db, cfg, daemon.Deps{Clock: clk, Logger: zerolog.Nop(), Secrets: dbtest.Secrets()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -218,7 +218,7 @@ func soakPostgresRestart(t *testing.T) (string, bool) {
 	}
 	t.Cleanup(sim.Close)
 	ids := dbtest.NewShop(t, db, "Gent", "Front")
-	conn, err := shopify.ConnectionStore{}.Connect(ctx, db, shopify.ConnectParams{Shop: sim.Shop, AccessToken: sim.Token,
+	conn, err := shopify.ConnectionStore{Secrets: dbtest.Secrets()}.Connect(ctx, db, shopify.ConnectParams{Shop: sim.Shop, AccessToken: sim.Token,
 		WebhookSecret: sim.Secret, BaseURL: sim.URL, OutletID: ids.OutletID, RegisterID: ids.RegisterID})
 	if err != nil {
 		t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/kassa-pos/kassa/daemon"
 	"github.com/kassa-pos/kassa/daemon/client"
+	"github.com/kassa-pos/kassa/internal/dbtest"
 	"github.com/kassa-pos/kassa/internal/perf"
 	"github.com/kassa-pos/kassa/sync/shopify"
 	"github.com/kassa-pos/kassa/sync/shopify/shopifytest"
@@ -101,7 +102,7 @@ func soakFaults(t *testing.T) (string, bool) {
 		MinRetryAfter: 20 * time.Millisecond,
 		Faults:        shopifytest.FaultConfig{Seed: 7, Rate5xx: 0.05, Rate429: 0.05, RateDrop: 0.02, RateTruncate: 0.01},
 	}, false)
-	im := &shopify.Importer{DB: e.db, NewSource: fastSource, PageSize: 25}
+	im := &shopify.Importer{DB: e.db, Secrets: dbtest.Secrets(), NewSource: fastSource, PageSize: 25}
 	runs := 0
 	start := time.Now()
 	for {
@@ -203,7 +204,7 @@ func soakWebhookRace(t *testing.T) (string, bool) {
 func soakPayments(t *testing.T) (string, bool) {
 	ctx := context.Background()
 	e := newEnv(t, shopifytest.Options{Generate: &shopdata.GenerateOptions{Seed: 61, Orders: 600, Days: 50}}, false)
-	if _, err := (&shopify.Importer{DB: e.db}).Run(ctx, e.conn.ID, shopify.RunOptions{Mode: shopify.ModeAll}); err != nil {
+	if _, err := (&shopify.Importer{DB: e.db, Secrets: dbtest.Secrets()}).Run(ctx, e.conn.ID, shopify.RunOptions{Mode: shopify.ModeAll}); err != nil {
 		t.Fatal(err)
 	}
 	in := startDaemon(t, e.db, nil, time.Now)

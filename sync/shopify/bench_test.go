@@ -109,12 +109,12 @@ func BenchmarkImport(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		conn, err := ConnectionStore{}.Connect(ctx, db, ConnectParams{Shop: shop, AccessToken: token, WebhookSecret: "s",
+		conn, err := ConnectionStore{Secrets: dbtest.Secrets()}.Connect(ctx, db, ConnectParams{Shop: shop, AccessToken: token, WebhookSecret: "s",
 			BaseURL: url, OutletID: outlet.ID, RegisterID: reg.ID})
 		if err != nil {
 			b.Fatal(err)
 		}
-		im := &Importer{DB: db, Clock: func() time.Time { return testNow }}
+		im := &Importer{DB: db, Secrets: dbtest.Secrets(), Clock: func() time.Time { return testNow }}
 		b.StartTimer()
 		busy0, self0 := cpuTimes(b)
 		start := time.Now()

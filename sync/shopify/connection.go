@@ -13,6 +13,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/kassa-pos/kassa/internal/pg"
+	"github.com/kassa-pos/kassa/internal/secret"
 	"github.com/kassa-pos/kassa/register"
 	"github.com/kassa-pos/kassa/sales"
 )
@@ -39,11 +40,13 @@ var (
 
 // Connection binds one Shopify shop to one outlet and one register. AccessToken and
 // WebhookSecret are secrets: they are never printed or logged (String leaves them out).
+// They are stored sealed (see credentials.go) and filled in only by a ConnectionStore
+// that has the key.
 type Connection struct {
 	ID                int64         `db:"id"`
 	Shop              string        `db:"shop"`
-	AccessToken       string        `db:"access_token"`
-	WebhookSecret     string        `db:"webhook_secret"`
+	AccessToken       string        `db:"-"`
+	WebhookSecret     string        `db:"-"`
 	APIVersion        string        `db:"api_version"`
 	BaseURL           string        `db:"base_url"`
 	OutletID          int64         `db:"outlet_id"`
@@ -67,6 +70,15 @@ type Connection struct {
 	ShippingSKU  string `db:"shipping_sku"`
 }
 
+// notLinkedError is a shop that has no connection; errors.Is(err, ErrNotFound) holds.
+type notLinkedError struct{ shop string }
+
+func (e *notLinkedError) Error() string {
+	return fmt.Sprintf("the shop %s is not linked: link it with 'kassa shopify connect' (see 'kassa shopify list')", e.shop)
+}
+
+func (e *notLinkedError) Is(target error) bool { return target == ErrNotFound }
+
 // String names the connection without its secrets.
 func (c Connection) String() string { return fmt.Sprintf("Shopify connection %d (%s)", c.ID, c.Shop) }
 
@@ -76,11 +88,14 @@ const connectionSelect = `
 		extract(epoch FROM c.poll_interval)::bigint AS poll_seconds, c.import_trigger, c.enabled,
 		c.newest_order_id, c.created_at, c.updated_at,
 		o.name AS outlet_name, o.timezone AS outlet_timezone, o.currency AS outlet_currency,
-		r.name AS register_name, p.sku AS shipping_sku
+		r.name AS register_name, p.sku AS shipping_sku, cred.names AS cred_names, cred.sealed AS cred_sealed
 	FROM shopify_connections c
 	JOIN outlets o ON o.id = c.outlet_id
 	JOIN registers r ON r.id = c.register_id
-	JOIN products p ON p.id = c.shipping_product_id`
+	JOIN products p ON p.id = c.shipping_product_id
+	LEFT JOIN LATERAL (
+		SELECT array_agg(k.name ORDER BY k.name) AS names, array_agg(k.sealed ORDER BY k.name) AS sealed
+		FROM shopify_credentials k WHERE k.connection_id = c.id) cred ON true`
 
 // ConnectParams is what "kassa shopify connect" sets up.
 type ConnectParams struct {
@@ -109,21 +124,26 @@ var (
 
 // NormalizeShop turns "Demo", "demo.myshopify.com" or "https://demo.myshopify.com/" into
 // "demo.myshopify.com", or fails with ErrInvalidShop.
-func NormalizeShop(s string) (string, error) {
-	s = strings.ToLower(strings.TrimSpace(s))
+func NormalizeShop(typed string) (string, error) {
+	s := strings.ToLower(strings.TrimSpace(typed))
 	s = strings.TrimPrefix(strings.TrimPrefix(s, "https://"), "http://")
 	s = strings.TrimSuffix(s, "/")
 	if s != "" && !strings.Contains(s, ".") {
 		s += ".myshopify.com"
 	}
 	if !shopRE.MatchString(s) {
-		return "", fmt.Errorf("shop %q: %w", s, ErrInvalidShop)
+		return "", fmt.Errorf("shop %q: %w", strings.TrimSpace(typed), ErrInvalidShop)
 	}
 	return s, nil
 }
 
-// ConnectionStore reads and writes Shopify connections.
-type ConnectionStore struct{}
+// ConnectionStore reads and writes Shopify connections. Secrets seals the credentials
+// Connect stores and opens them when a connection is loaded; a store without it refuses
+// to Connect and loads connections without their credentials (AccessToken and
+// WebhookSecret empty), which is all that listing and showing them need.
+type ConnectionStore struct {
+	Secrets *secret.Box
+}
 
 // Connect creates the connection of a shop, or updates it when the shop was connected
 // before (its import history and newest seen order stay, and it is enabled again). It also
@@ -134,10 +154,13 @@ func (st ConnectionStore) Connect(ctx context.Context, q pg.Queryer, p ConnectPa
 		return Connection{}, err
 	}
 	if strings.TrimSpace(p.AccessToken) == "" {
-		return Connection{}, errors.New("a connection needs the shop's Admin API access token (--token)")
+		return Connection{}, errors.New("a connection needs the shop's Admin API access token")
 	}
 	if strings.TrimSpace(p.WebhookSecret) == "" {
-		return Connection{}, errors.New("a connection needs the app's webhook secret (--secret)")
+		return Connection{}, errors.New("a connection needs the app's webhook secret")
+	}
+	if st.Secrets == nil {
+		return Connection{}, ErrNoSecrets
 	}
 	if p.APIVersion == "" {
 		p.APIVersion = DefaultAPIVersion
@@ -187,14 +210,17 @@ func (st ConnectionStore) Connect(ctx context.Context, q pg.Queryer, p ConnectPa
 		if existing.ID != 0 {
 			id = existing.ID
 			_, err := tx.ExecContext(ctx, `
-				UPDATE shopify_connections SET access_token = $2, webhook_secret = $3, api_version = $4,
-					base_url = $5, outlet_id = $6, register_id = $7, import_test_orders = $8,
-					auto_update = $9, poll_interval = $10::interval, enabled = true, updated_at = now()
+				UPDATE shopify_connections SET access_token = '', webhook_secret = '', api_version = $2,
+					base_url = $3, outlet_id = $4, register_id = $5, import_test_orders = $6,
+					auto_update = $7, poll_interval = $8::interval, enabled = true, updated_at = now()
 				WHERE id = $1`,
-				id, p.AccessToken, p.WebhookSecret, p.APIVersion, p.BaseURL, p.OutletID, p.RegisterID,
+				id, p.APIVersion, p.BaseURL, p.OutletID, p.RegisterID,
 				p.ImportTestOrders, p.AutoUpdate, interval)
 			if err != nil {
 				return fmt.Errorf("update connection %s: %w", shop, err)
+			}
+			if err := st.putCredentials(ctx, tx, id, p.credentials()); err != nil {
+				return err
 			}
 			// The shipping-fee product stays the connection's, published and untracked.
 			_, err = tx.ExecContext(ctx, `UPDATE products SET published = true, tracks_stock = false, updated_at = now()
@@ -209,15 +235,15 @@ func (st ConnectionStore) Connect(ctx context.Context, q pg.Queryer, p ConnectPa
 			return err
 		}
 		err = sqlx.GetContext(ctx, tx, &id, `
-			INSERT INTO shopify_connections (shop, access_token, webhook_secret, api_version, base_url, outlet_id,
+			INSERT INTO shopify_connections (shop, api_version, base_url, outlet_id,
 				register_id, shipping_product_id, import_test_orders, auto_update, poll_interval)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::interval) RETURNING id`,
-			shop, p.AccessToken, p.WebhookSecret, p.APIVersion, p.BaseURL, p.OutletID, p.RegisterID,
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::interval) RETURNING id`,
+			shop, p.APIVersion, p.BaseURL, p.OutletID, p.RegisterID,
 			shipping, p.ImportTestOrders, p.AutoUpdate, interval)
 		if err != nil {
 			return fmt.Errorf("create connection %s: %w", shop, err)
 		}
-		return nil
+		return st.putCredentials(ctx, tx, id, p.credentials())
 	})
 	if err != nil {
 		return Connection{}, err
@@ -231,7 +257,7 @@ func (st ConnectionStore) Connect(ctx context.Context, q pg.Queryer, p ConnectPa
 func (ConnectionStore) shippingProduct(ctx context.Context, tx *sqlx.Tx, shop string) (int64, error) {
 	var taken bool
 	err := sqlx.GetContext(ctx, tx, &taken, `
-		SELECT EXISTS (SELECT 1 FROM products p WHERE p.sku = $1
+		SELECT EXISTS (SELECT 1 FROM products p WHERE lower(p.sku) = lower($1)
 			AND (p.source <> 'system' OR EXISTS (SELECT 1 FROM shopify_connections c WHERE c.shipping_product_id = p.id)))`, ShippingSKU)
 	if err != nil {
 		return 0, fmt.Errorf("look up shipping-fee product: %w", err)
@@ -246,7 +272,7 @@ func (ConnectionStore) shippingProduct(ctx context.Context, tx *sqlx.Tx, shop st
 	err = sqlx.GetContext(ctx, tx, &id, `
 		INSERT INTO products (sku, name, price, tracks_stock, published, source)
 		VALUES ($1, $2, 0, false, true, 'system')
-		ON CONFLICT (sku) WHERE sku <> '' DO UPDATE SET published = true, tracks_stock = false, updated_at = now()
+		ON CONFLICT (lower(sku)) WHERE sku <> '' DO UPDATE SET published = true, tracks_stock = false, updated_at = now()
 		RETURNING id`, sku, name)
 	if err != nil {
 		return 0, fmt.Errorf("create shipping-fee product %s: %w", sku, err)
@@ -254,48 +280,49 @@ func (ConnectionStore) shippingProduct(ctx context.Context, tx *sqlx.Tx, shop st
 	return id, nil
 }
 
-func finishConnection(c *Connection) { c.PollInterval = time.Duration(c.PollSeconds) * time.Second }
-
 // ByID loads a connection.
-func (ConnectionStore) ByID(ctx context.Context, q pg.Queryer, id int64) (Connection, error) {
-	var c Connection
-	err := sqlx.GetContext(ctx, q, &c, connectionSelect+` WHERE c.id = $1`, id)
+func (st ConnectionStore) ByID(ctx context.Context, q pg.Queryer, id int64) (Connection, error) {
+	var row connectionRow
+	err := sqlx.GetContext(ctx, q, &row, connectionSelect+` WHERE c.id = $1`, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Connection{}, fmt.Errorf("Shopify connection %d: %w", id, ErrNotFound)
 	}
 	if err != nil {
 		return Connection{}, fmt.Errorf("load Shopify connection %d: %w", id, err)
 	}
-	finishConnection(&c)
-	return c, nil
+	return st.finish(ctx, q, row)
 }
 
 // ByShop loads the connection of a shop ("demo" or "demo.myshopify.com").
-func (ConnectionStore) ByShop(ctx context.Context, q pg.Queryer, shop string) (Connection, error) {
+func (st ConnectionStore) ByShop(ctx context.Context, q pg.Queryer, shop string) (Connection, error) {
 	norm, err := NormalizeShop(shop)
 	if err != nil {
 		return Connection{}, err
 	}
-	var c Connection
-	err = sqlx.GetContext(ctx, q, &c, connectionSelect+` WHERE c.shop = $1`, norm)
+	var row connectionRow
+	err = sqlx.GetContext(ctx, q, &row, connectionSelect+` WHERE c.shop = $1`, norm)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Connection{}, fmt.Errorf("shop %s has no Shopify connection: %w", norm, ErrNotFound)
+		return Connection{}, &notLinkedError{shop: norm}
 	}
 	if err != nil {
 		return Connection{}, fmt.Errorf("load Shopify connection %s: %w", norm, err)
 	}
-	finishConnection(&c)
-	return c, nil
+	return st.finish(ctx, q, row)
 }
 
 // List lists every connection, disconnected ones included, by shop.
-func (ConnectionStore) List(ctx context.Context, q pg.Queryer) ([]Connection, error) {
-	var out []Connection
-	if err := sqlx.SelectContext(ctx, q, &out, connectionSelect+` ORDER BY c.shop`); err != nil {
+func (st ConnectionStore) List(ctx context.Context, q pg.Queryer) ([]Connection, error) {
+	var rows []connectionRow
+	if err := sqlx.SelectContext(ctx, q, &rows, connectionSelect+` ORDER BY c.shop`); err != nil {
 		return nil, fmt.Errorf("list Shopify connections: %w", err)
 	}
-	for i := range out {
-		finishConnection(&out[i])
+	out := make([]Connection, 0, len(rows))
+	for _, row := range rows {
+		c, err := st.finish(ctx, q, row)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
 	}
 	return out, nil
 }

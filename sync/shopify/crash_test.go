@@ -31,7 +31,7 @@ func TestCrashHelperProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	id, _ := strconv.ParseInt(os.Getenv("KASSA_CRASH_CONNECTION"), 10, 64)
-	im := &Importer{DB: db, Clock: func() time.Time { return testNow }, PageSize: 10}
+	im := &Importer{DB: db, Secrets: dbtest.Secrets(), Clock: func() time.Time { return testNow }, PageSize: 10}
 	if _, err := im.Run(context.Background(), id, RunOptions{Mode: ModeAll}); err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func TestImportSurvivesSIGKILL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	conn, err := ConnectionStore{}.Connect(ctx, db, ConnectParams{Shop: srv.Shop, AccessToken: srv.Token, WebhookSecret: "s",
+	conn, err := ConnectionStore{Secrets: dbtest.Secrets()}.Connect(ctx, db, ConnectParams{Shop: srv.Shop, AccessToken: srv.Token, WebhookSecret: "s",
 		BaseURL: srv.URL, OutletID: outlet.ID, RegisterID: reg.ID})
 	if err != nil {
 		t.Fatal(err)
@@ -98,7 +98,7 @@ func TestImportSurvivesSIGKILL(t *testing.T) {
 	}
 
 	f := &fixture{t: t, db: db, srv: srv, conn: conn, outlet: outlet, reg: reg}
-	f.im = &Importer{DB: db, Clock: func() time.Time { return testNow }}
+	f.im = &Importer{DB: db, Secrets: dbtest.Secrets(), Clock: func() time.Time { return testNow }}
 	// The killed process's database session may still be finishing its statement (and
 	// holding the import lock) until the server notices the client is gone: wait for it.
 	rerun := time.Now()

@@ -67,7 +67,7 @@ func newFixture(t testing.TB, fo fixtureOptions) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.conn, err = ConnectionStore{}.Connect(ctx, db, ConnectParams{
+	f.conn, err = ConnectionStore{Secrets: dbtest.Secrets()}.Connect(ctx, db, ConnectParams{
 		Shop: srv.Shop, AccessToken: srv.Token, WebhookSecret: srv.Secret, BaseURL: srv.URL,
 		OutletID: f.outlet.ID, RegisterID: f.reg.ID, ImportTestOrders: fo.importTests, AutoUpdate: true,
 	})
@@ -79,7 +79,7 @@ func newFixture(t testing.TB, fo fixtureOptions) *fixture {
 		now = testNow
 	}
 	log := zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel)
-	f.im = &Importer{DB: db, Clock: func() time.Time { return now }, Logger: &log, NewSource: f.source}
+	f.im = &Importer{DB: db, Secrets: dbtest.Secrets(), Clock: func() time.Time { return now }, Logger: &log, NewSource: f.source}
 	return f
 }
 

@@ -18,6 +18,7 @@ import (
 
 	"github.com/kassa-pos/kassa/internal/jsonpack"
 	"github.com/kassa-pos/kassa/internal/pg"
+	"github.com/kassa-pos/kassa/internal/secret"
 	"github.com/kassa-pos/kassa/inventory"
 	"github.com/kassa-pos/kassa/sales"
 	"github.com/kassa-pos/kassa/sync/shopify/shopifyapi"
@@ -150,6 +151,9 @@ type Importer struct {
 	Clock func() time.Time
 	// Logger receives the run's log; default: none. Secrets are never logged.
 	Logger *zerolog.Logger
+	// Secrets opens the connection's stored credentials (the access token the default
+	// source sends). Without it a run can use only a NewSource that needs no token.
+	Secrets *secret.Box
 	// NewSource opens the source of a connection's orders; default: a shopifyapi.Client
 	// with the connection's shop, token, API version and base URL.
 	NewSource func(Connection) (Source, error)
@@ -194,6 +198,9 @@ func (im *Importer) logger() zerolog.Logger {
 func (im *Importer) source(c Connection) (Source, error) {
 	if im.NewSource != nil {
 		return im.NewSource(c)
+	}
+	if c.AccessToken == "" {
+		return nil, fmt.Errorf("cannot read the Shopify credentials of %s: the importer was given no secret key", c.Shop)
 	}
 	cfg := shopifyapi.Config{Shop: c.Shop, AccessToken: c.AccessToken, APIVersion: c.APIVersion, BaseURL: c.BaseURL}
 	if im.Logger != nil {
@@ -429,7 +436,7 @@ func (im *Importer) run(ctx context.Context, connectionID int64, opts RunOptions
 	if opts.Trigger == "" {
 		opts.Trigger = TriggerCLI
 	}
-	cs := ConnectionStore{}
+	cs := ConnectionStore{Secrets: im.Secrets}
 	conn, err := cs.ByID(ctx, im.DB, connectionID)
 	if err != nil {
 		return Summary{}, err

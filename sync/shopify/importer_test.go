@@ -12,6 +12,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/kassa-pos/kassa/internal/dbtest"
 	"github.com/kassa-pos/kassa/money"
 	"github.com/kassa-pos/kassa/register"
 	"github.com/kassa-pos/kassa/sales"
@@ -390,7 +391,7 @@ func TestDisconnectedConnectionDoesNotImport(t *testing.T) {
 	if _, err := f.im.Run(ctx, f.conn.ID, RunOptions{Mode: ModeAll}); !errors.Is(err, ErrDisconnected) {
 		t.Fatalf("run on a disconnected shop: %v", err)
 	}
-	c, err := ConnectionStore{}.Connect(ctx, f.db, ConnectParams{Shop: "DEMO", AccessToken: "new", WebhookSecret: "s2", BaseURL: f.srv.URL,
+	c, err := ConnectionStore{Secrets: dbtest.Secrets()}.Connect(ctx, f.db, ConnectParams{Shop: "DEMO", AccessToken: "new", WebhookSecret: "s2", BaseURL: f.srv.URL,
 		OutletID: f.outlet.ID, RegisterID: f.reg.ID})
 	if err != nil {
 		t.Fatal(err)
@@ -405,7 +406,7 @@ func TestDisconnectedConnectionDoesNotImport(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	if _, err := (ConnectionStore{}).Connect(ctx, f.db, ConnectParams{Shop: "demo", AccessToken: "new", WebhookSecret: "s2", BaseURL: srv.URL,
+	if _, err := (ConnectionStore{Secrets: dbtest.Secrets()}).Connect(ctx, f.db, ConnectParams{Shop: "demo", AccessToken: "new", WebhookSecret: "s2", BaseURL: srv.URL,
 		OutletID: f.outlet.ID, RegisterID: f.reg.ID}); err != nil {
 		t.Fatal(err)
 	}

@@ -136,6 +136,27 @@ func TestImportRules(t *testing.T) {
 			},
 		},
 		{
+			name: "product found by SKU in another case: SKUs are case-insensitive", outcome: Imported,
+			setup: func(t *testing.T, f *fixture) {
+				_, err := inventory.Store{}.CreateProduct(context.Background(), f.db, inventory.Product{SKU: "sku-a", Name: "Our mug", Price: dec("10"), TracksStock: true})
+				if err != nil {
+					t.Fatal(err)
+				}
+			},
+			check: func(t *testing.T, f *fixture, s sales.Sale) {
+				p, err := inventory.Store{}.ProductBySKU(context.Background(), f.db, "SKU-A")
+				if err != nil || p.SKU != "sku-a" || *s.Lines[0].ProductID != p.ID {
+					t.Errorf("line product %v, want the POS product sku-a (%+v, %v)", *s.Lines[0].ProductID, p, err)
+				}
+				if n := tableCount(t, f.db, "products WHERE source = 'shopify'"); n != 0 {
+					t.Errorf("%d products created for a SKU the POS has in another case", n)
+				}
+				if f.stock()["sku-a"] != -2 {
+					t.Errorf("stock %v", f.stock())
+				}
+			},
+		},
+		{
 			name: "custom item and gift card: no product, no stock", outcome: Imported,
 			order: func(o *shopdata.Order) {
 				o.LineItems = append(o.LineItems,

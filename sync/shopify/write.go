@@ -65,7 +65,7 @@ func (rc *runCache) knowsAll(ds []*draft) bool {
 			if _, ok := rc.byVariant[l.variantID]; l.variantID != 0 && ok {
 				continue
 			}
-			if _, ok := rc.bySKU[l.SKU]; l.SKU != "" && ok {
+			if _, ok := rc.bySKU[skuKey(l.SKU)]; l.SKU != "" && ok {
 				continue
 			}
 			return false
@@ -312,17 +312,20 @@ func (im *Importer) resolveProducts(ctx context.Context, tx *sqlx.Tx, c Connecti
 			}
 		}
 	}
-	// 2. By SKU.
-	skus := map[string]bool{}
+	// 2. By SKU, in any case: "cup-esp" is the product "CUP-ESP". skus maps each SKU's
+	// key to the first spelling seen, which the look-up and the insert use.
+	skus := map[string]string{}
 	for _, l := range lines {
 		if _, done := resolved[l]; done || l.SKU == "" {
 			continue
 		}
-		if r, ok := pc.sku(l.SKU); ok {
+		if r, ok := pc.sku(skuKey(l.SKU)); ok {
 			resolved[l] = r
 			continue
 		}
-		skus[l.SKU] = true
+		if _, ok := skus[skuKey(l.SKU)]; !ok {
+			skus[skuKey(l.SKU)] = l.SKU
+		}
 	}
 	foundSKU := map[string]productRef{}
 	if len(skus) > 0 {
@@ -332,14 +335,20 @@ func (im *Importer) resolveProducts(ctx context.Context, tx *sqlx.Tx, c Connecti
 			Tracks    bool   `db:"tracks_stock"`
 			Published bool   `db:"published"`
 		}
-		err := sqlx.SelectContext(ctx, tx, &rows, `SELECT sku, id, tracks_stock, published FROM products WHERE sku = ANY($1::text[])`,
-			pq.Array(sortedKeys(skus)))
+		spelt := make([]string, 0, len(skus))
+		for _, k := range sortedKeys(skus) {
+			spelt = append(spelt, skus[k])
+		}
+		err := sqlx.SelectContext(ctx, tx, &rows, `
+			SELECT x.s AS sku, p.id, p.tracks_stock, p.published
+			FROM unnest($1::text[]) AS x(s) JOIN products p ON lower(p.sku) = lower(x.s) AND p.sku <> ''`,
+			pq.Array(spelt))
 		if err != nil {
 			return fmt.Errorf("look up products by SKU: %w", err)
 		}
 		var unpublished []int64
 		for _, r := range rows {
-			foundSKU[r.SKU] = productRef{id: r.ID, tracks: r.Tracks}
+			foundSKU[skuKey(r.SKU)] = productRef{id: r.ID, tracks: r.Tracks}
 			if !r.Published {
 				unpublished = append(unpublished, r.ID)
 			}
@@ -359,12 +368,12 @@ func (im *Importer) resolveProducts(ctx context.Context, tx *sqlx.Tx, c Connecti
 			continue
 		}
 		if l.SKU != "" {
-			if r, ok := foundSKU[l.SKU]; ok {
+			if r, ok := foundSKU[skuKey(l.SKU)]; ok {
 				resolved[l] = r
 				continue
 			}
-			if _, ok := newSKU[l.SKU]; !ok {
-				newSKU[l.SKU] = l
+			if _, ok := newSKU[skuKey(l.SKU)]; !ok {
+				newSKU[skuKey(l.SKU)] = l
 				newOrder = append(newOrder, l.SKU)
 			}
 			continue
@@ -378,9 +387,9 @@ func (im *Importer) resolveProducts(ctx context.Context, tx *sqlx.Tx, c Connecti
 			sk, names, vts, prices []string
 			tracks                 []bool
 		)
-		for _, s := range sortedKeys(newSKU) {
-			l := newSKU[s]
-			sk, names, vts = append(sk, s), append(names, l.Title), append(vts, l.VariantTitle)
+		for _, k := range sortedKeys(newSKU) {
+			l := newSKU[k]
+			sk, names, vts = append(sk, l.SKU), append(names, l.Title), append(vts, l.VariantTitle)
 			prices, tracks = append(prices, l.UnitPrice.String()), append(tracks, l.tracks)
 		}
 		var rows []struct {
@@ -393,14 +402,14 @@ func (im *Importer) resolveProducts(ctx context.Context, tx *sqlx.Tx, c Connecti
 			INSERT INTO products AS p (sku, name, variant_title, price, tracks_stock, published, source)
 			SELECT s, n, v, pr, t, true, 'shopify'
 			FROM unnest($1::text[], $2::text[], $3::text[], $4::numeric[], $5::boolean[]) AS x(s, n, v, pr, t)
-			ON CONFLICT (sku) WHERE sku <> '' DO UPDATE SET published = true, updated_at = now()
+			ON CONFLICT (lower(sku)) WHERE sku <> '' DO UPDATE SET published = true, updated_at = now()
 			RETURNING sku, id, tracks_stock`,
 			pq.Array(sk), pq.Array(names), pq.Array(vts), pq.Array(prices), pq.Array(tracks))
 		if err != nil {
 			return fmt.Errorf("create products: %w", err)
 		}
 		for _, r := range rows {
-			foundSKU[r.SKU] = productRef{id: r.ID, tracks: r.Tracks}
+			foundSKU[skuKey(r.SKU)] = productRef{id: r.ID, tracks: r.Tracks}
 		}
 	}
 	for _, v := range sortedKeys(noSKU) {
@@ -421,7 +430,7 @@ func (im *Importer) resolveProducts(ctx context.Context, tx *sqlx.Tx, c Connecti
 		r, done := resolved[l]
 		if !done {
 			if l.SKU != "" {
-				r = foundSKU[l.SKU]
+				r = foundSKU[skuKey(l.SKU)]
 			} else {
 				r = pc.pendingV[l.variantID]
 			}
@@ -440,7 +449,7 @@ func (im *Importer) resolveProducts(ctx context.Context, tx *sqlx.Tx, c Connecti
 			pc.pendingV[l.variantID] = r
 		}
 		if l.SKU != "" {
-			pc.pendingS[l.SKU] = r
+			pc.pendingS[skuKey(l.SKU)] = r
 		}
 	}
 	if len(linkV) > 0 {
@@ -461,6 +470,10 @@ func (im *Importer) resolveProducts(ctx context.Context, tx *sqlx.Tx, c Connecti
 	}
 	return nil
 }
+
+// skuKey is the key SKUs are matched by: SKUs are case-insensitive, as the products'
+// unique index on lower(sku) is.
+func skuKey(sku string) string { return strings.ToLower(sku) }
 
 func publish(ctx context.Context, tx *sqlx.Tx, ids []int64) error {
 	if len(ids) == 0 {

@@ -88,7 +88,7 @@ func Start(t testing.TB, opts Options) *World {
 	}
 	t.Cleanup(sim.Close)
 	ctx := context.Background()
-	_, err = shopify.ConnectionStore{}.Connect(ctx, db, shopify.ConnectParams{
+	_, err = shopify.ConnectionStore{Secrets: dbtest.Secrets()}.Connect(ctx, db, shopify.ConnectParams{
 		Shop: sim.Shop, AccessToken: sim.Token, WebhookSecret: sim.Secret, BaseURL: sim.URL,
 		OutletID: ids.OutletID, RegisterID: ids.RegisterID,
 	})
@@ -117,7 +117,7 @@ func (w *World) serve(ln net.Listener) {
 	w.t.Helper()
 	d, err := daemon.New(w.DB, daemon.Config{
 		PollEvery: time.Hour, NightlyEvery: time.Hour, WebhookEvery: time.Hour, ShutdownTimeout: 30 * time.Second,
-	}, daemon.Deps{Clock: w.clock, Logger: zerolog.New(zerolog.NewTestWriter(w.t)).Level(zerolog.WarnLevel)})
+	}, daemon.Deps{Clock: w.clock, Logger: zerolog.New(zerolog.NewTestWriter(w.t)).Level(zerolog.WarnLevel), Secrets: dbtest.Secrets()})
 	if err != nil {
 		w.t.Fatalf("terminaltest: build the daemon: %v", err)
 	}
