@@ -707,7 +707,7 @@ func TestHeldWebhookConnectionsDoNotGrowTheDaemon(t *testing.T) {
 	bin := proctest.Build(t)
 	db, dbURL := dbtest.NewWithURL(t)
 	ids := dbtest.NewShop(t, db, "Gent", "Front")
-	if _, err := (shopify.ConnectionStore{}).Connect(context.Background(), db, shopify.ConnectParams{
+	if _, err := (shopify.ConnectionStore{Secrets: dbtest.Secrets()}).Connect(context.Background(), db, shopify.ConnectParams{
 		Shop: "held.myshopify.com", AccessToken: "token", WebhookSecret: "secret", BaseURL: "http://127.0.0.1:9",
 		OutletID: ids.OutletID, RegisterID: ids.RegisterID,
 	}); err != nil {

@@ -186,7 +186,7 @@ func webhookAccepted(t *testing.T, s *secretShop) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	body := []byte(`{"id": 1, "name": "#1"}`)
+	body := []byte(`{"id": 1, "name": "#1", "line_items": []}`)
 	for i, key := range []string{plainSecret, "not-the-secret"} {
 		mac := hmac.New(sha256.New, []byte(key))
 		mac.Write(body)
