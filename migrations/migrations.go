@@ -10,10 +10,12 @@ import (
 	"database/sql"
 	"embed"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
 
+	"github.com/lib/pq"
 	"github.com/pressly/goose/v3"
 )
 
@@ -80,6 +82,13 @@ func Up(ctx context.Context, db *sql.DB) ([]int64, error) {
 		return nil, err
 	}
 	res, err := p.Up(ctx)
+	var partial *goose.PartialError
+	var refused *pq.Error
+	if errors.As(err, &partial) && errors.As(err, &refused) && refused.Code == "P0001" {
+		// A migration that refuses to run (RAISE EXCEPTION) says why and what to do, for
+		// the person upgrading: that sentence is the error. Its change rolled back.
+		return nil, fmt.Errorf("migration %d cannot run: %s", partial.Failed.Source.Version, refused.Message)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("migrate up: %w", err)
 	}

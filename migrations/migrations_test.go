@@ -26,9 +26,7 @@ func TestImportLogJSONMovesIntoFramesAndBack(t *testing.T) {
 	if _, err := migrations.Up(ctx, db.DB); err != nil {
 		t.Fatal(err)
 	}
-	if v, err := migrations.Down(ctx, db.DB); err != nil || v != 10 {
-		t.Fatalf("down from the top: version %d rolled back (%v), want 10", v, err)
-	}
+	downThrough(t, db, 10)
 
 	// Three runs of two shops, more rows than one chunk of the move, the runs interleaved.
 	shop := dbtest.NewShop(t, db, "Gent", "Front")
@@ -100,9 +98,7 @@ func TestImportLogJSONMovesIntoFramesAndBack(t *testing.T) {
 		}
 	}
 
-	if v, err := migrations.Down(ctx, db.DB); err != nil || v != 10 {
-		t.Fatalf("down: version %d (%v)", v, err)
-	}
+	downThrough(t, db, 10)
 	var rows []struct {
 		ID  int64   `db:"id"`
 		Raw *string `db:"raw"`
@@ -122,5 +118,19 @@ func TestImportLogJSONMovesIntoFramesAndBack(t *testing.T) {
 	var tables int
 	if err := db.Get(&tables, `SELECT count(*) FROM pg_class WHERE relname = 'import_order_json'`); err != nil || tables != 0 {
 		t.Errorf("import_order_json is still there after down (%v)", err)
+	}
+}
+
+// downThrough rolls migrations back, newest first, until version has been rolled back.
+func downThrough(t *testing.T, db *sqlx.DB, version int64) {
+	t.Helper()
+	for {
+		v, err := migrations.Down(context.Background(), db.DB)
+		if err != nil || v == 0 {
+			t.Fatalf("down to below %d: version %d rolled back (%v)", version, v, err)
+		}
+		if v == version {
+			return
+		}
 	}
 }
