@@ -70,6 +70,10 @@ func TestAllTheWayDownLeavesNothing(t *testing.T) {
 	if left := leftovers(t, db); len(left) != 0 {
 		t.Errorf("after every migration was rolled back, the schema still holds: %s", strings.Join(left, ", "))
 	}
+	// One more down finds nothing to roll back: not an error.
+	if v, err := migrations.Down(ctx, db.DB); err != nil || v != 0 {
+		t.Errorf("down at the bottom: version %d rolled back (%v), want none and no error", v, err)
+	}
 	if _, err := migrations.Up(ctx, db.DB); err != nil {
 		t.Fatalf("up again: %v", err)
 	}

@@ -106,6 +106,9 @@ func Down(ctx context.Context, db *sql.DB) (int64, error) {
 		return 0, err
 	}
 	res, err := p.Down(ctx)
+	if errors.Is(err, goose.ErrNoNextVersion) {
+		return 0, nil // every migration is rolled back already
+	}
 	if err != nil {
 		return 0, fmt.Errorf("migrate down: %w", err)
 	}

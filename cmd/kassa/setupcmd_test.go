@@ -117,3 +117,26 @@ func TestSetUpMistakesCanBePutRight(t *testing.T) {
 	// Its name is free for a new outlet.
 	ok(t, url, "outlet", "add", "Gent Centrum", "--timezone", "Europe/Brussels", "--currency", "EUR")
 }
+
+// TestMigrateDownAtTheBottom rolls back every migration, one "migrate down" at a time, and
+// one more: it says there is nothing to roll back, and succeeds (CI's loop relies on it).
+func TestMigrateDownAtTheBottom(t *testing.T) {
+	t.Parallel()
+	url := dbtest.Empty(t)
+	ok(t, url, "migrate", "up")
+	for i := 0; ; i++ {
+		out := ok(t, url, "migrate", "down")
+		if strings.Contains(out, "nothing to roll back") {
+			if i == 0 {
+				t.Fatal("nothing to roll back right after migrate up")
+			}
+			break
+		}
+		if !strings.HasPrefix(out, "rolled back migration ") || i > 100 {
+			t.Fatalf("migrate down #%d: %q", i+1, out)
+		}
+	}
+	if out := ok(t, url, "migrate", "down"); !strings.Contains(out, "nothing to roll back") {
+		t.Fatalf("migrate down once more: %q", out)
+	}
+}
