@@ -113,7 +113,10 @@ if [ "$ended" = 0 ]; then
 fi
 
 # The restore, into a database of its own.
-psql "$url" -qAtX -v ON_ERROR_STOP=1 -c "CREATE DATABASE $scratch" >/dev/null
+if ! psql "$url" -qAtX -v ON_ERROR_STOP=1 -c "CREATE DATABASE $scratch" >/dev/null 2>"$work/create.txt"; then
+	say "the backup $out is written, but it cannot be restored to be checked: creating a scratch database was refused ($(head -n 1 "$work/create.txt")); run the check as a user who may create databases, e.g. sudo -u postgres $0 'postgresql:///kassa?host=/var/run/postgresql'"
+	exit 1
+fi
 created=1
 if ! pg_restore --exit-on-error --no-owner --no-privileges -d "$scratch_url" "$out" 2>"$work/restore.txt"; then
 	say "pg_restore failed: $(head -n 3 "$work/restore.txt")"

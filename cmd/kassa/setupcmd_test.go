@@ -114,6 +114,12 @@ func TestSetUpMistakesCanBePutRight(t *testing.T) {
 	ok(t, url, "register", "add", "Back")
 	refused(t, db, url, `outlet "Gent Centrum" is archived`, "register", "add", "Spare", "--outlet", "Gent Centrum")
 	refused(t, db, url, `outlet "Gent Centrum" is archived`, "outlet", "rename", "Gent Centrum", "Gent")
+	ok(t, url, "product", "add", "Cup", "--sku", "CUP", "--price", "3")
+	refused(t, db, url, `outlet "Gent Centrum" is archived`, "stock", "adjust", "--sku", "CUP", "--delta", "1", "--outlet", "Gent Centrum")
+	// Its history is still read by name.
+	if out := ok(t, url, "sales", "list", "--outlet", "Gent Centrum", "--json"); strings.TrimSpace(out) != "[]" {
+		t.Errorf("sales of the archived outlet: %q", out)
+	}
 	// Its name is free for a new outlet.
 	ok(t, url, "outlet", "add", "Gent Centrum", "--timezone", "Europe/Brussels", "--currency", "EUR")
 }
