@@ -8,8 +8,11 @@ export PATH := /usr/local/go/bin:$(PATH)
 help: ## Show the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-build: ## Build the kassa binary into ./bin/kassa
-	$(GO) build -o bin/kassa ./cmd/kassa
+BIN ?= bin/kassa
+ADDR ?= 127.0.0.1:8080
+
+build: ## Build the kassa binary into ./bin/kassa (or BIN=path)
+	$(GO) build -o $(BIN) ./cmd/kassa
 
 test: ## Run every test against a real PostgreSQL (KASSA_TEST_DATABASE_URL)
 	$(GO) test -race -count=1 ./...
@@ -29,9 +32,13 @@ soak: ## Run the reliability scenarios into docs/RELIABILITY.md
 smoke: ## Check the command line against the contract in ../shared/contract
 	python3 ../shared/contract/smoke.py
 
-demo: ## Run kassa demo: PostgreSQL, a demo database, a simulated Shopify shop and the daemon (Ctrl-C stops it)
-	bash scripts/ensure-postgres.sh
-	$(GO) run ./cmd/kassa demo
+# On a terminal the demo runs as a job of its own (set -m), the terminal's foreground job:
+# Ctrl-C reaches the demo, which stops and exits 0, and not make, which would die of it.
+# (The trailing exit keeps the shell from replacing itself with the demo, which would take
+# it out of its own job.)
+demo: build ## Run kassa demo on ADDR (127.0.0.1:8080): PostgreSQL, a demo database, a simulated Shopify shop and the daemon (Ctrl-C stops it)
+	@bash scripts/ensure-postgres.sh
+	@if [ -t 0 ]; then set -m; fi; $(BIN) demo --addr '$(ADDR)' $(DEMO_FLAGS); exit $$?
 
 postgres: ## Make PostgreSQL available locally (start it, or install it from Debian's packages)
 	bash scripts/ensure-postgres.sh

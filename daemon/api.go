@@ -95,6 +95,10 @@ func (a *api) routes(mux *http.ServeMux) []Route {
 	add("GET /api/v1/stock", RoleCashier, a.stock)
 	add("GET /api/v1/connections", RoleManager, a.connections)
 	add("POST /api/v1/connections/{shop}/disconnect", RoleManager, a.disconnect)
+	add("POST /api/v1/outlets/{outlet}/rename", RoleManager, a.renameOutlet)
+	add("POST /api/v1/outlets/{outlet}/archive", RoleManager, a.archiveOutlet)
+	add("POST /api/v1/registers/{register}/rename", RoleManager, a.renameRegister)
+	add("POST /api/v1/registers/{register}/archive", RoleManager, a.archiveRegister)
 	mux.Handle("/api/", a.wrap("unknown", RoleCashier, func(c *call) (reply, error) {
 		if allowed := allowedMethods(mux, c.r); len(allowed) > 0 {
 			c.w.Header().Set("Allow", strings.Join(allowed, ", "))
@@ -262,7 +266,7 @@ func (l *locations) of(outletID int64) *time.Location {
 }
 
 func (a *api) registerView(ctx context.Context, locs *locations, r register.Register) (client.Register, error) {
-	out := client.Register{ID: r.ID, Name: r.Name, Outlet: r.OutletName}
+	out := client.Register{ID: r.ID, Name: r.Name, Outlet: r.OutletName, Archived: r.Archived()}
 	sess, err := register.Store{Clock: a.clock}.CurrentSession(ctx, a.db, r.ID)
 	if errors.Is(err, register.ErrNoOpenSession) {
 		return out, nil
@@ -399,6 +403,12 @@ func (a *api) closeRegister(c *call) (reply, error) {
 		amount, err := money.Parse(strings.TrimSpace(in.Counted))
 		if err != nil {
 			return reply{}, badRequest("counts: %s: %s", in.Type, err)
+		}
+		for _, prev := range counts {
+			if prev.PaymentTypeID == pt.ID {
+				return reply{}, &httpError{status: http.StatusUnprocessableEntity,
+					msg: fmt.Sprintf("counts: %s is counted twice: give each payment type once", pt.Name)}
+			}
 		}
 		counts = append(counts, register.Count{PaymentTypeID: pt.ID, Counted: amount})
 	}

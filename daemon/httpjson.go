@@ -173,8 +173,13 @@ func statusOf(err error) int {
 		errors.Is(err, register.ErrNothingOwed), errors.Is(err, register.ErrAlreadyVoided),
 		errors.Is(err, shopify.ErrImportRunning), errors.Is(err, shopify.ErrDisconnected),
 		errors.Is(err, register.ErrAmbiguous), errors.Is(err, sales.ErrAmbiguousReceipt),
-		errors.Is(err, shopify.ErrSeveralConnections), errors.Is(err, register.ErrDuplicateRegister):
+		errors.Is(err, shopify.ErrSeveralConnections), errors.Is(err, register.ErrDuplicateRegister),
+		errors.Is(err, inventory.ErrDuplicateOutlet), errors.Is(err, inventory.ErrArchived),
+		errors.Is(err, inventory.ErrOutletInUse), errors.Is(err, register.ErrArchived),
+		errors.Is(err, register.ErrOutletArchived), errors.Is(err, register.ErrRegisterInUse):
 		return http.StatusConflict
+	case errors.Is(err, register.ErrCountedTwice):
+		return http.StatusUnprocessableEntity
 	case errors.Is(err, register.ErrInvalidAmount), errors.Is(err, sales.ErrNonPositivePayment),
 		errors.Is(err, register.ErrVoidReason),
 		errors.Is(err, shopify.ErrInvalidShop):

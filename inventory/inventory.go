@@ -20,13 +20,17 @@ var (
 	ErrDuplicateSKU    = errors.New("a product with this SKU already exists (SKUs are the same whatever their case)")
 	ErrDuplicateOutlet = errors.New("an outlet with this name already exists")
 	ErrInvalidTimezone = errors.New("not a known IANA time zone")
-	ErrInvalidCurrency = errors.New("not a three-letter ISO 4217 currency code")
+	ErrInvalidCurrency = errors.New("not an ISO 4217 currency code in use, such as EUR")
+	ErrArchived        = errors.New("archived")
+	ErrOutletInUse     = errors.New("the outlet is still in use")
 )
 
 // Store reads and writes outlets, products and stock. Its methods take the queryer to
 // use (a *sqlx.DB or a *sqlx.Tx) so that callers can span several stores with one
-// transaction.
-type Store struct{}
+// transaction. Clock gives the time an outlet is archived at (time.Now when nil).
+type Store struct {
+	Clock func() time.Time
+}
 
 // Outlet is a physical shop.
 type Outlet struct {
@@ -35,7 +39,13 @@ type Outlet struct {
 	Timezone  string    `db:"timezone"`
 	Currency  string    `db:"currency"`
 	CreatedAt time.Time `db:"created_at"`
+	// ArchivedAt is when the outlet was archived; nil while it is live.
+	ArchivedAt *time.Time `db:"archived_at"`
 }
+
+// Archived reports whether the outlet is archived: it keeps its history but takes no new
+// registers, stock or Shopify connections.
+func (o Outlet) Archived() bool { return o.ArchivedAt != nil }
 
 // Location returns the outlet's time zone.
 func (o Outlet) Location() (*time.Location, error) {
@@ -46,10 +56,11 @@ func (o Outlet) Location() (*time.Location, error) {
 	return loc, nil
 }
 
-const outletColumns = `id, name, timezone, currency, created_at`
+const outletColumns = `id, name, timezone, currency, created_at, archived_at`
 
 // CreateOutlet adds an outlet. The time zone must be an IANA name (Europe/Brussels) and
-// the currency an upper-case ISO 4217 code.
+// the currency an ISO 4217 code in use (eur is taken as EUR). The name must differ from
+// every live outlet's, whatever the case.
 func (Store) CreateOutlet(ctx context.Context, q pg.Queryer, name, timezone, currency string) (Outlet, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
@@ -58,11 +69,13 @@ func (Store) CreateOutlet(ctx context.Context, q pg.Queryer, name, timezone, cur
 	if _, err := time.LoadLocation(timezone); err != nil || timezone == "" || timezone == "Local" {
 		return Outlet{}, fmt.Errorf("time zone %q: %w", timezone, ErrInvalidTimezone)
 	}
-	if len(currency) != 3 || strings.ToUpper(currency) != currency || strings.ContainsFunc(currency, func(r rune) bool { return r < 'A' || r > 'Z' }) {
-		return Outlet{}, fmt.Errorf("currency %q: %w", currency, ErrInvalidCurrency)
+	code, err := NormalizeCurrency(currency)
+	if err != nil {
+		return Outlet{}, err
 	}
+	currency = code
 	var o Outlet
-	err := sqlx.GetContext(ctx, q, &o, `
+	err = sqlx.GetContext(ctx, q, &o, `
 		INSERT INTO outlets (name, timezone, currency) VALUES ($1, $2, $3)
 		RETURNING `+outletColumns, name, timezone, currency)
 	switch {
@@ -77,19 +90,22 @@ func (Store) CreateOutlet(ctx context.Context, q pg.Queryer, name, timezone, cur
 	return o, nil
 }
 
-// Outlets lists every outlet by name.
+// Outlets lists the live outlets by name; archived ones are left out.
 func (Store) Outlets(ctx context.Context, q pg.Queryer) ([]Outlet, error) {
 	var out []Outlet
-	if err := sqlx.SelectContext(ctx, q, &out, `SELECT `+outletColumns+` FROM outlets ORDER BY name`); err != nil {
+	if err := sqlx.SelectContext(ctx, q, &out, `SELECT `+outletColumns+` FROM outlets WHERE archived_at IS NULL ORDER BY name`); err != nil {
 		return nil, fmt.Errorf("list outlets: %w", err)
 	}
 	return out, nil
 }
 
-// OutletByName finds an outlet by its exact name.
+// OutletByName finds an outlet by its name, whatever the case: the live outlet of that
+// name, else the one archived last (its history can still be read; callers that add to it
+// check Archived).
 func (Store) OutletByName(ctx context.Context, q pg.Queryer, name string) (Outlet, error) {
 	var o Outlet
-	err := sqlx.GetContext(ctx, q, &o, `SELECT `+outletColumns+` FROM outlets WHERE name = $1`, name)
+	err := sqlx.GetContext(ctx, q, &o, `SELECT `+outletColumns+` FROM outlets WHERE lower(name) = lower($1)
+		ORDER BY archived_at DESC NULLS FIRST, id DESC LIMIT 1`, strings.TrimSpace(name))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Outlet{}, fmt.Errorf("outlet %q: %w", name, ErrNotFound)
 	}

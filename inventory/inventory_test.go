@@ -29,10 +29,14 @@ func TestCreateOutletValidates(t *testing.T) {
 		want          error
 	}{
 		{"Gent", "Europe/Brussels", "EUR", inventory.ErrDuplicateOutlet},
+		{"gent ", "Europe/Brussels", "EUR", inventory.ErrDuplicateOutlet}, // names are unique whatever the case
 		{"Brugge", "Europe/Atlantis", "EUR", inventory.ErrInvalidTimezone},
 		{"Brugge", "", "EUR", inventory.ErrInvalidTimezone},
-		{"Brugge", "Europe/Brussels", "eur", inventory.ErrInvalidCurrency},
 		{"Brugge", "Europe/Brussels", "EURO", inventory.ErrInvalidCurrency},
+		{"Brugge", "Europe/Brussels", "ABC", inventory.ErrInvalidCurrency}, // three letters, but no currency
+		{"Brugge", "Europe/Brussels", "HRK", inventory.ErrInvalidCurrency}, // withdrawn in 2023
+		{"Brugge", "Europe/Brussels", "XAU", inventory.ErrInvalidCurrency}, // gold is not a shop's currency
+		{"Brugge", "Europe/Brussels", "", inventory.ErrInvalidCurrency},
 	}
 	for _, c := range cases {
 		if _, err := st.CreateOutlet(ctx, db, c.name, c.tz, c.cur); !errors.Is(err, c.want) {
@@ -40,6 +44,11 @@ func TestCreateOutletValidates(t *testing.T) {
 		}
 	}
 	dbtest.Unchanged(t, db, before)
+
+	// A currency is upper-cased: "usd" is USD.
+	if o, err := st.CreateOutlet(ctx, db, "Antwerpen", "Europe/Brussels", " usd"); err != nil || o.Currency != "USD" {
+		t.Errorf("CreateOutlet with currency \" usd\" = %+v, %v, want USD", o, err)
+	}
 
 	// The database refuses an unknown zone even when Go is bypassed.
 	if _, err := db.Exec(`INSERT INTO outlets (name, timezone, currency) VALUES ('X', 'Mars/Olympus', 'EUR')`); err == nil {

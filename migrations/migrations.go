@@ -112,6 +112,13 @@ func Up(ctx context.Context, db *sql.DB) ([]int64, error) {
 		return nil, err
 	}
 	res, err := p.Up(ctx)
+	var partial *goose.PartialError
+	var refused *pq.Error
+	if errors.As(err, &partial) && errors.As(err, &refused) && refused.Code == "P0001" {
+		// A migration that refuses to run (RAISE EXCEPTION) says why and what to do, for
+		// the person upgrading: that sentence is the error. Its change rolled back.
+		return nil, fmt.Errorf("migration %d cannot run: %s", partial.Failed.Source.Version, refused.Message)
+	}
 	if err != nil {
 		return nil, failed(err, "applied")
 	}
@@ -129,6 +136,9 @@ func Down(ctx context.Context, db *sql.DB) (int64, error) {
 		return 0, err
 	}
 	res, err := p.Down(ctx)
+	if errors.Is(err, goose.ErrNoNextVersion) {
+		return 0, nil // every migration is rolled back already
+	}
 	if err != nil {
 		return 0, failed(err, "rolled back")
 	}

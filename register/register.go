@@ -22,6 +22,10 @@ var (
 	ErrSessionAlreadyOpen = errors.New("the register already has an open session: close it first")
 	ErrNoOpenSession      = errors.New("the register has no open session: open it first")
 	ErrSessionClosed      = errors.New("the register session is closed and cannot change")
+	ErrArchived           = errors.New("the register is archived: it keeps its history but takes no new sessions")
+	ErrOutletArchived     = errors.New("the outlet is archived: it takes no new registers")
+	ErrRegisterInUse      = errors.New("the register is still in use")
+	ErrCountedTwice       = errors.New("each payment type may be counted once")
 )
 
 // Store reads and writes registers and their sessions. Clock gives the time sessions are
@@ -43,9 +47,15 @@ type Register struct {
 	OutletID   int64  `db:"outlet_id"`
 	OutletName string `db:"outlet_name"`
 	Name       string `db:"name"`
+	// ArchivedAt is when the register was archived; nil while it is live.
+	ArchivedAt *time.Time `db:"archived_at"`
 }
 
-const registerSelect = `SELECT r.id, r.outlet_id, o.name AS outlet_name, r.name FROM registers r JOIN outlets o ON o.id = r.outlet_id`
+// Archived reports whether the register is archived: it keeps its history but takes no
+// new sessions or Shopify connections.
+func (r Register) Archived() bool { return r.ArchivedAt != nil }
+
+const registerSelect = `SELECT r.id, r.outlet_id, o.name AS outlet_name, r.name, r.archived_at FROM registers r JOIN outlets o ON o.id = r.outlet_id`
 
 // Create adds a register to an outlet.
 func (Store) Create(ctx context.Context, q pg.Queryer, outletID int64, name string) (Register, error) {
@@ -61,6 +71,9 @@ func (Store) Create(ctx context.Context, q pg.Queryer, outletID int64, name stri
 	if pg.IsUniqueViolation(err, "registers_outlet_id_name_key") {
 		return Register{}, fmt.Errorf("register %q: %w", name, ErrDuplicateRegister)
 	}
+	if pg.IsRaised(err, "outlet_archived") {
+		return Register{}, fmt.Errorf("register %q: %w", name, ErrOutletArchived)
+	}
 	if err != nil {
 		return Register{}, fmt.Errorf("create register %q: %w", name, err)
 	}
@@ -71,10 +84,11 @@ func (Store) Create(ctx context.Context, q pg.Queryer, outletID int64, name stri
 	return r, nil
 }
 
-// List lists the registers of every outlet (outletID 0) or of one.
+// List lists the live registers of every outlet (outletID 0) or of one; archived ones are
+// left out.
 func (Store) List(ctx context.Context, q pg.Queryer, outletID int64) ([]Register, error) {
 	var out []Register
-	err := sqlx.SelectContext(ctx, q, &out, registerSelect+` WHERE $1 = 0 OR r.outlet_id = $1 ORDER BY o.name, r.name`, outletID)
+	err := sqlx.SelectContext(ctx, q, &out, registerSelect+` WHERE ($1 = 0 OR r.outlet_id = $1) AND r.archived_at IS NULL ORDER BY o.name, r.name`, outletID)
 	if err != nil {
 		return nil, fmt.Errorf("list registers: %w", err)
 	}
@@ -94,17 +108,37 @@ func (Store) Get(ctx context.Context, q pg.Queryer, id int64) (Register, error) 
 	return r, nil
 }
 
-// Find looks a register up by name: "Front" when one outlet has a register of that name,
-// or "Outlet/Front" to say which outlet.
+// Find looks a register up by name, whatever the case: "Front" when one outlet has a
+// register of that name, or "Outlet/Front" to say which outlet. Live registers come first;
+// only when none has the name is an archived one found (its history can still be read;
+// callers that add to it check Archived).
 func (Store) Find(ctx context.Context, q pg.Queryer, ref string) (Register, error) {
 	outlet, name, qualified := strings.Cut(ref, "/")
 	if !qualified {
 		outlet, name = "", ref
 	}
 	var found []Register
-	err := sqlx.SelectContext(ctx, q, &found, registerSelect+` WHERE r.name = $1 AND ($2 = '' OR o.name = $2) ORDER BY r.id`, name, outlet)
+	err := sqlx.SelectContext(ctx, q, &found, registerSelect+` WHERE lower(r.name) = lower($1) AND ($2 = '' OR lower(o.name) = lower($2))
+		ORDER BY r.archived_at DESC NULLS FIRST, r.id`, strings.TrimSpace(name), strings.TrimSpace(outlet))
 	if err != nil {
 		return Register{}, fmt.Errorf("find register %q: %w", ref, err)
+	}
+	// The live ones when there are any; else the outlet's register archived last.
+	n := 0
+	for n < len(found) && !found[n].Archived() {
+		n++
+	}
+	switch {
+	case n > 0:
+		found = found[:n]
+	case len(found) > 1:
+		n = 1
+		for n < len(found) && found[n].OutletID == found[0].OutletID {
+			n++
+		}
+		if n == len(found) {
+			found = found[:1]
+		}
 	}
 	switch len(found) {
 	case 0:
@@ -169,6 +203,9 @@ func (s Store) OpenSessionAs(ctx context.Context, q pg.Queryer, registerID int64
 		VALUES ($1, $2, $3, $4, $5) RETURNING `+sessionColumns, registerID, s.now(), by, float, who.TokenID)
 	if pg.IsUniqueViolation(err, "register_sessions_one_open") {
 		return Session{}, ErrSessionAlreadyOpen
+	}
+	if pg.IsRaised(err, "register_archived") {
+		return Session{}, ErrArchived
 	}
 	if err != nil {
 		return Session{}, fmt.Errorf("open session: %w", err)
@@ -250,6 +287,13 @@ func (s Store) CloseSessionAs(ctx context.Context, q pg.Queryer, registerID int6
 	if by == "" {
 		return Session{}, errors.New("say who closes the register")
 	}
+	seen := map[int64]bool{}
+	for _, c := range counts {
+		if seen[c.PaymentTypeID] {
+			return Session{}, ErrCountedTwice
+		}
+		seen[c.PaymentTypeID] = true
+	}
 	var out Session
 	err := pg.InTx(ctx, q, func(tx *sqlx.Tx) error {
 		// The register, then its session: the order every close takes its locks in. NO KEY:
@@ -268,7 +312,7 @@ func (s Store) CloseSessionAs(ctx context.Context, q pg.Queryer, registerID int6
 			if _, err := tx.ExecContext(ctx, `INSERT INTO register_session_counts (session_id, payment_type_id, counted) VALUES ($1, $2, $3)`,
 				cur.ID, c.PaymentTypeID, c.Counted); err != nil {
 				if pg.IsUniqueViolation(err, "") {
-					return errors.New("each payment type may be counted once")
+					return ErrCountedTwice
 				}
 				return fmt.Errorf("record count: %w", err)
 			}

@@ -16,7 +16,7 @@ import (
 )
 
 func (c *cli) outletCommand() *cobra.Command {
-	cmd := &cobra.Command{Use: "outlet", Short: "Add and list outlets (physical shops)", Args: cobra.NoArgs}
+	cmd := &cobra.Command{Use: "outlet", Short: "Add, list, rename and archive outlets (physical shops)", Args: cobra.NoArgs}
 	var tz, currency string
 	add := &cobra.Command{
 		Use:   "add NAME --timezone ZONE --currency CODE",
@@ -77,7 +77,7 @@ ISO 4217 code such as EUR.`,
 		},
 	}
 	c.addJSONFlag(list)
-	cmd.AddCommand(add, list)
+	cmd.AddCommand(add, list, c.outletRenameCommand(), c.outletArchiveCommand())
 	return cmd
 }
 
@@ -95,12 +95,16 @@ func exactArgs(n int, names string) cobra.PositionalArgs {
 	}
 }
 
-// findOutlet resolves an outlet name; with an empty name it takes the only outlet there
-// is, so a one-shop installation never has to name it.
+// findOutlet resolves the name of a live outlet; with an empty name it takes the only
+// live outlet there is, so a one-shop installation never has to name it.
 func findOutlet(ctx context.Context, q pg.Queryer, name string) (inventory.Outlet, error) {
 	st := inventory.Store{}
 	if name != "" {
-		return st.OutletByName(ctx, q, name)
+		o, err := st.OutletByName(ctx, q, name)
+		if err == nil && o.Archived() {
+			return inventory.Outlet{}, fmt.Errorf("outlet %q is archived: name a live outlet (see 'kassa outlet list')", o.Name)
+		}
+		return o, err
 	}
 	outlets, err := st.Outlets(ctx, q)
 	if err != nil {
@@ -185,7 +189,7 @@ func (c *cli) registerCommand() *cobra.Command {
 	}
 	list.Flags().StringVar(&listOutlet, "outlet", "", "only the registers of this outlet")
 	c.addJSONFlag(list)
-	cmd.AddCommand(add, list)
+	cmd.AddCommand(add, list, c.registerRenameCommand(), c.registerArchiveCommand())
 	cmd.AddCommand(c.registerSessionCommands()...)
 	return cmd
 }

@@ -7,7 +7,10 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -35,6 +38,7 @@ type demoConfig struct {
 	orders   int
 	every    time.Duration
 	seed     int64
+	program  string // how to run this kassa again, for the printed terminal command
 }
 
 func (c *cli) demoCommand() *cobra.Command {
@@ -46,10 +50,21 @@ func (c *cli) demoCommand() *cobra.Command {
 creates (or reuses) a database named kassa_demo on it and migrates it, starts a simulated
 Shopify shop with a few hundred orders of the last 90 days, adds an outlet, a register and
 the Shopify connection, runs the daemon, imports every order once ("Get all"), and then
-keeps placing a new order every few seconds, which arrives by webhook. It prints a cashier
-token and the command that opens the register terminal. Ctrl-C stops it all.`,
+keeps placing a new order every few seconds, which arrives by webhook. It prints the
+command that opens the register terminal with a cashier's token, and a manager's token for
+the routes only a manager may use. Ctrl-C stops it all, with exit status 0.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return c.runDemo(cmd.Context(), cfg) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			cfg.program = terminalProgram(os.Args[0])
+			err := c.runDemo(ctx, cfg)
+			if ctx.Err() != nil {
+				// Ctrl-C (or SIGTERM) is how a demo ends, at any stage: not an error.
+				fmt.Fprintln(c.stdout, "demo stopped")
+				return nil
+			}
+			return err
+		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&cfg.addr, "addr", "127.0.0.1:8080", "address the daemon listens on")
@@ -129,7 +144,7 @@ func (c *cli) runDemo(ctx context.Context, cfg demoConfig) error {
 		ln.Close()
 		return err
 	}
-	conn, tok, err := demoSetup(ctx, db, sim, c.now, box)
+	conn, toks, err := demoSetup(ctx, db, sim, c.now, box)
 	if err != nil {
 		ln.Close()
 		return err
@@ -149,7 +164,7 @@ func (c *cli) runDemo(ctx context.Context, cfg demoConfig) error {
 	go func() { served <- d.Serve(ctx, ln) }()
 	say("daemon listening on %s", base)
 
-	cl := client.New(base, tok)
+	cl := client.New(base, toks.cashier)
 	run, err := demoGetAll(ctx, cl, conn.Shop)
 	if err == nil {
 		// Auto-update (the polls) starts after the first Get all, so that the demo shows
@@ -169,7 +184,12 @@ func (c *cli) runDemo(ctx context.Context, cfg demoConfig) error {
 		run.RunID, run.Seen, o.Imported, o.AlreadyImported, o.TooOld, o.NoShippingMethod, o.TestOrder, o.Cancelled, o.Failed)
 	say("")
 	say("open the register terminal in another window with:")
-	say("  kassa terminal --url %s --token %s --register Front", base, tok)
+	say("  %s terminal --url %s --token %s --register Front", cfg.program, base, toks.cashier)
+	say("(a cashier's token, %q: registers, sales, payments, imports, stock, closing reports)", demoCashier)
+	say("")
+	say("a manager's token, %q, may also read and write the nightly reports, see and disconnect", demoManager)
+	say("the Shopify connections, and rename and archive outlets and registers:")
+	say("  curl -H 'Authorization: Bearer %s' %s/api/v1/connections", toks.manager, base)
 	say("")
 	say("a new order arrives every %s by webhook; Ctrl-C stops the demo", cfg.every)
 
@@ -178,9 +198,7 @@ func (c *cli) runDemo(ctx context.Context, cfg demoConfig) error {
 	for {
 		select {
 		case <-ctx.Done():
-			err := <-served
-			say("demo stopped")
-			return err
+			return <-served
 		case err := <-served:
 			return err
 		case <-tick.C:
@@ -194,15 +212,24 @@ func (c *cli) runDemo(ctx context.Context, cfg demoConfig) error {
 	}
 }
 
-// demoSetup makes (or finds again) the demo's outlet, register, connection and a fresh
-// cashier token. Earlier demo tokens are revoked: a token cannot be shown twice.
-func demoSetup(ctx context.Context, db *sqlx.DB, sim *shopifytest.Server, now func() time.Time, box *secret.Box) (shopify.Connection, string, error) {
+// The demo's tokens: a cashier's for the terminal, a manager's for the rest.
+const (
+	demoCashier = "demo-till"
+	demoManager = "demo-manager"
+)
+
+// demoTokens are the tokens a demo prints.
+type demoTokens struct{ cashier, manager string }
+
+// demoSetup makes (or finds again) the demo's outlet, register, connection and fresh
+// tokens. Earlier demo tokens are revoked: a token cannot be shown twice.
+func demoSetup(ctx context.Context, db *sqlx.DB, sim *shopifytest.Server, now func() time.Time, box *secret.Box) (shopify.Connection, demoTokens, error) {
 	var conn shopify.Connection
-	var tok string
+	var toks demoTokens
 	err := pg.WithTx(ctx, db, func(tx *sqlx.Tx) error {
 		inv := inventory.Store{}
 		outlet, err := inv.OutletByName(ctx, tx, "Demo shop")
-		if errors.Is(err, inventory.ErrNotFound) {
+		if errors.Is(err, inventory.ErrNotFound) || (err == nil && outlet.Archived()) {
 			outlet, err = inv.CreateOutlet(ctx, tx, "Demo shop", "Europe/Brussels", "EUR")
 		}
 		if err != nil {
@@ -210,7 +237,7 @@ func demoSetup(ctx context.Context, db *sqlx.DB, sim *shopifytest.Server, now fu
 		}
 		regs := register.Store{Clock: now}
 		reg, err := regs.Find(ctx, tx, "Demo shop/Front")
-		if errors.Is(err, register.ErrNotFound) {
+		if errors.Is(err, register.ErrNotFound) || (err == nil && (reg.Archived() || reg.OutletID != outlet.ID)) {
 			reg, err = regs.Create(ctx, tx, outlet.ID, "Front")
 		}
 		if err != nil {
@@ -224,16 +251,40 @@ func demoSetup(ctx context.Context, db *sqlx.DB, sim *shopifytest.Server, now fu
 			return err
 		}
 		ts := daemon.TokenStore{Clock: now}
-		if _, err := ts.Revoke(ctx, tx, "demo-till"); err != nil && !errors.Is(err, daemon.ErrTokenNotFound) && !errors.Is(err, daemon.ErrTokenRevoked) {
-			return err
+		for _, t := range []struct {
+			name string
+			role daemon.Role
+			tok  *string
+		}{{demoCashier, daemon.RoleCashier, &toks.cashier}, {demoManager, daemon.RoleManager, &toks.manager}} {
+			if _, err := ts.Revoke(ctx, tx, t.name); err != nil && !errors.Is(err, daemon.ErrTokenNotFound) && !errors.Is(err, daemon.ErrTokenRevoked) {
+				return err
+			}
+			if *t.tok, _, err = ts.Create(ctx, tx, t.name, t.role); err != nil {
+				return err
+			}
 		}
-		tok, _, err = ts.Create(ctx, tx, "demo-till", daemon.RoleCashier)
-		return err
+		return nil
 	})
 	if err != nil {
-		return shopify.Connection{}, "", fmt.Errorf("set up the demo shop: %w", err)
+		return shopify.Connection{}, demoTokens{}, fmt.Errorf("set up the demo shop: %w", err)
 	}
-	return conn, tok, nil
+	return conn, toks, nil
+}
+
+// terminalProgram is how to run this kassa again from where it was started, for the
+// printed terminal command: as it was invoked (bin/kassa, ./kassa, kassa from the PATH),
+// or "go run ./cmd/kassa" when it is a temporary binary of go run or go test, which is
+// gone once it ends.
+func terminalProgram(argv0 string) string {
+	if argv0 == "" || strings.Contains(filepath.ToSlash(argv0), "/go-build") {
+		return "go run ./cmd/kassa"
+	}
+	if strings.ContainsFunc(argv0, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/._-+", r))
+	}) {
+		return "'" + strings.ReplaceAll(argv0, "'", `'\''`) + "'"
+	}
+	return argv0
 }
 
 // demoGetAll runs Get all through the API, waiting for a webhook import that holds the

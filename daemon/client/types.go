@@ -40,6 +40,8 @@ type Outlet struct {
 	Name     string `json:"name"`
 	Timezone string `json:"timezone"`
 	Currency string `json:"currency"`
+	// Archived is set in the answer of archiving it; lists hold live outlets only.
+	Archived bool `json:"archived,omitempty"`
 }
 
 // Session is a register session. Money is a string with two decimals; times are RFC 3339
@@ -70,6 +72,9 @@ type Register struct {
 	Outlet  string   `json:"outlet"`
 	Open    bool     `json:"open"`
 	Session *Session `json:"session"`
+	// Archived is set for an archived register (found by id or by a name no live register
+	// has); lists hold live registers only.
+	Archived bool `json:"archived,omitempty"`
 }
 
 // OpenRequest opens a register session.

@@ -185,6 +185,9 @@ func (st ConnectionStore) Connect(ctx context.Context, q pg.Queryer, p ConnectPa
 	if err != nil {
 		return Connection{}, err
 	}
+	if reg.Archived() {
+		return Connection{}, fmt.Errorf("register %q of outlet %q is archived: connect the shop to a live register", reg.Name, reg.OutletName)
+	}
 	if reg.OutletID != p.OutletID {
 		return Connection{}, fmt.Errorf("register %q belongs to outlet %q, not to the connection's outlet", reg.Name, reg.OutletName)
 	}
