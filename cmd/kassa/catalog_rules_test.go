@@ -64,8 +64,11 @@ func TestMigrationRefusesSKUsThatDifferOnlyByCase(t *testing.T) {
 	url := dbtest.Empty(t)
 	db := connectURL(t, url)
 	ok(t, url, "migrate", "up")
-	if v, err := migrations.Down(context.Background(), db.DB); err != nil || v != 12 {
-		t.Fatalf("down: %d, %v", v, err)
+	for v := int64(-1); v != 12; {
+		var err error
+		if v, err = migrations.Down(context.Background(), db.DB); err != nil || v < 12 {
+			t.Fatalf("down: %d, %v", v, err)
+		}
 	}
 	before, _, err := migrations.Versions(context.Background(), db.DB)
 	if err != nil {

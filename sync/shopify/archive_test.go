@@ -21,7 +21,7 @@ func TestConnectRefusesAnArchivedRegister(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := dbtest.Counts(t, db)
-	_, err := shopify.ConnectionStore{}.Connect(ctx, db, shopify.ConnectParams{
+	_, err := shopify.ConnectionStore{Secrets: dbtest.Secrets()}.Connect(ctx, db, shopify.ConnectParams{
 		Shop: "demo", AccessToken: "t", WebhookSecret: "s", OutletID: ids.OutletID, RegisterID: ids.RegisterID,
 	})
 	if err == nil || !strings.Contains(err.Error(), `register "Front" of outlet "Gent" is archived`) {
