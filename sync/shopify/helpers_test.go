@@ -18,8 +18,8 @@ import (
 	"github.com/kassa-pos/kassa/register"
 	"github.com/kassa-pos/kassa/sales"
 	"github.com/kassa-pos/kassa/sync/shopify/shopifyapi"
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest"
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest/shopdata"
+	"github.com/kassa-pos/kassa/sync/shopifysim"
+	"github.com/kassa-pos/kassa/sync/shopifysim/shopdata"
 )
 
 // testNow is the simulated shop's clock in tests.
@@ -29,7 +29,7 @@ var testNow = time.Date(2026, 11, 20, 11, 0, 0, 0, time.UTC)
 type fixture struct {
 	t      testing.TB
 	db     *sqlx.DB
-	srv    *shopifytest.Server
+	srv    *shopifysim.Server
 	conn   Connection
 	outlet inventory.Outlet
 	reg    register.Register
@@ -37,7 +37,7 @@ type fixture struct {
 }
 
 type fixtureOptions struct {
-	sim         shopifytest.Options
+	sim         shopifysim.Options
 	importTests bool
 	// importerNow is the importer's clock (default testNow).
 	importerNow time.Time
@@ -53,7 +53,7 @@ func newFixture(t testing.TB, fo fixtureOptions) *fixture {
 	if fo.sim.Shop == "" {
 		fo.sim.Shop = "demo.myshopify.com"
 	}
-	srv, err := shopifytest.NewServer(fo.sim)
+	srv, err := shopifysim.NewServer(fo.sim)
 	if err != nil {
 		t.Fatalf("start simulator: %v", err)
 	}

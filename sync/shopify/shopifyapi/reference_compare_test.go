@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/kassa-pos/kassa/sync/shopify/shopifyapi"
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest/shopdata"
+	"github.com/kassa-pos/kassa/sync/shopifysim/shopdata"
 )
 
 // sameAsReference fails t unless DecodeOrder and the reference decoder agree on raw: the

@@ -1,4 +1,4 @@
-package shopifytest_test
+package shopifysim_test
 
 import (
 	"encoding/json"
@@ -10,7 +10,7 @@ import (
 	goshopify "github.com/bold-commerce/go-shopify/v4"
 	"github.com/rs/zerolog"
 
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest"
+	"github.com/kassa-pos/kassa/sync/shopifysim"
 )
 
 // testNow is the fixed clock of most tests.
@@ -75,7 +75,7 @@ func manyOrders(t testing.TB, n int) []json.RawMessage {
 	return out
 }
 
-func newServer(t testing.TB, opts shopifytest.Options) *shopifytest.Server {
+func newServer(t testing.TB, opts shopifysim.Options) *shopifysim.Server {
 	t.Helper()
 	if opts.Clock == nil {
 		opts.Clock = fixedClock
@@ -84,7 +84,7 @@ func newServer(t testing.TB, opts shopifytest.Options) *shopifytest.Server {
 		l := zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.InfoLevel)
 		opts.Logger = &l
 	}
-	s, err := shopifytest.NewServer(opts)
+	s, err := shopifysim.NewServer(opts)
 	if err != nil {
 		t.Fatalf("NewServer: %v", err)
 	}
@@ -92,7 +92,7 @@ func newServer(t testing.TB, opts shopifytest.Options) *shopifytest.Server {
 	return s
 }
 
-func newClient(t testing.TB, s *shopifytest.Server, opts ...goshopify.Option) *goshopify.Client {
+func newClient(t testing.TB, s *shopifysim.Server, opts ...goshopify.Option) *goshopify.Client {
 	t.Helper()
 	c, err := s.Client(goshopify.App{ApiKey: "key", ApiSecret: s.Secret}, opts...)
 	if err != nil {
@@ -107,7 +107,7 @@ func newClient(t testing.TB, s *shopifytest.Server, opts ...goshopify.Option) *g
 }
 
 // get makes a raw request to the simulator as go-shopify would, with the token.
-func get(t testing.TB, s *shopifytest.Server, path string) *http.Response {
+func get(t testing.TB, s *shopifysim.Server, path string) *http.Response {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, s.URL+path, nil)
 	if err != nil {

@@ -1,4 +1,4 @@
-package shopifytest_test
+package shopifysim_test
 
 import (
 	"bytes"
@@ -12,11 +12,11 @@ import (
 
 	goshopify "github.com/bold-commerce/go-shopify/v4"
 
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest"
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest/shopdata"
+	"github.com/kassa-pos/kassa/sync/shopifysim"
+	"github.com/kassa-pos/kassa/sync/shopifysim/shopdata"
 )
 
-const fixtureDir = "../../../../shared/fixtures/shopify"
+const fixtureDir = "../../../shared/fixtures/shopify"
 
 func fixture(t *testing.T, name string) []byte {
 	t.Helper()
@@ -55,7 +55,7 @@ func TestFixtureOrdersAreServedAndDecoded(t *testing.T) {
 			if err := json.Unmarshal(raw, &want); err != nil {
 				t.Fatal(err)
 			}
-			s := newServer(t, shopifytest.Options{RawOrders: []json.RawMessage{raw}, ReadAllOrders: true})
+			s := newServer(t, shopifysim.Options{RawOrders: []json.RawMessage{raw}, ReadAllOrders: true})
 			c := newClient(t, s, goshopify.WithVersion("2024-10"))
 			got, err := c.Order.Get(ctx, want.ID, nil)
 			if err != nil {
@@ -72,7 +72,7 @@ func TestFixtureOrdersAreServedAndDecoded(t *testing.T) {
 	}
 	t.Run("refunds of an order", func(t *testing.T) {
 		raw := field(t, fixture(t, "rest_get_order_partially_refunded_discount_taxes_2024-10.json"), "order")
-		s := newServer(t, shopifytest.Options{RawOrders: []json.RawMessage{raw}, ReadAllOrders: true})
+		s := newServer(t, shopifysim.Options{RawOrders: []json.RawMessage{raw}, ReadAllOrders: true})
 		resp := get(t, s, "/admin/api/2024-10/orders/450789469/refunds.json")
 		var got struct {
 			Refunds []goshopify.Refund `json:"refunds"`
@@ -86,7 +86,7 @@ func TestFixtureOrdersAreServedAndDecoded(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s := newServer(t, shopifytest.Options{RawOrders: raw, ReadAllOrders: true})
+		s := newServer(t, shopifysim.Options{RawOrders: raw, ReadAllOrders: true})
 		c := newClient(t, s)
 		list, err := c.Order.ListAll(ctx, goshopify.OrderListOptions{Status: "any", ListOptions: goshopify.ListOptions{Limit: 1}})
 		if err != nil || len(list) != len(raw) {
@@ -95,7 +95,7 @@ func TestFixtureOrdersAreServedAndDecoded(t *testing.T) {
 	})
 	t.Run("webhook sample order", func(t *testing.T) {
 		raw := fixture(t, "webhook_orders_create_shopify_test_notification_payload.json")
-		s := newServer(t, shopifytest.Options{RawOrders: []json.RawMessage{raw}, ReadAllOrders: true})
+		s := newServer(t, shopifysim.Options{RawOrders: []json.RawMessage{raw}, ReadAllOrders: true})
 		c := newClient(t, s)
 		got, err := c.Order.Get(ctx, 820982911946154508, nil)
 		if err != nil || got.Name != "#9999" {
@@ -116,7 +116,7 @@ func TestFixtureTransactionsAreServed(t *testing.T) {
 			if err := json.Unmarshal(field(t, fixture(t, name), "transactions"), &txs); err != nil {
 				t.Fatal(err)
 			}
-			s := newServer(t, shopifytest.Options{RawOrders: manyOrders(t, 1)})
+			s := newServer(t, shopifysim.Options{RawOrders: manyOrders(t, 1)})
 			s.SetTransactions(1001, txs)
 			c := newClient(t, s)
 			got, err := c.Transaction.List(ctx, 1001, nil)
@@ -127,7 +127,7 @@ func TestFixtureTransactionsAreServed(t *testing.T) {
 	}
 	t.Run("embedded in an old order", func(t *testing.T) {
 		raw := field(t, fixture(t, "goshopify_v4.7.0_order_with_transaction.json"), "order")
-		s := newServer(t, shopifytest.Options{RawOrders: []json.RawMessage{raw}, ReadAllOrders: true})
+		s := newServer(t, shopifysim.Options{RawOrders: []json.RawMessage{raw}, ReadAllOrders: true})
 		c := newClient(t, s)
 		var id struct {
 			ID uint64 `json:"id"`
@@ -143,11 +143,11 @@ func TestFixtureTransactionsAreServed(t *testing.T) {
 func TestFixtureLocationsAndInventoryAreServed(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	var locations []shopifytest.Location
+	var locations []shopifysim.Location
 	if err := json.Unmarshal(field(t, fixture(t, "rest_list_locations_2024-10.json"), "locations"), &locations); err != nil {
 		t.Fatal(err)
 	}
-	s := newServer(t, shopifytest.Options{Locations: locations})
+	s := newServer(t, shopifysim.Options{Locations: locations})
 	c := newClient(t, s)
 	got, err := c.Location.List(ctx, nil)
 	if err != nil || len(got) != len(locations) || got[0].Name != locations[0].Name || got[0].CreatedAt.IsZero() {
@@ -231,7 +231,7 @@ func TestFixtureProductCreateIsAccepted(t *testing.T) {
 	if err := json.Unmarshal(fixture(t, "rest_create_product_with_variants_request_response_2024-10.json"), &ex); err != nil {
 		t.Fatal(err)
 	}
-	s := newServer(t, shopifytest.Options{})
+	s := newServer(t, shopifysim.Options{})
 	c := newClient(t, s, goshopify.WithVersion("2024-10"))
 	// go-shopify adds its zero values (requires_shipping false, image {}) to the fixture body.
 	p, err := c.Product.Create(context.Background(), ex.Request.Body.Product)

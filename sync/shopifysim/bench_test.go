@@ -1,4 +1,4 @@
-package shopifytest_test
+package shopifysim_test
 
 import (
 	"context"
@@ -10,14 +10,14 @@ import (
 
 	goshopify "github.com/bold-commerce/go-shopify/v4"
 
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest"
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest/shopdata"
+	"github.com/kassa-pos/kassa/sync/shopifysim"
+	"github.com/kassa-pos/kassa/sync/shopifysim/shopdata"
 )
 
 // BenchmarkStartGeneratedShop measures starting a simulator with 100,000 generated orders.
 func BenchmarkStartGeneratedShop(b *testing.B) {
 	for b.Loop() {
-		s, err := shopifytest.NewServer(shopifytest.Options{
+		s, err := shopifysim.NewServer(shopifysim.Options{
 			Clock: fixedClock, Generate: &shopdata.GenerateOptions{Seed: 1, Orders: 100_000, Days: 90},
 		})
 		if err != nil {
@@ -30,7 +30,7 @@ func BenchmarkStartGeneratedShop(b *testing.B) {
 // BenchmarkListAll100k measures go-shopify's ListAll of every visible order of a 100,000
 // order shop, 250 per page; it reports orders per second.
 func BenchmarkListAll100k(b *testing.B) {
-	s := newServer(b, shopifytest.Options{
+	s := newServer(b, shopifysim.Options{
 		ReadAllOrders: true, Generate: &shopdata.GenerateOptions{Seed: 1, Orders: 100_000, Days: 90},
 	})
 	c := newClient(b, s)
@@ -50,7 +50,7 @@ func BenchmarkListAll100k(b *testing.B) {
 // BenchmarkOrdersPage measures one filtered page deep into a 100,000 order shop, as raw
 // HTTP, to isolate the simulator's own cost.
 func BenchmarkOrdersPage(b *testing.B) {
-	s := newServer(b, shopifytest.Options{
+	s := newServer(b, shopifysim.Options{
 		ReadAllOrders: true, Generate: &shopdata.GenerateOptions{Seed: 1, Orders: 100_000, Days: 90},
 	})
 	q := url.Values{"status": {"any"}, "limit": {"250"}, "financial_status": {"pending"},

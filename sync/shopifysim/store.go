@@ -1,4 +1,4 @@
-package shopifytest
+package shopifysim
 
 import (
 	"bytes"
@@ -10,7 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest/shopdata"
+	"github.com/kassa-pos/kassa/sync/shopifysim/shopdata"
 )
 
 // ErrOrderNotFound is returned for an order id the shop does not have.

@@ -1,6 +1,6 @@
 // Package shopdata models Shopify orders as the REST Admin API 2024-10 renders them and
 // generates realistic, reproducible shops of orders for kassa's Shopify simulator
-// (sync/shopify/shopifytest).
+// (sync/shopifysim).
 //
 // # Model
 //

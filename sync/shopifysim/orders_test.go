@@ -1,4 +1,4 @@
-package shopifytest_test
+package shopifysim_test
 
 import (
 	"context"
@@ -13,12 +13,12 @@ import (
 
 	goshopify "github.com/bold-commerce/go-shopify/v4"
 
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest"
+	"github.com/kassa-pos/kassa/sync/shopifysim"
 )
 
 func TestListAllReturnsEveryOrderOnceAcrossPages(t *testing.T) {
 	t.Parallel()
-	s := newServer(t, shopifytest.Options{RawOrders: manyOrders(t, 123)})
+	s := newServer(t, shopifysim.Options{RawOrders: manyOrders(t, 123)})
 	for _, version := range []string{"", "2024-10"} {
 		t.Run("version="+version, func(t *testing.T) {
 			var opts []goshopify.Option
@@ -58,7 +58,7 @@ func TestListAllReturnsEveryOrderOnceAcrossPages(t *testing.T) {
 
 func TestListWithPaginationWalksForwardAndBack(t *testing.T) {
 	t.Parallel()
-	s := newServer(t, shopifytest.Options{RawOrders: manyOrders(t, 10)})
+	s := newServer(t, shopifysim.Options{RawOrders: manyOrders(t, 10)})
 	c := newClient(t, s, goshopify.WithVersion("2024-10"))
 	ctx := context.Background()
 
@@ -98,7 +98,7 @@ func TestListWithPaginationWalksForwardAndBack(t *testing.T) {
 
 func TestLinkHeaderShape(t *testing.T) {
 	t.Parallel()
-	s := newServer(t, shopifytest.Options{Shop: "shop.myshopify.com", RawOrders: manyOrders(t, 5)})
+	s := newServer(t, shopifysim.Options{Shop: "shop.myshopify.com", RawOrders: manyOrders(t, 5)})
 	resp := get(t, s, "/admin/api/2024-10/orders.json?limit=2&fields=id,name")
 	link := resp.Header.Get("Link")
 	if !strings.HasPrefix(link, "<https://shop.myshopify.com/admin/api/2024-10/orders.json?") || !strings.HasSuffix(link, `>; rel="next"`) {
@@ -130,7 +130,7 @@ func TestLinkHeaderShape(t *testing.T) {
 
 func TestRawCommaLinksBreakGoShopify(t *testing.T) {
 	t.Parallel()
-	s := newServer(t, shopifytest.Options{RawCommaLinks: true, RawOrders: manyOrders(t, 5)})
+	s := newServer(t, shopifysim.Options{RawCommaLinks: true, RawOrders: manyOrders(t, 5)})
 	c := newClient(t, s)
 	_, err := c.Order.ListAll(context.Background(), goshopify.OrderListOptions{
 		ListOptions: goshopify.ListOptions{Limit: 2, Fields: "id,name"}})
@@ -142,7 +142,7 @@ func TestRawCommaLinksBreakGoShopify(t *testing.T) {
 
 func TestPageInfoWithFilterIsRefused(t *testing.T) {
 	t.Parallel()
-	s := newServer(t, shopifytest.Options{RawOrders: manyOrders(t, 5)})
+	s := newServer(t, shopifysim.Options{RawOrders: manyOrders(t, 5)})
 	c := newClient(t, s, goshopify.WithVersion("2024-10"))
 	ctx := context.Background()
 	_, pag, err := c.Order.ListWithPagination(ctx, goshopify.OrderListOptions{ListOptions: goshopify.ListOptions{Limit: 2}, Status: "any"})
@@ -183,7 +183,7 @@ func TestFiltersAndSinceID(t *testing.T) {
 	for _, o := range orders {
 		raw = append(raw, rawOrder(t, o))
 	}
-	s := newServer(t, shopifytest.Options{RawOrders: raw})
+	s := newServer(t, shopifysim.Options{RawOrders: raw})
 	c := newClient(t, s)
 	ctx := context.Background()
 	at := func(age time.Duration) time.Time { return testNow.Add(-age) }
@@ -237,7 +237,7 @@ func TestSixtyDayWindow(t *testing.T) {
 		rawOrder(t, orderSpec{id: 502, age: 59 * 24 * time.Hour}),
 	}
 	for _, readAll := range []bool{false, true} {
-		s := newServer(t, shopifytest.Options{RawOrders: raw, ReadAllOrders: readAll})
+		s := newServer(t, shopifysim.Options{RawOrders: raw, ReadAllOrders: readAll})
 		c := newClient(t, s)
 		ctx := context.Background()
 		list, err := c.Order.ListAll(ctx, goshopify.OrderListOptions{Status: "any"})
@@ -273,20 +273,20 @@ func TestWindowByUpdatedAt(t *testing.T) {
 	// Created 61 days ago, updated yesterday: visible only when the window follows updated_at.
 	raw := rawOrder(t, orderSpec{id: 601, age: 61 * 24 * time.Hour, updatedAge: ptr(24 * time.Hour)})
 	for by, want := range map[string]int{"": 0, "updated_at": 1} {
-		s := newServer(t, shopifytest.Options{RawOrders: []json.RawMessage{raw}, WindowBy: by})
+		s := newServer(t, shopifysim.Options{RawOrders: []json.RawMessage{raw}, WindowBy: by})
 		n, err := newClient(t, s).Order.Count(context.Background(), goshopify.OrderCountOptions{Status: "any"})
 		if err != nil || n != want {
 			t.Errorf("WindowBy %q: count %d, %v; want %d", by, n, err, want)
 		}
 	}
-	if _, err := shopifytest.NewServer(shopifytest.Options{WindowBy: "closed_at"}); err == nil {
+	if _, err := shopifysim.NewServer(shopifysim.Options{WindowBy: "closed_at"}); err == nil {
 		t.Error("an unknown window timestamp must be refused")
 	}
 }
 
 func TestUnknownFieldsSurviveAndTokenIsChecked(t *testing.T) {
 	t.Parallel()
-	s := newServer(t, shopifytest.Options{RawOrders: manyOrders(t, 1)})
+	s := newServer(t, shopifysim.Options{RawOrders: manyOrders(t, 1)})
 	resp := get(t, s, "/admin/orders/1001.json")
 	b, _ := io.ReadAll(resp.Body)
 	if !strings.Contains(string(b), `"x_unknown_field":"kept"`) {
@@ -308,7 +308,7 @@ func TestUnknownFieldsSurviveAndTokenIsChecked(t *testing.T) {
 
 func TestUpdateOrderAndPlaceOrderAreVisible(t *testing.T) {
 	t.Parallel()
-	s := newServer(t, shopifytest.Options{RawOrders: manyOrders(t, 3)})
+	s := newServer(t, shopifysim.Options{RawOrders: manyOrders(t, 3)})
 	c := newClient(t, s)
 	ctx := context.Background()
 	if err := s.PlaceRawOrder(rawOrder(t, orderSpec{id: 2000, age: time.Minute})); err != nil {
@@ -331,7 +331,7 @@ func TestUpdateOrderAndPlaceOrderAreVisible(t *testing.T) {
 	if err != nil || len(list) != 1 || list[0].Id != 2000 {
 		t.Errorf("newest order: %v %v", ids(list), err)
 	}
-	if _, err := s.UpdateOrder(9, func(map[string]any) {}); !errors.Is(err, shopifytest.ErrOrderNotFound) {
+	if _, err := s.UpdateOrder(9, func(map[string]any) {}); !errors.Is(err, shopifysim.ErrOrderNotFound) {
 		t.Errorf("unknown order update: %v", err)
 	}
 }

@@ -1,4 +1,4 @@
-package shopifytest
+package shopifysim
 
 import (
 	"context"
@@ -19,7 +19,7 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest/shopdata"
+	"github.com/kassa-pos/kassa/sync/shopifysim/shopdata"
 )
 
 // DefaultAPIVersion is the API version the simulator reports for unversioned /admin/ requests

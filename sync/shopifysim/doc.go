@@ -1,4 +1,4 @@
-// Package shopifytest serves a simulated Shopify shop on a loopback port, in the style of
+// Package shopifysim serves a simulated Shopify shop on a loopback port, in the style of
 // net/http/httptest, so that the real go-shopify v4.7.0 client can be exercised without
 // reaching Shopify.
 //
@@ -27,10 +27,10 @@
 //
 // A test starts a shop and points the real client at it:
 //
-//	sim, err := shopifytest.NewServer(shopifytest.Options{
+//	sim, err := shopifysim.NewServer(shopifysim.Options{
 //		Clock:    func() time.Time { return now },
 //		Generate: &shopdata.GenerateOptions{Seed: 1, Orders: 200, Days: 90},
-//		Plan:     shopifytest.CustomPlan(10, 100),
+//		Plan:     shopifysim.CustomPlan(10, 100),
 //	})
 //	defer sim.Close()
 //	client, err := sim.Client(goshopify.App{ApiSecret: sim.Secret})
@@ -45,4 +45,4 @@
 // Orders are stored as the raw JSON objects they were given as, so that orders loaded from a
 // file keep fields the simulator does not know about; only the fields it filters on are
 // parsed.
-package shopifytest
+package shopifysim

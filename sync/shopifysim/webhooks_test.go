@@ -1,4 +1,4 @@
-package shopifytest_test
+package shopifysim_test
 
 import (
 	"bytes"
@@ -14,7 +14,7 @@ import (
 
 	goshopify "github.com/bold-commerce/go-shopify/v4"
 
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest"
+	"github.com/kassa-pos/kassa/sync/shopifysim"
 )
 
 // received is one webhook as the receiver saw it.
@@ -68,7 +68,7 @@ func (r *receiver) next(t *testing.T) received {
 func TestWebhookSignatureAndHeaders(t *testing.T) {
 	t.Parallel()
 	const secret = "hush"
-	s := newServer(t, shopifytest.Options{Secret: secret, Shop: "shop.myshopify.com"})
+	s := newServer(t, shopifysim.Options{Secret: secret, Shop: "shop.myshopify.com"})
 	rcv := newReceiver(t, secret)
 	c := newClient(t, s)
 	ctx := context.Background()
@@ -120,10 +120,10 @@ func TestWebhookSignatureAndHeaders(t *testing.T) {
 
 func TestWebhooksRetryUntil2xx(t *testing.T) {
 	t.Parallel()
-	rcv := newReceiver(t, shopifytest.DefaultSecret, 500, 503, 302)
-	s := newServer(t, shopifytest.Options{
+	rcv := newReceiver(t, shopifysim.DefaultSecret, 500, 503, 302)
+	s := newServer(t, shopifysim.Options{
 		WebhookURL: rcv.URL,
-		Webhooks:   shopifytest.WebhookOptions{InitialBackoff: time.Millisecond},
+		Webhooks:   shopifysim.WebhookOptions{InitialBackoff: time.Millisecond},
 	})
 	if err := s.PlaceRawOrder(rawOrder(t, orderSpec{id: 77, age: time.Minute, financial: "pending"})); err != nil {
 		t.Fatal(err)
@@ -156,9 +156,9 @@ func TestWebhooksRetryUntil2xx(t *testing.T) {
 
 func TestWebhooksGiveUpAfterLastAttempt(t *testing.T) {
 	t.Parallel()
-	rcv := newReceiver(t, shopifytest.DefaultSecret, 500, 500, 500, 500)
-	s := newServer(t, shopifytest.Options{
-		Webhooks: shopifytest.WebhookOptions{Attempts: 3, InitialBackoff: time.Millisecond},
+	rcv := newReceiver(t, shopifysim.DefaultSecret, 500, 500, 500, 500)
+	s := newServer(t, shopifysim.Options{
+		Webhooks: shopifysim.WebhookOptions{Attempts: 3, InitialBackoff: time.Millisecond},
 	})
 	s.Subscribe("orders/updated", rcv.URL)
 	s.SendWebhook("orders/updated", []byte(`{"id":1}`))
@@ -174,11 +174,11 @@ func TestWebhooksGiveUpAfterLastAttempt(t *testing.T) {
 
 func TestWebhookCopiesAndUpdateTopics(t *testing.T) {
 	t.Parallel()
-	rcv := newReceiver(t, shopifytest.DefaultSecret)
-	s := newServer(t, shopifytest.Options{
+	rcv := newReceiver(t, shopifysim.DefaultSecret)
+	s := newServer(t, shopifysim.Options{
 		WebhookURL: rcv.URL,
 		RawOrders:  manyOrders(t, 1),
-		Webhooks:   shopifytest.WebhookOptions{Copies: 2},
+		Webhooks:   shopifysim.WebhookOptions{Copies: 2},
 	})
 	if _, err := s.UpdateOrder(1001, func(o map[string]any) {
 		o["cancelled_at"] = testNow.Format(time.RFC3339)
@@ -203,10 +203,10 @@ func TestWebhookCopiesAndUpdateTopics(t *testing.T) {
 
 func TestShuffledDeliveryDeliversEverything(t *testing.T) {
 	t.Parallel()
-	rcv := newReceiver(t, shopifytest.DefaultSecret)
-	s := newServer(t, shopifytest.Options{
+	rcv := newReceiver(t, shopifysim.DefaultSecret)
+	s := newServer(t, shopifysim.Options{
 		WebhookURL: rcv.URL,
-		Webhooks:   shopifytest.WebhookOptions{Shuffle: true, ShuffleSeed: 3},
+		Webhooks:   shopifysim.WebhookOptions{Shuffle: true, ShuffleSeed: 3},
 	})
 	for i := range 20 {
 		if err := s.PlaceRawOrder(rawOrder(t, orderSpec{id: int64(100 + i), age: time.Minute, financial: "pending"})); err != nil {
@@ -235,9 +235,9 @@ func TestCloseLeavesNoGoroutine(t *testing.T) {
 	defer slowReceiver.Close()
 	defer close(hang)
 
-	s, err := shopifytest.NewServer(shopifytest.Options{
+	s, err := shopifysim.NewServer(shopifysim.Options{
 		Clock: fixedClock, WebhookURL: slowReceiver.URL, RawOrders: manyOrders(t, 3),
-		Plan: shopifytest.PlanStandard,
+		Plan: shopifysim.PlanStandard,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -248,7 +248,7 @@ func TestCloseLeavesNoGoroutine(t *testing.T) {
 	}
 	// A webhook stuck in delivery, one waiting for a retry, and a request stuck in a slow fault.
 	s.SendWebhook("orders/create", []byte(`{"id":1}`))
-	s.ScriptFaults("orders.json", shopifytest.Fault{Kind: shopifytest.FaultSlow, Delay: time.Hour})
+	s.ScriptFaults("orders.json", shopifysim.Fault{Kind: shopifysim.FaultSlow, Delay: time.Hour})
 	started := make(chan struct{})
 	done := make(chan error)
 	go func() {
@@ -280,7 +280,7 @@ func ourGoroutines() []string {
 	buf := make([]byte, 1<<20)
 	var out []string
 	for _, g := range strings.Split(string(buf[:runtime.Stack(buf, true)]), "\n\n") {
-		if strings.Contains(g, "shopifytest.(*") {
+		if strings.Contains(g, "shopifysim.(*") {
 			out = append(out, g)
 		}
 	}

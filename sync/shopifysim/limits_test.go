@@ -1,4 +1,4 @@
-package shopifytest_test
+package shopifysim_test
 
 import (
 	"context"
@@ -11,14 +11,14 @@ import (
 
 	goshopify "github.com/bold-commerce/go-shopify/v4"
 
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest"
+	"github.com/kassa-pos/kassa/sync/shopifysim"
 )
 
 func TestHammeringGets429WithRetryAfter(t *testing.T) {
 	t.Parallel()
 	// One request per second drains a bucket of 3: 20 back-to-back requests must overflow
 	// it however slow the machine is.
-	s := newServer(t, shopifytest.Options{Plan: shopifytest.CustomPlan(3, 1), RawOrders: manyOrders(t, 2)})
+	s := newServer(t, shopifysim.Options{Plan: shopifysim.CustomPlan(3, 1), RawOrders: manyOrders(t, 2)})
 	c := newClient(t, s)
 	ctx := context.Background()
 	var limited int
@@ -55,7 +55,7 @@ func TestHammeringGets429WithRetryAfter(t *testing.T) {
 
 func TestStandardPlanBodyAndOmittedRetryAfter(t *testing.T) {
 	t.Parallel()
-	s := newServer(t, shopifytest.Options{Plan: shopifytest.PlanStandard, OmitRetryAfter: true})
+	s := newServer(t, shopifysim.Options{Plan: shopifysim.PlanStandard, OmitRetryAfter: true})
 	first := get(t, s, "/admin/orders.json")
 	if got := first.Header.Get("X-Shopify-Shop-Api-Call-Limit"); got != "1/40" {
 		t.Errorf("first call-limit = %q, want 1/40", got)
@@ -70,7 +70,7 @@ func TestStandardPlanBodyAndOmittedRetryAfter(t *testing.T) {
 
 // until429 sends requests until one is throttled; the bound is far above any bucket used
 // here, so only a simulator that never throttles reaches it.
-func until429(t *testing.T, s *shopifytest.Server) *http.Response {
+func until429(t *testing.T, s *shopifysim.Server) *http.Response {
 	t.Helper()
 	for range 1000 {
 		resp := get(t, s, "/admin/orders/count.json")
@@ -88,7 +88,7 @@ func until429(t *testing.T, s *shopifytest.Server) *http.Response {
 func TestPacingByCallLimitHeaderAvoids429(t *testing.T) {
 	t.Parallel()
 	const leak = 50.0
-	s := newServer(t, shopifytest.Options{Plan: shopifytest.CustomPlan(4, leak), RawOrders: manyOrders(t, 2)})
+	s := newServer(t, shopifysim.Options{Plan: shopifysim.CustomPlan(4, leak), RawOrders: manyOrders(t, 2)})
 	c := newClient(t, s)
 	ctx := context.Background()
 	for range 30 {
@@ -107,25 +107,25 @@ func TestPacingByCallLimitHeaderAvoids429(t *testing.T) {
 
 func TestParsePlan(t *testing.T) {
 	t.Parallel()
-	for name, want := range map[string]shopifytest.Plan{
-		"standard": shopifytest.PlanStandard, "advanced": shopifytest.PlanAdvanced, "plus": shopifytest.PlanPlus, "off": shopifytest.PlanOff,
+	for name, want := range map[string]shopifysim.Plan{
+		"standard": shopifysim.PlanStandard, "advanced": shopifysim.PlanAdvanced, "plus": shopifysim.PlanPlus, "off": shopifysim.PlanOff,
 	} {
-		if got, err := shopifytest.ParsePlan(name); err != nil || got != want {
+		if got, err := shopifysim.ParsePlan(name); err != nil || got != want {
 			t.Errorf("ParsePlan(%q) = %v, %v", name, got, err)
 		}
 	}
-	if _, err := shopifytest.ParsePlan("gold"); err == nil {
+	if _, err := shopifysim.ParsePlan("gold"); err == nil {
 		t.Error("ParsePlan(gold) must fail")
 	}
 }
 
 func TestScriptedFaultsAreObservable(t *testing.T) {
 	t.Parallel()
-	s := newServer(t, shopifytest.Options{RawOrders: manyOrders(t, 3)})
+	s := newServer(t, shopifysim.Options{RawOrders: manyOrders(t, 3)})
 	ctx := context.Background()
 
 	t.Run("502 html", func(t *testing.T) {
-		s.ScriptFaults("orders/count.json", shopifytest.Fault{Kind: shopifytest.Fault5xx, Status: 502})
+		s.ScriptFaults("orders/count.json", shopifysim.Fault{Kind: shopifysim.Fault5xx, Status: 502})
 		resp := get(t, s, "/admin/api/2024-10/orders/count.json")
 		b, _ := io.ReadAll(resp.Body)
 		if resp.StatusCode != 502 || !strings.Contains(string(b), "<html>") {
@@ -134,7 +134,7 @@ func TestScriptedFaultsAreObservable(t *testing.T) {
 	})
 	t.Run("500 not retried", func(t *testing.T) {
 		c := newClient(t, s, goshopify.WithRetry(3))
-		s.ScriptFaults("orders.json", shopifytest.Fault{Kind: shopifytest.Fault5xx, Status: 500})
+		s.ScriptFaults("orders.json", shopifysim.Fault{Kind: shopifysim.Fault5xx, Status: 500})
 		_, err := c.Order.List(ctx, nil)
 		var re goshopify.ResponseError
 		if !errors.As(err, &re) || re.Status != 500 {
@@ -143,7 +143,7 @@ func TestScriptedFaultsAreObservable(t *testing.T) {
 	})
 	t.Run("503 retried by go-shopify", func(t *testing.T) {
 		c := newClient(t, s, goshopify.WithRetry(2))
-		s.ScriptFaults("orders.json", shopifytest.Fault{Kind: shopifytest.Fault5xx, Status: 503})
+		s.ScriptFaults("orders.json", shopifysim.Fault{Kind: shopifysim.Fault5xx, Status: 503})
 		got, err := c.Order.List(ctx, nil)
 		if err != nil || len(got) != 3 {
 			t.Errorf("after one 503 the retry must succeed: %d orders, %v", len(got), err)
@@ -151,7 +151,7 @@ func TestScriptedFaultsAreObservable(t *testing.T) {
 	})
 	t.Run("429", func(t *testing.T) {
 		c := newClient(t, s)
-		s.ScriptFaults("orders.json", shopifytest.Fault{Kind: shopifytest.Fault429})
+		s.ScriptFaults("orders.json", shopifysim.Fault{Kind: shopifysim.Fault429})
 		_, err := c.Order.List(ctx, nil)
 		var rl goshopify.RateLimitError
 		if !errors.As(err, &rl) || rl.RetryAfter != 1 {
@@ -162,14 +162,14 @@ func TestScriptedFaultsAreObservable(t *testing.T) {
 		// A fresh client: Go's transport silently retries idempotent requests that die on
 		// a reused connection, so the drop is visible on a new one.
 		c := newClient(t, s)
-		s.ScriptFaults("orders.json", shopifytest.Fault{Kind: shopifytest.FaultDrop})
+		s.ScriptFaults("orders.json", shopifysim.Fault{Kind: shopifysim.FaultDrop})
 		if _, err := c.Order.List(ctx, nil); err == nil || !strings.Contains(err.Error(), "EOF") {
 			t.Errorf("want EOF from a dropped connection, got %v", err)
 		}
 	})
 	t.Run("truncate", func(t *testing.T) {
 		c := newClient(t, s)
-		s.ScriptFaults("orders.json", shopifytest.Fault{Kind: shopifytest.FaultTruncate})
+		s.ScriptFaults("orders.json", shopifysim.Fault{Kind: shopifysim.FaultTruncate})
 		_, err := c.Order.List(ctx, nil)
 		if err == nil || !strings.Contains(err.Error(), "unexpected EOF") {
 			t.Errorf("want unexpected EOF from a truncated body, got %v", err)
@@ -177,7 +177,7 @@ func TestScriptedFaultsAreObservable(t *testing.T) {
 	})
 	t.Run("slow", func(t *testing.T) {
 		c := newClient(t, s)
-		s.ScriptFaults("orders.json", shopifytest.Fault{Kind: shopifytest.FaultSlow, Delay: time.Hour})
+		s.ScriptFaults("orders.json", shopifysim.Fault{Kind: shopifysim.FaultSlow, Delay: time.Hour})
 		tctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
 		defer cancel()
 		if _, err := c.Order.List(tctx, nil); !errors.Is(err, context.DeadlineExceeded) {
@@ -186,7 +186,7 @@ func TestScriptedFaultsAreObservable(t *testing.T) {
 	})
 	t.Run("403 scope", func(t *testing.T) {
 		c := newClient(t, s)
-		s.ScriptFaults("orders/*.json", shopifytest.Fault{Kind: shopifytest.FaultStatus, Status: 403})
+		s.ScriptFaults("orders/*.json", shopifysim.Fault{Kind: shopifysim.FaultStatus, Status: 403})
 		_, err := c.Order.Get(ctx, 1001, nil)
 		var re goshopify.ResponseError
 		if !errors.As(err, &re) || re.Status != 403 || re.Message != "[API] This action requires merchant approval for read_orders scope." {
@@ -194,7 +194,7 @@ func TestScriptedFaultsAreObservable(t *testing.T) {
 		}
 	})
 	t.Run("control endpoints never fault", func(t *testing.T) {
-		s.ScriptFaults("", shopifytest.Fault{Kind: shopifytest.FaultDrop})
+		s.ScriptFaults("", shopifysim.Fault{Kind: shopifysim.FaultDrop})
 		resp, err := http.Get(s.URL + "/_sim/stats")
 		if err != nil || resp.StatusCode != 200 {
 			t.Fatalf("stats: %v", err)
@@ -219,12 +219,12 @@ func TestScriptedFaultsAreObservable(t *testing.T) {
 
 func TestRandomFaultsAreDeterministic(t *testing.T) {
 	t.Parallel()
-	cfg, err := shopifytest.ParseFaultSpec("5xx=0.3,429=0.2,seed=42")
+	cfg, err := shopifysim.ParseFaultSpec("5xx=0.3,429=0.2,seed=42")
 	if err != nil {
 		t.Fatal(err)
 	}
 	run := func() []string {
-		s := newServer(t, shopifytest.Options{Faults: cfg})
+		s := newServer(t, shopifysim.Options{Faults: cfg})
 		for range 40 {
 			get(t, s, "/admin/orders/count.json")
 		}
@@ -245,22 +245,22 @@ func TestRandomFaultsAreDeterministic(t *testing.T) {
 
 func TestParseFaultSpec(t *testing.T) {
 	t.Parallel()
-	got, err := shopifytest.ParseFaultSpec("5xx=0.05,429=0.05,drop=0.02,truncate=0.01,slow=0.01:2s,seed=42")
+	got, err := shopifysim.ParseFaultSpec("5xx=0.05,429=0.05,drop=0.02,truncate=0.01,slow=0.01:2s,seed=42")
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := shopifytest.FaultConfig{Seed: 42, Rate5xx: 0.05, Rate429: 0.05, RateDrop: 0.02, RateTruncate: 0.01, RateSlow: 0.01, SlowDelay: 2 * time.Second}
+	want := shopifysim.FaultConfig{Seed: 42, Rate5xx: 0.05, Rate429: 0.05, RateDrop: 0.02, RateTruncate: 0.01, RateSlow: 0.01, SlowDelay: 2 * time.Second}
 	if got != want {
 		t.Errorf("got %+v, want %+v", got, want)
 	}
 	for _, bad := range []string{"5xx", "5xx=2", "boom=0.1", "drop=0.1:2s", "slow=0.1:soon", "seed=-1", "5xx=0.6,429=0.6", "5xx=abc"} {
-		if _, err := shopifytest.ParseFaultSpec(bad); err == nil {
+		if _, err := shopifysim.ParseFaultSpec(bad); err == nil {
 			t.Errorf("ParseFaultSpec(%q) must fail", bad)
 		} else if !strings.Contains(err.Error(), "fault spec") {
 			t.Errorf("error %q does not name the spec", err)
 		}
 	}
-	if c, err := shopifytest.ParseFaultSpec(""); err != nil || c != (shopifytest.FaultConfig{}) {
+	if c, err := shopifysim.ParseFaultSpec(""); err != nil || c != (shopifysim.FaultConfig{}) {
 		t.Errorf("empty spec: %+v %v", c, err)
 	}
 }

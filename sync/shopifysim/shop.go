@@ -1,11 +1,11 @@
-package shopifytest
+package shopifysim
 
 import (
 	"bytes"
 	"encoding/json"
 	"fmt"
 
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest/shopdata"
+	"github.com/kassa-pos/kassa/sync/shopifysim/shopdata"
 )
 
 // Order topics the simulator delivers.

@@ -1,4 +1,4 @@
-package shopifytest_test
+package shopifysim_test
 
 import (
 	"bytes"
@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest"
+	"github.com/kassa-pos/kassa/sync/shopifysim"
 )
 
 // FuzzParseFaultSpec checks that any spec either parses into valid rates or is refused
@@ -17,7 +17,7 @@ func FuzzParseFaultSpec(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, spec string) {
-		c, err := shopifytest.ParseFaultSpec(spec)
+		c, err := shopifysim.ParseFaultSpec(spec)
 		if err != nil {
 			return
 		}
@@ -42,7 +42,7 @@ func FuzzOrdersQuery(f *testing.F) {
 	for i := range 5 {
 		raw = append(raw, rawOrder(f, orderSpec{id: int64(10 + i), age: time.Duration(i+1) * time.Hour}))
 	}
-	s := newServer(f, shopifytest.Options{RawOrders: raw})
+	s := newServer(f, shopifysim.Options{RawOrders: raw})
 	f.Fuzz(func(t *testing.T, q string) {
 		// Bytes a client cannot put in a request line are refused by net/http itself, before
 		// the simulator sees the request.

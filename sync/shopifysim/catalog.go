@@ -1,4 +1,4 @@
-package shopifytest
+package shopifysim
 
 import (
 	"encoding/json"
@@ -13,7 +13,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest/shopdata"
+	"github.com/kassa-pos/kassa/sync/shopifysim/shopdata"
 )
 
 // Location is a shop location as locations.json serves it. Nullable fields are pointers so

@@ -1,4 +1,4 @@
-package shopifytest
+package shopifysim
 
 import (
 	"fmt"

@@ -1,4 +1,4 @@
-package shopifytest_test
+package shopifysim_test
 
 import (
 	"bytes"
@@ -13,13 +13,13 @@ import (
 	goshopify "github.com/bold-commerce/go-shopify/v4"
 	"github.com/shopspring/decimal"
 
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest"
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest/shopdata"
+	"github.com/kassa-pos/kassa/sync/shopifysim"
+	"github.com/kassa-pos/kassa/sync/shopifysim/shopdata"
 )
 
 func TestGeneratedShop(t *testing.T) {
 	t.Parallel()
-	s := newServer(t, shopifytest.Options{Generate: &shopdata.GenerateOptions{Seed: 7, Orders: 400, Days: 90}})
+	s := newServer(t, shopifysim.Options{Generate: &shopdata.GenerateOptions{Seed: 7, Orders: 400, Days: 90}})
 	c := newClient(t, s, goshopify.WithVersion("2024-10"))
 	ctx := context.Background()
 
@@ -109,8 +109,8 @@ func TestGeneratedShop(t *testing.T) {
 
 func TestNewOrderAndControlEndpoints(t *testing.T) {
 	t.Parallel()
-	rcv := newReceiver(t, shopifytest.DefaultSecret)
-	s := newServer(t, shopifytest.Options{Generate: &shopdata.GenerateOptions{Seed: 3, Orders: 5, Days: 10}, WebhookURL: rcv.URL})
+	rcv := newReceiver(t, shopifysim.DefaultSecret)
+	s := newServer(t, shopifysim.Options{Generate: &shopdata.GenerateOptions{Seed: 3, Orders: 5, Days: 10}, WebhookURL: rcv.URL})
 	before := len(s.AllOrders())
 	o, err := s.NewOrder()
 	if err != nil {
@@ -149,7 +149,7 @@ func TestNewOrderAndControlEndpoints(t *testing.T) {
 	}
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	var st shopifytest.Stats
+	var st shopifysim.Stats
 	if err := json.Unmarshal(b, &st); err != nil || st.Orders != before+3 {
 		t.Errorf("stats %s: %v", b, err)
 	}
@@ -162,7 +162,7 @@ func TestNewOrderAndControlEndpoints(t *testing.T) {
 
 func TestProductsAndStockThroughGoShopify(t *testing.T) {
 	t.Parallel()
-	s := newServer(t, shopifytest.Options{})
+	s := newServer(t, shopifysim.Options{})
 	c := newClient(t, s)
 	ctx := context.Background()
 	price := decimal.RequireFromString("12.50")
@@ -177,7 +177,7 @@ func TestProductsAndStockThroughGoShopify(t *testing.T) {
 	if red.InventoryManagement != "shopify" || red.InventoryQuantity != 0 {
 		t.Fatalf("variant %+v", red)
 	}
-	loc := uint64(shopifytest.DefaultLocationID)
+	loc := uint64(shopifysim.DefaultLocationID)
 	if _, err := c.InventoryLevel.Set(ctx, goshopify.InventoryLevel{InventoryItemId: red.InventoryItemId, LocationId: loc, Available: 7}); err != nil {
 		t.Fatal(err)
 	}
@@ -212,7 +212,7 @@ func TestProductsAndStockThroughGoShopify(t *testing.T) {
 
 func TestNewOrderContinuesNumberingOfLoadedOrders(t *testing.T) {
 	t.Parallel()
-	s := newServer(t, shopifytest.Options{RawOrders: manyOrders(t, 3)}) // #1001..#1003
+	s := newServer(t, shopifysim.Options{RawOrders: manyOrders(t, 3)}) // #1001..#1003
 	o, err := s.NewOrder()
 	if err != nil {
 		t.Fatal(err)
