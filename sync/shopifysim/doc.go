@@ -42,6 +42,10 @@
 // own http.Transport for GET requests, so a client only sees the drop when it happens on a
 // fresh connection (or twice in a row). Truncated bodies and 5xx answers are always seen.
 //
+// The simulator stands apart from kassa's own Shopify code (sync/shopify): production code
+// never imports it. Tests, and the kassa shopify-sim and kassa demo commands, do;
+// internal/archtest fails when another package starts to.
+//
 // Orders are stored as the raw JSON objects they were given as, so that orders loaded from a
 // file keep fields the simulator does not know about; only the fields it filters on are
 // parsed.
