@@ -3,8 +3,6 @@ package shopify
 import (
 	"context"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +12,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/kassa-pos/kassa/internal/dbtest"
+	"github.com/kassa-pos/kassa/internal/fixtures"
 	"github.com/kassa-pos/kassa/inventory"
 	"github.com/kassa-pos/kassa/register"
 	"github.com/kassa-pos/kassa/sales"
@@ -154,17 +153,11 @@ func tableCount(t testing.TB, db *sqlx.DB, table string) int {
 	return n
 }
 
-// fixtureOrder reads an order from shared/fixtures/shopify, unwrapping {"order": ...} or the
-// first of {"orders": [...]}.
+// fixtureOrder reads an order from the repository's testdata/shopify, unwrapping
+// {"order": ...} or the first of {"orders": [...]}.
 func fixtureOrder(t testing.TB, name string) json.RawMessage {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "fixtures", "shopify", name))
-	if err != nil {
-		b, err = os.ReadFile(filepath.Join("/work/shared/fixtures/shopify", name))
-	}
-	if err != nil {
-		t.Fatalf("read fixture: %v", err)
-	}
+	b := fixtures.Shopify(t, name)
 	var wrapped struct {
 		Order  json.RawMessage   `json:"order"`
 		Orders []json.RawMessage `json:"orders"`

@@ -5,27 +5,15 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 
 	goshopify "github.com/bold-commerce/go-shopify/v4"
 
+	"github.com/kassa-pos/kassa/internal/fixtures"
 	"github.com/kassa-pos/kassa/sync/shopifysim"
 	"github.com/kassa-pos/kassa/sync/shopifysim/shopdata"
 )
-
-const fixtureDir = "../../../shared/fixtures/shopify"
-
-func fixture(t *testing.T, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(fixtureDir, name))
-	if err != nil {
-		t.Skipf("fixture not available: %v", err)
-	}
-	return b
-}
 
 // field extracts one top-level member of a JSON object.
 func field(t *testing.T, b []byte, name string) json.RawMessage {
@@ -47,7 +35,7 @@ func TestFixtureOrdersAreServedAndDecoded(t *testing.T) {
 	ctx := context.Background()
 	for _, name := range single {
 		t.Run(name, func(t *testing.T) {
-			raw := field(t, fixture(t, name), "order")
+			raw := field(t, fixtures.Shopify(t, name), "order")
 			var want struct {
 				ID   uint64 `json:"id"`
 				Name string `json:"name"`
@@ -71,7 +59,7 @@ func TestFixtureOrdersAreServedAndDecoded(t *testing.T) {
 		})
 	}
 	t.Run("refunds of an order", func(t *testing.T) {
-		raw := field(t, fixture(t, "rest_get_order_partially_refunded_discount_taxes_2024-10.json"), "order")
+		raw := field(t, fixtures.Shopify(t, "rest_get_order_partially_refunded_discount_taxes_2024-10.json"), "order")
 		s := newServer(t, shopifysim.Options{RawOrders: []json.RawMessage{raw}, ReadAllOrders: true})
 		resp := get(t, s, "/admin/api/2024-10/orders/450789469/refunds.json")
 		var got struct {
@@ -82,7 +70,7 @@ func TestFixtureOrdersAreServedAndDecoded(t *testing.T) {
 		}
 	})
 	t.Run("orders list", func(t *testing.T) {
-		raw, err := shopdata.ReadOrders(bytes.NewReader(fixture(t, "rest_list_orders_status_any_2024-10.json")))
+		raw, err := shopdata.ReadOrders(bytes.NewReader(fixtures.Shopify(t, "rest_list_orders_status_any_2024-10.json")))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -94,7 +82,7 @@ func TestFixtureOrdersAreServedAndDecoded(t *testing.T) {
 		}
 	})
 	t.Run("webhook sample order", func(t *testing.T) {
-		raw := fixture(t, "webhook_orders_create_shopify_test_notification_payload.json")
+		raw := fixtures.Shopify(t, "webhook_orders_create_shopify_test_notification_payload.json")
 		s := newServer(t, shopifysim.Options{RawOrders: []json.RawMessage{raw}, ReadAllOrders: true})
 		c := newClient(t, s)
 		got, err := c.Order.Get(ctx, 820982911946154508, nil)
@@ -113,7 +101,7 @@ func TestFixtureTransactionsAreServed(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			var txs []json.RawMessage
-			if err := json.Unmarshal(field(t, fixture(t, name), "transactions"), &txs); err != nil {
+			if err := json.Unmarshal(field(t, fixtures.Shopify(t, name), "transactions"), &txs); err != nil {
 				t.Fatal(err)
 			}
 			s := newServer(t, shopifysim.Options{RawOrders: manyOrders(t, 1)})
@@ -126,7 +114,7 @@ func TestFixtureTransactionsAreServed(t *testing.T) {
 		})
 	}
 	t.Run("embedded in an old order", func(t *testing.T) {
-		raw := field(t, fixture(t, "goshopify_v4.7.0_order_with_transaction.json"), "order")
+		raw := field(t, fixtures.Shopify(t, "goshopify_v4.7.0_order_with_transaction.json"), "order")
 		s := newServer(t, shopifysim.Options{RawOrders: []json.RawMessage{raw}, ReadAllOrders: true})
 		c := newClient(t, s)
 		var id struct {
@@ -144,7 +132,7 @@ func TestFixtureLocationsAndInventoryAreServed(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	var locations []shopifysim.Location
-	if err := json.Unmarshal(field(t, fixture(t, "rest_list_locations_2024-10.json"), "locations"), &locations); err != nil {
+	if err := json.Unmarshal(field(t, fixtures.Shopify(t, "rest_list_locations_2024-10.json"), "locations"), &locations); err != nil {
 		t.Fatal(err)
 	}
 	s := newServer(t, shopifysim.Options{Locations: locations})
@@ -156,7 +144,7 @@ func TestFixtureLocationsAndInventoryAreServed(t *testing.T) {
 
 	for _, name := range []string{"rest_list_inventory_levels_by_item_and_location_ids_2024-10.json", "goshopify_v4.7.0_inventory_levels.json"} {
 		var levels []goshopify.InventoryLevel
-		if err := json.Unmarshal(field(t, fixture(t, name), "inventory_levels"), &levels); err != nil {
+		if err := json.Unmarshal(field(t, fixtures.Shopify(t, name), "inventory_levels"), &levels); err != nil {
 			t.Fatal(err)
 		}
 		var items, locs []uint64
@@ -189,7 +177,7 @@ func TestFixtureLocationsAndInventoryAreServed(t *testing.T) {
 				Body goshopify.InventoryLevelResource `json:"body"`
 			} `json:"response"`
 		}
-		if err := json.Unmarshal(fixture(t, name), &ex); err != nil {
+		if err := json.Unmarshal(fixtures.Shopify(t, name), &ex); err != nil {
 			t.Fatal(err)
 		}
 		want := ex.Response.Body.InventoryLevel
@@ -228,7 +216,7 @@ func TestFixtureProductCreateIsAccepted(t *testing.T) {
 			} `json:"body"`
 		} `json:"request"`
 	}
-	if err := json.Unmarshal(fixture(t, "rest_create_product_with_variants_request_response_2024-10.json"), &ex); err != nil {
+	if err := json.Unmarshal(fixtures.Shopify(t, "rest_create_product_with_variants_request_response_2024-10.json"), &ex); err != nil {
 		t.Fatal(err)
 	}
 	s := newServer(t, shopifysim.Options{})

@@ -7,11 +7,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kassa-pos/kassa/internal/fixtures"
 )
 
 func TestReadOrdersFileKeepsShopifyOrdersIntact(t *testing.T) {
 	t.Parallel()
-	orders, err := ReadOrdersFile(filepath.Join("testdata", "rest_list_orders_status_any_2024-10.json"))
+	orders, err := ReadOrdersFile(fixtures.ShopifyPath(t, "rest_list_orders_status_any_2024-10.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
