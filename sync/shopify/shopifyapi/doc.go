@@ -8,5 +8,7 @@
 //     X-Shopify-Shop-Api-Call-Limit header, honours 429 Retry-After, retries 5xx answers,
 //     dropped connections and truncated bodies with capped, jittered exponential backoff,
 //     and can redirect https://{shop}.myshopify.com to another base URL (the simulator).
-//   - Client: counting, listing (page by page) and fetching orders through go-shopify.
+//   - Client: counting, listing (page by page) and fetching orders. go-shopify builds the
+//     requests; a page's body comes back from the Transport on the answer and goes to
+//     DecodeOrder without passing through go-shopify's decoding.
 package shopifyapi
