@@ -15,6 +15,8 @@ import (
 
 	goshopify "github.com/bold-commerce/go-shopify/v4"
 	"github.com/rs/zerolog"
+
+	"github.com/kassa-pos/kassa/sync/shopify/shopifyjson"
 )
 
 // DefaultAPIVersion is the Admin API version kassa speaks unless told otherwise.
@@ -281,23 +283,23 @@ func nextPage(header string) (*goshopify.ListOptions, error) {
 	for _, link := range strings.Split(header, ",") {
 		m := linkPattern.FindStringSubmatch(link)
 		if m == nil {
-			return nil, fmt.Errorf("unreadable pagination link %q", truncate(link))
+			return nil, fmt.Errorf("unreadable pagination link %q", shopifyjson.Truncate(link))
 		}
 		u, err := url.Parse(m[1])
 		if err != nil {
-			return nil, fmt.Errorf("pagination link %q: %w", truncate(m[1]), err)
+			return nil, fmt.Errorf("pagination link %q: %w", shopifyjson.Truncate(m[1]), err)
 		}
 		q, err := url.ParseQuery(u.RawQuery)
 		if err != nil {
-			return nil, fmt.Errorf("pagination link %q: %w", truncate(m[1]), err)
+			return nil, fmt.Errorf("pagination link %q: %w", shopifyjson.Truncate(m[1]), err)
 		}
 		page := &goshopify.ListOptions{PageInfo: q.Get("page_info")}
 		if page.PageInfo == "" {
-			return nil, fmt.Errorf("pagination link %q has no page_info", truncate(m[1]))
+			return nil, fmt.Errorf("pagination link %q has no page_info", shopifyjson.Truncate(m[1]))
 		}
 		if l := q.Get("limit"); l != "" {
 			if page.Limit, err = strconv.Atoi(l); err != nil {
-				return nil, fmt.Errorf("pagination link %q: limit %q", truncate(m[1]), l)
+				return nil, fmt.Errorf("pagination link %q: limit %q", shopifyjson.Truncate(m[1]), l)
 			}
 		}
 		if m[2] == "next" {
