@@ -16,7 +16,7 @@ import (
 	"github.com/kassa-pos/kassa/internal/dbtest"
 	"github.com/kassa-pos/kassa/migrations"
 	"github.com/kassa-pos/kassa/sync/shopify"
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest"
+	"github.com/kassa-pos/kassa/sync/shopifysim"
 )
 
 // TestRegisterDayThroughTheAPI runs a register's day through the typed client: open,
@@ -26,7 +26,7 @@ func TestRegisterDayThroughTheAPI(t *testing.T) {
 	db := dbtest.New(t)
 	ctx := context.Background()
 	clk := &clock{}
-	s := newShop(t, db, 40, "", clk, shopifytest.WebhookOptions{})
+	s := newShop(t, db, 40, "", clk, shopifysim.WebhookOptions{})
 	in := start(t, db, listen(t), fastConfig(), daemon.Deps{Clock: clk.Now, Logger: testLogger(t, nil)})
 	till := client.New(in.url, token(t, db, "till", daemon.RoleCashier))
 	owner := client.New(in.url, token(t, db, "owner", daemon.RoleManager))
@@ -51,7 +51,7 @@ func TestRegisterDayThroughTheAPI(t *testing.T) {
 	expectStatus(t, err, http.StatusBadRequest, "opening_float")
 
 	// Get all: the run is answered as soon as it runs; a second one meanwhile is refused.
-	s.sim.ScriptFaults("orders.json", shopifytest.Fault{Kind: shopifytest.FaultSlow, Delay: 700 * time.Millisecond})
+	s.sim.ScriptFaults("orders.json", shopifysim.Fault{Kind: shopifysim.FaultSlow, Delay: 700 * time.Millisecond})
 	run, err := till.StartImport(ctx, client.ImportRequest{Mode: "all"})
 	if err != nil || run.RunID == 0 || run.Mode != "all" || run.Trigger != "api" {
 		t.Fatalf("start import: %+v, %v", run, err)
@@ -258,8 +258,8 @@ func TestShutdownCancelsARunningImport(t *testing.T) {
 	db := dbtest.New(t)
 	ctx := context.Background()
 	clk := &clock{}
-	s := newShop(t, db, 10, "", clk, shopifytest.WebhookOptions{})
-	s.sim.ScriptFaults("orders.json", shopifytest.Fault{Kind: shopifytest.FaultSlow, Delay: time.Minute})
+	s := newShop(t, db, 10, "", clk, shopifysim.WebhookOptions{})
+	s.sim.ScriptFaults("orders.json", shopifysim.Fault{Kind: shopifysim.FaultSlow, Delay: time.Minute})
 	in := start(t, db, listen(t), fastConfig(), daemon.Deps{Clock: clk.Now, Logger: testLogger(t, nil)})
 	till := client.New(in.url, token(t, db, "till", daemon.RoleCashier))
 	run, err := till.StartImport(ctx, client.ImportRequest{Mode: "all"})
@@ -317,7 +317,7 @@ func TestConcurrentPaymentsNeverOverpay(t *testing.T) {
 	db := dbtest.New(t)
 	ctx := context.Background()
 	clk := &clock{}
-	s := newShop(t, db, 40, "", clk, shopifytest.WebhookOptions{})
+	s := newShop(t, db, 40, "", clk, shopifysim.WebhookOptions{})
 	if _, err := (&shopify.Importer{DB: db, Clock: clk.Now, Secrets: dbtest.Secrets()}).Run(ctx, s.conn.ID, shopify.RunOptions{Mode: shopify.ModeAll}); err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ import (
 	"github.com/kassa-pos/kassa/internal/dbtest"
 	"github.com/kassa-pos/kassa/sync/shopify"
 	"github.com/kassa-pos/kassa/sync/shopify/shopifyapi"
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest"
+	"github.com/kassa-pos/kassa/sync/shopifysim"
 )
 
 // nopImporter accepts every import without doing it, so that a benchmark measures the
@@ -35,7 +35,7 @@ func (nopImporter) ImportOrders(context.Context, int64, []shopifyapi.Order, shop
 func BenchmarkWebhookAnswer(b *testing.B) {
 	db := dbtest.New(b)
 	clk := &clock{}
-	s := newShop(b, db, 0, "", clk, shopifytest.WebhookOptions{})
+	s := newShop(b, db, 0, "", clk, shopifysim.WebhookOptions{})
 	in := start(b, db, listen(b), fastConfig(), daemon.Deps{Clock: clk.Now, Logger: zerolog.Nop(), Importer: nopImporter{}})
 	o, err := s.sim.NewOrder()
 	if err != nil {
@@ -63,7 +63,7 @@ func BenchmarkWebhookAnswer(b *testing.B) {
 func BenchmarkWebhookToSale(b *testing.B) {
 	db := dbtest.New(b)
 	clk := &clock{}
-	s := newShop(b, db, 0, "", clk, shopifytest.WebhookOptions{})
+	s := newShop(b, db, 0, "", clk, shopifysim.WebhookOptions{})
 	in := start(b, db, listen(b), fastConfig(), daemon.Deps{Clock: clk.Now, Logger: zerolog.Nop()})
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
@@ -87,7 +87,7 @@ func BenchmarkWebhookToSale(b *testing.B) {
 func BenchmarkSalesList(b *testing.B) {
 	db := dbtest.New(b)
 	clk := &clock{}
-	s := newShop(b, db, 0, "", clk, shopifytest.WebhookOptions{})
+	s := newShop(b, db, 0, "", clk, shopifysim.WebhookOptions{})
 	for range 300 {
 		if _, err := s.sim.NewOrder(); err != nil {
 			b.Fatal(err)

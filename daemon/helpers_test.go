@@ -19,8 +19,8 @@ import (
 	"github.com/kassa-pos/kassa/internal/dbtest"
 	"github.com/kassa-pos/kassa/sync/shopify"
 	"github.com/kassa-pos/kassa/sync/shopify/shopifyapi"
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest"
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest/shopdata"
+	"github.com/kassa-pos/kassa/sync/shopifysim"
+	"github.com/kassa-pos/kassa/sync/shopifysim/shopdata"
 )
 
 // clock is a test clock: the real time shifted by an offset the test can move forward,
@@ -153,21 +153,21 @@ func token(t testing.TB, db *sqlx.DB, name string, role daemon.Role) string {
 // shop is a database with an outlet, a register and a simulated Shopify shop connected to it.
 type shop struct {
 	db   *sqlx.DB
-	sim  *shopifytest.Server
+	sim  *shopifysim.Server
 	conn shopify.Connection
 	ids  dbtest.Shop
 }
 
 // newShop makes a shop of n generated orders whose webhooks go to webhookURL (none when
 // empty). The simulator's clock is clk's.
-func newShop(t testing.TB, db *sqlx.DB, n int, webhookURL string, clk *clock, wopts shopifytest.WebhookOptions) *shop {
+func newShop(t testing.TB, db *sqlx.DB, n int, webhookURL string, clk *clock, wopts shopifysim.WebhookOptions) *shop {
 	t.Helper()
 	ids := dbtest.NewShop(t, db, "Gent", "Front")
-	opts := shopifytest.Options{
+	opts := shopifysim.Options{
 		Clock: clk.Now, WebhookURL: webhookURL, Webhooks: wopts,
 		Generate: &shopdata.GenerateOptions{Seed: 11, Orders: n, Days: 30},
 	}
-	sim, err := shopifytest.NewServer(opts)
+	sim, err := shopifysim.NewServer(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

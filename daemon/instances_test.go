@@ -10,7 +10,7 @@ import (
 	"github.com/kassa-pos/kassa/daemon"
 	"github.com/kassa-pos/kassa/internal/dbtest"
 	"github.com/kassa-pos/kassa/sync/shopify"
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest"
+	"github.com/kassa-pos/kassa/sync/shopifysim"
 )
 
 // TestMain fails the package when a test leaves a goroutine behind: every daemon the
@@ -29,7 +29,7 @@ func TestTwoInstancesOneImportsTheOtherTakesOver(t *testing.T) {
 	t.Parallel()
 	db := dbtest.New(t)
 	clk := &clock{}
-	s := newShop(t, db, 30, "", clk, shopifytest.WebhookOptions{})
+	s := newShop(t, db, 30, "", clk, shopifysim.WebhookOptions{})
 	if _, err := db.Exec(`UPDATE shopify_connections SET auto_update = true, poll_interval = '10 seconds'`); err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/kassa-pos/kassa/daemon"
 	"github.com/kassa-pos/kassa/daemon/client"
 	"github.com/kassa-pos/kassa/internal/dbtest"
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest"
+	"github.com/kassa-pos/kassa/sync/shopifysim"
 )
 
 // internals are traces of Go, the driver or the libraries that staff must never read.
@@ -40,7 +40,7 @@ func TestEveryAPIErrorIsOneSentenceForStaff(t *testing.T) {
 	t.Parallel()
 	db := dbtest.New(t)
 	clk := &clock{}
-	s := newShop(t, db, 5, "", clk, shopifytest.WebhookOptions{})
+	s := newShop(t, db, 5, "", clk, shopifysim.WebhookOptions{})
 	in := start(t, db, listen(t), fastConfig(), daemon.Deps{Clock: clk.Now, Logger: testLogger(t, nil)})
 	cashier := token(t, db, "till", daemon.RoleCashier)
 	manager := token(t, db, "owner", daemon.RoleManager)

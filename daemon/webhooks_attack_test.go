@@ -23,7 +23,7 @@ import (
 	"github.com/kassa-pos/kassa/internal/dbtest"
 	"github.com/kassa-pos/kassa/internal/proctest"
 	"github.com/kassa-pos/kassa/sync/shopify"
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest"
+	"github.com/kassa-pos/kassa/sync/shopifysim"
 )
 
 // rawDelivery is a webhook sent by hand over TCP, so that a test can send its headers and
@@ -131,7 +131,7 @@ func TestWebhookRefusedFromItsHeadersBeforeItsBody(t *testing.T) {
 	t.Parallel()
 	db := dbtest.New(t)
 	clk := &clock{}
-	s := newShop(t, db, 0, "", clk, shopifytest.WebhookOptions{})
+	s := newShop(t, db, 0, "", clk, shopifysim.WebhookOptions{})
 	in := start(t, db, listen(t), fastConfig(), daemon.Deps{Clock: clk.Now, Logger: testLogger(t, nil)})
 	before := dbtest.Counts(t, db)
 	short := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 31))
@@ -168,7 +168,7 @@ func TestWebhookReadersAreLimited(t *testing.T) {
 	t.Parallel()
 	db := dbtest.New(t)
 	clk := &clock{}
-	s := newShop(t, db, 0, "", clk, shopifytest.WebhookOptions{})
+	s := newShop(t, db, 0, "", clk, shopifysim.WebhookOptions{})
 	cfg := fastConfig()
 	cfg.WebhookMaxReaders = 3
 	cfg.WebhookReadTimeout = time.Hour // held deliveries stay held for the whole test
@@ -232,7 +232,7 @@ func TestSlowWebhookBodyIsCutOff(t *testing.T) {
 	t.Parallel()
 	db := dbtest.New(t)
 	clk := &clock{}
-	s := newShop(t, db, 0, "", clk, shopifytest.WebhookOptions{})
+	s := newShop(t, db, 0, "", clk, shopifysim.WebhookOptions{})
 	cfg := fastConfig()
 	cfg.WebhookReadTimeout = 300 * time.Millisecond
 	in := start(t, db, listen(t), cfg, daemon.Deps{Clock: clk.Now, Logger: testLogger(t, nil)})
@@ -286,7 +286,7 @@ func TestOnlySubscribedTopicsAreStored(t *testing.T) {
 	t.Parallel()
 	db := dbtest.New(t)
 	clk := &clock{}
-	s := newShop(t, db, 3, "", clk, shopifytest.WebhookOptions{})
+	s := newShop(t, db, 3, "", clk, shopifysim.WebhookOptions{})
 	in := start(t, db, listen(t), fastConfig(), daemon.Deps{Clock: clk.Now, Logger: testLogger(t, nil)})
 	body := []byte(s.sim.AllOrders()[0])
 	before := dbtest.Counts(t, db)
@@ -315,7 +315,7 @@ func TestOrderTopicNeedsAnOrderBody(t *testing.T) {
 	t.Parallel()
 	db := dbtest.New(t)
 	clk := &clock{}
-	s := newShop(t, db, 0, "", clk, shopifytest.WebhookOptions{})
+	s := newShop(t, db, 0, "", clk, shopifysim.WebhookOptions{})
 	in := start(t, db, listen(t), fastConfig(), daemon.Deps{Clock: clk.Now, Logger: testLogger(t, nil)})
 	shopBody := fmt.Sprintf(`{"id": 548380009, "name": "demo", "myshopify_domain": %q}`, s.sim.Shop)
 	before := dbtest.Counts(t, db)
@@ -358,7 +358,7 @@ func TestTopicHeaderCannotUninstall(t *testing.T) {
 	db := dbtest.New(t)
 	clk := &clock{}
 	ln := listen(t)
-	s := newShop(t, db, 3, "", clk, shopifytest.WebhookOptions{})
+	s := newShop(t, db, 3, "", clk, shopifysim.WebhookOptions{})
 	logs := &logBuffer{}
 	in := start(t, db, ln, fastConfig(), daemon.Deps{Clock: clk.Now, Logger: testLogger(t, logs)})
 	enabled := func() bool {
@@ -418,8 +418,8 @@ func TestTopicHeaderCannotUninstall(t *testing.T) {
 	// The merchant uninstalls the app: Shopify delivers app/uninstalled and refuses the
 	// token. The first question is answered 402 (a frozen shop), which confirms nothing:
 	// the delivery is tried again, and the second answer, 401, disconnects the shop.
-	s.sim.ScriptFaults("shop.json", shopifytest.Fault{Kind: shopifytest.FaultStatus, Status: http.StatusPaymentRequired})
-	s.sim.Subscribe(shopifytest.TopicAppUninstalled, in.url+"/webhooks/shopify")
+	s.sim.ScriptFaults("shop.json", shopifysim.Fault{Kind: shopifysim.FaultStatus, Status: http.StatusPaymentRequired})
+	s.sim.Subscribe(shopifysim.TopicAppUninstalled, in.url+"/webhooks/shopify")
 	s.sim.Uninstall()
 	waitFor(t, "the connection is disabled", func() bool { return !enabled() })
 	var attempts int
@@ -437,7 +437,7 @@ func TestRefusalsLookAlikeAndAreLoggedOncePerMinute(t *testing.T) {
 	t.Parallel()
 	db := dbtest.New(t)
 	clk := &clock{}
-	s := newShop(t, db, 1, "", clk, shopifytest.WebhookOptions{})
+	s := newShop(t, db, 1, "", clk, shopifysim.WebhookOptions{})
 	logs := &logBuffer{}
 	in := start(t, db, listen(t), fastConfig(), daemon.Deps{Clock: clk.Now, Logger: testLogger(t, logs)})
 	body := []byte(s.sim.AllOrders()[0])
@@ -539,7 +539,7 @@ func TestDeliveryIsCommittedDurablyWhateverTheDatabaseSays(t *testing.T) {
 	}
 
 	clk := &clock{}
-	s := newShop(t, db, 1, "", clk, shopifytest.WebhookOptions{})
+	s := newShop(t, db, 1, "", clk, shopifysim.WebhookOptions{})
 	logs := &logBuffer{}
 	in := start(t, db, listen(t), fastConfig(), daemon.Deps{Clock: clk.Now, Logger: testLogger(t, logs)})
 	seen := make(chan string, 1)

@@ -17,7 +17,7 @@ import (
 	"github.com/kassa-pos/kassa/internal/dbtest"
 	"github.com/kassa-pos/kassa/sync/shopify"
 	"github.com/kassa-pos/kassa/sync/shopify/shopifyapi"
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest"
+	"github.com/kassa-pos/kassa/sync/shopifysim"
 )
 
 func sign(secret string, body []byte) string {
@@ -79,7 +79,7 @@ func TestWebhookSignatureIsCheckedBeforeAnythingIsStored(t *testing.T) {
 	t.Parallel()
 	db := dbtest.New(t)
 	clk := &clock{}
-	s := newShop(t, db, 3, "", clk, shopifytest.WebhookOptions{})
+	s := newShop(t, db, 3, "", clk, shopifysim.WebhookOptions{})
 	cfg := fastConfig()
 	cfg.WebhookMaxBody = 256 << 10
 	in := start(t, db, listen(t), cfg, daemon.Deps{Clock: clk.Now, Logger: testLogger(t, nil)})
@@ -138,7 +138,7 @@ func TestSameDeliveryThreeTimesAndOutOfOrder(t *testing.T) {
 	t.Parallel()
 	db := dbtest.New(t)
 	clk := &clock{}
-	s := newShop(t, db, 0, "", clk, shopifytest.WebhookOptions{})
+	s := newShop(t, db, 0, "", clk, shopifysim.WebhookOptions{})
 	in := start(t, db, listen(t), fastConfig(), daemon.Deps{Clock: clk.Now, Logger: testLogger(t, nil)})
 	var bodies [][]byte
 	for range 2 {
@@ -192,7 +192,7 @@ func TestWebhooksPollsAndManualRunsRace(t *testing.T) {
 	clk := &clock{}
 	ln := listen(t)
 	s := newShop(t, db, 60, "http://"+ln.Addr().String()+"/webhooks/shopify", clk,
-		shopifytest.WebhookOptions{Copies: 3, Shuffle: true, ShuffleSeed: 5})
+		shopifysim.WebhookOptions{Copies: 3, Shuffle: true, ShuffleSeed: 5})
 	if _, err := db.Exec(`UPDATE shopify_connections SET auto_update = true, poll_interval = '10 seconds'`); err != nil {
 		t.Fatal(err)
 	}
@@ -328,7 +328,7 @@ func TestStoppedMidProcessingThenRestarted(t *testing.T) {
 	t.Parallel()
 	db := dbtest.New(t)
 	clk := &clock{}
-	s := newShop(t, db, 0, "", clk, shopifytest.WebhookOptions{})
+	s := newShop(t, db, 0, "", clk, shopifysim.WebhookOptions{})
 	blocking := &blockingImporter{entered: make(chan struct{}, 1)}
 	first := start(t, db, listen(t), fastConfig(), daemon.Deps{Clock: clk.Now, Logger: testLogger(t, nil), Importer: blocking})
 	for i := range 5 {
@@ -385,7 +385,7 @@ func TestFailedDeliveryIsRetriedAndAnUninstallDisablesTheConnection(t *testing.T
 	t.Parallel()
 	db := dbtest.New(t)
 	clk := &clock{}
-	s := newShop(t, db, 0, "", clk, shopifytest.WebhookOptions{})
+	s := newShop(t, db, 0, "", clk, shopifysim.WebhookOptions{})
 	real := &shopify.Importer{DB: db, Clock: clk.Now, Secrets: dbtest.Secrets()}
 	fi := &failingImporter{Importer: real}
 	fi.left.Store(2)
@@ -404,7 +404,7 @@ func TestFailedDeliveryIsRetriedAndAnUninstallDisablesTheConnection(t *testing.T
 	if n := countRows(t, db, `SELECT count(*) FROM sales`); n != 1 {
 		t.Fatalf("%d sales", n)
 	}
-	s.sim.Subscribe(shopifytest.TopicAppUninstalled, in.url+"/webhooks/shopify")
+	s.sim.Subscribe(shopifysim.TopicAppUninstalled, in.url+"/webhooks/shopify")
 	if n := s.sim.Uninstall(); n != 1 {
 		t.Fatalf("the uninstall sent %d webhooks", n)
 	}
@@ -419,7 +419,7 @@ func TestProcessedDeliveriesArePrunedAfterTheRetention(t *testing.T) {
 	t.Parallel()
 	db := dbtest.New(t)
 	clk := &clock{}
-	s := newShop(t, db, 0, "", clk, shopifytest.WebhookOptions{})
+	s := newShop(t, db, 0, "", clk, shopifysim.WebhookOptions{})
 	now := clk.Now()
 	for id, processed := range map[string]any{"old": now.AddDate(0, 0, -31), "recent": now.AddDate(0, 0, -29)} {
 		if _, err := db.Exec(`INSERT INTO webhook_deliveries (connection_id, webhook_id, topic, body, received_at, processed_at)

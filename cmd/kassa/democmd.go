@@ -27,8 +27,8 @@ import (
 	"github.com/kassa-pos/kassa/money"
 	"github.com/kassa-pos/kassa/register"
 	"github.com/kassa-pos/kassa/sync/shopify"
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest"
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest/shopdata"
+	"github.com/kassa-pos/kassa/sync/shopifysim"
+	"github.com/kassa-pos/kassa/sync/shopifysim/shopdata"
 )
 
 // demoConfig holds the flags of kassa demo.
@@ -128,8 +128,8 @@ func (c *cli) runDemo(ctx context.Context, cfg demoConfig) error {
 		return fmt.Errorf("listen on %s: %w (is a daemon already running? try --addr 127.0.0.1:0)", cfg.addr, err)
 	}
 	base := "http://" + ln.Addr().String()
-	sim, err := shopifytest.NewServer(shopifytest.Options{
-		Clock: c.now, Plan: shopifytest.PlanStandard, WebhookURL: base + "/webhooks/shopify",
+	sim, err := shopifysim.NewServer(shopifysim.Options{
+		Clock: c.now, Plan: shopifysim.PlanStandard, WebhookURL: base + "/webhooks/shopify",
 		Generate: &shopdata.GenerateOptions{Seed: cfg.seed, Orders: cfg.orders, Days: 90},
 	})
 	if err != nil {
@@ -223,7 +223,7 @@ type demoTokens struct{ cashier, manager string }
 
 // demoSetup makes (or finds again) the demo's outlet, register, connection and fresh
 // tokens. Earlier demo tokens are revoked: a token cannot be shown twice.
-func demoSetup(ctx context.Context, db *sqlx.DB, sim *shopifytest.Server, now func() time.Time, box *secret.Box) (shopify.Connection, demoTokens, error) {
+func demoSetup(ctx context.Context, db *sqlx.DB, sim *shopifysim.Server, now func() time.Time, box *secret.Box) (shopify.Connection, demoTokens, error) {
 	var conn shopify.Connection
 	var toks demoTokens
 	err := pg.WithTx(ctx, db, func(tx *sqlx.Tx) error {

@@ -21,8 +21,8 @@ import (
 	"github.com/kassa-pos/kassa/internal/dbtest"
 	"github.com/kassa-pos/kassa/internal/secret"
 	"github.com/kassa-pos/kassa/sync/shopify"
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest"
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest/shopdata"
+	"github.com/kassa-pos/kassa/sync/shopifysim"
+	"github.com/kassa-pos/kassa/sync/shopifysim/shopdata"
 )
 
 // secretShop is a test database with an outlet, a register and a simulated shop whose
@@ -31,7 +31,7 @@ type secretShop struct {
 	db      *sqlx.DB
 	url     string
 	keyFile string
-	srv     *shopifytest.Server
+	srv     *shopifysim.Server
 	env     map[string]string
 }
 
@@ -43,7 +43,7 @@ const (
 func newSecretShop(t *testing.T) *secretShop {
 	t.Helper()
 	db, url := dbtest.NewWithURL(t)
-	srv, err := shopifytest.NewServer(shopifytest.Options{Shop: "vault.myshopify.com", Token: plainToken, Secret: plainSecret,
+	srv, err := shopifysim.NewServer(shopifysim.Options{Shop: "vault.myshopify.com", Token: plainToken, Secret: plainSecret,
 		Generate: &shopdata.GenerateOptions{Seed: 5, Orders: 12, Days: 20}})
 	if err != nil {
 		t.Fatal(err)

@@ -11,8 +11,8 @@ import (
 
 	"github.com/kassa-pos/kassa/internal/dbtest"
 	"github.com/kassa-pos/kassa/sync/shopify"
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest"
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest/shopdata"
+	"github.com/kassa-pos/kassa/sync/shopifysim"
+	"github.com/kassa-pos/kassa/sync/shopifysim/shopdata"
 )
 
 type importJSON struct {
@@ -25,7 +25,7 @@ type importJSON struct {
 func TestShopifyConnectImportAndLog(t *testing.T) {
 	t.Parallel()
 	db, url := dbtest.NewWithURL(t)
-	srv, err := shopifytest.NewServer(shopifytest.Options{Shop: "cli.myshopify.com", Token: "tok-SECRET", Secret: "sec-SECRET",
+	srv, err := shopifysim.NewServer(shopifysim.Options{Shop: "cli.myshopify.com", Token: "tok-SECRET", Secret: "sec-SECRET",
 		Generate: &shopdata.GenerateOptions{Seed: 4, Orders: 60, Days: 30}})
 	if err != nil {
 		t.Fatal(err)

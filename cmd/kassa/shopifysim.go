@@ -10,8 +10,8 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest"
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest/shopdata"
+	"github.com/kassa-pos/kassa/sync/shopifysim"
+	"github.com/kassa-pos/kassa/sync/shopifysim/shopdata"
 )
 
 // shopifySimConfig holds the flags of kassa shopify-sim.
@@ -53,8 +53,8 @@ Faults spec example: 5xx=0.05,429=0.05,drop=0.02,truncate=0.01,slow=0.01:2s,seed
 	f := cmd.Flags()
 	f.StringVar(&cfg.addr, "addr", "127.0.0.1:8089", "address to listen on")
 	f.StringVar(&cfg.shop, "shop", "demo.myshopify.com", "the shop's myshopify domain")
-	f.StringVar(&cfg.token, "token", shopifytest.DefaultToken, "Admin API access token clients must send")
-	f.StringVar(&cfg.secret, "secret", shopifytest.DefaultSecret, "app client secret that signs webhooks")
+	f.StringVar(&cfg.token, "token", shopifysim.DefaultToken, "Admin API access token clients must send")
+	f.StringVar(&cfg.secret, "secret", shopifysim.DefaultSecret, "app client secret that signs webhooks")
 	f.IntVar(&cfg.generate, "generate", 0, "generate this many orders (and their catalogue)")
 	f.IntVar(&cfg.days, "days", 90, "spread generated orders over this many days before now")
 	f.Int64Var(&cfg.seed, "seed", 1, "seed of the generated shop (same seed, same shop)")
@@ -68,11 +68,11 @@ Faults spec example: 5xx=0.05,429=0.05,drop=0.02,truncate=0.01,slow=0.01:2s,seed
 }
 
 func (c *cli) runShopifySim(ctx context.Context, cfg shopifySimConfig) error {
-	plan, err := shopifytest.ParsePlan(cfg.plan)
+	plan, err := shopifysim.ParsePlan(cfg.plan)
 	if err != nil {
 		return usageError("--plan: %v", err)
 	}
-	faults, err := shopifytest.ParseFaultSpec(cfg.faults)
+	faults, err := shopifysim.ParseFaultSpec(cfg.faults)
 	if err != nil {
 		return usageError("--faults: %v", err)
 	}
@@ -83,7 +83,7 @@ func (c *cli) runShopifySim(ctx context.Context, cfg shopifySimConfig) error {
 		return usageError("--new-order-every must not be negative")
 	}
 	logger := c.simLogger()
-	opts := shopifytest.Options{
+	opts := shopifysim.Options{
 		Addr:          cfg.addr,
 		Shop:          cfg.shop,
 		Token:         cfg.token,
@@ -105,7 +105,7 @@ func (c *cli) runShopifySim(ctx context.Context, cfg shopifySimConfig) error {
 		}
 		opts.RawOrders = raw
 	}
-	sim, err := shopifytest.NewServer(opts)
+	sim, err := shopifysim.NewServer(opts)
 	if err != nil {
 		return fmt.Errorf("start shopify simulator: %w", err)
 	}

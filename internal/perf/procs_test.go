@@ -16,7 +16,7 @@ import (
 	"github.com/kassa-pos/kassa/internal/dbtest"
 	"github.com/kassa-pos/kassa/internal/proctest"
 	"github.com/kassa-pos/kassa/sync/shopify"
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest"
+	"github.com/kassa-pos/kassa/sync/shopifysim"
 )
 
 // moduleRoot is the repository root, seen from this package's directory.
@@ -75,7 +75,7 @@ func connectShop(t testing.TB, db *sqlx.DB, simURL string) (dbtest.Shop, shopify
 	t.Helper()
 	ids := dbtest.NewShop(t, db, "Gent", "Front")
 	conn, err := shopify.ConnectionStore{Secrets: dbtest.Secrets()}.Connect(context.Background(), db, shopify.ConnectParams{
-		Shop: "demo.myshopify.com", AccessToken: shopifytest.DefaultToken, WebhookSecret: shopifytest.DefaultSecret,
+		Shop: "demo.myshopify.com", AccessToken: shopifysim.DefaultToken, WebhookSecret: shopifysim.DefaultSecret,
 		BaseURL: simURL, OutletID: ids.OutletID, RegisterID: ids.RegisterID, AutoUpdate: false,
 	})
 	if err != nil {

@@ -9,8 +9,8 @@ import (
 	"github.com/kassa-pos/kassa/internal/dbtest"
 	"github.com/kassa-pos/kassa/sync/shopify"
 	"github.com/kassa-pos/kassa/sync/shopify/shopifyapi"
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest"
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest/shopdata"
+	"github.com/kassa-pos/kassa/sync/shopifysim"
+	"github.com/kassa-pos/kassa/sync/shopifysim/shopdata"
 )
 
 // Shopify's standard plan (bucket 40, leak 2/s) sped up 20 times, same ratio.
@@ -24,9 +24,9 @@ const (
 // elapsed time with the theoretical minimum for the requests it took.
 func measureRateLimited(t *testing.T, n int) []Row {
 	ctx := context.Background()
-	sim, err := shopifytest.NewServer(shopifytest.Options{
+	sim, err := shopifysim.NewServer(shopifysim.Options{
 		Generate: &shopdata.GenerateOptions{Seed: 2, Orders: n, Days: 55},
-		Plan:     shopifytest.CustomPlan(rateBucket, rateLeak),
+		Plan:     shopifysim.CustomPlan(rateBucket, rateLeak),
 	})
 	if err != nil {
 		t.Fatal(err)

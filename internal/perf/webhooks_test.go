@@ -22,8 +22,8 @@ import (
 	"github.com/kassa-pos/kassa/internal/dbtest"
 	"github.com/kassa-pos/kassa/internal/pg"
 	"github.com/kassa-pos/kassa/sync/shopify/shopifyapi"
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest"
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest/shopdata"
+	"github.com/kassa-pos/kassa/sync/shopifysim"
+	"github.com/kassa-pos/kassa/sync/shopifysim/shopdata"
 )
 
 // drainWait bounds the wait for a rate's sales after its last delivery.
@@ -58,7 +58,7 @@ func measureWebhooks(t *testing.T, d time.Duration) ([]Row, []string) {
 	for _, r := range rates {
 		total += r * int(d/time.Second)
 	}
-	sim, err := shopifytest.NewServer(shopifytest.Options{Generate: &shopdata.GenerateOptions{Seed: 3, Orders: 0, Days: 30}})
+	sim, err := shopifysim.NewServer(shopifysim.Options{Generate: &shopdata.GenerateOptions{Seed: 3, Orders: 0, Days: 30}})
 	if err != nil {
 		t.Fatal(err)
 	}

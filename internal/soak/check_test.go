@@ -10,8 +10,8 @@ import (
 
 	"github.com/kassa-pos/kassa/internal/dbtest"
 	"github.com/kassa-pos/kassa/sync/shopify"
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest"
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest/shopdata"
+	"github.com/kassa-pos/kassa/sync/shopifysim"
+	"github.com/kassa-pos/kassa/sync/shopifysim/shopdata"
 )
 
 // TestCheckerFindsWhatIsWrong imports a small shop, which the checker finds exact, then
@@ -20,7 +20,7 @@ import (
 func TestCheckerFindsWhatIsWrong(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	e := newEnv(t, shopifytest.Options{Generate: &shopdata.GenerateOptions{Seed: 5, Orders: 80, Days: 65}}, false)
+	e := newEnv(t, shopifysim.Options{Generate: &shopdata.GenerateOptions{Seed: 5, Orders: 80, Days: 65}}, false)
 	if _, err := (&shopify.Importer{DB: e.db, Secrets: dbtest.Secrets()}).Run(ctx, e.conn.ID, shopify.RunOptions{Mode: shopify.ModeAll}); err != nil {
 		t.Fatal(err)
 	}

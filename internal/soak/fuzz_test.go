@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/kassa-pos/kassa/daemon"
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest"
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest/shopdata"
+	"github.com/kassa-pos/kassa/sync/shopifysim"
+	"github.com/kassa-pos/kassa/sync/shopifysim/shopdata"
 )
 
 const (
@@ -70,7 +70,7 @@ func mutate(r interface{ IntN(int) int }, body []byte) []byte {
 // webhook, and the daemon still imports a genuine order afterwards.
 func soakFuzz(t *testing.T) (string, bool) {
 	ctx := context.Background()
-	e := newEnv(t, shopifytest.Options{Generate: &shopdata.GenerateOptions{Seed: 71, Orders: 50, Days: 30}}, false)
+	e := newEnv(t, shopifysim.Options{Generate: &shopdata.GenerateOptions{Seed: 71, Orders: 50, Days: 30}}, false)
 	in := startDaemon(t, e.db, nil, time.Now)
 	cashier, _, err := daemon.TokenStore{}.Create(ctx, e.db, "till", daemon.RoleCashier)
 	if err != nil {

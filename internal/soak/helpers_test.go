@@ -19,7 +19,7 @@ import (
 	"github.com/kassa-pos/kassa/internal/dbtest"
 	"github.com/kassa-pos/kassa/sync/shopify"
 	"github.com/kassa-pos/kassa/sync/shopify/shopifyapi"
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest"
+	"github.com/kassa-pos/kassa/sync/shopifysim"
 )
 
 // clock is real time shifted by an offset a scenario moves forward, so that polls come due
@@ -33,19 +33,19 @@ func (c *clock) Advance(d time.Duration) { c.offset.Add(int64(d)) }
 type env struct {
 	db   *sqlx.DB
 	url  string
-	sim  *shopifytest.Server
+	sim  *shopifysim.Server
 	ids  dbtest.Shop
 	conn shopify.Connection
 	now  func() time.Time
 }
 
 // newEnv starts the simulator with opts and connects a fresh database to it.
-func newEnv(t testing.TB, opts shopifytest.Options, autoUpdate bool) *env {
+func newEnv(t testing.TB, opts shopifysim.Options, autoUpdate bool) *env {
 	t.Helper()
 	if opts.Clock == nil {
 		opts.Clock = time.Now
 	}
-	sim, err := shopifytest.NewServer(opts)
+	sim, err := shopifysim.NewServer(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

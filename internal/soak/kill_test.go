@@ -18,8 +18,8 @@ import (
 	"github.com/kassa-pos/kassa/internal/proctest"
 	"github.com/kassa-pos/kassa/migrations"
 	"github.com/kassa-pos/kassa/sync/shopify"
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest"
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest/shopdata"
+	"github.com/kassa-pos/kassa/sync/shopifysim"
+	"github.com/kassa-pos/kassa/sync/shopifysim/shopdata"
 )
 
 // startKassa runs bin with args on the database at dbURL; its output goes to a log file.
@@ -42,7 +42,7 @@ func serve(t testing.TB, bin, dbURL string) *proctest.Process {
 // restarting it each time, then lets a last run finish.
 func soakSigkill(t *testing.T) (string, bool) {
 	bin := proctest.Build(t)
-	e := newEnv(t, shopifytest.Options{Generate: &shopdata.GenerateOptions{Seed: 81, Orders: 10000, Days: 65}}, false)
+	e := newEnv(t, shopifysim.Options{Generate: &shopdata.GenerateOptions{Seed: 81, Orders: 10000, Days: 65}}, false)
 	r := newRand(81)
 	start := time.Now()
 	killed, early := 0, 0
@@ -109,7 +109,7 @@ func soakSigkill(t *testing.T) (string, bool) {
 func soakInstances(t *testing.T) (string, bool) {
 	ctx := context.Background()
 	bin := proctest.Build(t)
-	e := newEnv(t, shopifytest.Options{Generate: &shopdata.GenerateOptions{Seed: 91, Orders: 10000, Days: 65}}, false)
+	e := newEnv(t, shopifysim.Options{Generate: &shopdata.GenerateOptions{Seed: 91, Orders: 10000, Days: 65}}, false)
 	if _, err := e.db.Exec(`UPDATE shopify_connections SET poll_interval = '10 seconds'`); err != nil {
 		t.Fatal(err)
 	}
@@ -212,7 +212,7 @@ func soakPostgresRestart(t *testing.T) (string, bool) {
 	if _, err := migrations.Up(ctx, db.DB); err != nil {
 		t.Fatal(err)
 	}
-	sim, err := shopifytest.NewServer(shopifytest.Options{Generate: &shopdata.GenerateOptions{Seed: 101, Orders: 10000, Days: 65}})
+	sim, err := shopifysim.NewServer(shopifysim.Options{Generate: &shopdata.GenerateOptions{Seed: 101, Orders: 10000, Days: 65}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,8 +19,8 @@ import (
 	"github.com/kassa-pos/kassa/internal/dbtest"
 	"github.com/kassa-pos/kassa/internal/perf"
 	"github.com/kassa-pos/kassa/sync/shopify"
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest"
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest/shopdata"
+	"github.com/kassa-pos/kassa/sync/shopifysim"
+	"github.com/kassa-pos/kassa/sync/shopifysim/shopdata"
 )
 
 const soakIntro = `
@@ -97,10 +97,10 @@ func describe(res Result) string {
 // runs the import again until a run ends (a run may give up on a request that failed
 // every attempt, as it would against Shopify).
 func soakFaults(t *testing.T) (string, bool) {
-	e := newEnv(t, shopifytest.Options{
+	e := newEnv(t, shopifysim.Options{
 		Generate:      &shopdata.GenerateOptions{Seed: 41, Orders: 5000, Days: 65},
 		MinRetryAfter: 20 * time.Millisecond,
-		Faults:        shopifytest.FaultConfig{Seed: 7, Rate5xx: 0.05, Rate429: 0.05, RateDrop: 0.02, RateTruncate: 0.01},
+		Faults:        shopifysim.FaultConfig{Seed: 7, Rate5xx: 0.05, Rate429: 0.05, RateDrop: 0.02, RateTruncate: 0.01},
 	}, false)
 	im := &shopify.Importer{DB: e.db, Secrets: dbtest.Secrets(), NewSource: fastSource, PageSize: 25}
 	runs := 0
@@ -128,11 +128,11 @@ func soakFaults(t *testing.T) (string, bool) {
 func soakWebhookRace(t *testing.T) (string, bool) {
 	clk := &clock{}
 	ln := listen(t)
-	e := newEnv(t, shopifytest.Options{
+	e := newEnv(t, shopifysim.Options{
 		Clock:      clk.Now,
 		Generate:   &shopdata.GenerateOptions{Seed: 51, Orders: 1000, Days: 65},
 		WebhookURL: "http://" + ln.Addr().String() + "/webhooks/shopify",
-		Webhooks:   shopifytest.WebhookOptions{Copies: 3, Shuffle: true, ShuffleSeed: 9},
+		Webhooks:   shopifysim.WebhookOptions{Copies: 3, Shuffle: true, ShuffleSeed: 9},
 	}, true)
 	if _, err := e.db.Exec(`UPDATE shopify_connections SET poll_interval = '10 seconds'`); err != nil {
 		t.Fatal(err)
@@ -203,7 +203,7 @@ func soakWebhookRace(t *testing.T) (string, bool) {
 // says why.
 func soakPayments(t *testing.T) (string, bool) {
 	ctx := context.Background()
-	e := newEnv(t, shopifytest.Options{Generate: &shopdata.GenerateOptions{Seed: 61, Orders: 600, Days: 50}}, false)
+	e := newEnv(t, shopifysim.Options{Generate: &shopdata.GenerateOptions{Seed: 61, Orders: 600, Days: 50}}, false)
 	if _, err := (&shopify.Importer{DB: e.db, Secrets: dbtest.Secrets()}).Run(ctx, e.conn.ID, shopify.RunOptions{Mode: shopify.ModeAll}); err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 
 	"github.com/kassa-pos/kassa/daemon/client"
 	"github.com/kassa-pos/kassa/register/terminal/terminaltest"
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest"
+	"github.com/kassa-pos/kassa/sync/shopifysim"
 )
 
 func TestRegisterOpenAndClose(t *testing.T) {
@@ -67,7 +67,7 @@ func TestShopifyImport(t *testing.T) {
 	broken, total := breakOneOrder(t, w)
 
 	// The first page of orders comes slowly, so the run is seen going whatever the load.
-	w.Sim.ScriptFaults("orders.json", shopifytest.Fault{Kind: shopifytest.FaultSlow, Delay: 500 * time.Millisecond})
+	w.Sim.ScriptFaults("orders.json", shopifysim.Fault{Kind: shopifysim.FaultSlow, Delay: 500 * time.Millisecond})
 
 	d.keys("f3")
 	d.expectScreen("shopify_empty")
@@ -459,7 +459,7 @@ func TestShopifyFollowsARunStartedElsewhere(t *testing.T) {
 	d.keys("f3")
 	d.expectContains("none yet")
 
-	w.Sim.ScriptFaults("orders.json", shopifytest.Fault{Kind: shopifytest.FaultSlow, Delay: 2 * time.Second})
+	w.Sim.ScriptFaults("orders.json", shopifysim.Fault{Kind: shopifysim.FaultSlow, Delay: 2 * time.Second})
 	run, err := client.New(w.URL, w.Cashier).StartImport(context.Background(), client.ImportRequest{Mode: "all"})
 	if err != nil {
 		t.Fatal(err)

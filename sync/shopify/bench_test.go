@@ -20,8 +20,8 @@ import (
 	"github.com/kassa-pos/kassa/internal/perf"
 	"github.com/kassa-pos/kassa/inventory"
 	"github.com/kassa-pos/kassa/register"
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest"
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest/shopdata"
+	"github.com/kassa-pos/kassa/sync/shopifysim"
+	"github.com/kassa-pos/kassa/sync/shopifysim/shopdata"
 )
 
 // benchOrders is how many orders BenchmarkImport imports (KASSA_BENCH_ORDERS, default 20000).
@@ -41,7 +41,7 @@ func TestBenchSimulatorProcess(t *testing.T) {
 	if n == 0 {
 		t.Skip("helper process of BenchmarkImport")
 	}
-	srv, err := shopifytest.NewServer(shopifytest.Options{Clock: func() time.Time { return testNow },
+	srv, err := shopifysim.NewServer(shopifysim.Options{Clock: func() time.Time { return testNow },
 		Generate: &shopdata.GenerateOptions{Seed: 1, Orders: n, Days: 55}})
 	if err != nil {
 		t.Fatal(err)

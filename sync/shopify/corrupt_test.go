@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/kassa-pos/kassa/sync/shopify/shopifyapi"
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest/shopdata"
+	"github.com/kassa-pos/kassa/sync/shopifysim/shopdata"
 )
 
 // corruptions turn a good order (as a JSON object) into a bad one.

@@ -15,8 +15,8 @@ import (
 	"github.com/kassa-pos/kassa/internal/dbtest"
 	"github.com/kassa-pos/kassa/inventory"
 	"github.com/kassa-pos/kassa/register"
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest"
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest/shopdata"
+	"github.com/kassa-pos/kassa/sync/shopifysim"
+	"github.com/kassa-pos/kassa/sync/shopifysim/shopdata"
 )
 
 // TestCrashHelperProcess is not a test: TestImportSurvivesSIGKILL runs the test binary
@@ -43,7 +43,7 @@ func TestImportSurvivesSIGKILL(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	db, url := dbtest.NewWithURL(t)
-	srv, err := shopifytest.NewServer(shopifytest.Options{Clock: func() time.Time { return testNow },
+	srv, err := shopifysim.NewServer(shopifysim.Options{Clock: func() time.Time { return testNow },
 		Generate: &shopdata.GenerateOptions{Seed: 3, Orders: 1000, Days: 50}})
 	if err != nil {
 		t.Fatal(err)

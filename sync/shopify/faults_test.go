@@ -4,8 +4,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest"
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest/shopdata"
+	"github.com/kassa-pos/kassa/sync/shopifysim"
+	"github.com/kassa-pos/kassa/sync/shopifysim/shopdata"
 )
 
 // TestFaultsEndLikeACleanRun imports the same shop twice, once cleanly and once with the
@@ -14,9 +14,9 @@ import (
 func TestFaultsEndLikeACleanRun(t *testing.T) {
 	t.Parallel()
 	gen := func() *shopdata.GenerateOptions { return &shopdata.GenerateOptions{Seed: 21, Orders: 250, Days: 40} }
-	clean := newFixture(t, fixtureOptions{sim: shopifytest.Options{Generate: gen()}})
-	faulty := newFixture(t, fixtureOptions{sim: shopifytest.Options{Generate: gen(), MinRetryAfter: 20 * time.Millisecond,
-		Faults: shopifytest.FaultConfig{Seed: 11, Rate5xx: 0.05, Rate429: 0.05, RateDrop: 0.02}}})
+	clean := newFixture(t, fixtureOptions{sim: shopifysim.Options{Generate: gen()}})
+	faulty := newFixture(t, fixtureOptions{sim: shopifysim.Options{Generate: gen(), MinRetryAfter: 20 * time.Millisecond,
+		Faults: shopifysim.FaultConfig{Seed: 11, Rate5xx: 0.05, Rate429: 0.05, RateDrop: 0.02}}})
 	clean.im.PageSize, faulty.im.PageSize = 10, 10
 	want := clean.run(ModeAll)
 	got := faulty.run(ModeAll)

@@ -3,8 +3,6 @@ package shopify
 import (
 	"context"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,12 +12,13 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/kassa-pos/kassa/internal/dbtest"
+	"github.com/kassa-pos/kassa/internal/fixtures"
 	"github.com/kassa-pos/kassa/inventory"
 	"github.com/kassa-pos/kassa/register"
 	"github.com/kassa-pos/kassa/sales"
 	"github.com/kassa-pos/kassa/sync/shopify/shopifyapi"
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest"
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest/shopdata"
+	"github.com/kassa-pos/kassa/sync/shopifysim"
+	"github.com/kassa-pos/kassa/sync/shopifysim/shopdata"
 )
 
 // testNow is the simulated shop's clock in tests.
@@ -29,7 +28,7 @@ var testNow = time.Date(2026, 11, 20, 11, 0, 0, 0, time.UTC)
 type fixture struct {
 	t      testing.TB
 	db     *sqlx.DB
-	srv    *shopifytest.Server
+	srv    *shopifysim.Server
 	conn   Connection
 	outlet inventory.Outlet
 	reg    register.Register
@@ -37,7 +36,7 @@ type fixture struct {
 }
 
 type fixtureOptions struct {
-	sim         shopifytest.Options
+	sim         shopifysim.Options
 	importTests bool
 	// importerNow is the importer's clock (default testNow).
 	importerNow time.Time
@@ -53,7 +52,7 @@ func newFixture(t testing.TB, fo fixtureOptions) *fixture {
 	if fo.sim.Shop == "" {
 		fo.sim.Shop = "demo.myshopify.com"
 	}
-	srv, err := shopifytest.NewServer(fo.sim)
+	srv, err := shopifysim.NewServer(fo.sim)
 	if err != nil {
 		t.Fatalf("start simulator: %v", err)
 	}
@@ -154,17 +153,11 @@ func tableCount(t testing.TB, db *sqlx.DB, table string) int {
 	return n
 }
 
-// fixtureOrder reads an order from shared/fixtures/shopify, unwrapping {"order": ...} or the
-// first of {"orders": [...]}.
+// fixtureOrder reads an order from the repository's testdata/shopify, unwrapping
+// {"order": ...} or the first of {"orders": [...]}.
 func fixtureOrder(t testing.TB, name string) json.RawMessage {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "fixtures", "shopify", name))
-	if err != nil {
-		b, err = os.ReadFile(filepath.Join("/work/shared/fixtures/shopify", name))
-	}
-	if err != nil {
-		t.Fatalf("read fixture: %v", err)
-	}
+	b := fixtures.Shopify(t, name)
 	var wrapped struct {
 		Order  json.RawMessage   `json:"order"`
 		Orders []json.RawMessage `json:"orders"`

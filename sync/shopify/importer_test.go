@@ -17,8 +17,8 @@ import (
 	"github.com/kassa-pos/kassa/register"
 	"github.com/kassa-pos/kassa/sales"
 	"github.com/kassa-pos/kassa/sync/shopify/shopifyapi"
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest"
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest/shopdata"
+	"github.com/kassa-pos/kassa/sync/shopifysim"
+	"github.com/kassa-pos/kassa/sync/shopifysim/shopdata"
 )
 
 // expectedOutcome is the outcome DESIGN.md gives an order that is not yet imported,
@@ -55,7 +55,7 @@ func TestGetAllGeneratedShop(t *testing.T) {
 			// shows are then too old for the importer, as happens with webhooks and files.
 			importerNow := testNow.Add(36 * time.Hour)
 			f := newFixture(t, fixtureOptions{
-				sim:         shopifytest.Options{Generate: &shopdata.GenerateOptions{Seed: 11, Orders: 300, Days: 75}},
+				sim:         shopifysim.Options{Generate: &shopdata.GenerateOptions{Seed: 11, Orders: 300, Days: 75}},
 				importerNow: importerNow,
 			})
 			f.im.PerOrder = tc.perOrder
@@ -337,7 +337,7 @@ func compareSale(t *testing.T, f *fixture, o shopifyapi.Order, s sales.Sale) {
 // while one holds the lock, and waits when asked.
 func TestImportLockOneRunPerConnection(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, fixtureOptions{sim: shopifytest.Options{Orders: []shopdata.Order{genOrder(101, "#1001", testNow.Add(-time.Hour))}}})
+	f := newFixture(t, fixtureOptions{sim: shopifysim.Options{Orders: []shopdata.Order{genOrder(101, "#1001", testNow.Add(-time.Hour))}}})
 	ctx := context.Background()
 	unlock, err := f.im.lock(ctx, f.conn, false)
 	if err != nil {
@@ -380,7 +380,7 @@ func TestImportLockOneRunPerConnection(t *testing.T) {
 // that reconnecting keeps its history.
 func TestDisconnectedConnectionDoesNotImport(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, fixtureOptions{sim: shopifytest.Options{Orders: []shopdata.Order{genOrder(101, "#1001", testNow.Add(-time.Hour))}}})
+	f := newFixture(t, fixtureOptions{sim: shopifysim.Options{Orders: []shopdata.Order{genOrder(101, "#1001", testNow.Add(-time.Hour))}}})
 	ctx := context.Background()
 	if sum := f.run(ModeAll); sum.Outcomes.Imported != 1 {
 		t.Fatalf("first run %+v", sum)
@@ -400,7 +400,7 @@ func TestDisconnectedConnectionDoesNotImport(t *testing.T) {
 		t.Fatalf("reconnected %+v", c)
 	}
 	f.srv.Close()
-	srv, err := shopifytest.NewServer(shopifytest.Options{Shop: "demo", Token: "new", Clock: func() time.Time { return testNow },
+	srv, err := shopifysim.NewServer(shopifysim.Options{Shop: "demo", Token: "new", Clock: func() time.Time { return testNow },
 		Orders: []shopdata.Order{genOrder(101, "#1001", testNow.Add(-time.Hour))}})
 	if err != nil {
 		t.Fatal(err)
@@ -422,7 +422,7 @@ func TestSessionAndPaymentWindow(t *testing.T) {
 	opened := testNow.Add(-2 * time.Hour)
 	before := genOrder(101, "#1001", testNow.Add(-3*time.Hour)) // paid before the session opened
 	inside := genOrder(102, "#1002", testNow.Add(-time.Hour))   // paid while it was open
-	f := newFixture(t, fixtureOptions{sim: shopifytest.Options{Orders: []shopdata.Order{before, inside}}})
+	f := newFixture(t, fixtureOptions{sim: shopifysim.Options{Orders: []shopdata.Order{before, inside}}})
 	ctx := context.Background()
 	sess, err := register.Store{Clock: func() time.Time { return opened }}.OpenSession(ctx, f.db, f.reg.ID, decimal.Zero, "Ann")
 	if err != nil {
@@ -452,7 +452,7 @@ func TestSessionAndPaymentWindow(t *testing.T) {
 // webhook, newer than orders no run has seen yet, does not make "get new" skip those.
 func TestWebhookImportDoesNotHideOlderOrdersFromGetNew(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, fixtureOptions{sim: shopifytest.Options{Orders: []shopdata.Order{genOrder(101, "#1001", testNow.Add(-3*time.Hour))}}})
+	f := newFixture(t, fixtureOptions{sim: shopifysim.Options{Orders: []shopdata.Order{genOrder(101, "#1001", testNow.Add(-3*time.Hour))}}})
 	if sum := f.run(ModeAll); sum.Outcomes.Imported != 1 {
 		t.Fatalf("get all %+v", sum)
 	}

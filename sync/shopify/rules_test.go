@@ -11,7 +11,7 @@ import (
 	"github.com/kassa-pos/kassa/inventory"
 	"github.com/kassa-pos/kassa/sales"
 	"github.com/kassa-pos/kassa/sync/shopify/shopifyapi"
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest/shopdata"
+	"github.com/kassa-pos/kassa/sync/shopifysim/shopdata"
 )
 
 // importOne imports one order handed over as JSON (as a webhook would) and returns its

@@ -17,8 +17,8 @@ import (
 	"github.com/kassa-pos/kassa/daemon"
 	"github.com/kassa-pos/kassa/internal/dbtest"
 	"github.com/kassa-pos/kassa/sync/shopify"
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest"
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest/shopdata"
+	"github.com/kassa-pos/kassa/sync/shopifysim"
+	"github.com/kassa-pos/kassa/sync/shopifysim/shopdata"
 )
 
 // Now is the fixed time of every world: a Wednesday morning in Brussels.
@@ -50,7 +50,7 @@ type World struct {
 	URL string
 	// Cashier and Manager are tokens of each role.
 	Cashier, Manager string
-	Sim              *shopifytest.Server
+	Sim              *shopifysim.Server
 	Shop             dbtest.Shop
 
 	t      testing.TB
@@ -79,7 +79,7 @@ func Start(t testing.TB, opts Options) *World {
 	if _, err := db.Exec(`UPDATE outlets SET created_at = $2 WHERE id = $1`, ids.OutletID, opts.Clock()); err != nil {
 		t.Fatalf("terminaltest: date the outlet: %v", err)
 	}
-	sim, err := shopifytest.NewServer(shopifytest.Options{
+	sim, err := shopifysim.NewServer(shopifysim.Options{
 		Clock:    opts.Clock,
 		Generate: &shopdata.GenerateOptions{Seed: opts.Seed, Orders: opts.Orders, Days: 30},
 	})

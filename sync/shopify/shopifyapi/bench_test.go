@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"github.com/kassa-pos/kassa/sync/shopify/shopifyapi"
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest"
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest/shopdata"
+	"github.com/kassa-pos/kassa/sync/shopifysim"
+	"github.com/kassa-pos/kassa/sync/shopifysim/shopdata"
 )
 
 func BenchmarkDecodeOrder(b *testing.B) {
@@ -61,7 +61,7 @@ func BenchmarkDecodeGeneratedOrders(b *testing.B) {
 // Transport and the decoder, without rate limit or faults: the client's own cost.
 func BenchmarkListOrders(b *testing.B) {
 	const orders = 1000
-	s := newSim(b, shopifytest.Options{Generate: generated(orders)})
+	s := newSim(b, shopifysim.Options{Generate: generated(orders)})
 	c := newSimClient(b, s, nil, nil)
 	b.ReportAllocs()
 	for b.Loop() {

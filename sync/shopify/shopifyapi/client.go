@@ -6,13 +6,17 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	goshopify "github.com/bold-commerce/go-shopify/v4"
 	"github.com/rs/zerolog"
+
+	"github.com/kassa-pos/kassa/sync/shopify/shopifyjson"
 )
 
 // DefaultAPIVersion is the Admin API version kassa speaks unless told otherwise.
@@ -47,12 +51,16 @@ type Config struct {
 	Transport TransportOptions
 }
 
-// Client reads a shop's orders through go-shopify v4.7.0 over a Transport. It is safe for
-// concurrent use; requests are made one at a time because go-shopify's client records
-// per-request state without locking.
+// Client reads a shop's orders through go-shopify v4.7.0 over a Transport: go-shopify
+// builds every request (URL, API version, query, access token); counts and single orders
+// are its calls, made one at a time because go-shopify's client records per-request state
+// without locking, while pages of orders are sent by the Client itself and decoded by
+// kassa's decoder (see ordersPage). It is safe for concurrent use.
 type Client struct {
 	shop      string
 	transport *Transport
+	http      *http.Client // over transport; go-shopify's requests go through it too
+	apiPath   string       // "admin/api/2024-10"
 	log       zerolog.Logger
 
 	mu sync.Mutex // serialises use of gs
@@ -92,9 +100,10 @@ func New(cfg Config) (*Client, error) {
 	}
 	// No Timeout on the http.Client: it would cut across the Transport's retries and
 	// waits. Each attempt has its own timeout and the caller's context bounds the whole.
+	hc := &http.Client{Transport: rt}
 	gs, err := goshopify.NewClient(goshopify.App{}, shop, cfg.AccessToken,
 		goshopify.WithVersion(version),
-		goshopify.WithHTTPClient(&http.Client{Transport: rt}))
+		goshopify.WithHTTPClient(hc))
 	if err != nil {
 		return nil, fmt.Errorf("shopify client: %w", err)
 	}
@@ -102,7 +111,7 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Logger != nil {
 		log = cfg.Logger.With().Str("component", "shopify_client").Str("shop", goshopify.ShopFullName(shop)).Logger()
 	}
-	return &Client{shop: goshopify.ShopFullName(shop), transport: rt, gs: gs, log: log}, nil
+	return &Client{shop: goshopify.ShopFullName(shop), transport: rt, http: hc, apiPath: "admin/api/" + version, gs: gs, log: log}, nil
 }
 
 // Shop returns the shop's myshopify domain.
@@ -199,14 +208,11 @@ func (c *Client) ListOrders(ctx context.Context, opts ListOptions, fn func(page 
 	}
 	var next any = first
 	for pageNo := 1; ; pageNo++ {
-		pctx, sink := withBodySink(ctx)
-		c.mu.Lock()
-		pagination, err := c.gs.ListWithPagination(pctx, "orders.json", nil, next)
-		c.mu.Unlock()
+		body, nextPage, err := c.ordersPage(ctx, next)
 		if err != nil {
 			return fmt.Errorf("list shopify orders, page %d: %w", pageNo, classify(err))
 		}
-		raws, err := decodePage(sink.body)
+		raws, err := decodePage(body)
 		if err != nil {
 			return fmt.Errorf("list shopify orders, page %d: %w", pageNo, err)
 		}
@@ -224,11 +230,83 @@ func (c *Client) ListOrders(ctx context.Context, opts ListOptions, fn func(page 
 		if err := fn(orders); err != nil {
 			return err
 		}
-		if pagination == nil || pagination.NextPageOptions == nil {
+		if nextPage == nil {
 			return nil
 		}
-		next = pagination.NextPageOptions
+		next = nextPage
 	}
+}
+
+// ordersPage asks for one page of orders.json and returns its body and the options of the
+// next page (nil after the last). go-shopify builds the request (URL, API version, query,
+// access token); the answer comes straight from the Transport, which has read its body whole,
+// so that the page is decoded once, by kassa's decoder: go-shopify's own calls would first
+// scan and copy it with encoding/json. options is what go-shopify encodes into the query: the
+// first page's filters, then the cursor of the Link header.
+func (c *Client) ordersPage(ctx context.Context, options any) ([]byte, *goshopify.ListOptions, error) {
+	// NewRequest only reads the go-shopify client's settings: no need to hold c.mu.
+	req, err := c.gs.NewRequest(ctx, http.MethodGet, c.apiPath+"/orders.json", nil, options)
+	if err != nil {
+		return nil, nil, err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := goshopify.CheckResponseError(resp); err != nil {
+		_ = resp.Body.Close()
+		return nil, nil, err
+	}
+	body, err := readBytes(resp)
+	if err != nil {
+		return nil, nil, err
+	}
+	next, err := nextPage(resp.Header.Get("Link"))
+	if err != nil {
+		return nil, nil, err
+	}
+	return body, next, nil
+}
+
+// linkPattern is one link of a Link header as Shopify writes it.
+var linkPattern = regexp.MustCompile(`^ *<([^>]+)>; rel="(previous|next)" *$`)
+
+// nextPage reads the cursor of the next page from a Link header
+// (<https://...orders.json?limit=250&page_info=abc>; rel="next", <...>; rel="previous"), as
+// go-shopify reads it: the page_info and limit of the next link, nil when there is none. A
+// link that cannot be read is an error rather than a silently shorter listing.
+func nextPage(header string) (*goshopify.ListOptions, error) {
+	if header == "" {
+		return nil, nil
+	}
+	var next *goshopify.ListOptions
+	for _, link := range strings.Split(header, ",") {
+		m := linkPattern.FindStringSubmatch(link)
+		if m == nil {
+			return nil, fmt.Errorf("unreadable pagination link %q", shopifyjson.Truncate(link))
+		}
+		u, err := url.Parse(m[1])
+		if err != nil {
+			return nil, fmt.Errorf("pagination link %q: %w", shopifyjson.Truncate(m[1]), err)
+		}
+		q, err := url.ParseQuery(u.RawQuery)
+		if err != nil {
+			return nil, fmt.Errorf("pagination link %q: %w", shopifyjson.Truncate(m[1]), err)
+		}
+		page := &goshopify.ListOptions{PageInfo: q.Get("page_info")}
+		if page.PageInfo == "" {
+			return nil, fmt.Errorf("pagination link %q has no page_info", shopifyjson.Truncate(m[1]))
+		}
+		if l := q.Get("limit"); l != "" {
+			if page.Limit, err = strconv.Atoi(l); err != nil {
+				return nil, fmt.Errorf("pagination link %q: limit %q", shopifyjson.Truncate(m[1]), l)
+			}
+		}
+		if m[2] == "next" {
+			next = page
+		}
+	}
+	return next, nil
 }
 
 // GetOrder fetches one order by id. An order Shopify does not show (unknown, or older than

@@ -14,13 +14,13 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/kassa-pos/kassa/sync/shopify/shopifyapi"
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest"
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest/shopdata"
+	"github.com/kassa-pos/kassa/sync/shopifysim"
+	"github.com/kassa-pos/kassa/sync/shopifysim/shopdata"
 )
 
 var simNow = time.Date(2026, 8, 28, 12, 0, 0, 0, time.UTC)
 
-func newSim(t testing.TB, opts shopifytest.Options) *shopifytest.Server {
+func newSim(t testing.TB, opts shopifysim.Options) *shopifysim.Server {
 	t.Helper()
 	if opts.Clock == nil {
 		opts.Clock = func() time.Time { return simNow }
@@ -29,7 +29,7 @@ func newSim(t testing.TB, opts shopifytest.Options) *shopifytest.Server {
 		l := zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.InfoLevel)
 		opts.Logger = &l
 	}
-	s, err := shopifytest.NewServer(opts)
+	s, err := shopifysim.NewServer(opts)
 	if err != nil {
 		t.Fatalf("NewServer: %v", err)
 	}
@@ -41,7 +41,7 @@ func generated(n int) *shopdata.GenerateOptions {
 	return &shopdata.GenerateOptions{Seed: 42, Orders: n, Now: simNow}
 }
 
-func newSimClient(t testing.TB, s *shopifytest.Server, obs shopifyapi.Observer, mod func(*shopifyapi.Config)) *shopifyapi.Client {
+func newSimClient(t testing.TB, s *shopifysim.Server, obs shopifyapi.Observer, mod func(*shopifyapi.Config)) *shopifyapi.Client {
 	t.Helper()
 	log := zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.InfoLevel)
 	cfg := shopifyapi.Config{
@@ -89,7 +89,7 @@ func listAll(t testing.TB, c *shopifyapi.Client, opts shopifyapi.ListOptions) ([
 }
 
 // simIDs returns the ids of every order the simulator holds.
-func simIDs(t testing.TB, s *shopifytest.Server) []int64 {
+func simIDs(t testing.TB, s *shopifysim.Server) []int64 {
 	t.Helper()
 	var out []int64
 	for _, raw := range s.AllOrders() {
@@ -115,7 +115,7 @@ func orderIDs(orders []shopifyapi.Order) []int64 {
 
 func TestClientListsEveryOrderOnce(t *testing.T) {
 	t.Parallel()
-	s := newSim(t, shopifytest.Options{Generate: generated(230)})
+	s := newSim(t, shopifysim.Options{Generate: generated(230)})
 	c := newSimClient(t, s, nil, nil)
 	ctx := context.Background()
 
@@ -172,7 +172,7 @@ func TestClientListsEveryOrderOnce(t *testing.T) {
 
 func TestClientSinceID(t *testing.T) {
 	t.Parallel()
-	s := newSim(t, shopifytest.Options{Generate: generated(120)})
+	s := newSim(t, shopifysim.Options{Generate: generated(120)})
 	c := newSimClient(t, s, nil, nil)
 	all := simIDs(t, s)
 	since := all[len(all)/2]
@@ -187,7 +187,7 @@ func TestClientGetOrder(t *testing.T) {
 	t.Parallel()
 	old := mustJSON(t, map[string]any{"id": 7001, "name": "#7001", "created_at": simNow.AddDate(0, 0, -90).Format(time.RFC3339),
 		"updated_at": simNow.AddDate(0, 0, -90).Format(time.RFC3339), "total_price": "5.00", "line_items": []any{}})
-	s := newSim(t, shopifytest.Options{Generate: generated(5), RawOrders: []json.RawMessage{old}})
+	s := newSim(t, shopifysim.Options{Generate: generated(5), RawOrders: []json.RawMessage{old}})
 	c := newSimClient(t, s, nil, nil)
 	ctx := context.Background()
 	all := simIDs(t, s)
@@ -210,7 +210,7 @@ func TestClientPassesUndecodableOrdersOn(t *testing.T) {
 	t.Parallel()
 	good := mustJSON(t, map[string]any{"id": 8001, "name": "#8001", "created_at": simNow.Add(-time.Hour).Format(time.RFC3339), "total_price": "5.00"})
 	bad := mustJSON(t, map[string]any{"id": 8002, "name": "#8002", "created_at": simNow.Add(-2 * time.Hour).Format(time.RFC3339), "total_price": "five euros"})
-	s := newSim(t, shopifytest.Options{RawOrders: []json.RawMessage{good, bad}})
+	s := newSim(t, shopifysim.Options{RawOrders: []json.RawMessage{good, bad}})
 	c := newSimClient(t, s, nil, nil)
 	var got []shopifyapi.Order
 	if err := c.ListOrders(context.Background(), shopifyapi.ListOptions{}, func(page []shopifyapi.Order) error {
@@ -234,7 +234,7 @@ func TestClientPassesUndecodableOrdersOn(t *testing.T) {
 
 func TestClientStopsOnCallbackError(t *testing.T) {
 	t.Parallel()
-	s := newSim(t, shopifytest.Options{Generate: generated(60)})
+	s := newSim(t, shopifysim.Options{Generate: generated(60)})
 	c := newSimClient(t, s, nil, nil)
 	stop := errors.New("stop")
 	pages := 0
@@ -252,10 +252,10 @@ func TestClientStopsOnCallbackError(t *testing.T) {
 
 func TestClientSurvivesFaults(t *testing.T) {
 	t.Parallel()
-	s := newSim(t, shopifytest.Options{
+	s := newSim(t, shopifysim.Options{
 		Generate:      generated(200),
 		MinRetryAfter: 5 * time.Millisecond,
-		Faults: shopifytest.FaultConfig{
+		Faults: shopifysim.FaultConfig{
 			Seed: 3, Rate5xx: 0.15, Rate429: 0.1, RateDrop: 0.1, RateTruncate: 0.1,
 		},
 	})
@@ -283,9 +283,9 @@ func TestClientPacedUnderRateLimit(t *testing.T) {
 	t.Parallel()
 	// A small bucket of 4 requests leaking 3 per second: slow enough that 13 requests
 	// (a count and 12 pages) fill it even on a loaded machine, fast enough for a test.
-	s := newSim(t, shopifytest.Options{
+	s := newSim(t, shopifysim.Options{
 		Generate:      generated(150),
-		Plan:          shopifytest.CustomPlan(4, 3),
+		Plan:          shopifysim.CustomPlan(4, 3),
 		MinRetryAfter: 10 * time.Millisecond,
 	})
 	var obs shopifyapi.Counters

@@ -4,18 +4,24 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/kassa-pos/kassa/sync/shopify/shopifyjson"
 )
 
 // decodeFast is DecodeOrder's single pass: it validates the JSON and reads the fields kassa
-// uses straight from the input bytes, without building a map per object. It gives up (ok
-// false) on anything it does not read exactly as decodeOrderChecked would, such as a value
-// a lenient leaf refuses or an escaped key; DecodeOrder then runs decodeOrderChecked, which
-// gives the same answer as before (the error naming the field included). So decodeFast
-// must never accept an input decodeOrderChecked refuses, and must agree with it on every
-// input it accepts; TestDecodeOrderMatchesReference and FuzzDecodeOrder check both.
+// uses straight from the input bytes, in one go and without reflection. It reads each value
+// with the same shopifyjson leaf as the reference decoder (decodeReference), and gives up
+// (ok false) on anything it does not read exactly as the reference would: a value a leaf
+// refuses, a key that encoding/json might match to a field without regard to case, a list
+// or an object given twice (encoding/json decodes the second into what the first left),
+// nesting deeper than encoding/json allows. DecodeOrder then runs the reference, whose
+// answer (the error naming the field included) stands. So decodeFast must never accept an
+// input the reference refuses, and must agree with it on every input it accepts;
+// TestDecodeOrderMatchesReference and FuzzDecodeOrder check both. Why there are two
+// decoders at all is measured in the package documentation.
 //
 // Object members are read in document order and each read replaces the field's value, so a
-// duplicated key ends with its last value, as with the map of decodeOrderChecked.
+// leaf given twice ends with its last value, as with encoding/json.
 //
 // raw becomes the order's Raw as it is, without a copy.
 func decodeFast(raw []byte) (o Order, ok bool) {
@@ -31,6 +37,7 @@ func decodeFast(raw []byte) (o Order, ok bool) {
 	if d.peek() != '{' {
 		d.fail()
 	}
+	var sawCurrentDuties, sawOriginalDuties bool
 	o = Order{
 		TotalPrice: decimal.Zero, SubtotalPrice: decimal.Zero, TotalLineItemsPrice: decimal.Zero,
 		TotalTax: decimal.Zero, TotalDiscounts: decimal.Zero, TotalOutstanding: decimal.Zero,
@@ -83,9 +90,11 @@ func decodeFast(raw []byte) (o Order, ok bool) {
 		case "total_tip_received":
 			o.TotalTipReceived = d.money()
 		case "current_total_duties_set":
-			o.CurrentTotalDuties = d.moneySet()
+			d.once(&sawCurrentDuties)
+			o.CurrentTotalDuties, _ = d.moneySet()
 		case "original_total_duties_set":
-			o.OriginalTotalDuties = d.moneySet()
+			d.once(&sawOriginalDuties)
+			o.OriginalTotalDuties, _ = d.moneySet()
 		case "payment_gateway_names":
 			o.PaymentGatewayNames = d.strings()
 		case "gateway":
@@ -95,19 +104,25 @@ func decodeFast(raw []byte) (o Order, ok bool) {
 		case "tags":
 			o.Tags = d.str()
 		case "tax_lines":
+			d.empty(o.TaxLines == nil)
 			o.TaxLines = d.taxLines()
 		case "customer":
+			d.empty(o.Customer == nil)
 			o.Customer = d.customer()
 		case "billing_address":
+			d.empty(o.BillingAddress == nil)
 			o.BillingAddress = d.address()
 		case "shipping_address":
+			d.empty(o.ShippingAddress == nil)
 			o.ShippingAddress = d.address()
 		case "line_items":
+			d.empty(o.LineItems == nil)
 			o.LineItems = d.lineItems()
 		case "shipping_lines":
+			d.empty(o.ShippingLines == nil)
 			o.ShippingLines = d.shippingLines()
 		default:
-			d.value()
+			d.other(key)
 		}
 	})
 	d.ws()
@@ -308,7 +323,7 @@ func (d *scanner) object(field func(key []byte)) {
 		plain := d.string()
 		key := d.b[start+1 : d.i-1]
 		if !plain {
-			s, err := unquote(d.b[start:d.i])
+			s, err := shopifyjson.ParseText(d.b[start:d.i])
 			if err != nil {
 				d.fail()
 			}
@@ -366,7 +381,7 @@ func (d *scanner) leaf() []byte {
 }
 
 func (d *scanner) str() string {
-	s, err := parseString(d.leaf())
+	s, err := shopifyjson.ParseText(d.leaf())
 	if err != nil {
 		d.fail()
 	}
@@ -374,47 +389,75 @@ func (d *scanner) str() string {
 }
 
 func (d *scanner) money() decimal.Decimal {
-	m, err := parseMoney(d.leaf())
-	if err != nil {
+	var a shopifyjson.Amount
+	if a.UnmarshalJSON(d.leaf()) != nil {
 		d.fail()
 	}
-	return m
+	return a.Decimal()
 }
 
 func (d *scanner) id() int64 {
-	n, err := parseInt(d.leaf())
-	if err != nil || n < 0 {
+	var id shopifyjson.ID
+	if id.UnmarshalJSON(d.leaf()) != nil {
 		d.fail()
 	}
-	return n
+	return int64(id)
 }
 
 func (d *scanner) int() int64 {
-	n, err := parseInt(d.leaf())
-	if err != nil {
+	var n shopifyjson.Int
+	if n.UnmarshalJSON(d.leaf()) != nil {
 		d.fail()
 	}
-	return n
+	return int64(n)
 }
 
 func (d *scanner) bool() bool {
-	b, err := parseBool(d.leaf())
-	if err != nil {
+	var b shopifyjson.Bool
+	if b.UnmarshalJSON(d.leaf()) != nil {
 		d.fail()
 	}
-	return b
+	return bool(b)
 }
 
 func (d *scanner) time() time.Time {
-	t, err := parseTime(d.leaf())
-	if err != nil {
+	var t shopifyjson.Time
+	if t.UnmarshalJSON(d.leaf()) != nil {
 		d.fail()
 	}
-	return t
+	return t.Time
 }
 
-// strings mirrors object.strings: null is nil, a lone value one element, an array a
-// non-nil slice with "" for null elements.
+// other skips the value of a key the object's reader does not know. encoding/json matches
+// keys to fields without regard to case, so a key with capitals or beyond ASCII may be a
+// known one to the reference: it decides those.
+func (d *scanner) other(key []byte) {
+	for _, c := range key {
+		if c >= 0x80 || 'A' <= c && c <= 'Z' {
+			d.fail()
+		}
+	}
+	d.value()
+}
+
+// empty gives up unless ok: it guards a list or an object that may already hold a value of
+// the same key, given twice (see decodeFast).
+func (d *scanner) empty(ok bool) {
+	if !ok {
+		d.fail()
+	}
+}
+
+// once gives up when a key comes a second time; *seen records the first.
+func (d *scanner) once(seen *bool) {
+	if *seen {
+		d.fail()
+	}
+	*seen = true
+}
+
+// strings mirrors textList: null is nil, a lone value one element, an array a non-nil
+// slice with "" for null elements.
 func (d *scanner) strings() []string {
 	switch d.peek() {
 	case 'n':
@@ -428,8 +471,8 @@ func (d *scanner) strings() []string {
 	return []string{d.str()}
 }
 
-// obj mirrors object.object: it reads an object with field and reports true; null and []
-// report false; any other value gives up.
+// obj reads an object with field and reports true; null and [] (no object, to the
+// reference) report false; any other value gives up.
 func (d *scanner) obj(field func(key []byte)) bool {
 	switch d.peek() {
 	case 'n':
@@ -450,7 +493,7 @@ func (d *scanner) obj(field func(key []byte)) bool {
 	return false
 }
 
-// each mirrors object.each: null and {} hold nothing; an array's null elements are
+// each reads a list of objects: null and {} hold nothing; an array's null elements are
 // skipped and elem reads each object element at d.i.
 func (d *scanner) each(elem func()) {
 	switch d.peek() {
@@ -505,7 +548,7 @@ func (d *scanner) address() *Address {
 		case "phone":
 			a.Phone = d.str()
 		default:
-			d.value()
+			d.other(key)
 		}
 	}) {
 		return nil
@@ -528,9 +571,10 @@ func (d *scanner) customer() *Customer {
 		case "phone":
 			c.Phone = d.str()
 		case "default_address":
+			d.empty(c.DefaultAddress == nil)
 			c.DefaultAddress = d.address()
 		default:
-			d.value()
+			d.other(key)
 		}
 	}) {
 		return nil
@@ -538,30 +582,34 @@ func (d *scanner) customer() *Customer {
 	return &c
 }
 
-// moneySet mirrors object.moneySet: the shop_money amount of a "*_set" object.
-func (d *scanner) moneySet() decimal.Decimal {
-	amount := decimal.Zero
-	d.obj(func(key []byte) {
+// moneySet reads a "*_set" object (restMoneySet): the amount of its shop_money, and
+// whether there was an object at all.
+func (d *scanner) moneySet() (amount decimal.Decimal, present bool) {
+	amount = decimal.Zero
+	sawShopMoney := false
+	present = d.obj(func(key []byte) {
 		if string(key) == "shop_money" {
-			amount = d.moneyIn()
+			d.once(&sawShopMoney)
+			amount, _ = d.moneyIn()
 		} else {
-			d.value()
+			d.other(key)
 		}
 	})
-	return amount
+	return amount, present
 }
 
-// moneyIn mirrors object.moneyIn: the amount of a {"amount", "currency_code"} object.
-func (d *scanner) moneyIn() decimal.Decimal {
-	amount := decimal.Zero
-	d.obj(func(key []byte) {
+// moneyIn reads a {"amount", "currency_code"} object (restMoney): its amount, and whether
+// there was an object at all.
+func (d *scanner) moneyIn() (amount decimal.Decimal, present bool) {
+	amount = decimal.Zero
+	present = d.obj(func(key []byte) {
 		if string(key) == "amount" {
 			amount = d.money()
 		} else {
-			d.value()
+			d.other(key)
 		}
 	})
-	return amount
+	return amount, present
 }
 
 func (d *scanner) taxLines() []TaxLine {
@@ -577,7 +625,7 @@ func (d *scanner) taxLines() []TaxLine {
 			case "price":
 				t.Price = d.money()
 			default:
-				d.value()
+				d.other(key)
 			}
 		})
 		out = append(out, t)
@@ -596,7 +644,7 @@ func (d *scanner) discountAllocations() []DiscountAllocation {
 			case "discount_application_index":
 				a.DiscountApplicationIndex = d.int()
 			default:
-				d.value()
+				d.other(key)
 			}
 		})
 		out = append(out, a)
@@ -635,8 +683,10 @@ func (d *scanner) lineItem() LineItem {
 		case "total_discount":
 			l.TotalDiscount = d.money()
 		case "discount_allocations":
+			d.empty(l.DiscountAllocations == nil)
 			l.DiscountAllocations = d.discountAllocations()
 		case "tax_lines":
+			d.empty(l.TaxLines == nil)
 			l.TaxLines = d.taxLines()
 		case "gift_card":
 			l.GiftCard = d.bool()
@@ -651,9 +701,10 @@ func (d *scanner) lineItem() LineItem {
 		case "properties":
 			l.Properties = parseProperties(d.leaf())
 		case "duties":
+			d.empty(l.Duties == nil)
 			l.Duties = d.duties()
 		default:
-			d.value()
+			d.other(key)
 		}
 	})
 	return l
@@ -664,6 +715,7 @@ func (d *scanner) duties() []Duty {
 	d.each(func() {
 		du := Duty{}
 		priceSet, shopMoney, hasShopMoney := decimal.Zero, decimal.Zero, false
+		sawPriceSet, sawShopMoney := false, false
 		d.object(func(key []byte) {
 			switch string(key) {
 			case "id":
@@ -673,15 +725,17 @@ func (d *scanner) duties() []Duty {
 			case "country_code_of_origin":
 				du.CountryCodeOfOrigin = d.str()
 			case "price_set":
-				priceSet = d.moneySet()
+				d.once(&sawPriceSet)
+				priceSet, _ = d.moneySet()
 			case "shop_money":
 				// Duties on line items carry shop_money directly rather than a price_set.
-				hasShopMoney = true
-				shopMoney = d.moneyIn()
+				d.once(&sawShopMoney)
+				shopMoney, hasShopMoney = d.moneyIn()
 			case "tax_lines":
+				d.empty(du.TaxLines == nil)
 				du.TaxLines = d.taxLines()
 			default:
-				d.value()
+				d.other(key)
 			}
 		})
 		du.Amount = priceSet
@@ -710,11 +764,13 @@ func (d *scanner) shippingLines() []ShippingLine {
 			case "discounted_price":
 				s.DiscountedPrice = d.money()
 			case "discount_allocations":
+				d.empty(s.DiscountAllocations == nil)
 				s.DiscountAllocations = d.discountAllocations()
 			case "tax_lines":
+				d.empty(s.TaxLines == nil)
 				s.TaxLines = d.taxLines()
 			default:
-				d.value()
+				d.other(key)
 			}
 		})
 		out = append(out, s)

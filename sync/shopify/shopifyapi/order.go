@@ -2,9 +2,12 @@ package shopifyapi
 
 import (
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/kassa-pos/kassa/sync/shopify/shopifyjson"
 )
 
 // Order is kassa's own view of a Shopify REST order (API 2024-10). It is decoded by
@@ -144,134 +147,84 @@ type ShippingLine struct {
 	TaxLines            []TaxLine
 }
 
+// FieldError reports a value DecodeOrder could not read, naming the field by its path in
+// the order (for example "line_items[2].price").
+type FieldError struct {
+	Field string
+	Err   error
+}
+
+// Error implements error.
+func (e *FieldError) Error() string {
+	if e.Field == "" {
+		return "order: " + e.Err.Error()
+	}
+	return "order field " + e.Field + ": " + e.Err.Error()
+}
+
+// Unwrap returns the underlying error.
+func (e *FieldError) Unwrap() error { return e.Err }
+
 // DecodeOrder decodes one order object (the value of "order", an element of "orders", or a
 // webhook body). It is deliberately lenient: money may be a JSON string or number; ids may
-// be numbers or numeric strings; timestamps are RFC 3339 and a timestamp without an offset
-// is read as UTC; null means the zero value; line-item properties may be an array or an
-// object; unknown fields are ignored whatever their type. A value of the wrong kind in a
-// field kassa reads is an error that names the field (a *FieldError). On error the returned
-// Order still carries ID, Name and Raw when they could be read.
+// be numbers, numeric strings or gid:// ids; timestamps are RFC 3339 and a timestamp
+// without an offset is read as UTC; null means the zero value; line-item properties may be
+// an array or an object; an empty {} stands for an empty list and an empty [] for no
+// object; keys match as encoding/json matches them; unknown fields are ignored whatever
+// their type (see package shopifyjson for each rule). A value of the wrong kind in a field
+// kassa reads is an error that names the field (a *FieldError): the first such field in
+// the document. On error the returned Order still carries ID, Name and Raw when they could
+// be read.
 func DecodeOrder(raw []byte) (Order, error) {
 	return decodeOwnedOrder(append(json.RawMessage(nil), raw...))
 }
 
 // decodeOwnedOrder is DecodeOrder for bytes that the order may keep as its Raw: no one
-// else writes to them (ListOrders' slices of a page's body).
+// else writes to them (ListOrders' slices of a page's body). The single pass (decodeFast)
+// reads almost every order; what it does not read exactly as the reference decoder would,
+// it leaves to it.
 func decodeOwnedOrder(raw []byte) (Order, error) {
 	if o, ok := decodeFast(raw); ok {
 		return o, nil
 	}
-	return decodeOrderChecked(raw)
+	return decodeReference(raw)
 }
 
-// decodeOrderChecked decodes field by field through maps of raw values, checking each; it
-// is the slower path that DecodeOrder takes when decodeFast gives up, and the one that
-// names the field in error.
-func decodeOrderChecked(raw []byte) (Order, error) {
-	o := Order{Raw: append(json.RawMessage(nil), raw...)}
-	d, err := newObject("", raw)
-	if err != nil {
-		return o, err
+// decodeReference decodes an order with encoding/json into its REST shape (restOrder),
+// whose leaves are shopifyjson's lenient values: the decoder that defines what DecodeOrder
+// answers, and the one that names the field in error.
+func decodeReference(raw []byte) (Order, error) {
+	var r restOrder
+	if err := shopifyjson.Decode(raw, &r); err != nil {
+		return failedOrder(raw, err)
 	}
-	o.ID = d.id("id")
-	o.Name = d.str("name")
-	if err := d.errv(); err != nil {
-		// Without a usable id the order cannot be named in the import log either.
-		return o, err
-	}
-	o.OrderNumber = d.int("order_number")
-	o.Email = d.str("email")
-	o.CreatedAt = d.time("created_at")
-	o.ProcessedAt = d.time("processed_at")
-	o.UpdatedAt = d.time("updated_at")
-	o.CancelledAt = d.time("cancelled_at")
-	o.ClosedAt = d.time("closed_at")
-	o.CancelReason = d.str("cancel_reason")
-	o.Test = d.bool("test")
-	o.Currency = d.str("currency")
-	o.FinancialStatus = d.str("financial_status")
-	o.FulfillmentStatus = d.str("fulfillment_status")
-	o.TaxesIncluded = d.bool("taxes_included")
-	o.TotalPrice = d.money("total_price")
-	o.SubtotalPrice = d.money("subtotal_price")
-	o.TotalLineItemsPrice = d.money("total_line_items_price")
-	o.TotalTax = d.money("total_tax")
-	o.TotalDiscounts = d.money("total_discounts")
-	o.TotalOutstanding = d.money("total_outstanding")
-	o.TotalTipReceived = d.money("total_tip_received")
-	o.CurrentTotalDuties = d.moneySet("current_total_duties_set")
-	o.OriginalTotalDuties = d.moneySet("original_total_duties_set")
-	o.PaymentGatewayNames = d.strings("payment_gateway_names")
-	o.Gateway = d.str("gateway")
-	o.SourceName = d.str("source_name")
-	o.Tags = d.str("tags")
-	o.TaxLines = d.taxLines("tax_lines")
-	if c := d.object("customer"); c != nil {
-		o.Customer = &Customer{
-			ID:             c.id("id"),
-			Email:          c.str("email"),
-			FirstName:      c.str("first_name"),
-			LastName:       c.str("last_name"),
-			Phone:          c.str("phone"),
-			DefaultAddress: c.address("default_address"),
-		}
-	}
-	o.BillingAddress = d.address("billing_address")
-	o.ShippingAddress = d.address("shipping_address")
-	d.each("line_items", func(li *object) {
-		o.LineItems = append(o.LineItems, decodeLineItem(li))
-	})
-	d.each("shipping_lines", func(s *object) {
-		o.ShippingLines = append(o.ShippingLines, ShippingLine{
-			ID:                  s.id("id"),
-			Title:               s.str("title"),
-			Code:                s.str("code"),
-			Price:               s.money("price"),
-			DiscountedPrice:     s.money("discounted_price"),
-			DiscountAllocations: s.discountAllocations("discount_allocations"),
-			TaxLines:            s.taxLines("tax_lines"),
-		})
-	})
-	if err := d.errv(); err != nil {
-		return o, err
-	}
+	o := r.order()
+	o.Raw = raw
 	return o, nil
 }
 
-func decodeLineItem(li *object) LineItem {
-	l := LineItem{
-		ID:                         li.id("id"),
-		ProductID:                  li.id("product_id"),
-		VariantID:                  li.id("variant_id"),
-		SKU:                        li.str("sku"),
-		Title:                      li.str("title"),
-		VariantTitle:               li.str("variant_title"),
-		Name:                       li.str("name"),
-		Quantity:                   li.int("quantity"),
-		Price:                      li.money("price"),
-		TotalDiscount:              li.money("total_discount"),
-		DiscountAllocations:        li.discountAllocations("discount_allocations"),
-		TaxLines:                   li.taxLines("tax_lines"),
-		GiftCard:                   li.bool("gift_card"),
-		ProductExists:              li.bool("product_exists"),
-		Taxable:                    li.bool("taxable"),
-		RequiresShipping:           li.bool("requires_shipping"),
-		VariantInventoryManagement: li.str("variant_inventory_management"),
-		Properties:                 li.properties("properties"),
+// failedOrder is the order raw could not be decoded into: its ID and Name as far as they
+// can be read, so that the import log can name it, its Raw, and err as a *FieldError.
+func failedOrder(raw []byte, err error) (Order, error) {
+	o := Order{Raw: raw}
+	var head struct {
+		ID   json.RawMessage `json:"id"`
+		Name json.RawMessage `json:"name"`
 	}
-	li.each("duties", func(du *object) {
-		amount := du.moneySet("price_set")
-		if _, ok := du.fields["shop_money"]; ok {
-			// Duties on line items carry shop_money directly rather than a price_set.
-			amount = du.moneyIn("shop_money")
+	if json.Unmarshal(raw, &head) == nil {
+		var id shopifyjson.ID
+		if id.UnmarshalJSON(head.ID) == nil {
+			o.ID = int64(id)
 		}
-		l.Duties = append(l.Duties, Duty{
-			ID:                   du.id("id"),
-			HarmonizedSystemCode: du.str("harmonized_system_code"),
-			CountryCodeOfOrigin:  du.str("country_code_of_origin"),
-			Amount:               amount,
-			TaxLines:             du.taxLines("tax_lines"),
-		})
-	})
-	return l
+		var name shopifyjson.Text
+		if name.UnmarshalJSON(head.Name) == nil {
+			o.Name = string(name)
+		}
+	}
+	fe := &FieldError{Err: err}
+	var ve *shopifyjson.ValueError
+	if errors.As(err, &ve) {
+		fe.Field, fe.Err = ve.Path, ve.Err
+	}
+	return o, fe
 }

@@ -3,31 +3,36 @@ package shopifyapi_test
 import (
 	"encoding/json"
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/shopspring/decimal"
 
+	"github.com/kassa-pos/kassa/internal/fixtures"
 	"github.com/kassa-pos/kassa/sync/shopify/shopifyapi"
 )
 
-// fixtureOrders returns every order object in testdata, keyed by "file#n". An order is any
-// JSON object with both "id" and "line_items".
+// fixtureFiles are the Shopify payloads of the repository's testdata/shopify that hold
+// orders or parts of orders.
+var fixtureFiles = []string{
+	"goshopify_v4.7.0_line_item_properties_empty_object_legacy.json",
+	"goshopify_v4.7.0_line_item_properties_tax_lines_discount_allocations.json",
+	"goshopify_v4.7.0_order_with_transaction.json",
+	"goshopify_v4.7.0_shipping_line_price_set_tax_lines.json",
+	"rest_create_order_custom_line_item_tax_lines_paid_2024-10.json",
+	"rest_get_order_partially_refunded_discount_taxes_2024-10.json",
+	"rest_list_orders_status_any_2024-10.json",
+	"webhook_orders_create_shopify_test_notification_payload.json",
+}
+
+// fixtureOrders returns every order object of fixtureFiles, keyed by "file#n". An order is
+// any JSON object with both "id" and "line_items".
 func fixtureOrders(t testing.TB) map[string][]byte {
 	t.Helper()
-	files, err := filepath.Glob("testdata/*.json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	out := map[string][]byte{}
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, name := range fixtureFiles {
+		data := fixtures.Shopify(t, name)
 		n := 0
 		var walk func(raw json.RawMessage)
 		walk = func(raw json.RawMessage) {
@@ -36,7 +41,7 @@ func fixtureOrders(t testing.TB) map[string][]byte {
 				_, hasID := obj["id"]
 				_, hasLines := obj["line_items"]
 				if hasID && hasLines {
-					out[filepath.Base(f)+"#"+string(rune('0'+n))] = raw
+					out[name+"#"+string(rune('0'+n))] = raw
 					n++
 					return
 				}
@@ -211,13 +216,7 @@ func TestDecodeOrderCustomItem(t *testing.T) {
 // fixtures (older shapes: numeric tax prices, legacy properties object) into orders.
 func TestDecodeGoShopifyLineAndShippingFixtures(t *testing.T) {
 	t.Parallel()
-	read := func(name string) string {
-		b, err := os.ReadFile(filepath.Join("testdata", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(b)
-	}
+	read := func(name string) string { return string(fixtures.Shopify(t, name)) }
 	o := mustDecode(t, `{"id":1,"line_items":[`+read("goshopify_v4.7.0_line_item_properties_tax_lines_discount_allocations.json")+`,`+
 		read("goshopify_v4.7.0_line_item_properties_empty_object_legacy.json")+`],"shipping_lines":[`+
 		read("goshopify_v4.7.0_shipping_line_price_set_tax_lines.json")+`]}`)

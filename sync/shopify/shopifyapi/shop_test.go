@@ -10,7 +10,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/kassa-pos/kassa/sync/shopify/shopifyapi"
-	"github.com/kassa-pos/kassa/sync/shopify/shopifytest"
+	"github.com/kassa-pos/kassa/sync/shopifysim"
 )
 
 // TestGetShopTellsARevokedTokenApart reads the shop while the app is installed, and
@@ -19,7 +19,7 @@ import (
 func TestGetShopTellsARevokedTokenApart(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	sim := newSim(t, shopifytest.Options{Shop: "probe.myshopify.com"})
+	sim := newSim(t, shopifysim.Options{Shop: "probe.myshopify.com"})
 	c := newSimClient(t, sim, nil, nil)
 	shop, err := c.GetShop(ctx)
 	if err != nil {

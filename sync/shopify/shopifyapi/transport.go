@@ -350,7 +350,6 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			reason, wait = "status "+strconv.Itoa(resp.StatusCode), t.backoff(failures)
 		default:
-			takeBody(ctx, resp)
 			return resp, nil
 		}
 		t.opts.Observer.ObserveRetry(shop, reason, wait)
@@ -434,35 +433,15 @@ type readBody struct {
 
 func (*readBody) Close() error { return nil }
 
-// bodySink receives the body of a request's successful answer (see withBodySink).
-type bodySink struct{ body []byte }
-
-type bodySinkKey struct{}
-
-// withBodySink returns a context whose requests hand the body of their successful (2xx)
-// answer to the returned sink and give their caller an empty JSON object instead. The
-// client reads order pages this way: go-shopify still makes the request and reads its
-// Link header, but the orders are decoded once, by kassa's own decoder, rather than first
-// scanned and copied by go-shopify's encoding/json decoder.
-func withBodySink(ctx context.Context) (context.Context, *bodySink) {
-	s := &bodySink{}
-	return context.WithValue(ctx, bodySinkKey{}, s), s
-}
-
-// takeBody moves resp's body into ctx's body sink, if ctx has one and resp is a success.
-func takeBody(ctx context.Context, resp *http.Response) {
-	s, ok := ctx.Value(bodySinkKey{}).(*bodySink)
-	if !ok || resp.StatusCode/100 != 2 {
-		return
-	}
+// readBytes returns the whole body of an answer and closes it. An answer the Transport
+// made has its body in memory already, and readBytes hands over those bytes without a copy
+// (nothing else holds them); any other body is read to its end.
+func readBytes(resp *http.Response) ([]byte, error) {
+	defer resp.Body.Close()
 	if rb, ok := resp.Body.(*readBody); ok {
-		s.body = rb.b
-	} else {
-		s.body, _ = io.ReadAll(resp.Body)
-		_ = resp.Body.Close()
+		return rb.b, nil
 	}
-	resp.Body = io.NopCloser(strings.NewReader("{}"))
-	resp.ContentLength = 2
+	return io.ReadAll(resp.Body)
 }
 
 // retryStatus reports the 5xx answers worth retrying: 501 and 505 will not change.

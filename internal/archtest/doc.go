@@ -1,0 +1,10 @@
+// Package archtest holds tests of how kassa's packages depend on each other. It has no code
+// of its own: its tests read the module's source tree and fail when a package reaches one it
+// must not.
+//
+// Rules checked:
+//   - Production code never imports the Shopify simulator (sync/shopifysim and its
+//     sub-packages). Only the simulator itself, the command (cmd/...) that serves it as
+//     kassa shopify-sim and kassa demo, test files, and test-support packages (a package
+//     whose name ends in "test", such as internal/dbtest) may.
+package archtest
