@@ -259,7 +259,7 @@ unless told otherwise.`,
 			tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "SKU\tNAME\tPRICE\tSTOCK\tPUBLISHED\tSOURCE")
 			for _, p := range products {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", p.SKU, displayName(p.Name, p.VariantTitle),
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", safeCell(p.SKU), safeCell(displayName(p.Name, p.VariantTitle)),
 					money.String(p.Price), yesNo(p.TracksStock), yesNo(p.Published), p.Source)
 			}
 			return tw.Flush()
@@ -321,7 +321,7 @@ func (c *cli) stockCommand() *cobra.Command {
 			tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "SKU\tNAME\tON HAND\tPUBLISHED")
 			for _, r := range rows {
-				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", r.SKU, r.Name, r.OnHand, yesNo(r.Published))
+				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", safeCell(r.SKU), safeCell(r.Name), r.OnHand, yesNo(r.Published))
 			}
 			return tw.Flush()
 		},

@@ -115,7 +115,7 @@ func New(api common.API, cfg Config) *Model {
 	}
 	st := styles.New(cfg.Renderer)
 	c := &common.Common{
-		Styles: st, Keys: keymap.Default(), API: api, Clock: cfg.Clock, Log: cfg.Logger,
+		Styles: st, Keys: keymap.Default(), API: common.CleanAPI(api), Clock: cfg.Clock, Log: cfg.Logger,
 		Env: &common.Env{Register: cfg.Register}, ReportDir: cfg.ReportDir, PollEvery: cfg.PollEvery,
 		CallTimeout: cfg.CallTimeout,
 	}
