@@ -41,11 +41,11 @@ func hostileReports() (register.ClosingReport, register.NightlyReport) {
 	}
 	n := register.NightlyReport{
 		Outlet: "Gent" + hostile.c1, Day: "2026-11-25", Timezone: "Europe/Brussels", From: closed, To: closed, GeneratedAt: closed,
-		Sessions:      []register.ClosingReport{c},
-		OpenSessions:  []register.OpenSession{{SessionID: 8, Register: hostile.formula, OpenedAt: closed}},
-		Payments:      []register.TypeTotal{{Type: hostile.bidi, Count: 1, Amount: "10.00"}},
-		ShippingFees:  "0.00",
-		NegativeStock: []register.NegativeStock{{SKU: "-SKU", Name: hostile.cjk, Lowest: -3, EndOfDay: -2}, {SKU: "A", Name: hostile.accents, Lowest: -1}},
+		Sessions:        []register.ClosingReport{c},
+		OpenSessions:    []register.OpenSession{{SessionID: 8, Register: hostile.formula, OpenedAt: closed}},
+		Payments:        []register.TypeTotal{{Type: hostile.bidi, Count: 1, Amount: "10.00"}},
+		ShippingFees:    "0.00",
+		NegativeStock:   []register.NegativeStock{{SKU: "-SKU", Name: hostile.cjk, Lowest: -3, EndOfDay: -2}, {SKU: "A", Name: hostile.accents, Lowest: -1}},
 		AwaitingPayment: []register.AwaitingSale{{ReceiptNumber: "@1002" + hostile.esc, Balance: "12.45", AgeDays: 2}},
 		ImportFailures: []register.ImportFailure{{OrderName: "#1003", Reason: "line 1 (" + hostile.esc + "):\nquantity 0" + hostile.long,
 			At: closed}},
