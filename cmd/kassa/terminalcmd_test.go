@@ -99,6 +99,18 @@ func (s *tmuxScreen) waitChange(before string) string {
 	}
 }
 
+// waitHeld waits until the daemon holds a request of h.
+func (s *tmuxScreen) waitHeld(h *terminaltest.Held) {
+	s.t.Helper()
+	timeout := time.NewTimer(3 * time.Minute) // generous, as waitFor
+	defer timeout.Stop()
+	select {
+	case <-h.Arrived():
+	case <-timeout.C:
+		s.t.Fatalf("the terminal never asked the daemon; the screen is:\n%s", s.capture())
+	}
+}
+
 func TestTerminalEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the kassa binary and drives it in tmux")
@@ -162,12 +174,25 @@ func TestTerminalEndToEnd(t *testing.T) {
 	s.send(false, "F2")
 	s.waitFor("Sales history")
 	s.send(false, "a")
-	s.waitFor("awaiting payment · page 1")
+	// A row under the cursor proves the list's answer is in.
+	s.waitFor("awaiting payment · page 1", "> #")
+
+	// The search is typed as a barcode scanner types it, "/ RECEIPT enter enter p", and
+	// the daemon holds its answer: the keys that would act on a row do nothing until the
+	// list of the search is shown (before, enter picked from the old list and p opened a
+	// payment for another sale).
+	search := w.Hold(terminaltest.SalesSearch(sale.Receipt))
 	s.send(false, "/")
 	s.waitFor("Receipt or customer")
 	s.send(true, sale.Receipt)
-	s.send(false, "Enter")
-	s.waitFor(fmt.Sprintf("search %q", sale.Receipt))
+	s.send(false, "Enter", "Enter", "p")
+	s.waitHeld(search)
+	screen = s.waitFor(fmt.Sprintf("search %q", sale.Receipt), "Loading…", "Not yet: the sales are still loading")
+	if strings.Contains(screen, "Apply payment") || strings.Contains(screen, "Sale #") {
+		t.Fatalf("the terminal acted before the search's answer:\n%s", screen)
+	}
+	search.Release()
+	s.waitFor("> " + sale.Receipt)
 	s.send(false, "Enter")
 	s.waitFor("Sale "+sale.Receipt, "AWAITING PAYMENT", "[shipping]")
 	s.send(false, "p")

@@ -8,6 +8,7 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -56,8 +57,12 @@ type World struct {
 	t      testing.TB
 	addr   string
 	clock  func() time.Time
+	front  *http.Server
 	cancel context.CancelFunc
 	done   chan error
+
+	mu    sync.Mutex
+	holds []*Held
 }
 
 // Start builds a world that lives until the test ends.
@@ -108,6 +113,8 @@ func Start(t testing.TB, opts Options) *World {
 	return w
 }
 
+// serve runs a daemon and answers its API on ln through the holds (see Hold). The
+// daemon's own server listens on a loopback port of its own, for its background work.
 func (w *World) serve(ln net.Listener) {
 	w.t.Helper()
 	d, err := daemon.New(w.DB, daemon.Config{
@@ -116,9 +123,15 @@ func (w *World) serve(ln net.Listener) {
 	if err != nil {
 		w.t.Fatalf("terminaltest: build the daemon: %v", err)
 	}
+	inner, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		w.t.Fatalf("terminaltest: listen: %v", err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	w.cancel, w.done = cancel, make(chan error, 1)
-	go func() { w.done <- d.Serve(ctx, ln) }()
+	go func() { w.done <- d.Serve(ctx, inner) }()
+	w.front = &http.Server{Handler: w.holding(d.Handler()), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = w.front.Serve(ln) }()
 	w.waitHealthy()
 }
 
@@ -146,6 +159,8 @@ func (w *World) Stop() {
 	if w.cancel == nil {
 		return
 	}
+	// Held requests end with their connections.
+	w.front.Close()
 	w.cancel()
 	if err := <-w.done; err != nil {
 		w.t.Errorf("terminaltest: the daemon stopped with %v", err)
@@ -161,4 +176,63 @@ func (w *World) Restart() {
 		w.t.Fatalf("terminaltest: listen again on %s: %v", w.addr, err)
 	}
 	w.serve(ln)
+}
+
+// Held is a hold on the daemon's answers to some requests: a daemon slower than the
+// keys staff (or a barcode scanner) type. See World.Hold.
+type Held struct {
+	match    func(*http.Request) bool
+	arrived  chan string
+	released chan struct{}
+	once     sync.Once
+}
+
+// Hold makes the daemon hold its answer to every request match picks until Release:
+// the request is handled then, and its answer sent. Requests it does not pick pass.
+func (w *World) Hold(match func(*http.Request) bool) *Held {
+	h := &Held{match: match, arrived: make(chan string, 64), released: make(chan struct{})}
+	w.mu.Lock()
+	w.holds = append(w.holds, h)
+	w.mu.Unlock()
+	return h
+}
+
+// Arrived receives the path and query of each request held, as it arrives.
+func (h *Held) Arrived() <-chan string { return h.arrived }
+
+// Release lets the held requests through, and every later one the hold would pick.
+func (h *Held) Release() { h.once.Do(func() { close(h.released) }) }
+
+// SalesSearch picks the requests that list sales searched for q.
+func SalesSearch(q string) func(*http.Request) bool {
+	return func(r *http.Request) bool {
+		return r.Method == http.MethodGet && r.URL.Path == "/api/v1/sales" && r.URL.Query().Get("search") == q
+	}
+}
+
+// holding is the daemon's handler behind the holds.
+func (w *World) holding(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		w.mu.Lock()
+		var hold *Held
+		for _, h := range w.holds {
+			if h.match(r) {
+				hold = h
+				break
+			}
+		}
+		w.mu.Unlock()
+		if hold != nil {
+			select {
+			case hold.arrived <- r.URL.RequestURI():
+			default:
+			}
+			select {
+			case <-hold.released:
+			case <-r.Context().Done():
+				return
+			}
+		}
+		next.ServeHTTP(rw, r)
+	})
 }
