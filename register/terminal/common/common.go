@@ -132,6 +132,11 @@ type RefreshMsg struct{}
 // ReadyMsg tells the screens that Env is filled and they may load.
 type ReadyMsg struct{}
 
+// HomeMsg asks the screen to go back to its first view (the Register screen's status
+// from a closing report, say): staff pressed the key of the screen they are on. A screen
+// with a form open does not get it.
+type HomeMsg struct{}
+
 // Unreachable reports whether err means the daemon could not be reached at all (down,
 // wrong address, timed out), as opposed to an answer refusing the call.
 func Unreachable(err error) bool {

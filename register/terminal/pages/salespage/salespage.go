@@ -197,6 +197,11 @@ func (p *Page) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		case detail:
 			return p, p.loadSale()
 		}
+	case common.HomeMsg:
+		if p.mode == detail {
+			p.mode, p.info = listing, ""
+			return p, p.loadList()
+		}
 	case listMsg:
 		p.takeList(msg)
 	case saleMsg:
