@@ -108,3 +108,80 @@ func TestKeysFasterThanTheDaemon(t *testing.T) {
 		}
 	}
 }
+
+// TestLateRegisterStatusIsDropped opens the register while the daemon's answer to an
+// earlier refresh (the register closed) is still on its way: when it arrives it is
+// dropped, and the screen goes on showing the register open.
+func TestLateRegisterStatusIsDropped(t *testing.T) {
+	t.Parallel()
+	w := terminaltest.Start(t, terminaltest.Options{})
+	d := newDriver(t, w, w.Cashier)
+	d.expectContains("CLOSED")
+	late := w.Hold(terminaltest.First(terminaltest.Get("/registers")))
+	d.press("r")
+	<-late.Arrived()
+	d.press("o", "100.00", "enter", "enter")
+	d.until("Expected so far") // the status asked after opening is in
+	late.Release()
+	d.settle()
+	d.expectContains("OPEN", "Opening float 100.00")
+	if strings.Contains(d.screen(), "CLOSED") {
+		t.Fatalf("a late answer showed the open register closed:\n%s", d.screen())
+	}
+}
+
+// TestLateSessionListIsDropped reloads the Reports screen's sessions twice, the first
+// answer held until after the second: the older list (without the session closed
+// since) is dropped.
+func TestLateSessionListIsDropped(t *testing.T) {
+	t.Parallel()
+	w := terminaltest.Start(t, terminaltest.Options{})
+	api := client.New(w.URL, w.Cashier)
+	ctx := context.Background()
+	closeOne := func(float string) {
+		if _, err := api.OpenRegister(ctx, "Front", client.OpenRequest{OpeningFloat: float}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := api.CloseRegister(ctx, "Front", client.CloseRequest{Counts: []client.CountInput{{Type: "Cash", Counted: float}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	closeOne("100.00")
+	d := newDriver(t, w, w.Cashier)
+	d.keys("f4")
+	d.expectContains("session 1 ")
+
+	late := w.Hold(terminaltest.First(func(r *http.Request) bool {
+		return r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/sessions")
+	}))
+	d.press("f1", "f4")
+	<-late.Arrived()
+	closeOne("120.00")
+	d.press("f1", "f4")
+	d.until("session 2 ")
+	late.Release()
+	d.settle()
+	d.expectContains("session 2 ", "session 1 ")
+}
+
+// TestLateImportHistoryIsDropped refreshes the Shopify screen while an earlier answer
+// (no runs yet) is held: when it arrives after the newer one it is dropped.
+func TestLateImportHistoryIsDropped(t *testing.T) {
+	t.Parallel()
+	w := terminaltest.Start(t, terminaltest.Options{})
+	d := newDriver(t, w, w.Cashier)
+	d.keys("f3")
+	d.expectContains("none yet")
+	late := w.Hold(terminaltest.First(terminaltest.Get("/imports")))
+	d.press("r")
+	<-late.Arrived()
+	importAll(t, w)
+	d.press("r")
+	d.until("1    Get all")
+	late.Release()
+	d.settle()
+	d.expectContains("1    Get all")
+	if strings.Contains(d.screen(), "none yet") {
+		t.Fatalf("a late answer emptied the recent runs:\n%s", d.screen())
+	}
+}

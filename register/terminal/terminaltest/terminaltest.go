@@ -8,7 +8,10 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -187,8 +190,10 @@ type Held struct {
 	once     sync.Once
 }
 
-// Hold makes the daemon hold its answer to every request match picks until Release:
-// the request is handled then, and its answer sent. Requests it does not pick pass.
+// Hold makes the daemon hold its answer to every request match picks until Release. The
+// request is handled at once and its answer kept back, so the answer tells how things
+// stood when it was asked, as a slow answer on a busy network does. Requests that match
+// does not pick pass.
 func (w *World) Hold(match func(*http.Request) bool) *Held {
 	h := &Held{match: match, arrived: make(chan string, 64), released: make(chan struct{})}
 	w.mu.Lock()
@@ -197,16 +202,31 @@ func (w *World) Hold(match func(*http.Request) bool) *Held {
 	return h
 }
 
-// Arrived receives the path and query of each request held, as it arrives.
+// Arrived receives the path and query of each request whose answer is held, once the
+// daemon has handled it.
 func (h *Held) Arrived() <-chan string { return h.arrived }
 
-// Release lets the held requests through, and every later one the hold would pick.
+// Release sends the held answers, and lets every later one the hold would pick through.
 func (h *Held) Release() { h.once.Do(func() { close(h.released) }) }
 
 // SalesSearch picks the requests that list sales searched for q.
 func SalesSearch(q string) func(*http.Request) bool {
 	return func(r *http.Request) bool {
 		return r.Method == http.MethodGet && r.URL.Path == "/api/v1/sales" && r.URL.Query().Get("search") == q
+	}
+}
+
+// First picks the first request that match picks, and no later one.
+func First(match func(*http.Request) bool) func(*http.Request) bool {
+	var picked atomic.Bool
+	return func(r *http.Request) bool { return match(r) && picked.CompareAndSwap(false, true) }
+}
+
+// Get picks the GET requests of the API path (under /api/v1) and below it.
+func Get(path string) func(*http.Request) bool {
+	return func(r *http.Request) bool {
+		p := "/api/v1" + path
+		return r.Method == http.MethodGet && (r.URL.Path == p || strings.HasPrefix(r.URL.Path, p+"/"))
 	}
 }
 
@@ -222,17 +242,25 @@ func (w *World) holding(next http.Handler) http.Handler {
 			}
 		}
 		w.mu.Unlock()
-		if hold != nil {
-			select {
-			case hold.arrived <- r.URL.RequestURI():
-			default:
-			}
-			select {
-			case <-hold.released:
-			case <-r.Context().Done():
-				return
-			}
+		if hold == nil {
+			next.ServeHTTP(rw, r)
+			return
 		}
-		next.ServeHTTP(rw, r)
+		rec := httptest.NewRecorder()
+		next.ServeHTTP(rec, r)
+		select {
+		case hold.arrived <- r.URL.RequestURI():
+		default:
+		}
+		select {
+		case <-hold.released:
+		case <-r.Context().Done():
+			return
+		}
+		for k, v := range rec.Header() {
+			rw.Header()[k] = v
+		}
+		rw.WriteHeader(rec.Code)
+		_, _ = rw.Write(rec.Body.Bytes())
 	})
 }
