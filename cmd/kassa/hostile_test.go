@@ -142,7 +142,7 @@ func TestHostileTextFromShopify(t *testing.T) {
 		t.Errorf("sales show:\n%s", show)
 	}
 	var sale struct {
-		Customer struct{ Name string } `json:"customer"`
+		Customer struct{ Name string }   `json:"customer"`
 		Lines    []struct{ Name string } `json:"lines"`
 	}
 	mustJSON(t, ok(t, url, "sales", "show", receipt, "--json"), &sale)
