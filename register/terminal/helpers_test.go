@@ -1,6 +1,7 @@
 package terminal_test
 
 import (
+	"context"
 	"flag"
 	"io"
 	"os"
@@ -18,6 +19,7 @@ import (
 	"github.com/kassa-pos/kassa/register/terminal"
 	"github.com/kassa-pos/kassa/register/terminal/common"
 	"github.com/kassa-pos/kassa/register/terminal/terminaltest"
+	"github.com/kassa-pos/kassa/sync/shopify"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden screens in testdata")
@@ -220,5 +222,29 @@ func (d *driver) expectContains(want ...string) {
 		if !strings.Contains(s, w) {
 			d.t.Errorf("the screen does not show %q:\n%s", w, s)
 		}
+	}
+}
+
+// waitImportIdle waits until no import of the world's shop holds its lock. A run is shown
+// finished a moment before its lock is let go; a run started in that moment is refused
+// as "already running". Taking the lock (and letting it go) waits for exactly that.
+func waitImportIdle(t testing.TB, w *terminaltest.World) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := shopify.ConnectionStore{}.ByShop(ctx, w.DB, w.Sim.Shop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := w.DB.Connx(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	key := shopify.ImportLockKey(conn.ID)
+	if _, err := c.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, key); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ExecContext(ctx, `SELECT pg_advisory_unlock($1)`, key); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -116,10 +116,11 @@ type typesMsg struct {
 }
 
 type paidMsg struct {
-	saleID int64
-	pay    client.Payment
-	sale   client.Sale
-	err    error
+	saleID  int64
+	pay     client.Payment
+	sale    client.Sale
+	saleErr error // the payment is recorded; the sale could not be read after it
+	err     error
 }
 
 func (m paidMsg) CallErr() error { return m.err }
@@ -231,11 +232,16 @@ func (p *Page) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 			return p, nil
 		}
 		p.mode, p.payForm = detail, nil
-		p.sale, p.saleLoaded, p.saleErr = msg.sale, true, ""
 		p.haveSaleSeq = p.saleSeq // what is in flight was asked before the payment
 		pay := msg.pay
 		p.info = fmt.Sprintf("Recorded %s (%s) at %s; balance now %s (%s).", pay.Amount, pay.Type,
 			common.ShortTime(pay.PaidAt), pay.Balance, statusWords(pay.Status))
+		if msg.saleErr != nil {
+			// Recorded all the same: show the sale paid as it is once it can be read.
+			p.sale, p.saleLoaded = p.payFor, false
+			return p, tea.Batch(p.loadSale(), p.loadList())
+		}
+		p.sale, p.saleLoaded, p.saleErr = msg.sale, true, ""
 		return p, p.loadList()
 	case tea.KeyMsg:
 		return p, p.key(msg)
@@ -469,7 +475,10 @@ func (p *Page) submitPay() tea.Cmd {
 			return paidMsg{}, err
 		}
 		s, err := api.Sale(ctx, req.Receipt, outlet)
-		return paidMsg{pay: pay, sale: s}, err
+		if err == nil && s.ID != req.SaleID {
+			err = fmt.Errorf("receipt %s is now another sale", req.Receipt)
+		}
+		return paidMsg{pay: pay, sale: s, saleErr: err}, nil
 	}, func(m paidMsg, err error) tea.Msg { m.saleID, m.err = req.SaleID, err; return m })
 }
 
