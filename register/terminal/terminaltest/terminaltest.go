@@ -133,17 +133,20 @@ func (w *World) serve(ln net.Listener) {
 	ctx, cancel := context.WithCancel(context.Background())
 	w.cancel, w.done = cancel, make(chan error, 1)
 	go func() { w.done <- d.Serve(ctx, inner) }()
+	// The daemon's own server answers once it has started (its schema checked): only then
+	// is it served on the world's address.
+	w.waitHealthy("http://" + inner.Addr().String())
 	w.front = &http.Server{Handler: w.holding(d.Handler()), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = w.front.Serve(ln) }()
-	w.waitHealthy()
+	w.waitHealthy(w.URL)
 }
 
-// waitHealthy waits until the daemon answers; the test's deadline bounds it.
-func (w *World) waitHealthy() {
+// waitHealthy waits until the daemon answers at url; the test's deadline bounds it.
+func (w *World) waitHealthy(url string) {
 	w.t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		resp, err := http.Get(w.URL + "/healthz")
+		resp, err := http.Get(url + "/healthz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
