@@ -83,17 +83,28 @@ func (s *tmuxScreen) waitFor(want ...string) string {
 	}
 }
 
-// waitChange waits until the screen differs from before and returns it.
-func (s *tmuxScreen) waitChange(before string) string {
+// focused is the label of the form field with the focus ("> Cash  [...").
+func focused(screen string) string {
+	for _, l := range strings.Split(screen, "\n") {
+		if rest, ok := strings.CutPrefix(l, "> "); ok {
+			label, _, _ := strings.Cut(rest, "[")
+			return strings.TrimSpace(label)
+		}
+	}
+	return ""
+}
+
+// waitUntil polls the screen until ok says it is right, and returns it.
+func (s *tmuxScreen) waitUntil(what string, ok func(screen string) bool) string {
 	s.t.Helper()
-	deadline := time.Now().Add(3 * time.Minute) // generous: a loaded CI machine is slow, and the test goes on as soon as the screen is right
+	deadline := time.Now().Add(3 * time.Minute) // generous, as waitFor
 	for {
 		screen := s.capture()
-		if screen != before {
+		if ok(screen) {
 			return screen
 		}
 		if time.Now().After(deadline) {
-			s.t.Fatalf("the screen did not change:\n%s", screen)
+			s.t.Fatalf("waited in vain for %s; the screen is:\n%s", what, screen)
 		}
 		time.Sleep(30 * time.Millisecond)
 	}
@@ -224,10 +235,13 @@ func TestTerminalEndToEnd(t *testing.T) {
 	s.send(false, "c")
 	s.waitFor("Close register Gent/Front", "Closed by")
 	s.send(true, "150.00")
-	// Move through the counts (one field per payment type of the session) to "Closed by".
-	for screen := s.capture(); !strings.Contains(screen, "> Closed by"); {
+	// Move through the counts (one field per payment type of the session) to "Closed by",
+	// one Tab at a time: each waits until the focus has moved, so none is one too many.
+	screen = s.waitFor("[150.00")
+	for !strings.Contains(screen, "> Closed by") {
+		before := focused(screen)
 		s.send(false, "Tab")
-		screen = s.waitChange(screen)
+		screen = s.waitUntil("the focus to leave "+before, func(sc string) bool { return focused(sc) != before })
 	}
 	s.send(false, "Enter")
 	s.waitFor("Close the register with these counts?", "not counted")
