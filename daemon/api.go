@@ -516,8 +516,8 @@ func (a *api) applyPayment(c *call) (reply, error) {
 	if err := c.decode(&req); err != nil {
 		return reply{}, err
 	}
-	if strings.TrimSpace(req.Register) == "" || strings.TrimSpace(req.Receipt) == "" || strings.TrimSpace(req.PaymentType) == "" {
-		return reply{}, badRequest("a payment needs register, receipt and payment_type")
+	if strings.TrimSpace(req.Register) == "" || (strings.TrimSpace(req.Receipt) == "" && req.SaleID == 0) || strings.TrimSpace(req.PaymentType) == "" {
+		return reply{}, badRequest("a payment needs register, receipt (or sale_id) and payment_type")
 	}
 	var at time.Time
 	if req.PaidAt != "" {
@@ -532,7 +532,7 @@ func (a *api) applyPayment(c *call) (reply, error) {
 	}
 	who := c.actor(req.By)
 	p, err := register.Service{Clock: a.clock}.ApplyPayment(c.ctx, a.db, register.PaymentRequest{
-		RegisterID: r.ID, Receipt: req.Receipt, PaymentType: req.PaymentType, Amount: strings.TrimSpace(req.Amount),
+		RegisterID: r.ID, Receipt: req.Receipt, SaleID: req.SaleID, PaymentType: req.PaymentType, Amount: strings.TrimSpace(req.Amount),
 		At: at, By: who.By, TokenID: who.TokenID,
 	})
 	if err != nil {

@@ -8,7 +8,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/kassa-pos/kassa/internal/jsonpack"
-	"github.com/kassa-pos/kassa/internal/pg"
+	"github.com/kassa-pos/kassa/internal/text"
 )
 
 // Migration 10 keeps the import log's order JSON compressed, many orders to a frame.
@@ -178,7 +178,7 @@ func unpackImportLog(ctx context.Context, tx *sql.Tx) error {
 			if err != nil {
 				return fmt.Errorf("order JSON of import log row %d: %w", ids[i], err)
 			}
-			raws[i] = pg.Text(string(doc)) // as the text column held it before
+			raws[i] = text.Valid(string(doc)) // as the text column held it before
 		}
 		_, err = tx.ExecContext(ctx, `
 			UPDATE import_outcomes o SET raw = t.raw FROM unnest($1::bigint[], $2::text[]) AS t(id, raw) WHERE o.id = t.id`,

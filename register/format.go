@@ -7,7 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
+
+	"github.com/kassa-pos/kassa/internal/text"
 )
 
 // Width is the number of columns of the text reports: a 80 mm receipt printer's line.
@@ -20,27 +21,37 @@ const (
 	FormatCSV  = "csv"
 )
 
-// textWriter lays out a report for the receipt printer: every line at most Width runes.
+// textWriter lays out a report for the receipt printer: every line at most Width
+// columns. Every text it is given is cleaned (internal/text): names and titles typed in
+// Shopify's checkout could otherwise carry ESC bytes, which a receipt printer takes as
+// commands, and C1 or bidirectional controls.
 type textWriter struct {
 	b strings.Builder
 }
 
+// line writes s, cleaned and clipped to Width; its indentation is kept.
 func (w *textWriter) line(s string) {
-	w.b.WriteString(strings.TrimRight(clip(s, Width), " "))
+	body := strings.TrimLeft(s, " ")
+	indent := len(s) - len(body)
+	if indent >= Width {
+		indent = 0
+	}
+	w.b.WriteString(strings.TrimRight(s[:indent]+text.Clip(body, Width-indent), " "))
 	w.b.WriteByte('\n')
 }
 
 func (w *textWriter) rule(c string) { w.line(strings.Repeat(c, Width)) }
 
 func (w *textWriter) center(s string) {
-	s = clip(s, Width)
-	w.line(strings.Repeat(" ", (Width-utf8.RuneCountInString(s))/2) + s)
+	s = text.Clip(s, Width)
+	w.line(strings.Repeat(" ", (Width-text.Width(s))/2) + s)
 }
 
 // pair prints a label on the left and a value on the right; when both do not fit on one
 // line the value goes on its own line, right-aligned.
 func (w *textWriter) pair(label, value string) {
-	gap := Width - utf8.RuneCountInString(label) - utf8.RuneCountInString(value)
+	label, value = text.Clean(label, 0), text.Clean(value, 0)
+	gap := Width - text.Width(label) - text.Width(value)
 	if gap < 1 {
 		w.line(label)
 		w.line(pad(value, Width))
@@ -52,15 +63,15 @@ func (w *textWriter) pair(label, value string) {
 // columns prints a first column of width first and the rest right-aligned in cols of
 // width each. A first cell too long for its column goes on a line of its own.
 func (w *textWriter) columns(first int, each int, cells ...string) {
-	head := cells[0]
-	if utf8.RuneCountInString(head) > first {
+	head := text.Clean(cells[0], 0)
+	if text.Width(head) > first {
 		w.line(head)
 		head = ""
 	}
 	var b strings.Builder
-	b.WriteString(head + strings.Repeat(" ", first-utf8.RuneCountInString(head)))
+	b.WriteString(head + strings.Repeat(" ", first-text.Width(head)))
 	for _, c := range cells[1:] {
-		b.WriteString(pad(c, each))
+		b.WriteString(pad(text.Clean(c, 0), each))
 	}
 	w.line(b.String())
 }
@@ -74,20 +85,11 @@ func (w *textWriter) String() string { return w.b.String() }
 
 // pad right-aligns s in n columns.
 func pad(s string, n int) string {
-	k := utf8.RuneCountInString(s)
+	k := text.Width(s)
 	if k >= n {
 		return s
 	}
 	return strings.Repeat(" ", n-k) + s
-}
-
-// clip shortens s to n runes.
-func clip(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n])
 }
 
 // shortTime shows an RFC 3339 time of a report as "2026-11-25 09:00" (its own offset).
@@ -203,7 +205,7 @@ func (r ClosingReport) text(w *textWriter, full bool) {
 // section, item, figure, value.
 func (r ClosingReport) WriteCSV(out io.Writer) error {
 	cw := csv.NewWriter(out)
-	cw.Write([]string{"section", "item", "figure", "value"})
+	csvRow(cw, "section", "item", "figure", "value")
 	r.csvRows(cw, "")
 	cw.Flush()
 	return cw.Error()
@@ -212,7 +214,7 @@ func (r ClosingReport) WriteCSV(out io.Writer) error {
 // csvRows writes the report's rows; prefix tells sessions apart inside a nightly report.
 func (r ClosingReport) csvRows(cw *csv.Writer, prefix string) {
 	row := func(section, item, figure, value string) {
-		cw.Write([]string{prefix + section, item, figure, value})
+		csvRow(cw, prefix+section, item, figure, value)
 	}
 	row("session", "", "session_id", strconv.FormatInt(r.SessionID, 10))
 	row("session", "", "z_number", zNumber(r.ZNumber))
@@ -249,6 +251,16 @@ func (r ClosingReport) csvRows(cw *csv.Writer, prefix string) {
 	}
 	row("awaiting_payment", "", "awaiting_payment_total", r.AwaitingPaymentTotal)
 	row("awaiting_payment", "", "awaiting_payment_count", strconv.Itoa(r.AwaitingPaymentCount))
+}
+
+// csvRow writes one CSV row with every cell made safe for a spreadsheet: names typed in
+// Shopify's checkout ("=HYPERLINK(...)") are shown as text, never run as formulas. Amounts
+// are plain numbers and stay as they are. The writer's error is checked at Flush.
+func csvRow(cw *csv.Writer, cells ...string) {
+	for i, c := range cells {
+		cells[i] = text.CSVCell(c)
+	}
+	_ = cw.Write(cells)
 }
 
 func deref(s *string) string {
@@ -323,7 +335,7 @@ func (r NightlyReport) WriteText(out io.Writer) error {
 		if n.SKU != "" {
 			item = n.SKU + " " + n.Name
 		}
-		w.columns(28, 10, clip(item, 28), strconv.Itoa(n.Lowest), strconv.Itoa(n.EndOfDay))
+		w.columns(28, 10, text.Clip(item, 28), strconv.Itoa(n.Lowest), strconv.Itoa(n.EndOfDay))
 	}
 
 	w.section("Awaiting payment")
@@ -373,7 +385,7 @@ func days(n int) string {
 func (r NightlyReport) WriteCSV(out io.Writer) error {
 	cw := csv.NewWriter(out)
 	row := func(section, item, figure, value string) {
-		cw.Write([]string{section, item, figure, value})
+		csvRow(cw, section, item, figure, value)
 	}
 	row("section", "item", "figure", "value")
 	row("report", "", "outlet", r.Outlet)

@@ -67,6 +67,10 @@ type PaymentRequest struct {
 	RegisterID int64
 	// Receipt is the sale's receipt number ("#1002"), looked up in the register's outlet.
 	Receipt string
+	// SaleID is the sale's id, for a caller that shows staff one sale and must pay exactly
+	// that one (the terminal). Zero: the sale is found by Receipt. When both are given they
+	// must name the same sale of the register's outlet.
+	SaleID int64
 	// PaymentType is the name of a payment type ("Bank deposit"), in any case.
 	PaymentType string
 	// Amount is written like "15.50"; empty means the whole balance.
@@ -180,18 +184,31 @@ func (s Service) applyPayment(ctx context.Context, tx *sqlx.Tx, req PaymentReque
 	receipt := strings.TrimSpace(req.Receipt)
 	var sale struct {
 		ID      int64           `db:"id"`
+		Receipt string          `db:"receipt_number"`
 		Total   decimal.Decimal `db:"total"`
 		Balance decimal.Decimal `db:"balance"`
 	}
-	err = sqlx.GetContext(ctx, tx, &sale, `
-		SELECT id, total, balance FROM sales WHERE outlet_id = $1 AND receipt_number = $2 FOR UPDATE`,
-		reg.OutletID, receipt)
-	if errors.Is(err, sql.ErrNoRows) {
-		return AppliedPayment{}, refuse(ErrSaleNotFound, "there is no sale %s at outlet %q: check the receipt number", receipt, outlet.Name)
+	if req.SaleID != 0 {
+		err = sqlx.GetContext(ctx, tx, &sale, `
+			SELECT id, receipt_number, total, balance FROM sales WHERE outlet_id = $1 AND id = $2 FOR UPDATE`,
+			reg.OutletID, req.SaleID)
+	} else {
+		err = sqlx.GetContext(ctx, tx, &sale, `
+			SELECT id, receipt_number, total, balance FROM sales WHERE outlet_id = $1 AND receipt_number = $2 FOR UPDATE`,
+			reg.OutletID, receipt)
 	}
-	if err != nil {
+	switch {
+	case errors.Is(err, sql.ErrNoRows) && req.SaleID != 0:
+		return AppliedPayment{}, refuse(ErrSaleNotFound, "there is no sale %d at outlet %q: look the sale up again", req.SaleID, outlet.Name)
+	case errors.Is(err, sql.ErrNoRows):
+		return AppliedPayment{}, refuse(ErrSaleNotFound, "there is no sale %s at outlet %q: check the receipt number", receipt, outlet.Name)
+	case err != nil:
 		return AppliedPayment{}, fmt.Errorf("lock sale %s: %w", receipt, err)
 	}
+	if receipt != "" && receipt != sale.Receipt {
+		return AppliedPayment{}, refuse(ErrSaleNotFound, "sale %d is %s, not %s: look the sale up again", sale.ID, sale.Receipt, receipt)
+	}
+	receipt = sale.Receipt
 	if !sale.Balance.IsPositive() {
 		return AppliedPayment{}, refuse(ErrNothingOwed, "%s has no balance to pay: it is already paid", receipt)
 	}

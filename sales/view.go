@@ -10,6 +10,8 @@ import (
 // list shape leaves out Lines and Payments. Money is a string with two decimals, times
 // RFC 3339 in the outlet's time zone.
 type SaleView struct {
+	// ID is the sale's id: what a screen that shows one sale acts on.
+	ID            int64          `json:"id"`
 	ReceiptNumber string         `json:"receipt_number"`
 	Source        string         `json:"source"`
 	Outlet        string         `json:"outlet"`
@@ -78,6 +80,7 @@ func (s Sale) View(detail bool) SaleView {
 		loc = time.UTC
 	}
 	v := SaleView{
+		ID:            s.ID,
 		ReceiptNumber: s.ReceiptNumber,
 		Source:        s.Source,
 		Outlet:        s.OutletName,

@@ -264,7 +264,7 @@ unless told otherwise.`,
 			tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "SKU\tNAME\tPRICE\tSTOCK\tPUBLISHED\tSOURCE")
 			for _, p := range products {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", p.SKU, displayName(p.Name, p.VariantTitle),
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", safeCell(p.SKU), safeCell(displayName(p.Name, p.VariantTitle)),
 					money.String(p.Price), yesNo(p.TracksStock), yesNo(p.Published), p.Source)
 			}
 			return tw.Flush()
@@ -326,7 +326,7 @@ func (c *cli) stockCommand() *cobra.Command {
 			tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "SKU\tNAME\tON HAND\tPUBLISHED")
 			for _, r := range rows {
-				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", r.SKU, displayName(r.Name, r.VariantTitle), r.OnHand, yesNo(r.Published))
+				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", safeCell(r.SKU), safeCell(displayName(r.Name, r.VariantTitle)), r.OnHand, yesNo(r.Published))
 			}
 			return tw.Flush()
 		},

@@ -108,7 +108,7 @@ func (c *cli) printSummary(ctx context.Context, db pg.Queryer, sum shopify.Summa
 			fmt.Fprintf(c.stdout, "  ... and %d more\n", len(failed)-10)
 			break
 		}
-		fmt.Fprintf(c.stdout, "  failed %s (%d): %s\n", f.OrderName, f.OrderID, f.Reason)
+		fmt.Fprintf(c.stdout, "  failed %s (%d): %s\n", safeLine(f.OrderName), f.OrderID, safeLine(f.Reason))
 	}
 	fmt.Fprintf(c.stdout, "see 'kassa imports show %d'; 'kassa orders retry-failed' tries them again\n", sum.RunID)
 }
@@ -263,7 +263,7 @@ func (c *cli) importsCommand() *cobra.Command {
 					fmt.Fprintln(tw, "ORDER\tID\tOUTCOME\tREASON")
 					header = true
 				}
-				fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", o.OrderName, o.OrderID, o.Outcome, o.Reason)
+				fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", safeCell(o.OrderName), o.OrderID, o.Outcome, safeLine(o.Reason))
 			}
 			return tw.Flush()
 		},

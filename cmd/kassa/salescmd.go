@@ -95,7 +95,7 @@ outlet's time zone, or RFC 3339 times; --to is exclusive for times and inclusive
 				if v.Customer != nil {
 					customer = strings.TrimSpace(v.Customer.Name + " <" + v.Customer.Email + ">")
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", v.ReceiptNumber, viewTime(v.SoldAt), v.Source, v.Status, v.Total, v.Balance, customer)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", safeCell(v.ReceiptNumber), viewTime(v.SoldAt), v.Source, v.Status, v.Total, v.Balance, safeCell(customer))
 			}
 			return tw.Flush()
 		},
@@ -153,10 +153,10 @@ outlet's time zone, or RFC 3339 times; --to is exclusive for times and inclusive
 }
 
 func printSale(c *cli, v sales.SaleView) {
-	fmt.Fprintf(c.stdout, "Sale %s (%s) at %s / %s\n", v.ReceiptNumber, v.Source, v.Outlet, v.Register)
+	fmt.Fprintf(c.stdout, "Sale %s (%s) at %s / %s\n", safeLine(v.ReceiptNumber), v.Source, safeLine(v.Outlet), safeLine(v.Register))
 	fmt.Fprintf(c.stdout, "Sold at   %s\n", viewTime(v.SoldAt))
 	if v.Customer != nil {
-		fmt.Fprintf(c.stdout, "Customer  %s <%s>\n", v.Customer.Name, v.Customer.Email)
+		fmt.Fprintf(c.stdout, "Customer  %s <%s>\n", safeLine(v.Customer.Name), safeLine(v.Customer.Email))
 	}
 	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "QTY\tITEM\tSKU\tUNIT\tDISCOUNT\tTAX\tTOTAL\t")
@@ -165,15 +165,15 @@ func printSale(c *cli, v sales.SaleView) {
 		if l.ShippingFee {
 			name += " [shipping]"
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t\n", l.Quantity, name, l.SKU, l.UnitPrice, l.Discount, l.Tax, l.Total)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t\n", l.Quantity, safeCell(name), safeCell(l.SKU), l.UnitPrice, l.Discount, l.Tax, l.Total)
 	}
 	tw.Flush()
 	fmt.Fprintf(c.stdout, "Total %s (tax %s), paid %s, balance %s: %s\n", v.Total, v.Tax, v.Paid, v.Balance, strings.ReplaceAll(v.Status, "_", " "))
 	if v.Payments != nil {
 		for _, p := range *v.Payments {
-			fmt.Fprintf(c.stdout, "  payment %d: paid %s by %s at %s on %s, %s\n", p.ID, p.Amount, p.Type, viewTime(p.PaidAt), p.Register, recordedBy(p.RecordedBy, p.Token, p.Source))
+			fmt.Fprintf(c.stdout, "  payment %d: paid %s by %s at %s on %s, %s\n", p.ID, p.Amount, safeLine(p.Type), viewTime(p.PaidAt), safeLine(p.Register), safeLine(recordedBy(p.RecordedBy, p.Token, p.Source)))
 			if vd := p.Void; vd != nil {
-				fmt.Fprintf(c.stdout, "    voided at %s, %s: %s\n", viewTime(vd.VoidedAt), recordedBy(vd.RecordedBy, vd.Token, sales.SourcePOS), vd.Reason)
+				fmt.Fprintf(c.stdout, "    voided at %s, %s: %s\n", viewTime(vd.VoidedAt), safeLine(recordedBy(vd.RecordedBy, vd.Token, sales.SourcePOS)), safeLine(vd.Reason))
 			}
 		}
 	}

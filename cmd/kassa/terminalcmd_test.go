@@ -83,19 +83,42 @@ func (s *tmuxScreen) waitFor(want ...string) string {
 	}
 }
 
-// waitChange waits until the screen differs from before and returns it.
-func (s *tmuxScreen) waitChange(before string) string {
+// focused is the label of the form field with the focus ("> Cash  [...").
+func focused(screen string) string {
+	for _, l := range strings.Split(screen, "\n") {
+		if rest, ok := strings.CutPrefix(l, "> "); ok {
+			label, _, _ := strings.Cut(rest, "[")
+			return strings.TrimSpace(label)
+		}
+	}
+	return ""
+}
+
+// waitUntil polls the screen until ok says it is right, and returns it.
+func (s *tmuxScreen) waitUntil(what string, ok func(screen string) bool) string {
 	s.t.Helper()
-	deadline := time.Now().Add(3 * time.Minute) // generous: a loaded CI machine is slow, and the test goes on as soon as the screen is right
+	deadline := time.Now().Add(3 * time.Minute) // generous, as waitFor
 	for {
 		screen := s.capture()
-		if screen != before {
+		if ok(screen) {
 			return screen
 		}
 		if time.Now().After(deadline) {
-			s.t.Fatalf("the screen did not change:\n%s", screen)
+			s.t.Fatalf("waited in vain for %s; the screen is:\n%s", what, screen)
 		}
 		time.Sleep(30 * time.Millisecond)
+	}
+}
+
+// waitHeld waits until the daemon holds a request of h.
+func (s *tmuxScreen) waitHeld(h *terminaltest.Held) {
+	s.t.Helper()
+	timeout := time.NewTimer(3 * time.Minute) // generous, as waitFor
+	defer timeout.Stop()
+	select {
+	case <-h.Arrived():
+	case <-timeout.C:
+		s.t.Fatalf("the terminal never asked the daemon; the screen is:\n%s", s.capture())
 	}
 }
 
@@ -162,12 +185,25 @@ func TestTerminalEndToEnd(t *testing.T) {
 	s.send(false, "F2")
 	s.waitFor("Sales history")
 	s.send(false, "a")
-	s.waitFor("awaiting payment · page 1")
+	// A row under the cursor proves the list's answer is in.
+	s.waitFor("awaiting payment · page 1", "> #")
+
+	// The search is typed as a barcode scanner types it, "/ RECEIPT enter enter p", and
+	// the daemon holds its answer: the keys that would act on a row do nothing until the
+	// list of the search is shown (before, enter picked from the old list and p opened a
+	// payment for another sale).
+	search := w.Hold(terminaltest.SalesSearch(sale.Receipt))
 	s.send(false, "/")
 	s.waitFor("Receipt or customer")
 	s.send(true, sale.Receipt)
-	s.send(false, "Enter")
-	s.waitFor(fmt.Sprintf("search %q", sale.Receipt))
+	s.send(false, "Enter", "Enter", "p")
+	s.waitHeld(search)
+	screen = s.waitFor(fmt.Sprintf("search %q", sale.Receipt), "Loading…", "Not yet: the sales are still loading")
+	if strings.Contains(screen, "Apply payment") || strings.Contains(screen, "Sale #") {
+		t.Fatalf("the terminal acted before the search's answer:\n%s", screen)
+	}
+	search.Release()
+	s.waitFor("> " + sale.Receipt)
 	s.send(false, "Enter")
 	s.waitFor("Sale "+sale.Receipt, "AWAITING PAYMENT", "[shipping]")
 	s.send(false, "p")
@@ -199,10 +235,13 @@ func TestTerminalEndToEnd(t *testing.T) {
 	s.send(false, "c")
 	s.waitFor("Close register Gent/Front", "Closed by")
 	s.send(true, "150.00")
-	// Move through the counts (one field per payment type of the session) to "Closed by".
-	for screen := s.capture(); !strings.Contains(screen, "> Closed by"); {
+	// Move through the counts (one field per payment type of the session) to "Closed by",
+	// one Tab at a time: each waits until the focus has moved, so none is one too many.
+	screen = s.waitFor("[150.00")
+	for !strings.Contains(screen, "> Closed by") {
+		before := focused(screen)
 		s.send(false, "Tab")
-		screen = s.waitChange(screen)
+		screen = s.waitUntil("the focus to leave "+before, func(sc string) bool { return focused(sc) != before })
 	}
 	s.send(false, "Enter")
 	s.waitFor("Close the register with these counts?", "not counted")

@@ -105,7 +105,10 @@ type PaymentRequest struct {
 	// Register is the register's id or name ("Front", "Gent/Front").
 	Register string `json:"register"`
 	// Receipt is the sale's receipt number, e.g. "#1002".
-	Receipt string `json:"receipt"`
+	Receipt string `json:"receipt,omitempty"`
+	// SaleID is the sale's id (Sale.ID). A caller that shows staff one sale sends it, so
+	// that exactly that sale is paid; with Receipt too, both must name the same sale.
+	SaleID int64 `json:"sale_id,omitempty"`
 	// PaymentType is a payment type's name, e.g. "Bank deposit".
 	PaymentType string `json:"payment_type"`
 	// Amount is e.g. "15.50"; empty means the whole balance.

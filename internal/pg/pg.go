@@ -10,10 +10,11 @@ import (
 	"net/url"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+
+	"github.com/kassa-pos/kassa/internal/text"
 )
 
 // DefaultURL is the database kassa uses when neither --database-url nor DATABASE_URL is set:
@@ -134,11 +135,8 @@ func EnsureDatabase(ctx context.Context, dbURL string) (bool, error) {
 	return true, nil
 }
 
-// Text makes s storable as PostgreSQL text, which holds only valid UTF-8 without NUL
-// characters: invalid bytes become U+FFFD and NULs are dropped.
-func Text(s string) string {
-	if utf8.ValidString(s) && !strings.ContainsRune(s, 0) {
-		return s
-	}
-	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
-}
+// Text makes s storable as PostgreSQL text: it is text.Valid, which holds the one
+// implementation of kassa's text rules.
+//
+// Deprecated: use text.Valid, or text.Clean for text people read.
+func Text(s string) string { return text.Valid(s) }

@@ -1,6 +1,7 @@
 package terminal_test
 
 import (
+	"context"
 	"flag"
 	"io"
 	"os"
@@ -18,6 +19,7 @@ import (
 	"github.com/kassa-pos/kassa/register/terminal"
 	"github.com/kassa-pos/kassa/register/terminal/common"
 	"github.com/kassa-pos/kassa/register/terminal/terminaltest"
+	"github.com/kassa-pos/kassa/sync/shopify"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden screens in testdata")
@@ -119,22 +121,57 @@ func (d *driver) send(msg tea.Msg) {
 	d.settle()
 }
 
-// keys presses keys: "enter", "esc", "tab", "f1".."f4", "left", "right", "up", "down"
-// by name, anything else typed rune by rune.
-func (d *driver) keys(keys ...string) {
-	d.t.Helper()
+// keyMsgs turns key names into key messages: "enter", "esc", "tab", "f1".."f4", "left",
+// "right", "up", "down" by name, anything else typed rune by rune.
+func keyMsgs(keys ...string) []tea.KeyMsg {
 	named := map[string]tea.KeyType{
 		"enter": tea.KeyEnter, "esc": tea.KeyEsc, "tab": tea.KeyTab, "backspace": tea.KeyBackspace,
 		"f1": tea.KeyF1, "f2": tea.KeyF2, "f3": tea.KeyF3, "f4": tea.KeyF4, "left": tea.KeyLeft, "right": tea.KeyRight,
 		"up": tea.KeyUp, "down": tea.KeyDown, "ctrl+u": tea.KeyCtrlU,
 	}
+	var out []tea.KeyMsg
 	for _, k := range keys {
 		if t, ok := named[k]; ok {
-			d.send(tea.KeyMsg{Type: t})
+			out = append(out, tea.KeyMsg{Type: t})
 			continue
 		}
 		for _, r := range k {
-			d.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
+			out = append(out, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
+		}
+	}
+	return out
+}
+
+// keys presses keys one by one, each after the terminal has settled (see keyMsgs).
+func (d *driver) keys(keys ...string) {
+	d.t.Helper()
+	for _, k := range keyMsgs(keys...) {
+		d.send(k)
+	}
+}
+
+// press types keys at once, as a barcode scanner does: no key waits for the daemon's
+// answer to the one before. The answers are handled later, by settle or until.
+func (d *driver) press(keys ...string) {
+	d.t.Helper()
+	for _, k := range keyMsgs(keys...) {
+		_, cmd := d.m.Update(k)
+		d.exec(cmd)
+	}
+}
+
+// until handles the daemon's answers as they come until the screen shows want.
+func (d *driver) until(want string) {
+	d.t.Helper()
+	timeout := time.NewTimer(60 * time.Second)
+	defer timeout.Stop()
+	for !strings.Contains(d.screen(), want) {
+		select {
+		case msg := <-d.msgs:
+			d.pending--
+			d.handle(msg)
+		case <-timeout.C:
+			d.t.Fatalf("the screen never showed %q:\n%s", want, d.screen())
 		}
 	}
 }
@@ -185,5 +222,29 @@ func (d *driver) expectContains(want ...string) {
 		if !strings.Contains(s, w) {
 			d.t.Errorf("the screen does not show %q:\n%s", w, s)
 		}
+	}
+}
+
+// waitImportIdle waits until no import of the world's shop holds its lock. A run is shown
+// finished a moment before its lock is let go; a run started in that moment is refused
+// as "already running". Taking the lock (and letting it go) waits for exactly that.
+func waitImportIdle(t testing.TB, w *terminaltest.World) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := shopify.ConnectionStore{}.ByShop(ctx, w.DB, w.Sim.Shop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := w.DB.Connx(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	key := shopify.ImportLockKey(conn.ID)
+	if _, err := c.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, key); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ExecContext(ctx, `SELECT pg_advisory_unlock($1)`, key); err != nil {
+		t.Fatal(err)
 	}
 }

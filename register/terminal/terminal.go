@@ -27,6 +27,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/kassa-pos/kassa/daemon/client"
+	"github.com/kassa-pos/kassa/internal/text"
 	"github.com/kassa-pos/kassa/register/terminal/common"
 	"github.com/kassa-pos/kassa/register/terminal/keymap"
 	"github.com/kassa-pos/kassa/register/terminal/pages/registerpage"
@@ -115,7 +116,7 @@ func New(api common.API, cfg Config) *Model {
 	}
 	st := styles.New(cfg.Renderer)
 	c := &common.Common{
-		Styles: st, Keys: keymap.Default(), API: api, Clock: cfg.Clock, Log: cfg.Logger,
+		Styles: st, Keys: keymap.Default(), API: common.CleanAPI(api), Clock: cfg.Clock, Log: cfg.Logger,
 		Env: &common.Env{Register: cfg.Register}, ReportDir: cfg.ReportDir, PollEvery: cfg.PollEvery,
 		CallTimeout: cfg.CallTimeout,
 	}
@@ -303,7 +304,12 @@ func (m *Model) switchTo(i int) tea.Cmd {
 		return nil
 	}
 	if i == m.active {
-		return nil
+		// The screen's own key takes it back to its first view, e.g. from the closing
+		// report to the register's status; a form open stays open.
+		if m.pages[i].Editing() {
+			return nil
+		}
+		return m.toActive(common.HomeMsg{})
 	}
 	m.active = i
 	if m.pages[i].Editing() {
@@ -351,12 +357,8 @@ func (m *Model) View() string {
 	}
 	head := st.Title.Render("kassa") + "  " + strings.Join(tabs, "  ")
 	if c.Env.Register != "" && m.ready {
-		who := c.Env.Register
-		if c.Env.User != "" {
-			who += " · " + c.Env.User
-		}
-		if gap := w - ansi.StringWidth(head) - ansi.StringWidth(who); gap >= 2 {
-			head += strings.Repeat(" ", gap) + st.Muted.Render(who)
+		if who := fitWho(c.Env, w-ansi.StringWidth(head)-2); who != "" {
+			head += strings.Repeat(" ", w-ansi.StringWidth(head)-text.Width(who)) + st.Muted.Render(who)
 		}
 	}
 
@@ -419,6 +421,39 @@ func (m *Model) View() string {
 	helpLine := ansi.Truncate(m.help.ShortHelpView(bindings), w, "…")
 
 	return head + "\n\n" + strings.Join(lines, "\n") + "\n" + status + "\n" + helpLine
+}
+
+// fitWho is the header's "Outlet/Register · user" in at most room columns: the outlet's
+// name is shortened first, then the user's, then the register's, each down to "…", so
+// that staff always see which register they work; "" when even that does not fit.
+func fitWho(env *common.Env, room int) string {
+	outlet, name, user := env.Outlet, strings.TrimPrefix(env.Register, env.Outlet+"/"), env.User
+	if outlet == "" || !strings.HasPrefix(env.Register, outlet+"/") {
+		outlet, name = "", env.Register
+	}
+	join := func() string {
+		s := name
+		if outlet != "" {
+			s = outlet + "/" + s
+		}
+		if user != "" {
+			s += " · " + user
+		}
+		return s
+	}
+	for _, part := range []*string{&outlet, &user, &name} {
+		over := text.Width(join()) - room
+		if over <= 0 {
+			break
+		}
+		if *part != "" {
+			*part = text.Clip(*part, max(text.Width(*part)-over, 1))
+		}
+	}
+	if who := join(); text.Width(who) <= room && room >= 5 {
+		return who
+	}
+	return ""
 }
 
 // Run runs the terminal full-screen on in and out until staff quit or ctx ends.

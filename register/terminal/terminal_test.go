@@ -107,6 +107,7 @@ func TestShopifyImport(t *testing.T) {
 	if _, err := w.Sim.UpdateOrder(brokenID(t, w, broken), func(o map[string]any) { o["total_price"] = total }); err != nil {
 		t.Fatal(err)
 	}
+	waitImportIdle(t, w)
 	d.keys("f")
 	d.expectContains("Run 2 (Retry failed): finished", "imported 1 ·")
 	if strings.Contains(d.screen(), "Failed orders") {
@@ -121,6 +122,7 @@ func TestShopifyImport(t *testing.T) {
 	}
 
 	// Get new finds nothing newer.
+	waitImportIdle(t, w)
 	d.keys("n")
 	d.expectContains("Run 3 (Get new): finished", "imported 0 ·")
 }
@@ -478,6 +480,7 @@ func TestShopifyFollowsARunStartedElsewhere(t *testing.T) {
 	}
 	// Pressing a while a run goes is the daemon's to refuse; here the run has ended, so a
 	// new one starts.
+	waitImportIdle(t, w)
 	d.keys("a")
 	d.expectContains(fmt.Sprintf("Run %d (Get all): finished", run.RunID+1), "already imported")
 }

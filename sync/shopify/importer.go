@@ -19,6 +19,7 @@ import (
 	"github.com/kassa-pos/kassa/internal/jsonpack"
 	"github.com/kassa-pos/kassa/internal/pg"
 	"github.com/kassa-pos/kassa/internal/secret"
+	"github.com/kassa-pos/kassa/internal/text"
 	"github.com/kassa-pos/kassa/inventory"
 	"github.com/kassa-pos/kassa/sales"
 	"github.com/kassa-pos/kassa/sync/shopify/shopifyapi"
@@ -500,7 +501,7 @@ func (im *Importer) run(ctx context.Context, connectionID int64, opts RunOptions
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	if _, err := im.DB.ExecContext(fctx, `UPDATE import_runs SET status = $2, finished_at = $3, error = $4 WHERE id = $1`,
-		r.id, status, im.now(), pg.Text(msg)); err != nil && runErr == nil {
+		r.id, status, im.now(), text.CleanNote(msg)); err != nil && runErr == nil {
 		runErr = fmt.Errorf("finish import run: %w", err)
 	}
 	sum := Summary{RunID: r.id, Mode: opts.Mode, Seen: r.seen, Outcomes: r.counts, Shop: conn.Shop, Total: r.total}
@@ -779,7 +780,7 @@ func (r *run) copyOutcomes(ctx context.Context, tx *sqlx.Tx, rows []outcomeRow) 
 	}
 	defer stmt.Close()
 	for i, row := range rows {
-		reason := pg.Text(row.reason)
+		reason := text.CleanNote(row.reason)
 		if row.outcome == Failed && reason == "" {
 			reason = "unknown"
 		}
@@ -790,7 +791,7 @@ func (r *run) copyOutcomes(ctx context.Context, tx *sqlx.Tx, rows []outcomeRow) 
 		if where[i].length > 0 {
 			jsonID, offset, length = frameID, where[i].offset, where[i].length
 		}
-		if _, err := stmt.ExecContext(ctx, r.id, r.conn.ID, row.order.ID, pg.Text(row.order.Name), string(row.outcome), reason, saleID,
+		if _, err := stmt.ExecContext(ctx, r.id, r.conn.ID, row.order.ID, text.Clean(row.order.Name, text.MaxName), string(row.outcome), reason, saleID,
 			jsonID, offset, length); err != nil {
 			return fmt.Errorf("record outcomes: %w", err)
 		}

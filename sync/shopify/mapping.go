@@ -10,7 +10,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"github.com/kassa-pos/kassa/internal/pg"
+	"github.com/kassa-pos/kassa/internal/text"
 	"github.com/kassa-pos/kassa/money"
 	"github.com/kassa-pos/kassa/sales"
 	"github.com/kassa-pos/kassa/sync/shopify/shopifyapi"
@@ -106,7 +106,7 @@ func mapOrder(o *shopifyapi.Order, c Connection, shippingSKU string) (*draft, er
 	if o.DecodeErr != nil {
 		return nil, o.DecodeErr
 	}
-	if strings.TrimSpace(o.Name) == "" {
+	if text.Clean(o.Name, 0) == "" {
 		return nil, errors.New("the order has no name (receipt number)")
 	}
 	if len(o.Name) > 100 {
@@ -149,15 +149,16 @@ func mapOrder(o *shopifyapi.Order, c Connection, shippingSKU string) (*draft, er
 				continue
 			}
 			sum = sum.Add(a)
+			title := text.Clean(t.Title, text.MaxName)
 			merged := false
 			for j := range out {
-				if out[j].Title == t.Title && out[j].Rate.Equal(rate) {
+				if out[j].Title == title && out[j].Rate.Equal(rate) {
 					out[j].Amount = out[j].Amount.Add(a)
 					merged = true
 				}
 			}
 			if !merged {
-				out = append(out, sales.LineTax{Title: t.Title, Rate: rate, Amount: a})
+				out = append(out, sales.LineTax{Title: title, Rate: rate, Amount: a})
 			}
 		}
 		return sum, out
@@ -187,15 +188,15 @@ func mapOrder(o *shopifyapi.Order, c Connection, shippingSKU string) (*draft, er
 			continue
 		}
 		tax, taxes := taxesOf(what, li.TaxLines)
-		title := strings.TrimSpace(li.Title)
+		title := text.Clean(li.Title, text.MaxName)
 		if title == "" {
-			title = strings.TrimSpace(li.Name)
+			title = text.Clean(li.Name, text.MaxName)
 		}
 		if title == "" {
 			title = "Item"
 		}
 		ld := lineDraft{Line: sales.Line{
-			SKU: pg.Text(strings.TrimSpace(li.SKU)), Title: pg.Text(title), VariantTitle: pg.Text(variantTitle(li.VariantTitle)),
+			SKU: text.Clean(li.SKU, text.MaxName), Title: title, VariantTitle: variantTitle(li.VariantTitle),
 			Quantity: int(li.Quantity), UnitPrice: price, Discount: discount, Tax: tax, Taxes: taxes,
 			Total: gross.Sub(discount),
 		}}
@@ -229,7 +230,7 @@ func mapOrder(o *shopifyapi.Order, c Connection, shippingSKU string) (*draft, er
 				t += " (HS " + du.HarmonizedSystemCode + ")"
 			}
 			d.lines = append(d.lines, lineDraft{Line: sales.Line{
-				Kind: sales.KindDuty, Title: pg.Text(t), VariantTitle: pg.Text(title), Quantity: 1, UnitPrice: da,
+				Kind: sales.KindDuty, Title: text.Clean(t, text.MaxName), VariantTitle: title, Quantity: 1, UnitPrice: da,
 				Discount: decimal.Zero, Tax: dtax, Taxes: dtaxes, Total: da,
 			}})
 		}
@@ -264,15 +265,15 @@ func mapOrder(o *shopifyapi.Order, c Connection, shippingSKU string) (*draft, er
 			continue
 		}
 		tax, taxes := taxesOf(what, s.TaxLines)
-		title := strings.TrimSpace(s.Title)
+		title := text.Clean(s.Title, text.MaxName)
 		if title == "" {
-			title = strings.TrimSpace(s.Code)
+			title = text.Clean(s.Code, text.MaxName)
 		}
 		if title == "" {
 			title = "Shipping"
 		}
 		d.lines = append(d.lines, lineDraft{Line: sales.Line{
-			Kind: sales.KindShipping, SKU: shippingSKU, Title: pg.Text(title), Quantity: 1, UnitPrice: price,
+			Kind: sales.KindShipping, SKU: shippingSKU, Title: title, Quantity: 1, UnitPrice: price,
 			Discount: discount, Tax: tax, Taxes: taxes, Total: price.Sub(discount), ProductID: &c.ShippingProductID,
 		}})
 	}
@@ -333,7 +334,7 @@ func mapOrder(o *shopifyapi.Order, c Connection, shippingSKU string) (*draft, er
 	}
 
 	d.sale = sales.Sale{
-		OutletID: c.OutletID, RegisterID: c.RegisterID, ReceiptNumber: pg.Text(strings.TrimSpace(o.Name)),
+		OutletID: c.OutletID, RegisterID: c.RegisterID, ReceiptNumber: text.Clean(o.Name, text.MaxName),
 		Source: sales.SourceShopify, SoldAt: soldAt, Currency: strings.ToUpper(o.Currency),
 		TaxesIncluded: o.TaxesIncluded, Subtotal: subtotal, DiscountTotal: discounts, TaxTotal: tax,
 		Total: total,
@@ -348,9 +349,10 @@ func mapOrder(o *shopifyapi.Order, c Connection, shippingSKU string) (*draft, er
 	return d, nil
 }
 
-// variantTitle drops Shopify's placeholder title of a product's only variant.
+// variantTitle cleans a variant's title and drops Shopify's placeholder title of a
+// product's only variant.
 func variantTitle(s string) string {
-	s = strings.TrimSpace(s)
+	s = text.Clean(s, text.MaxName)
 	if s == "Default Title" {
 		return ""
 	}
@@ -388,7 +390,7 @@ func customerOf(o *shopifyapi.Order) (*sales.Customer, int64) {
 		c.Zip, c.Province, c.Country = addr.Zip, addr.Province, addr.Country
 	}
 	for _, f := range []*string{&c.Email, &c.FirstName, &c.LastName, &c.Phone, &c.Company, &c.Address1, &c.Address2, &c.City, &c.Zip, &c.Province, &c.Country} {
-		*f = pg.Text(strings.TrimSpace(*f))
+		*f = text.Clean(*f, text.MaxName)
 	}
 	if c.Email == "" && extID == 0 {
 		return nil, 0

@@ -18,6 +18,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/kassa-pos/kassa/daemon/client"
+	"github.com/kassa-pos/kassa/internal/text"
 	"github.com/kassa-pos/kassa/register/terminal/keymap"
 	"github.com/kassa-pos/kassa/register/terminal/styles"
 )
@@ -132,6 +133,11 @@ type RefreshMsg struct{}
 // ReadyMsg tells the screens that Env is filled and they may load.
 type ReadyMsg struct{}
 
+// HomeMsg asks the screen to go back to its first view (the Register screen's status
+// from a closing report, say): staff pressed the key of the screen they are on. A screen
+// with a form open does not get it.
+type HomeMsg struct{}
+
 // Unreachable reports whether err means the daemon could not be reached at all (down,
 // wrong address, timed out), as opposed to an answer refusing the call.
 func Unreachable(err error) bool {
@@ -146,9 +152,12 @@ func Unreachable(err error) bool {
 // TokenRefused reports whether the daemon refused the token itself (unknown or revoked).
 func TokenRefused(err error) bool { return client.StatusOf(err) == 401 }
 
-// Describe turns an error from a call into one line for staff: the daemon's own message
-// when it answered, plain words when it could not be reached.
-func Describe(err error) string {
+// Describe turns an error from a call into one clean line for staff: the daemon's own
+// message when it answered (which may quote a name typed in Shopify's checkout, so it is
+// cleaned like any text from the daemon), plain words when it could not be reached.
+func Describe(err error) string { return text.Clean(describe(err), 0) }
+
+func describe(err error) string {
 	switch {
 	case err == nil:
 		return ""
@@ -163,25 +172,15 @@ func Describe(err error) string {
 	case Unreachable(err):
 		return "cannot reach the kassa daemon: it may be down; retrying"
 	}
-	return oneLine(err.Error())
+	return strings.Join(strings.Fields(err.Error()), " ")
 }
-
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // Money pads an amount such as "12.50" to the right of width w.
 func Money(s string, w int) string { return fmt.Sprintf("%*s", w, s) }
 
-// Pad cuts or pads s to exactly w columns (runes), for table cells.
-func Pad(s string, w int) string {
-	r := []rune(s)
-	if len(r) > w {
-		if w <= 1 {
-			return string(r[:w])
-		}
-		return string(r[:w-1]) + "…"
-	}
-	return s + strings.Repeat(" ", w-len(r))
-}
+// Pad cleans s and cuts or pads it to exactly w columns of the screen, for table cells:
+// a cut ends in "…" and never splits a character (internal/text).
+func Pad(s string, w int) string { return text.Pad(s, w) }
 
 // ShortTime renders an RFC 3339 time as "2026-11-25 09:00" in its own offset; a value it
 // cannot read is shown as it is.

@@ -8,6 +8,10 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -56,8 +60,12 @@ type World struct {
 	t      testing.TB
 	addr   string
 	clock  func() time.Time
+	front  *http.Server
 	cancel context.CancelFunc
 	done   chan error
+
+	mu    sync.Mutex
+	holds []*Held
 }
 
 // Start builds a world that lives until the test ends.
@@ -113,6 +121,8 @@ func Start(t testing.TB, opts Options) *World {
 	return w
 }
 
+// serve runs a daemon and answers its API on ln through the holds (see Hold). The
+// daemon's own server listens on a loopback port of its own, for its background work.
 func (w *World) serve(ln net.Listener) {
 	w.t.Helper()
 	d, err := daemon.New(w.DB, daemon.Config{
@@ -121,18 +131,27 @@ func (w *World) serve(ln net.Listener) {
 	if err != nil {
 		w.t.Fatalf("terminaltest: build the daemon: %v", err)
 	}
+	inner, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		w.t.Fatalf("terminaltest: listen: %v", err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	w.cancel, w.done = cancel, make(chan error, 1)
-	go func() { w.done <- d.Serve(ctx, ln) }()
-	w.waitHealthy()
+	go func() { w.done <- d.Serve(ctx, inner) }()
+	// The daemon's own server answers once it has started (its schema checked): only then
+	// is it served on the world's address.
+	w.waitHealthy("http://" + inner.Addr().String())
+	w.front = &http.Server{Handler: w.holding(d.Handler()), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = w.front.Serve(ln) }()
+	w.waitHealthy(w.URL)
 }
 
-// waitHealthy waits until the daemon answers; the test's deadline bounds it.
-func (w *World) waitHealthy() {
+// waitHealthy waits until the daemon answers at url; the test's deadline bounds it.
+func (w *World) waitHealthy(url string) {
 	w.t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		resp, err := http.Get(w.URL + "/healthz")
+		resp, err := http.Get(url + "/healthz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
@@ -151,6 +170,8 @@ func (w *World) Stop() {
 	if w.cancel == nil {
 		return
 	}
+	// Held requests end with their connections.
+	w.front.Close()
 	w.cancel()
 	if err := <-w.done; err != nil {
 		w.t.Errorf("terminaltest: the daemon stopped with %v", err)
@@ -166,4 +187,88 @@ func (w *World) Restart() {
 		w.t.Fatalf("terminaltest: listen again on %s: %v", w.addr, err)
 	}
 	w.serve(ln)
+}
+
+// Held is a hold on the daemon's answers to some requests: a daemon slower than the
+// keys staff (or a barcode scanner) type. See World.Hold.
+type Held struct {
+	match    func(*http.Request) bool
+	arrived  chan string
+	released chan struct{}
+	once     sync.Once
+}
+
+// Hold makes the daemon hold its answer to every request match picks until Release. The
+// request is handled at once and its answer kept back, so the answer tells how things
+// stood when it was asked, as a slow answer on a busy network does. Requests that match
+// does not pick pass.
+func (w *World) Hold(match func(*http.Request) bool) *Held {
+	h := &Held{match: match, arrived: make(chan string, 64), released: make(chan struct{})}
+	w.mu.Lock()
+	w.holds = append(w.holds, h)
+	w.mu.Unlock()
+	return h
+}
+
+// Arrived receives the path and query of each request whose answer is held, once the
+// daemon has handled it.
+func (h *Held) Arrived() <-chan string { return h.arrived }
+
+// Release sends the held answers, and lets every later one the hold would pick through.
+func (h *Held) Release() { h.once.Do(func() { close(h.released) }) }
+
+// SalesSearch picks the requests that list sales searched for q.
+func SalesSearch(q string) func(*http.Request) bool {
+	return func(r *http.Request) bool {
+		return r.Method == http.MethodGet && r.URL.Path == "/api/v1/sales" && r.URL.Query().Get("search") == q
+	}
+}
+
+// First picks the first request that match picks, and no later one.
+func First(match func(*http.Request) bool) func(*http.Request) bool {
+	var picked atomic.Bool
+	return func(r *http.Request) bool { return match(r) && picked.CompareAndSwap(false, true) }
+}
+
+// Get picks the GET requests of the API path (under /api/v1) and below it.
+func Get(path string) func(*http.Request) bool {
+	return func(r *http.Request) bool {
+		p := "/api/v1" + path
+		return r.Method == http.MethodGet && (r.URL.Path == p || strings.HasPrefix(r.URL.Path, p+"/"))
+	}
+}
+
+// holding is the daemon's handler behind the holds.
+func (w *World) holding(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		w.mu.Lock()
+		var hold *Held
+		for _, h := range w.holds {
+			if h.match(r) {
+				hold = h
+				break
+			}
+		}
+		w.mu.Unlock()
+		if hold == nil {
+			next.ServeHTTP(rw, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		next.ServeHTTP(rec, r)
+		select {
+		case hold.arrived <- r.URL.RequestURI():
+		default:
+		}
+		select {
+		case <-hold.released:
+		case <-r.Context().Done():
+			return
+		}
+		for k, v := range rec.Header() {
+			rw.Header()[k] = v
+		}
+		rw.WriteHeader(rec.Code)
+		_, _ = rw.Write(rec.Body.Bytes())
+	})
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/kassa-pos/kassa/internal/text"
 	"github.com/kassa-pos/kassa/register/terminal/common"
 )
 
@@ -66,7 +67,7 @@ func (f *Form) Add(label, value string, hint func(*Form) string) {
 	if len(f.Fields) == 0 {
 		in.Focus()
 	}
-	if l := len([]rune(label)); l > f.width {
+	if l := text.Width(label); l > f.width {
 		f.width = l
 	}
 	f.Fields = append(f.Fields, &Field{Label: label, Hint: hint, input: in})

@@ -1,6 +1,10 @@
 // Package registerpage is the terminal's Register screen: the register's status with what
 // it expects so far per payment type, opening it with a float, and closing it with the
 // counted amounts, the closing report shown and saved for printing.
+//
+// Every status request carries a number: an answer older than the one shown, or asked
+// before this terminal opened or closed the register, is dropped, so a late answer never
+// shows a closed register as open (or the other way round).
 package registerpage
 
 import (
@@ -32,6 +36,8 @@ const (
 type Page struct {
 	common.Common
 	mode    mode
+	seq     int // the number of the latest status request
+	haveSeq int // the number of the request the status shown answers
 	loaded  bool
 	reg     client.Register
 	xrep    *client.ClosingReport
@@ -55,6 +61,7 @@ type countRow struct {
 }
 
 type statusMsg struct {
+	seq   int
 	reg   client.Register
 	xrep  *client.ClosingReport
 	types []client.PaymentType
@@ -98,7 +105,8 @@ func (p *Page) SetSize(w, h int) {
 func (p *Page) Editing() bool { return p.mode == opening || p.mode == counting }
 
 func (p *Page) load() tea.Cmd {
-	ref := p.Env.Register
+	p.seq++
+	ref, seq := p.Env.Register, p.seq
 	return common.Call(p.Common, func(ctx context.Context, api common.API) (statusMsg, error) {
 		reg, err := api.Register(ctx, ref)
 		if err != nil {
@@ -117,7 +125,14 @@ func (p *Page) load() tea.Cmd {
 			out.types, _ = api.PaymentTypes(ctx)
 		}
 		return out, nil
-	}, func(m statusMsg, err error) tea.Msg { m.err = err; return m })
+	}, func(m statusMsg, err error) tea.Msg { m.seq, m.err = seq, err; return m })
+}
+
+// changed records that this terminal changed the register: answers asked before are
+// dropped, and the status is asked again.
+func (p *Page) changed() tea.Cmd {
+	p.haveSeq = p.seq
+	return p.load()
 }
 
 // Update handles messages.
@@ -127,11 +142,22 @@ func (p *Page) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		if p.mode == viewing {
 			return p, p.load()
 		}
+	case common.HomeMsg:
+		if p.mode == reporting {
+			p.mode = viewing
+			return p, p.load()
+		}
 	case statusMsg:
-		if msg.err != nil {
-			p.err = common.LoadError(msg.err)
+		if msg.seq <= p.haveSeq {
 			return p, nil
 		}
+		if msg.err != nil {
+			if msg.seq == p.seq {
+				p.err = common.LoadError(msg.err)
+			}
+			return p, nil
+		}
+		p.haveSeq = msg.seq
 		p.err, p.loaded, p.reg, p.xrep = "", true, msg.reg, msg.xrep
 		if msg.types != nil {
 			p.types = msg.types
@@ -146,7 +172,9 @@ func (p *Page) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		}
 		p.mode, p.form = viewing, nil
 		p.info = "Register opened with a float of " + msg.reg.Session.OpeningFloat + "."
-		return p, p.load()
+		// The daemon's answer is the register as it is now; its X-report follows.
+		p.reg, p.xrep = msg.reg, nil
+		return p, p.changed()
 	case closedMsg:
 		p.busy = false
 		if msg.err != nil {
@@ -162,12 +190,13 @@ func (p *Page) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		p.report.SetContent(msg.text)
 		p.report.GotoTop()
 		p.info = ""
+		p.reg.Open, p.reg.Session, p.xrep = false, nil, nil
 		closedAt := ""
 		if msg.rep.ClosedAt != nil {
 			closedAt = *msg.rep.ClosedAt
 		}
 		closed := common.ClosedMsg{SessionID: msg.rep.SessionID, Register: p.Env.Register, ClosedAt: closedAt, Path: msg.path}
-		return p, tea.Batch(p.load(), func() tea.Msg { return closed })
+		return p, tea.Batch(p.changed(), func() tea.Msg { return closed })
 	case tea.KeyMsg:
 		return p, p.key(msg)
 	}
@@ -412,7 +441,8 @@ func (p *Page) confirmView() string {
 	line := func(s string) { b.WriteString(s + "\n") }
 	line(st.Heading.Render("Close register " + p.Env.Register + "?"))
 	line("")
-	line(st.Heading.Render(common.Pad("Payment type", 18) + common.Money("Expected", 11) + common.Money("Counted", 11) + common.Money("Difference", 12)))
+	// "not counted" is as wide as the Counted heading: the column leaves room before it.
+	line(st.Heading.Render(common.Pad("Payment type", 18) + common.Money("Expected", 11) + common.Money("Counted", 13) + common.Money("Difference", 12)))
 	counted := map[string]string{}
 	for _, c := range p.counts {
 		counted[c.Type] = c.Counted
@@ -428,7 +458,7 @@ func (p *Page) confirmView() string {
 		} else {
 			c = "not counted"
 		}
-		line(common.Pad(t.Type, 18) + common.Money(t.Expected, 11) + common.Money(c, 11) + common.Money(diff, 12))
+		line(common.Pad(t.Type, 18) + common.Money(t.Expected, 11) + common.Money(c, 13) + common.Money(diff, 12))
 	}
 	line("")
 	line("Closed by " + p.by)

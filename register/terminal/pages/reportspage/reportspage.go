@@ -2,6 +2,10 @@
 // (the open session's running X-report, the register's recent sessions as the daemon
 // lists them, any session by number) and an outlet's nightly report for a chosen day,
 // which needs a manager token.
+//
+// Requests carry numbers: a list of sessions older than the one shown is dropped, and a
+// report is shown only when it answers the latest report asked for. The cursor stays on
+// the session it was on when the list is reloaded.
 package reportspage
 
 import (
@@ -42,9 +46,13 @@ type Page struct {
 	err     string
 	missing string // the day whose nightly report does not exist yet
 	busy    bool
+
+	listSeq, haveListSeq int // the latest list request, and the one the list answers
+	repSeq               int // the latest report request
 }
 
 type sessionsMsg struct {
+	seq      int
 	sessions []client.Session
 	err      error
 }
@@ -52,6 +60,7 @@ type sessionsMsg struct {
 func (m sessionsMsg) CallErr() error { return m.err }
 
 type reportMsg struct {
+	seq     int
 	title   string
 	text    string
 	missing string
@@ -75,15 +84,22 @@ func (p *Page) SetSize(w, h int) {
 // Editing reports whether a field has the focus.
 func (p *Page) Editing() bool { return p.mode == askSession || p.mode == askDay }
 
-func (p *Page) closing(sessionID int64, title string) tea.Cmd {
+// ask starts a report request and returns its number.
+func (p *Page) ask() int {
+	p.repSeq++
 	p.busy, p.err = true, ""
+	return p.repSeq
+}
+
+func (p *Page) closing(sessionID int64, title string) tea.Cmd {
+	seq := p.ask()
 	return common.Call(p.Common, func(ctx context.Context, api common.API) (string, error) {
 		return api.ClosingReportText(ctx, sessionID)
-	}, func(text string, err error) tea.Msg { return reportMsg{title: title, text: text, err: err} })
+	}, func(text string, err error) tea.Msg { return reportMsg{seq: seq, title: title, text: text, err: err} })
 }
 
 func (p *Page) current() tea.Cmd {
-	p.busy, p.err = true, ""
+	seq := p.ask()
 	ref := p.Env.Register
 	return common.Call(p.Common, func(ctx context.Context, api common.API) (reportMsg, error) {
 		reg, err := api.Register(ctx, ref)
@@ -95,11 +111,12 @@ func (p *Page) current() tea.Cmd {
 		}
 		text, err := api.ClosingReportText(ctx, reg.Session.ID)
 		return reportMsg{title: fmt.Sprintf("X-report of the open session %d", reg.Session.ID), text: text}, err
-	}, func(m reportMsg, err error) tea.Msg { m.err = err; return m })
+	}, func(m reportMsg, err error) tea.Msg { m.seq, m.err = seq, err; return m })
 }
 
 func (p *Page) nightly(day string, generate bool) tea.Cmd {
-	p.busy, p.err, p.missing = true, "", ""
+	seq := p.ask()
+	p.missing = ""
 	outlet := p.Env.Outlet
 	return common.Call(p.Common, func(ctx context.Context, api common.API) (reportMsg, error) {
 		var rep client.NightlyReport
@@ -120,17 +137,36 @@ func (p *Page) nightly(day string, generate bool) tea.Cmd {
 			return reportMsg{}, fmt.Errorf("print the nightly report: %w", err)
 		}
 		return reportMsg{title: "Nightly report of " + outlet + " for " + day, text: b.String()}, nil
-	}, func(m reportMsg, err error) tea.Msg { m.err = err; return m })
+	}, func(m reportMsg, err error) tea.Msg { m.seq, m.err = seq, err; return m })
 }
 
 // listLimit is how many of the register's latest sessions the screen lists.
 const listLimit = 20
 
 func (p *Page) loadSessions() tea.Cmd {
-	ref := p.Env.Register
+	p.listSeq++
+	ref, seq := p.Env.Register, p.listSeq
 	return common.Call(p.Common, func(ctx context.Context, api common.API) ([]client.Session, error) {
 		return api.Sessions(ctx, ref, listLimit)
-	}, func(list []client.Session, err error) tea.Msg { return sessionsMsg{sessions: list, err: err} })
+	}, func(list []client.Session, err error) tea.Msg { return sessionsMsg{seq: seq, sessions: list, err: err} })
+}
+
+// selected is the session under the cursor, 0 when none.
+func (p *Page) selected() int64 {
+	if p.cursor < len(p.closed) {
+		return p.closed[p.cursor].SessionID
+	}
+	return 0
+}
+
+// keepCursor puts the cursor back on session id after the list changed.
+func (p *Page) keepCursor(id int64) {
+	p.cursor = min(p.cursor, max(len(p.closed)-1, 0))
+	for i, c := range p.closed {
+		if id != 0 && c.SessionID == id {
+			p.cursor = i
+		}
+	}
 }
 
 // Update handles messages.
@@ -140,24 +176,41 @@ func (p *Page) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		if p.mode == menu {
 			return p, p.loadSessions()
 		}
+	case common.HomeMsg:
+		if p.mode == showing {
+			p.mode = menu
+			return p, p.loadSessions()
+		}
 	case sessionsMsg:
-		if msg.err != nil {
-			p.err = common.LoadError(msg.err)
+		if msg.seq <= p.haveListSeq {
 			return p, nil
 		}
-		p.listed, p.closed = true, p.closed[:0]
+		if msg.err != nil {
+			if msg.seq == p.listSeq {
+				p.err = common.LoadError(msg.err)
+			}
+			return p, nil
+		}
+		p.haveListSeq = msg.seq
+		on := p.selected()
+		p.listed, p.closed = true, nil
 		for _, s := range msg.sessions {
 			if s.ClosedAt != nil {
 				p.closed = append(p.closed, common.ClosedMsg{SessionID: s.ID, Register: p.Env.Register, ClosedAt: *s.ClosedAt})
 			}
 		}
-		p.cursor = min(p.cursor, max(len(p.closed)-1, 0))
+		p.keepCursor(on)
 	case common.ClosedMsg:
 		if p.listed {
 			return p, p.loadSessions()
 		}
+		on := p.selected()
 		p.closed = append([]common.ClosedMsg{msg}, p.closed...)
+		p.keepCursor(on)
 	case reportMsg:
+		if msg.seq != p.repSeq {
+			return p, nil
+		}
 		p.busy = false
 		switch {
 		case msg.err != nil:

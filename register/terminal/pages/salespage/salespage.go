@@ -1,6 +1,16 @@
 // Package salespage is the terminal's Sales screen: the sales history newest first, paged,
 // searched by receipt number or customer and filtered (awaiting payment, Shopify, today);
 // a sale's detail; and applying a payment to a sale awaiting payment.
+//
+// Keys come faster than the daemon answers (a barcode scanner types "/ #1111 enter enter
+// p" at once), so the screen never acts on what it is not showing:
+//   - every list request carries a number and the query it asks; an answer to an older
+//     query, or older than the rows shown, is dropped;
+//   - while the answer to the current query has not arrived the list shows "Loading…"
+//     and takes no action on a row (enter, paging): the old rows are gone from the screen;
+//   - the sale on screen is known by its id: its detail is the answer for that id, and
+//     apply payment is offered only once that answer is in, bound to that id (the form's
+//     title shows its receipt), and sent with it, so the daemon pays exactly that sale.
 package salespage
 
 import (
@@ -52,19 +62,30 @@ type Page struct {
 	search                   string
 	awaiting, shopify, today bool
 	offset                   int
-	rows                     []client.Sale
-	more                     bool
-	cursor                   int
-	loaded                   bool
-	err                      string
+
+	// The list: want is the query of the latest request (number seq); rows answer the
+	// query have, from request number haveSeq. Rows act only while have is want.
+	seq, haveSeq int
+	want, have   client.SalesQuery
+	rows         []client.Sale
+	more         bool
+	cursor       int
+	loaded       bool
+	err          string
+	notYet       string // why a key did nothing: the list is still loading
 
 	searchForm *form.Form
 
-	sale    client.Sale
-	saleErr string
-	info    string
+	// The sale on screen, by its id: first the list's row, then the daemon's answer for
+	// that id (saleLoaded), the latest of request number saleSeq.
+	sale                 client.Sale
+	saleSeq, haveSaleSeq int
+	saleLoaded           bool
+	saleErr              string
+	info                 string
 
 	payForm  *form.Form
+	payFor   client.Sale // the sale the payment form pays
 	types    []string
 	typeIdx  int
 	nowShown string
@@ -74,6 +95,8 @@ type Page struct {
 }
 
 type listMsg struct {
+	seq  int
+	q    client.SalesQuery
 	rows []client.Sale
 	err  error
 }
@@ -81,6 +104,8 @@ type listMsg struct {
 func (m listMsg) CallErr() error { return m.err }
 
 type saleMsg struct {
+	seq  int
+	id   int64
 	sale client.Sale
 	err  error
 }
@@ -95,9 +120,11 @@ type typesMsg struct {
 }
 
 type paidMsg struct {
-	pay  client.Payment
-	sale client.Sale
-	err  error
+	saleID  int64
+	pay     client.Payment
+	sale    client.Sale
+	saleErr error // the payment is recorded; the sale could not be read after it
+	err     error
 }
 
 func (m paidMsg) CallErr() error { return m.err }
@@ -127,18 +154,40 @@ func (p *Page) query() client.SalesQuery {
 	return q
 }
 
+// loadList asks for the list of the current query. Until its answer is in, rows of
+// another query are not shown and take no action.
 func (p *Page) loadList() tea.Cmd {
-	q := p.query()
+	p.seq++
+	q, seq := p.query(), p.seq
+	p.want, p.notYet = q, ""
 	return common.Call(p.Common, func(ctx context.Context, api common.API) ([]client.Sale, error) {
 		return api.Sales(ctx, q)
-	}, func(rows []client.Sale, err error) tea.Msg { return listMsg{rows: rows, err: err} })
+	}, func(rows []client.Sale, err error) tea.Msg { return listMsg{seq: seq, q: q, rows: rows, err: err} })
 }
 
-func (p *Page) loadSale(receipt string) tea.Cmd {
-	outlet := p.Env.Outlet
+// listReady reports whether the rows on screen are the answer to the current query, so
+// that a key may act on them.
+func (p *Page) listReady() bool { return p.loaded && p.have == p.want }
+
+// loadSale asks for the sale on screen, by its receipt, and checks that the answer is
+// that sale (its id).
+func (p *Page) loadSale() tea.Cmd {
+	p.saleSeq++
+	seq, id, receipt, outlet := p.saleSeq, p.sale.ID, p.sale.ReceiptNumber, p.Env.Outlet
 	return common.Call(p.Common, func(ctx context.Context, api common.API) (client.Sale, error) {
-		return api.Sale(ctx, receipt, outlet)
-	}, func(s client.Sale, err error) tea.Msg { return saleMsg{sale: s, err: err} })
+		s, err := api.Sale(ctx, receipt, outlet)
+		if err == nil && s.ID != id {
+			err = fmt.Errorf("receipt %s is now another sale: go back to the list and look it up again", receipt)
+		}
+		return s, err
+	}, func(s client.Sale, err error) tea.Msg { return saleMsg{seq: seq, id: id, sale: s, err: err} })
+}
+
+// showSale puts sale s on screen and asks for all of it.
+func (p *Page) showSale(s client.Sale) tea.Cmd {
+	p.mode, p.info, p.saleErr = detail, "", ""
+	p.sale, p.saleLoaded = s, false
+	return p.loadSale()
 }
 
 // Update handles messages.
@@ -151,26 +200,29 @@ func (p *Page) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		case listing:
 			return p, p.loadList()
 		case detail:
-			return p, p.loadSale(p.sale.ReceiptNumber)
+			return p, p.loadSale()
+		}
+	case common.HomeMsg:
+		if p.mode == detail {
+			p.mode, p.info = listing, ""
+			return p, p.loadList()
 		}
 	case listMsg:
-		if msg.err != nil {
-			p.err = common.LoadError(msg.err)
-			return p, nil
-		}
-		p.err, p.loaded = "", true
-		p.more = len(msg.rows) > p.pageSize()
-		if p.more {
-			msg.rows = msg.rows[:p.pageSize()]
-		}
-		p.rows = msg.rows
-		p.cursor = min(p.cursor, max(len(p.rows)-1, 0))
+		p.takeList(msg)
 	case saleMsg:
-		if msg.err != nil {
-			p.saleErr = common.LoadError(msg.err)
+		// An answer for another sale than the one on screen, or older than the one shown,
+		// is dropped.
+		if msg.id != p.sale.ID || msg.seq <= p.haveSaleSeq {
 			return p, nil
 		}
-		p.saleErr, p.sale = "", msg.sale
+		if msg.err != nil {
+			if msg.seq == p.saleSeq {
+				p.saleErr = common.LoadError(msg.err)
+			}
+			return p, nil
+		}
+		p.haveSaleSeq = msg.seq
+		p.saleErr, p.sale, p.saleLoaded = "", msg.sale, true
 	case typesMsg:
 		if p.mode == paying && len(msg.types) > 0 {
 			p.offerTypes(msg.types)
@@ -184,10 +236,16 @@ func (p *Page) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 			return p, nil
 		}
 		p.mode, p.payForm = detail, nil
-		p.sale = msg.sale
+		p.haveSaleSeq = p.saleSeq // what is in flight was asked before the payment
 		pay := msg.pay
 		p.info = fmt.Sprintf("Recorded %s (%s) at %s; balance now %s (%s).", pay.Amount, pay.Type,
 			common.ShortTime(pay.PaidAt), pay.Balance, statusWords(pay.Status))
+		if msg.saleErr != nil {
+			// Recorded all the same: show the sale paid as it is once it can be read.
+			p.sale, p.saleLoaded = p.payFor, false
+			return p, tea.Batch(p.loadSale(), p.loadList())
+		}
+		p.sale, p.saleLoaded, p.saleErr = msg.sale, true, ""
 		return p, p.loadList()
 	case voidedMsg:
 		return p, p.voided(msg)
@@ -197,23 +255,60 @@ func (p *Page) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 	return p, nil
 }
 
+// takeList shows the rows of an answer, unless it answers another query than the current
+// one or is older than the rows shown. The cursor stays on the sale it was on.
+func (p *Page) takeList(msg listMsg) {
+	if msg.q != p.want || msg.seq <= p.haveSeq {
+		p.Log.Debug().Int("seq", msg.seq).Int("latest", p.seq).Msg("dropped a late list of sales")
+		return
+	}
+	if msg.err != nil {
+		if msg.seq == p.seq {
+			p.err = common.LoadError(msg.err)
+		}
+		return
+	}
+	var on int64
+	if p.have == msg.q && p.cursor < len(p.rows) {
+		on = p.rows[p.cursor].ID
+	}
+	p.haveSeq, p.have = msg.seq, msg.q
+	p.err, p.loaded, p.notYet = "", true, ""
+	p.more = len(msg.rows) > p.pageSize()
+	if p.more {
+		msg.rows = msg.rows[:p.pageSize()]
+	}
+	p.rows = msg.rows
+	p.cursor = min(p.cursor, max(len(p.rows)-1, 0))
+	for i, r := range p.rows {
+		if on != 0 && r.ID == on {
+			p.cursor = i
+		}
+	}
+}
+
 func (p *Page) key(msg tea.KeyMsg) tea.Cmd {
 	k := p.Keys
 	switch p.mode {
 	case listing:
+		ready := p.listReady()
+		if !ready && key.Matches(msg, k.Select, k.Pay, k.NextPage, k.PrevPage) {
+			p.notYet = "Not yet: the sales are still loading. Press the key again once they are shown."
+			return nil
+		}
 		switch {
 		case key.Matches(msg, k.Up):
 			p.cursor = max(p.cursor-1, 0)
 		case key.Matches(msg, k.Down):
 			p.cursor = min(p.cursor+1, max(len(p.rows)-1, 0))
 		case key.Matches(msg, k.NextPage):
-			if p.more {
+			if ready && p.more {
 				p.offset += p.pageSize()
 				p.cursor = 0
 				return p.loadList()
 			}
 		case key.Matches(msg, k.PrevPage):
-			if p.offset > 0 {
+			if ready && p.offset > 0 {
 				p.offset = max(p.offset-p.pageSize(), 0)
 				p.cursor = 0
 				return p.loadList()
@@ -234,10 +329,9 @@ func (p *Page) key(msg tea.KeyMsg) tea.Cmd {
 		case key.Matches(msg, k.Refresh):
 			return p.loadList()
 		case key.Matches(msg, k.Select):
-			if p.cursor < len(p.rows) {
-				p.mode, p.info, p.saleErr = detail, "", ""
-				p.sale = p.rows[p.cursor]
-				return p.loadSale(p.sale.ReceiptNumber)
+			// Only a row of the current query's answer, as the screen shows it.
+			if ready && p.cursor < len(p.rows) {
+				return p.showSale(p.rows[p.cursor])
 			}
 		}
 	case searching:
@@ -256,12 +350,12 @@ func (p *Page) key(msg tea.KeyMsg) tea.Cmd {
 		case key.Matches(msg, k.Back):
 			p.mode, p.info = listing, ""
 			return p.loadList()
-		case key.Matches(msg, k.Pay) && p.sale.Status == "awaiting_payment":
+		case key.Matches(msg, k.Pay) && p.canPay():
 			return p.startPay()
 		case key.Matches(msg, k.Void):
 			p.startVoid()
 		case key.Matches(msg, k.Refresh):
-			return p.loadSale(p.sale.ReceiptNumber)
+			return p.loadSale()
 		}
 	case paying:
 		if p.busy {
@@ -338,15 +432,23 @@ func (p *Page) typesHint(*form.Form) string {
 	return h
 }
 
+// canPay reports whether the sale on screen may be paid: the daemon's answer for it is in
+// (not only the list's row) and it owes a balance.
+func (p *Page) canPay() bool {
+	return p.saleLoaded && p.sale.ID != 0 && p.sale.Status == "awaiting_payment"
+}
+
+// startPay opens the payment form for the sale on screen, bound to its id.
 func (p *Page) startPay() tea.Cmd {
 	p.mode, p.info = paying, ""
+	p.payFor = p.sale
 	p.types = fallbackPaymentTypes()
 	p.typeIdx = 0
 	p.nowShown = p.Now().Format(timeLayout)
-	p.payForm = form.New(p.Common, "Apply payment to "+p.sale.ReceiptNumber)
-	p.payForm.Note = fmt.Sprintf("Balance %s. Leave the time as it is for now.", p.sale.Balance)
+	p.payForm = form.New(p.Common, "Apply payment to "+p.payFor.ReceiptNumber)
+	p.payForm.Note = fmt.Sprintf("Balance %s. Leave the time as it is for now.", p.payFor.Balance)
 	p.payForm.Add("Payment type", p.types[0], p.typesHint)
-	p.payForm.Add("Amount", p.sale.Balance, nil)
+	p.payForm.Add("Amount", p.payFor.Balance, nil)
 	p.payForm.Add("Date and time", p.nowShown, func(*form.Form) string { return "YYYY-MM-DD HH:MM" })
 	return common.Call(p.Common, func(ctx context.Context, api common.API) ([]client.PaymentType, error) {
 		return api.PaymentTypes(ctx)
@@ -355,8 +457,9 @@ func (p *Page) startPay() tea.Cmd {
 
 func (p *Page) submitPay() tea.Cmd {
 	f := p.payForm
-	req := client.PaymentRequest{Register: p.Env.Register, Receipt: p.sale.ReceiptNumber, PaymentType: f.Value(0),
-		Amount: f.Value(1), By: p.Env.User}
+	// The sale is named by its id (and its receipt, which the daemon checks is that sale's).
+	req := client.PaymentRequest{Register: p.Env.Register, SaleID: p.payFor.ID, Receipt: p.payFor.ReceiptNumber,
+		PaymentType: f.Value(0), Amount: f.Value(1), By: p.Env.User}
 	if req.PaymentType == "" {
 		f.Err = "choose a payment type"
 		return nil
@@ -382,8 +485,11 @@ func (p *Page) submitPay() tea.Cmd {
 			return paidMsg{}, err
 		}
 		s, err := api.Sale(ctx, req.Receipt, outlet)
-		return paidMsg{pay: pay, sale: s}, err
-	}, func(m paidMsg, err error) tea.Msg { m.err = err; return m })
+		if err == nil && s.ID != req.SaleID {
+			err = fmt.Errorf("receipt %s is now another sale", req.Receipt)
+		}
+		return paidMsg{pay: pay, sale: s, saleErr: err}, nil
+	}, func(m paidMsg, err error) tea.Msg { m.saleID, m.err = req.SaleID, err; return m })
 }
 
 func statusWords(s string) string {
@@ -437,8 +543,17 @@ func (p *Page) listView() string {
 	line("")
 	line(st.Heading.Render("  " + common.Pad("Receipt", 9) + common.Pad("Sold at", 17) + common.Pad("Customer", 18) +
 		common.Money("Total", 9) + common.Money("Balance", 9) + "  " + common.Pad("Status", 9) + common.Pad("Src", 4)))
-	if p.err != "" && !p.loaded {
-		line(st.Error.Render(p.err))
+	if !p.listReady() {
+		// Rows of another query are not shown: enter would pick from them.
+		if p.err != "" {
+			line(st.Error.Render(p.err))
+		} else {
+			line(st.Muted.Render("  Loading…"))
+		}
+		if p.notYet != "" {
+			line("")
+			line(st.Warn.Render(p.notYet))
+		}
 		return b.String()
 	}
 	if p.loaded && len(p.rows) == 0 {
@@ -500,6 +615,14 @@ func (p *Page) detailView() string {
 	line := func(v string) { b.WriteString(v + "\n") }
 	b.WriteString(p.detailHead())
 	line("")
+	if !p.saleLoaded {
+		if p.saleErr != "" {
+			line(st.Error.Render(p.saleErr))
+		} else {
+			line(st.Muted.Render("Loading the sale…"))
+		}
+		return b.String()
+	}
 	line(st.Heading.Render(common.Pad("Item", 34) + common.Money("Qty", 4) + common.Money("Price", 9) + common.Money("Disc.", 8) +
 		common.Money("Tax", 8) + common.Money("Total", 9)))
 	for _, l := range s.Lines {
@@ -545,13 +668,16 @@ func (p *Page) ShortHelp() []key.Binding {
 		return []key.Binding{k.Confirm, k.Deny}
 	case detail:
 		var out []key.Binding
-		if p.sale.Status == "awaiting_payment" {
+		if p.canPay() {
 			out = append(out, k.Pay)
 		}
 		if len(voidable(p.sale)) > 0 {
 			out = append(out, k.Void)
 		}
 		return append(out, k.Back, k.Refresh)
+	}
+	if !p.listReady() {
+		return []key.Binding{k.Search, k.Awaiting, k.FromShopify, k.Today, k.Refresh}
 	}
 	return []key.Binding{k.Select, k.Search, k.Awaiting, k.FromShopify, k.Today, k.Pages}
 }

@@ -1,6 +1,10 @@
 // Package shopifypage is the terminal's Shopify screen: the "Get new Shopify orders" and
 // "Get all Shopify orders" buttons with a live progress bar and outcome counts while the
 // run goes, the recent runs, and the failed orders with their reasons and a retry.
+//
+// History requests carry numbers and an answer older than the one shown is dropped; a
+// run's progress is shown only for the run the screen follows. Runs the daemon made for
+// webhooks (one per order) are shown as one line per stretch of them.
 package shopifypage
 
 import (
@@ -28,6 +32,8 @@ type Page struct {
 	err     string
 	info    string
 	bar     progress.Model
+
+	seq, haveSeq int // the latest history request, and the one the history shown answers
 }
 
 type startedMsg struct {
@@ -47,6 +53,7 @@ type runMsg struct {
 func (m runMsg) CallErr() error { return m.err }
 
 type historyMsg struct {
+	seq     int
 	runs    []client.ImportRun
 	failed  []client.Outcome
 	failRun int64
@@ -70,9 +77,15 @@ func (p *Page) Editing() bool { return false }
 
 func (p *Page) running() bool { return p.run != nil && p.run.Status == "running" }
 
+// historyRuns is how many recent runs the screen asks for: enough to fold a day of
+// webhook runs into a line and still show the runs staff started.
+const historyRuns = 100
+
 func (p *Page) loadHistory() tea.Cmd {
+	p.seq++
+	seq := p.seq
 	return common.Call(p.Common, func(ctx context.Context, api common.API) (historyMsg, error) {
-		runs, err := api.ImportRuns(ctx, "", 8)
+		runs, err := api.ImportRuns(ctx, "", historyRuns)
 		if err != nil {
 			return historyMsg{}, err
 		}
@@ -90,7 +103,7 @@ func (p *Page) loadHistory() tea.Cmd {
 			break
 		}
 		return out, err
-	}, func(m historyMsg, err error) tea.Msg { m.err = err; return m })
+	}, func(m historyMsg, err error) tea.Msg { m.seq, m.err = seq, err; return m })
 }
 
 func (p *Page) start(mode string) tea.Cmd {
@@ -134,6 +147,10 @@ func (p *Page) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 			return runMsg{run: r, err: err}
 		})
 	case runMsg:
+		if p.run == nil || msg.run.RunID != p.run.RunID {
+			// A run the screen no longer follows: stop asking for it.
+			return p, nil
+		}
 		if msg.err != nil {
 			// Keep watching: the daemon may be back at the next poll.
 			p.err = common.LoadError(msg.err)
@@ -147,10 +164,16 @@ func (p *Page) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		}
 		return p, p.loadHistory()
 	case historyMsg:
-		if msg.err != nil {
-			p.err = common.LoadError(msg.err)
+		if msg.seq <= p.haveSeq {
 			return p, nil
 		}
+		if msg.err != nil {
+			if msg.seq == p.seq {
+				p.err = common.LoadError(msg.err)
+			}
+			return p, nil
+		}
+		p.haveSeq = msg.seq
 		p.err, p.loaded = "", true
 		p.runs, p.failed, p.failRun = msg.runs, msg.failed, msg.failRun
 		// A run started elsewhere (the command line, a poll, another terminal) is followed
@@ -217,9 +240,10 @@ func (p *Page) View() string {
 		case r.Total > 0:
 			pct = min(float64(r.Seen)/float64(r.Total), 1)
 		}
-		total := "?"
+		// Shopify does not always say how many orders a run will see.
+		progress := fmt.Sprintf("%d orders", r.Seen)
 		if r.Total > 0 {
-			total = fmt.Sprint(r.Total)
+			progress = fmt.Sprintf("%d of %d orders", r.Seen, r.Total)
 		}
 		state := r.Status
 		switch r.Status {
@@ -231,7 +255,7 @@ func (p *Page) View() string {
 			state = st.Error.Render(r.Status)
 		}
 		line(fmt.Sprintf("  Run %d (%s): %s", r.RunID, modeName(r.Mode), state))
-		line("  " + p.bar.ViewAs(pct) + fmt.Sprintf("  %d of %s orders", r.Seen, total))
+		line("  " + p.bar.ViewAs(pct) + "  " + progress)
 		line("  " + counts(r.Outcomes))
 		if r.Error != "" {
 			line("  " + st.Error.Render(r.Error))
@@ -242,12 +266,11 @@ func (p *Page) View() string {
 	if p.loaded && len(p.runs) == 0 {
 		line(st.Muted.Render("  none yet: press a to get all Shopify orders"))
 	}
-	for i, r := range p.runs {
-		if i >= 4 {
+	for i, g := range groupRuns(p.runs) {
+		if i >= recentLines {
 			break
 		}
-		line(fmt.Sprintf("  %-4d %-12s %-9s %s  seen %-4d imported %-4d failed %d", r.RunID, modeName(r.Mode), r.Status,
-			r.StartedAt.In(p.Now().Location()).Format("01-02 15:04"), r.Seen, r.Outcomes.Imported, r.Outcomes.Failed))
+		line("  " + g.line(p.Now()))
 	}
 	if len(p.failed) > 0 {
 		line("")
@@ -274,9 +297,69 @@ func (p *Page) View() string {
 // ShortHelp lists the keys that work now.
 func (p *Page) ShortHelp() []key.Binding {
 	k := p.Keys
-	out := []key.Binding{k.GetNew, k.GetAll}
-	if len(p.failed) > 0 {
-		out = append(out, k.Retry)
+	// f always answers (it says when there is nothing to retry), as its button shows.
+	return []key.Binding{k.GetNew, k.GetAll, k.Retry, k.Refresh}
+}
+
+// recentLines is how many lines "Recent runs" shows.
+const recentLines = 4
+
+// runGroup is a line of "Recent runs": one run, or a stretch of consecutive webhook runs.
+type runGroup struct {
+	runs []client.ImportRun // newest first
+}
+
+// groupRuns folds consecutive webhook runs (the daemon makes one per order it is told
+// about) into one group each; every other run is a group of its own.
+func groupRuns(runs []client.ImportRun) []runGroup {
+	var out []runGroup
+	for _, r := range runs {
+		if n := len(out); n > 0 && r.Mode == "webhook" && out[n-1].runs[0].Mode == "webhook" {
+			out[n-1].runs = append(out[n-1].runs, r)
+			continue
+		}
+		out = append(out, runGroup{runs: []client.ImportRun{r}})
 	}
-	return append(out, k.Refresh)
+	return out
+}
+
+// line draws the group: "webhooks: 37 runs, 37 imported, 10:02–10:41" for webhook runs
+// (times of the oldest and newest start, with dates when they are not of today, now's
+// day), the run's own figures otherwise.
+func (g runGroup) line(now time.Time) string {
+	loc := now.Location()
+	r := g.runs[0]
+	if r.Mode != "webhook" {
+		return fmt.Sprintf("%-4d %-12s %-9s %s  seen %-4d imported %-4d failed %d", r.RunID, modeName(r.Mode), r.Status,
+			r.StartedAt.In(loc).Format("01-02 15:04"), r.Seen, r.Outcomes.Imported, r.Outcomes.Failed)
+	}
+	var imported, failed int
+	running := false
+	for _, w := range g.runs {
+		imported += w.Outcomes.Imported
+		failed += w.Outcomes.Failed
+		running = running || w.Status == "running"
+	}
+	first, last := g.runs[len(g.runs)-1].StartedAt.In(loc), r.StartedAt.In(loc)
+	layout := "15:04"
+	today := now.Format(time.DateOnly)
+	if first.Format(time.DateOnly) != today || last.Format(time.DateOnly) != today {
+		layout = "01-02 15:04"
+	}
+	when := first.Format(layout)
+	if len(g.runs) > 1 {
+		when += "–" + last.Format(layout)
+	}
+	runs := "1 run"
+	if len(g.runs) > 1 {
+		runs = fmt.Sprintf("%d runs", len(g.runs))
+	}
+	out := fmt.Sprintf("webhooks: %s, %d imported", runs, imported)
+	if failed > 0 {
+		out += fmt.Sprintf(", %d failed", failed)
+	}
+	if running {
+		out += ", running"
+	}
+	return out + ", " + when
 }
