@@ -240,6 +240,21 @@ func (Store) LockCurrentSession(ctx context.Context, q pg.Queryer, registerID in
 	return out, nil
 }
 
+// ShareCurrentSession is CurrentSession that also share-locks the session row until the end
+// of the transaction q, so it cannot close while sales are being counted into it (other
+// transactions may share it too: imports writing several pages at once).
+func (Store) ShareCurrentSession(ctx context.Context, q pg.Queryer, registerID int64) (Session, error) {
+	var out Session
+	err := sqlx.GetContext(ctx, q, &out, `SELECT `+sessionColumns+` FROM register_sessions WHERE register_id = $1 AND closed_at IS NULL FOR SHARE`, registerID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Session{}, ErrNoOpenSession
+	}
+	if err != nil {
+		return Session{}, fmt.Errorf("look up the register's open session: %w", err)
+	}
+	return out, nil
+}
+
 // Session loads a session by id.
 func (Store) Session(ctx context.Context, q pg.Queryer, id int64) (Session, error) {
 	var out Session

@@ -14,6 +14,7 @@ import (
 
 	"github.com/kassa-pos/kassa/internal/pg"
 	"github.com/kassa-pos/kassa/internal/secret"
+	"github.com/kassa-pos/kassa/inventory"
 	"github.com/kassa-pos/kassa/register"
 	"github.com/kassa-pos/kassa/sales"
 )
@@ -226,12 +227,7 @@ func (st ConnectionStore) Connect(ctx context.Context, q pg.Queryer, p ConnectPa
 				return err
 			}
 			// The shipping-fee product stays the connection's, published and untracked.
-			_, err = tx.ExecContext(ctx, `UPDATE products SET published = true, tracks_stock = false, updated_at = now()
-				WHERE id = $1 AND (NOT published OR tracks_stock)`, existing.ShippingProductID)
-			if err != nil {
-				return fmt.Errorf("update shipping-fee product: %w", err)
-			}
-			return nil
+			return inventory.Store{}.ResetShippingProduct(ctx, tx, existing.ShippingProductID)
 		}
 		shipping, err := st.shippingProduct(ctx, tx, shop)
 		if err != nil {
@@ -258,11 +254,19 @@ func (st ConnectionStore) Connect(ctx context.Context, q pg.Queryer, p ConnectPa
 // with SKU SHOPIFY-SHIPPING when no other connection uses it, else one with the shop's name
 // in its SKU. Either is created when missing.
 func (ConnectionStore) shippingProduct(ctx context.Context, tx *sqlx.Tx, shop string) (int64, error) {
-	var taken bool
-	err := sqlx.GetContext(ctx, tx, &taken, `
-		SELECT EXISTS (SELECT 1 FROM products p WHERE lower(p.sku) = lower($1)
-			AND (p.source <> 'system' OR EXISTS (SELECT 1 FROM shopify_connections c WHERE c.shipping_product_id = p.id)))`, ShippingSKU)
-	if err != nil {
+	// SHOPIFY-SHIPPING is taken when a product of the POS has it, or another connection
+	// charges its shipping fees to it.
+	taken := false
+	p, err := inventory.Store{}.ProductBySKU(ctx, tx, ShippingSKU)
+	switch {
+	case err == nil && p.Source != inventory.SourceSystem:
+		taken = true
+	case err == nil:
+		err = sqlx.GetContext(ctx, tx, &taken, `SELECT EXISTS (SELECT 1 FROM shopify_connections WHERE shipping_product_id = $1)`, p.ID)
+		if err != nil {
+			return 0, fmt.Errorf("look up shipping-fee product: %w", err)
+		}
+	case !errors.Is(err, inventory.ErrNotFound):
 		return 0, fmt.Errorf("look up shipping-fee product: %w", err)
 	}
 	sku, name := ShippingSKU, "Shopify shipping"
@@ -271,16 +275,7 @@ func (ConnectionStore) shippingProduct(ctx context.Context, tx *sqlx.Tx, shop st
 		sku = ShippingSKU + "-" + strings.ToUpper(label)
 		name = "Shopify shipping (" + label + ")"
 	}
-	var id int64
-	err = sqlx.GetContext(ctx, tx, &id, `
-		INSERT INTO products (sku, name, price, tracks_stock, published, source)
-		VALUES ($1, $2, 0, false, true, 'system')
-		ON CONFLICT (lower(sku)) WHERE sku <> '' DO UPDATE SET published = true, tracks_stock = false, updated_at = now()
-		RETURNING id`, sku, name)
-	if err != nil {
-		return 0, fmt.Errorf("create shipping-fee product %s: %w", sku, err)
-	}
-	return id, nil
+	return inventory.Store{}.EnsureShippingProduct(ctx, tx, sku, name)
 }
 
 // ByID loads a connection.
