@@ -752,7 +752,7 @@ func (a *api) generateNightly(c *call) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	rep, err := register.Service{Clock: a.clock}.GenerateNightly(c.ctx, a.db, o.ID, day)
+	rep, err := register.Service{Clock: a.clock, ImportLog: shopify.RunLog{}}.GenerateNightly(c.ctx, a.db, o.ID, day)
 	if err != nil {
 		return reply{}, err
 	}

@@ -110,6 +110,25 @@ type ImportFailure struct {
 	Resolved       bool   `json:"resolved"`
 }
 
+// FailedImport is an order another channel failed to import, as its import log tells it.
+type FailedImport struct {
+	OrderName string
+	OrderID   int64
+	Reason    string
+	At        time.Time
+	// Resolved is true when a later run imported the order after all.
+	Resolved bool
+}
+
+// ImportLog is where the nightly report finds the import failures of an outlet's day; the
+// Shopify link's run log (sync/shopify's RunLog) is the one kassa uses. It is asked inside
+// the report's snapshot.
+type ImportLog interface {
+	// FailedImports lists the orders of the outlet's shops whose import failed in
+	// [from, to), in the order they failed.
+	FailedImports(ctx context.Context, q pg.Queryer, outletID int64, from, to time.Time) ([]FailedImport, error)
+}
+
 // DayBounds returns the local calendar day of date (its year, month and day, whatever its
 // location) in loc: [local midnight, next local midnight).
 func DayBounds(date time.Time, loc *time.Location) (from, to time.Time) {
@@ -172,6 +191,21 @@ func readSnapshot(ctx context.Context, db *sqlx.DB, fn func(tx *sqlx.Tx) error) 
 		return fmt.Errorf("end report snapshot: %w", err)
 	}
 	return nil
+}
+
+// NightlyGeneratedAt returns when the nightly report stored for an outlet and day was
+// generated, or ErrNotFound.
+func (Service) NightlyGeneratedAt(ctx context.Context, q pg.Queryer, outletID int64, day time.Time) (time.Time, error) {
+	var at time.Time
+	date := day.Format(time.DateOnly)
+	err := sqlx.GetContext(ctx, q, &at, `SELECT generated_at FROM nightly_reports WHERE outlet_id = $1 AND day = $2`, outletID, date)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, fmt.Errorf("nightly report of %s: %w", date, ErrNotFound)
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("look for the nightly report of %s: %w", date, err)
+	}
+	return at, nil
 }
 
 // StoredNightly returns the nightly report stored for an outlet and day, or ErrNotFound.
@@ -309,29 +343,16 @@ func (s Service) nightly(ctx context.Context, q pg.Queryer, outletID int64, day 
 	}
 	r.AwaitingPaymentTotal = money.String(owedTotal)
 
-	var failures []struct {
-		Name     string    `db:"order_name"`
-		OrderID  int64     `db:"shopify_order_id"`
-		Reason   string    `db:"reason"`
-		At       time.Time `db:"created_at"`
-		Resolved bool      `db:"resolved"`
-	}
-	err = sqlx.SelectContext(ctx, q, &failures, `
-		SELECT f.order_name, f.shopify_order_id, f.reason, f.created_at,
-			EXISTS (SELECT 1 FROM import_outcomes later
-				WHERE later.connection_id = f.connection_id AND later.shopify_order_id = f.shopify_order_id
-					AND later.id > f.id AND later.outcome IN ('imported', 'already_imported')) AS resolved
-		FROM import_outcomes f
-		JOIN shopify_connections c ON c.id = f.connection_id
-		WHERE c.outlet_id = $1 AND f.outcome = 'failed' AND f.created_at >= $2 AND f.created_at < $3
-		ORDER BY f.created_at, f.id`, outletID, from, to)
-	if err != nil {
-		return NightlyReport{}, fmt.Errorf("list the day's import failures: %w", err)
-	}
-	for _, f := range failures {
-		r.ImportFailures = append(r.ImportFailures, ImportFailure{
-			OrderName: f.Name, ShopifyOrderID: f.OrderID, Reason: f.Reason, At: rfc(f.At), Resolved: f.Resolved,
-		})
+	if s.ImportLog != nil {
+		failures, err := s.ImportLog.FailedImports(ctx, q, outletID, from, to)
+		if err != nil {
+			return NightlyReport{}, err
+		}
+		for _, f := range failures {
+			r.ImportFailures = append(r.ImportFailures, ImportFailure{
+				OrderName: f.OrderName, ShopifyOrderID: f.OrderID, Reason: f.Reason, At: rfc(f.At), Resolved: f.Resolved,
+			})
+		}
 	}
 	return r, nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/shopspring/decimal"
 
+	"github.com/kassa-pos/kassa/internal/clock"
 	"github.com/kassa-pos/kassa/internal/pg"
 	"github.com/kassa-pos/kassa/inventory"
 	"github.com/kassa-pos/kassa/money"
@@ -48,17 +49,15 @@ func refuse(rule error, format string, args ...any) error {
 }
 
 // Service carries out the register's rules that span stores: applying payments, closing
-// a session with its report. Clock gives the current time (time.Now when nil).
+// a session with its report, the nightly report. Clock gives the current time (the real
+// time when nil). ImportLog gives the nightly report the import failures of its day; nil
+// for a POS that imports from no other channel (the report then lists none).
 type Service struct {
-	Clock func() time.Time
+	Clock     func() time.Time
+	ImportLog ImportLog
 }
 
-func (s Service) now() time.Time {
-	if s.Clock != nil {
-		return s.Clock()
-	}
-	return time.Now()
-}
+func (s Service) now() time.Time { return clock.Now(s.Clock) }
 
 func (s Service) store() Store { return Store{Clock: s.Clock} }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/kassa-pos/kassa/internal/pg"
 )
@@ -188,6 +189,26 @@ func (Store) Payments(ctx context.Context, q pg.Queryer, saleID int64) ([]Paymen
 			}
 		}
 		out = append(out, p)
+	}
+	return out, nil
+}
+
+// ReceiptNumbers returns the receipt numbers of sales, by sale id.
+func (Store) ReceiptNumbers(ctx context.Context, q pg.Queryer, saleIDs []int64) (map[int64]string, error) {
+	out := make(map[int64]string, len(saleIDs))
+	if len(saleIDs) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		ID      int64  `db:"id"`
+		Receipt string `db:"receipt_number"`
+	}
+	err := sqlx.SelectContext(ctx, q, &rows, `SELECT id, receipt_number FROM sales WHERE id = ANY($1::bigint[])`, pq.Array(saleIDs))
+	if err != nil {
+		return nil, fmt.Errorf("look up receipt numbers: %w", err)
+	}
+	for _, r := range rows {
+		out[r.ID] = r.Receipt
 	}
 	return out, nil
 }

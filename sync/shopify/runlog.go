@@ -14,6 +14,8 @@ import (
 	"github.com/kassa-pos/kassa/internal/jsonpack"
 	"github.com/kassa-pos/kassa/internal/pg"
 	"github.com/kassa-pos/kassa/internal/text"
+	"github.com/kassa-pos/kassa/register"
+	"github.com/kassa-pos/kassa/sales"
 )
 
 // RunRecord is an import run as the import log keeps it.
@@ -41,7 +43,7 @@ type OutcomeRecord struct {
 	Outcome       Outcome   `db:"outcome"`
 	Reason        string    `db:"reason"`
 	SaleID        *int64    `db:"sale_id"`
-	ReceiptNumber *string   `db:"receipt_number"`
+	ReceiptNumber *string   `db:"-"`
 	CreatedAt     time.Time `db:"created_at"`
 }
 
@@ -82,17 +84,34 @@ func (RunLog) Run(ctx context.Context, q pg.Queryer, id int64) (RunRecord, error
 	return out, nil
 }
 
-// Outcomes lists a run's outcomes in the order the run saw the orders; with onlyOutcome
-// set, only those of that outcome.
+// Outcomes lists a run's outcomes in the order the run saw the orders, each with the
+// receipt number of its sale; with onlyOutcome set, only those of that outcome.
 func (RunLog) Outcomes(ctx context.Context, q pg.Queryer, runID int64, onlyOutcome Outcome) ([]OutcomeRecord, error) {
 	var out []OutcomeRecord
 	err := sqlx.SelectContext(ctx, q, &out, `
-		SELECT o.id, o.run_id, o.shopify_order_id, o.order_name, o.outcome, o.reason, o.sale_id, s.receipt_number, o.created_at
-		FROM import_outcomes o LEFT JOIN sales s ON s.id = o.sale_id
+		SELECT o.id, o.run_id, o.shopify_order_id, o.order_name, o.outcome, o.reason, o.sale_id, o.created_at
+		FROM import_outcomes o
 		WHERE o.run_id = $1 AND ($2 = '' OR o.outcome = $2)
 		ORDER BY o.id`, runID, string(onlyOutcome))
 	if err != nil {
 		return nil, fmt.Errorf("list outcomes of import run %d: %w", runID, err)
+	}
+	var saleIDs []int64
+	for _, o := range out {
+		if o.SaleID != nil {
+			saleIDs = append(saleIDs, *o.SaleID)
+		}
+	}
+	receipts, err := sales.Store{}.ReceiptNumbers(ctx, q, saleIDs)
+	if err != nil {
+		return nil, err
+	}
+	for i, o := range out {
+		if o.SaleID != nil {
+			if r, ok := receipts[*o.SaleID]; ok {
+				out[i].ReceiptNumber = &r
+			}
+		}
 	}
 	return out, nil
 }
@@ -122,13 +141,14 @@ func (j keptJSON) doc() ([]byte, error) {
 	return jsonpack.Doc(content, j.Offset, j.Length)
 }
 
-// RawOrder returns the order JSON an outcome recorded, byte for byte as Shopify sent it
-// (nil when none was kept: an order already imported, or a row without an order).
+// RawOrder returns the order JSON an outcome recorded, byte for byte as Shopify sent it,
+// or ErrNotFound when none was kept (an order already imported, a row without an order,
+// or no such outcome).
 func (RunLog) RawOrder(ctx context.Context, q pg.Queryer, outcomeID int64) ([]byte, error) {
 	var j keptJSON
 	err := sqlx.GetContext(ctx, q, &j, keptJSONSelect+` WHERE o.id = $1`, outcomeID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
+		return nil, fmt.Errorf("outcome %d kept no order JSON: %w", outcomeID, ErrNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("load order JSON of outcome %d: %w", outcomeID, err)
@@ -163,6 +183,54 @@ func (RunLog) LatestOrderJSON(ctx context.Context, q pg.Queryer, connectionID, o
 	}
 	return raw, nil
 }
+
+// LastListingStart returns when the connection's latest run that listed the shop's orders
+// (Get all or Get new, whatever started it) started, or ErrNotFound when none ever did.
+func (RunLog) LastListingStart(ctx context.Context, q pg.Queryer, connectionID int64) (time.Time, error) {
+	var last sql.NullTime
+	err := sqlx.GetContext(ctx, q, &last, `
+		SELECT max(started_at) FROM import_runs WHERE connection_id = $1 AND mode IN ('new', 'all')`, connectionID)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("last run of connection %d: %w", connectionID, err)
+	}
+	if !last.Valid {
+		return time.Time{}, fmt.Errorf("connection %d never listed its orders: %w", connectionID, ErrNotFound)
+	}
+	return last.Time, nil
+}
+
+// FailedImports lists the orders of the outlet's connections whose import failed in
+// [from, to), in the order they failed, each marked resolved when a later run of its
+// connection imported it after all (or found it imported). It is the nightly report's
+// register.ImportLog.
+func (RunLog) FailedImports(ctx context.Context, q pg.Queryer, outletID int64, from, to time.Time) ([]register.FailedImport, error) {
+	var rows []struct {
+		Name     string    `db:"order_name"`
+		OrderID  int64     `db:"shopify_order_id"`
+		Reason   string    `db:"reason"`
+		At       time.Time `db:"created_at"`
+		Resolved bool      `db:"resolved"`
+	}
+	err := sqlx.SelectContext(ctx, q, &rows, `
+		SELECT f.order_name, f.shopify_order_id, f.reason, f.created_at,
+			EXISTS (SELECT 1 FROM import_outcomes later
+				WHERE later.connection_id = f.connection_id AND later.shopify_order_id = f.shopify_order_id
+					AND later.id > f.id AND later.outcome IN ('imported', 'already_imported')) AS resolved
+		FROM import_outcomes f
+		JOIN shopify_connections c ON c.id = f.connection_id
+		WHERE c.outlet_id = $1 AND f.outcome = 'failed' AND f.created_at >= $2 AND f.created_at < $3
+		ORDER BY f.created_at, f.id`, outletID, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("list the day's import failures: %w", err)
+	}
+	out := make([]register.FailedImport, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, register.FailedImport{OrderName: r.Name, OrderID: r.OrderID, Reason: r.Reason, At: r.At, Resolved: r.Resolved})
+	}
+	return out, nil
+}
+
+var _ register.ImportLog = RunLog{}
 
 // start records a new run of the connection, started at, and returns its id. The
 // connection's runs still marked running are closed first as failed: the caller holds the
