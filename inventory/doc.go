@@ -5,4 +5,6 @@
 // and the database keeps each level equal to the sum of its movements. A movement made
 // for a sale line names it, and the database accepts one movement per sale line, so
 // replaying an import can never move stock twice. Stock may go negative.
+//
+// Owns tables: outlets, products, product_external_ids, stock_levels and stock_movements.
 package inventory

@@ -7,4 +7,7 @@
 // to its counts, and any sale, payment or void added to it). Each close gets the
 // register's next Z number, without a gap. Who opened, closed, took or voided something is
 // recorded as a staff name next to the API token it came with (none from the command line).
+//
+// Owns tables: registers, register_sessions, register_session_counts,
+// register_session_balances and nightly_reports.
 package register

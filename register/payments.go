@@ -2,7 +2,6 @@ package register
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -181,28 +180,14 @@ func (s Service) applyPayment(ctx context.Context, tx *sqlx.Tx, req PaymentReque
 	}
 
 	receipt := strings.TrimSpace(req.Receipt)
-	var sale struct {
-		ID      int64           `db:"id"`
-		Receipt string          `db:"receipt_number"`
-		Total   decimal.Decimal `db:"total"`
-		Balance decimal.Decimal `db:"balance"`
-	}
-	if req.SaleID != 0 {
-		err = sqlx.GetContext(ctx, tx, &sale, `
-			SELECT id, receipt_number, total, balance FROM sales WHERE outlet_id = $1 AND id = $2 FOR UPDATE`,
-			reg.OutletID, req.SaleID)
-	} else {
-		err = sqlx.GetContext(ctx, tx, &sale, `
-			SELECT id, receipt_number, total, balance FROM sales WHERE outlet_id = $1 AND receipt_number = $2 FOR UPDATE`,
-			reg.OutletID, receipt)
-	}
+	sale, err := sales.Store{}.LockForPayment(ctx, tx, reg.OutletID, req.SaleID, receipt)
 	switch {
-	case errors.Is(err, sql.ErrNoRows) && req.SaleID != 0:
+	case errors.Is(err, sales.ErrNotFound) && req.SaleID != 0:
 		return AppliedPayment{}, refuse(ErrSaleNotFound, "there is no sale %d at outlet %q: look the sale up again", req.SaleID, outlet.Name)
-	case errors.Is(err, sql.ErrNoRows):
+	case errors.Is(err, sales.ErrNotFound):
 		return AppliedPayment{}, refuse(ErrSaleNotFound, "there is no sale %s at outlet %q: check the receipt number", receipt, outlet.Name)
 	case err != nil:
-		return AppliedPayment{}, fmt.Errorf("lock sale %s: %w", receipt, err)
+		return AppliedPayment{}, err
 	}
 	if receipt != "" && receipt != sale.Receipt {
 		return AppliedPayment{}, refuse(ErrSaleNotFound, "sale %d is %s, not %s: look the sale up again", sale.ID, sale.Receipt, receipt)

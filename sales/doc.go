@@ -6,4 +6,7 @@
 // however concurrent, can over-pay a sale. A payment is never changed or removed: one
 // recorded in error is voided, a row of its own, and the balance counts it no more.
 // Status follows from the balance: "paid" at zero, "awaiting_payment" above.
+//
+// Owns tables: sales, sale_lines, sale_external_ids, payments, payment_voids, payment_types,
+// customers and customer_external_ids.
 package sales

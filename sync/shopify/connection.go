@@ -63,12 +63,12 @@ type Connection struct {
 	CreatedAt         time.Time     `db:"created_at"`
 	UpdatedAt         time.Time     `db:"updated_at"`
 
-	// Joined in for display.
-	OutletName   string `db:"outlet_name"`
-	OutletTZ     string `db:"outlet_timezone"`
-	Currency     string `db:"outlet_currency"`
-	RegisterName string `db:"register_name"`
-	ShippingSKU  string `db:"shipping_sku"`
+	// Filled in from the outlet, register and shipping-fee product (see describe).
+	OutletName   string `db:"-"`
+	OutletTZ     string `db:"-"`
+	Currency     string `db:"-"`
+	RegisterName string `db:"-"`
+	ShippingSKU  string `db:"-"`
 }
 
 // notLinkedError is a shop that has no connection; errors.Is(err, ErrNotFound) holds.
@@ -87,13 +87,8 @@ const connectionSelect = `
 	SELECT c.id, c.shop, c.access_token, c.webhook_secret, c.api_version, c.base_url, c.outlet_id,
 		c.register_id, c.shipping_product_id, c.import_test_orders, c.auto_update,
 		extract(epoch FROM c.poll_interval)::bigint AS poll_seconds, c.import_trigger, c.enabled,
-		c.newest_order_id, c.created_at, c.updated_at,
-		o.name AS outlet_name, o.timezone AS outlet_timezone, o.currency AS outlet_currency,
-		r.name AS register_name, p.sku AS shipping_sku, cred.names AS cred_names, cred.sealed AS cred_sealed
+		c.newest_order_id, c.created_at, c.updated_at, cred.names AS cred_names, cred.sealed AS cred_sealed
 	FROM shopify_connections c
-	JOIN outlets o ON o.id = c.outlet_id
-	JOIN registers r ON r.id = c.register_id
-	JOIN products p ON p.id = c.shipping_product_id
 	LEFT JOIN LATERAL (
 		SELECT array_agg(k.name ORDER BY k.name) AS names, array_agg(k.sealed ORDER BY k.name) AS sealed
 		FROM shopify_credentials k WHERE k.connection_id = c.id) cred ON true`
@@ -288,7 +283,7 @@ func (st ConnectionStore) ByID(ctx context.Context, q pg.Queryer, id int64) (Con
 	if err != nil {
 		return Connection{}, fmt.Errorf("load Shopify connection %d: %w", id, err)
 	}
-	return st.finish(ctx, q, row)
+	return st.finishOne(ctx, q, row)
 }
 
 // ByShop loads the connection of a shop ("demo" or "demo.myshopify.com").
@@ -305,7 +300,7 @@ func (st ConnectionStore) ByShop(ctx context.Context, q pg.Queryer, shop string)
 	if err != nil {
 		return Connection{}, fmt.Errorf("load Shopify connection %s: %w", norm, err)
 	}
-	return st.finish(ctx, q, row)
+	return st.finishOne(ctx, q, row)
 }
 
 // List lists every connection, disconnected ones included, by shop.
@@ -322,7 +317,57 @@ func (st ConnectionStore) List(ctx context.Context, q pg.Queryer) ([]Connection,
 		}
 		out = append(out, c)
 	}
+	if err := describe(ctx, q, out); err != nil {
+		return nil, err
+	}
 	return out, nil
+}
+
+// finishOne finishes a loaded connection and describes it.
+func (st ConnectionStore) finishOne(ctx context.Context, q pg.Queryer, row connectionRow) (Connection, error) {
+	c, err := st.finish(ctx, q, row)
+	if err != nil {
+		return Connection{}, err
+	}
+	one := []Connection{c}
+	if err := describe(ctx, q, one); err != nil {
+		return Connection{}, err
+	}
+	return one[0], nil
+}
+
+// describe fills in what connections show of their outlet (name, time zone, currency),
+// register (name) and shipping-fee product (SKU), each read once from its owner for all
+// the connections.
+func describe(ctx context.Context, q pg.Queryer, cs []Connection) error {
+	var outletIDs, registerIDs, productIDs []int64
+	for _, c := range cs {
+		outletIDs, registerIDs, productIDs = append(outletIDs, c.OutletID), append(registerIDs, c.RegisterID), append(productIDs, c.ShippingProductID)
+	}
+	inv := inventory.Store{}
+	outlets, err := inv.OutletsByID(ctx, q, outletIDs)
+	if err != nil {
+		return err
+	}
+	byID := make(map[int64]inventory.Outlet, len(outlets))
+	for _, o := range outlets {
+		byID[o.ID] = o
+	}
+	registers, err := register.Store{}.Names(ctx, q, registerIDs)
+	if err != nil {
+		return err
+	}
+	products, err := inv.ProductsByID(ctx, q, productIDs)
+	if err != nil {
+		return err
+	}
+	for i := range cs {
+		c := &cs[i]
+		o := byID[c.OutletID]
+		c.OutletName, c.OutletTZ, c.Currency = o.Name, o.Timezone, o.Currency
+		c.RegisterName, c.ShippingSKU = registers[c.RegisterID], products[c.ShippingProductID].SKU
+	}
+	return nil
 }
 
 // Find resolves the connection a command means: the named shop, or the only enabled

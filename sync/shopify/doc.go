@@ -34,4 +34,7 @@
 //     (hand-made files, older exports) say nothing about it: there, goods that need shipping
 //     are taken to be stocked, as products entered in the POS are.
 //   - Refunds made in Shopify are not imported: the sale records the order as it was sold.
+//
+// Owns tables: shopify_connections, shopify_credentials, import_runs, import_outcomes and
+// import_order_json.
 package shopify
