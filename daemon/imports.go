@@ -47,6 +47,8 @@ type runner struct {
 	log      zerolog.Logger
 	jobs     chan runJob
 	stopped  chan struct{}
+	// afterPass is told after every run it started ends.
+	afterPass passHook
 }
 
 func newRunner(db *sqlx.DB, im Importer, m *Metrics, log zerolog.Logger) *runner {
@@ -92,6 +94,7 @@ func (rn *runner) do(ctx context.Context, job runJob) {
 	if err != nil && !errors.Is(err, shopify.ErrImportRunning) {
 		rn.log.Warn().Err(err).Int64("run_id", sum.RunID).Str("shop", job.conn.Shop).Msg("import run ended with an error")
 	}
+	rn.afterPass.passed()
 }
 
 // start starts a run and returns its id as soon as it is running, or why it could not

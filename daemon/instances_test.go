@@ -44,7 +44,7 @@ func TestTwoInstancesOneImportsTheOtherTakesOver(t *testing.T) {
 	waitFor(t, "a poll imports the shop", func() bool {
 		return countRows(t, db, `SELECT count(*) FROM import_runs WHERE trigger = 'poll' AND status = 'finished' AND imported > 0`) == 1 &&
 			ia.imported.Load()+ib.imported.Load() > 0
-	})
+	}, a, b)
 	first := countRows(t, db, `SELECT count(*) FROM sales`)
 	if ia.imported.Load()+ib.imported.Load() != int64(first) || (ia.imported.Load() > 0) == (ib.imported.Load() > 0) {
 		t.Fatalf("instance a imported %d, b %d, sales %d: want exactly one of them to import", ia.imported.Load(), ib.imported.Load(), first)
@@ -61,7 +61,7 @@ func TestTwoInstancesOneImportsTheOtherTakesOver(t *testing.T) {
 		}
 	}
 	clk.Advance(11 * time.Second)
-	waitFor(t, "the remaining instance polls the new orders", func() bool { return fimp.imported.Load() > 0 })
+	waitFor(t, "the remaining instance polls the new orders", func() bool { return fimp.imported.Load() > 0 }, follower)
 	noOrderTwice(t, s)
 	// Runs of the connection never overlapped.
 	var overlaps int
@@ -115,7 +115,7 @@ func TestNightlyReportsCatchUpOnceAcrossInstances(t *testing.T) {
 	b := start(t, db, listen(t), cfg, daemon.Deps{Clock: fixed, Logger: testLogger(t, nil)})
 	waitFor(t, "the missed reports are written", func() bool {
 		return countRows(t, db, `SELECT count(*) FROM nightly_reports WHERE generated_at = $1`, now) == 2
-	})
+	}, a, b)
 	a.stop(t)
 	b.stop(t)
 	var days []struct {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -14,6 +15,17 @@ import (
 	"github.com/kassa-pos/kassa/register"
 	"github.com/kassa-pos/kassa/sync/shopify"
 )
+
+// passHook is what a background loop tells after each pass: tests wait on it rather than
+// poll for the pass's effects.
+type passHook struct{ f atomic.Pointer[func()] }
+
+// passed calls the hook, if one is set.
+func (h *passHook) passed() {
+	if f := h.f.Load(); f != nil {
+		(*f)()
+	}
+}
 
 // poller is the polling backstop of the webhooks: for every enabled connection with
 // auto-update on, a "Get new" run every poll interval. When a poll is due is read from
@@ -26,6 +38,8 @@ type poller struct {
 	log      zerolog.Logger
 	metrics  *Metrics
 	every    time.Duration
+	// afterPass is told after every pass over the connections.
+	afterPass passHook
 }
 
 // Run polls the connections that are due at start and every p.every until ctx ends.
@@ -34,6 +48,7 @@ func (p *poller) Run(ctx context.Context) error {
 	defer tick.Stop()
 	for {
 		p.pollDue(ctx)
+		p.afterPass.passed()
 		select {
 		case <-ctx.Done():
 			return nil
@@ -113,6 +128,8 @@ type nightly struct {
 	hour, minute int
 	// catchUp is how many days back a missed report is still written.
 	catchUp int
+	// afterPass is told after every pass over the outlets.
+	afterPass passHook
 }
 
 // Run writes the due reports at start and every n.every until ctx ends.
@@ -121,6 +138,7 @@ func (n *nightly) Run(ctx context.Context) error {
 	defer tick.Stop()
 	for {
 		n.runDue(ctx)
+		n.afterPass.passed()
 		select {
 		case <-ctx.Done():
 			return nil

@@ -290,6 +290,8 @@ type webhookWorker struct {
 	shopProbe func(shopify.Connection) (shopProbe, error)
 	// conns opens the connections' credentials with kassa's key.
 	conns shopify.ConnectionStore
+	// afterPass is told after every pass over the due deliveries (tests wait on it).
+	afterPass passHook
 }
 
 // nudge tells the worker that a delivery arrived; it never blocks.
@@ -323,6 +325,7 @@ func (wk *webhookWorker) Run(ctx context.Context) error {
 				break
 			}
 		}
+		wk.afterPass.passed()
 		select {
 		case <-ctx.Done():
 			return nil

@@ -129,6 +129,9 @@ type RunOptions struct {
 	// Started, when set, is called with the run's id as soon as the run is recorded,
 	// before any order is fetched (from the run's goroutine).
 	Started func(runID int64)
+	// Waiting, when set, is called when the run (with Wait) finds another run of the
+	// connection importing and starts waiting for it to end (from the run's goroutine).
+	Waiting func()
 }
 
 // Importer imports Shopify orders into the POS database. It is safe for concurrent use;
@@ -425,7 +428,7 @@ func (im *Importer) run(ctx context.Context, connectionID int64, opts RunOptions
 	if !conn.Enabled {
 		return Summary{}, fmt.Errorf("%s: %w", conn.Shop, ErrDisconnected)
 	}
-	unlock, err := im.lock(ctx, conn, opts.Wait)
+	unlock, err := im.lock(ctx, conn, opts.Wait, opts.Waiting)
 	if err != nil {
 		return Summary{}, err
 	}
@@ -485,8 +488,9 @@ func rememberNewest(ctx context.Context, q pg.Queryer, connectionID, newest int6
 }
 
 // lock takes the connection's import lock on a database connection of its own, held until
-// the returned function is called (or the process dies, which releases it).
-func (im *Importer) lock(ctx context.Context, c Connection, wait bool) (func(), error) {
+// the returned function is called (or the process dies, which releases it). With wait, a
+// lock another run holds is waited for, after telling waiting (when set).
+func (im *Importer) lock(ctx context.Context, c Connection, wait bool, waiting func()) (func(), error) {
 	conn, err := im.DB.Connx(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("lock import of %s: %w", c.Shop, err)
@@ -502,6 +506,9 @@ func (im *Importer) lock(ctx context.Context, c Connection, wait bool) (func(), 
 		return nil, fmt.Errorf("%w for %s", ErrImportRunning, c.Shop)
 	}
 	if !got {
+		if waiting != nil {
+			waiting()
+		}
 		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, key); err != nil {
 			conn.Close()
 			return nil, fmt.Errorf("wait for the running import of %s: %w", c.Shop, err)
