@@ -120,7 +120,7 @@ func (wr *webhookReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	conn, err := wr.conns.ByShop(r.Context(), wr.db, shop)
+	conn, err := wr.conns.Credentials(r.Context(), wr.db, shop)
 	if err != nil {
 		if errors.Is(err, shopify.ErrNotFound) || errors.Is(err, shopify.ErrInvalidShop) {
 			result = "unknown_shop"

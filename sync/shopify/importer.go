@@ -421,7 +421,8 @@ func (im *Importer) run(ctx context.Context, connectionID int64, opts RunOptions
 		opts.Trigger = TriggerCLI
 	}
 	cs := ConnectionStore{Secrets: im.Secrets}
-	conn, err := cs.ByID(ctx, im.DB, connectionID)
+	// Enough to take the lock; it is loaded whole once the lock is held.
+	conn, err := cs.byID(ctx, im.DB, connectionID)
 	if err != nil {
 		return Summary{}, err
 	}
