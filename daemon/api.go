@@ -485,6 +485,9 @@ func (a *api) listSales(c *call) (reply, error) {
 		}
 	}
 	list, err := sales.Store{}.List(c.ctx, a.db, f)
+	if err == nil {
+		err = register.Store{}.NameSales(c.ctx, a.db, list)
+	}
 	if err != nil {
 		return reply{}, err
 	}
@@ -505,6 +508,9 @@ func (a *api) showSale(c *call) (reply, error) {
 		outletID = o.ID
 	}
 	s, err := sales.Store{}.SaleByReceipt(c.ctx, a.db, outletID, c.r.PathValue("receipt"))
+	if err == nil {
+		err = register.Store{}.NameSale(c.ctx, a.db, &s)
+	}
 	if err != nil {
 		return reply{}, err
 	}
@@ -752,7 +758,7 @@ func (a *api) generateNightly(c *call) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	rep, err := register.Service{Clock: a.clock}.GenerateNightly(c.ctx, a.db, o.ID, day)
+	rep, err := register.Service{Clock: a.clock, ImportLog: shopify.RunLog{}}.GenerateNightly(c.ctx, a.db, o.ID, day)
 	if err != nil {
 		return reply{}, err
 	}

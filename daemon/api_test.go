@@ -150,9 +150,18 @@ func TestRegisterDayThroughTheAPI(t *testing.T) {
 	expectStatus(t, err, http.StatusForbidden, "manager")
 	_, err = owner.NightlyReport(ctx, "", today)
 	expectStatus(t, err, http.StatusNotFound, "no nightly report")
+	// An order that failed to import today is in the report (the import log's, read
+	// through sync/shopify).
+	if _, err := db.Exec(`INSERT INTO import_outcomes (run_id, connection_id, shopify_order_id, order_name, outcome, reason, created_at)
+		VALUES ($1, $2, 99001, '#9901', 'failed', 'totals differ', $3)`, run.RunID, s.conn.ID, clk.Now()); err != nil {
+		t.Fatal(err)
+	}
 	night, err := owner.GenerateNightly(ctx, client.NightlyRequest{Date: today})
 	if err != nil || night.Day != today || len(night.Sessions) != 1 {
 		t.Fatalf("nightly: %+v, %v", night, err)
+	}
+	if n := len(night.ImportFailures); n == 0 || night.ImportFailures[n-1].OrderName != "#9901" || night.ImportFailures[n-1].Reason != "totals differ" {
+		t.Errorf("the nightly report's import failures %+v leave out #9901", night.ImportFailures)
 	}
 	if stored, err := owner.NightlyReport(ctx, "Gent", today); err != nil || stored.GeneratedAt != night.GeneratedAt {
 		t.Fatalf("stored nightly: %+v, %v", stored, err)

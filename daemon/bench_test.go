@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/rs/zerolog"
 
@@ -77,9 +76,9 @@ func BenchmarkWebhookToSale(b *testing.B) {
 		if code := webhook(b, in.url, s.sim.Shop, "orders/create", "w-"+strconv.Itoa(i), body, sign(s.sim.Secret, body)); code != http.StatusOK {
 			b.Fatal(code)
 		}
-		for countRows(b, db, `SELECT count(*) FROM webhook_deliveries WHERE processed_at IS NULL`) > 0 {
-			time.Sleep(time.Millisecond)
-		}
+		waitFor(b, "the delivery is processed", func() bool {
+			return countRows(b, db, `SELECT count(*) FROM webhook_deliveries WHERE processed_at IS NULL`) == 0
+		}, in)
 	}
 }
 

@@ -168,7 +168,7 @@ func New(db *sqlx.DB, cfg Config, deps Deps) (*Daemon, error) {
 	m := NewMetrics()
 	im := deps.Importer
 	if im == nil {
-		im = &shopify.Importer{DB: db, Clock: clock, Logger: &log, Secrets: deps.Secrets, NewSource: sourceWithObserver(m, &log)}
+		im = &shopify.Importer{DB: db, Clock: clock, Logger: log, Secrets: deps.Secrets, NewSource: sourceWithObserver(m, &log)}
 	}
 	d := &Daemon{db: db, cfg: cfg, clock: clock, log: log, metrics: m}
 	d.runner = newRunner(db, im, m, log.With().Str("component", "import_runner").Logger())

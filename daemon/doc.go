@@ -20,4 +20,6 @@
 // Roles: a cashier token runs the register (registers and sessions, payments, sales,
 // imports, stock, closing reports); a manager token also reads and writes the nightly
 // reports and manages the Shopify connections.
+//
+// Owns tables: webhook_deliveries.
 package daemon

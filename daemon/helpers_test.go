@@ -5,6 +5,7 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -56,6 +57,9 @@ type instance struct {
 	cancel  context.CancelFunc
 	done    chan error
 	stopped bool
+	// passes gets a value when a background loop of the daemon has made a pass (values
+	// that find it full are dropped: one waiting is enough to look again).
+	passes chan struct{}
 }
 
 // stop shuts the daemon down and fails the test unless it stopped cleanly.
@@ -106,22 +110,55 @@ func start(t testing.TB, db *sqlx.DB, ln net.Listener, cfg daemon.Config, deps d
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	in := &instance{d: d, url: "http://" + ln.Addr().String(), cancel: cancel, done: make(chan error, 1)}
+	in := &instance{d: d, url: "http://" + ln.Addr().String(), cancel: cancel, done: make(chan error, 1), passes: make(chan struct{}, 1)}
+	daemon.SetPassHook(d, func() {
+		select {
+		case in.passes <- struct{}{}:
+		default:
+		}
+	})
 	go func() { in.done <- d.Serve(ctx, ln) }()
 	t.Cleanup(func() { in.stop(t) })
-	waitFor(t, "the daemon answers /healthz", func() bool {
-		resp, err := http.Get(in.url + "/healthz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	})
+	// ln listens already: the request waits until the daemon serves (or fails when it
+	// refuses to start, closing ln).
+	hc := &http.Client{Timeout: 40 * time.Second}
+	resp, err := hc.Get(in.url + "/healthz")
+	if err != nil {
+		t.Fatalf("the daemon does not answer /healthz: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("/healthz answers %d", resp.StatusCode)
+	}
 	return in
 }
 
-// waitFor polls cond until it holds; the test's own deadline bounds it.
-func waitFor(t testing.TB, what string, cond func() bool) {
+// waitFor waits until cond holds, looking again after each pass of a background loop
+// (webhook worker, poller, nightly reports) of the instances ins: what they wait for is
+// those loops' work. The test's own deadline bounds it.
+func waitFor(t testing.TB, what string, cond func() bool, ins ...*instance) {
+	t.Helper()
+	if len(ins) == 0 {
+		t.Fatal("waitFor needs the daemons whose work it waits for")
+	}
+	cases := make([]reflect.SelectCase, 0, len(ins)+1)
+	for _, in := range ins {
+		cases = append(cases, reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(in.passes)})
+	}
+	timeout := time.NewTimer(40 * time.Second)
+	defer timeout.Stop()
+	cases = append(cases, reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(timeout.C)})
+	for !cond() {
+		if i, _, _ := reflect.Select(cases); i == len(ins) {
+			t.Fatalf("timed out waiting until %s", what)
+		}
+	}
+}
+
+// pollFor polls cond until it holds, for a state of the daemon's HTTP side (a webhook
+// reader busy or free) that no background loop tells of. The test's own deadline bounds
+// it.
+func pollFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(40 * time.Second)
 	for !cond() {

@@ -2,11 +2,8 @@ package daemon
 
 import (
 	"context"
-	"database/sql"
 	"errors"
-	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/rs/zerolog"
@@ -50,6 +47,8 @@ type runner struct {
 	log      zerolog.Logger
 	jobs     chan runJob
 	stopped  chan struct{}
+	// afterPass is told after every run it started ends.
+	afterPass passHook
 }
 
 func newRunner(db *sqlx.DB, im Importer, m *Metrics, log zerolog.Logger) *runner {
@@ -95,6 +94,7 @@ func (rn *runner) do(ctx context.Context, job runJob) {
 	if err != nil && !errors.Is(err, shopify.ErrImportRunning) {
 		rn.log.Warn().Err(err).Int64("run_id", sum.RunID).Str("shop", job.conn.Shop).Msg("import run ended with an error")
 	}
+	rn.afterPass.passed()
 }
 
 // start starts a run and returns its id as soon as it is running, or why it could not
@@ -116,27 +116,7 @@ func (rn *runner) start(ctx context.Context, conn shopify.Connection, mode shopi
 	}
 }
 
-// importRunRow is an import_runs row with its shop.
-type importRunRow struct {
-	ID         int64      `db:"id"`
-	Shop       string     `db:"shop"`
-	Mode       string     `db:"mode"`
-	Trigger    string     `db:"trigger"`
-	Status     string     `db:"status"`
-	StartedAt  time.Time  `db:"started_at"`
-	FinishedAt *time.Time `db:"finished_at"`
-	Total      int        `db:"total"`
-	Seen       int        `db:"seen"`
-	Error      string     `db:"error"`
-	shopify.Counts
-}
-
-const importRunSelect = `
-	SELECT r.id, c.shop, r.mode, r.trigger, r.status, r.started_at, r.finished_at, r.total, r.seen, r.error,
-		r.imported, r.already_imported, r.too_old, r.no_shipping_method, r.test_order, r.cancelled, r.failed
-	FROM import_runs r JOIN shopify_connections c ON c.id = r.connection_id`
-
-func (r importRunRow) view() client.ImportRun {
+func runView(r shopify.RunRecord) client.ImportRun {
 	return client.ImportRun{
 		RunID: r.ID, Shop: r.Shop, Mode: r.Mode, Trigger: r.Trigger, Status: r.Status, StartedAt: r.StartedAt,
 		FinishedAt: r.FinishedAt, Total: r.Total, Seen: r.Seen, Outcomes: r.Counts, Error: r.Error,
@@ -144,51 +124,37 @@ func (r importRunRow) view() client.ImportRun {
 }
 
 func importRunByID(ctx context.Context, q pg.Queryer, id int64) (client.ImportRun, error) {
-	var r importRunRow
-	err := sqlx.GetContext(ctx, q, &r, importRunSelect+` WHERE r.id = $1`, id)
-	if errors.Is(err, sql.ErrNoRows) {
+	r, err := shopify.RunLog{}.Run(ctx, q, id)
+	if errors.Is(err, shopify.ErrNotFound) {
 		return client.ImportRun{}, notFound("import run %d: no such run", id)
 	}
 	if err != nil {
-		return client.ImportRun{}, fmt.Errorf("load import run %d: %w", id, err)
+		return client.ImportRun{}, err
 	}
-	return r.view(), nil
+	return runView(r), nil
 }
 
 func recentImportRuns(ctx context.Context, q pg.Queryer, connectionID int64, limit int) ([]client.ImportRun, error) {
-	var rows []importRunRow
-	err := sqlx.SelectContext(ctx, q, &rows, importRunSelect+`
-		WHERE $1 = 0 OR r.connection_id = $1 ORDER BY r.id DESC LIMIT $2`, connectionID, limit)
+	runs, err := shopify.RunLog{}.Runs(ctx, q, connectionID, limit)
 	if err != nil {
-		return nil, fmt.Errorf("list import runs: %w", err)
+		return nil, err
 	}
-	out := make([]client.ImportRun, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, r.view())
+	out := make([]client.ImportRun, 0, len(runs))
+	for _, r := range runs {
+		out = append(out, runView(r))
 	}
 	return out, nil
 }
 
 func runOutcomes(ctx context.Context, q pg.Queryer, runID int64, outcome string) ([]client.Outcome, error) {
-	var rows []struct {
-		OrderID int64     `db:"shopify_order_id"`
-		Name    string    `db:"order_name"`
-		Outcome string    `db:"outcome"`
-		Reason  string    `db:"reason"`
-		Receipt *string   `db:"receipt_number"`
-		At      time.Time `db:"created_at"`
-	}
-	err := sqlx.SelectContext(ctx, q, &rows, `
-		SELECT o.shopify_order_id, o.order_name, o.outcome, o.reason, s.receipt_number, o.created_at
-		FROM import_outcomes o LEFT JOIN sales s ON s.id = o.sale_id
-		WHERE o.run_id = $1 AND ($2 = '' OR o.outcome = $2) ORDER BY o.id`, runID, outcome)
+	outs, err := shopify.RunLog{}.Outcomes(ctx, q, runID, shopify.Outcome(outcome))
 	if err != nil {
-		return nil, fmt.Errorf("list outcomes of run %d: %w", runID, err)
+		return nil, err
 	}
-	out := make([]client.Outcome, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, client.Outcome{ShopifyOrderID: r.OrderID, OrderName: r.Name, Outcome: r.Outcome,
-			Reason: r.Reason, ReceiptNumber: r.Receipt, At: r.At})
+	out := make([]client.Outcome, 0, len(outs))
+	for _, o := range outs {
+		out = append(out, client.Outcome{ShopifyOrderID: o.OrderID, OrderName: o.OrderName, Outcome: string(o.Outcome),
+			Reason: o.Reason, ReceiptNumber: o.ReceiptNumber, At: o.CreatedAt})
 	}
 	return out, nil
 }

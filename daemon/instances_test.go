@@ -2,6 +2,7 @@ package daemon_test
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 
 	"github.com/kassa-pos/kassa/daemon"
 	"github.com/kassa-pos/kassa/internal/dbtest"
+	"github.com/kassa-pos/kassa/register"
 	"github.com/kassa-pos/kassa/sync/shopify"
 	"github.com/kassa-pos/kassa/sync/shopifysim"
 )
@@ -42,7 +44,7 @@ func TestTwoInstancesOneImportsTheOtherTakesOver(t *testing.T) {
 	waitFor(t, "a poll imports the shop", func() bool {
 		return countRows(t, db, `SELECT count(*) FROM import_runs WHERE trigger = 'poll' AND status = 'finished' AND imported > 0`) == 1 &&
 			ia.imported.Load()+ib.imported.Load() > 0
-	})
+	}, a, b)
 	first := countRows(t, db, `SELECT count(*) FROM sales`)
 	if ia.imported.Load()+ib.imported.Load() != int64(first) || (ia.imported.Load() > 0) == (ib.imported.Load() > 0) {
 		t.Fatalf("instance a imported %d, b %d, sales %d: want exactly one of them to import", ia.imported.Load(), ib.imported.Load(), first)
@@ -59,7 +61,7 @@ func TestTwoInstancesOneImportsTheOtherTakesOver(t *testing.T) {
 		}
 	}
 	clk.Advance(11 * time.Second)
-	waitFor(t, "the remaining instance polls the new orders", func() bool { return fimp.imported.Load() > 0 })
+	waitFor(t, "the remaining instance polls the new orders", func() bool { return fimp.imported.Load() > 0 }, follower)
 	noOrderTwice(t, s)
 	// Runs of the connection never overlapped.
 	var overlaps int
@@ -94,13 +96,26 @@ func TestNightlyReportsCatchUpOnceAcrossInstances(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// An order of the outlet's shop failed to import on Nov 19: its report says so.
+	conn, err := shopify.ConnectionStore{Secrets: dbtest.Secrets()}.Connect(ctx, db, shopify.ConnectParams{
+		Shop: "gent.myshopify.com", AccessToken: "token", WebhookSecret: "secret", OutletID: ids.OutletID, RegisterID: ids.RegisterID,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	failedAt := time.Date(2026, 11, 19, 15, 0, 0, 0, loc)
+	if _, err := db.Exec(`WITH r AS (INSERT INTO import_runs (connection_id, mode, trigger, started_at) VALUES ($1, 'new', 'poll', $2) RETURNING id)
+		INSERT INTO import_outcomes (run_id, connection_id, shopify_order_id, order_name, outcome, reason, created_at)
+		SELECT r.id, $1, 1001, '#1001', 'failed', 'totals differ', $2 FROM r`, conn.ID, failedAt); err != nil {
+		t.Fatal(err)
+	}
 	cfg := fastConfig()
 	cfg.NightlyEvery = 20 * time.Millisecond
 	a := start(t, db, listen(t), cfg, daemon.Deps{Clock: fixed, Logger: testLogger(t, nil)})
 	b := start(t, db, listen(t), cfg, daemon.Deps{Clock: fixed, Logger: testLogger(t, nil)})
 	waitFor(t, "the missed reports are written", func() bool {
 		return countRows(t, db, `SELECT count(*) FROM nightly_reports WHERE generated_at = $1`, now) == 2
-	})
+	}, a, b)
 	a.stop(t)
 	b.stop(t)
 	var days []struct {
@@ -118,6 +133,17 @@ func TestNightlyReportsCatchUpOnceAcrossInstances(t *testing.T) {
 		if !d.At.Equal(want[d.Day]) {
 			t.Errorf("report of %s generated at %s, want %s", d.Day, d.At, want[d.Day])
 		}
+	}
+	var body []byte
+	if err := db.Get(&body, `SELECT body FROM nightly_reports WHERE day = '2026-11-19'`); err != nil {
+		t.Fatal(err)
+	}
+	var nov19 register.NightlyReport
+	if err := json.Unmarshal(body, &nov19); err != nil {
+		t.Fatal(err)
+	}
+	if len(nov19.ImportFailures) != 1 || nov19.ImportFailures[0].OrderName != "#1001" {
+		t.Errorf("the report of Nov 19 lists the import failures %+v, want #1001", nov19.ImportFailures)
 	}
 	written := counter(t, a.d, "kassa_nightly_reports_total") + counter(t, b.d, "kassa_nightly_reports_total")
 	if written != 2 {

@@ -2,9 +2,9 @@ package daemon
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -15,6 +15,17 @@ import (
 	"github.com/kassa-pos/kassa/register"
 	"github.com/kassa-pos/kassa/sync/shopify"
 )
+
+// passHook is what a background loop tells after each pass: tests wait on it rather than
+// poll for the pass's effects.
+type passHook struct{ f atomic.Pointer[func()] }
+
+// passed calls the hook, if one is set.
+func (h *passHook) passed() {
+	if f := h.f.Load(); f != nil {
+		(*f)()
+	}
+}
 
 // poller is the polling backstop of the webhooks: for every enabled connection with
 // auto-update on, a "Get new" run every poll interval. When a poll is due is read from
@@ -27,6 +38,8 @@ type poller struct {
 	log      zerolog.Logger
 	metrics  *Metrics
 	every    time.Duration
+	// afterPass is told after every pass over the connections.
+	afterPass passHook
 }
 
 // Run polls the connections that are due at start and every p.every until ctx ends.
@@ -35,6 +48,7 @@ func (p *poller) Run(ctx context.Context) error {
 	defer tick.Stop()
 	for {
 		p.pollDue(ctx)
+		p.afterPass.passed()
 		select {
 		case <-ctx.Done():
 			return nil
@@ -84,17 +98,18 @@ func (p *poller) pollDue(ctx context.Context) {
 // due reports whether the connection's last listing run started a poll interval ago or
 // more (or never ran).
 func (p *poller) due(ctx context.Context, c shopify.Connection) (bool, error) {
-	var last sql.NullTime
-	err := sqlx.GetContext(ctx, p.db, &last, `
-		SELECT max(started_at) FROM import_runs WHERE connection_id = $1 AND mode IN ('new', 'all')`, c.ID)
+	last, err := shopify.RunLog{}.LastListingStart(ctx, p.db, c.ID)
+	if errors.Is(err, shopify.ErrNotFound) {
+		return true, nil
+	}
 	if err != nil {
-		return false, fmt.Errorf("last run of %s: %w", c.Shop, err)
+		return false, err
 	}
 	interval := time.Duration(c.PollSeconds) * time.Second
 	if interval <= 0 {
 		interval = shopify.DefaultPollInterval
 	}
-	return !last.Valid || p.clock().Sub(last.Time) >= interval, nil
+	return p.clock().Sub(last) >= interval, nil
 }
 
 // lockClassNightly is the first key of the advisory lock that lets one instance write an
@@ -113,6 +128,8 @@ type nightly struct {
 	hour, minute int
 	// catchUp is how many days back a missed report is still written.
 	catchUp int
+	// afterPass is told after every pass over the outlets.
+	afterPass passHook
 }
 
 // Run writes the due reports at start and every n.every until ctx ends.
@@ -121,6 +138,7 @@ func (n *nightly) Run(ctx context.Context) error {
 	defer tick.Stop()
 	for {
 		n.runDue(ctx)
+		n.afterPass.passed()
 		select {
 		case <-ctx.Done():
 			return nil
@@ -203,17 +221,16 @@ func (n *nightly) generate(ctx context.Context, o inventory.Outlet, day, schedul
 		if !got {
 			return nil
 		}
-		var at time.Time
-		err := tx.GetContext(ctx, &at, `SELECT generated_at FROM nightly_reports WHERE outlet_id = $1 AND day = $2`,
-			o.ID, day.Format(time.DateOnly))
+		date := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC)
+		svc := register.Service{Clock: n.clock, ImportLog: shopify.RunLog{}}
+		at, err := svc.NightlyGeneratedAt(ctx, tx, o.ID, date)
 		if err == nil && !at.Before(scheduled) {
 			return nil
 		}
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("look for the nightly report of %s: %w", o.Name, err)
+		if err != nil && !errors.Is(err, register.ErrNotFound) {
+			return fmt.Errorf("outlet %s: %w", o.Name, err)
 		}
-		date := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC)
-		if _, err := (register.Service{Clock: n.clock}).GenerateNightly(ctx, tx, o.ID, date); err != nil {
+		if _, err := svc.GenerateNightly(ctx, tx, o.ID, date); err != nil {
 			return err
 		}
 		wrote = true

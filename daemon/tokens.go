@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -12,9 +11,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
+	"github.com/kassa-pos/kassa/internal/clock"
 	"github.com/kassa-pos/kassa/internal/pg"
+	"github.com/kassa-pos/kassa/staff"
 )
 
 // Role is what a token may do.
@@ -62,17 +61,17 @@ type Token struct {
 	LastUsedAt *time.Time `db:"last_used_at" json:"last_used_at"`
 }
 
-// TokenStore creates, lists, revokes and checks API tokens. Clock gives the time tokens
-// are created, revoked and used at (time.Now when nil).
+// TokenStore creates, lists, revokes and checks API tokens; the staff package keeps them.
+// Clock gives the time tokens are created, revoked and used at (the real time when nil).
 type TokenStore struct {
 	Clock func() time.Time
 }
 
-func (s TokenStore) now() time.Time {
-	if s.Clock != nil {
-		return s.Clock()
-	}
-	return time.Now()
+func (s TokenStore) now() time.Time { return clock.Now(s.Clock) }
+
+// tokenOf is a stored token with its role.
+func tokenOf(t staff.Token) Token {
+	return Token{ID: t.ID, Name: t.Name, Role: Role(t.Role), CreatedAt: t.CreatedAt, RevokedAt: t.RevokedAt, LastUsedAt: t.LastUsedAt}
 }
 
 func hashToken(token string) []byte {
@@ -95,27 +94,25 @@ func (s TokenStore) Create(ctx context.Context, q pg.Queryer, name string, role 
 		return "", Token{}, fmt.Errorf("make token: %w", err)
 	}
 	token := tokenPrefix + base64.RawURLEncoding.EncodeToString(raw)
-	var t Token
-	err := sqlx.GetContext(ctx, q, &t, `
-		INSERT INTO api_tokens (name, role, hash, created_at) VALUES ($1, $2, $3, $4)
-		RETURNING id, name, role, created_at, revoked_at, last_used_at`,
-		name, string(role), hashToken(token), s.now())
-	if pg.IsUniqueViolation(err, "api_tokens_live_name") {
+	t, err := staff.Store{}.Create(ctx, q, name, string(role), hashToken(token), s.now())
+	if errors.Is(err, staff.ErrNameTaken) {
 		return "", Token{}, fmt.Errorf("token %q: %w", name, ErrTokenNameTaken)
 	}
 	if err != nil {
-		return "", Token{}, fmt.Errorf("store token: %w", err)
+		return "", Token{}, err
 	}
-	return token, t, nil
+	return token, tokenOf(t), nil
 }
 
 // List returns every token, revoked ones included, oldest first.
 func (TokenStore) List(ctx context.Context, q pg.Queryer) ([]Token, error) {
-	out := []Token{}
-	err := sqlx.SelectContext(ctx, q, &out, `
-		SELECT id, name, role, created_at, revoked_at, last_used_at FROM api_tokens ORDER BY id`)
+	stored, err := staff.Store{}.List(ctx, q)
 	if err != nil {
-		return nil, fmt.Errorf("list tokens: %w", err)
+		return nil, err
+	}
+	out := make([]Token, 0, len(stored))
+	for _, t := range stored {
+		out = append(out, tokenOf(t))
 	}
 	return out, nil
 }
@@ -124,30 +121,28 @@ func (TokenStore) List(ctx context.Context, q pg.Queryer) ([]Token, error) {
 // revoked token is refused, so that a typo does not look like success.
 func (s TokenStore) Revoke(ctx context.Context, q pg.Queryer, ref string) (Token, error) {
 	ref = strings.TrimSpace(ref)
-	var t Token
-	err := sqlx.GetContext(ctx, q, &t, `
-		SELECT id, name, role, created_at, revoked_at, last_used_at FROM api_tokens
-		WHERE lower(name) = lower($1) ORDER BY revoked_at IS NULL DESC, id DESC LIMIT 1`, ref)
-	if errors.Is(err, sql.ErrNoRows) {
+	st := staff.Store{}
+	stored, err := st.Named(ctx, q, ref)
+	if errors.Is(err, staff.ErrNotFound) {
 		id, perr := strconv.ParseInt(ref, 10, 64)
 		if perr != nil {
 			return Token{}, fmt.Errorf("token %q: %w", ref, ErrTokenNotFound)
 		}
-		err = sqlx.GetContext(ctx, q, &t, `
-			SELECT id, name, role, created_at, revoked_at, last_used_at FROM api_tokens WHERE id = $1`, id)
-		if errors.Is(err, sql.ErrNoRows) {
+		stored, err = st.ByID(ctx, q, id)
+		if errors.Is(err, staff.ErrNotFound) {
 			return Token{}, fmt.Errorf("token %q: %w", ref, ErrTokenNotFound)
 		}
 	}
 	if err != nil {
-		return Token{}, fmt.Errorf("find token %q: %w", ref, err)
+		return Token{}, err
 	}
+	t := tokenOf(stored)
 	if t.RevokedAt != nil {
 		return Token{}, fmt.Errorf("token %q: %w", t.Name, ErrTokenRevoked)
 	}
 	now := s.now()
-	if _, err := q.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = $2 WHERE id = $1`, t.ID, now); err != nil {
-		return Token{}, fmt.Errorf("revoke token %q: %w", t.Name, err)
+	if err := st.Revoke(ctx, q, t.ID, now); err != nil {
+		return Token{}, err
 	}
 	t.RevokedAt = &now
 	return t, nil
@@ -163,24 +158,23 @@ func (s TokenStore) Authenticate(ctx context.Context, q pg.Queryer, token string
 	if !strings.HasPrefix(token, tokenPrefix) {
 		return Token{}, ErrBadToken
 	}
-	var t Token
 	// The lookup is by the hash of a 256-bit random token, so its timing tells an attacker
 	// nothing about any stored token.
-	err := sqlx.GetContext(ctx, q, &t, `
-		SELECT id, name, role, created_at, revoked_at, last_used_at FROM api_tokens WHERE hash = $1`, hashToken(token))
-	if errors.Is(err, sql.ErrNoRows) {
+	stored, err := staff.Store{}.ByHash(ctx, q, hashToken(token))
+	if errors.Is(err, staff.ErrNotFound) {
 		return Token{}, ErrBadToken
 	}
 	if err != nil {
 		return Token{}, fmt.Errorf("check token: %w", err)
 	}
+	t := tokenOf(stored)
 	if t.RevokedAt != nil {
 		return Token{}, ErrTokenRevoked
 	}
 	now := s.now()
 	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) >= lastUsedGrain {
-		if _, err := q.ExecContext(ctx, `UPDATE api_tokens SET last_used_at = $2 WHERE id = $1`, t.ID, now); err != nil {
-			return Token{}, fmt.Errorf("note token use: %w", err)
+		if err := (staff.Store{}).Touch(ctx, q, t.ID, now); err != nil {
+			return Token{}, err
 		}
 		t.LastUsedAt = &now
 	}

@@ -120,7 +120,7 @@ func (wr *webhookReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	conn, err := wr.conns.ByShop(r.Context(), wr.db, shop)
+	conn, err := wr.conns.Credentials(r.Context(), wr.db, shop)
 	if err != nil {
 		if errors.Is(err, shopify.ErrNotFound) || errors.Is(err, shopify.ErrInvalidShop) {
 			result = "unknown_shop"
@@ -290,6 +290,8 @@ type webhookWorker struct {
 	shopProbe func(shopify.Connection) (shopProbe, error)
 	// conns opens the connections' credentials with kassa's key.
 	conns shopify.ConnectionStore
+	// afterPass is told after every pass over the due deliveries (tests wait on it).
+	afterPass passHook
 }
 
 // nudge tells the worker that a delivery arrived; it never blocks.
@@ -323,6 +325,7 @@ func (wk *webhookWorker) Run(ctx context.Context) error {
 				break
 			}
 		}
+		wk.afterPass.passed()
 		select {
 		case <-ctx.Done():
 			return nil

@@ -191,7 +191,7 @@ func TestWebhookReadersAreLimited(t *testing.T) {
 		h := deliveryHeaders{s.sim.Shop, "orders/create", fmt.Sprintf("held-%d", i), sign(s.sim.Secret, body)}
 		held = append(held, openDelivery(t, in.url, h, len(body), body[:len(body)/2]))
 	}
-	waitFor(t, "the daemon reads the three held deliveries", func() bool {
+	pollFor(t, "the daemon reads the three held deliveries", func() bool {
 		return gauge(t, in.d, "kassa_webhook_readers_busy") == 3
 	})
 
@@ -216,7 +216,7 @@ func TestWebhookReadersAreLimited(t *testing.T) {
 	if status, body, _ := held[0].answer(t); status != http.StatusOK {
 		t.Fatalf("the held delivery, finished: %d %s", status, body)
 	}
-	waitFor(t, "its reader is free", func() bool { return gauge(t, in.d, "kassa_webhook_readers_busy") == 2 })
+	pollFor(t, "its reader is free", func() bool { return gauge(t, in.d, "kassa_webhook_readers_busy") == 2 })
 	body := bodies[4]
 	if status, answer := post(t, in.url, deliveryHeaders{s.sim.Shop, "orders/create", "after", sign(s.sim.Secret, body)}, body); status != http.StatusOK {
 		t.Fatalf("a delivery once a reader is free: %d %s", status, answer)
@@ -271,7 +271,7 @@ func TestSlowWebhookBodyIsCutOff(t *testing.T) {
 	if _, err := d.conn.Read(make([]byte, 1)); err == nil {
 		t.Fatal("the connection stays open after the 408")
 	}
-	waitFor(t, "the reader is free", func() bool { return gauge(t, in.d, "kassa_webhook_readers_busy") == 0 })
+	pollFor(t, "the reader is free", func() bool { return gauge(t, in.d, "kassa_webhook_readers_busy") == 0 })
 	if got := labelled(t, in.d, "kassa_webhook_deliveries_total", "result", "timeout"); got != 1 {
 		t.Fatalf("timeouts counted %v, want 1", got)
 	}
@@ -397,7 +397,7 @@ func TestTopicHeaderCannotUninstall(t *testing.T) {
 	}
 	waitFor(t, "the delivery is processed", func() bool {
 		return countRows(t, db, `SELECT count(*) FROM webhook_deliveries WHERE webhook_id = 'u-replayed' AND processed_at IS NOT NULL`) == 1
-	})
+	}, in)
 	if !enabled() {
 		t.Fatal("an uninstall Shopify did not confirm disconnected the shop")
 	}
@@ -421,7 +421,7 @@ func TestTopicHeaderCannotUninstall(t *testing.T) {
 	s.sim.ScriptFaults("shop.json", shopifysim.Fault{Kind: shopifysim.FaultStatus, Status: http.StatusPaymentRequired})
 	s.sim.Subscribe(shopifysim.TopicAppUninstalled, in.url+"/webhooks/shopify")
 	s.sim.Uninstall()
-	waitFor(t, "the connection is disabled", func() bool { return !enabled() })
+	waitFor(t, "the connection is disabled", func() bool { return !enabled() }, in)
 	var attempts int
 	if err := db.Get(&attempts, `SELECT attempts FROM webhook_deliveries
 		WHERE topic = 'app/uninstalled' AND webhook_id <> 'u-replayed' AND processed_at IS NOT NULL AND last_error = ''`); err != nil || attempts != 2 {

@@ -117,7 +117,7 @@ func TestWebhookSignatureIsCheckedBeforeAnythingIsStored(t *testing.T) {
 	}
 	waitFor(t, "the delivery is processed", func() bool {
 		return countRows(t, db, `SELECT count(*) FROM webhook_deliveries WHERE processed_at IS NOT NULL`) == 1
-	})
+	}, in)
 	var stored []byte
 	if err := db.Get(&stored, `SELECT body FROM webhook_deliveries WHERE webhook_id = 'w-good'`); err != nil || !bytes.Equal(stored, body) {
 		t.Fatalf("stored body differs from the delivered one (%v)", err)
@@ -165,7 +165,7 @@ func TestSameDeliveryThreeTimesAndOutOfOrder(t *testing.T) {
 	}
 	waitFor(t, "every delivery is processed", func() bool {
 		return countRows(t, db, `SELECT count(*) FROM webhook_deliveries WHERE processed_at IS NULL`) == 0
-	})
+	}, in)
 	if n := countRows(t, db, `SELECT count(*) FROM webhook_deliveries`); n != 3 {
 		t.Fatalf("%d deliveries stored, want 3 (the repeated one once)", n)
 	}
@@ -228,7 +228,7 @@ func TestWebhooksPollsAndManualRunsRace(t *testing.T) {
 	}
 	waitFor(t, "every delivery is processed", func() bool {
 		return countRows(t, db, `SELECT count(*) FROM webhook_deliveries WHERE processed_at IS NULL`) == 0
-	})
+	}, in)
 	// A last Get all, after everything arrived, imports nothing new.
 	code, body := apiPost(t, in.url, tok, "/api/v1/imports", `{"mode":"all"}`)
 	for code == http.StatusConflict {
@@ -243,7 +243,7 @@ func TestWebhooksPollsAndManualRunsRace(t *testing.T) {
 	json.Unmarshal([]byte(body), &run)
 	waitFor(t, "the last run ends", func() bool {
 		return countRows(t, db, `SELECT count(*) FROM import_runs WHERE id = $1 AND status <> 'running'`, run.RunID) == 1
-	})
+	}, in)
 	if n := countRows(t, db, `SELECT imported FROM import_runs WHERE id = $1`, run.RunID); n != 0 {
 		t.Errorf("the last Get all imported %d orders: an earlier import missed them", n)
 	}
@@ -350,10 +350,10 @@ func TestStoppedMidProcessingThenRestarted(t *testing.T) {
 		t.Fatalf("%d sales before the restart", n)
 	}
 
-	start(t, db, listen(t), fastConfig(), daemon.Deps{Clock: clk.Now, Logger: testLogger(t, nil)})
+	restarted := start(t, db, listen(t), fastConfig(), daemon.Deps{Clock: clk.Now, Logger: testLogger(t, nil)})
 	waitFor(t, "the restarted daemon processes the deliveries", func() bool {
 		return countRows(t, db, `SELECT count(*) FROM webhook_deliveries WHERE processed_at IS NULL`) == 0
-	})
+	}, restarted)
 	if n := countRows(t, db, `SELECT count(*) FROM webhook_deliveries WHERE attempts = 1`); n != 5 {
 		t.Fatalf("%d deliveries processed in one attempt, want 5", n)
 	}
@@ -400,7 +400,7 @@ func TestFailedDeliveryIsRetriedAndAnUninstallDisablesTheConnection(t *testing.T
 	}
 	waitFor(t, "the delivery succeeds on its third attempt", func() bool {
 		return countRows(t, db, `SELECT count(*) FROM webhook_deliveries WHERE processed_at IS NOT NULL AND attempts = 3`) == 1
-	})
+	}, in)
 	if n := countRows(t, db, `SELECT count(*) FROM sales`); n != 1 {
 		t.Fatalf("%d sales", n)
 	}
@@ -410,7 +410,7 @@ func TestFailedDeliveryIsRetriedAndAnUninstallDisablesTheConnection(t *testing.T
 	}
 	waitFor(t, "the connection is disabled", func() bool {
 		return countRows(t, db, `SELECT count(*) FROM shopify_connections WHERE NOT enabled`) == 1
-	})
+	}, in)
 }
 
 // TestProcessedDeliveriesArePrunedAfterTheRetention deletes processed deliveries older
@@ -427,10 +427,10 @@ func TestProcessedDeliveriesArePrunedAfterTheRetention(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	start(t, db, listen(t), fastConfig(), daemon.Deps{Clock: clk.Now, Logger: testLogger(t, nil)})
+	in := start(t, db, listen(t), fastConfig(), daemon.Deps{Clock: clk.Now, Logger: testLogger(t, nil)})
 	waitFor(t, "the old delivery is pruned", func() bool {
 		return countRows(t, db, `SELECT count(*) FROM webhook_deliveries WHERE webhook_id = 'old'`) == 0
-	})
+	}, in)
 	if n := countRows(t, db, `SELECT count(*) FROM webhook_deliveries WHERE webhook_id = 'recent'`); n != 1 {
 		t.Fatalf("the recent delivery was pruned too")
 	}

@@ -11,15 +11,11 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"github.com/kassa-pos/kassa/internal/clock"
 	"github.com/kassa-pos/kassa/internal/pg"
 )
 
-func (s Store) now() time.Time {
-	if s.Clock != nil {
-		return s.Clock()
-	}
-	return time.Now()
-}
+func (s Store) now() time.Time { return clock.Now(s.Clock) }
 
 // RenameOutlet gives a live outlet a new name, which no other live outlet may have
 // (whatever the case). Its sales, sessions and reports then show the new name.

@@ -5,4 +5,12 @@
 // and the database keeps each level equal to the sum of its movements. A movement made
 // for a sale line names it, and the database accepts one movement per sale line, so
 // replaying an import can never move stock twice. Stock may go negative.
+//
+// Other channels reach products through ResolveProducts, which finds (by the channel's
+// variant id, then by SKU in any case), makes and publishes a page's products in a few
+// set-based statements and remembers the channel's ids; a channel's shipping-fee product
+// is made and kept untracked by EnsureShippingProduct and ResetShippingProduct. The
+// nightly report reads the stock that went negative through NegativeStock.
+//
+// Owns tables: outlets, products, product_external_ids, stock_levels and stock_movements.
 package inventory

@@ -27,7 +27,7 @@ var (
 
 // Store reads and writes outlets, products and stock. Its methods take the queryer to
 // use (a *sqlx.DB or a *sqlx.Tx) so that callers can span several stores with one
-// transaction. Clock gives the time an outlet is archived at (time.Now when nil).
+// transaction. Clock gives the time an outlet is archived at (the real time when nil).
 type Store struct {
 	Clock func() time.Time
 }

@@ -12,7 +12,10 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/kassa-pos/kassa/internal/pg"
+	"github.com/kassa-pos/kassa/inventory"
 	"github.com/kassa-pos/kassa/money"
+	"github.com/kassa-pos/kassa/sales"
+	"github.com/kassa-pos/kassa/staff"
 )
 
 // ClosingReport is a register session's report, in the JSON shape of DESIGN.md ("kassa
@@ -150,11 +153,17 @@ func (s Service) CloseAs(ctx context.Context, q pg.Queryer, registerID int64, co
 		if err != nil {
 			return err
 		}
+		reg, err := s.store().Get(ctx, tx, registerID)
+		if err != nil {
+			return err
+		}
+		owed, err := sales.Store{}.OutletBalances(ctx, tx, reg.OutletID)
+		if err != nil {
+			return err
+		}
 		_, err = tx.ExecContext(ctx, `
 			INSERT INTO register_session_balances (session_id, awaiting_payment_total, awaiting_payment_count, recorded_at)
-			SELECT $1, coalesce(sum(s.balance), 0), count(*), $3
-			FROM sales s WHERE s.outlet_id = (SELECT outlet_id FROM registers WHERE id = $2) AND s.balance > 0`,
-			sess.ID, registerID, *sess.ClosedAt)
+			VALUES ($1, $2, $3, $4)`, sess.ID, owed.Total, owed.Count, *sess.ClosedAt)
 		if err != nil {
 			return fmt.Errorf("record balances at close: %w", err)
 		}
@@ -167,30 +176,23 @@ func (s Service) CloseAs(ctx context.Context, q pg.Queryer, registerID int64, co
 	return out, nil
 }
 
-// closingHead is the session with its register, outlet and tokens.
+// closingHead is the session with its register.
 type closingHead struct {
 	Session
-	Register        string  `db:"register_name"`
-	OutletID        int64   `db:"outlet_id"`
-	Outlet          string  `db:"outlet_name"`
-	Timezone        string  `db:"timezone"`
-	Currency        string  `db:"currency"`
-	OpenedTokenName *string `db:"opened_token_name"`
-	ClosedTokenName *string `db:"closed_token_name"`
+	Register string `db:"register_name"`
+	OutletID int64  `db:"outlet_id"`
 }
 
+// buildClosing reads a session's report: the session and its register here, the outlet
+// from inventory, the money and sales from sales (each one statement), and the names of
+// the API tokens involved from staff.
 func buildClosing(ctx context.Context, q pg.Queryer, sessionID int64) (ClosingReport, error) {
 	var h closingHead
 	err := sqlx.GetContext(ctx, q, &h, `
 		SELECT s.id, s.register_id, s.opened_at, s.opened_by, s.opening_float, s.closed_at, s.closed_by,
-			s.opened_token_id, s.closed_token_id, s.z_number,
-			r.name AS register_name, o.id AS outlet_id, o.name AS outlet_name, o.timezone, o.currency,
-			ot.name AS opened_token_name, ct.name AS closed_token_name
+			s.opened_token_id, s.closed_token_id, s.z_number, r.name AS register_name, r.outlet_id
 		FROM register_sessions s
 		JOIN registers r ON r.id = s.register_id
-		JOIN outlets o ON o.id = r.outlet_id
-		LEFT JOIN api_tokens ot ON ot.id = s.opened_token_id
-		LEFT JOIN api_tokens ct ON ct.id = s.closed_token_id
 		WHERE s.id = $1`, sessionID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return ClosingReport{}, fmt.Errorf("session %d: %w", sessionID, ErrNotFound)
@@ -198,14 +200,18 @@ func buildClosing(ctx context.Context, q pg.Queryer, sessionID int64) (ClosingRe
 	if err != nil {
 		return ClosingReport{}, fmt.Errorf("load session: %w", err)
 	}
-	loc, err := time.LoadLocation(h.Timezone)
+	outlet, err := inventory.Store{}.Outlet(ctx, q, h.OutletID)
 	if err != nil {
-		return ClosingReport{}, fmt.Errorf("outlet %q: time zone %q: %w", h.Outlet, h.Timezone, err)
+		return ClosingReport{}, err
+	}
+	loc, err := time.LoadLocation(outlet.Timezone)
+	if err != nil {
+		return ClosingReport{}, fmt.Errorf("outlet %q: time zone %q: %w", outlet.Name, outlet.Timezone, err)
 	}
 	r := ClosingReport{
-		SessionID: h.ID, ZNumber: h.ZNumber, Register: h.Register, Outlet: h.Outlet, Timezone: h.Timezone, Currency: h.Currency,
-		OpenedAt: h.OpenedAt.In(loc).Format(time.RFC3339), OpenedBy: h.OpenedBy, OpenedToken: h.OpenedTokenName,
-		OpeningFloat: money.String(h.OpeningFloat), ClosedBy: h.ClosedBy, ClosedToken: h.ClosedTokenName,
+		SessionID: h.ID, ZNumber: h.ZNumber, Register: h.Register, Outlet: outlet.Name, Timezone: outlet.Timezone, Currency: outlet.Currency,
+		OpenedAt: h.OpenedAt.In(loc).Format(time.RFC3339), OpenedBy: h.OpenedBy,
+		OpeningFloat: money.String(h.OpeningFloat), ClosedBy: h.ClosedBy,
 		AppliedPayments: []AppliedFigure{}, Voids: []VoidFigure{}, Taxes: []TaxFigure{},
 	}
 	if h.ClosedAt != nil {
@@ -213,96 +219,87 @@ func buildClosing(ctx context.Context, q pg.Queryer, sessionID int64) (ClosingRe
 		r.ClosedAt = &at
 	}
 
+	st := sales.Store{}
 	if r.Payments, err = sessionTypeFigures(ctx, q, h.ID, h.OpeningFloat); err != nil {
 		return ClosingReport{}, err
 	}
 
-	var sums struct {
-		Count        int             `db:"sales_count"`
-		Total        decimal.Decimal `db:"sales_total"`
-		Shopify      int             `db:"shopify_orders"`
-		ShippingFees decimal.Decimal `db:"shipping_fees"`
-	}
-	err = sqlx.GetContext(ctx, q, &sums, `
-		SELECT count(*) AS sales_count, coalesce(sum(s.total), 0) AS sales_total,
-			count(*) FILTER (WHERE s.source = 'shopify') AS shopify_orders,
-			coalesce((SELECT sum(l.total) FROM sale_lines l JOIN sales x ON x.id = l.sale_id
-				WHERE x.session_id = $1 AND x.source = 'shopify' AND l.kind = 'shipping'), 0) AS shipping_fees
-		FROM sales s WHERE s.session_id = $1`, h.ID)
+	sums, err := st.SessionSales(ctx, q, h.ID)
 	if err != nil {
-		return ClosingReport{}, fmt.Errorf("total the session's sales: %w", err)
+		return ClosingReport{}, err
 	}
 	r.SalesCount, r.SalesTotal = sums.Count, money.String(sums.Total)
-	r.ShopifyOrders, r.ShippingFees = sums.Shopify, money.String(sums.ShippingFees)
+	r.ShopifyOrders, r.ShippingFees = sums.ShopifyOrders, money.String(sums.ShippingFees)
 
-	var applied []struct {
-		ID         int64           `db:"id"`
-		Receipt    string          `db:"receipt_number"`
-		Type       string          `db:"type_name"`
-		Amount     decimal.Decimal `db:"amount"`
-		PaidAt     time.Time       `db:"paid_at"`
-		RecordedBy string          `db:"recorded_by"`
-		Token      *string         `db:"token_name"`
-		Voided     bool            `db:"voided"`
-	}
-	err = sqlx.SelectContext(ctx, q, &applied, `
-		SELECT p.id, s.receipt_number, t.name AS type_name, p.amount, p.paid_at, p.recorded_by, k.name AS token_name,
-			EXISTS (SELECT 1 FROM payment_voids v WHERE v.payment_id = p.id) AS voided
-		FROM payments p
-		JOIN sales s ON s.id = p.sale_id
-		JOIN payment_types t ON t.id = p.payment_type_id
-		LEFT JOIN api_tokens k ON k.id = p.token_id
-		WHERE p.session_id = $1 AND s.session_id IS DISTINCT FROM $1
-		ORDER BY p.paid_at, p.id`, h.ID)
+	applied, err := st.PaymentsToEarlierSales(ctx, q, h.ID)
 	if err != nil {
-		return ClosingReport{}, fmt.Errorf("list payments applied to earlier sales: %w", err)
+		return ClosingReport{}, err
 	}
+	voids, err := st.SessionVoids(ctx, q, h.ID)
+	if err != nil {
+		return ClosingReport{}, err
+	}
+	tokens := []int64{}
+	for _, id := range []*int64{h.OpenedToken, h.ClosedToken} {
+		if id != nil {
+			tokens = append(tokens, *id)
+		}
+	}
+	for _, a := range applied {
+		if a.TokenID != nil {
+			tokens = append(tokens, *a.TokenID)
+		}
+	}
+	for _, v := range voids {
+		for _, id := range []*int64{v.TokenID, v.VoidTokenID} {
+			if id != nil {
+				tokens = append(tokens, *id)
+			}
+		}
+	}
+	names, err := staff.Store{}.Names(ctx, q, tokens)
+	if err != nil {
+		return ClosingReport{}, err
+	}
+	r.OpenedToken, r.ClosedToken = staff.NameOf(names, h.OpenedToken), staff.NameOf(names, h.ClosedToken)
 	for _, a := range applied {
 		r.AppliedPayments = append(r.AppliedPayments, AppliedFigure{
 			ReceiptNumber: a.Receipt, Type: a.Type, Amount: money.String(a.Amount), PaidAt: a.PaidAt.In(loc).Format(time.RFC3339),
-			PaymentID: a.ID, RecordedBy: a.RecordedBy, Token: a.Token, Voided: a.Voided,
+			PaymentID: a.ID, RecordedBy: a.RecordedBy, Token: staff.NameOf(names, a.TokenID), Voided: a.Voided,
 		})
 	}
-	if r.Voids, err = sessionVoids(ctx, q, h.ID, loc); err != nil {
-		return ClosingReport{}, err
+	for _, v := range voids {
+		r.Voids = append(r.Voids, VoidFigure{
+			PaymentID: v.PaymentID, ReceiptNumber: v.Receipt, Type: v.Type, Amount: money.String(v.Amount),
+			PaidAt: v.PaidAt.In(loc).Format(time.RFC3339), RecordedBy: v.RecordedBy, Token: staff.NameOf(names, v.TokenID),
+			VoidedAmount: money.String(v.Amount.Neg()), VoidedAt: v.VoidedAt.In(loc).Format(time.RFC3339),
+			VoidedBy: v.VoidedBy, VoidToken: staff.NameOf(names, v.VoidTokenID), Reason: v.Reason,
+		})
 	}
 
-	var taxes []struct {
-		Rate   decimal.Decimal `db:"rate"`
-		Amount decimal.Decimal `db:"amount"`
-	}
-	err = sqlx.SelectContext(ctx, q, &taxes, `
-		SELECT t.rate, sum(t.amount) AS amount
-		FROM sales s
-		JOIN sale_lines l ON l.sale_id = s.id
-		CROSS JOIN unnest(l.tax_rates, l.tax_amounts) AS t(rate, amount)
-		WHERE s.session_id = $1
-		GROUP BY t.rate ORDER BY t.rate`, h.ID)
+	taxes, err := st.SessionTaxes(ctx, q, h.ID)
 	if err != nil {
-		return ClosingReport{}, fmt.Errorf("total the session's taxes: %w", err)
+		return ClosingReport{}, err
 	}
 	for _, t := range taxes {
 		r.Taxes = append(r.Taxes, TaxFigure{Rate: percent(t.Rate), Amount: money.String(t.Amount)})
 	}
 
-	var owed struct {
-		Total decimal.Decimal `db:"total"`
-		Count int             `db:"count"`
-	}
+	var owed sales.Balances
 	if h.ClosedAt != nil {
 		err = sqlx.GetContext(ctx, q, &owed, `
 			SELECT awaiting_payment_total AS total, awaiting_payment_count AS count
 			FROM register_session_balances WHERE session_id = $1`, h.ID)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return ClosingReport{}, fmt.Errorf("total the balances awaiting payment: %w", err)
+		}
 	}
 	if h.ClosedAt == nil || errors.Is(err, sql.ErrNoRows) {
 		// An open session, or one closed without freezing its balances (closed by the
 		// bare Store): the outlet's balances as they stand now.
-		err = sqlx.GetContext(ctx, q, &owed, `
-			SELECT coalesce(sum(balance), 0) AS total, count(*) AS count
-			FROM sales WHERE outlet_id = $1 AND balance > 0`, h.OutletID)
-	}
-	if err != nil {
-		return ClosingReport{}, fmt.Errorf("total the balances awaiting payment: %w", err)
+		if owed, err = st.OutletBalances(ctx, q, h.OutletID); err != nil {
+			return ClosingReport{}, err
+		}
 	}
 	r.AwaitingPaymentTotal, r.AwaitingPaymentCount = money.String(owed.Total), owed.Count
 	return r, nil
@@ -313,45 +310,36 @@ func buildClosing(ctx context.Context, q pg.Queryer, sessionID int64) (ClosingRe
 // type (Cash), which is therefore always listed. A voided payment was given back: it is
 // not expected (a type whose only payment was voided is still listed, expecting 0.00).
 func sessionTypeFigures(ctx context.Context, q pg.Queryer, sessionID int64, float decimal.Decimal) ([]TypeFigures, error) {
-	var rows []struct {
-		Name     string           `db:"name"`
-		Counted  bool             `db:"counted"`
-		Taken    decimal.Decimal  `db:"taken"`
-		Staff    *decimal.Decimal `db:"staff_counted"`
-		HasMoney bool             `db:"has_money"`
-	}
-	err := sqlx.SelectContext(ctx, q, &rows, `
-		SELECT t.name, t.counted,
-			coalesce(p.taken, 0) AS taken, c.counted AS staff_counted,
-			(p.taken IS NOT NULL OR c.counted IS NOT NULL
-				OR EXISTS (SELECT 1 FROM payments x WHERE x.session_id = $1 AND x.payment_type_id = t.id)) AS has_money
-		FROM payment_types t
-		LEFT JOIN (SELECT payment_type_id, sum(amount) AS taken FROM payments p
-			WHERE session_id = $1 AND NOT EXISTS (SELECT 1 FROM payment_voids v WHERE v.payment_id = p.id)
-			GROUP BY payment_type_id) p
-			ON p.payment_type_id = t.id
-		LEFT JOIN register_session_counts c ON c.session_id = $1 AND c.payment_type_id = t.id
-		ORDER BY t.id`, sessionID)
+	takings, err := sales.Store{}.SessionTakings(ctx, q, sessionID)
 	if err != nil {
-		return nil, fmt.Errorf("total the session's payments: %w", err)
+		return nil, err
+	}
+	counts, err := Store{}.Counts(ctx, q, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	counted := make(map[int64]decimal.Decimal, len(counts))
+	for _, c := range counts {
+		counted[c.PaymentTypeID] = c.Counted
 	}
 	out := []TypeFigures{}
 	floatPlaced := false
-	for _, row := range rows {
-		expected := row.Taken
-		holdsFloat := row.Counted && !floatPlaced
+	for _, t := range takings {
+		expected := t.Taken
+		holdsFloat := t.Counted && !floatPlaced
 		if holdsFloat {
 			expected = expected.Add(float)
 			floatPlaced = true
 		}
-		if !row.HasMoney && !holdsFloat {
+		staffCounted, wasCounted := counted[t.TypeID]
+		if !t.Paid && !wasCounted && !holdsFloat {
 			continue
 		}
-		f := TypeFigures{Type: row.Name, Expected: money.String(expected)}
-		if row.Staff != nil {
+		f := TypeFigures{Type: t.Type, Expected: money.String(expected)}
+		if wasCounted {
 			// A shortfall shows as a negative difference ("-0.50").
-			counted, diff := money.String(*row.Staff), money.String(row.Staff.Sub(expected))
-			f.Counted, f.Difference = &counted, &diff
+			c, diff := money.String(staffCounted), money.String(staffCounted.Sub(expected))
+			f.Counted, f.Difference = &c, &diff
 		}
 		out = append(out, f)
 	}
@@ -361,46 +349,4 @@ func sessionTypeFigures(ctx context.Context, q pg.Queryer, sessionID int64, floa
 // percent turns a rate kept as a fraction (0.21) into a percentage string ("21").
 func percent(rate decimal.Decimal) string {
 	return strings.TrimSuffix(rate.Shift(2).String(), ".0")
-}
-
-// sessionVoids lists the session's voided payments with their voids, in the order they
-// were voided.
-func sessionVoids(ctx context.Context, q pg.Queryer, sessionID int64, loc *time.Location) ([]VoidFigure, error) {
-	var rows []struct {
-		PaymentID  int64           `db:"payment_id"`
-		Receipt    string          `db:"receipt_number"`
-		Type       string          `db:"type_name"`
-		Amount     decimal.Decimal `db:"amount"`
-		PaidAt     time.Time       `db:"paid_at"`
-		RecordedBy string          `db:"recorded_by"`
-		Token      *string         `db:"token_name"`
-		VoidedAt   time.Time       `db:"voided_at"`
-		VoidedBy   string          `db:"voided_by"`
-		VoidToken  *string         `db:"void_token_name"`
-		Reason     string          `db:"reason"`
-	}
-	err := sqlx.SelectContext(ctx, q, &rows, `
-		SELECT p.id AS payment_id, s.receipt_number, t.name AS type_name, p.amount, p.paid_at, p.recorded_by,
-			pk.name AS token_name, v.voided_at, v.recorded_by AS voided_by, vk.name AS void_token_name, v.reason
-		FROM payment_voids v
-		JOIN payments p ON p.id = v.payment_id
-		JOIN sales s ON s.id = p.sale_id
-		JOIN payment_types t ON t.id = p.payment_type_id
-		LEFT JOIN api_tokens pk ON pk.id = p.token_id
-		LEFT JOIN api_tokens vk ON vk.id = v.token_id
-		WHERE v.session_id = $1
-		ORDER BY v.voided_at, v.id`, sessionID)
-	if err != nil {
-		return nil, fmt.Errorf("list the session's voided payments: %w", err)
-	}
-	out := make([]VoidFigure, 0, len(rows))
-	for _, v := range rows {
-		out = append(out, VoidFigure{
-			PaymentID: v.PaymentID, ReceiptNumber: v.Receipt, Type: v.Type, Amount: money.String(v.Amount),
-			PaidAt: v.PaidAt.In(loc).Format(time.RFC3339), RecordedBy: v.RecordedBy, Token: v.Token,
-			VoidedAmount: money.String(v.Amount.Neg()), VoidedAt: v.VoidedAt.In(loc).Format(time.RFC3339),
-			VoidedBy: v.VoidedBy, VoidToken: v.VoidToken, Reason: v.Reason,
-		})
-	}
-	return out, nil
 }

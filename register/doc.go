@@ -7,4 +7,12 @@
 // to its counts, and any sale, payment or void added to it). Each close gets the
 // register's next Z number, without a gap. Who opened, closed, took or voided something is
 // recorded as a staff name next to the API token it came with (none from the command line).
+//
+// The reports read what is not the register's through its owners, in the report's
+// transaction (one snapshot for a nightly report): sales and payments from sales, the
+// outlet and the stock that went negative from inventory, the tokens' names from staff, and
+// the import failures of the day from an ImportLog the caller gives (sync/shopify's RunLog).
+//
+// Owns tables: registers, register_sessions, register_session_counts,
+// register_session_balances and nightly_reports.
 package register

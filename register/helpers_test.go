@@ -16,6 +16,7 @@ import (
 	"github.com/kassa-pos/kassa/inventory"
 	"github.com/kassa-pos/kassa/register"
 	"github.com/kassa-pos/kassa/sales"
+	"github.com/kassa-pos/kassa/sync/shopify"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata")
@@ -70,7 +71,7 @@ func newShop(t testing.TB, db *sqlx.DB, tz string, start time.Time) *shop {
 	t.Helper()
 	ctx := context.Background()
 	s := &shop{t: t, db: db, clock: newClock(start), loc: mustLoc(t, tz), types: map[string]int64{}}
-	s.svc = register.Service{Clock: s.clock.Now}
+	s.svc = register.Service{Clock: s.clock.Now, ImportLog: shopify.RunLog{}}
 	var err error
 	inv := inventory.Store{}
 	if s.outlet, err = inv.CreateOutlet(ctx, db, "Gent", tz, "EUR"); err != nil {

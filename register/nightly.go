@@ -14,6 +14,7 @@ import (
 	"github.com/kassa-pos/kassa/internal/pg"
 	"github.com/kassa-pos/kassa/inventory"
 	"github.com/kassa-pos/kassa/money"
+	"github.com/kassa-pos/kassa/sales"
 )
 
 // The rules a nightly report's day can break.
@@ -110,6 +111,25 @@ type ImportFailure struct {
 	Resolved       bool   `json:"resolved"`
 }
 
+// FailedImport is an order another channel failed to import, as its import log tells it.
+type FailedImport struct {
+	OrderName string
+	OrderID   int64
+	Reason    string
+	At        time.Time
+	// Resolved is true when a later run imported the order after all.
+	Resolved bool
+}
+
+// ImportLog is where the nightly report finds the import failures of an outlet's day; the
+// Shopify link's run log (sync/shopify's RunLog) is the one kassa uses. It is asked inside
+// the report's snapshot.
+type ImportLog interface {
+	// FailedImports lists the orders of the outlet's shops whose import failed in
+	// [from, to), in the order they failed.
+	FailedImports(ctx context.Context, q pg.Queryer, outletID int64, from, to time.Time) ([]FailedImport, error)
+}
+
 // DayBounds returns the local calendar day of date (its year, month and day, whatever its
 // location) in loc: [local midnight, next local midnight).
 func DayBounds(date time.Time, loc *time.Location) (from, to time.Time) {
@@ -174,6 +194,21 @@ func readSnapshot(ctx context.Context, db *sqlx.DB, fn func(tx *sqlx.Tx) error) 
 	return nil
 }
 
+// NightlyGeneratedAt returns when the nightly report stored for an outlet and day was
+// generated, or ErrNotFound.
+func (Service) NightlyGeneratedAt(ctx context.Context, q pg.Queryer, outletID int64, day time.Time) (time.Time, error) {
+	var at time.Time
+	date := day.Format(time.DateOnly)
+	err := sqlx.GetContext(ctx, q, &at, `SELECT generated_at FROM nightly_reports WHERE outlet_id = $1 AND day = $2`, outletID, date)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, fmt.Errorf("nightly report of %s: %w", date, ErrNotFound)
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("look for the nightly report of %s: %w", date, err)
+	}
+	return at, nil
+}
+
 // StoredNightly returns the nightly report stored for an outlet and day, or ErrNotFound.
 func (Service) StoredNightly(ctx context.Context, q pg.Queryer, outletID int64, day time.Time) (NightlyReport, error) {
 	var body []byte
@@ -235,69 +270,40 @@ func (s Service) nightly(ctx context.Context, q pg.Queryer, outletID int64, day 
 		}
 	}
 
-	var types []struct {
-		Name   string          `db:"name"`
-		Count  int             `db:"count"`
-		Amount decimal.Decimal `db:"amount"`
+	// Payments are taken on registers: those of the outlet, archived ones included.
+	var registers []int64
+	if err := sqlx.SelectContext(ctx, q, &registers, `SELECT id FROM registers WHERE outlet_id = $1 ORDER BY id`, outletID); err != nil {
+		return NightlyReport{}, fmt.Errorf("list the outlet's registers: %w", err)
 	}
-	err = sqlx.SelectContext(ctx, q, &types, `
-		SELECT t.name, count(*) AS count, sum(p.amount) AS amount
-		FROM payments p
-		JOIN registers r ON r.id = p.register_id
-		JOIN payment_types t ON t.id = p.payment_type_id
-		WHERE r.outlet_id = $1 AND p.paid_at >= $2 AND p.paid_at < $3
-			AND NOT EXISTS (SELECT 1 FROM payment_voids v WHERE v.payment_id = p.id)
-		GROUP BY t.id, t.name ORDER BY t.id`, outletID, from, to)
+	st := sales.Store{}
+	types, err := st.PaymentTotals(ctx, q, registers, from, to)
 	if err != nil {
-		return NightlyReport{}, fmt.Errorf("total the day's payments: %w", err)
-	}
-	for _, t := range types {
-		r.Payments = append(r.Payments, TypeTotal{Type: t.Name, Count: t.Count, Amount: money.String(t.Amount)})
-	}
-
-	var bySource []struct {
-		Source string          `db:"source"`
-		Count  int             `db:"count"`
-		Total  decimal.Decimal `db:"total"`
-	}
-	err = sqlx.SelectContext(ctx, q, &bySource, `
-		SELECT src.source, count(s.id) AS count, coalesce(sum(s.total), 0) AS total
-		FROM (VALUES ('pos'), ('shopify')) AS src (source)
-		LEFT JOIN sales s ON s.source = src.source AND s.outlet_id = $1 AND s.sold_at >= $2 AND s.sold_at < $3
-		GROUP BY src.source ORDER BY src.source`, outletID, from, to)
-	if err != nil {
-		return NightlyReport{}, fmt.Errorf("total the day's sales: %w", err)
-	}
-	for _, b := range bySource {
-		r.Sales = append(r.Sales, SourceTotal{Source: b.Source, Count: b.Count, Total: money.String(b.Total)})
-	}
-
-	var shipping decimal.Decimal
-	err = sqlx.GetContext(ctx, q, &shipping, `
-		SELECT coalesce(sum(l.total), 0) FROM sales s JOIN sale_lines l ON l.sale_id = s.id AND l.kind = 'shipping'
-		WHERE s.outlet_id = $1 AND s.sold_at >= $2 AND s.sold_at < $3`, outletID, from, to)
-	if err != nil {
-		return NightlyReport{}, fmt.Errorf("total the day's shipping fees: %w", err)
-	}
-	r.ShippingFees = money.String(shipping)
-
-	if r.NegativeStock, err = negativeStock(ctx, q, outletID, from, to); err != nil {
 		return NightlyReport{}, err
 	}
-
-	var owed []struct {
-		Receipt string          `db:"receipt_number"`
-		Source  string          `db:"source"`
-		SoldAt  time.Time       `db:"sold_at"`
-		Total   decimal.Decimal `db:"total"`
-		Balance decimal.Decimal `db:"balance"`
+	for _, t := range types {
+		r.Payments = append(r.Payments, TypeTotal{Type: t.Type, Count: t.Count, Amount: money.String(t.Amount)})
 	}
-	err = sqlx.SelectContext(ctx, q, &owed, `
-		SELECT receipt_number, source, sold_at, total, balance FROM sales
-		WHERE outlet_id = $1 AND balance > 0 AND sold_at < $2
-		ORDER BY sold_at, id`, outletID, to)
+
+	totals, err := st.DayTotals(ctx, q, outletID, from, to)
 	if err != nil {
-		return NightlyReport{}, fmt.Errorf("list balances awaiting payment: %w", err)
+		return NightlyReport{}, err
+	}
+	for _, b := range totals.BySource {
+		r.Sales = append(r.Sales, SourceTotal{Source: b.Source, Count: b.Count, Total: money.String(b.Total)})
+	}
+	r.ShippingFees = money.String(totals.ShippingFees)
+
+	negative, err := inventory.Store{}.NegativeStock(ctx, q, outletID, from, to)
+	if err != nil {
+		return NightlyReport{}, err
+	}
+	for _, n := range negative {
+		r.NegativeStock = append(r.NegativeStock, NegativeStock{SKU: n.SKU, Name: n.Name, Lowest: n.Lowest, EndOfDay: n.EndOfDay})
+	}
+
+	owed, err := st.AwaitingPayment(ctx, q, outletID, to)
+	if err != nil {
+		return NightlyReport{}, err
 	}
 	owedTotal := decimal.Zero
 	for _, o := range owed {
@@ -309,29 +315,16 @@ func (s Service) nightly(ctx context.Context, q pg.Queryer, outletID int64, day 
 	}
 	r.AwaitingPaymentTotal = money.String(owedTotal)
 
-	var failures []struct {
-		Name     string    `db:"order_name"`
-		OrderID  int64     `db:"shopify_order_id"`
-		Reason   string    `db:"reason"`
-		At       time.Time `db:"created_at"`
-		Resolved bool      `db:"resolved"`
-	}
-	err = sqlx.SelectContext(ctx, q, &failures, `
-		SELECT f.order_name, f.shopify_order_id, f.reason, f.created_at,
-			EXISTS (SELECT 1 FROM import_outcomes later
-				WHERE later.connection_id = f.connection_id AND later.shopify_order_id = f.shopify_order_id
-					AND later.id > f.id AND later.outcome IN ('imported', 'already_imported')) AS resolved
-		FROM import_outcomes f
-		JOIN shopify_connections c ON c.id = f.connection_id
-		WHERE c.outlet_id = $1 AND f.outcome = 'failed' AND f.created_at >= $2 AND f.created_at < $3
-		ORDER BY f.created_at, f.id`, outletID, from, to)
-	if err != nil {
-		return NightlyReport{}, fmt.Errorf("list the day's import failures: %w", err)
-	}
-	for _, f := range failures {
-		r.ImportFailures = append(r.ImportFailures, ImportFailure{
-			OrderName: f.Name, ShopifyOrderID: f.OrderID, Reason: f.Reason, At: rfc(f.At), Resolved: f.Resolved,
-		})
+	if s.ImportLog != nil {
+		failures, err := s.ImportLog.FailedImports(ctx, q, outletID, from, to)
+		if err != nil {
+			return NightlyReport{}, err
+		}
+		for _, f := range failures {
+			r.ImportFailures = append(r.ImportFailures, ImportFailure{
+				OrderName: f.OrderName, ShopifyOrderID: f.OrderID, Reason: f.Reason, At: rfc(f.At), Resolved: f.Resolved,
+			})
+		}
 	}
 	return r, nil
 }
@@ -355,45 +348,6 @@ func (s Service) checkNightlyDay(outlet inventory.Outlet, loc *time.Location, da
 			date.Format(time.DateOnly), outlet.Name, created.Format(time.DateOnly))
 	}
 	return nil
-}
-
-// negativeStock finds the products whose running stock level at the outlet was below
-// zero after any movement of [from, to). The level before the day is worked back from
-// today's level and the movements since from, so no history before the day is read.
-func negativeStock(ctx context.Context, q pg.Queryer, outletID int64, from, to time.Time) ([]NegativeStock, error) {
-	var rows []struct {
-		SKU      string `db:"sku"`
-		Name     string `db:"name"`
-		Lowest   int    `db:"lowest"`
-		EndOfDay int    `db:"end_of_day"`
-	}
-	err := sqlx.SelectContext(ctx, q, &rows, `
-		WITH since AS (
-			SELECT product_id, sum(delta) AS moved FROM stock_movements
-			WHERE outlet_id = $1 AND created_at >= $2 GROUP BY product_id
-		), running AS (
-			SELECT m.product_id, m.created_at, m.id,
-				coalesce(l.on_hand, 0) - s.moved
-					+ sum(m.delta) OVER (PARTITION BY m.product_id ORDER BY m.created_at, m.id) AS level
-			FROM stock_movements m
-			JOIN since s ON s.product_id = m.product_id
-			LEFT JOIN stock_levels l ON l.product_id = m.product_id AND l.outlet_id = $1
-			WHERE m.outlet_id = $1 AND m.created_at >= $2 AND m.created_at < $3
-		)
-		SELECT p.sku, p.name, min(r.level) AS lowest,
-			(array_agg(r.level ORDER BY r.created_at DESC, r.id DESC))[1] AS end_of_day
-		FROM running r JOIN products p ON p.id = r.product_id
-		GROUP BY p.id, p.sku, p.name
-		HAVING min(r.level) < 0
-		ORDER BY p.sku = '', p.sku, p.name, p.id`, outletID, from, to)
-	if err != nil {
-		return nil, fmt.Errorf("find stock that went negative: %w", err)
-	}
-	out := make([]NegativeStock, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, NegativeStock{SKU: r.SKU, Name: r.Name, Lowest: r.Lowest, EndOfDay: r.EndOfDay})
-	}
-	return out, nil
 }
 
 // daysBetween counts calendar days from t's date to day's date, both in day's location.

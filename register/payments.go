@@ -2,7 +2,6 @@ package register
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/shopspring/decimal"
 
+	"github.com/kassa-pos/kassa/internal/clock"
 	"github.com/kassa-pos/kassa/internal/pg"
 	"github.com/kassa-pos/kassa/inventory"
 	"github.com/kassa-pos/kassa/money"
@@ -48,17 +48,15 @@ func refuse(rule error, format string, args ...any) error {
 }
 
 // Service carries out the register's rules that span stores: applying payments, closing
-// a session with its report. Clock gives the current time (time.Now when nil).
+// a session with its report, the nightly report. Clock gives the current time (the real
+// time when nil). ImportLog gives the nightly report the import failures of its day; nil
+// for a POS that imports from no other channel (the report then lists none).
 type Service struct {
-	Clock func() time.Time
+	Clock     func() time.Time
+	ImportLog ImportLog
 }
 
-func (s Service) now() time.Time {
-	if s.Clock != nil {
-		return s.Clock()
-	}
-	return time.Now()
-}
+func (s Service) now() time.Time { return clock.Now(s.Clock) }
 
 func (s Service) store() Store { return Store{Clock: s.Clock} }
 
@@ -182,28 +180,14 @@ func (s Service) applyPayment(ctx context.Context, tx *sqlx.Tx, req PaymentReque
 	}
 
 	receipt := strings.TrimSpace(req.Receipt)
-	var sale struct {
-		ID      int64           `db:"id"`
-		Receipt string          `db:"receipt_number"`
-		Total   decimal.Decimal `db:"total"`
-		Balance decimal.Decimal `db:"balance"`
-	}
-	if req.SaleID != 0 {
-		err = sqlx.GetContext(ctx, tx, &sale, `
-			SELECT id, receipt_number, total, balance FROM sales WHERE outlet_id = $1 AND id = $2 FOR UPDATE`,
-			reg.OutletID, req.SaleID)
-	} else {
-		err = sqlx.GetContext(ctx, tx, &sale, `
-			SELECT id, receipt_number, total, balance FROM sales WHERE outlet_id = $1 AND receipt_number = $2 FOR UPDATE`,
-			reg.OutletID, receipt)
-	}
+	sale, err := sales.Store{}.LockForPayment(ctx, tx, reg.OutletID, req.SaleID, receipt)
 	switch {
-	case errors.Is(err, sql.ErrNoRows) && req.SaleID != 0:
+	case errors.Is(err, sales.ErrNotFound) && req.SaleID != 0:
 		return AppliedPayment{}, refuse(ErrSaleNotFound, "there is no sale %d at outlet %q: look the sale up again", req.SaleID, outlet.Name)
-	case errors.Is(err, sql.ErrNoRows):
+	case errors.Is(err, sales.ErrNotFound):
 		return AppliedPayment{}, refuse(ErrSaleNotFound, "there is no sale %s at outlet %q: check the receipt number", receipt, outlet.Name)
 	case err != nil:
-		return AppliedPayment{}, fmt.Errorf("lock sale %s: %w", receipt, err)
+		return AppliedPayment{}, err
 	}
 	if receipt != "" && receipt != sale.Receipt {
 		return AppliedPayment{}, refuse(ErrSaleNotFound, "sale %d is %s, not %s: look the sale up again", sale.ID, sale.Receipt, receipt)

@@ -5,13 +5,17 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 	"github.com/shopspring/decimal"
 
+	"github.com/kassa-pos/kassa/internal/clock"
 	"github.com/kassa-pos/kassa/internal/pg"
+	"github.com/kassa-pos/kassa/inventory"
 )
 
 // Errors returned by the store.
@@ -29,23 +33,19 @@ var (
 )
 
 // Store reads and writes registers and their sessions. Clock gives the time sessions are
-// opened and closed at (time.Now when nil).
+// opened and closed at (the real time when nil).
 type Store struct {
 	Clock func() time.Time
 }
 
-func (s Store) now() time.Time {
-	if s.Clock != nil {
-		return s.Clock()
-	}
-	return time.Now()
-}
+func (s Store) now() time.Time { return clock.Now(s.Clock) }
 
-// Register is a till of an outlet.
+// Register is a till of an outlet. OutletName is the outlet's (inventory's) name, filled in
+// by the store's read functions.
 type Register struct {
 	ID         int64  `db:"id"`
 	OutletID   int64  `db:"outlet_id"`
-	OutletName string `db:"outlet_name"`
+	OutletName string `db:"-"`
 	Name       string `db:"name"`
 	// ArchivedAt is when the register was archived; nil while it is live.
 	ArchivedAt *time.Time `db:"archived_at"`
@@ -55,7 +55,50 @@ type Register struct {
 // new sessions or Shopify connections.
 func (r Register) Archived() bool { return r.ArchivedAt != nil }
 
-const registerSelect = `SELECT r.id, r.outlet_id, o.name AS outlet_name, r.name, r.archived_at FROM registers r JOIN outlets o ON o.id = r.outlet_id`
+const registerSelect = `SELECT r.id, r.outlet_id, r.name, r.archived_at FROM registers r`
+
+// nameOutlets fills in the registers' outlet names and returns the registers ordered by
+// outlet name (as the database orders the names), keeping their order within an outlet.
+func nameOutlets(ctx context.Context, q pg.Queryer, regs []Register) ([]Register, error) {
+	ids := make([]int64, 0, len(regs))
+	for _, r := range regs {
+		if !slices.Contains(ids, r.OutletID) {
+			ids = append(ids, r.OutletID)
+		}
+	}
+	outlets, err := inventory.Store{}.OutletsByID(ctx, q, ids)
+	if err != nil {
+		return nil, err
+	}
+	// Outlets of one name rank the same, as they sort the same by name.
+	names := make(map[int64]string, len(outlets))
+	rank := make(map[int64]int, len(outlets))
+	for i, o := range outlets {
+		names[o.ID] = o.Name
+		rank[o.ID] = i
+		if i > 0 && outlets[i-1].Name == o.Name {
+			rank[o.ID] = rank[outlets[i-1].ID]
+		}
+	}
+	for i := range regs {
+		regs[i].OutletName = names[regs[i].OutletID]
+	}
+	slices.SortStableFunc(regs, func(a, b Register) int { return rank[a.OutletID] - rank[b.OutletID] })
+	return regs, nil
+}
+
+// getRegister loads the register of a query that finds one, with its outlet's name.
+func getRegister(ctx context.Context, q pg.Queryer, query string, args ...any) (Register, error) {
+	var r Register
+	if err := sqlx.GetContext(ctx, q, &r, query, args...); err != nil {
+		return Register{}, err
+	}
+	regs, err := nameOutlets(ctx, q, []Register{r})
+	if err != nil {
+		return Register{}, err
+	}
+	return regs[0], nil
+}
 
 // Create adds a register to an outlet.
 func (Store) Create(ctx context.Context, q pg.Queryer, outletID int64, name string) (Register, error) {
@@ -77,8 +120,8 @@ func (Store) Create(ctx context.Context, q pg.Queryer, outletID int64, name stri
 	if err != nil {
 		return Register{}, fmt.Errorf("create register %q: %w", name, err)
 	}
-	var r Register
-	if err := sqlx.GetContext(ctx, q, &r, registerSelect+` WHERE r.id = $1`, id); err != nil {
+	r, err := getRegister(ctx, q, registerSelect+` WHERE r.id = $1`, id)
+	if err != nil {
 		return Register{}, fmt.Errorf("load register %d: %w", id, err)
 	}
 	return r, nil
@@ -88,17 +131,16 @@ func (Store) Create(ctx context.Context, q pg.Queryer, outletID int64, name stri
 // left out.
 func (Store) List(ctx context.Context, q pg.Queryer, outletID int64) ([]Register, error) {
 	var out []Register
-	err := sqlx.SelectContext(ctx, q, &out, registerSelect+` WHERE ($1 = 0 OR r.outlet_id = $1) AND r.archived_at IS NULL ORDER BY o.name, r.name`, outletID)
+	err := sqlx.SelectContext(ctx, q, &out, registerSelect+` WHERE ($1 = 0 OR r.outlet_id = $1) AND r.archived_at IS NULL ORDER BY r.name`, outletID)
 	if err != nil {
 		return nil, fmt.Errorf("list registers: %w", err)
 	}
-	return out, nil
+	return nameOutlets(ctx, q, out)
 }
 
 // Get finds a register by id.
 func (Store) Get(ctx context.Context, q pg.Queryer, id int64) (Register, error) {
-	var r Register
-	err := sqlx.GetContext(ctx, q, &r, registerSelect+` WHERE r.id = $1`, id)
+	r, err := getRegister(ctx, q, registerSelect+` WHERE r.id = $1`, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Register{}, fmt.Errorf("register %d: %w", id, ErrNotFound)
 	}
@@ -117,9 +159,17 @@ func (Store) Find(ctx context.Context, q pg.Queryer, ref string) (Register, erro
 	if !qualified {
 		outlet, name = "", ref
 	}
+	var outlets []int64 // with "Outlet/Front", the outlets of that name
+	if qualified {
+		ids, err := inventory.Store{}.OutletIDsNamed(ctx, q, strings.TrimSpace(outlet))
+		if err != nil {
+			return Register{}, err
+		}
+		outlets = append([]int64{}, ids...)
+	}
 	var found []Register
-	err := sqlx.SelectContext(ctx, q, &found, registerSelect+` WHERE lower(r.name) = lower($1) AND ($2 = '' OR lower(o.name) = lower($2))
-		ORDER BY r.archived_at DESC NULLS FIRST, r.id`, strings.TrimSpace(name), strings.TrimSpace(outlet))
+	err := sqlx.SelectContext(ctx, q, &found, registerSelect+` WHERE lower(r.name) = lower($1) AND ($2 = '' OR r.outlet_id = ANY($3::bigint[]))
+		ORDER BY r.archived_at DESC NULLS FIRST, r.id`, strings.TrimSpace(name), strings.TrimSpace(outlet), pq.Array(outlets))
 	if err != nil {
 		return Register{}, fmt.Errorf("find register %q: %w", ref, err)
 	}
@@ -144,7 +194,11 @@ func (Store) Find(ctx context.Context, q pg.Queryer, ref string) (Register, erro
 	case 0:
 		return Register{}, fmt.Errorf("register %q: %w", ref, ErrNotFound)
 	case 1:
-		return found[0], nil
+		named, err := nameOutlets(ctx, q, found)
+		if err != nil {
+			return Register{}, err
+		}
+		return named[0], nil
 	default:
 		return Register{}, fmt.Errorf("register %q: %w", ref, ErrAmbiguous)
 	}
@@ -236,6 +290,21 @@ func (Store) LockCurrentSession(ctx context.Context, q pg.Queryer, registerID in
 	}
 	if err != nil {
 		return Session{}, fmt.Errorf("lock open session: %w", err)
+	}
+	return out, nil
+}
+
+// ShareCurrentSession is CurrentSession that also share-locks the session row until the end
+// of the transaction q, so it cannot close while sales are being counted into it (other
+// transactions may share it too: imports writing several pages at once).
+func (Store) ShareCurrentSession(ctx context.Context, q pg.Queryer, registerID int64) (Session, error) {
+	var out Session
+	err := sqlx.GetContext(ctx, q, &out, `SELECT `+sessionColumns+` FROM register_sessions WHERE register_id = $1 AND closed_at IS NULL FOR SHARE`, registerID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Session{}, ErrNoOpenSession
+	}
+	if err != nil {
+		return Session{}, fmt.Errorf("look up the register's open session: %w", err)
 	}
 	return out, nil
 }

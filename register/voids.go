@@ -2,7 +2,6 @@ package register
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/kassa-pos/kassa/internal/pg"
+	"github.com/kassa-pos/kassa/inventory"
 	"github.com/kassa-pos/kassa/money"
 	"github.com/kassa-pos/kassa/sales"
 )
@@ -93,20 +93,6 @@ func (s Service) VoidPayment(ctx context.Context, db pg.Queryer, req VoidRequest
 	return out, nil
 }
 
-// voidTarget is a payment with what a void needs to know of it.
-type voidTarget struct {
-	ID        int64           `db:"id"`
-	SaleID    int64           `db:"sale_id"`
-	Amount    decimal.Decimal `db:"amount"`
-	PaidAt    time.Time       `db:"paid_at"`
-	Source    string          `db:"source"`
-	SessionID *int64          `db:"session_id"`
-	Type      string          `db:"type_name"`
-	Receipt   string          `db:"receipt_number"`
-	Register  string          `db:"register_name"`
-	Timezone  string          `db:"timezone"`
-}
-
 func (s Service) voidPayment(ctx context.Context, tx *sqlx.Tx, req VoidRequest) (VoidedPayment, error) {
 	reason, err := voidReason(req.Reason)
 	if err != nil {
@@ -116,29 +102,33 @@ func (s Service) voidPayment(ctx context.Context, tx *sqlx.Tx, req VoidRequest) 
 	if by == "" {
 		return VoidedPayment{}, errors.New("say who voids the payment")
 	}
-	var p voidTarget
-	err = sqlx.GetContext(ctx, tx, &p, `
-		SELECT p.id, p.sale_id, p.amount, p.paid_at, p.source, p.session_id, t.name AS type_name,
-			s.receipt_number, r.name AS register_name, o.timezone
-		FROM payments p
-		JOIN payment_types t ON t.id = p.payment_type_id
-		JOIN sales s ON s.id = p.sale_id
-		JOIN registers r ON r.id = p.register_id
-		JOIN outlets o ON o.id = s.outlet_id
-		WHERE p.id = $1`, req.PaymentID)
-	if errors.Is(err, sql.ErrNoRows) {
+	st := sales.Store{}
+	p, err := st.PaymentByID(ctx, tx, req.PaymentID)
+	if errors.Is(err, sales.ErrNotFound) {
 		return VoidedPayment{}, refuse(ErrPaymentNotFound, "there is no payment %d: check its number (kassa sales show RECEIPT lists a sale's payments)", req.PaymentID)
 	}
 	if err != nil {
-		return VoidedPayment{}, fmt.Errorf("load payment %d: %w", req.PaymentID, err)
+		return VoidedPayment{}, err
 	}
-	loc, err := time.LoadLocation(p.Timezone)
+	sale, err := st.SaleState(ctx, tx, p.SaleID)
 	if err != nil {
-		return VoidedPayment{}, fmt.Errorf("time zone %q: %w", p.Timezone, err)
+		return VoidedPayment{}, err
 	}
-	what := fmt.Sprintf("payment %d (%s %s of %s)", p.ID, money.String(p.Amount), p.Type, p.Receipt)
-	if r := strings.TrimSpace(req.Receipt); r != "" && r != p.Receipt {
-		return VoidedPayment{}, refuse(ErrPaymentNotOfSale, "payment %d is a payment of %s, not of %s: nothing was voided", p.ID, p.Receipt, r)
+	reg, err := s.store().Get(ctx, tx, p.RegisterID)
+	if err != nil {
+		return VoidedPayment{}, err
+	}
+	outlet, err := inventory.Store{}.Outlet(ctx, tx, sale.OutletID)
+	if err != nil {
+		return VoidedPayment{}, err
+	}
+	loc, err := time.LoadLocation(outlet.Timezone)
+	if err != nil {
+		return VoidedPayment{}, fmt.Errorf("time zone %q: %w", outlet.Timezone, err)
+	}
+	what := fmt.Sprintf("payment %d (%s %s of %s)", p.ID, money.String(p.Amount), p.TypeName, sale.Receipt)
+	if r := strings.TrimSpace(req.Receipt); r != "" && r != sale.Receipt {
+		return VoidedPayment{}, refuse(ErrPaymentNotOfSale, "payment %d is a payment of %s, not of %s: nothing was voided", p.ID, sale.Receipt, r)
 	}
 	if p.Source != sales.SourcePOS {
 		return VoidedPayment{}, refuse(ErrShopifyPayment, "%s was collected by Shopify, not taken at a register: it is not the register's money and cannot be voided here (refund it in Shopify)", what)
@@ -157,30 +147,27 @@ func (s Service) voidPayment(ctx context.Context, tx *sqlx.Tx, req VoidRequest) 
 			z = fmt.Sprintf(", Z %d", *sess.ZNumber)
 		}
 		return VoidedPayment{}, refuse(ErrSessionClosed, "%s was taken in session %d of register %q, which is closed (%s%s): a closed session cannot change",
-			what, sess.ID, p.Register, sess.ClosedAt.In(loc).Format("2006-01-02 15:04"), z)
+			what, sess.ID, reg.Name, sess.ClosedAt.In(loc).Format("2006-01-02 15:04"), z)
 	}
-	var prior struct {
-		At time.Time `db:"voided_at"`
-		By string    `db:"recorded_by"`
-	}
-	err = sqlx.GetContext(ctx, tx, &prior, `SELECT voided_at, recorded_by FROM payment_voids WHERE payment_id = $1`, p.ID)
+	prior, err := st.VoidOf(ctx, tx, p.ID)
 	switch {
 	case err == nil:
 		return VoidedPayment{}, refuse(ErrAlreadyVoided, "%s is already voided (%s by %s): a payment is voided once",
-			what, prior.At.In(loc).Format("2006-01-02 15:04"), prior.By)
-	case !errors.Is(err, sql.ErrNoRows):
-		return VoidedPayment{}, fmt.Errorf("look for a void of payment %d: %w", p.ID, err)
+			what, prior.VoidedAt.In(loc).Format("2006-01-02 15:04"), prior.RecordedBy)
+	case !errors.Is(err, sales.ErrNotFound):
+		return VoidedPayment{}, err
 	}
 
-	var before decimal.Decimal
-	if err := sqlx.GetContext(ctx, tx, &before, `SELECT balance FROM sales WHERE id = $1`, p.SaleID); err != nil {
-		return VoidedPayment{}, fmt.Errorf("load sale %s: %w", p.Receipt, err)
+	// The balance as it stands now the session is locked and the payment is not voided.
+	before, err := st.SaleState(ctx, tx, p.SaleID)
+	if err != nil {
+		return VoidedPayment{}, err
 	}
 	at := s.now().Round(time.Microsecond)
 	if at.Before(sess.OpenedAt) {
 		at = sess.OpenedAt
 	}
-	id, err := sales.Store{}.AddVoid(ctx, tx, sales.Void{
+	id, err := st.AddVoid(ctx, tx, sales.Void{
 		PaymentID: p.ID, SessionID: sess.ID, VoidedAt: at, Reason: reason, RecordedBy: by, TokenID: req.TokenID,
 	})
 	switch {
@@ -189,22 +176,18 @@ func (s Service) voidPayment(ctx context.Context, tx *sqlx.Tx, req VoidRequest) 
 		// still reads as the rule it enforces.
 		return VoidedPayment{}, refuse(ErrAlreadyVoided, "%s is already voided: a payment is voided once", what)
 	case errors.Is(err, sales.ErrSessionClosed):
-		return VoidedPayment{}, refuse(ErrSessionClosed, "%s was taken in session %d of register %q, which is closed: a closed session cannot change", what, sess.ID, p.Register)
+		return VoidedPayment{}, refuse(ErrSessionClosed, "%s was taken in session %d of register %q, which is closed: a closed session cannot change", what, sess.ID, reg.Name)
 	case err != nil:
 		return VoidedPayment{}, err
 	}
-	var after struct {
-		Total   decimal.Decimal `db:"total"`
-		Balance decimal.Decimal `db:"balance"`
-		Status  string          `db:"status"`
-	}
-	if err := sqlx.GetContext(ctx, tx, &after, `SELECT total, balance, status FROM sales WHERE id = $1`, p.SaleID); err != nil {
-		return VoidedPayment{}, fmt.Errorf("load sale %s: %w", p.Receipt, err)
+	after, err := st.SaleState(ctx, tx, p.SaleID)
+	if err != nil {
+		return VoidedPayment{}, err
 	}
 	return VoidedPayment{
-		VoidID: id, PaymentID: p.ID, SaleID: p.SaleID, SessionID: sess.ID, Receipt: p.Receipt, Register: p.Register,
-		PaymentType: p.Type, Amount: p.Amount, PaidAt: p.PaidAt.In(loc), VoidedAt: at.In(loc), Reason: reason,
-		RecordedBy: by, TokenID: req.TokenID, BalanceBefore: before, Balance: after.Balance, Status: after.Status,
+		VoidID: id, PaymentID: p.ID, SaleID: p.SaleID, SessionID: sess.ID, Receipt: sale.Receipt, Register: reg.Name,
+		PaymentType: p.TypeName, Amount: p.Amount, PaidAt: p.PaidAt.In(loc), VoidedAt: at.In(loc), Reason: reason,
+		RecordedBy: by, TokenID: req.TokenID, BalanceBefore: before.Balance, Balance: after.Balance, Status: after.Status,
 		SaleTotal: after.Total,
 	}, nil
 }

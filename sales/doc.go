@@ -6,4 +6,15 @@
 // however concurrent, can over-pay a sale. A payment is never changed or removed: one
 // recorded in error is voided, a row of its own, and the balance counts it no more.
 // Status follows from the balance: "paid" at zero, "awaiting_payment" above.
+//
+// An import finds its orders' customers through ResolveCustomers (by e-mail whatever its
+// case, else by the channel's customer id, else new; one statement per kind for a page)
+// and its orders already recorded through SalesByExternal. The register's reports read
+// sales and payments through the read models of reports.go (SessionTakings, SessionSales,
+// PaymentTotals, DayTotals, AwaitingPayment...), each one statement, in the report's own
+// transaction. The names of the outlet, register and API tokens a sale refers to are not
+// sales': register.Store's NameSales fills them in.
+//
+// Owns tables: sales, sale_lines, sale_external_ids, payments, payment_voids, payment_types,
+// customers and customer_external_ids.
 package sales

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/kassa-pos/kassa/internal/pg"
 )
@@ -17,12 +18,9 @@ const saleSelect = `
 	SELECT s.id, s.outlet_id, s.register_id, s.session_id, s.receipt_number, s.source, s.sold_at, s.currency,
 		s.taxes_included, s.subtotal, s.discount_total, s.tax_total, s.total, s.balance, s.status,
 		s.customer_id, s.note, s.created_at,
-		o.name AS outlet_name, o.timezone AS outlet_timezone, r.name AS register_name,
 		coalesce(c.email, '') AS customer_email,
 		coalesce(btrim(c.first_name || ' ' || c.last_name), '') AS customer_name
 	FROM sales s
-	JOIN outlets o ON o.id = s.outlet_id
-	JOIN registers r ON r.id = s.register_id
 	LEFT JOIN customers c ON c.id = s.customer_id`
 
 // SaleByReceipt finds a sale by its receipt number, with its lines and payments. With
@@ -149,28 +147,25 @@ func (st Store) loadDetail(ctx context.Context, q pg.Queryer, s *Sale) error {
 }
 
 // Payments lists the payments of a sale, oldest first, each with its void when it was
-// voided.
+// voided. (The names of their registers and tokens are not sales': register.Store's
+// NameSales fills them in.)
 func (Store) Payments(ctx context.Context, q pg.Queryer, saleID int64) ([]Payment, error) {
 	var rows []struct {
 		Payment
-		VoidID        *int64     `db:"void_id"`
-		VoidedAt      *time.Time `db:"voided_at"`
-		VoidReason    *string    `db:"void_reason"`
-		VoidBy        *string    `db:"void_by"`
-		VoidTokenID   *int64     `db:"void_token_id"`
-		VoidTokenName *string    `db:"void_token_name"`
+		VoidID      *int64     `db:"void_id"`
+		VoidedAt    *time.Time `db:"voided_at"`
+		VoidReason  *string    `db:"void_reason"`
+		VoidBy      *string    `db:"void_by"`
+		VoidTokenID *int64     `db:"void_token_id"`
 	}
 	err := sqlx.SelectContext(ctx, q, &rows, `
 		SELECT p.id, p.sale_id, p.payment_type_id, t.name AS type_name, p.amount, p.paid_at, p.register_id,
-			r.name AS register_name, p.session_id, p.recorded_by, p.source, p.token_id, k.name AS token_name,
+			p.session_id, p.recorded_by, p.source, p.token_id,
 			v.id AS void_id, v.voided_at, v.reason AS void_reason, v.recorded_by AS void_by,
-			v.token_id AS void_token_id, vk.name AS void_token_name
+			v.token_id AS void_token_id
 		FROM payments p
 		JOIN payment_types t ON t.id = p.payment_type_id
-		JOIN registers r ON r.id = p.register_id
-		LEFT JOIN api_tokens k ON k.id = p.token_id
 		LEFT JOIN payment_voids v ON v.payment_id = p.id
-		LEFT JOIN api_tokens vk ON vk.id = v.token_id
 		WHERE p.sale_id = $1 ORDER BY p.paid_at, p.id`, saleID)
 	if err != nil {
 		return nil, fmt.Errorf("load payments of sale %d: %w", saleID, err)
@@ -181,13 +176,33 @@ func (Store) Payments(ctx context.Context, q pg.Queryer, saleID int64) ([]Paymen
 		if r.VoidID != nil {
 			p.Void = &Void{
 				ID: *r.VoidID, PaymentID: p.ID, VoidedAt: *r.VoidedAt, Reason: *r.VoidReason, RecordedBy: *r.VoidBy,
-				TokenID: r.VoidTokenID, TokenName: r.VoidTokenName,
+				TokenID: r.VoidTokenID,
 			}
 			if p.SessionID != nil {
 				p.Void.SessionID = *p.SessionID
 			}
 		}
 		out = append(out, p)
+	}
+	return out, nil
+}
+
+// ReceiptNumbers returns the receipt numbers of sales, by sale id.
+func (Store) ReceiptNumbers(ctx context.Context, q pg.Queryer, saleIDs []int64) (map[int64]string, error) {
+	out := make(map[int64]string, len(saleIDs))
+	if len(saleIDs) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		ID      int64  `db:"id"`
+		Receipt string `db:"receipt_number"`
+	}
+	err := sqlx.SelectContext(ctx, q, &rows, `SELECT id, receipt_number FROM sales WHERE id = ANY($1::bigint[])`, pq.Array(saleIDs))
+	if err != nil {
+		return nil, fmt.Errorf("look up receipt numbers: %w", err)
+	}
+	for _, r := range rows {
+		out[r.ID] = r.Receipt
 	}
 	return out, nil
 }

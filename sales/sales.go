@@ -76,12 +76,14 @@ type Sale struct {
 	Note          string          `db:"note"`
 	CreatedAt     time.Time       `db:"created_at"`
 
-	// Filled by the read functions that join them in.
-	OutletName    string `db:"outlet_name"`
-	OutletTZ      string `db:"outlet_timezone"`
-	RegisterName  string `db:"register_name"`
+	// Filled by the read functions.
 	CustomerEmail string `db:"customer_email"`
 	CustomerName  string `db:"customer_name"`
+	// The names of the outlet (and its time zone) and register, which are not sales': the
+	// read functions leave them empty, register.Store's NameSales fills them in.
+	OutletName   string `db:"-"`
+	OutletTZ     string `db:"-"`
+	RegisterName string `db:"-"`
 
 	Lines    []Line    `db:"-"`
 	Payments []Payment `db:"-"`
@@ -127,14 +129,16 @@ type Payment struct {
 	Amount        decimal.Decimal `db:"amount"`
 	PaidAt        time.Time       `db:"paid_at"`
 	RegisterID    int64           `db:"register_id"`
-	RegisterName  string          `db:"register_name"`
-	SessionID     *int64          `db:"session_id"`
-	RecordedBy    string          `db:"recorded_by"`
-	Source        string          `db:"source"`
+	// RegisterName is the register's name, which register.Store's NameSales fills in.
+	RegisterName string `db:"-"`
+	SessionID    *int64 `db:"session_id"`
+	RecordedBy   string `db:"recorded_by"`
+	Source       string `db:"source"`
 	// TokenID is the API token the payment was recorded with (nil: the command line, or
-	// an import); TokenName is that token's name, filled by the read functions.
+	// an import); TokenName is that token's name, which register.Store's NameSales fills
+	// in.
 	TokenID   *int64  `db:"token_id"`
-	TokenName *string `db:"token_name"`
+	TokenName *string `db:"-"`
 	// Void is the payment's void, when it was voided (filled by the read functions).
 	Void *Void `db:"-"`
 }

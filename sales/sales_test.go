@@ -12,6 +12,7 @@ import (
 
 	"github.com/kassa-pos/kassa/internal/dbtest"
 	"github.com/kassa-pos/kassa/internal/pg"
+	"github.com/kassa-pos/kassa/register"
 	"github.com/kassa-pos/kassa/sales"
 )
 
@@ -65,7 +66,15 @@ func TestCreateSaleAndReadBack(t *testing.T) {
 	if s.ID != id || s.Status != sales.StatusPaid || !s.Balance.IsZero() || s.Paid().String() != "30" {
 		t.Fatalf("sale = %+v", s)
 	}
+	// The outlet's name and time zone are inventory's, the register's name the register
+	// package's: it fills them in.
+	if err := (register.Store{}).NameSale(ctx, db, &s); err != nil {
+		t.Fatal(err)
+	}
 	v := s.View(true)
+	if v.Outlet != "Gent" || v.Register != "Till" || (*v.Payments)[0].Register != "Till" {
+		t.Errorf("view names outlet %q, register %q, payment register %q", v.Outlet, v.Register, (*v.Payments)[0].Register)
+	}
 	if v.SoldAt != "2026-11-25T00:30:00+01:00" {
 		t.Errorf("sold_at %s, want the outlet's local time", v.SoldAt)
 	}
@@ -285,6 +294,9 @@ func TestListFiltersSearchAndPaging(t *testing.T) {
 		t.Helper()
 		list, err := st.List(ctx, db, f)
 		if err != nil {
+			t.Fatal(err)
+		}
+		if err := (register.Store{}).NameSales(ctx, db, list); err != nil {
 			t.Fatal(err)
 		}
 		out := make([]string, 0, len(list))

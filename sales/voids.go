@@ -28,9 +28,9 @@ type Void struct {
 	Reason     string    `db:"reason"`
 	RecordedBy string    `db:"recorded_by"`
 	// TokenID is the API token the void was recorded with (nil: the command line);
-	// TokenName its name, filled by the read functions.
+	// TokenName its name, which register.Store's NameSales fills in.
 	TokenID   *int64  `db:"token_id"`
-	TokenName *string `db:"token_name"`
+	TokenName *string `db:"-"`
 }
 
 // AddVoid records the void of a payment and returns its id. The database gives the

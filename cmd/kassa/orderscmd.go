@@ -116,11 +116,10 @@ func (c *cli) printSummary(ctx context.Context, db pg.Queryer, sum shopify.Summa
 // progressBar draws a run's progress on a terminal's stderr; it draws nothing when stderr
 // is not a terminal (a script, a log file).
 type progressBar struct {
-	w      io.Writer
-	on     bool
-	drawn  bool
-	start  time.Time
-	lastAt time.Time
+	w     io.Writer
+	on    bool
+	drawn bool
+	start time.Time
 }
 
 func newProgressBar(w io.Writer) *progressBar {

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kassa-pos/kassa/register"
+	"github.com/kassa-pos/kassa/sync/shopify"
 )
 
 func (c *cli) reportCommand() *cobra.Command {
@@ -109,7 +110,7 @@ their age, and Shopify import failures.`,
 				}
 				day = c.now().In(loc)
 			}
-			r, err := register.Service{Clock: c.now}.GenerateNightly(ctx, db, o.ID, day)
+			r, err := register.Service{Clock: c.now, ImportLog: shopify.RunLog{}}.GenerateNightly(ctx, db, o.ID, day)
 			if err != nil {
 				return err
 			}

@@ -77,6 +77,9 @@ outlet's time zone, or RFC 3339 times; --to is exclusive for times and inclusive
 			}
 			f.AwaitingPayment = awaiting
 			list, err := sales.Store{}.List(ctx, db, f)
+			if err == nil {
+				err = register.Store{}.NameSales(ctx, db, list)
+			}
 			if err != nil {
 				return err
 			}
@@ -135,6 +138,9 @@ outlet's time zone, or RFC 3339 times; --to is exclusive for times and inclusive
 				outletID = o.ID
 			}
 			s, err := sales.Store{}.SaleByReceipt(ctx, db, outletID, args[0])
+			if err == nil {
+				err = register.Store{}.NameSale(ctx, db, &s)
+			}
 			if err != nil {
 				return err
 			}

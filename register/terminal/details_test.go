@@ -123,7 +123,7 @@ func TestShopifyScreenDetails(t *testing.T) {
 	}
 	minute := 0
 	log := zerolog.Nop()
-	im := &shopify.Importer{DB: w.DB, Logger: &log, Clock: func() time.Time {
+	im := &shopify.Importer{DB: w.DB, Logger: log, Clock: func() time.Time {
 		return terminaltest.Now().Add(time.Duration(minute) * time.Minute)
 	}}
 	for i, raw := range w.Sim.AllOrders()[:5] {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/kassa-pos/kassa/internal/pg"
 	"github.com/kassa-pos/kassa/internal/secret"
+	"github.com/kassa-pos/kassa/inventory"
 	"github.com/kassa-pos/kassa/register"
 	"github.com/kassa-pos/kassa/sales"
 )
@@ -62,12 +63,12 @@ type Connection struct {
 	CreatedAt         time.Time     `db:"created_at"`
 	UpdatedAt         time.Time     `db:"updated_at"`
 
-	// Joined in for display.
-	OutletName   string `db:"outlet_name"`
-	OutletTZ     string `db:"outlet_timezone"`
-	Currency     string `db:"outlet_currency"`
-	RegisterName string `db:"register_name"`
-	ShippingSKU  string `db:"shipping_sku"`
+	// Filled in from the outlet, register and shipping-fee product (see describe).
+	OutletName   string `db:"-"`
+	OutletTZ     string `db:"-"`
+	Currency     string `db:"-"`
+	RegisterName string `db:"-"`
+	ShippingSKU  string `db:"-"`
 }
 
 // notLinkedError is a shop that has no connection; errors.Is(err, ErrNotFound) holds.
@@ -86,13 +87,8 @@ const connectionSelect = `
 	SELECT c.id, c.shop, c.access_token, c.webhook_secret, c.api_version, c.base_url, c.outlet_id,
 		c.register_id, c.shipping_product_id, c.import_test_orders, c.auto_update,
 		extract(epoch FROM c.poll_interval)::bigint AS poll_seconds, c.import_trigger, c.enabled,
-		c.newest_order_id, c.created_at, c.updated_at,
-		o.name AS outlet_name, o.timezone AS outlet_timezone, o.currency AS outlet_currency,
-		r.name AS register_name, p.sku AS shipping_sku, cred.names AS cred_names, cred.sealed AS cred_sealed
+		c.newest_order_id, c.created_at, c.updated_at, cred.names AS cred_names, cred.sealed AS cred_sealed
 	FROM shopify_connections c
-	JOIN outlets o ON o.id = c.outlet_id
-	JOIN registers r ON r.id = c.register_id
-	JOIN products p ON p.id = c.shipping_product_id
 	LEFT JOIN LATERAL (
 		SELECT array_agg(k.name ORDER BY k.name) AS names, array_agg(k.sealed ORDER BY k.name) AS sealed
 		FROM shopify_credentials k WHERE k.connection_id = c.id) cred ON true`
@@ -226,12 +222,7 @@ func (st ConnectionStore) Connect(ctx context.Context, q pg.Queryer, p ConnectPa
 				return err
 			}
 			// The shipping-fee product stays the connection's, published and untracked.
-			_, err = tx.ExecContext(ctx, `UPDATE products SET published = true, tracks_stock = false, updated_at = now()
-				WHERE id = $1 AND (NOT published OR tracks_stock)`, existing.ShippingProductID)
-			if err != nil {
-				return fmt.Errorf("update shipping-fee product: %w", err)
-			}
-			return nil
+			return inventory.Store{}.ResetShippingProduct(ctx, tx, existing.ShippingProductID)
 		}
 		shipping, err := st.shippingProduct(ctx, tx, shop)
 		if err != nil {
@@ -258,11 +249,19 @@ func (st ConnectionStore) Connect(ctx context.Context, q pg.Queryer, p ConnectPa
 // with SKU SHOPIFY-SHIPPING when no other connection uses it, else one with the shop's name
 // in its SKU. Either is created when missing.
 func (ConnectionStore) shippingProduct(ctx context.Context, tx *sqlx.Tx, shop string) (int64, error) {
-	var taken bool
-	err := sqlx.GetContext(ctx, tx, &taken, `
-		SELECT EXISTS (SELECT 1 FROM products p WHERE lower(p.sku) = lower($1)
-			AND (p.source <> 'system' OR EXISTS (SELECT 1 FROM shopify_connections c WHERE c.shipping_product_id = p.id)))`, ShippingSKU)
-	if err != nil {
+	// SHOPIFY-SHIPPING is taken when a product of the POS has it, or another connection
+	// charges its shipping fees to it.
+	taken := false
+	p, err := inventory.Store{}.ProductBySKU(ctx, tx, ShippingSKU)
+	switch {
+	case err == nil && p.Source != inventory.SourceSystem:
+		taken = true
+	case err == nil:
+		err = sqlx.GetContext(ctx, tx, &taken, `SELECT EXISTS (SELECT 1 FROM shopify_connections WHERE shipping_product_id = $1)`, p.ID)
+		if err != nil {
+			return 0, fmt.Errorf("look up shipping-fee product: %w", err)
+		}
+	case !errors.Is(err, inventory.ErrNotFound):
 		return 0, fmt.Errorf("look up shipping-fee product: %w", err)
 	}
 	sku, name := ShippingSKU, "Shopify shipping"
@@ -271,20 +270,24 @@ func (ConnectionStore) shippingProduct(ctx context.Context, tx *sqlx.Tx, shop st
 		sku = ShippingSKU + "-" + strings.ToUpper(label)
 		name = "Shopify shipping (" + label + ")"
 	}
-	var id int64
-	err = sqlx.GetContext(ctx, tx, &id, `
-		INSERT INTO products (sku, name, price, tracks_stock, published, source)
-		VALUES ($1, $2, 0, false, true, 'system')
-		ON CONFLICT (lower(sku)) WHERE sku <> '' DO UPDATE SET published = true, tracks_stock = false, updated_at = now()
-		RETURNING id`, sku, name)
-	if err != nil {
-		return 0, fmt.Errorf("create shipping-fee product %s: %w", sku, err)
-	}
-	return id, nil
+	return inventory.Store{}.EnsureShippingProduct(ctx, tx, sku, name)
 }
 
 // ByID loads a connection.
 func (st ConnectionStore) ByID(ctx context.Context, q pg.Queryer, id int64) (Connection, error) {
+	c, err := st.byID(ctx, q, id)
+	if err != nil {
+		return Connection{}, err
+	}
+	one := []Connection{c}
+	if err := describe(ctx, q, one); err != nil {
+		return Connection{}, err
+	}
+	return one[0], nil
+}
+
+// byID is ByID without describing the connection (see Credentials).
+func (st ConnectionStore) byID(ctx context.Context, q pg.Queryer, id int64) (Connection, error) {
 	var row connectionRow
 	err := sqlx.GetContext(ctx, q, &row, connectionSelect+` WHERE c.id = $1`, id)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -298,6 +301,22 @@ func (st ConnectionStore) ByID(ctx context.Context, q pg.Queryer, id int64) (Con
 
 // ByShop loads the connection of a shop ("demo" or "demo.myshopify.com").
 func (st ConnectionStore) ByShop(ctx context.Context, q pg.Queryer, shop string) (Connection, error) {
+	c, err := st.Credentials(ctx, q, shop)
+	if err != nil {
+		return Connection{}, err
+	}
+	one := []Connection{c}
+	if err := describe(ctx, q, one); err != nil {
+		return Connection{}, err
+	}
+	return one[0], nil
+}
+
+// Credentials loads the connection of a shop as checking its webhooks needs it: ByShop
+// without what the connection shows of its outlet, register and shipping-fee product
+// (OutletName, OutletTZ, Currency, RegisterName and ShippingSKU stay empty), in one query
+// rather than four.
+func (st ConnectionStore) Credentials(ctx context.Context, q pg.Queryer, shop string) (Connection, error) {
 	norm, err := NormalizeShop(shop)
 	if err != nil {
 		return Connection{}, err
@@ -327,7 +346,44 @@ func (st ConnectionStore) List(ctx context.Context, q pg.Queryer) ([]Connection,
 		}
 		out = append(out, c)
 	}
+	if err := describe(ctx, q, out); err != nil {
+		return nil, err
+	}
 	return out, nil
+}
+
+// describe fills in what connections show of their outlet (name, time zone, currency),
+// register (name) and shipping-fee product (SKU), each read once from its owner for all
+// the connections.
+func describe(ctx context.Context, q pg.Queryer, cs []Connection) error {
+	var outletIDs, registerIDs, productIDs []int64
+	for _, c := range cs {
+		outletIDs, registerIDs, productIDs = append(outletIDs, c.OutletID), append(registerIDs, c.RegisterID), append(productIDs, c.ShippingProductID)
+	}
+	inv := inventory.Store{}
+	outlets, err := inv.OutletsByID(ctx, q, outletIDs)
+	if err != nil {
+		return err
+	}
+	byID := make(map[int64]inventory.Outlet, len(outlets))
+	for _, o := range outlets {
+		byID[o.ID] = o
+	}
+	registers, err := register.Store{}.Names(ctx, q, registerIDs)
+	if err != nil {
+		return err
+	}
+	products, err := inv.ProductsByID(ctx, q, productIDs)
+	if err != nil {
+		return err
+	}
+	for i := range cs {
+		c := &cs[i]
+		o := byID[c.OutletID]
+		c.OutletName, c.OutletTZ, c.Currency = o.Name, o.Timezone, o.Currency
+		c.RegisterName, c.ShippingSKU = registers[c.RegisterID], products[c.ShippingProductID].SKU
+	}
+	return nil
 }
 
 // Find resolves the connection a command means: the named shop, or the only enabled

@@ -6,9 +6,14 @@
 // exactly one outcome (imported, already_imported, cancelled, test_order, too_old,
 // no_shipping_method or failed, checked in that order) and records each in the import log
 // together with the order as Shopify sent it (the orders written together compressed in one
-// zstd frame, a row of import_order_json; RunLog.RawOrder gives one back). A page is written in one transaction with
-// set-based statements; when that transaction fails, the page's orders are written one by
-// one, so one bad order never holds back the others and never leaves half a sale. Only one
+// zstd frame, a row of import_order_json; RunLog.RawOrder gives one back). A page goes
+// fetch → classify and map (pure, mapping.go) → one transaction that calls the owners of the
+// rows it writes: inventory resolves the products, sales the customers and records the
+// sales, register share-locks the open session, inventory moves the stock, and the run log
+// (runlog.go) records the outcomes and counts, each set-based. The run's cache (cache.go)
+// spares later pages the look-ups of products and customers earlier pages met. When that
+// transaction fails, the page's orders are written one by one, so one bad order never holds
+// back the others and never leaves half a sale. Only one
 // run per connection works at a time, whichever process started it: the run holds a
 // PostgreSQL advisory lock keyed by the connection id on a connection of its own.
 //
@@ -34,4 +39,7 @@
 //     (hand-made files, older exports) say nothing about it: there, goods that need shipping
 //     are taken to be stocked, as products entered in the POS are.
 //   - Refunds made in Shopify are not imported: the sale records the order as it was sold.
+//
+// Owns tables: shopify_connections, shopify_credentials, import_runs, import_outcomes and
+// import_order_json.
 package shopify

@@ -78,7 +78,7 @@ func newFixture(t testing.TB, fo fixtureOptions) *fixture {
 		now = testNow
 	}
 	log := zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel)
-	f.im = &Importer{DB: db, Secrets: dbtest.Secrets(), Clock: func() time.Time { return now }, Logger: &log, NewSource: f.source}
+	f.im = &Importer{DB: db, Secrets: dbtest.Secrets(), Clock: func() time.Time { return now }, Logger: log, NewSource: f.source}
 	return f
 }
 

@@ -1,7 +1,6 @@
 package shopify
 
 import (
-	"bytes"
 	"context"
 	"database/sql/driver"
 	"errors"
@@ -13,14 +12,13 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 	"github.com/rs/zerolog"
 
-	"github.com/kassa-pos/kassa/internal/jsonpack"
+	"github.com/kassa-pos/kassa/internal/clock"
 	"github.com/kassa-pos/kassa/internal/pg"
 	"github.com/kassa-pos/kassa/internal/secret"
-	"github.com/kassa-pos/kassa/internal/text"
 	"github.com/kassa-pos/kassa/inventory"
+	"github.com/kassa-pos/kassa/register"
 	"github.com/kassa-pos/kassa/sales"
 	"github.com/kassa-pos/kassa/sync/shopify/shopifyapi"
 )
@@ -97,16 +95,6 @@ func (c Counts) Total() int {
 	return c.Imported + c.AlreadyImported + c.TooOld + c.NoShippingMethod + c.TestOrder + c.Cancelled + c.Failed
 }
 
-func (c *Counts) merge(o Counts) {
-	c.Imported += o.Imported
-	c.AlreadyImported += o.AlreadyImported
-	c.TooOld += o.TooOld
-	c.NoShippingMethod += o.NoShippingMethod
-	c.TestOrder += o.TestOrder
-	c.Cancelled += o.Cancelled
-	c.Failed += o.Failed
-}
-
 // Progress is what a run reports after each page.
 type Progress struct {
 	RunID int64
@@ -141,6 +129,9 @@ type RunOptions struct {
 	// Started, when set, is called with the run's id as soon as the run is recorded,
 	// before any order is fetched (from the run's goroutine).
 	Started func(runID int64)
+	// Waiting, when set, is called when the run (with Wait) finds another run of the
+	// connection importing and starts waiting for it to end (from the run's goroutine).
+	Waiting func()
 }
 
 // Importer imports Shopify orders into the POS database. It is safe for concurrent use;
@@ -150,8 +141,9 @@ type Importer struct {
 	// Clock is the time used for the 60-day rule, the run's times and the session window;
 	// default time.Now.
 	Clock func() time.Time
-	// Logger receives the run's log; default: none. Secrets are never logged.
-	Logger *zerolog.Logger
+	// Logger receives the run's log; the zero Logger logs nothing. Secrets are never
+	// logged.
+	Logger zerolog.Logger
 	// Secrets opens the connection's stored credentials (the access token the default
 	// source sends). Without it a run can use only a NewSource that needs no token.
 	Secrets *secret.Box
@@ -182,18 +174,10 @@ func (im *Importer) pageSize() int {
 	return im.PageSize
 }
 
-func (im *Importer) now() time.Time {
-	if im.Clock != nil {
-		return im.Clock()
-	}
-	return time.Now()
-}
+func (im *Importer) now() time.Time { return clock.Now(im.Clock) }
 
 func (im *Importer) logger() zerolog.Logger {
-	if im.Logger != nil {
-		return im.Logger.With().Str("component", "import").Logger()
-	}
-	return zerolog.Nop()
+	return im.Logger.With().Str("component", "import").Logger()
 }
 
 func (im *Importer) source(c Connection) (Source, error) {
@@ -204,9 +188,8 @@ func (im *Importer) source(c Connection) (Source, error) {
 		return nil, fmt.Errorf("cannot read the Shopify credentials of %s: the importer was given no secret key", c.Shop)
 	}
 	cfg := shopifyapi.Config{Shop: c.Shop, AccessToken: c.AccessToken, APIVersion: c.APIVersion, BaseURL: c.BaseURL}
-	if im.Logger != nil {
-		cfg.Logger = im.Logger
-	}
+	log := im.Logger
+	cfg.Logger = &log
 	cl, err := shopifyapi.New(cfg)
 	if err != nil {
 		return nil, err
@@ -234,7 +217,7 @@ func (im *Importer) Run(ctx context.Context, connectionID int64, opts RunOptions
 		}
 		switch opts.Mode {
 		case ModeRetry:
-			ids, err := im.failedOrders(ctx, r.conn.ID)
+			ids, err := (RunLog{}).failedOrders(ctx, im.DB, r.conn.ID)
 			if err != nil {
 				return err
 			}
@@ -417,7 +400,7 @@ type run struct {
 	seen     int
 	counts   Counts
 	progress func(Progress)
-	products *runCache
+	cache    *runCache
 	log      zerolog.Logger
 	// making is held by a page that may create products or customers without e-mail, from
 	// its look-ups to its commit, so that two pages written at once never make the same
@@ -438,14 +421,15 @@ func (im *Importer) run(ctx context.Context, connectionID int64, opts RunOptions
 		opts.Trigger = TriggerCLI
 	}
 	cs := ConnectionStore{Secrets: im.Secrets}
-	conn, err := cs.ByID(ctx, im.DB, connectionID)
+	// Enough to take the lock; it is loaded whole once the lock is held.
+	conn, err := cs.byID(ctx, im.DB, connectionID)
 	if err != nil {
 		return Summary{}, err
 	}
 	if !conn.Enabled {
 		return Summary{}, fmt.Errorf("%s: %w", conn.Shop, ErrDisconnected)
 	}
-	unlock, err := im.lock(ctx, conn, opts.Wait)
+	unlock, err := im.lock(ctx, conn, opts.Wait, opts.Waiting)
 	if err != nil {
 		return Summary{}, err
 	}
@@ -455,26 +439,12 @@ func (im *Importer) run(ctx context.Context, connectionID int64, opts RunOptions
 		return Summary{}, err
 	}
 	log := im.logger().With().Str("shop", conn.Shop).Str("mode", string(opts.Mode)).Logger()
-	started := im.now()
 	r := &run{
-		im: im, conn: conn, mode: opts.Mode, progress: opts.Progress, products: newRunCache(),
+		im: im, conn: conn, mode: opts.Mode, progress: opts.Progress, cache: newRunCache(),
 		importedIDs: map[int64]int64{},
 	}
-	err = pg.WithTx(ctx, im.DB, func(tx *sqlx.Tx) error {
-		// Holding the lock, no other run of this connection is alive: a run still marked
-		// running was cut short (killed process, lost database connection).
-		_, err := tx.ExecContext(ctx, `UPDATE import_runs SET status = 'failed', finished_at = $2,
-			error = 'interrupted: the process stopped before the run finished'
-			WHERE connection_id = $1 AND status = 'running'`, conn.ID, started)
-		if err != nil {
-			return fmt.Errorf("close interrupted runs: %w", err)
-		}
-		return sqlx.GetContext(ctx, tx, &r.id, `
-			INSERT INTO import_runs (connection_id, mode, trigger, started_at) VALUES ($1, $2, $3, $4) RETURNING id`,
-			conn.ID, string(opts.Mode), opts.Trigger, started)
-	})
-	if err != nil {
-		return Summary{}, fmt.Errorf("start import run: %w", err)
+	if r.id, err = (RunLog{}).start(ctx, im.DB, conn.ID, opts.Mode, opts.Trigger, im.now()); err != nil {
+		return Summary{}, err
 	}
 	r.log = log.With().Int64("run_id", r.id).Logger()
 	r.log.Info().Msg("import started")
@@ -484,10 +454,7 @@ func (im *Importer) run(ctx context.Context, connectionID int64, opts RunOptions
 
 	runErr := body(ctx, r)
 	if runErr == nil && opts.Mode == ModeAll && r.newest > conn.NewestOrderID {
-		_, err := im.DB.ExecContext(ctx, `UPDATE shopify_connections SET newest_order_id = greatest(newest_order_id, $2) WHERE id = $1`, conn.ID, r.newest)
-		if err != nil {
-			runErr = fmt.Errorf("remember the newest order: %w", err)
-		}
+		runErr = rememberNewest(ctx, im.DB, conn.ID, r.newest)
 	}
 
 	status, msg := "finished", ""
@@ -500,25 +467,31 @@ func (im *Importer) run(ctx context.Context, connectionID int64, opts RunOptions
 	// The run's row is closed even when ctx was cancelled, so it does not stay "running".
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	if _, err := im.DB.ExecContext(fctx, `UPDATE import_runs SET status = $2, finished_at = $3, error = $4 WHERE id = $1`,
-		r.id, status, im.now(), text.CleanNote(msg)); err != nil && runErr == nil {
-		runErr = fmt.Errorf("finish import run: %w", err)
+	if err := (RunLog{}).finish(fctx, im.DB, r.id, status, im.now(), msg); err != nil && runErr == nil {
+		runErr = err
 	}
 	sum := Summary{RunID: r.id, Mode: opts.Mode, Seen: r.seen, Outcomes: r.counts, Shop: conn.Shop, Total: r.total}
-	ev := r.log.Info()
-	if runErr != nil {
-		ev = r.log.Error().Err(runErr)
-	}
-	ev.Int("seen", r.seen).Int("imported", r.counts.Imported).Int("failed", r.counts.Failed).Str("status", status).Msg("import ended")
+	// The run's error is its caller's to report (it is returned); the log has the figures.
+	r.log.Info().Int("seen", r.seen).Int("imported", r.counts.Imported).Int("failed", r.counts.Failed).Str("status", status).Msg("import ended")
 	if runErr != nil {
 		return sum, fmt.Errorf("import %s (run %d): %w", conn.Shop, r.id, runErr)
 	}
 	return sum, nil
 }
 
+// rememberNewest moves the connection's newest order seen up to newest.
+func rememberNewest(ctx context.Context, q pg.Queryer, connectionID, newest int64) error {
+	_, err := q.ExecContext(ctx, `UPDATE shopify_connections SET newest_order_id = greatest(newest_order_id, $2) WHERE id = $1`, connectionID, newest)
+	if err != nil {
+		return fmt.Errorf("remember the newest order: %w", err)
+	}
+	return nil
+}
+
 // lock takes the connection's import lock on a database connection of its own, held until
-// the returned function is called (or the process dies, which releases it).
-func (im *Importer) lock(ctx context.Context, c Connection, wait bool) (func(), error) {
+// the returned function is called (or the process dies, which releases it). With wait, a
+// lock another run holds is waited for, after telling waiting (when set).
+func (im *Importer) lock(ctx context.Context, c Connection, wait bool, waiting func()) (func(), error) {
 	conn, err := im.DB.Connx(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("lock import of %s: %w", c.Shop, err)
@@ -534,6 +507,9 @@ func (im *Importer) lock(ctx context.Context, c Connection, wait bool) (func(), 
 		return nil, fmt.Errorf("%w for %s", ErrImportRunning, c.Shop)
 	}
 	if !got {
+		if waiting != nil {
+			waiting()
+		}
 		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, key); err != nil {
 			conn.Close()
 			return nil, fmt.Errorf("wait for the running import of %s: %w", c.Shop, err)
@@ -557,7 +533,7 @@ func ImportLockKey(connectionID int64) int64 { return int64(lockClassImport)<<32
 
 func (r *run) setTotal(ctx context.Context, n int) {
 	r.total = n
-	if _, err := r.im.DB.ExecContext(ctx, `UPDATE import_runs SET total = $2 WHERE id = $1`, r.id, n); err != nil {
+	if err := (RunLog{}).setTotal(ctx, r.im.DB, r.id, n); err != nil {
 		r.log.Warn().Err(err).Msg("record run total")
 	}
 }
@@ -691,9 +667,10 @@ func (r *run) pageDone(rows []outcomeRow) {
 	}
 }
 
-// write records rows in one transaction: the sales of rows[i] for i in importIdx, every
-// row's outcome, the stock their lines move, the run's counters and the newest order
-// seen. The rows' sale ids are filled in on success.
+// write records rows in one transaction: the sales of rows[i] for i in importIdx (with the
+// products and customers they need), every row's outcome in the import log, the stock
+// their lines move, the run's counters and the newest order seen. The rows' sale ids are
+// filled in on success.
 func (r *run) write(ctx context.Context, rows []outcomeRow, importIdx []int, now time.Time) error {
 	if len(rows) == 0 {
 		return nil
@@ -702,11 +679,11 @@ func (r *run) write(ctx context.Context, rows []outcomeRow, importIdx []int, now
 	for k, i := range importIdx {
 		ds[k] = rows[i].draft
 	}
-	if len(ds) > 0 && !r.products.knowsAll(ds) {
+	if len(ds) > 0 && !r.cache.knowsAll(ds) {
 		r.making.Lock()
 		defer r.making.Unlock()
 	}
-	pc := r.products.begin()
+	ct := r.cache.begin()
 	var newest int64
 	err := pg.WithTx(ctx, r.im.DB, func(tx *sqlx.Tx) error {
 		// An import does not wait for its pages to reach the disk: if the database server
@@ -717,7 +694,7 @@ func (r *run) write(ctx context.Context, rows []outcomeRow, importIdx []int, now
 		}
 		var moves []inventory.Movement
 		if len(ds) > 0 {
-			ids, mv, err := r.im.writeDrafts(ctx, tx, r.conn, ds, pc, now)
+			ids, mv, err := r.importSales(ctx, tx, ds, ct, now)
 			if err != nil {
 				return err
 			}
@@ -726,7 +703,7 @@ func (r *run) write(ctx context.Context, rows []outcomeRow, importIdx []int, now
 			}
 			moves = mv
 		}
-		if err := r.copyOutcomes(ctx, tx, rows); err != nil {
+		if err := (RunLog{}).record(ctx, tx, r.id, r.conn.ID, rows); err != nil {
 			return err
 		}
 		// Last, the rows a page shares with pages written at the same time: the stock levels
@@ -734,132 +711,199 @@ func (r *run) write(ctx context.Context, rows []outcomeRow, importIdx []int, now
 		if _, err := (inventory.Store{}).ApplyMovements(ctx, tx, moves); err != nil {
 			return err
 		}
-		var err error
-		newest, err = r.countOutcomes(ctx, tx, rows)
-		return err
+		var c Counts
+		for _, row := range rows {
+			c.Add(row.outcome)
+			newest = max(newest, row.order.ID)
+		}
+		if err := (RunLog{}).count(ctx, tx, r.id, c); err != nil {
+			return err
+		}
+		// Only a "new" run, which reads orders by ascending id one page at a time, has seen
+		// every order below the newest of its page. A "get all" run (newest first) remembers
+		// its newest order when it ends well; webhooks and retries may skip orders and never
+		// move it.
+		if newest > r.conn.NewestOrderID && r.mode == ModeNew {
+			return rememberNewest(ctx, tx, r.conn.ID, newest)
+		}
+		return nil
 	})
 	if err != nil {
 		return err
 	}
-	pc.commit()
+	ct.commit()
 	r.mu.Lock()
 	r.newest = max(r.newest, newest)
 	r.mu.Unlock()
 	return nil
 }
 
-// copyOutcomes records the outcome of every row in the import log, with the JSON of the
-// orders it does not already hold, packed together in one compressed frame.
-func (r *run) copyOutcomes(ctx context.Context, tx *sqlx.Tx, rows []outcomeRow) error {
-	p := takePacker()
-	defer keepPacker(p)
-	type at struct{ offset, length int }
-	where := make([]at, len(rows))
-	for i, row := range rows {
-		// An order already imported is on record (its sale and first outcome): its JSON is
-		// not stored again, which keeps repeated "get all" runs small.
-		if row.outcome != AlreadyImported && len(bytes.TrimSpace(row.order.Raw)) > 0 {
-			where[i].offset, where[i].length = p.Add(row.order.Raw)
-		}
+// importSales records the sales of ds in tx: it resolves their products (inventory) and
+// customers (sales), the register's open session (register) and the payment types, and
+// records the sales with their lines, taxes and payments (sales). It returns the sale ids,
+// in order, and the stock movements of their lines, for the caller to apply.
+func (r *run) importSales(ctx context.Context, tx *sqlx.Tx, ds []*draft, ct *cacheTx, now time.Time) ([]int64, []inventory.Movement, error) {
+	c := r.conn
+	// The register's open session, shared-locked so that it cannot close while these sales
+	// are counted into it.
+	var sess *register.Session
+	open, err := register.Store{}.ShareCurrentSession(ctx, tx, c.RegisterID)
+	switch {
+	case err == nil:
+		sess = &open
+	case !errors.Is(err, register.ErrNoOpenSession):
+		return nil, nil, err
 	}
-	var frameID int64
-	if p.Len() > 0 {
-		err := tx.QueryRowxContext(ctx, `INSERT INTO import_order_json (run_id, frame, size) VALUES ($1, $2, $3) RETURNING id`,
-			r.id, p.Frame(), p.Len()).Scan(&frameID)
-		if err != nil {
-			return fmt.Errorf("record the orders' JSON: %w", err)
-		}
+	if err := resolveProducts(ctx, tx, c, ds, ct); err != nil {
+		return nil, nil, err
 	}
-	// COPY: PostgreSQL reads its rows as they stream in, without parsing a statement and its
-	// array parameters first.
-	stmt, err := tx.PrepareContext(ctx, pq.CopyIn("import_outcomes",
-		"run_id", "connection_id", "shopify_order_id", "order_name", "outcome", "reason", "sale_id",
-		"json_id", "json_offset", "json_length"))
+	custIDs, err := resolveCustomers(ctx, tx, c, ds, ct)
 	if err != nil {
-		return fmt.Errorf("record outcomes: %w", err)
+		return nil, nil, err
 	}
-	defer stmt.Close()
-	for i, row := range rows {
-		reason := text.CleanNote(row.reason)
-		if row.outcome == Failed && reason == "" {
-			reason = "unknown"
+	batch := make([]sales.NewSale, len(ds))
+	for i, d := range ds {
+		s := d.sale
+		if sess != nil {
+			s.SessionID = &sess.ID
 		}
-		var saleID, jsonID, offset, length any
-		if row.saleID != 0 {
-			saleID = row.saleID
+		if custIDs[i] != 0 {
+			s.CustomerID = &custIDs[i]
 		}
-		if where[i].length > 0 {
-			jsonID, offset, length = frameID, where[i].offset, where[i].length
+		lines := make([]sales.Line, len(d.lines))
+		for j := range d.lines {
+			lines[j] = d.lines[j].Line
 		}
-		if _, err := stmt.ExecContext(ctx, r.id, r.conn.ID, row.order.ID, text.Clean(row.order.Name, text.MaxName), string(row.outcome), reason, saleID,
-			jsonID, offset, length); err != nil {
-			return fmt.Errorf("record outcomes: %w", err)
+		ns := sales.NewSale{Sale: s, Lines: lines, External: &sales.External{Channel: Channel, Shop: c.Shop, ID: d.order.ID}}
+		if d.collected.IsPositive() {
+			// Payment types are looked up (or made) once a run, not once a page.
+			typeID, ok := ct.payType(d.payType)
+			if !ok {
+				pt, err := (sales.Store{}).EnsurePaymentType(ctx, tx, d.payType)
+				if err != nil {
+					return nil, nil, err
+				}
+				typeID, ct.pendingT[d.payType] = pt.ID, pt.ID
+			}
+			p := sales.Payment{
+				PaymentTypeID: typeID, Amount: d.collected, PaidAt: d.paidAt, RegisterID: c.RegisterID,
+				RecordedBy: "shopify import", Source: sales.SourceShopify,
+			}
+			// A payment counts in the open session only when it was made while it was open.
+			if sess != nil && !d.paidAt.Before(sess.OpenedAt) && !d.paidAt.After(now) {
+				p.SessionID = &sess.ID
+			}
+			ns.Payments = []sales.Payment{p}
+		}
+		batch[i] = ns
+	}
+	created, err := (sales.Store{}).CreateSales(ctx, tx, batch)
+	if err != nil {
+		return nil, nil, err
+	}
+	var moves []inventory.Movement
+	ids := make([]int64, len(ds))
+	for i, d := range ds {
+		ids[i] = created[i].SaleID
+		for j, l := range d.lines {
+			if l.Kind == sales.KindProduct && l.productTracks {
+				moves = append(moves, inventory.Movement{
+					ProductID: *l.ProductID, OutletID: c.OutletID, Delta: -l.Quantity, Reason: inventory.ReasonSale,
+					SaleLineID: created[i].LineIDs[j], Note: "Shopify order " + d.sale.ReceiptNumber,
+				})
+			}
 		}
 	}
-	if _, err := stmt.ExecContext(ctx); err != nil {
-		return fmt.Errorf("record outcomes: %w", err)
+	return ids, moves, nil
+}
+
+// resolveProducts gives every product line of ds its POS product: the run's cache knows
+// the products of variants (and of SKUs without variant) an earlier page met; inventory
+// finds or makes the others (see inventory.Store.ResolveProducts).
+func resolveProducts(ctx context.Context, tx *sqlx.Tx, c Connection, ds []*draft, ct *cacheTx) error {
+	var lines, unknown []*lineDraft
+	var keys []inventory.ProductKey
+	for _, d := range ds {
+		for j := range d.lines {
+			l := &d.lines[j]
+			if l.Kind != sales.KindProduct {
+				continue
+			}
+			lines = append(lines, l)
+			// A variant is looked up before its SKU: a variant the cache does not know goes to
+			// inventory even when its SKU is known.
+			if ref, ok := ct.variant(l.variantID); ok && l.variantID != 0 {
+				l.setProduct(ref)
+				continue
+			}
+			if ref, ok := ct.sku(skuKey(l.SKU)); ok && l.variantID == 0 && l.SKU != "" {
+				l.setProduct(ref)
+				continue
+			}
+			unknown = append(unknown, l)
+			keys = append(keys, inventory.ProductKey{
+				VariantID: l.variantID, ProductID: l.productID, SKU: l.SKU,
+				Name: l.Title, VariantTitle: l.VariantTitle, Price: l.UnitPrice, TracksStock: l.tracks,
+			})
+		}
 	}
-	if err := stmt.Close(); err != nil {
-		return fmt.Errorf("record outcomes: %w", err)
+	if len(unknown) > 0 {
+		refs, err := (inventory.Store{}).ResolveProducts(ctx, tx, Channel, c.Shop, keys)
+		if err != nil {
+			return err
+		}
+		for i, l := range unknown {
+			l.setProduct(refs[i])
+		}
+	}
+	for _, l := range lines {
+		ref := inventory.ProductRef{ID: *l.ProductID, TracksStock: l.productTracks}
+		if l.variantID != 0 {
+			ct.pendingV[l.variantID] = ref
+		}
+		if l.SKU != "" {
+			ct.pendingS[skuKey(l.SKU)] = ref
+		}
 	}
 	return nil
 }
 
-// packers keeps a few packers between pages, so that the writers of a run fill the same
-// buffers with the JSON of page after page.
-var packers = make(chan *jsonpack.Packer, 4)
-
-func takePacker() *jsonpack.Packer {
-	select {
-	case p := <-packers:
-		return p
-	default:
-		return new(jsonpack.Packer)
+// resolveCustomers gives every draft its customer (0 for a draft naming nobody): the run's
+// cache knows the customers of e-mail addresses an earlier page met and the Shopify
+// customer ids already remembered; sales finds, makes and links the others (see
+// sales.Store.ResolveCustomers).
+func resolveCustomers(ctx context.Context, tx *sqlx.Tx, c Connection, ds []*draft, ct *cacheTx) ([]int64, error) {
+	out := make([]int64, len(ds))
+	var refs []sales.CustomerRef
+	var of []int // the draft of each ref
+	for i, d := range ds {
+		if d.customer == nil {
+			continue
+		}
+		ref := sales.CustomerRef{Customer: *d.customer, ExternalID: d.custExtID, Linked: d.custExtID != 0 && ct.linked(d.custExtID)}
+		if d.customer.Email != "" {
+			// Saved earlier in this run: its details were filled in then.
+			ref.ID, _ = ct.customer(strings.ToLower(d.customer.Email))
+		}
+		refs, of = append(refs, ref), append(of, i)
 	}
-}
-
-func keepPacker(p *jsonpack.Packer) {
-	p.Reset()
-	if p.Cap() > 8<<20 {
-		return // an outsized page: let its buffer go
+	if len(refs) == 0 {
+		return out, nil
 	}
-	select {
-	case packers <- p:
-	default:
-	}
-}
-
-// countOutcomes adds the rows' outcomes to the run's counters and, in a "new" run, moves
-// the connection's newest order seen. It returns the largest order id of rows.
-func (r *run) countOutcomes(ctx context.Context, tx *sqlx.Tx, rows []outcomeRow) (int64, error) {
-	var (
-		c      Counts
-		newest int64
-	)
-	for _, row := range rows {
-		c.Add(row.outcome)
-		newest = max(newest, row.order.ID)
-	}
-	_, err := tx.ExecContext(ctx, `
-		UPDATE import_runs SET seen = seen + $2, imported = imported + $3, already_imported = already_imported + $4,
-			too_old = too_old + $5, no_shipping_method = no_shipping_method + $6, test_order = test_order + $7,
-			cancelled = cancelled + $8, failed = failed + $9
-		WHERE id = $1`,
-		r.id, len(rows), c.Imported, c.AlreadyImported, c.TooOld, c.NoShippingMethod, c.TestOrder, c.Cancelled, c.Failed)
+	ids, err := (sales.Store{}).ResolveCustomers(ctx, tx, Channel, c.Shop, refs)
 	if err != nil {
-		return 0, fmt.Errorf("count outcomes: %w", err)
+		return nil, err
 	}
-	// Only a "new" run, which reads orders by ascending id one page at a time, has seen
-	// every order below the newest of its page. A "get all" run (newest first) remembers
-	// its newest order when it ends well; webhooks and retries may skip orders and never
-	// move it.
-	if newest > r.conn.NewestOrderID && r.mode == ModeNew {
-		_, err = tx.ExecContext(ctx, `UPDATE shopify_connections SET newest_order_id = greatest(newest_order_id, $2) WHERE id = $1`, r.conn.ID, newest)
-		if err != nil {
-			return 0, fmt.Errorf("remember the newest order: %w", err)
+	for k, ref := range refs {
+		out[of[k]] = ids[k]
+		if ref.Customer.Email != "" {
+			ct.pendingE[strings.ToLower(ref.Customer.Email)] = ids[k]
+		}
+		if ref.ExternalID != 0 {
+			ct.pendingL[ref.ExternalID] = true
 		}
 	}
-	return newest, nil
+	return out, nil
 }
 
 // existingSales returns the sales already recorded for the page's orders, by order id.
@@ -870,40 +914,11 @@ func (r *run) existingSales(ctx context.Context, orders []shopifyapi.Order) (map
 			ids = append(ids, o.ID)
 		}
 	}
-	var rows []struct {
-		OrderID int64 `db:"external_id"`
-		SaleID  int64 `db:"sale_id"`
-	}
-	// One index probe per order, whatever the planner believes of the table's size: with
-	// statistics from when it was small (an import outruns autovacuum) it would otherwise
-	// read every order of the shop for each page.
-	err := sqlx.SelectContext(ctx, r.im.DB, &rows, `
-		SELECT k.id AS external_id, x.sale_id
-		FROM unnest($3::bigint[]) AS k(id)
-		CROSS JOIN LATERAL (
-			SELECT sale_id FROM sale_external_ids x WHERE x.channel = $1 AND x.shop = $2 AND x.external_id = k.id LIMIT 1) x`,
-		Channel, r.conn.Shop, pq.Array(ids))
-	if err != nil {
-		return nil, fmt.Errorf("look up imported orders: %w", err)
-	}
-	out := make(map[int64]int64, len(rows))
-	for _, row := range rows {
-		out[row.OrderID] = row.SaleID
-	}
-	return out, nil
+	return (sales.Store{}).SalesByExternal(ctx, r.im.DB, Channel, r.conn.Shop, ids)
 }
 
-// failedOrders lists the orders of the connection whose latest outcome is failed.
-func (im *Importer) failedOrders(ctx context.Context, connectionID int64) ([]int64, error) {
-	var ids []int64
-	err := sqlx.SelectContext(ctx, im.DB, &ids, `
-		SELECT shopify_order_id FROM (
-			SELECT DISTINCT ON (shopify_order_id) shopify_order_id, outcome
-			FROM import_outcomes WHERE connection_id = $1 AND shopify_order_id > 0
-			ORDER BY shopify_order_id, id DESC) latest
-		WHERE outcome = 'failed' ORDER BY shopify_order_id`, connectionID)
-	if err != nil {
-		return nil, fmt.Errorf("list failed orders: %w", err)
-	}
-	return ids, nil
+// setProduct gives the line its POS product.
+func (l *lineDraft) setProduct(p inventory.ProductRef) {
+	id := p.ID
+	l.ProductID, l.productTracks = &id, p.TracksStock
 }

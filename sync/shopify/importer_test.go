@@ -339,7 +339,7 @@ func TestImportLockOneRunPerConnection(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, fixtureOptions{sim: shopifysim.Options{Orders: []shopdata.Order{genOrder(101, "#1001", testNow.Add(-time.Hour))}}})
 	ctx := context.Background()
-	unlock, err := f.im.lock(ctx, f.conn, false)
+	unlock, err := f.im.lock(ctx, f.conn, false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -351,24 +351,19 @@ func TestImportLockOneRunPerConnection(t *testing.T) {
 		t.Fatalf("a refused run left %d import runs", n)
 	}
 	done := make(chan Summary)
+	waiting := make(chan struct{})
 	go func() {
-		sum, err := f.im.Run(ctx, f.conn.ID, RunOptions{Mode: ModeAll, Wait: true})
+		sum, err := f.im.Run(ctx, f.conn.ID, RunOptions{Mode: ModeAll, Wait: true, Waiting: func() { close(waiting) }})
 		if err != nil {
 			t.Error(err)
 		}
 		done <- sum
 	}()
-	// The waiting run shows up in pg_locks as an ungranted advisory lock; release ours then.
-	for {
-		var waiting bool
-		if err := f.db.Get(&waiting, `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
-			AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND objid = $1)`, f.conn.ID); err != nil {
-			t.Fatal(err)
-		}
-		if waiting {
-			break
-		}
-		time.Sleep(5 * time.Millisecond)
+	// The run says when it finds the lock taken and waits; release ours then.
+	select {
+	case <-waiting:
+	case sum := <-done:
+		t.Fatalf("the run did not wait for the lock: %+v", sum)
 	}
 	unlock()
 	if sum := <-done; sum.Outcomes.Imported != 1 {

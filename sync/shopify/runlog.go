@@ -1,6 +1,7 @@
 package shopify
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -12,6 +13,9 @@ import (
 
 	"github.com/kassa-pos/kassa/internal/jsonpack"
 	"github.com/kassa-pos/kassa/internal/pg"
+	"github.com/kassa-pos/kassa/internal/text"
+	"github.com/kassa-pos/kassa/register"
+	"github.com/kassa-pos/kassa/sales"
 )
 
 // RunRecord is an import run as the import log keeps it.
@@ -39,11 +43,13 @@ type OutcomeRecord struct {
 	Outcome       Outcome   `db:"outcome"`
 	Reason        string    `db:"reason"`
 	SaleID        *int64    `db:"sale_id"`
-	ReceiptNumber *string   `db:"receipt_number"`
+	ReceiptNumber *string   `db:"-"`
 	CreatedAt     time.Time `db:"created_at"`
 }
 
-// RunLog reads the import log.
+// RunLog reads the import log: the runs (import_runs), each order's outcome
+// (import_outcomes) and the orders' JSON as Shopify sent it (import_order_json). The
+// importer writes it, through the unexported methods below.
 type RunLog struct{}
 
 const runSelect = `
@@ -78,17 +84,34 @@ func (RunLog) Run(ctx context.Context, q pg.Queryer, id int64) (RunRecord, error
 	return out, nil
 }
 
-// Outcomes lists a run's outcomes in the order the run saw the orders; with onlyOutcome
-// set, only those of that outcome.
+// Outcomes lists a run's outcomes in the order the run saw the orders, each with the
+// receipt number of its sale; with onlyOutcome set, only those of that outcome.
 func (RunLog) Outcomes(ctx context.Context, q pg.Queryer, runID int64, onlyOutcome Outcome) ([]OutcomeRecord, error) {
 	var out []OutcomeRecord
 	err := sqlx.SelectContext(ctx, q, &out, `
-		SELECT o.id, o.run_id, o.shopify_order_id, o.order_name, o.outcome, o.reason, o.sale_id, s.receipt_number, o.created_at
-		FROM import_outcomes o LEFT JOIN sales s ON s.id = o.sale_id
+		SELECT o.id, o.run_id, o.shopify_order_id, o.order_name, o.outcome, o.reason, o.sale_id, o.created_at
+		FROM import_outcomes o
 		WHERE o.run_id = $1 AND ($2 = '' OR o.outcome = $2)
 		ORDER BY o.id`, runID, string(onlyOutcome))
 	if err != nil {
 		return nil, fmt.Errorf("list outcomes of import run %d: %w", runID, err)
+	}
+	var saleIDs []int64
+	for _, o := range out {
+		if o.SaleID != nil {
+			saleIDs = append(saleIDs, *o.SaleID)
+		}
+	}
+	receipts, err := sales.Store{}.ReceiptNumbers(ctx, q, saleIDs)
+	if err != nil {
+		return nil, err
+	}
+	for i, o := range out {
+		if o.SaleID != nil {
+			if r, ok := receipts[*o.SaleID]; ok {
+				out[i].ReceiptNumber = &r
+			}
+		}
 	}
 	return out, nil
 }
@@ -118,13 +141,14 @@ func (j keptJSON) doc() ([]byte, error) {
 	return jsonpack.Doc(content, j.Offset, j.Length)
 }
 
-// RawOrder returns the order JSON an outcome recorded, byte for byte as Shopify sent it
-// (nil when none was kept: an order already imported, or a row without an order).
+// RawOrder returns the order JSON an outcome recorded, byte for byte as Shopify sent it,
+// or ErrNotFound when none was kept (an order already imported, a row without an order,
+// or no such outcome).
 func (RunLog) RawOrder(ctx context.Context, q pg.Queryer, outcomeID int64) ([]byte, error) {
 	var j keptJSON
 	err := sqlx.GetContext(ctx, q, &j, keptJSONSelect+` WHERE o.id = $1`, outcomeID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
+		return nil, fmt.Errorf("outcome %d kept no order JSON: %w", outcomeID, ErrNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("load order JSON of outcome %d: %w", outcomeID, err)
@@ -158,4 +182,202 @@ func (RunLog) LatestOrderJSON(ctx context.Context, q pg.Queryer, connectionID, o
 		return nil, fmt.Errorf("order JSON of order %s: %w", which, err)
 	}
 	return raw, nil
+}
+
+// LastListingStart returns when the connection's latest run that listed the shop's orders
+// (Get all or Get new, whatever started it) started, or ErrNotFound when none ever did.
+func (RunLog) LastListingStart(ctx context.Context, q pg.Queryer, connectionID int64) (time.Time, error) {
+	var last sql.NullTime
+	err := sqlx.GetContext(ctx, q, &last, `
+		SELECT max(started_at) FROM import_runs WHERE connection_id = $1 AND mode IN ('new', 'all')`, connectionID)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("last run of connection %d: %w", connectionID, err)
+	}
+	if !last.Valid {
+		return time.Time{}, fmt.Errorf("connection %d never listed its orders: %w", connectionID, ErrNotFound)
+	}
+	return last.Time, nil
+}
+
+// FailedImports lists the orders of the outlet's connections whose import failed in
+// [from, to), in the order they failed, each marked resolved when a later run of its
+// connection imported it after all (or found it imported). It is the nightly report's
+// register.ImportLog.
+func (RunLog) FailedImports(ctx context.Context, q pg.Queryer, outletID int64, from, to time.Time) ([]register.FailedImport, error) {
+	var rows []struct {
+		Name     string    `db:"order_name"`
+		OrderID  int64     `db:"shopify_order_id"`
+		Reason   string    `db:"reason"`
+		At       time.Time `db:"created_at"`
+		Resolved bool      `db:"resolved"`
+	}
+	err := sqlx.SelectContext(ctx, q, &rows, `
+		SELECT f.order_name, f.shopify_order_id, f.reason, f.created_at,
+			EXISTS (SELECT 1 FROM import_outcomes later
+				WHERE later.connection_id = f.connection_id AND later.shopify_order_id = f.shopify_order_id
+					AND later.id > f.id AND later.outcome IN ('imported', 'already_imported')) AS resolved
+		FROM import_outcomes f
+		JOIN shopify_connections c ON c.id = f.connection_id
+		WHERE c.outlet_id = $1 AND f.outcome = 'failed' AND f.created_at >= $2 AND f.created_at < $3
+		ORDER BY f.created_at, f.id`, outletID, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("list the day's import failures: %w", err)
+	}
+	out := make([]register.FailedImport, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, register.FailedImport{OrderName: r.Name, OrderID: r.OrderID, Reason: r.Reason, At: r.At, Resolved: r.Resolved})
+	}
+	return out, nil
+}
+
+var _ register.ImportLog = RunLog{}
+
+// start records a new run of the connection, started at, and returns its id. The
+// connection's runs still marked running are closed first as failed: the caller holds the
+// connection's import lock, so no other run of it is alive, and such a run was cut short
+// (killed process, lost database connection).
+func (RunLog) start(ctx context.Context, db *sqlx.DB, connectionID int64, mode Mode, trigger string, at time.Time) (int64, error) {
+	var id int64
+	err := pg.WithTx(ctx, db, func(tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE import_runs SET status = 'failed', finished_at = $2,
+			error = 'interrupted: the process stopped before the run finished'
+			WHERE connection_id = $1 AND status = 'running'`, connectionID, at)
+		if err != nil {
+			return fmt.Errorf("close interrupted runs: %w", err)
+		}
+		return sqlx.GetContext(ctx, tx, &id, `
+			INSERT INTO import_runs (connection_id, mode, trigger, started_at) VALUES ($1, $2, $3, $4) RETURNING id`,
+			connectionID, string(mode), trigger, at)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("start import run: %w", err)
+	}
+	return id, nil
+}
+
+// finish closes a run with its status (finished, failed, cancelled) and, when it did not
+// finish, why.
+func (RunLog) finish(ctx context.Context, q pg.Queryer, runID int64, status string, at time.Time, msg string) error {
+	if _, err := q.ExecContext(ctx, `UPDATE import_runs SET status = $2, finished_at = $3, error = $4 WHERE id = $1`,
+		runID, status, at, text.CleanNote(msg)); err != nil {
+		return fmt.Errorf("finish import run: %w", err)
+	}
+	return nil
+}
+
+// setTotal records how many orders Shopify counted for the run.
+func (RunLog) setTotal(ctx context.Context, q pg.Queryer, runID int64, n int) error {
+	if _, err := q.ExecContext(ctx, `UPDATE import_runs SET total = $2 WHERE id = $1`, runID, n); err != nil {
+		return fmt.Errorf("record the run's total: %w", err)
+	}
+	return nil
+}
+
+// record records the outcome of every row in the import log, with the JSON of the orders
+// it does not already hold, packed together in one compressed frame.
+func (RunLog) record(ctx context.Context, tx *sqlx.Tx, runID, connectionID int64, rows []outcomeRow) error {
+	p := takePacker()
+	defer keepPacker(p)
+	type at struct{ offset, length int }
+	where := make([]at, len(rows))
+	for i, row := range rows {
+		// An order already imported is on record (its sale and first outcome): its JSON is
+		// not stored again, which keeps repeated "get all" runs small.
+		if row.outcome != AlreadyImported && len(bytes.TrimSpace(row.order.Raw)) > 0 {
+			where[i].offset, where[i].length = p.Add(row.order.Raw)
+		}
+	}
+	var frameID int64
+	if p.Len() > 0 {
+		err := tx.QueryRowxContext(ctx, `INSERT INTO import_order_json (run_id, frame, size) VALUES ($1, $2, $3) RETURNING id`,
+			runID, p.Frame(), p.Len()).Scan(&frameID)
+		if err != nil {
+			return fmt.Errorf("record the orders' JSON: %w", err)
+		}
+	}
+	// COPY: PostgreSQL reads its rows as they stream in, without parsing a statement and its
+	// array parameters first.
+	stmt, err := tx.PrepareContext(ctx, `COPY import_outcomes (run_id, connection_id, shopify_order_id, order_name,
+		outcome, reason, sale_id, json_id, json_offset, json_length) FROM STDIN`)
+	if err != nil {
+		return fmt.Errorf("record outcomes: %w", err)
+	}
+	defer stmt.Close()
+	for i, row := range rows {
+		reason := text.CleanNote(row.reason)
+		if row.outcome == Failed && reason == "" {
+			reason = "unknown"
+		}
+		var saleID, jsonID, offset, length any
+		if row.saleID != 0 {
+			saleID = row.saleID
+		}
+		if where[i].length > 0 {
+			jsonID, offset, length = frameID, where[i].offset, where[i].length
+		}
+		if _, err := stmt.ExecContext(ctx, runID, connectionID, row.order.ID, text.Clean(row.order.Name, text.MaxName), string(row.outcome), reason, saleID,
+			jsonID, offset, length); err != nil {
+			return fmt.Errorf("record outcomes: %w", err)
+		}
+	}
+	if _, err := stmt.ExecContext(ctx); err != nil {
+		return fmt.Errorf("record outcomes: %w", err)
+	}
+	if err := stmt.Close(); err != nil {
+		return fmt.Errorf("record outcomes: %w", err)
+	}
+	return nil
+}
+
+// packers keeps a few packers between pages, so that the writers of a run fill the same
+// buffers with the JSON of page after page.
+var packers = make(chan *jsonpack.Packer, 4)
+
+func takePacker() *jsonpack.Packer {
+	select {
+	case p := <-packers:
+		return p
+	default:
+		return new(jsonpack.Packer)
+	}
+}
+
+func keepPacker(p *jsonpack.Packer) {
+	p.Reset()
+	if p.Cap() > 8<<20 {
+		return // an outsized page: let its buffer go
+	}
+	select {
+	case packers <- p:
+	default:
+	}
+}
+
+// count adds c's outcomes to the run's counters.
+func (RunLog) count(ctx context.Context, q pg.Queryer, runID int64, c Counts) error {
+	_, err := q.ExecContext(ctx, `
+		UPDATE import_runs SET seen = seen + $2, imported = imported + $3, already_imported = already_imported + $4,
+			too_old = too_old + $5, no_shipping_method = no_shipping_method + $6, test_order = test_order + $7,
+			cancelled = cancelled + $8, failed = failed + $9
+		WHERE id = $1`,
+		runID, c.Total(), c.Imported, c.AlreadyImported, c.TooOld, c.NoShippingMethod, c.TestOrder, c.Cancelled, c.Failed)
+	if err != nil {
+		return fmt.Errorf("count outcomes: %w", err)
+	}
+	return nil
+}
+
+// failedOrders lists the orders of the connection whose latest outcome is failed.
+func (RunLog) failedOrders(ctx context.Context, q pg.Queryer, connectionID int64) ([]int64, error) {
+	var ids []int64
+	err := sqlx.SelectContext(ctx, q, &ids, `
+		SELECT shopify_order_id FROM (
+			SELECT DISTINCT ON (shopify_order_id) shopify_order_id, outcome
+			FROM import_outcomes WHERE connection_id = $1 AND shopify_order_id > 0
+			ORDER BY shopify_order_id, id DESC) latest
+		WHERE outcome = 'failed' ORDER BY shopify_order_id`, connectionID)
+	if err != nil {
+		return nil, fmt.Errorf("list failed orders: %w", err)
+	}
+	return ids, nil
 }

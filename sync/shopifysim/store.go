@@ -307,8 +307,6 @@ func (v orderView) cmp(o *storedOrder, k cursorKey) int {
 	return c
 }
 
-func keyOf(o *storedOrder) cursorKey { return cursorKey{created: o.created, id: o.id} }
-
 // page returns up to limit orders matching match, after (direction "next") or before
 // (direction "prev") the cursor key, or from the start when after is nil; and whether
 // matching orders exist before and after the page.
