@@ -18,7 +18,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/kassa-pos/kassa/daemon/client"
-	"github.com/kassa-pos/kassa/register/terminal/common"
+	"github.com/kassa-pos/kassa/terminal/common"
 )
 
 // Page is the Shopify screen.

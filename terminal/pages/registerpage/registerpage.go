@@ -18,8 +18,8 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/kassa-pos/kassa/daemon/client"
-	"github.com/kassa-pos/kassa/register/terminal/common"
-	"github.com/kassa-pos/kassa/register/terminal/components/form"
+	"github.com/kassa-pos/kassa/terminal/common"
+	"github.com/kassa-pos/kassa/terminal/components/form"
 )
 
 type mode int

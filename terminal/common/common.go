@@ -19,8 +19,8 @@ import (
 
 	"github.com/kassa-pos/kassa/daemon/client"
 	"github.com/kassa-pos/kassa/internal/text"
-	"github.com/kassa-pos/kassa/register/terminal/keymap"
-	"github.com/kassa-pos/kassa/register/terminal/styles"
+	"github.com/kassa-pos/kassa/terminal/keymap"
+	"github.com/kassa-pos/kassa/terminal/styles"
 )
 
 // API is the part of the daemon's typed client the terminal uses; *client.Client
