@@ -416,7 +416,7 @@ func (a *api) closeRegister(c *call) (reply, error) {
 	if err != nil {
 		return reply{}, fmt.Errorf("register %q: %w", r.Name, err)
 	}
-	return jsonReply(http.StatusOK, rep), nil
+	return jsonReply(http.StatusOK, closingView(rep)), nil
 }
 
 // parseDayOrTime reads a date (2026-11-24, a day in loc) or an RFC 3339 time. A date
@@ -488,9 +488,9 @@ func (a *api) listSales(c *call) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	out := make([]sales.SaleView, 0, len(list))
+	out := make([]client.Sale, 0, len(list))
 	for _, s := range list {
-		out = append(out, s.View(false))
+		out = append(out, saleView(s.View(false)))
 	}
 	return jsonReply(http.StatusOK, out), nil
 }
@@ -508,7 +508,7 @@ func (a *api) showSale(c *call) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	return jsonReply(http.StatusOK, s.View(true)), nil
+	return jsonReply(http.StatusOK, saleView(s.View(true))), nil
 }
 
 func (a *api) applyPayment(c *call) (reply, error) {
@@ -671,12 +671,24 @@ func (a *api) importOutcomes(c *call) (reply, error) {
 	return jsonReply(http.StatusOK, out), nil
 }
 
+// checkFormat refuses a ?format= that formatted would not answer in; a route that writes
+// checks it before it writes.
+func checkFormat(c *call) error {
+	switch f := c.r.URL.Query().Get("format"); f {
+	case "", register.FormatJSON, register.FormatText, register.FormatCSV:
+		return nil
+	default:
+		return badRequest("format must be json, text or csv, not %q", f)
+	}
+}
+
 // formatted answers a report as JSON, text (48 columns) or CSV, as ?format= asks.
 func formatted(c *call, v any, text, csv func(*bytes.Buffer) error) (reply, error) {
+	if err := checkFormat(c); err != nil {
+		return reply{}, err
+	}
 	var buf bytes.Buffer
-	switch f := c.r.URL.Query().Get("format"); f {
-	case "", register.FormatJSON:
-		return jsonReply(http.StatusOK, v), nil
+	switch c.r.URL.Query().Get("format") {
 	case register.FormatText:
 		if err := text(&buf); err != nil {
 			return reply{}, err
@@ -688,7 +700,7 @@ func formatted(c *call, v any, text, csv func(*bytes.Buffer) error) (reply, erro
 		}
 		return reply{status: http.StatusOK, contentType: "text/csv; charset=utf-8", body: buf.Bytes()}, nil
 	default:
-		return reply{}, badRequest("format must be json, text or csv, not %q", f)
+		return jsonReply(http.StatusOK, v), nil
 	}
 }
 
@@ -704,7 +716,7 @@ func (a *api) closingReport(c *call) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	return formatted(c, rep,
+	return formatted(c, closingView(rep),
 		func(b *bytes.Buffer) error { return rep.WriteText(b) },
 		func(b *bytes.Buffer) error { return rep.WriteCSV(b) })
 }
@@ -734,7 +746,7 @@ func (a *api) nightlyReport(c *call) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	return formatted(c, rep,
+	return formatted(c, nightlyView(rep),
 		func(b *bytes.Buffer) error { return rep.WriteText(b) },
 		func(b *bytes.Buffer) error { return rep.WriteCSV(b) })
 }
@@ -742,6 +754,9 @@ func (a *api) nightlyReport(c *call) (reply, error) {
 func (a *api) generateNightly(c *call) (reply, error) {
 	var req client.NightlyRequest
 	if err := c.decode(&req); err != nil {
+		return reply{}, err
+	}
+	if err := checkFormat(c); err != nil {
 		return reply{}, err
 	}
 	day, err := parseDate(req.Date)
@@ -756,7 +771,9 @@ func (a *api) generateNightly(c *call) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	return jsonReply(http.StatusOK, rep), nil
+	return formatted(c, nightlyView(rep),
+		func(b *bytes.Buffer) error { return rep.WriteText(b) },
+		func(b *bytes.Buffer) error { return rep.WriteCSV(b) })
 }
 
 func (a *api) stock(c *call) (reply, error) {
@@ -768,10 +785,11 @@ func (a *api) stock(c *call) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	if rows == nil {
-		rows = []inventory.StockRow{}
+	out := make([]client.StockRow, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, stockView(r))
 	}
-	return jsonReply(http.StatusOK, rows), nil
+	return jsonReply(http.StatusOK, out), nil
 }
 
 func connectionView(cn shopify.Connection) client.Connection {
