@@ -213,23 +213,17 @@ func (a *api) outlets(c *call) (reply, error) {
 	return jsonReply(http.StatusOK, out), nil
 }
 
-// findOutlet resolves an outlet name; an empty name means the only outlet there is.
+// findOutlet resolves an outlet name, live or archived; an empty name means the only
+// live outlet there is (inventory.FindOutlet). It only words the refusals for the API.
 func (a *api) findOutlet(ctx context.Context, name string) (inventory.Outlet, error) {
-	st := inventory.Store{}
-	if name != "" {
-		return st.OutletByName(ctx, a.db, name)
+	o, err := inventory.Store{}.FindOutlet(ctx, a.db, name)
+	switch {
+	case errors.Is(err, inventory.ErrNoOutlet):
+		return o, notFound("%s", err)
+	case errors.Is(err, inventory.ErrOutletNotNamed):
+		return o, badRequest("%s with outlet=NAME", err)
 	}
-	list, err := st.Outlets(ctx, a.db)
-	if err != nil {
-		return inventory.Outlet{}, err
-	}
-	switch len(list) {
-	case 0:
-		return inventory.Outlet{}, notFound("there is no outlet yet: add one with 'kassa outlet add'")
-	case 1:
-		return list[0], nil
-	}
-	return inventory.Outlet{}, badRequest("there are several outlets: name one with outlet=NAME")
+	return o, err
 }
 
 // findRegister resolves a register by id or name ("Front", "Gent/Front").
@@ -419,22 +413,6 @@ func (a *api) closeRegister(c *call) (reply, error) {
 	return jsonReply(http.StatusOK, closingView(rep)), nil
 }
 
-// parseDayOrTime reads a date (2026-11-24, a day in loc) or an RFC 3339 time. A date
-// given as an upper bound means the end of that day, as on the command line.
-func parseDayOrTime(s string, loc *time.Location, upper bool) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	d, err := time.ParseInLocation(time.DateOnly, s, loc)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is neither a date (2026-11-24) nor an RFC 3339 time", s)
-	}
-	if upper {
-		d = d.AddDate(0, 0, 1)
-	}
-	return d, nil
-}
-
 func (a *api) listSales(c *call) (reply, error) {
 	q := c.r.URL.Query()
 	var f sales.Filter
@@ -453,12 +431,12 @@ func (a *api) listSales(c *call) (reply, error) {
 	}
 	var err error
 	if s := q.Get("from"); s != "" {
-		if f.From, err = parseDayOrTime(s, loc, false); err != nil {
+		if f.From, err = sales.ParseDayOrTime(s, loc, false); err != nil {
 			return reply{}, badRequest("from: %s", err)
 		}
 	}
 	if s := q.Get("to"); s != "" {
-		if f.To, err = parseDayOrTime(s, loc, true); err != nil {
+		if f.To, err = sales.ParseDayOrTime(s, loc, true); err != nil {
 			return reply{}, badRequest("to: %s", err)
 		}
 	}

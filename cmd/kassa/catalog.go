@@ -95,29 +95,14 @@ func exactArgs(n int, names string) cobra.PositionalArgs {
 	}
 }
 
-// findOutlet resolves the name of a live outlet; with an empty name it takes the only
-// live outlet there is, so a one-shop installation never has to name it.
+// findOutlet resolves --outlet: a live outlet's name or, with none given, the only live
+// outlet there is (inventory.FindLiveOutlet). It only says which flag names one.
 func findOutlet(ctx context.Context, q pg.Queryer, name string) (inventory.Outlet, error) {
-	st := inventory.Store{}
-	if name != "" {
-		o, err := st.OutletByName(ctx, q, name)
-		if err == nil && o.Archived() {
-			return inventory.Outlet{}, fmt.Errorf("outlet %q is archived: name a live outlet (see 'kassa outlet list')", o.Name)
-		}
-		return o, err
+	o, err := inventory.Store{}.FindLiveOutlet(ctx, q, name)
+	if errors.Is(err, inventory.ErrOutletNotNamed) {
+		return o, fmt.Errorf("%w with --outlet", err)
 	}
-	outlets, err := st.Outlets(ctx, q)
-	if err != nil {
-		return inventory.Outlet{}, err
-	}
-	switch len(outlets) {
-	case 0:
-		return inventory.Outlet{}, errors.New("there is no outlet yet: add one with 'kassa outlet add'")
-	case 1:
-		return outlets[0], nil
-	default:
-		return inventory.Outlet{}, errors.New("there are several outlets: name one with --outlet")
-	}
+	return o, err
 }
 
 func (c *cli) registerCommand() *cobra.Command {
@@ -351,37 +336,27 @@ func (c *cli) stockCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var level int
-			sku := adjSKU // as stored, whatever case it was typed in
+			var (
+				p     inventory.Product // its SKU as stored, whatever case it was typed in
+				level int
+			)
 			err = pg.WithTx(cmd.Context(), db, func(tx *sqlx.Tx) error {
-				st := inventory.Store{}
 				o, err := findOutlet(cmd.Context(), tx, adjOutlet)
 				if err != nil {
 					return err
 				}
-				p, err := st.ProductBySKU(cmd.Context(), tx, adjSKU)
-				if err != nil {
-					return err
-				}
-				sku = p.SKU
-				if !p.TracksStock {
-					return fmt.Errorf("product %q does not track stock", p.SKU)
-				}
-				if _, err := st.ApplyMovement(cmd.Context(), tx, inventory.Movement{
-					ProductID: p.ID, OutletID: o.ID, Delta: adjDelta, Reason: inventory.ReasonAdjustment, Note: adjNote,
-				}); err != nil {
-					return err
-				}
-				level, err = st.StockLevel(cmd.Context(), tx, p.ID, o.ID)
+				p, level, err = inventory.Store{}.Adjust(cmd.Context(), tx, inventory.Adjustment{
+					OutletID: o.ID, SKU: adjSKU, Delta: adjDelta, Note: adjNote,
+				})
 				return err
 			})
 			if err != nil {
 				return err
 			}
 			if c.jsonOut {
-				return c.printJSON(map[string]any{"sku": sku, "on_hand": level})
+				return c.printJSON(map[string]any{"sku": p.SKU, "on_hand": level})
 			}
-			fmt.Fprintf(c.stdout, "%s: %d on hand\n", sku, level)
+			fmt.Fprintf(c.stdout, "%s: %d on hand\n", p.SKU, level)
 			return nil
 		},
 	}

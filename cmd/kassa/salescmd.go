@@ -57,12 +57,12 @@ outlet's time zone, or RFC 3339 times; --to is exclusive for times and inclusive
 				loc, _ = o.Location()
 			}
 			if from != "" {
-				if f.From, err = parseDayOrTime(from, loc, false); err != nil {
+				if f.From, err = sales.ParseDayOrTime(from, loc, false); err != nil {
 					return fmt.Errorf("--from: %w", err)
 				}
 			}
 			if to != "" {
-				if f.To, err = parseDayOrTime(to, loc, true); err != nil {
+				if f.To, err = sales.ParseDayOrTime(to, loc, true); err != nil {
 					return fmt.Errorf("--to: %w", err)
 				}
 			}
@@ -186,22 +186,6 @@ func recordedBy(by string, token *string, source string) string {
 		return "collected by Shopify"
 	}
 	return "by " + by + " (" + register.Via(token) + ")"
-}
-
-// parseDayOrTime reads a date (2026-11-24, a day in loc) or an RFC 3339 time. A date
-// given as an upper bound means the end of that day.
-func parseDayOrTime(s string, loc *time.Location, upper bool) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	d, err := time.ParseInLocation(time.DateOnly, s, loc)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is neither a date (2026-11-24) nor an RFC 3339 time", s)
-	}
-	if upper {
-		d = d.AddDate(0, 0, 1)
-	}
-	return d, nil
 }
 
 // resolveReceipt returns the receipt number a typed one means in the outlet: "#1168" for
