@@ -60,7 +60,7 @@ func (s Service) now() time.Time {
 	return time.Now()
 }
 
-func (s Service) store() Store { return Store{Clock: s.Clock} }
+func (s Service) store() Store { return Store(s) }
 
 // PaymentRequest is a payment staff take at a register for an existing sale.
 type PaymentRequest struct {

@@ -772,9 +772,8 @@ func (r *run) copyOutcomes(ctx context.Context, tx *sqlx.Tx, rows []outcomeRow) 
 	}
 	// COPY: PostgreSQL reads its rows as they stream in, without parsing a statement and its
 	// array parameters first.
-	stmt, err := tx.PrepareContext(ctx, pq.CopyIn("import_outcomes",
-		"run_id", "connection_id", "shopify_order_id", "order_name", "outcome", "reason", "sale_id",
-		"json_id", "json_offset", "json_length"))
+	stmt, err := tx.PrepareContext(ctx, `COPY import_outcomes (run_id, connection_id, shopify_order_id, order_name,
+		outcome, reason, sale_id, json_id, json_offset, json_length) FROM STDIN`)
 	if err != nil {
 		return fmt.Errorf("record outcomes: %w", err)
 	}
