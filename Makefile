@@ -1,9 +1,14 @@
 # kassa: run `make help` for the targets.
 SHELL := /bin/bash
 GO ?= go
-export PATH := /usr/local/go/bin:$(PATH)
+# Where go install puts tools (make tools): GOBIN, else GOPATH/bin.
+GOTOOLBIN := $(or $(shell PATH=/usr/local/go/bin:$$PATH go env GOBIN 2>/dev/null),$(shell PATH=/usr/local/go/bin:$$PATH go env GOPATH 2>/dev/null)/bin)
+export PATH := /usr/local/go/bin:$(GOTOOLBIN):$(PATH)
 
-.PHONY: help build test lint bench soak smoke postgres demo
+# The staticcheck (honnef.co/go/tools) make lint checks with.
+STATICCHECK_VERSION := v0.8.2
+
+.PHONY: help build test lint tools bench soak smoke postgres demo
 
 help: ## Show the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -17,10 +22,17 @@ build: ## Build the kassa binary into ./bin/kassa (or BIN=path)
 test: ## Run every test against a real PostgreSQL (KASSA_TEST_DATABASE_URL)
 	$(GO) test -race -count=1 ./...
 
-lint: ## gofmt, go vet, and staticcheck when installed
+lint: ## gofmt, go vet and staticcheck (staticcheck.conf); make tools installs staticcheck
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
-	@if command -v staticcheck >/dev/null; then staticcheck ./...; else echo "staticcheck not installed: skipped"; fi
+	@version=$$(staticcheck -version 2>/dev/null) || { echo "staticcheck is not installed: run 'make tools'"; exit 1; }; \
+	case "$$version" in *'($(STATICCHECK_VERSION:v%=%))'*) ;; \
+	*) echo "make lint checks with staticcheck $(STATICCHECK_VERSION), not '$$version': run 'make tools'"; exit 1;; esac
+	staticcheck ./...
+
+tools: ## Install staticcheck (the version make lint checks with) from the Go module proxy, unless it is installed
+	@case "$$(staticcheck -version 2>/dev/null)" in *'($(STATICCHECK_VERSION:v%=%))'*) echo "staticcheck $(STATICCHECK_VERSION) is installed";; \
+	*) echo "$(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)"; $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION);; esac
 
 bench: ## Measure the performance figures into docs/PERFORMANCE.md (BENCH_ALL=1 also runs every benchmark once)
 	KASSA_PERF=1 $(GO) test -count=1 -v -run '^TestPerformanceReport$$' -timeout 30m ./internal/perf/

@@ -213,23 +213,17 @@ func (a *api) outlets(c *call) (reply, error) {
 	return jsonReply(http.StatusOK, out), nil
 }
 
-// findOutlet resolves an outlet name; an empty name means the only outlet there is.
+// findOutlet resolves an outlet name, live or archived; an empty name means the only
+// live outlet there is (inventory.FindOutlet). It only words the refusals for the API.
 func (a *api) findOutlet(ctx context.Context, name string) (inventory.Outlet, error) {
-	st := inventory.Store{}
-	if name != "" {
-		return st.OutletByName(ctx, a.db, name)
+	o, err := inventory.Store{}.FindOutlet(ctx, a.db, name)
+	switch {
+	case errors.Is(err, inventory.ErrNoOutlet):
+		return o, notFound("%s", err)
+	case errors.Is(err, inventory.ErrOutletNotNamed):
+		return o, badRequest("%s with outlet=NAME", err)
 	}
-	list, err := st.Outlets(ctx, a.db)
-	if err != nil {
-		return inventory.Outlet{}, err
-	}
-	switch len(list) {
-	case 0:
-		return inventory.Outlet{}, notFound("there is no outlet yet: add one with 'kassa outlet add'")
-	case 1:
-		return list[0], nil
-	}
-	return inventory.Outlet{}, badRequest("there are several outlets: name one with outlet=NAME")
+	return o, err
 }
 
 // findRegister resolves a register by id or name ("Front", "Gent/Front").
@@ -416,23 +410,7 @@ func (a *api) closeRegister(c *call) (reply, error) {
 	if err != nil {
 		return reply{}, fmt.Errorf("register %q: %w", r.Name, err)
 	}
-	return jsonReply(http.StatusOK, rep), nil
-}
-
-// parseDayOrTime reads a date (2026-11-24, a day in loc) or an RFC 3339 time. A date
-// given as an upper bound means the end of that day, as on the command line.
-func parseDayOrTime(s string, loc *time.Location, upper bool) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	d, err := time.ParseInLocation(time.DateOnly, s, loc)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is neither a date (2026-11-24) nor an RFC 3339 time", s)
-	}
-	if upper {
-		d = d.AddDate(0, 0, 1)
-	}
-	return d, nil
+	return jsonReply(http.StatusOK, closingView(rep)), nil
 }
 
 func (a *api) listSales(c *call) (reply, error) {
@@ -453,12 +431,12 @@ func (a *api) listSales(c *call) (reply, error) {
 	}
 	var err error
 	if s := q.Get("from"); s != "" {
-		if f.From, err = parseDayOrTime(s, loc, false); err != nil {
+		if f.From, err = sales.ParseDayOrTime(s, loc, false); err != nil {
 			return reply{}, badRequest("from: %s", err)
 		}
 	}
 	if s := q.Get("to"); s != "" {
-		if f.To, err = parseDayOrTime(s, loc, true); err != nil {
+		if f.To, err = sales.ParseDayOrTime(s, loc, true); err != nil {
 			return reply{}, badRequest("to: %s", err)
 		}
 	}
@@ -491,9 +469,9 @@ func (a *api) listSales(c *call) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	out := make([]sales.SaleView, 0, len(list))
+	out := make([]client.Sale, 0, len(list))
 	for _, s := range list {
-		out = append(out, s.View(false))
+		out = append(out, saleView(s.View(false)))
 	}
 	return jsonReply(http.StatusOK, out), nil
 }
@@ -514,7 +492,7 @@ func (a *api) showSale(c *call) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	return jsonReply(http.StatusOK, s.View(true)), nil
+	return jsonReply(http.StatusOK, saleView(s.View(true))), nil
 }
 
 func (a *api) applyPayment(c *call) (reply, error) {
@@ -677,12 +655,24 @@ func (a *api) importOutcomes(c *call) (reply, error) {
 	return jsonReply(http.StatusOK, out), nil
 }
 
+// checkFormat refuses a ?format= that formatted would not answer in; a route that writes
+// checks it before it writes.
+func checkFormat(c *call) error {
+	switch f := c.r.URL.Query().Get("format"); f {
+	case "", register.FormatJSON, register.FormatText, register.FormatCSV:
+		return nil
+	default:
+		return badRequest("format must be json, text or csv, not %q", f)
+	}
+}
+
 // formatted answers a report as JSON, text (48 columns) or CSV, as ?format= asks.
 func formatted(c *call, v any, text, csv func(*bytes.Buffer) error) (reply, error) {
+	if err := checkFormat(c); err != nil {
+		return reply{}, err
+	}
 	var buf bytes.Buffer
-	switch f := c.r.URL.Query().Get("format"); f {
-	case "", register.FormatJSON:
-		return jsonReply(http.StatusOK, v), nil
+	switch c.r.URL.Query().Get("format") {
 	case register.FormatText:
 		if err := text(&buf); err != nil {
 			return reply{}, err
@@ -694,7 +684,7 @@ func formatted(c *call, v any, text, csv func(*bytes.Buffer) error) (reply, erro
 		}
 		return reply{status: http.StatusOK, contentType: "text/csv; charset=utf-8", body: buf.Bytes()}, nil
 	default:
-		return reply{}, badRequest("format must be json, text or csv, not %q", f)
+		return jsonReply(http.StatusOK, v), nil
 	}
 }
 
@@ -710,7 +700,7 @@ func (a *api) closingReport(c *call) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	return formatted(c, rep,
+	return formatted(c, closingView(rep),
 		func(b *bytes.Buffer) error { return rep.WriteText(b) },
 		func(b *bytes.Buffer) error { return rep.WriteCSV(b) })
 }
@@ -740,7 +730,7 @@ func (a *api) nightlyReport(c *call) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	return formatted(c, rep,
+	return formatted(c, nightlyView(rep),
 		func(b *bytes.Buffer) error { return rep.WriteText(b) },
 		func(b *bytes.Buffer) error { return rep.WriteCSV(b) })
 }
@@ -748,6 +738,9 @@ func (a *api) nightlyReport(c *call) (reply, error) {
 func (a *api) generateNightly(c *call) (reply, error) {
 	var req client.NightlyRequest
 	if err := c.decode(&req); err != nil {
+		return reply{}, err
+	}
+	if err := checkFormat(c); err != nil {
 		return reply{}, err
 	}
 	day, err := parseDate(req.Date)
@@ -762,7 +755,9 @@ func (a *api) generateNightly(c *call) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	return jsonReply(http.StatusOK, rep), nil
+	return formatted(c, nightlyView(rep),
+		func(b *bytes.Buffer) error { return rep.WriteText(b) },
+		func(b *bytes.Buffer) error { return rep.WriteCSV(b) })
 }
 
 func (a *api) stock(c *call) (reply, error) {
@@ -774,10 +769,11 @@ func (a *api) stock(c *call) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	if rows == nil {
-		rows = []inventory.StockRow{}
+	out := make([]client.StockRow, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, stockView(r))
 	}
-	return jsonReply(http.StatusOK, rows), nil
+	return jsonReply(http.StatusOK, out), nil
 }
 
 func connectionView(cn shopify.Connection) client.Connection {

@@ -119,7 +119,7 @@ func (rn *runner) start(ctx context.Context, conn shopify.Connection, mode shopi
 func runView(r shopify.RunRecord) client.ImportRun {
 	return client.ImportRun{
 		RunID: r.ID, Shop: r.Shop, Mode: r.Mode, Trigger: r.Trigger, Status: r.Status, StartedAt: r.StartedAt,
-		FinishedAt: r.FinishedAt, Total: r.Total, Seen: r.Seen, Outcomes: r.Counts, Error: r.Error,
+		FinishedAt: r.FinishedAt, Total: r.Total, Seen: r.Seen, Outcomes: countsView(r.Counts), Error: r.Error,
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"text/tabwriter"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/spf13/cobra"
@@ -48,35 +47,19 @@ ISO 4217 code such as EUR.`,
 	add.Flags().StringVar(&tz, "timezone", "", "IANA time zone, e.g. Europe/Brussels")
 	add.Flags().StringVar(&currency, "currency", "", "ISO 4217 currency code, e.g. EUR")
 	c.addJSONFlag(add)
-	list := &cobra.Command{
-		Use:   "list",
-		Short: "List the outlets",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			db, err := c.database(cmd.Context())
+	list := listCommand(c, &cobra.Command{Use: "list", Short: "List the outlets"},
+		func(ctx context.Context) ([]inventory.Outlet, error) {
+			db, err := c.database(ctx)
 			if err != nil {
-				return err
+				return nil, err
 			}
-			outlets, err := inventory.Store{}.Outlets(cmd.Context(), db)
-			if err != nil {
-				return err
-			}
-			if c.jsonOut {
-				out := make([]map[string]string, 0, len(outlets))
-				for _, o := range outlets {
-					out = append(out, outletJSON(o))
-				}
-				return c.printJSON(out)
-			}
-			tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "OUTLET\tTIME ZONE\tCURRENCY")
-			for _, o := range outlets {
-				fmt.Fprintf(tw, "%s\t%s\t%s\n", o.Name, o.Timezone, o.Currency)
-			}
-			return tw.Flush()
+			return inventory.Store{}.Outlets(ctx, db)
 		},
-	}
-	c.addJSONFlag(list)
+		table[inventory.Outlet]{
+			json:   func(o inventory.Outlet) any { return outletJSON(o) },
+			header: "OUTLET\tTIME ZONE\tCURRENCY",
+			row:    func(o inventory.Outlet) []any { return []any{o.Name, o.Timezone, o.Currency} },
+		})
 	cmd.AddCommand(add, list, c.outletRenameCommand(), c.outletArchiveCommand())
 	return cmd
 }
@@ -95,29 +78,14 @@ func exactArgs(n int, names string) cobra.PositionalArgs {
 	}
 }
 
-// findOutlet resolves the name of a live outlet; with an empty name it takes the only
-// live outlet there is, so a one-shop installation never has to name it.
+// findOutlet resolves --outlet: a live outlet's name or, with none given, the only live
+// outlet there is (inventory.FindLiveOutlet). It only says which flag names one.
 func findOutlet(ctx context.Context, q pg.Queryer, name string) (inventory.Outlet, error) {
-	st := inventory.Store{}
-	if name != "" {
-		o, err := st.OutletByName(ctx, q, name)
-		if err == nil && o.Archived() {
-			return inventory.Outlet{}, fmt.Errorf("outlet %q is archived: name a live outlet (see 'kassa outlet list')", o.Name)
-		}
-		return o, err
+	o, err := inventory.Store{}.FindLiveOutlet(ctx, q, name)
+	if errors.Is(err, inventory.ErrOutletNotNamed) {
+		return o, fmt.Errorf("%w with --outlet", err)
 	}
-	outlets, err := st.Outlets(ctx, q)
-	if err != nil {
-		return inventory.Outlet{}, err
-	}
-	switch len(outlets) {
-	case 0:
-		return inventory.Outlet{}, errors.New("there is no outlet yet: add one with 'kassa outlet add'")
-	case 1:
-		return outlets[0], nil
-	default:
-		return inventory.Outlet{}, errors.New("there are several outlets: name one with --outlet")
-	}
+	return o, err
 }
 
 func (c *cli) registerCommand() *cobra.Command {
@@ -151,44 +119,28 @@ func (c *cli) registerCommand() *cobra.Command {
 	add.Flags().StringVar(&outlet, "outlet", "", "the outlet the register belongs to (may be left out when there is one)")
 	c.addJSONFlag(add)
 	var listOutlet string
-	list := &cobra.Command{
-		Use:   "list [--outlet OUTLET]",
-		Short: "List the registers",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			db, err := c.database(cmd.Context())
+	list := listCommand(c, &cobra.Command{Use: "list [--outlet OUTLET]", Short: "List the registers"},
+		func(ctx context.Context) ([]register.Register, error) {
+			db, err := c.database(ctx)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			var outletID int64
 			if listOutlet != "" {
-				o, err := inventory.Store{}.OutletByName(cmd.Context(), db, listOutlet)
+				o, err := inventory.Store{}.OutletByName(ctx, db, listOutlet)
 				if err != nil {
-					return err
+					return nil, err
 				}
 				outletID = o.ID
 			}
-			regs, err := register.Store{}.List(cmd.Context(), db, outletID)
-			if err != nil {
-				return err
-			}
-			if c.jsonOut {
-				out := make([]map[string]string, 0, len(regs))
-				for _, r := range regs {
-					out = append(out, map[string]string{"name": r.Name, "outlet": r.OutletName})
-				}
-				return c.printJSON(out)
-			}
-			tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "REGISTER\tOUTLET")
-			for _, r := range regs {
-				fmt.Fprintf(tw, "%s\t%s\n", r.Name, r.OutletName)
-			}
-			return tw.Flush()
+			return register.Store{}.List(ctx, db, outletID)
 		},
-	}
+		table[register.Register]{
+			json:   func(r register.Register) any { return map[string]string{"name": r.Name, "outlet": r.OutletName} },
+			header: "REGISTER\tOUTLET",
+			row:    func(r register.Register) []any { return []any{r.Name, r.OutletName} },
+		})
 	list.Flags().StringVar(&listOutlet, "outlet", "", "only the registers of this outlet")
-	c.addJSONFlag(list)
 	cmd.AddCommand(add, list, c.registerRenameCommand(), c.registerArchiveCommand())
 	cmd.AddCommand(c.registerSessionCommands()...)
 	return cmd
@@ -241,36 +193,22 @@ unless told otherwise.`,
 	add.Flags().BoolVar(&noStock, "no-stock", false, "do not track stock for this product")
 	add.Flags().BoolVar(&unpublish, "unpublished", false, "add the product unpublished")
 	c.addJSONFlag(add)
-	list := &cobra.Command{
-		Use:   "list",
-		Short: "List the products",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			db, err := c.database(cmd.Context())
+	list := listCommand(c, &cobra.Command{Use: "list", Short: "List the products"},
+		func(ctx context.Context) ([]inventory.Product, error) {
+			db, err := c.database(ctx)
 			if err != nil {
-				return err
+				return nil, err
 			}
-			products, err := inventory.Store{}.Products(cmd.Context(), db)
-			if err != nil {
-				return err
-			}
-			if c.jsonOut {
-				out := make([]map[string]any, 0, len(products))
-				for _, p := range products {
-					out = append(out, productJSON(p))
-				}
-				return c.printJSON(out)
-			}
-			tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "SKU\tNAME\tPRICE\tSTOCK\tPUBLISHED\tSOURCE")
-			for _, p := range products {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", safeCell(p.SKU), safeCell(displayName(p.Name, p.VariantTitle)),
-					money.String(p.Price), yesNo(p.TracksStock), yesNo(p.Published), p.Source)
-			}
-			return tw.Flush()
+			return inventory.Store{}.Products(ctx, db)
 		},
-	}
-	c.addJSONFlag(list)
+		table[inventory.Product]{
+			json:   func(p inventory.Product) any { return productJSON(p) },
+			header: "SKU\tNAME\tPRICE\tSTOCK\tPUBLISHED\tSOURCE",
+			row: func(p inventory.Product) []any {
+				return []any{safeCell(p.SKU), safeCell(displayName(p.Name, p.VariantTitle)),
+					money.String(p.Price), yesNo(p.TracksStock), yesNo(p.Published), p.Source}
+			},
+		})
 	cmd.AddCommand(add, list)
 	return cmd
 }
@@ -299,40 +237,29 @@ func yesNo(b bool) string {
 func (c *cli) stockCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "stock", Short: "Show and adjust stock levels", Args: cobra.NoArgs}
 	var outlet string
-	list := &cobra.Command{
+	list := listCommand(c, &cobra.Command{
 		Use:   "list [--outlet OUTLET]",
 		Short: "List stock levels at an outlet",
 		Long:  "List every stock-tracked product with its level at the outlet. Levels may be negative.",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			db, err := c.database(cmd.Context())
+	},
+		func(ctx context.Context) ([]inventory.StockRow, error) {
+			db, err := c.database(ctx)
 			if err != nil {
-				return err
+				return nil, err
 			}
-			o, err := findOutlet(cmd.Context(), db, outlet)
+			o, err := findOutlet(ctx, db, outlet)
 			if err != nil {
-				return err
+				return nil, err
 			}
-			rows, err := inventory.Store{}.StockLevels(cmd.Context(), db, o.ID)
-			if err != nil {
-				return err
-			}
-			if c.jsonOut {
-				if rows == nil {
-					rows = []inventory.StockRow{}
-				}
-				return c.printJSON(rows)
-			}
-			tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "SKU\tNAME\tON HAND\tPUBLISHED")
-			for _, r := range rows {
-				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", safeCell(r.SKU), safeCell(displayName(r.Name, r.VariantTitle)), r.OnHand, yesNo(r.Published))
-			}
-			return tw.Flush()
+			return inventory.Store{}.StockLevels(ctx, db, o.ID)
 		},
-	}
+		table[inventory.StockRow]{
+			header: "SKU\tNAME\tON HAND\tPUBLISHED",
+			row: func(r inventory.StockRow) []any {
+				return []any{safeCell(r.SKU), safeCell(displayName(r.Name, r.VariantTitle)), r.OnHand, yesNo(r.Published)}
+			},
+		})
 	list.Flags().StringVar(&outlet, "outlet", "", "the outlet (may be left out when there is one)")
-	c.addJSONFlag(list)
 
 	var (
 		adjOutlet, adjSKU, adjNote string
@@ -351,37 +278,27 @@ func (c *cli) stockCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var level int
-			sku := adjSKU // as stored, whatever case it was typed in
+			var (
+				p     inventory.Product // its SKU as stored, whatever case it was typed in
+				level int
+			)
 			err = pg.WithTx(cmd.Context(), db, func(tx *sqlx.Tx) error {
-				st := inventory.Store{}
 				o, err := findOutlet(cmd.Context(), tx, adjOutlet)
 				if err != nil {
 					return err
 				}
-				p, err := st.ProductBySKU(cmd.Context(), tx, adjSKU)
-				if err != nil {
-					return err
-				}
-				sku = p.SKU
-				if !p.TracksStock {
-					return fmt.Errorf("product %q does not track stock", p.SKU)
-				}
-				if _, err := st.ApplyMovement(cmd.Context(), tx, inventory.Movement{
-					ProductID: p.ID, OutletID: o.ID, Delta: adjDelta, Reason: inventory.ReasonAdjustment, Note: adjNote,
-				}); err != nil {
-					return err
-				}
-				level, err = st.StockLevel(cmd.Context(), tx, p.ID, o.ID)
+				p, level, err = inventory.Store{}.Adjust(cmd.Context(), tx, inventory.Adjustment{
+					OutletID: o.ID, SKU: adjSKU, Delta: adjDelta, Note: adjNote,
+				})
 				return err
 			})
 			if err != nil {
 				return err
 			}
 			if c.jsonOut {
-				return c.printJSON(map[string]any{"sku": sku, "on_hand": level})
+				return c.printJSON(map[string]any{"sku": p.SKU, "on_hand": level})
 			}
-			fmt.Fprintf(c.stdout, "%s: %d on hand\n", sku, level)
+			fmt.Fprintf(c.stdout, "%s: %d on hand\n", p.SKU, level)
 			return nil
 		},
 	}

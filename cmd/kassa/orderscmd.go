@@ -152,55 +152,41 @@ func (c *cli) importsCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "imports", Short: "Read the Shopify import log", Args: cobra.NoArgs}
 	var shop string
 	var limit int
-	list := &cobra.Command{
+	var zones map[int64]*time.Location // each connection's outlet's time zone
+	list := listCommand(c, &cobra.Command{
 		Use:   "list [--connection SHOP] [--limit N]",
 		Short: "List the latest import runs, newest first (times in the outlet's time zone)",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
+	},
+		func(ctx context.Context) ([]shopify.RunRecord, error) {
 			if limit < 1 || limit > 500 {
-				return usageError("--limit is how many runs to list, from 1 to 500, not %d", limit)
+				return nil, usageError("--limit is how many runs to list, from 1 to 500, not %d", limit)
 			}
 			db, err := c.database(ctx)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			var connID int64
 			if shop != "" {
 				cn, err := shopify.ConnectionStore{}.ByShop(ctx, db, shop)
 				if err != nil {
-					return err
+					return nil, err
 				}
 				connID = cn.ID
 			}
-			runs, err := shopify.RunLog{}.Runs(ctx, db, connID, limit)
-			if err != nil {
-				return err
-			}
-			if c.jsonOut {
-				out := make([]runJSON, 0, len(runs))
-				for _, r := range runs {
-					out = append(out, toRunJSON(r))
-				}
-				return c.printJSON(out)
-			}
-			if len(runs) == 0 {
-				fmt.Fprintln(c.stdout, "no import has run yet: start one with 'kassa orders get-all'")
-				return nil
-			}
-			zones := connectionZones(ctx, db)
-			tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "RUN\tSHOP\tMODE\tBY\tSTATUS\tSTARTED\tSEEN\tIMPORTED\tFAILED")
-			for _, r := range runs {
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\n", r.ID, r.Shop, r.Mode, r.Trigger, r.Status,
-					localTime(r.StartedAt, zoneOf(zones, r.Connection)), r.Seen, r.Imported, r.Failed)
-			}
-			return tw.Flush()
+			zones = connectionZones(ctx, db)
+			return shopify.RunLog{}.Runs(ctx, db, connID, limit)
 		},
-	}
+		table[shopify.RunRecord]{
+			json:   func(r shopify.RunRecord) any { return toRunJSON(r) },
+			header: "RUN\tSHOP\tMODE\tBY\tSTATUS\tSTARTED\tSEEN\tIMPORTED\tFAILED",
+			row: func(r shopify.RunRecord) []any {
+				return []any{r.ID, r.Shop, r.Mode, r.Trigger, r.Status,
+					localTime(r.StartedAt, zoneOf(zones, r.Connection)), r.Seen, r.Imported, r.Failed}
+			},
+			none: "no import has run yet: start one with 'kassa orders get-all'",
+		})
 	list.Flags().StringVar(&shop, "connection", "", "only the runs of this shop")
 	list.Flags().IntVar(&limit, "limit", 20, "how many runs to list (1-500)")
-	c.addJSONFlag(list)
 
 	var all bool
 	show := &cobra.Command{

@@ -24,53 +24,52 @@ func (c *cli) salesCommand() *cobra.Command {
 		source             string
 		awaiting, shopOnly bool
 	)
-	list := &cobra.Command{
+	list := listCommand(c, &cobra.Command{
 		Use:   "list [--outlet O] [--source pos|shopify] [--awaiting-payment] [--from DATE] [--to DATE] [--search TEXT]",
 		Short: "List sales, newest first",
 		Long: `List sales, newest first. --search matches the start of a receipt number (#10 finds
 #1001) or part of a customer's e-mail or name. --from and --to are dates (2026-11-24) in the
 outlet's time zone, or RFC 3339 times; --to is exclusive for times and inclusive for dates.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
+	},
+		func(ctx context.Context) ([]sales.Sale, error) {
 			if f.Limit < 1 || f.Limit > 500 {
-				return usageError("--limit is how many sales to list, from 1 to 500, not %d", f.Limit)
+				return nil, usageError("--limit is how many sales to list, from 1 to 500, not %d", f.Limit)
 			}
 			if f.Offset < 0 {
-				return usageError("--offset is how many sales to skip, 0 or more, not %d", f.Offset)
+				return nil, usageError("--offset is how many sales to skip, 0 or more, not %d", f.Offset)
 			}
 			db, err := c.database(ctx)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			loc := time.UTC
 			if outlet != "" {
 				o, err := inventory.Store{}.OutletByName(ctx, db, outlet)
 				if err != nil {
-					return err
+					return nil, err
 				}
 				f.OutletID = o.ID
 				if loc, err = o.Location(); err != nil {
-					return err
+					return nil, err
 				}
 			} else if o, err := findOutlet(ctx, db, ""); err == nil {
 				loc, _ = o.Location()
 			}
 			if from != "" {
-				if f.From, err = parseDayOrTime(from, loc, false); err != nil {
-					return fmt.Errorf("--from: %w", err)
+				if f.From, err = sales.ParseDayOrTime(from, loc, false); err != nil {
+					return nil, fmt.Errorf("--from: %w", err)
 				}
 			}
 			if to != "" {
-				if f.To, err = parseDayOrTime(to, loc, true); err != nil {
-					return fmt.Errorf("--to: %w", err)
+				if f.To, err = sales.ParseDayOrTime(to, loc, true); err != nil {
+					return nil, fmt.Errorf("--to: %w", err)
 				}
 			}
 			switch source {
 			case "", sales.SourcePOS, sales.SourceShopify:
 				f.Source = source
 			default:
-				return usageError("--source must be pos or shopify, not %q", source)
+				return nil, usageError("--source must be pos or shopify, not %q", source)
 			}
 			if shopOnly {
 				f.Source = sales.SourceShopify
@@ -80,29 +79,20 @@ outlet's time zone, or RFC 3339 times; --to is exclusive for times and inclusive
 			if err == nil {
 				err = register.Store{}.NameSales(ctx, db, list)
 			}
-			if err != nil {
-				return err
-			}
-			if c.jsonOut {
-				out := make([]sales.SaleView, 0, len(list))
-				for _, s := range list {
-					out = append(out, s.View(false))
-				}
-				return c.printJSON(out)
-			}
-			tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "RECEIPT\tSOLD AT\tSOURCE\tSTATUS\tTOTAL\tBALANCE\tCUSTOMER")
-			for _, s := range list {
+			return list, err
+		},
+		table[sales.Sale]{
+			json:   func(s sales.Sale) any { return s.View(false) },
+			header: "RECEIPT\tSOLD AT\tSOURCE\tSTATUS\tTOTAL\tBALANCE\tCUSTOMER",
+			row: func(s sales.Sale) []any {
 				v := s.View(false)
 				customer := ""
 				if v.Customer != nil {
 					customer = strings.TrimSpace(v.Customer.Name + " <" + v.Customer.Email + ">")
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", safeCell(v.ReceiptNumber), viewTime(v.SoldAt), v.Source, v.Status, v.Total, v.Balance, safeCell(customer))
-			}
-			return tw.Flush()
-		},
-	}
+				return []any{safeCell(v.ReceiptNumber), viewTime(v.SoldAt), v.Source, v.Status, v.Total, v.Balance, safeCell(customer)}
+			},
+		})
 	list.Flags().StringVar(&outlet, "outlet", "", "only sales of this outlet")
 	list.Flags().StringVar(&source, "source", "", "only sales from pos or shopify")
 	list.Flags().BoolVar(&shopOnly, "shopify", false, "only sales imported from Shopify (same as --source shopify)")
@@ -112,7 +102,6 @@ outlet's time zone, or RFC 3339 times; --to is exclusive for times and inclusive
 	list.Flags().StringVar(&f.Search, "search", "", "receipt number prefix, or part of a customer's e-mail or name")
 	list.Flags().IntVar(&f.Limit, "limit", 50, "how many sales at most (1-500)")
 	list.Flags().IntVar(&f.Offset, "offset", 0, "skip this many sales (paging)")
-	c.addJSONFlag(list)
 
 	var showOutlet string
 	show := &cobra.Command{
@@ -192,22 +181,6 @@ func recordedBy(by string, token *string, source string) string {
 		return "collected by Shopify"
 	}
 	return "by " + by + " (" + register.Via(token) + ")"
-}
-
-// parseDayOrTime reads a date (2026-11-24, a day in loc) or an RFC 3339 time. A date
-// given as an upper bound means the end of that day.
-func parseDayOrTime(s string, loc *time.Location, upper bool) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	d, err := time.ParseInLocation(time.DateOnly, s, loc)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is neither a date (2026-11-24) nor an RFC 3339 time", s)
-	}
-	if upper {
-		d = d.AddDate(0, 0, 1)
-	}
-	return d, nil
 }
 
 // resolveReceipt returns the receipt number a typed one means in the outlet: "#1168" for

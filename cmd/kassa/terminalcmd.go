@@ -11,7 +11,7 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 
-	"github.com/kassa-pos/kassa/register/terminal"
+	"github.com/kassa-pos/kassa/terminal"
 )
 
 // terminalCommand is "kassa terminal", the register terminal UI for store staff.

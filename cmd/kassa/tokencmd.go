@@ -1,8 +1,8 @@
 package main
 
 import (
+	"context"
 	"fmt"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -53,41 +53,34 @@ is stored: the token is printed once, when it is created.`,
 	create.Flags().StringVar(&role, "role", "", "cashier or manager")
 	c.addJSONFlag(create)
 
-	list := &cobra.Command{
-		Use:   "list",
-		Short: "List the tokens (never the tokens themselves)",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			db, err := c.database(cmd.Context())
-			if err != nil {
-				return err
-			}
-			tokens, err := daemon.TokenStore{}.List(cmd.Context(), db)
-			if err != nil {
-				return err
-			}
-			if c.jsonOut {
-				return c.printJSON(tokens)
-			}
-			loc, utc := c.shopZone(cmd.Context(), db)
-			show := func(t *time.Time) string {
-				if t == nil {
-					return "-"
-				}
-				if utc {
-					return localTime(*t, loc) + " UTC"
-				}
-				return localTime(*t, loc)
-			}
-			tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tNAME\tROLE\tCREATED\tLAST USED\tREVOKED")
-			for _, t := range tokens {
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Name, t.Role, show(&t.CreatedAt), show(t.LastUsedAt), show(t.RevokedAt))
-			}
-			return tw.Flush()
-		},
+	var (
+		loc *time.Location // the shop's time zone, else UTC
+		utc bool
+	)
+	show := func(t *time.Time) string {
+		if t == nil {
+			return "-"
+		}
+		if utc {
+			return localTime(*t, loc) + " UTC"
+		}
+		return localTime(*t, loc)
 	}
-	c.addJSONFlag(list)
+	list := listCommand(c, &cobra.Command{Use: "list", Short: "List the tokens (never the tokens themselves)"},
+		func(ctx context.Context) ([]daemon.Token, error) {
+			db, err := c.database(ctx)
+			if err != nil {
+				return nil, err
+			}
+			loc, utc = c.shopZone(ctx, db)
+			return daemon.TokenStore{}.List(ctx, db)
+		},
+		table[daemon.Token]{
+			header: "ID\tNAME\tROLE\tCREATED\tLAST USED\tREVOKED",
+			row: func(t daemon.Token) []any {
+				return []any{t.ID, t.Name, t.Role, show(&t.CreatedAt), show(t.LastUsedAt), show(t.RevokedAt)}
+			},
+		})
 
 	revoke := &cobra.Command{
 		Use:     "revoke NAME|ID",

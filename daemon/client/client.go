@@ -312,6 +312,26 @@ func (c *Client) GenerateNightly(ctx context.Context, req NightlyRequest) (Night
 	return out, c.do(ctx, http.MethodPost, "/reports/nightly", nil, req, &out)
 }
 
+// NightlyReportText returns the stored nightly report of an outlet (empty: the only one)
+// for a local date as printable text (48 columns). Managers only.
+func (c *Client) NightlyReportText(ctx context.Context, outlet, date string) (string, error) {
+	v := url.Values{"date": {date}, "format": {"text"}}
+	if outlet != "" {
+		v.Set("outlet", outlet)
+	}
+	var out []byte
+	err := c.do(ctx, http.MethodGet, "/reports/nightly", v, nil, &out)
+	return string(out), err
+}
+
+// GenerateNightlyText generates (again) and stores an outlet's nightly report, and
+// returns it as printable text (48 columns). Managers only.
+func (c *Client) GenerateNightlyText(ctx context.Context, req NightlyRequest) (string, error) {
+	var out []byte
+	err := c.do(ctx, http.MethodPost, "/reports/nightly", url.Values{"format": {"text"}}, req, &out)
+	return string(out), err
+}
+
 // Stock lists the stock levels of an outlet (empty: the only one).
 func (c *Client) Stock(ctx context.Context, outlet string) ([]StockRow, error) {
 	var v url.Values

@@ -1,32 +1,6 @@
 package client
 
-import (
-	"time"
-
-	"github.com/kassa-pos/kassa/inventory"
-	"github.com/kassa-pos/kassa/register"
-	"github.com/kassa-pos/kassa/sales"
-	"github.com/kassa-pos/kassa/sync/shopify"
-)
-
-// The domain packages' JSON views are the API's too, so the API, the command line's --json
-// and the terminal show the same shapes.
-type (
-	// Sale is a sale as "kassa sales show --json" prints it (lists leave out its lines and
-	// payments).
-	Sale = sales.SaleView
-	// SalePayment is a payment of a sale as "kassa sales show --json" prints it, with its
-	// id and, when it was voided, its void.
-	SalePayment = sales.PaymentView
-	// StockRow is a product's stock at an outlet.
-	StockRow = inventory.StockRow
-	// ClosingReport is a register session's closing report (or X-report while it is open).
-	ClosingReport = register.ClosingReport
-	// NightlyReport is an outlet's report of one local day.
-	NightlyReport = register.NightlyReport
-	// Counts is how many orders of an import run ended in each outcome.
-	Counts = shopify.Counts
-)
+import "time"
 
 // Me is the caller's token.
 type Me struct {

@@ -14,4 +14,10 @@
 //     REFERENCES, COPY and TRUNCATE. Another package's rows are reached through its
 //     functions. The migrations, test files, test-support packages and the reliability
 //     harness (internal/soak, which checks invariants across every table) are exempt.
+//   - Dependencies point one way: cmd → front-ends (terminal/, web/) → daemon/client;
+//     cmd → daemon → sync/* → register, sales, inventory → money. Domain packages never
+//     import daemon, cmd, sync/* or a front-end; daemon/client imports no package of the
+//     module; a front-end imports only daemon/client and helpers (internal/...) that reach
+//     nothing of the domain (graph_test.go).
+//   - A front-end's build (go list -deps) holds no lib/pq, sqlx, go-shopify or zstd.
 package archtest

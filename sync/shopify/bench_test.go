@@ -227,7 +227,11 @@ func copyBound(b *testing.B, src *sqlx.DB) time.Duration {
 		if os.Getenv("KASSA_BENCH_VERBOSE") != "" {
 			defer func() { b.Logf("copy %s: %d rows in %v", t.name, len(t.rows), time.Since(ts)) }()
 		}
-		stmt, err := tx.Prepare(pq.CopyIn(t.name, t.cols...))
+		cols := make([]string, len(t.cols))
+		for i, c := range t.cols {
+			cols[i] = pq.QuoteIdentifier(c)
+		}
+		stmt, err := tx.Prepare("COPY " + pq.QuoteIdentifier(t.name) + " (" + strings.Join(cols, ", ") + ") FROM STDIN")
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -96,7 +96,6 @@ type catalog struct {
 	items     map[int64]*variant // by inventory item id
 	locations []Location
 	levels    map[levelKey]*level
-	stocked   bool // initial stock applied for loaded items
 	pending   []*variant
 }
 
@@ -512,7 +511,7 @@ func (c *catalog) listProducts(w http.ResponseWriter, r *apiRequest) {
 		}
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].id < all[j].id })
-	start, end := 0, len(all)
+	var start, end int
 	if cursor != nil {
 		if cursor.Direction == "next" {
 			start = sort.Search(len(all), func(i int) bool { return all[i].id > cursor.LastID })

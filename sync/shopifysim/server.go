@@ -329,9 +329,6 @@ func (s *Server) Close() {
 // newID returns a fresh id for a resource the simulator creates.
 func (s *Server) newID() int64 { return s.nextID.Add(1) }
 
-// now is the injected clock's time in the shop's zone.
-func (s *Server) now() time.Time { return s.clock().In(s.loc) }
-
 func (s *Server) formatTime(t time.Time) string { return shopdata.FormatTime(t, s.loc) }
 
 // Requests returns a copy of the record of requests served, oldest first.

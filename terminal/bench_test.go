@@ -5,7 +5,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/kassa-pos/kassa/register/terminal/terminaltest"
+	"github.com/kassa-pos/kassa/internal/terminaltest"
 )
 
 // BenchmarkSalesScreen measures drawing a full sales page (what every key and every

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/kassa-pos/kassa/daemon/client"
-	"github.com/kassa-pos/kassa/register/terminal/terminaltest"
+	"github.com/kassa-pos/kassa/internal/terminaltest"
 )
 
 // awaitingReceipts returns the receipts of the sales awaiting payment, newest first, as

@@ -10,8 +10,8 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/kassa-pos/kassa/daemon/client"
-	"github.com/kassa-pos/kassa/register/terminal/common"
-	"github.com/kassa-pos/kassa/register/terminal/components/form"
+	"github.com/kassa-pos/kassa/terminal/common"
+	"github.com/kassa-pos/kassa/terminal/components/form"
 )
 
 // Voiding a payment of the sale on screen: v asks which payment (←/→ goes through the

@@ -16,10 +16,10 @@ import (
 	"github.com/muesli/termenv"
 	"github.com/rs/zerolog"
 
-	"github.com/kassa-pos/kassa/register/terminal"
-	"github.com/kassa-pos/kassa/register/terminal/common"
-	"github.com/kassa-pos/kassa/register/terminal/terminaltest"
+	"github.com/kassa-pos/kassa/internal/terminaltest"
 	"github.com/kassa-pos/kassa/sync/shopify"
+	"github.com/kassa-pos/kassa/terminal"
+	"github.com/kassa-pos/kassa/terminal/common"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden screens in testdata")

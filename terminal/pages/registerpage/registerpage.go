@@ -9,6 +9,7 @@ package registerpage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -18,8 +19,8 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/kassa-pos/kassa/daemon/client"
-	"github.com/kassa-pos/kassa/register/terminal/common"
-	"github.com/kassa-pos/kassa/register/terminal/components/form"
+	"github.com/kassa-pos/kassa/terminal/common"
+	"github.com/kassa-pos/kassa/terminal/components/form"
 )
 
 type mode int
@@ -356,14 +357,26 @@ func (p *Page) submitClose() tea.Cmd {
 		out := closedMsg{rep: rep}
 		out.text, err = api.ClosingReportText(ctx, rep.SessionID)
 		if err != nil {
-			// The register is closed: show the report from its figures rather than fail.
-			var b strings.Builder
-			_ = rep.WriteText(&b)
-			out.text = b.String()
+			// The register is closed, but the daemon, which alone prints reports, did
+			// not send the printout: say so and where to print it from, rather than fail
+			// the close.
+			out.text = closedWithoutPrintout(rep, err)
+			out.saveErr = errors.New("no printout came from the daemon")
+			return out, nil
 		}
 		out.path, out.saveErr = common.SaveReport(dir, out.text, "closing", rep.Outlet, rep.Register, fmt.Sprint(rep.SessionID))
 		return out, nil
 	}, func(m closedMsg, err error) tea.Msg { m.err = err; return m })
+}
+
+// closedWithoutPrintout says which session was closed and why its printout is missing,
+// for the screen that would have shown the printout.
+func closedWithoutPrintout(rep client.ClosingReport, err error) string {
+	s := fmt.Sprintf("Session %d of register %s is closed", rep.SessionID, rep.Register)
+	if rep.ZNumber != nil {
+		s += fmt.Sprintf(" (Z %d)", *rep.ZNumber)
+	}
+	return s + ".\nIts printout did not come: " + common.Describe(err) + ".\nPrint it from the Reports screen (F4).\n"
 }
 
 // View draws the screen.

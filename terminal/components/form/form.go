@@ -12,7 +12,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/kassa-pos/kassa/internal/text"
-	"github.com/kassa-pos/kassa/register/terminal/common"
+	"github.com/kassa-pos/kassa/terminal/common"
 )
 
 // Action is what a key did to the form.

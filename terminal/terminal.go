@@ -28,13 +28,13 @@ import (
 
 	"github.com/kassa-pos/kassa/daemon/client"
 	"github.com/kassa-pos/kassa/internal/text"
-	"github.com/kassa-pos/kassa/register/terminal/common"
-	"github.com/kassa-pos/kassa/register/terminal/keymap"
-	"github.com/kassa-pos/kassa/register/terminal/pages/registerpage"
-	"github.com/kassa-pos/kassa/register/terminal/pages/reportspage"
-	"github.com/kassa-pos/kassa/register/terminal/pages/salespage"
-	"github.com/kassa-pos/kassa/register/terminal/pages/shopifypage"
-	"github.com/kassa-pos/kassa/register/terminal/styles"
+	"github.com/kassa-pos/kassa/terminal/common"
+	"github.com/kassa-pos/kassa/terminal/keymap"
+	"github.com/kassa-pos/kassa/terminal/pages/registerpage"
+	"github.com/kassa-pos/kassa/terminal/pages/reportspage"
+	"github.com/kassa-pos/kassa/terminal/pages/salespage"
+	"github.com/kassa-pos/kassa/terminal/pages/shopifypage"
+	"github.com/kassa-pos/kassa/terminal/styles"
 )
 
 // Config is the terminal's configuration. Zero fields take the defaults named.

@@ -20,8 +20,8 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/kassa-pos/kassa/daemon/client"
-	"github.com/kassa-pos/kassa/register/terminal/common"
-	"github.com/kassa-pos/kassa/register/terminal/components/form"
+	"github.com/kassa-pos/kassa/terminal/common"
+	"github.com/kassa-pos/kassa/terminal/components/form"
 )
 
 type mode int
@@ -119,12 +119,12 @@ func (p *Page) nightly(day string, generate bool) tea.Cmd {
 	p.missing = ""
 	outlet := p.Env.Outlet
 	return common.Call(p.Common, func(ctx context.Context, api common.API) (reportMsg, error) {
-		var rep client.NightlyReport
+		var text string
 		var err error
 		if generate {
-			rep, err = api.GenerateNightly(ctx, client.NightlyRequest{Outlet: outlet, Date: day})
+			text, err = api.GenerateNightlyText(ctx, client.NightlyRequest{Outlet: outlet, Date: day})
 		} else {
-			rep, err = api.NightlyReport(ctx, outlet, day)
+			text, err = api.NightlyReportText(ctx, outlet, day)
 		}
 		if client.StatusOf(err) == 404 {
 			return reportMsg{missing: day}, nil
@@ -132,11 +132,7 @@ func (p *Page) nightly(day string, generate bool) tea.Cmd {
 		if err != nil {
 			return reportMsg{}, err
 		}
-		var b strings.Builder
-		if err := rep.WriteText(&b); err != nil {
-			return reportMsg{}, fmt.Errorf("print the nightly report: %w", err)
-		}
-		return reportMsg{title: "Nightly report of " + outlet + " for " + day, text: b.String()}, nil
+		return reportMsg{title: "Nightly report of " + outlet + " for " + day, text: text}, nil
 	}, func(m reportMsg, err error) tea.Msg { m.seq, m.err = seq, err; return m })
 }
 

@@ -19,8 +19,8 @@ import (
 
 	"github.com/kassa-pos/kassa/daemon/client"
 	"github.com/kassa-pos/kassa/internal/text"
-	"github.com/kassa-pos/kassa/register/terminal/keymap"
-	"github.com/kassa-pos/kassa/register/terminal/styles"
+	"github.com/kassa-pos/kassa/terminal/keymap"
+	"github.com/kassa-pos/kassa/terminal/styles"
 )
 
 // API is the part of the daemon's typed client the terminal uses; *client.Client
@@ -44,8 +44,8 @@ type API interface {
 	ImportOutcomes(ctx context.Context, runID int64, outcome string) ([]client.Outcome, error)
 	ClosingReport(ctx context.Context, sessionID int64) (client.ClosingReport, error)
 	ClosingReportText(ctx context.Context, sessionID int64) (string, error)
-	NightlyReport(ctx context.Context, outlet, date string) (client.NightlyReport, error)
-	GenerateNightly(ctx context.Context, req client.NightlyRequest) (client.NightlyReport, error)
+	NightlyReportText(ctx context.Context, outlet, date string) (string, error)
+	GenerateNightlyText(ctx context.Context, req client.NightlyRequest) (string, error)
 }
 
 var _ API = (*client.Client)(nil)

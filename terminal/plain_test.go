@@ -11,8 +11,8 @@ import (
 	"github.com/muesli/termenv"
 	"github.com/rs/zerolog"
 
-	"github.com/kassa-pos/kassa/register/terminal"
-	"github.com/kassa-pos/kassa/register/terminal/terminaltest"
+	"github.com/kassa-pos/kassa/internal/terminaltest"
+	"github.com/kassa-pos/kassa/terminal"
 )
 
 type environ map[string]string

@@ -18,7 +18,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/kassa-pos/kassa/daemon/client"
-	"github.com/kassa-pos/kassa/register/terminal/common"
+	"github.com/kassa-pos/kassa/terminal/common"
 )
 
 // Page is the Shopify screen.
@@ -245,7 +245,7 @@ func (p *Page) View() string {
 		if r.Total > 0 {
 			progress = fmt.Sprintf("%d of %d orders", r.Seen, r.Total)
 		}
-		state := r.Status
+		var state string
 		switch r.Status {
 		case "running":
 			state = st.Warn.Render("running")

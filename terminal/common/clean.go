@@ -115,19 +115,25 @@ func (a cleanAPI) ClosingReport(ctx context.Context, sessionID int64) (client.Cl
 
 // ClosingReportText keeps the report's lines: it is printed as it is shown.
 func (a cleanAPI) ClosingReportText(ctx context.Context, sessionID int64) (string, error) {
-	s, err := a.api.ClosingReportText(ctx, sessionID)
+	return cleanedText(a.api.ClosingReportText(ctx, sessionID))
+}
+
+// NightlyReportText keeps the report's lines, as ClosingReportText does.
+func (a cleanAPI) NightlyReportText(ctx context.Context, outlet, date string) (string, error) {
+	return cleanedText(a.api.NightlyReportText(ctx, outlet, date))
+}
+
+// GenerateNightlyText keeps the report's lines, as ClosingReportText does.
+func (a cleanAPI) GenerateNightlyText(ctx context.Context, req client.NightlyRequest) (string, error) {
+	return cleanedText(a.api.GenerateNightlyText(ctx, req))
+}
+
+// cleanedText cleans a printable report's text line by line, keeping its line breaks.
+func cleanedText(s string, err error) (string, error) {
 	if s = text.CleanLines(s, 0); s != "" {
 		s += "\n"
 	}
 	return s, err
-}
-
-func (a cleanAPI) NightlyReport(ctx context.Context, outlet, date string) (client.NightlyReport, error) {
-	return cleaned(a.api.NightlyReport(ctx, outlet, date))
-}
-
-func (a cleanAPI) GenerateNightly(ctx context.Context, req client.NightlyRequest) (client.NightlyReport, error) {
-	return cleaned(a.api.GenerateNightly(ctx, req))
 }
 
 func (a cleanAPI) VoidPayment(ctx context.Context, paymentID int64, req client.VoidRequest) (client.Void, error) {

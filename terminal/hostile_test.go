@@ -7,7 +7,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/kassa-pos/kassa/register/terminal/terminaltest"
+	"github.com/kassa-pos/kassa/internal/terminaltest"
 )
 
 // Text a customer typed at Shopify's checkout: an escape sequence that clears the

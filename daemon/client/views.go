@@ -1,0 +1,260 @@
+package client
+
+// The API's views of sales, stock, reports and import counts. They are the client's own
+// types, plain data with the JSON shape the command line's --json prints too (the daemon
+// converts the domain's values to them, and a test of the daemon checks that both encode
+// to the same bytes), so that a front-end built on this package carries nothing of the
+// domain, its database driver or its Shopify client. Money is a string with two decimals
+// ("66.49"); times are RFC 3339 in the outlet's time zone.
+
+// Sale is a sale as "kassa sales show --json" prints it; lists leave out its lines and
+// payments.
+type Sale struct {
+	// ID is the sale's id: what a screen that shows one sale acts on.
+	ID            int64          `json:"id"`
+	ReceiptNumber string         `json:"receipt_number"`
+	Source        string         `json:"source"`
+	Outlet        string         `json:"outlet"`
+	Register      string         `json:"register"`
+	SoldAt        string         `json:"sold_at"`
+	Status        string         `json:"status"`
+	Total         string         `json:"total"`
+	Tax           string         `json:"tax"`
+	Paid          string         `json:"paid"`
+	Balance       string         `json:"balance"`
+	Customer      *SaleCustomer  `json:"customer"`
+	Lines         []SaleLine     `json:"lines,omitempty"`
+	Payments      *[]SalePayment `json:"payments,omitempty"`
+}
+
+// SaleCustomer is a sale's customer.
+type SaleCustomer struct {
+	Email string `json:"email"`
+	Name  string `json:"name"`
+}
+
+// SaleLine is a line of a sale; ShippingFee marks the line of a Shopify order's shipping.
+type SaleLine struct {
+	SKU         string `json:"sku"`
+	Name        string `json:"name"`
+	Quantity    int    `json:"quantity"`
+	UnitPrice   string `json:"unit_price"`
+	Discount    string `json:"discount"`
+	Tax         string `json:"tax"`
+	Total       string `json:"total"`
+	ShippingFee bool   `json:"shipping_fee"`
+}
+
+// SalePayment is a payment of a sale, with its id and, when it was voided, its void.
+type SalePayment struct {
+	// ID names the payment (to void it, for one).
+	ID       int64  `json:"id"`
+	Type     string `json:"type"`
+	Amount   string `json:"amount"`
+	PaidAt   string `json:"paid_at"`
+	Register string `json:"register"`
+	// Source is pos for a payment taken at a register, shopify for one Shopify collected.
+	Source string `json:"source"`
+	// RecordedBy is the staff member who took it; Token the name of the API token it was
+	// recorded with, null on the command line (and for a Shopify import).
+	RecordedBy string  `json:"recorded_by"`
+	Token      *string `json:"token"`
+	// Void is the payment's void: null unless it was voided. A voided payment does not
+	// count towards what is paid.
+	Void *PaymentVoid `json:"void"`
+}
+
+// PaymentVoid is the void of a payment of a sale.
+type PaymentVoid struct {
+	ID         int64   `json:"id"`
+	VoidedAt   string  `json:"voided_at"`
+	Reason     string  `json:"reason"`
+	RecordedBy string  `json:"recorded_by"`
+	Token      *string `json:"token"`
+}
+
+// StockRow is a product's stock at an outlet, as "kassa stock list --json" prints it.
+type StockRow struct {
+	SKU          string `json:"sku"`
+	Name         string `json:"name"`
+	VariantTitle string `json:"variant_title"`
+	OnHand       int    `json:"on_hand"`
+	Published    bool   `json:"published"`
+	TracksStock  bool   `json:"tracks_stock"`
+}
+
+// ClosingReport is a register session's closing report, or its X-report while it is
+// open (ClosedAt and ZNumber are then null).
+type ClosingReport struct {
+	SessionID int64 `json:"session_id"`
+	// ZNumber is the close's number at its register (1, 2, 3... without a gap).
+	ZNumber  *int   `json:"z_number"`
+	Register string `json:"register"`
+	Outlet   string `json:"outlet"`
+	Timezone string `json:"timezone"`
+	Currency string `json:"currency"`
+	OpenedAt string `json:"opened_at"`
+	// OpenedBy and ClosedBy are the staff members who opened and closed the session;
+	// OpenedToken and ClosedToken name the API tokens they did it with, null when it was
+	// done on the command line.
+	OpenedBy     string  `json:"opened_by"`
+	OpenedToken  *string `json:"opened_token"`
+	ClosedAt     *string `json:"closed_at"`
+	ClosedBy     *string `json:"closed_by"`
+	ClosedToken  *string `json:"closed_token"`
+	OpeningFloat string  `json:"opening_float"`
+	// Payments has one entry per payment type taken in the session, counted at close, or
+	// holding the opening float (cash).
+	Payments        []TypeFigures   `json:"payments"`
+	SalesCount      int             `json:"sales_count"`
+	SalesTotal      string          `json:"sales_total"`
+	ShopifyOrders   int             `json:"shopify_orders"`
+	ShippingFees    string          `json:"shipping_fees"`
+	AppliedPayments []AppliedFigure `json:"applied_payments"`
+	// Voids are the session's payments that were voided, each with its void.
+	Voids []VoidFigure `json:"voids"`
+	Taxes []TaxFigure  `json:"taxes"`
+	// AwaitingPaymentTotal is the outlet's total of balances still owed, over all its
+	// sales, at the close (now, for an open session); AwaitingPaymentCount counts them.
+	AwaitingPaymentTotal string `json:"awaiting_payment_total"`
+	AwaitingPaymentCount int    `json:"awaiting_payment_count"`
+}
+
+// TypeFigures is what a session expected and what staff counted for one payment type.
+// Counted and Difference are null when staff did not count the type at close.
+type TypeFigures struct {
+	Type       string  `json:"type"`
+	Expected   string  `json:"expected"`
+	Counted    *string `json:"counted"`
+	Difference *string `json:"difference"`
+}
+
+// AppliedFigure is a payment taken in the session for a sale recorded earlier.
+type AppliedFigure struct {
+	ReceiptNumber string `json:"receipt_number"`
+	Type          string `json:"type"`
+	Amount        string `json:"amount"`
+	PaidAt        string `json:"paid_at"`
+	PaymentID     int64  `json:"payment_id"`
+	// RecordedBy is the staff member who took it; Token the API token it came with (null:
+	// the command line).
+	RecordedBy string  `json:"recorded_by"`
+	Token      *string `json:"token"`
+	// Voided is true when the payment was voided (it is listed in Voids too).
+	Voided bool `json:"voided"`
+}
+
+// VoidFigure is a payment of the session that was voided, and its void, which takes the
+// amount back (VoidedAmount, negative).
+type VoidFigure struct {
+	PaymentID     int64   `json:"payment_id"`
+	ReceiptNumber string  `json:"receipt_number"`
+	Type          string  `json:"type"`
+	Amount        string  `json:"amount"`
+	PaidAt        string  `json:"paid_at"`
+	RecordedBy    string  `json:"recorded_by"`
+	Token         *string `json:"token"`
+	VoidedAmount  string  `json:"voided_amount"`
+	VoidedAt      string  `json:"voided_at"`
+	VoidedBy      string  `json:"voided_by"`
+	VoidToken     *string `json:"void_token"`
+	Reason        string  `json:"reason"`
+}
+
+// TaxFigure is the tax collected at one rate. Rate is a percentage ("21", "5.5").
+type TaxFigure struct {
+	Rate   string `json:"rate"`
+	Amount string `json:"amount"`
+}
+
+// NightlyReport is an outlet's report of one local calendar day, from local midnight to
+// the next local midnight in the outlet's time zone.
+type NightlyReport struct {
+	Outlet      string `json:"outlet"`
+	Day         string `json:"day"`
+	Timezone    string `json:"timezone"`
+	Currency    string `json:"currency"`
+	From        string `json:"from"`
+	To          string `json:"to"`
+	GeneratedAt string `json:"generated_at"`
+	// Sessions are the outlet's register sessions open at any moment of the day, with
+	// their closing figures, by opening time.
+	Sessions []ClosingReport `json:"sessions"`
+	// OpenSessions are the sessions still open at the end of the day.
+	OpenSessions []OpenSession `json:"open_sessions"`
+	// Payments totals the day's payments per payment type, voided ones left out.
+	Payments []TypeTotal `json:"payments"`
+	// Sales totals the day's sales per source, pos and shopify.
+	Sales        []SourceTotal `json:"sales"`
+	ShippingFees string        `json:"shipping_fees"`
+	// NegativeStock lists the products whose stock went below zero during the day.
+	NegativeStock []NegativeStock `json:"negative_stock"`
+	// AwaitingPayment lists the outlet's sales that still owe a balance, oldest first.
+	AwaitingPayment      []AwaitingSale `json:"awaiting_payment"`
+	AwaitingPaymentTotal string         `json:"awaiting_payment_total"`
+	// ImportFailures lists the Shopify orders that failed to import during the day.
+	ImportFailures []ImportFailure `json:"import_failures"`
+}
+
+// OpenSession is a session that was not closed by the end of the day.
+type OpenSession struct {
+	SessionID int64  `json:"session_id"`
+	Register  string `json:"register"`
+	OpenedAt  string `json:"opened_at"`
+	OpenedBy  string `json:"opened_by"`
+}
+
+// TypeTotal is the money taken with one payment type.
+type TypeTotal struct {
+	Type   string `json:"type"`
+	Count  int    `json:"count"`
+	Amount string `json:"amount"`
+}
+
+// SourceTotal is the sales from one source: pos (in store) or shopify.
+type SourceTotal struct {
+	Source string `json:"source"`
+	Count  int    `json:"count"`
+	Total  string `json:"total"`
+}
+
+// NegativeStock is a product whose stock went below zero during the day.
+type NegativeStock struct {
+	SKU      string `json:"sku"`
+	Name     string `json:"name"`
+	Lowest   int    `json:"lowest"`
+	EndOfDay int    `json:"end_of_day"`
+}
+
+// AwaitingSale is a sale that still owes a balance; AgeDays counts calendar days from
+// the day it was sold to the report's day.
+type AwaitingSale struct {
+	ReceiptNumber string `json:"receipt_number"`
+	Source        string `json:"source"`
+	SoldAt        string `json:"sold_at"`
+	Total         string `json:"total"`
+	Balance       string `json:"balance"`
+	AgeDays       int    `json:"age_days"`
+}
+
+// ImportFailure is an order that could not be imported; Resolved is true when a later
+// run imported it after all.
+type ImportFailure struct {
+	OrderName      string `json:"order_name"`
+	ShopifyOrderID int64  `json:"shopify_order_id"`
+	Reason         string `json:"reason"`
+	At             string `json:"at"`
+	Resolved       bool   `json:"resolved"`
+}
+
+// Counts is how many orders of an import run ended in each outcome; every key is
+// present, zero or not.
+type Counts struct {
+	Imported         int `json:"imported"`
+	AlreadyImported  int `json:"already_imported"`
+	TooOld           int `json:"too_old"`
+	NoShippingMethod int `json:"no_shipping_method"`
+	TestOrder        int `json:"test_order"`
+	Cancelled        int `json:"cancelled"`
+	Failed           int `json:"failed"`
+}
