@@ -1,0 +1,165 @@
+package shopify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"unicode"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/kassa-pos/kassa/inventory"
+	"github.com/kassa-pos/kassa/sync/shopify/shopifyapi"
+)
+
+// Scopes kassa asks a shop's app for.
+const (
+	// ScopeReadOrders lets kassa read the shop's orders: without it nothing can be imported.
+	ScopeReadOrders = "read_orders"
+	// ScopeReadAllOrders lets kassa read orders older than 60 days.
+	ScopeReadAllOrders = "read_all_orders"
+	// ScopeWriteInventory lets kassa push stock levels to the shop.
+	ScopeWriteInventory = "write_inventory"
+)
+
+// Checked is what connecting found out about the shop.
+type Checked struct {
+	Shop shopifyapi.ShopDetails
+	// Warnings are what the owner should know without it stopping the connect, one
+	// sentence each.
+	Warnings []string
+}
+
+// CheckAndConnect checks a shop with the app's credentials and stores the connection only
+// when every check passes; a refusal leaves the database as it was and says in one
+// sentence what to do. It asks Shopify for an access token (a Dev Dashboard app's client
+// credentials grant) or takes the legacy token, reads the shop and the granted scopes
+// through the GraphQL Admin API, and refuses when the credentials are wrong, Shopify will
+// not issue tokens for the shop (shop_not_permitted, app_not_installed), read_orders is
+// not granted, the shop is another one, or its currency is not the outlet's. It warns when
+// read_all_orders or write_inventory is missing.
+func (st ConnectionStore) CheckAndConnect(ctx context.Context, db *sqlx.DB, p ConnectParams, o ClientOptions) (Connection, Checked, error) {
+	var checked Checked
+	shop, err := NormalizeShop(p.Shop)
+	if err != nil {
+		return Connection{}, checked, err
+	}
+	p.Shop = shop
+	if p.Auth == "" {
+		p.Auth = AuthLegacyToken
+	}
+	if p.APIVersion == "" {
+		p.APIVersion = DefaultAPIVersion
+	}
+	if p.PublicURL != "" {
+		if p.PublicURL, err = ParsePublicURL(p.PublicURL); err != nil {
+			return Connection{}, checked, err
+		}
+	}
+	if st.Secrets == nil {
+		return Connection{}, checked, ErrNoSecrets
+	}
+	outlet, err := inventory.Store{}.Outlet(ctx, db, p.OutletID)
+	if err != nil {
+		return Connection{}, checked, err
+	}
+	cfg := shopifyapi.Config{Shop: shop, APIVersion: p.APIVersion, BaseURL: p.BaseURL, Logger: o.Logger, Observer: o.Observer, Transport: o.Transport}
+	token := p.AccessToken
+	if p.Auth == AuthClientCredentials {
+		if strings.TrimSpace(p.ClientID) == "" || strings.TrimSpace(p.ClientSecret) == "" {
+			return Connection{}, checked, errors.New("a Dev Dashboard app connects with its Client ID and client secret")
+		}
+		grant, err := shopifyapi.RequestToken(ctx, cfg, shopifyapi.Credentials{ClientID: strings.TrimSpace(p.ClientID), ClientSecret: p.ClientSecret})
+		if err != nil {
+			return Connection{}, checked, tokenRefusal(shop, err)
+		}
+		p.Grant, p.GrantedAt, p.Scopes = grant, o.now(), grant.Scopes
+		token = grant.AccessToken
+	}
+	cfg.AccessToken = token
+	cl, err := shopifyapi.New(cfg)
+	if err != nil {
+		return Connection{}, checked, err
+	}
+	defer cl.Close()
+	details, err := cl.ShopDetails(ctx)
+	switch {
+	case errors.Is(err, shopifyapi.ErrUnauthorized) && p.Auth == AuthLegacyToken:
+		return Connection{}, checked, fmt.Errorf("Shopify refused the access token for %s: copy the Admin API access token again from the app in the Shopify admin (Settings > Apps > Develop apps)", shop)
+	case err != nil:
+		return Connection{}, checked, fmt.Errorf("cannot read the shop %s with the app's access: %w", shop, err)
+	}
+	checked.Shop = details
+	if details.MyshopifyDomain != "" && !strings.EqualFold(details.MyshopifyDomain, shop) {
+		return Connection{}, checked, fmt.Errorf("the credentials are those of %s, not of %s: give the shop the app is installed on", safeText(details.MyshopifyDomain), shop)
+	}
+	scopes := details.Scopes
+	if len(scopes) == 0 {
+		scopes = p.Scopes
+	}
+	p.Scopes = scopes
+	if !shopifyapi.HasScope(scopes, ScopeReadOrders) {
+		return Connection{}, checked, fmt.Errorf("the app may not read the orders of %s: give it the read_orders access scope in the Dev Dashboard (the app's version, Access scopes), release the version, and connect again", shop)
+	}
+	if !strings.EqualFold(details.CurrencyCode, outlet.Currency) {
+		return Connection{}, checked, fmt.Errorf("%s sells in %s and the outlet %q counts in %s: connect the shop to an outlet of its currency", shop, safeText(details.CurrencyCode), outlet.Name, outlet.Currency)
+	}
+	if !shopifyapi.HasScope(scopes, ScopeReadAllOrders) {
+		checked.Warnings = append(checked.Warnings, "the app has no read_all_orders scope: Shopify shows it only the orders of the last 60 days, which is what kassa imports")
+	}
+	if !shopifyapi.HasScope(scopes, ScopeWriteInventory) {
+		checked.Warnings = append(checked.Warnings, "the app has no write_inventory scope: kassa cannot push stock levels to Shopify; add it to the app's version when stock should follow the shop")
+	}
+	conn, err := st.Connect(ctx, db, p)
+	if err != nil {
+		return Connection{}, checked, err
+	}
+	if err := RecordCalls(ctx, db, conn, cl.Calls(), o.logger()); err != nil {
+		return conn, checked, err
+	}
+	conn, err = st.ByID(ctx, db, conn.ID)
+	return conn, checked, err
+}
+
+// tokenRefusal says in one sentence what a refused token request means for the owner.
+func tokenRefusal(shop string, err error) error {
+	var oe *shopifyapi.OAuthError
+	switch {
+	case errors.Is(err, shopifyapi.ErrInvalidClient):
+		return fmt.Errorf("Shopify refused the Client ID or secret for %s: copy both again from the app's Settings in the Dev Dashboard", shop)
+	case errors.Is(err, shopifyapi.ErrShopNotPermitted):
+		return fmt.Errorf("Shopify does not let this app ask %s for access (shop_not_permitted): create the app in the Dev Dashboard of the organization that owns the store, install it there, and connect with its Client ID and secret", shop)
+	case errors.Is(err, shopifyapi.ErrAppNotInstalled):
+		return fmt.Errorf("the app is not installed on %s (app_not_installed): install it on the store first (Dev Dashboard, the app, Install app), then connect again", shop)
+	case errors.As(err, &oe) && oe.Status == 404:
+		return fmt.Errorf("Shopify knows no shop %s: check --shop (the shop's myshopify domain)", shop)
+	case errors.As(err, &oe):
+		return fmt.Errorf("Shopify refused to give %s an access token: %s", shop, safeText(oe.Error()))
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	return fmt.Errorf("cannot reach Shopify for %s: %w", shop, err)
+}
+
+// safeText is text from Shopify made safe to show on a terminal or in a log: valid UTF-8,
+// no control or direction characters, and not longer than a line.
+func safeText(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069) || r == 0x2028 || r == 0x2029 {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
+	if r := []rune(s); len(r) > 200 {
+		s = string(r[:200]) + "…"
+	}
+	return s
+}
+
+// SafeText is text from Shopify (a shop's name, a message) made safe to show: without
+// control and direction characters, at most 200 characters.
+func SafeText(s string) string { return safeText(s) }
