@@ -135,7 +135,7 @@ func TestClientCredentialsGrantAndItsRefusals(t *testing.T) {
 
 	for _, tc := range []struct {
 		name, id, secret, refusal, accept string
-		want                                string
+		want                              string
 	}{
 		{"wrong secret", testClientID, "shpss_wrong", "", "application/json", `{"error":"invalid_client","error_description":"Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method."}`},
 		{"wrong client", "someone-else", testClientSecret, "", "application/json", `"error":"invalid_client"`},
