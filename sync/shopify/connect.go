@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"strings"
 	"unicode"
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/kassa-pos/kassa/internal/pg"
 	"github.com/kassa-pos/kassa/inventory"
 	"github.com/kassa-pos/kassa/sync/shopify/shopifyapi"
 )
@@ -58,8 +60,21 @@ func (st ConnectionStore) CheckAndConnect(ctx context.Context, db *sqlx.DB, p Co
 			return Connection{}, checked, err
 		}
 	}
+	if p.BaseURL != "" {
+		u, err := url.Parse(p.BaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return Connection{}, checked, fmt.Errorf("base URL %q: write it like http://127.0.0.1:8081", p.BaseURL)
+		}
+	}
+	if !versionRE.MatchString(p.APIVersion) {
+		return Connection{}, checked, fmt.Errorf("API version %q: write it like %s", p.APIVersion, DefaultAPIVersion)
+	}
 	if st.Secrets == nil {
 		return Connection{}, checked, ErrNoSecrets
+	}
+	// A key file kassa cannot use refuses the connect before Shopify is asked anything.
+	if _, err := st.Secrets.KeyIDs(); err != nil {
+		return Connection{}, checked, err
 	}
 	outlet, err := inventory.Store{}.Outlet(ctx, db, p.OutletID)
 	if err != nil {
@@ -89,12 +104,13 @@ func (st ConnectionStore) CheckAndConnect(ctx context.Context, db *sqlx.DB, p Co
 	case errors.Is(err, shopifyapi.ErrUnauthorized) && p.Auth == AuthLegacyToken:
 		return Connection{}, checked, fmt.Errorf("Shopify refused the access token for %s: copy the Admin API access token again from the app in the Shopify admin (Settings > Apps > Develop apps)", shop)
 	case err != nil:
+		var ge *shopifyapi.GraphQLError
+		if !errors.As(err, &ge) && !errors.Is(err, shopifyapi.ErrUnauthorized) {
+			return Connection{}, checked, unreachable(shop, err)
+		}
 		return Connection{}, checked, fmt.Errorf("cannot read the shop %s with the app's access: %w", shop, err)
 	}
 	checked.Shop = details
-	if details.MyshopifyDomain != "" && !strings.EqualFold(details.MyshopifyDomain, shop) {
-		return Connection{}, checked, fmt.Errorf("the credentials are those of %s, not of %s: give the shop the app is installed on", safeText(details.MyshopifyDomain), shop)
-	}
 	scopes := details.Scopes
 	if len(scopes) == 0 {
 		scopes = p.Scopes
@@ -138,11 +154,21 @@ func tokenRefusal(shop string, err error) error {
 	case errors.As(err, &oe):
 		return fmt.Errorf("Shopify refused to give %s an access token: %s", shop, safeText(oe.Error()))
 	}
+	return unreachable(shop, err)
+}
+
+// unreachable says that Shopify could not be asked, with the network's reason and without
+// the request's URL.
+func unreachable(shop string, err error) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err
 	}
-	return fmt.Errorf("cannot reach Shopify for %s: %w", shop, err)
+	var dns *net.DNSError
+	if errors.As(err, &dns) && dns.IsNotFound {
+		return fmt.Errorf("cannot reach Shopify for %s: there is no such host (%s): check --shop and the network", shop, dns.Name)
+	}
+	return fmt.Errorf("cannot reach Shopify for %s (%v): check the network, and --base-url if you gave one", shop, err)
 }
 
 // safeText is text from Shopify made safe to show on a terminal or in a log: valid UTF-8,
@@ -163,3 +189,15 @@ func safeText(s string) string {
 // SafeText is text from Shopify (a shop's name, a message) made safe to show: without
 // control and direction characters, at most 200 characters.
 func SafeText(s string) string { return safeText(s) }
+
+// SetAutoUpdate turns a connection's auto-update on or off.
+func (ConnectionStore) SetAutoUpdate(ctx context.Context, q pg.Queryer, id int64, on bool) error {
+	res, err := q.ExecContext(ctx, `UPDATE shopify_connections SET auto_update = $2, updated_at = now() WHERE id = $1`, id, on)
+	if err != nil {
+		return fmt.Errorf("set auto-update of Shopify connection %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("Shopify connection %d: %w", id, ErrNotFound)
+	}
+	return nil
+}

@@ -278,7 +278,7 @@ func (st ConnectionStore) Connect(ctx context.Context, q pg.Queryer, p ConnectPa
 				UPDATE shopify_connections SET access_token = '', webhook_secret = '', api_version = $2,
 					base_url = $3, outlet_id = $4, register_id = $5, import_test_orders = $6,
 					auto_update = $7, poll_interval = $8::interval, enabled = true, updated_at = now(),
-					auth = $9, client_id = $10, scopes = $11, public_url = $12
+					auth = $9, client_id = $10, scopes = $11, public_url = CASE WHEN $12 = '' THEN public_url ELSE $12 END
 				WHERE id = $1`,
 				id, p.APIVersion, p.BaseURL, p.OutletID, p.RegisterID,
 				p.ImportTestOrders, p.AutoUpdate, interval, p.Auth, p.clientID(), pq.Array(p.scopes()), p.PublicURL)

@@ -78,6 +78,7 @@ func (t *accessToken) has(scope string) bool {
 type tokens struct {
 	mu      sync.Mutex
 	byValue map[string]*accessToken
+	issued  []string // every token granted, revoked ones too
 	grants  int
 	refusal string
 	// refuseAll answers every token 401, as when the app's secret was revoked: the token
@@ -121,6 +122,14 @@ func (s *Server) TokenGrants() int {
 	s.tokens.mu.Lock()
 	defer s.tokens.mu.Unlock()
 	return s.tokens.grants
+}
+
+// IssuedTokens returns every access token the token endpoint granted, revoked and expired
+// ones too (for tests that make sure no token ever shows in an output).
+func (s *Server) IssuedTokens() []string {
+	s.tokens.mu.Lock()
+	defer s.tokens.mu.Unlock()
+	return append([]string(nil), s.tokens.issued...)
 }
 
 // RevokeTokens revokes every access token the token endpoint granted so far, as revoking
@@ -211,6 +220,7 @@ func (s *Server) serveAccessToken(w http.ResponseWriter, r *http.Request) {
 	t := &accessToken{value: "shpat_" + randomHex(16), scopes: s.scopes(), expires: s.clock().Add(ttl)}
 	s.tokens.mu.Lock()
 	s.tokens.byValue[t.value] = t
+	s.tokens.issued = append(s.tokens.issued, t.value)
 	s.tokens.grants++
 	s.tokens.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{

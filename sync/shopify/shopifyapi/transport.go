@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -388,6 +389,8 @@ func (t *Transport) attempt(req *http.Request, shop string, n int, log zerolog.L
 		if err != nil {
 			err = &retryable{reason: "body", err: fmt.Errorf("read shopify answer: %w", err)}
 		}
+	} else if dns := (*net.DNSError)(nil); errors.As(err, &dns) && dns.IsNotFound {
+		// No such host: asking again will not make one.
 	} else {
 		err = &retryable{reason: "connection", err: err}
 	}
