@@ -425,3 +425,41 @@ func idOf(t *testing.T, gid string) int64 {
 	}
 	return n
 }
+
+// TestServedVersionIsRecordedAndLoggedOnce: when Shopify answers in another API version
+// than the pinned one, the connection records it and the log says so once, not at every
+// call.
+func TestServedVersionIsRecordedAndLoggedOnce(t *testing.T) {
+	t.Parallel()
+	s := newCCShop(t, shopifysim.Options{ServeVersion: "2026-07"}, "EUR")
+	var logs strings.Builder
+	s.log = zerolog.New(&lockedWriter{w: &logs}).Level(zerolog.InfoLevel)
+	c, _ := s.connect(t)
+	if c.ServedAPIVersion != "2026-07" || c.APIVersion != "2026-10" {
+		t.Fatalf("connection %s/%s", c.APIVersion, c.ServedAPIVersion)
+	}
+	im := s.importer(s.db)
+	for range 3 {
+		if _, err := im.Run(context.Background(), c.ID, RunOptions{Mode: ModeNew}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := strings.Count(logs.String(), "Shopify answers in another API version than the pinned one"); n != 1 {
+		t.Fatalf("logged %d times:\n%s", n, logs.String())
+	}
+	if !strings.Contains(logs.String(), `"served_api_version":"2026-07"`) {
+		t.Fatalf("log %s", logs.String())
+	}
+}
+
+// lockedWriter serialises writes to a strings.Builder.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  *strings.Builder
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
