@@ -248,27 +248,20 @@ its import history, so no order is ever imported twice.`,
 			if base == "" {
 				base = "https://" + cn.Shop
 			}
-			for _, kv := range [][2]string{
+			loc := time.UTC
+			if l, err := time.LoadLocation(cn.OutletTZ); err == nil {
+				loc = l
+			}
+			for _, kv := range append([][2]string{
 				{"shop", cn.Shop}, {"state", state}, {"outlet", cn.OutletName}, {"register", cn.RegisterName},
 				{"API version", cn.APIVersion}, {"API address", base},
 				{"shipping-fee product", cn.ShippingSKU}, {"import test orders", onOff(cn.ImportTestOrders)},
 				{"auto-update", onOff(cn.AutoUpdate)}, {"poll interval", cn.PollInterval.String()},
 				{"newest order seen", fmt.Sprint(cn.NewestOrderID)},
-			} {
+			}, connectDetailRows(cn, details, loc, c.now())...) {
 				fmt.Fprintf(tw, "%s:\t%s\n", kv[0], kv[1])
 			}
-			if cn.Auth != shopify.AuthClientCredentials {
-				fmt.Fprintf(tw, "access token:\t(stored encrypted)\nwebhook secret:\t(stored encrypted)\n")
-			}
-			if err := tw.Flush(); err != nil {
-				return err
-			}
-			loc := time.UTC
-			if l, err := time.LoadLocation(cn.OutletTZ); err == nil {
-				loc = l
-			}
-			printConnectDetails(c.stdout, cn, details, loc, c.now())
-			return nil
+			return tw.Flush()
 		},
 	}
 	c.addJSONFlag(show)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -129,10 +128,13 @@ func (c *cli) subscribeWebhooks(ctx context.Context, db *sqlx.DB, store shopify.
 	return store.SyncWebhooks(ctx, db, cl.Client, conn, conn.PublicURL, daemon.WebhookTopics(), c.now())
 }
 
-// printConnectDetails writes the lines 'kassa shopify show' adds for how a connection
+// connectDetailRows are the lines 'kassa shopify show' adds for how a connection
 // authenticates and talks to Shopify.
-func printConnectDetails(w io.Writer, cn shopify.Connection, d connectDetails, loc *time.Location, now time.Time) {
+func connectDetailRows(cn shopify.Connection, d connectDetails, loc *time.Location, now time.Time) [][2]string {
 	rows := [][2]string{{"authentication", authText(cn.Auth)}}
+	if cn.Auth != shopify.AuthClientCredentials {
+		rows = append(rows, [2]string{"access token", "(stored encrypted)"}, [2]string{"webhook secret", "(stored encrypted)"})
+	}
 	if cn.Auth == shopify.AuthClientCredentials {
 		rows = append(rows, [2]string{"client ID", shopify.SafeText(cn.ClientID)}, [2]string{"client secret", "(stored encrypted; it also verifies webhooks)"})
 		switch {
@@ -175,11 +177,7 @@ func printConnectDetails(w io.Writer, cn shopify.Connection, d connectDetails, l
 		last = localTime(*d.LastCallAt, loc)
 	}
 	rows = append(rows, [2]string{"last successful call", last})
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	for _, kv := range rows {
-		fmt.Fprintf(tw, "%s:\t%s\n", kv[0], kv[1])
-	}
-	tw.Flush()
+	return rows
 }
 
 // webhooksCommand is 'kassa shopify webhooks': the shop's subscriptions as Shopify has
