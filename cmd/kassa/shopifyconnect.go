@@ -78,7 +78,8 @@ func (c *cli) connectShop(ctx context.Context, db *sqlx.DB, box *secret.Box, p s
 	}
 	warnings := append([]string{}, checked.Warnings...)
 	if hookErr != nil {
-		warnings = append(warnings, fmt.Sprintf("the webhooks could not all be subscribed (%v): 'kassa serve' tries again at start and every 15 minutes, and polls the shop meanwhile", hookErr))
+		warnings = append(warnings, fmt.Sprintf("the webhooks could not all be subscribed (%s): 'kassa serve' tries again at start and every 15 minutes, and polls the shop meanwhile",
+			shopify.SafeText(hookErr.Error())))
 	}
 	for _, w := range warnings {
 		fmt.Fprintf(c.stderr, "kassa: warning: %s\n", w)
@@ -105,7 +106,7 @@ func (c *cli) connectShop(ctx context.Context, db *sqlx.DB, box *secret.Box, p s
 	if conn.TokenExpiresAt != nil && conn.Auth == shopify.AuthClientCredentials {
 		fmt.Fprintf(out, "access token:   valid until %s (%s), then renewed\n", localTime(*conn.TokenExpiresAt, loc), loc)
 	}
-	fmt.Fprintf(out, "granted scopes: %s\n", strings.Join(conn.Scopes, ", "))
+	fmt.Fprintf(out, "granted scopes: %s\n", shopify.SafeText(strings.Join(conn.Scopes, ", ")))
 	switch {
 	case conn.PublicURL == "":
 		fmt.Fprintf(out, "webhooks:       none: without --public-url 'kassa serve' polls the shop every %s for new orders\n", conn.PollInterval)
@@ -148,7 +149,7 @@ func connectDetailRows(cn shopify.Connection, d connectDetails, loc *time.Locati
 	}
 	scopes := "(not known: connect again to record them)"
 	if len(d.Scopes) > 0 {
-		scopes = strings.Join(d.Scopes, ", ")
+		scopes = shopify.SafeText(strings.Join(d.Scopes, ", "))
 	}
 	rows = append(rows, [2]string{"granted scopes", scopes})
 	served := d.ServedAPIVersion

@@ -369,3 +369,21 @@ func TestConnectAsksForTheClientSecretWithoutEcho(t *testing.T) {
 		t.Fatalf("stored %q (%v)", c.Auth, err)
 	}
 }
+
+// TestConnectShowsShopifysTextSafely: the shop's name is Shopify's text, shown without the
+// control and direction characters that would rewrite the terminal.
+func TestConnectShowsShopifysTextSafely(t *testing.T) {
+	t.Parallel()
+	_, url := dbtest.NewWithURL(t)
+	sim := newAppShop(t, shopifysim.Options{ShopName: "Caf\u00e9 \x1b[2J\x1b[31mGent\u202e\u2066 \a"})
+	ok(t, url, "outlet", "add", "Shop", "--timezone", "Europe/Brussels", "--currency", "EUR")
+	ok(t, url, "register", "add", "Till", "--outlet", "Shop")
+	code, out, errOut := kassaEnv(t, map[string]string{"DATABASE_URL": url, "KASSA_SECRET_KEY_FILE": testKeyFile(t, url), "KASSA_SHOPIFY_CLIENT_SECRET": appClientSecret},
+		"shopify", "connect", "--shop", "app", "--client-id", appClientID, "--register", "Till", "--base-url", sim.URL)
+	if code != 0 {
+		t.Fatal(errOut)
+	}
+	if !strings.Contains(out, "connected app.myshopify.com (Café [2J[31mGent , Development plan)") || strings.ContainsAny(out, "\x1b\a\u202e\u2066") {
+		t.Fatalf("connect showed %q", out)
+	}
+}

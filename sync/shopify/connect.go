@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/url"
 	"strings"
-	"unicode"
 
 	"github.com/jmoiron/sqlx"
 
@@ -171,20 +170,8 @@ func unreachable(shop string, err error) error {
 	return fmt.Errorf("cannot reach Shopify for %s (%v): check the network, and --base-url if you gave one", shop, err)
 }
 
-// safeText is text from Shopify made safe to show on a terminal or in a log: valid UTF-8,
-// no control or direction characters, and not longer than a line.
-func safeText(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069) || r == 0x2028 || r == 0x2029 {
-			return -1
-		}
-		return r
-	}, strings.ToValidUTF8(s, "\uFFFD"))
-	if r := []rune(s); len(r) > 200 {
-		s = string(r[:200]) + "…"
-	}
-	return s
-}
+// safeText is text from Shopify made safe to show on a terminal or in a log.
+func safeText(s string) string { return shopifyapi.CleanText(s) }
 
 // SafeText is text from Shopify (a shop's name, a message) made safe to show: without
 // control and direction characters, at most 200 characters.

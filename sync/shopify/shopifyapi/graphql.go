@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	goshopify "github.com/bold-commerce/go-shopify/v4"
 )
@@ -178,7 +179,7 @@ type GraphQLError struct {
 }
 
 func (e *GraphQLError) Error() string {
-	return "Shopify refused the query: " + strings.Join(e.Messages, "; ")
+	return "Shopify refused the query: " + CleanText(strings.Join(e.Messages, "; "))
 }
 
 // Query runs a GraphQL query or mutation against the shop's Admin API and decodes its data
@@ -248,7 +249,22 @@ func (e *UserErrors) Error() string {
 	for _, u := range e.Errors {
 		msgs = append(msgs, u.Message)
 	}
-	return fmt.Sprintf("Shopify refused %s: %s", e.Mutation, strings.Join(msgs, "; "))
+	return fmt.Sprintf("Shopify refused %s: %s", e.Mutation, CleanText(strings.Join(msgs, "; ")))
+}
+
+// CleanText is text from Shopify made safe to show on a terminal or in a log: valid UTF-8,
+// without control or direction characters, at most 200 characters.
+func CleanText(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069) || r == 0x2028 || r == 0x2029 {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
+	if r := []rune(s); len(r) > 200 {
+		s = string(r[:200]) + "…"
+	}
+	return s
 }
 
 // userErrors returns a *UserErrors for a mutation's userErrors, or nil when there are none.

@@ -51,9 +51,9 @@ type OAuthError struct {
 
 func (e *OAuthError) Error() string {
 	if e.Description == "" {
-		return fmt.Sprintf("Shopify refused the token request (%s)", e.Code)
+		return fmt.Sprintf("Shopify refused the token request (%s)", CleanText(e.Code))
 	}
-	return fmt.Sprintf("Shopify refused the token request: %s (%s)", strings.TrimSuffix(e.Description, "."), e.Code)
+	return fmt.Sprintf("Shopify refused the token request: %s (%s)", CleanText(strings.TrimSuffix(e.Description, ".")), CleanText(e.Code))
 }
 
 // Is matches the sentinel of the error's code.

@@ -407,7 +407,11 @@ func (t *Transport) attempt(req *http.Request, shop string, n int, log zerolog.L
 		return nil, err
 	}
 	a.Status = resp.StatusCode
-	a.ServedVersion = resp.Header.Get("X-Shopify-API-Version")
+	// The header is the server's: only a version, never text of its own, reaches the
+	// metrics' labels and the database.
+	if v := resp.Header.Get("X-Shopify-API-Version"); apiVersionPattern.MatchString(v) {
+		a.ServedVersion = v
+	}
 	t.opts.Observer.ObserveAttempt(a)
 	log.Debug().Int("status", resp.StatusCode).Int("attempt", n).Str("call_limit", resp.Header.Get("X-Shopify-Shop-Api-Call-Limit")).Msg("shopify answer")
 	t.observeCallLimit(shop, resp.Header.Get("X-Shopify-Shop-Api-Call-Limit"))
