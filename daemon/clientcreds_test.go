@@ -163,6 +163,13 @@ func TestDaemonSubscribesWebhooksAndKeepsThem(t *testing.T) {
 		r.Shopify[0].Webhooks != addr || r.Shopify[0].TokenExpiresAt == nil {
 		t.Fatalf("readyz %s", ready)
 	}
+	// The merchant uninstalls the app: Shopify delivers app/uninstalled and refuses the
+	// tokens, and the token endpoint answers app_not_installed; the daemon confirms it and
+	// disconnects the shop.
+	s.sim.Uninstall()
+	waitFor(t, "the uninstalled shop is disconnected", func() bool {
+		return countRows(t, db, `SELECT count(*) FROM shopify_connections WHERE NOT enabled`) == 1
+	})
 	in.stop(t)
 	if out := logs.String() + ready; strings.Contains(out, ccSecret) || strings.Contains(out, "shpat_") {
 		t.Fatal("a secret or a token appears in the log or /readyz")

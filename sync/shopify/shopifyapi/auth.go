@@ -75,6 +75,11 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if req.Body != nil {
 			req.Body.Close()
 		}
+		var oe *OAuthError
+		if errors.As(err, &oe) {
+			// Shopify refuses the app a token: the request is unauthorized.
+			return nil, &AuthError{Shop: t.shop, Cause: err}
+		}
 		return nil, err
 	}
 	r := req.Clone(ctx)
