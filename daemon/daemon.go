@@ -63,6 +63,14 @@ type Config struct {
 	// ShutdownTimeout bounds how long in-flight HTTP requests may take to finish at
 	// shutdown; default 10 seconds.
 	ShutdownTimeout time.Duration
+	// PublicURL is the address Shopify reaches the daemon at (https://host): every enabled
+	// connection is subscribed to the daemon's webhook topics at PublicURL/webhooks/shopify.
+	// Empty, the public URL each connection was connected with is used; a connection without
+	// one relies on the polling backstop.
+	PublicURL string
+	// WebhookCheckEvery is how often the webhook subscriptions are checked (and created
+	// again when Shopify deleted them); default 15 minutes.
+	WebhookCheckEvery time.Duration
 }
 
 // ParseTimeOfDay reads "23:55" into hour and minute.
@@ -111,6 +119,7 @@ func (c Config) withDefaults() Config {
 		c.WebhookMaxReaders = 64
 	}
 	def(&c.WebhookReadTimeout, 10*time.Second)
+	def(&c.WebhookCheckEvery, 15*time.Minute)
 	if c.APIMaxBody <= 0 {
 		c.APIMaxBody = 64 << 10
 	}
@@ -146,6 +155,7 @@ type Daemon struct {
 	worker   *webhookWorker
 	poller   *poller
 	nightly  *nightly
+	subs     *webhookSubscriber
 	handler  http.Handler
 	routes   []Route
 }
@@ -166,9 +176,15 @@ func New(db *sqlx.DB, cfg Config, deps Deps) (*Daemon, error) {
 	}
 	log := deps.Logger
 	m := NewMetrics()
+	if cfg.PublicURL != "" {
+		if cfg.PublicURL, err = shopify.ParsePublicURL(cfg.PublicURL); err != nil {
+			return nil, err
+		}
+	}
+	open := clientOpener(db, deps.Secrets, clock, m, &log)
 	im := deps.Importer
 	if im == nil {
-		im = &shopify.Importer{DB: db, Clock: clock, Logger: log, Secrets: deps.Secrets, NewSource: sourceWithObserver(m, &log)}
+		im = &shopify.Importer{DB: db, Clock: clock, Logger: log, Secrets: deps.Secrets, NewSource: sourceWithObserver(open)}
 	}
 	d := &Daemon{db: db, cfg: cfg, clock: clock, log: log, metrics: m}
 	d.runner = newRunner(db, im, m, log.With().Str("component", "import_runner").Logger())
@@ -176,7 +192,7 @@ func New(db *sqlx.DB, cfg Config, deps Deps) (*Daemon, error) {
 		db: db, importer: im, clock: clock, log: log.With().Str("component", "webhook_worker").Logger(), metrics: m,
 		every: cfg.WebhookEvery, batch: cfg.WebhookBatch, retryBase: cfg.WebhookRetryBase, retryMax: cfg.WebhookRetryMax,
 		maxAttempts: cfg.WebhookMaxAttempts, busyDelay: time.Second, retention: cfg.WebhookRetention,
-		wake: make(chan struct{}, 1), shopProbe: shopProbeWithObserver(m, &log),
+		wake: make(chan struct{}, 1), shopProbe: shopProbeWithObserver(open),
 		conns: shopify.ConnectionStore{Secrets: deps.Secrets},
 	}
 	d.receiver = &webhookReceiver{
@@ -189,6 +205,11 @@ func New(db *sqlx.DB, cfg Config, deps Deps) (*Daemon, error) {
 	d.nightly = &nightly{
 		db: db, clock: clock, log: log.With().Str("component", "nightly").Logger(), metrics: m,
 		every: cfg.NightlyEvery, hour: hour, minute: minute, catchUp: cfg.NightlyCatchUpDays,
+	}
+	d.subs = &webhookSubscriber{
+		db: db, conns: shopify.ConnectionStore{Secrets: deps.Secrets}, clock: clock, metrics: m,
+		log: log.With().Str("component", "webhook_subscriptions").Logger(), every: cfg.WebhookCheckEvery,
+		publicURL: cfg.PublicURL, open: open,
 	}
 	d.api = &api{db: db, clock: clock, log: log.With().Str("component", "api").Logger(), metrics: m,
 		tokens: TokenStore{Clock: clock}, runner: d.runner, maxBody: cfg.APIMaxBody}
@@ -245,7 +266,8 @@ func (d *Daemon) ready(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "the database is not reachable")
 		return
 	}
-	writeJSON(w, http.StatusOK, readiness{Status: "ready", Database: dur, Warnings: dur.warnings()})
+	shops, shopWarnings := d.shopifyReadiness(ctx)
+	writeJSON(w, http.StatusOK, readiness{Status: "ready", Database: dur, Warnings: append(dur.warnings(), shopWarnings...), Shopify: shops})
 }
 
 // logRequests logs one debug line per request: never its headers (they carry tokens and
@@ -312,6 +334,7 @@ func (d *Daemon) Serve(ctx context.Context, ln net.Listener) error {
 	p.Go(d.worker.Run)
 	p.Go(d.poller.Run)
 	p.Go(d.nightly.Run)
+	p.Go(d.subs.Run)
 	err := p.Wait()
 	if err != nil {
 		d.log.Error().Err(err).Msg("kassa daemon stopped")

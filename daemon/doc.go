@@ -16,6 +16,11 @@
 // carrying the body their topic says are stored, app/uninstalled is believed only when
 // Shopify refuses the connection's credentials, and a stored delivery is committed with
 // synchronous_commit on before it is answered 200 (see webhooks.go and webhooktopics.go).
+// The daemon subscribes the shops to its topics itself (webhooksubs.go): at start and every
+// 15 minutes, at its --public-url or the one each shop was connected with, creating what
+// Shopify lacks (it deletes a subscription after eight failed deliveries). orders/edited,
+// orders/cancelled and refunds/create deliveries are verified and kept, unprocessed, for
+// the version of kassa that turns them into documents of the sale.
 //
 // Roles: a cashier token runs the register (registers and sessions, payments, sales,
 // imports, stock, closing reports); a manager token also reads and writes the nightly

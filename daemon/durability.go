@@ -23,6 +23,8 @@ type readiness struct {
 	Database durability `json:"database"`
 	// Warnings name what is ready but unsafe; empty when nothing is.
 	Warnings []string `json:"warnings"`
+	// Shopify is the state of each enabled Shopify connection.
+	Shopify []shopifyReadiness `json:"shopify"`
 }
 
 // checkDurability reads the durability settings the daemon's sessions run with.

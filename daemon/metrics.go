@@ -32,6 +32,13 @@ type Metrics struct {
 	webhookReading prometheus.Gauge
 	// webhookRejected counts deliveries refused as not proven to be the shop's, by reason.
 	webhookRejected *prometheus.CounterVec
+
+	// tokenRenewals counts access-token renewals of Dev Dashboard apps, by result.
+	tokenRenewals *prometheus.CounterVec
+	// versionMismatches counts Shopify answers in another API version than asked for.
+	versionMismatches *prometheus.CounterVec
+	// webhookSubscriptions counts changes the webhook subscription checks made.
+	webhookSubscriptions *prometheus.CounterVec
 }
 
 // NewMetrics makes the daemon's metrics and their registry.
@@ -53,7 +60,7 @@ func NewMetrics() *Metrics {
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1},
 		}),
 		webhookDone: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "kassa_webhook_processed_total", Help: "Webhook deliveries processed, by topic and result (processed, retry, gave_up).",
+			Name: "kassa_webhook_processed_total", Help: "Webhook deliveries processed, by topic and result (processed, retry, gave_up, kept: stored for a later version to act on).",
 		}, []string{"topic", "result"}),
 		webhookLatency: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "kassa_webhook_processing_delay_seconds", Help: "Time from receiving a webhook delivery to having processed it.",
@@ -88,6 +95,19 @@ func NewMetrics() *Metrics {
 		Help: "Webhook deliveries refused as not proven to be the shop's, by reason (unknown_shop, bad_signature, wrong_body, uninstall_not_confirmed).",
 	}, []string{"reason"})
 	m.Registry.MustRegister(m.webhookReading, m.webhookRejected)
+	m.tokenRenewals = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "kassa_shopify_token_renewals_total",
+		Help: "Access-token renewals of Dev Dashboard apps (client credentials grant), by result (renewed, failed).",
+	}, []string{"result"})
+	m.versionMismatches = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "kassa_shopify_api_version_mismatches_total",
+		Help: "Shopify answers served in another Admin API version than kassa asked for (Shopify falls forward when a version is no longer served), by asked and served version.",
+	}, []string{"api_version", "served_api_version"})
+	m.webhookSubscriptions = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "kassa_shopify_webhook_subscriptions_total",
+		Help: "Changes the webhook subscription checks made, by action (created, removed) and checks that failed (failed).",
+	}, []string{"action"})
+	m.Registry.MustRegister(m.tokenRenewals, m.versionMismatches, m.webhookSubscriptions)
 	m.Registry.MustRegister(m.importRuns, m.importOutcomes, m.webhooks, m.webhookAnswer, m.webhookDone,
 		m.webhookLatency, m.rateLimitWaits, m.rateLimitSecs, m.shopifyRetries, m.apiRequests, m.apiDuration,
 		m.nightlyReports, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -119,8 +139,21 @@ func (m *Metrics) observeRun(mode shopify.Mode, trigger string, sum shopify.Summ
 // The Metrics are the Shopify clients' Observer, for the rate-limit and retry figures.
 var _ shopifyapi.Observer = (*Metrics)(nil)
 
-// ObserveAttempt is part of shopifyapi.Observer; attempts are not exported.
-func (m *Metrics) ObserveAttempt(shopifyapi.Attempt) {}
+// ObserveAttempt counts the answers Shopify served in another API version than asked for;
+// attempts themselves are not exported.
+func (m *Metrics) ObserveAttempt(a shopifyapi.Attempt) {
+	if a.APIVersion != "" && a.ServedVersion != "" && a.ServedVersion != a.APIVersion {
+		m.versionMismatches.WithLabelValues(a.APIVersion, a.ServedVersion).Inc()
+	}
+}
+
+// The Metrics count the token renewals of Dev Dashboard apps.
+var _ shopify.TokenObserver = (*Metrics)(nil)
+
+// ObserveTokenRenewal counts a token renewal by its result.
+func (m *Metrics) ObserveTokenRenewal(_ string, result string) {
+	m.tokenRenewals.WithLabelValues(result).Inc()
+}
 
 // ObservePacing counts a wait taken to stay under Shopify's rate limit.
 func (m *Metrics) ObservePacing(_ string, wait time.Duration) {

@@ -21,12 +21,9 @@ type shopProbe interface {
 
 // shopProbeWithObserver opens a connection's Shopify client for an uninstall check; its
 // rate-limit waits and retries count in the daemon's metrics like an import's.
-func shopProbeWithObserver(m *Metrics, log *zerolog.Logger) func(shopify.Connection) (shopProbe, error) {
+func shopProbeWithObserver(open func(shopify.Connection) (*shopify.Client, error)) func(shopify.Connection) (shopProbe, error) {
 	return func(c shopify.Connection) (shopProbe, error) {
-		return shopifyapi.New(shopifyapi.Config{
-			Shop: c.Shop, AccessToken: c.AccessToken, APIVersion: c.APIVersion, BaseURL: c.BaseURL,
-			Logger: log, Observer: m,
-		})
+		return open(c)
 	}
 }
 
@@ -46,7 +43,7 @@ func (wk *webhookWorker) confirmUninstall(ctx context.Context, tx *sqlx.Tx, conn
 	if err != nil {
 		return err
 	}
-	if conn.AccessToken == "" {
+	if conn.AccessToken == "" && conn.ClientSecret == "" {
 		// Without its credentials Shopify would refuse any question: that proves nothing.
 		return errors.New("the connection's credentials cannot be opened with this key file")
 	}

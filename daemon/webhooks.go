@@ -395,7 +395,7 @@ func (wk *webhookWorker) processBatch(ctx context.Context) (int, error) {
 
 func (wk *webhookWorker) processConnection(ctx context.Context, tx *sqlx.Tx, connID int64, ds []delivery) (int, error) {
 	var orders []shopifyapi.Order
-	var orderDs, uninstallDs, otherDs []delivery
+	var orderDs, uninstallDs, keptDs, otherDs []delivery
 	for _, d := range ds {
 		switch d.Topic {
 		case topicOrdersCreate, topicOrdersUpdated:
@@ -409,8 +409,15 @@ func (wk *webhookWorker) processConnection(ctx context.Context, tx *sqlx.Tx, con
 		case topicAppUninstall:
 			uninstallDs = append(uninstallDs, d)
 		default:
+			if keptTopics[d.Topic] {
+				keptDs = append(keptDs, d)
+				continue
+			}
 			otherDs = append(otherDs, d)
 		}
+	}
+	if err := wk.keep(ctx, tx, keptDs); err != nil {
+		return 0, err
 	}
 	log := wk.log.With().Int64("connection_id", connID).Logger()
 	if len(orders) > 0 {
@@ -464,6 +471,21 @@ func (wk *webhookWorker) finish(ctx context.Context, tx *sqlx.Tx, ds []delivery,
 		}
 		wk.metrics.webhookDone.WithLabelValues(metricTopic(d.Topic), "processed").Inc()
 		wk.metrics.webhookLatency.Observe(now.Sub(d.ReceivedAt).Seconds())
+	}
+	return nil
+}
+
+// keep leaves deliveries of keptTopics stored and unprocessed, out of the queue, with a
+// note: a later version of kassa acts on them.
+func (wk *webhookWorker) keep(ctx context.Context, tx *sqlx.Tx, ds []delivery) error {
+	for _, d := range ds {
+		_, err := tx.ExecContext(context.WithoutCancel(ctx), `UPDATE webhook_deliveries SET attempts = attempts + 1,
+			last_error = $2, next_attempt_at = NULL WHERE id = $1`,
+			d.ID, "kept: kassa stores "+d.Topic+" deliveries and acts on them in a later version")
+		if err != nil {
+			return fmt.Errorf("keep webhook delivery %d: %w", d.ID, err)
+		}
+		wk.metrics.webhookDone.WithLabelValues(metricTopic(d.Topic), "kept").Inc()
 	}
 	return nil
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -128,8 +130,11 @@ func (c *cli) runDemo(ctx context.Context, cfg demoConfig) error {
 		return fmt.Errorf("listen on %s: %w (is a daemon already running? try --addr 127.0.0.1:0)", cfg.addr, err)
 	}
 	base := "http://" + ln.Addr().String()
+	// The simulated shop's app is made as a shop makes one today: in the Dev Dashboard,
+	// with a Client ID and a client secret; kassa asks it for 24-hour tokens and subscribes
+	// the shop's webhooks itself.
 	sim, err := shopifysim.NewServer(shopifysim.Options{
-		Clock: c.now, Plan: shopifysim.PlanStandard, WebhookURL: base + "/webhooks/shopify",
+		Clock: c.now, Plan: shopifysim.PlanStandard, ClientID: demoClientID, Secret: "shpss_" + randomToken(),
 		Generate: &shopdata.GenerateOptions{Seed: cfg.seed, Orders: cfg.orders, Days: 90},
 	})
 	if err != nil {
@@ -144,15 +149,16 @@ func (c *cli) runDemo(ctx context.Context, cfg demoConfig) error {
 		ln.Close()
 		return err
 	}
-	conn, toks, err := demoSetup(ctx, db, sim, c.now, box)
+	conn, toks, err := demoSetup(ctx, db, sim, c.now, box, base)
 	if err != nil {
 		ln.Close()
 		return err
 	}
-	say("outlet %q, register %q, connected to %s", conn.OutletName, conn.RegisterName, conn.Shop)
+	say("outlet %q, register %q, connected to %s with the Client ID and secret of a Dev Dashboard app (webhooks at %s)",
+		conn.OutletName, conn.RegisterName, conn.Shop, shopify.WebhookAddress(base))
 
 	log := zerolog.New(c.stderr).Level(zerolog.WarnLevel).With().Timestamp().Logger()
-	d, err := daemon.New(db, daemon.Config{Addr: ln.Addr().String()}, daemon.Deps{Clock: c.now, Logger: log, Secrets: box})
+	d, err := daemon.New(db, daemon.Config{Addr: ln.Addr().String(), PublicURL: base}, daemon.Deps{Clock: c.now, Logger: log, Secrets: box})
 	if err != nil {
 		ln.Close()
 		return err
@@ -169,7 +175,7 @@ func (c *cli) runDemo(ctx context.Context, cfg demoConfig) error {
 	if err == nil {
 		// Auto-update (the polls) starts after the first Get all, so that the demo shows
 		// that run's figures.
-		err = demoAutoUpdate(ctx, db, conn, box)
+		err = shopify.ConnectionStore{}.SetAutoUpdate(ctx, db, conn.ID, true)
 	}
 	if err != nil {
 		stop()
@@ -221,11 +227,24 @@ const (
 // demoTokens are the tokens a demo prints.
 type demoTokens struct{ cashier, manager string }
 
-// demoSetup makes (or finds again) the demo's outlet, register, connection and fresh
-// tokens. Earlier demo tokens are revoked: a token cannot be shown twice.
-func demoSetup(ctx context.Context, db *sqlx.DB, sim *shopifysim.Server, now func() time.Time, box *secret.Box) (shopify.Connection, demoTokens, error) {
+// demoClientID is the Client ID of the demo shop's app.
+const demoClientID = "kassa-demo-app"
+
+// randomToken is 16 random bytes in hex.
+func randomToken() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// demoSetup makes (or finds again) the demo's outlet, register and fresh tokens, then
+// connects the simulated shop with its app's client credentials, as 'kassa shopify
+// connect' does (checking the shop first), and subscribes its webhooks at public. Earlier
+// demo tokens are revoked: a token cannot be shown twice.
+func demoSetup(ctx context.Context, db *sqlx.DB, sim *shopifysim.Server, now func() time.Time, box *secret.Box, public string) (shopify.Connection, demoTokens, error) {
 	var conn shopify.Connection
 	var toks demoTokens
+	var outletID, registerID int64
 	err := pg.WithTx(ctx, db, func(tx *sqlx.Tx) error {
 		inv := inventory.Store{}
 		outlet, err := inv.OutletByName(ctx, tx, "Demo shop")
@@ -243,13 +262,7 @@ func demoSetup(ctx context.Context, db *sqlx.DB, sim *shopifysim.Server, now fun
 		if err != nil {
 			return err
 		}
-		conn, err = shopify.ConnectionStore{Secrets: box}.Connect(ctx, tx, shopify.ConnectParams{
-			Shop: sim.Shop, AccessToken: sim.Token, WebhookSecret: sim.Secret, BaseURL: sim.URL,
-			OutletID: outlet.ID, RegisterID: reg.ID, AutoUpdate: false,
-		})
-		if err != nil {
-			return err
-		}
+		outletID, registerID = outlet.ID, reg.ID
 		ts := daemon.TokenStore{Clock: now}
 		for _, t := range []struct {
 			name string
@@ -267,6 +280,23 @@ func demoSetup(ctx context.Context, db *sqlx.DB, sim *shopifysim.Server, now fun
 	})
 	if err != nil {
 		return shopify.Connection{}, demoTokens{}, fmt.Errorf("set up the demo shop: %w", err)
+	}
+	store := shopify.ConnectionStore{Secrets: box}
+	opts := shopify.ClientOptions{DB: db, Clock: now}
+	conn, _, err = store.CheckAndConnect(ctx, db, shopify.ConnectParams{
+		Shop: sim.Shop, Auth: shopify.AuthClientCredentials, ClientID: demoClientID, ClientSecret: sim.Secret, BaseURL: sim.URL,
+		OutletID: outletID, RegisterID: registerID, AutoUpdate: false, PublicURL: public,
+	}, opts)
+	if err != nil {
+		return shopify.Connection{}, demoTokens{}, fmt.Errorf("connect the demo shop: %w", err)
+	}
+	cl, err := store.OpenClient(conn, opts)
+	if err != nil {
+		return shopify.Connection{}, demoTokens{}, err
+	}
+	defer cl.Close()
+	if _, err := store.SyncWebhooks(ctx, db, cl.Client, conn, public, daemon.WebhookTopics(), now()); err != nil {
+		return shopify.Connection{}, demoTokens{}, fmt.Errorf("subscribe the demo shop's webhooks: %w", err)
 	}
 	return conn, toks, nil
 }
@@ -305,15 +335,4 @@ func demoGetAll(ctx context.Context, cl *client.Client, shop string) (client.Imp
 		}
 		return cl.WaitImport(ctx, run.RunID, 200*time.Millisecond)
 	}
-}
-
-func demoAutoUpdate(ctx context.Context, db *sqlx.DB, c shopify.Connection, box *secret.Box) error {
-	_, err := shopify.ConnectionStore{Secrets: box}.Connect(ctx, db, shopify.ConnectParams{
-		Shop: c.Shop, AccessToken: c.AccessToken, WebhookSecret: c.WebhookSecret, APIVersion: c.APIVersion,
-		BaseURL: c.BaseURL, OutletID: c.OutletID, RegisterID: c.RegisterID, AutoUpdate: true,
-	})
-	if err != nil {
-		return fmt.Errorf("turn auto-update on: %w", err)
-	}
-	return nil
 }

@@ -115,6 +115,28 @@ func TestDemoImportsServesTheTerminalAndStopsOnSignal(t *testing.T) {
 	if !strings.Contains(second, ": 0 imported") {
 		t.Fatalf("second demo imported orders again: %s", second)
 	}
+	// The demo's shop is linked as a shop is today: a Dev Dashboard app's client
+	// credentials, a renewable token with its expiry, and webhook subscriptions kassa made.
+	demoDB, err := sqlx.Open("postgres", dbtest.URLFor(name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer demoDB.Close()
+	var link struct {
+		Auth     string `db:"auth"`
+		ClientID string `db:"client_id"`
+		Expiry   bool   `db:"expiry"`
+		Hooks    int    `db:"hooks"`
+		Creds    string `db:"creds"`
+	}
+	err = demoDB.Get(&link, `SELECT c.auth, c.client_id,
+		EXISTS (SELECT 1 FROM shopify_credentials k WHERE k.connection_id = c.id AND k.name = 'access_token' AND k.expires_at IS NOT NULL) AS expiry,
+		(SELECT count(*) FROM shopify_webhook_subscriptions w WHERE w.connection_id = c.id) AS hooks,
+		(SELECT string_agg(name, ',' ORDER BY name) FROM shopify_credentials k WHERE k.connection_id = c.id) AS creds
+		FROM shopify_connections c`)
+	if err != nil || link.Auth != "client_credentials" || link.ClientID == "" || !link.Expiry || link.Hooks != 6 || link.Creds != "access_token,client_secret" {
+		t.Fatalf("the demo's link %+v (%v): want a Dev Dashboard app's client credentials", link, err)
+	}
 }
 
 func TestTerminalProgramIsPrintedAsInvoked(t *testing.T) {

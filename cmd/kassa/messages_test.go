@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/kassa-pos/kassa/internal/dbtest"
+	"github.com/kassa-pos/kassa/sync/shopifysim"
 )
 
 // internals are traces of Go, the driver or the libraries in a message: staff should
@@ -61,7 +62,13 @@ func TestEveryCLIErrorIsOneSentenceForStaff(t *testing.T) {
 	seedAwaitingOrder(t, db, shop, "#1002", "12.00")
 	ok(t, url, "product", "add", "Cup", "--sku", "CUP", "--price", "2.00")
 	ok(t, url, "product", "add", "Gift wrap", "--sku", "WRAP", "--price", "1.00", "--no-stock")
-	conn := []string{"shopify", "connect", "--shop", "demo", "--register", "Till", "--token-file", writeFile(t, "t", "tok"), "--secret-file", writeFile(t, "s", "sec")}
+	sim, err := shopifysim.NewServer(shopifysim.Options{Token: "tok", Secret: "sec"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	conn := []string{"shopify", "connect", "--shop", "demo", "--register", "Till", "--token-file", writeFile(t, "t", "tok"), "--secret-file", writeFile(t, "s", "sec"),
+		"--base-url", sim.URL}
 	ok(t, url, conn...)
 	badURL := "postgres://postgres@127.0.0.1:1/nope?sslmode=disable&connect_timeout=2"
 	busy, err := net.Listen("tcp", "127.0.0.1:0")

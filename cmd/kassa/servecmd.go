@@ -19,6 +19,7 @@ import (
 func (c *cli) serveCommand() *cobra.Command {
 	var (
 		addr, nightlyAt, logLevel string
+		publicURL                 string
 		migrate                   bool
 		webhookReaders            int
 	)
@@ -35,7 +36,13 @@ Several daemons may run against one database; one imports a connection at a time
 writes an outlet's nightly report. The daemon refuses to start on an old schema unless
 --migrate is given. Logs are JSON on stderr, or readable text when stderr is a terminal.
 
-Environment: KASSA_ADDR and KASSA_NIGHTLY_AT are used when the flags are not given;
+With --public-url (the https:// address Shopify reaches the daemon at, e.g. through an HTTPS
+proxy), every linked shop is subscribed to the webhooks kassa handles at
+URL/webhooks/shopify at start and checked every 15 minutes (Shopify deletes a subscription
+after eight failed deliveries; kassa subscribes it again). Without it, the public URL each
+shop was connected with is used, and a shop without one is polled.
+
+Environment: KASSA_ADDR, KASSA_NIGHTLY_AT and KASSA_PUBLIC_URL are used when the flags are not given;
 KASSA_SECRET_KEY_FILE names the key file that decrypts the stored Shopify credentials
 (default kassa/secret.key in $XDG_CONFIG_HOME, else ~/.config).`,
 		Args: cobra.NoArgs,
@@ -46,6 +53,16 @@ KASSA_SECRET_KEY_FILE names the key file that decrypts the stored Shopify creden
 			}
 			if !cmd.Flags().Changed("nightly-at") && c.getenv("KASSA_NIGHTLY_AT") != "" {
 				nightlyAt = c.getenv("KASSA_NIGHTLY_AT")
+			}
+			if !cmd.Flags().Changed("public-url") && c.getenv("KASSA_PUBLIC_URL") != "" {
+				publicURL = c.getenv("KASSA_PUBLIC_URL")
+			}
+			if publicURL != "" {
+				u, err := shopify.ParsePublicURL(publicURL)
+				if err != nil {
+					return usageError("--public-url: %v", err)
+				}
+				publicURL = u
 			}
 			if _, _, err := daemon.ParseTimeOfDay(nightlyAt); err != nil {
 				return fmt.Errorf("--nightly-at: %w", err)
@@ -86,7 +103,8 @@ KASSA_SECRET_KEY_FILE names the key file that decrypts the stored Shopify creden
 			if sealed > 0 {
 				log.Info().Int("connections", sealed).Str("key_file", box.Path()).Msg("plain-text Shopify credentials encrypted")
 			}
-			d, err := daemon.New(db, daemon.Config{Addr: addr, NightlyAt: nightlyAt, WebhookMaxReaders: webhookReaders}, daemon.Deps{Clock: c.now, Logger: log, Secrets: box})
+			d, err := daemon.New(db, daemon.Config{Addr: addr, NightlyAt: nightlyAt, WebhookMaxReaders: webhookReaders, PublicURL: publicURL},
+				daemon.Deps{Clock: c.now, Logger: log, Secrets: box})
 			if err != nil {
 				return err
 			}
@@ -96,6 +114,7 @@ KASSA_SECRET_KEY_FILE names the key file that decrypts the stored Shopify creden
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on")
 	cmd.Flags().StringVar(&nightlyAt, "nightly-at", "23:55", "local time of day the nightly reports are written")
 	cmd.Flags().BoolVar(&migrate, "migrate", false, "apply pending schema migrations before starting")
+	cmd.Flags().StringVar(&publicURL, "public-url", "", "the https:// address Shopify reaches this daemon at: linked shops' webhooks are subscribed there")
 	cmd.Flags().StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	cmd.Flags().IntVar(&webhookReaders, "webhook-readers", 64, "how many Shopify webhooks are read at once (each holds up to 2 MiB); more are answered 503 and sent again by Shopify")
 	return cmd

@@ -52,25 +52,39 @@ func (c *cli) shopifyCommand() *cobra.Command {
 		outlet, reg, autoUpdate  string
 		pollInterval, apiVersion string
 		tokenFile, secretFile    string
+		clientSecretFile         string
 	)
 	connect := &cobra.Command{
-		Use:   "connect --shop NAME.myshopify.com --token-file FILE --secret-file FILE --outlet O --register R",
+		Use:   "connect --shop NAME.myshopify.com --client-id ID --client-secret-file FILE --outlet O --register R [--public-url URL]",
 		Short: "Link a Shopify shop (or update its link)",
 		Long: `Link a Shopify shop to an outlet and a register: its orders are imported as sales of
 that outlet, and what Shopify collected is recorded as payments on that register.
 
-The Admin API access token and the webhook secret are read from --token-file and
---secret-file (a trailing newline is ignored), else from KASSA_SHOPIFY_TOKEN and
-KASSA_SHOPIFY_SECRET; on a terminal kassa asks for them without showing what you type.
-(--token and --secret still work but show the secrets to every user of the machine.) They
-are stored encrypted with kassa's secret key (see 'kassa secret --help') and never printed.
+An app made in Shopify's Dev Dashboard (every app made since 2026) connects with its Client
+ID (--client-id) and client secret: from --client-secret-file (a trailing newline is
+ignored), else KASSA_SHOPIFY_CLIENT_SECRET, else asked on a terminal without showing what
+you type. kassa asks Shopify for 24-hour access tokens with them and renews them itself; the
+client secret also verifies the shop's webhooks. Before storing anything, connect asks for
+a token, reads the shop and the scopes the app was granted, and refuses with one line when
+the credentials are wrong, the app is not installed or belongs to another organization,
+read_orders is not granted, or the shop's currency is not the outlet's.
 
-Connecting creates the connection's shipping-fee product (SKU SHOPIFY-SHIPPING for the first
-shop, SHOPIFY-SHIPPING-<SHOP> for others) and the "Shopify" payment type. Connecting a shop
-that was connected before updates its settings and keeps its import history, so no order is
-ever imported twice.`,
-		Example: "  kassa shopify connect --shop demo.myshopify.com --token-file token.txt --secret-file secret.txt --outlet Gent --register Front\n" +
-			"  kassa shopify connect --shop demo.myshopify.com --outlet Gent --register Front   (asks for the token and the secret)",
+With --public-url (the https:// address Shopify reaches 'kassa serve' at), the shop is
+subscribed to the webhooks kassa handles at URL/webhooks/shopify; without it kassa polls.
+
+An app made in the Shopify admin before 2026 still connects with its Admin API access token
+and webhook secret: --token-file and --secret-file (or KASSA_SHOPIFY_TOKEN and
+KASSA_SHOPIFY_SECRET; --token and --secret still work but show the secrets to every user of
+the machine).
+
+Credentials are stored encrypted with kassa's secret key (see 'kassa secret --help') and
+never printed. Connecting creates the connection's shipping-fee product (SKU
+SHOPIFY-SHIPPING for the first shop, SHOPIFY-SHIPPING-<SHOP> for others) and the "Shopify"
+payment type. Connecting a shop that was connected before updates its settings and keeps
+its import history, so no order is ever imported twice.`,
+		Example: "  kassa shopify connect --shop demo.myshopify.com --client-id 3f9c... --client-secret-file secret.txt --outlet Gent --register Front --public-url https://kassa.example.com\n" +
+			"  kassa shopify connect --shop demo.myshopify.com --client-id 3f9c... --outlet Gent --register Front   (asks for the secret)\n" +
+			"  kassa shopify connect --shop demo.myshopify.com --token-file token.txt --secret-file secret.txt --outlet Gent --register Front   (an app made before 2026)",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -91,13 +105,33 @@ ever imported twice.`,
 			}
 			p.PollInterval = d
 			p.APIVersion = apiVersion
-			if p.AccessToken, err = c.credential(cmd, credentialSource{what: "the Admin API access token", prompt: "Shopify Admin API access token",
-				file: tokenFile, fileFlag: "token-file", value: p.AccessToken, flag: "token", env: "KASSA_SHOPIFY_TOKEN"}); err != nil {
-				return err
-			}
-			if p.WebhookSecret, err = c.credential(cmd, credentialSource{what: "the webhook secret", prompt: "Shopify webhook signing secret",
-				file: secretFile, fileFlag: "secret-file", value: p.WebhookSecret, flag: "secret", env: "KASSA_SHOPIFY_SECRET"}); err != nil {
-				return err
+			legacy := cmd.Flags().Changed("token") || cmd.Flags().Changed("token-file") || cmd.Flags().Changed("secret") || cmd.Flags().Changed("secret-file")
+			if p.ClientID != "" {
+				if legacy {
+					return usageError("%v", errBothAppKinds)
+				}
+				p.Auth = shopify.AuthClientCredentials
+				if p.ClientSecret, err = c.credential(cmd, credentialSource{what: "the app's client secret", prompt: "Shopify app client secret (Dev Dashboard, Settings)",
+					file: clientSecretFile, fileFlag: "client-secret-file", env: "KASSA_SHOPIFY_CLIENT_SECRET"}); err != nil {
+					return err
+				}
+			} else {
+				if cmd.Flags().Changed("client-secret-file") {
+					return usageError("--client-secret-file goes with --client-id: give the app's Client ID too")
+				}
+				if !legacy && c.getenv("KASSA_SHOPIFY_TOKEN") == "" && !(c.stdin != nil && isTerminal(c.stdin) && isTerminal(c.stderr)) {
+					return usageError("shopify connect needs the app's Client ID and secret (--client-id ID --client-secret-file FILE), " +
+						"or, for an app made in the Shopify admin before 2026, its access token (--token-file FILE or KASSA_SHOPIFY_TOKEN)")
+				}
+				p.Auth = shopify.AuthLegacyToken
+				if p.AccessToken, err = c.credential(cmd, credentialSource{what: "the Admin API access token", prompt: "Shopify Admin API access token",
+					file: tokenFile, fileFlag: "token-file", value: p.AccessToken, flag: "token", env: "KASSA_SHOPIFY_TOKEN"}); err != nil {
+					return err
+				}
+				if p.WebhookSecret, err = c.credential(cmd, credentialSource{what: "the webhook secret", prompt: "Shopify webhook signing secret",
+					file: secretFile, fileFlag: "secret-file", value: p.WebhookSecret, flag: "secret", env: "KASSA_SHOPIFY_SECRET"}); err != nil {
+					return err
+				}
 			}
 			box, err := c.secrets()
 			if err != nil {
@@ -123,28 +157,20 @@ ever imported twice.`,
 				return err
 			}
 			p.OutletID, p.RegisterID = o.ID, r.ID
-			conn, err := shopify.ConnectionStore{Secrets: box}.Connect(ctx, db, p)
-			if err != nil {
-				return err
-			}
-			if c.jsonOut {
-				return c.printJSON(toConnectionJSON(conn))
-			}
-			fmt.Fprintf(c.stdout, "connected %s to outlet %q, register %q (shipping-fee product %s)\n",
-				conn.Shop, conn.OutletName, conn.RegisterName, conn.ShippingSKU)
-			fmt.Fprintf(c.stdout, "its token and secret are stored encrypted with the key in %s: back that file up apart from the database\n", box.Path())
-			fmt.Fprintln(c.stdout, "import its orders with: kassa orders get-all")
-			return nil
+			return c.connectShop(ctx, db, box, p)
 		},
 	}
 	connect.Flags().StringVar(&p.Shop, "shop", "", "the shop's myshopify domain, e.g. demo.myshopify.com")
-	connect.Flags().StringVar(&tokenFile, "token-file", "", "a file holding the Admin API access token (default: $KASSA_SHOPIFY_TOKEN, else asked on a terminal)")
-	connect.Flags().StringVar(&secretFile, "secret-file", "", "a file holding the app's webhook signing secret (default: $KASSA_SHOPIFY_SECRET, else asked on a terminal)")
+	connect.Flags().StringVar(&p.ClientID, "client-id", "", "the Client ID of the app made in the Dev Dashboard (its Settings)")
+	connect.Flags().StringVar(&clientSecretFile, "client-secret-file", "", "a file holding the app's client secret (default: $KASSA_SHOPIFY_CLIENT_SECRET, else asked on a terminal)")
+	connect.Flags().StringVar(&p.PublicURL, "public-url", "", "the https:// address Shopify reaches 'kassa serve' at: the shop's webhooks are subscribed there")
+	connect.Flags().StringVar(&tokenFile, "token-file", "", "an app made before 2026: a file holding its Admin API access token (default: $KASSA_SHOPIFY_TOKEN, else asked on a terminal)")
+	connect.Flags().StringVar(&secretFile, "secret-file", "", "an app made before 2026: a file holding its webhook signing secret (default: $KASSA_SHOPIFY_SECRET, else asked on a terminal)")
 	connect.Flags().StringVar(&p.AccessToken, "token", "", "deprecated, shows in ps: the access token itself (use --token-file)")
 	connect.Flags().StringVar(&p.WebhookSecret, "secret", "", "deprecated, shows in ps: the webhook secret itself (use --secret-file)")
 	connect.Flags().StringVar(&outlet, "outlet", "", "the outlet the orders are sales of (may be left out when there is one)")
 	connect.Flags().StringVar(&reg, "register", "", "the register payments collected by Shopify are recorded on")
-	connect.Flags().StringVar(&apiVersion, "api-version", shopify.DefaultAPIVersion, "the Admin API version")
+	connect.Flags().StringVar(&apiVersion, "api-version", shopify.DefaultAPIVersion, "the Admin API version kassa asks for")
 	connect.Flags().StringVar(&p.BaseURL, "base-url", "", "send the shop's API requests here instead (a simulator)")
 	connect.Flags().BoolVar(&p.ImportTestOrders, "import-test-orders", false, "import orders Shopify marks as test orders")
 	connect.Flags().StringVar(&autoUpdate, "auto-update", "on", "import new orders automatically in 'kassa serve': on or off")
@@ -206,8 +232,12 @@ ever imported twice.`,
 			if err != nil {
 				return err
 			}
+			details, err := toConnectDetails(cmd.Context(), db, cn)
+			if err != nil {
+				return err
+			}
 			if c.jsonOut {
-				return c.printJSON(toConnectionJSON(cn))
+				return c.printJSON(shownConnection{toConnectionJSON(cn), details})
 			}
 			tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
 			state := "connected"
@@ -218,13 +248,17 @@ ever imported twice.`,
 			if base == "" {
 				base = "https://" + cn.Shop
 			}
-			for _, kv := range [][2]string{
+			loc := time.UTC
+			if l, err := time.LoadLocation(cn.OutletTZ); err == nil {
+				loc = l
+			}
+			for _, kv := range append([][2]string{
 				{"shop", cn.Shop}, {"state", state}, {"outlet", cn.OutletName}, {"register", cn.RegisterName},
-				{"API version", cn.APIVersion}, {"API address", base}, {"access token", "(stored encrypted)"}, {"webhook secret", "(stored encrypted)"},
+				{"API version", cn.APIVersion}, {"API address", base},
 				{"shipping-fee product", cn.ShippingSKU}, {"import test orders", onOff(cn.ImportTestOrders)},
 				{"auto-update", onOff(cn.AutoUpdate)}, {"poll interval", cn.PollInterval.String()},
 				{"newest order seen", fmt.Sprint(cn.NewestOrderID)},
-			} {
+			}, connectDetailRows(cn, details, loc, c.now())...) {
 				fmt.Fprintf(tw, "%s:\t%s\n", kv[0], kv[1])
 			}
 			return tw.Flush()
@@ -253,6 +287,6 @@ ever imported twice.`,
 			return nil
 		},
 	}
-	cmd.AddCommand(connect, list, show, disconnect)
+	cmd.AddCommand(connect, list, show, disconnect, c.webhooksCommand())
 	return cmd
 }

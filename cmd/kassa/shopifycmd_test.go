@@ -40,7 +40,7 @@ func TestShopifyConnectImportAndLog(t *testing.T) {
 	// Mistakes leave the database as it was.
 	fails(t, db, url, "there is no Shopify connection yet", "orders", "get-all")
 	fails(t, db, url, "needs --shop and --register", "shopify", "connect", "--shop", "cli")
-	fails(t, db, url, "needs the Admin API access token: give --token-file FILE or set KASSA_SHOPIFY_TOKEN", "shopify", "connect", "--shop", "cli", "--register", "Till")
+	fails(t, db, url, "needs the app's Client ID and secret (--client-id ID --client-secret-file FILE), or, for an app made in the Shopify admin before 2026, its access token", "shopify", "connect", "--shop", "cli", "--register", "Till")
 	fails(t, db, url, `has no register "Back"`, append(connect[:len(connect)-4:len(connect)-4], "--register", "Back")...)
 	fails(t, db, url, "myshopify domain", "shopify", "connect", "--shop", "not a shop!", "--token-file", tokenFile, "--secret-file", secretFile, "--register", "Till")
 	fails(t, db, url, "at least 10s", append(append([]string{}, connect...), "--poll-interval", "1s")...)
@@ -197,7 +197,12 @@ func TestShopifyConnectImportAndLog(t *testing.T) {
 	}
 
 	// A second shop: the shop must be named, and it gets its own shipping-fee product.
-	out = ok(t, url, "shopify", "connect", "--shop", "other", "--token-file", tokenFile, "--secret-file", secretFile, "--register", "Till", "--base-url", srv.URL)
+	other, err := shopifysim.NewServer(shopifysim.Options{Shop: "other.myshopify.com", Token: "tok-SECRET", Secret: "sec-SECRET"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	out = ok(t, url, "shopify", "connect", "--shop", "other", "--token-file", tokenFile, "--secret-file", secretFile, "--register", "Till", "--base-url", other.URL)
 	if !strings.Contains(out, "SHOPIFY-SHIPPING-OTHER") {
 		t.Errorf("second shop: %q", out)
 	}

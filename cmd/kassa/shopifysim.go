@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/mattn/go-isatty"
@@ -29,6 +30,12 @@ type shopifySimConfig struct {
 	webhookURL    string
 	newOrderEvery time.Duration
 	readAllOrders bool
+	clientID      string
+	clientSecret  string
+	tokenTTL      time.Duration
+	scopes        string
+	serveVersion  string
+	refuseToken   string
 }
 
 func (c *cli) shopifySimCommand() *cobra.Command {
@@ -36,13 +43,25 @@ func (c *cli) shopifySimCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "shopify-sim",
 		Short: "Serve a simulated Shopify shop (Admin REST API) for tests and demos",
-		Long: `shopify-sim serves a stand-in for a Shopify shop's Admin REST API on a local port: orders
-with Shopify's filters, cursor pagination and 60-day window, products, locations, inventory
-levels, the leaky-bucket rate limit, signed webhooks and optional injected faults. Point
-kassa at it with 'kassa shopify connect --base-url URL'. It needs no database.
+		Long: `shopify-sim serves a stand-in for a Shopify shop on a local port: the Admin REST API
+(orders with Shopify's filters, cursor pagination and 60-day window, products, locations,
+inventory levels, the leaky-bucket rate limit), a subset of the GraphQL Admin API (the shop,
+the app's scopes, webhook subscriptions; cost-based limits per plan with THROTTLED answers),
+the access-token endpoint of a Dev Dashboard app (--client-id, --client-secret; tokens that
+expire after --token-ttl), signed webhooks and optional injected faults. Point kassa at it
+with 'kassa shopify connect --base-url URL'. It needs no database.
+
+--plan sets the limits: standard, advanced, plus and enterprise restore 100, 200, 1000 and
+2000 GraphQL cost points a second (REST: 2, 4, 20 and 40 requests a second); off has none.
+--serve-version answers every request in that API version, whatever was asked (a request for
+a version older than 2026-01 is answered in 2026-01 anyway, as Shopify does).
+--refuse-token shop_not_permitted or app_not_installed makes the token endpoint refuse, as
+Shopify does for an app of another organization or one not installed.
 
 Control endpoints for scripts (no token): POST /_sim/orders (an order JSON, or empty to
-generate one), GET /_sim/orders, GET /_sim/stats.
+generate one), GET /_sim/orders, GET /_sim/stats, DELETE /_sim/webhooks/{id} or
+DELETE /_sim/webhooks?topic=orders/create (as Shopify does after 8 failed deliveries),
+POST /_sim/tokens/revoke, POST /_sim/uninstall.
 
 Faults spec example: 5xx=0.05,429=0.05,drop=0.02,truncate=0.01,slow=0.01:2s,seed=42`,
 		Args: cobra.NoArgs,
@@ -53,13 +72,19 @@ Faults spec example: 5xx=0.05,429=0.05,drop=0.02,truncate=0.01,slow=0.01:2s,seed
 	f := cmd.Flags()
 	f.StringVar(&cfg.addr, "addr", "127.0.0.1:8089", "address to listen on")
 	f.StringVar(&cfg.shop, "shop", "demo.myshopify.com", "the shop's myshopify domain")
-	f.StringVar(&cfg.token, "token", shopifysim.DefaultToken, "Admin API access token clients must send")
-	f.StringVar(&cfg.secret, "secret", shopifysim.DefaultSecret, "app client secret that signs webhooks")
+	f.StringVar(&cfg.token, "token", "", "static access token of a legacy app (default "+shopifysim.DefaultToken+" without --client-id, none with it)")
+	f.StringVar(&cfg.secret, "secret", shopifysim.DefaultSecret, "the app's secret that signs webhooks (same as --client-secret)")
+	f.StringVar(&cfg.clientID, "client-id", "", "Client ID of a Dev Dashboard app: the token endpoint grants tokens for it and --client-secret")
+	f.StringVar(&cfg.clientSecret, "client-secret", "", "the app's client secret (token requests and webhook signatures)")
+	f.DurationVar(&cfg.tokenTTL, "token-ttl", shopifysim.DefaultTokenTTL, "how long a granted access token lives")
+	f.StringVar(&cfg.scopes, "scopes", strings.Join(shopifysim.DefaultScopes, ","), "access scopes the app was granted, comma-separated")
+	f.StringVar(&cfg.serveVersion, "serve-version", "", "answer every request in this API version, e.g. 2026-07")
+	f.StringVar(&cfg.refuseToken, "refuse-token", "", "refuse token requests: shop_not_permitted or app_not_installed")
 	f.IntVar(&cfg.generate, "generate", 0, "generate this many orders (and their catalogue)")
 	f.IntVar(&cfg.days, "days", 90, "spread generated orders over this many days before now")
 	f.Int64Var(&cfg.seed, "seed", 1, "seed of the generated shop (same seed, same shop)")
 	f.StringVar(&cfg.ordersFile, "orders-file", "", `serve the orders of this JSON file ({"orders":[...]})`)
-	f.StringVar(&cfg.plan, "plan", "standard", "rate-limit plan: standard, advanced, plus or off")
+	f.StringVar(&cfg.plan, "plan", "standard", "rate-limit plan: standard, advanced, plus, enterprise or off")
 	f.StringVar(&cfg.faults, "faults", "", "inject faults, e.g. 5xx=0.05,drop=0.02,slow=0.01:2s,seed=42")
 	f.StringVar(&cfg.webhookURL, "webhook-url", "", "subscribe this URL to every order webhook topic")
 	f.DurationVar(&cfg.newOrderEvery, "new-order-every", 0, "place a generated order at this interval (e.g. 30s)")
@@ -82,12 +107,30 @@ func (c *cli) runShopifySim(ctx context.Context, cfg shopifySimConfig) error {
 	if cfg.newOrderEvery < 0 {
 		return usageError("--new-order-every must not be negative")
 	}
+	if cfg.tokenTTL < 2*time.Second {
+		return usageError("--token-ttl must be at least 2s")
+	}
+	secret := cfg.secret
+	if cfg.clientSecret != "" {
+		secret = cfg.clientSecret
+	}
+	var scopes []string
+	for _, sc := range strings.Split(cfg.scopes, ",") {
+		if sc = strings.TrimSpace(sc); sc != "" {
+			scopes = append(scopes, sc)
+		}
+	}
 	logger := c.simLogger()
 	opts := shopifysim.Options{
 		Addr:          cfg.addr,
 		Shop:          cfg.shop,
 		Token:         cfg.token,
-		Secret:        cfg.secret,
+		Secret:        secret,
+		ClientID:      cfg.clientID,
+		TokenTTL:      cfg.tokenTTL,
+		Scopes:        scopes,
+		ServeVersion:  cfg.serveVersion,
+		TokenRefusal:  cfg.refuseToken,
 		Clock:         c.now,
 		Logger:        &logger,
 		ReadAllOrders: cfg.readAllOrders,
@@ -111,8 +154,14 @@ func (c *cli) runShopifySim(ctx context.Context, cfg shopifySimConfig) error {
 	}
 	defer sim.Close()
 
-	fmt.Fprintf(c.stdout, "shop:   %s\nurl:    %s\ntoken:  %s\norders: %d\nplan:   %s\n",
-		sim.Shop, sim.URL, sim.Token, len(sim.AllOrders()), plan.Name)
+	fmt.Fprintf(c.stdout, "shop:   %s\nurl:    %s\n", sim.Shop, sim.URL)
+	if sim.Token != "" {
+		fmt.Fprintf(c.stdout, "token:  %s\n", sim.Token)
+	}
+	if cfg.clientID != "" {
+		fmt.Fprintf(c.stdout, "client id: %s (tokens live %s)\n", cfg.clientID, cfg.tokenTTL)
+	}
+	fmt.Fprintf(c.stdout, "orders: %d\nplan:   %s\n", len(sim.AllOrders()), plan.Name)
 	logger.Info().Str("shop", sim.Shop).Str("url", sim.URL).Msg("shopify simulator listening")
 
 	if cfg.newOrderEvery > 0 {

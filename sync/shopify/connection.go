@@ -11,12 +11,14 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/kassa-pos/kassa/internal/pg"
 	"github.com/kassa-pos/kassa/internal/secret"
 	"github.com/kassa-pos/kassa/inventory"
 	"github.com/kassa-pos/kassa/register"
 	"github.com/kassa-pos/kassa/sales"
+	"github.com/kassa-pos/kassa/sync/shopify/shopifyapi"
 )
 
 // Channel is the channel name kassa records Shopify's ids under (product, customer and sale
@@ -39,15 +41,39 @@ var (
 	ErrInvalidShop        = errors.New("a shop is its myshopify domain, e.g. demo.myshopify.com")
 )
 
-// Connection binds one Shopify shop to one outlet and one register. AccessToken and
-// WebhookSecret are secrets: they are never printed or logged (String leaves them out).
-// They are stored sealed (see credentials.go) and filled in only by a ConnectionStore
-// that has the key.
+// How a connection authenticates (Connection.Auth).
+const (
+	// AuthLegacyToken is an app made in the Shopify admin before 2026: a static access
+	// token and a webhook secret.
+	AuthLegacyToken = "legacy_token"
+	// AuthClientCredentials is a Dev Dashboard app: a Client ID and a client secret, from
+	// which 24-hour access tokens are requested (the client credentials grant). The client
+	// secret also signs the app's webhooks.
+	AuthClientCredentials = "client_credentials"
+)
+
+// Connection binds one Shopify shop to one outlet and one register. AccessToken,
+// WebhookSecret and ClientSecret are secrets: they are never printed or logged (String
+// leaves them out). They are stored sealed (see credentials.go) and filled in only by a
+// ConnectionStore that has the key. A client-credentials connection's WebhookSecret is its
+// ClientSecret, and its AccessToken the token stored last (which may have expired: clients
+// get theirs from Tokens).
 type Connection struct {
-	ID                int64         `db:"id"`
-	Shop              string        `db:"shop"`
-	AccessToken       string        `db:"-"`
-	WebhookSecret     string        `db:"-"`
+	ID                int64          `db:"id"`
+	Shop              string         `db:"shop"`
+	AccessToken       string         `db:"-"`
+	WebhookSecret     string         `db:"-"`
+	ClientSecret      string         `db:"-"`
+	Auth              string         `db:"auth"`
+	ClientID          string         `db:"client_id"`
+	Scopes            pq.StringArray `db:"scopes"`
+	PublicURL         string         `db:"public_url"`
+	ServedAPIVersion  string         `db:"served_api_version"`
+	LastCallAt        *time.Time     `db:"last_call_at"`
+	WebhooksCheckedAt *time.Time     `db:"webhooks_checked_at"`
+	// TokenExpiresAt is when the stored access token of a client-credentials connection
+	// expires; nil for a legacy token.
+	TokenExpiresAt    *time.Time    `db:"token_expires_at"`
 	APIVersion        string        `db:"api_version"`
 	BaseURL           string        `db:"base_url"`
 	OutletID          int64         `db:"outlet_id"`
@@ -87,17 +113,33 @@ const connectionSelect = `
 	SELECT c.id, c.shop, c.access_token, c.webhook_secret, c.api_version, c.base_url, c.outlet_id,
 		c.register_id, c.shipping_product_id, c.import_test_orders, c.auto_update,
 		extract(epoch FROM c.poll_interval)::bigint AS poll_seconds, c.import_trigger, c.enabled,
-		c.newest_order_id, c.created_at, c.updated_at, cred.names AS cred_names, cred.sealed AS cred_sealed
+		c.newest_order_id, c.created_at, c.updated_at, c.auth, c.client_id, c.scopes, c.public_url,
+		c.served_api_version, c.last_call_at, c.webhooks_checked_at,
+		cred.names AS cred_names, cred.sealed AS cred_sealed, cred.token_expires_at
 	FROM shopify_connections c
 	LEFT JOIN LATERAL (
-		SELECT array_agg(k.name ORDER BY k.name) AS names, array_agg(k.sealed ORDER BY k.name) AS sealed
+		SELECT array_agg(k.name ORDER BY k.name) AS names, array_agg(k.sealed ORDER BY k.name) AS sealed,
+			max(k.expires_at) FILTER (WHERE k.name = 'access_token') AS token_expires_at
 		FROM shopify_credentials k WHERE k.connection_id = c.id) cred ON true`
 
-// ConnectParams is what "kassa shopify connect" sets up.
+// ConnectParams is what "kassa shopify connect" sets up: a legacy app's AccessToken and
+// WebhookSecret, or (Auth AuthClientCredentials) a Dev Dashboard app's ClientID and
+// ClientSecret with the token Grant connect obtained with them.
 type ConnectParams struct {
-	Shop             string
-	AccessToken      string
-	WebhookSecret    string
+	Shop          string
+	Auth          string // default AuthLegacyToken
+	AccessToken   string
+	WebhookSecret string
+	ClientID      string
+	ClientSecret  string
+	// Grant is the access token obtained when the shop was checked; its expiry is
+	// measured from GrantedAt.
+	Grant     shopifyapi.Grant
+	GrantedAt time.Time
+	// Scopes are the access scopes Shopify granted.
+	Scopes []string
+	// PublicURL is where Shopify delivers the shop's webhooks (https://host), or "".
+	PublicURL        string
 	APIVersion       string // default DefaultAPIVersion
 	BaseURL          string // empty for the real Shopify
 	OutletID         int64
@@ -108,7 +150,7 @@ type ConnectParams struct {
 }
 
 // DefaultAPIVersion is the Admin API version a connection uses unless told otherwise.
-const DefaultAPIVersion = "2024-10"
+const DefaultAPIVersion = shopifyapi.DefaultAPIVersion
 
 // DefaultPollInterval is how often the daemon polls a connection for new orders by default.
 const DefaultPollInterval = 5 * time.Minute
@@ -149,11 +191,31 @@ func (st ConnectionStore) Connect(ctx context.Context, q pg.Queryer, p ConnectPa
 	if err != nil {
 		return Connection{}, err
 	}
-	if strings.TrimSpace(p.AccessToken) == "" {
-		return Connection{}, errors.New("a connection needs the shop's Admin API access token")
+	switch p.Auth {
+	case "", AuthLegacyToken:
+		p.Auth = AuthLegacyToken
+		if strings.TrimSpace(p.AccessToken) == "" {
+			return Connection{}, errors.New("a connection needs the shop's Admin API access token")
+		}
+		if strings.TrimSpace(p.WebhookSecret) == "" {
+			return Connection{}, errors.New("a connection needs the app's webhook secret")
+		}
+	case AuthClientCredentials:
+		if strings.TrimSpace(p.ClientID) == "" || strings.TrimSpace(p.ClientSecret) == "" {
+			return Connection{}, errors.New("a connection needs the app's Client ID and client secret")
+		}
+		if p.Grant.AccessToken == "" || p.Grant.ExpiresIn <= 0 || p.GrantedAt.IsZero() {
+			return Connection{}, errors.New("a connection needs the access token Shopify granted the app")
+		}
+	default:
+		return Connection{}, fmt.Errorf("connection authentication %q: want %s or %s", p.Auth, AuthLegacyToken, AuthClientCredentials)
 	}
-	if strings.TrimSpace(p.WebhookSecret) == "" {
-		return Connection{}, errors.New("a connection needs the app's webhook secret")
+	if p.PublicURL != "" {
+		u, err := ParsePublicURL(p.PublicURL)
+		if err != nil {
+			return Connection{}, err
+		}
+		p.PublicURL = u
 	}
 	if st.Secrets == nil {
 		return Connection{}, ErrNoSecrets
@@ -162,7 +224,7 @@ func (st ConnectionStore) Connect(ctx context.Context, q pg.Queryer, p ConnectPa
 		p.APIVersion = DefaultAPIVersion
 	}
 	if !versionRE.MatchString(p.APIVersion) {
-		return Connection{}, fmt.Errorf("API version %q: write it like 2024-10", p.APIVersion)
+		return Connection{}, fmt.Errorf("API version %q: write it like %s", p.APIVersion, DefaultAPIVersion)
 	}
 	if p.BaseURL != "" {
 		u, err := url.Parse(p.BaseURL)
@@ -211,14 +273,15 @@ func (st ConnectionStore) Connect(ctx context.Context, q pg.Queryer, p ConnectPa
 			_, err := tx.ExecContext(ctx, `
 				UPDATE shopify_connections SET access_token = '', webhook_secret = '', api_version = $2,
 					base_url = $3, outlet_id = $4, register_id = $5, import_test_orders = $6,
-					auto_update = $7, poll_interval = $8::interval, enabled = true, updated_at = now()
+					auto_update = $7, poll_interval = $8::interval, enabled = true, updated_at = now(),
+					auth = $9, client_id = $10, scopes = $11, public_url = CASE WHEN $12 = '' THEN public_url ELSE $12 END
 				WHERE id = $1`,
 				id, p.APIVersion, p.BaseURL, p.OutletID, p.RegisterID,
-				p.ImportTestOrders, p.AutoUpdate, interval)
+				p.ImportTestOrders, p.AutoUpdate, interval, p.Auth, p.clientID(), pq.Array(p.scopes()), p.PublicURL)
 			if err != nil {
 				return fmt.Errorf("update connection %s: %w", shop, err)
 			}
-			if err := st.putCredentials(ctx, tx, id, p.credentials()); err != nil {
+			if err := st.replaceCredentials(ctx, tx, id, p); err != nil {
 				return err
 			}
 			// The shipping-fee product stays the connection's, published and untracked.
@@ -230,14 +293,15 @@ func (st ConnectionStore) Connect(ctx context.Context, q pg.Queryer, p ConnectPa
 		}
 		err = sqlx.GetContext(ctx, tx, &id, `
 			INSERT INTO shopify_connections (shop, api_version, base_url, outlet_id,
-				register_id, shipping_product_id, import_test_orders, auto_update, poll_interval)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::interval) RETURNING id`,
+				register_id, shipping_product_id, import_test_orders, auto_update, poll_interval,
+				auth, client_id, scopes, public_url)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::interval, $10, $11, $12, $13) RETURNING id`,
 			shop, p.APIVersion, p.BaseURL, p.OutletID, p.RegisterID,
-			shipping, p.ImportTestOrders, p.AutoUpdate, interval)
+			shipping, p.ImportTestOrders, p.AutoUpdate, interval, p.Auth, p.clientID(), pq.Array(p.scopes()), p.PublicURL)
 		if err != nil {
 			return fmt.Errorf("create connection %s: %w", shop, err)
 		}
-		return st.putCredentials(ctx, tx, id, p.credentials())
+		return st.replaceCredentials(ctx, tx, id, p)
 	})
 	if err != nil {
 		return Connection{}, err
@@ -430,6 +494,8 @@ func (st ConnectionStore) Disconnect(ctx context.Context, q pg.Queryer, id int64
 
 // Advisory lock classes (the first key of the two-key advisory locks kassa takes).
 const (
-	lockClassConnect int32 = 0x5350_0001 // serialises connects
-	lockClassImport  int32 = 0x5350_0002 // one import run per connection
+	lockClassConnect  int32 = 0x5350_0001 // serialises connects
+	lockClassImport   int32 = 0x5350_0002 // one import run per connection
+	lockClassToken    int32 = 0x5350_0003 // one token renewal per connection
+	lockClassWebhooks int32 = 0x5350_0004 // one webhook subscription check per connection
 )

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -21,10 +22,13 @@ import (
 // seals those the first time it loads them, in one transaction with emptying the plain
 // text, and SealPlainCredentials does it for all of them at once.
 
-// The credential fields.
+// The credential fields. A legacy connection has an access token and a webhook secret; a
+// client-credentials connection a client secret and, once Shopify granted one, an access
+// token with its expiry.
 const (
 	credAccessToken   = "access_token"
 	credWebhookSecret = "webhook_secret"
+	credClientSecret  = "client_secret"
 )
 
 // ErrNoCredentials: a connection has no stored credentials to read (e.g. after a
@@ -52,7 +56,67 @@ func (r connectionRow) plain() map[string]string {
 }
 
 func (p ConnectParams) credentials() map[string]string {
+	if p.Auth == AuthClientCredentials {
+		return map[string]string{credClientSecret: p.ClientSecret}
+	}
 	return map[string]string{credAccessToken: p.AccessToken, credWebhookSecret: p.WebhookSecret}
+}
+
+func (p ConnectParams) clientID() string {
+	if p.Auth == AuthClientCredentials {
+		return strings.TrimSpace(p.ClientID)
+	}
+	return ""
+}
+
+func (p ConnectParams) scopes() []string {
+	if p.Scopes == nil {
+		return []string{}
+	}
+	return p.Scopes
+}
+
+// replaceCredentials stores a connect's credentials in tx and removes any other the
+// connection held (a shop moving from a legacy app to a Dev Dashboard app keeps no stale
+// token).
+func (st ConnectionStore) replaceCredentials(ctx context.Context, tx *sqlx.Tx, connectionID int64, p ConnectParams) error {
+	creds := p.credentials()
+	if err := st.putCredentials(ctx, tx, connectionID, creds); err != nil {
+		return err
+	}
+	keep := sortedKeys(creds)
+	if p.Auth == AuthClientCredentials {
+		keep = append(keep, credAccessToken)
+		if err := st.putToken(ctx, tx, connectionID, p.Grant.AccessToken, p.GrantedAt, p.GrantedAt.Add(p.Grant.ExpiresIn)); err != nil {
+			return err
+		}
+	}
+	_, err := tx.ExecContext(ctx, `DELETE FROM shopify_credentials WHERE connection_id = $1 AND name <> ALL($2)`, connectionID, pq.Array(keep))
+	if err != nil {
+		return fmt.Errorf("store the shop's credentials: %w", err)
+	}
+	return nil
+}
+
+// putToken seals and stores a client-credentials access token granted at grantedAt and
+// expiring at expiresAt.
+func (st ConnectionStore) putToken(ctx context.Context, q sqlx.ExecerContext, connectionID int64, token string, grantedAt, expiresAt time.Time) error {
+	if st.Secrets == nil {
+		return ErrNoSecrets
+	}
+	v, err := st.Secrets.Seal([]byte(token), sealContext(connectionID, credAccessToken))
+	if err != nil {
+		return fmt.Errorf("encrypt the shop's access token: %w", err)
+	}
+	_, err = q.ExecContext(ctx, `
+		INSERT INTO shopify_credentials (connection_id, name, sealed, updated_at, expires_at) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (connection_id, name) DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at,
+			expires_at = excluded.expires_at`,
+		connectionID, credAccessToken, v, grantedAt, expiresAt)
+	if err != nil {
+		return fmt.Errorf("store the shop's access token: %w", err)
+	}
+	return nil
 }
 
 // sealContext names a credential for sealing: its connection and its field.
@@ -85,14 +149,26 @@ func (st ConnectionStore) finish(ctx context.Context, q pg.Queryer, row connecti
 		return Connection{}, err
 	}
 	c.AccessToken, c.WebhookSecret = creds[credAccessToken], creds[credWebhookSecret]
+	if c.Auth == AuthClientCredentials {
+		c.ClientSecret = creds[credClientSecret]
+		c.WebhookSecret = c.ClientSecret
+	}
 	return c, nil
 }
 
-// openCredentials opens the sealed credentials of a connection.
+// openCredentials opens the sealed credentials of a connection: those its kind of app
+// needs, and a client-credentials connection's access token when it has one.
 func (st ConnectionStore) openCredentials(c Connection, sealed map[string][]byte) (map[string]string, error) {
 	out := make(map[string]string, len(sealed))
-	for _, name := range []string{credAccessToken, credWebhookSecret} {
+	need := []string{credAccessToken, credWebhookSecret}
+	if c.Auth == AuthClientCredentials {
+		need = []string{credClientSecret, credAccessToken}
+	}
+	for _, name := range need {
 		v, ok := sealed[name]
+		if !ok && c.Auth == AuthClientCredentials && name == credAccessToken {
+			continue // renewed on first use
+		}
 		if !ok {
 			return nil, fmt.Errorf("Shopify connection of %s: %w", c.Shop, ErrNoCredentials)
 		}

@@ -2,6 +2,18 @@
 // and register), and the importer that turns the shop's orders into POS sales by the rules of
 // DESIGN.md ("Importing orders: the rules").
 //
+// A connection authenticates as its app was made. An app made in Shopify's Dev Dashboard
+// (every app since 2026) has a Client ID and a client secret: kassa asks the shop for an
+// access token with them (the client credentials grant; tokens live 24 hours), keeps the
+// token sealed with its expiry, and renews it ahead of the expiry and once on a 401, one
+// process at a time whatever the number of daemons (token.go). The client secret also signs
+// the app's webhooks. An app made in the Shopify admin before 2026 keeps its static token
+// and webhook secret. CheckAndConnect asks Shopify before storing anything (connect.go);
+// OpenClient opens a connection's client with the right token source and records, when the
+// client is closed, its last successful call and the API version Shopify answered in
+// (client.go); SyncWebhooks subscribes the shop to kassa's webhook topics at its public URL
+// (webhooksubs.go).
+//
 // An import run reads the orders page by page (250 a page, status=any), gives every order
 // exactly one outcome (imported, already_imported, cancelled, test_order, too_old,
 // no_shipping_method or failed, checked in that order) and records each in the import log

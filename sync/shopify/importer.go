@@ -147,8 +147,8 @@ type Importer struct {
 	// Secrets opens the connection's stored credentials (the access token the default
 	// source sends). Without it a run can use only a NewSource that needs no token.
 	Secrets *secret.Box
-	// NewSource opens the source of a connection's orders; default: a shopifyapi.Client
-	// with the connection's shop, token, API version and base URL.
+	// NewSource opens the source of a connection's orders; default: the connection's
+	// client (OpenClient), which renews a Dev Dashboard app's token as it goes.
 	NewSource func(Connection) (Source, error)
 	// PerOrder turns the set-based page writes off: every order is written in its own
 	// transaction. It is slower and exists to test that both paths agree.
@@ -184,13 +184,11 @@ func (im *Importer) source(c Connection) (Source, error) {
 	if im.NewSource != nil {
 		return im.NewSource(c)
 	}
-	if c.AccessToken == "" {
+	if c.AccessToken == "" && c.ClientSecret == "" {
 		return nil, fmt.Errorf("cannot read the Shopify credentials of %s: the importer was given no secret key", c.Shop)
 	}
-	cfg := shopifyapi.Config{Shop: c.Shop, AccessToken: c.AccessToken, APIVersion: c.APIVersion, BaseURL: c.BaseURL}
 	log := im.Logger
-	cfg.Logger = &log
-	cl, err := shopifyapi.New(cfg)
+	cl, err := ConnectionStore{Secrets: im.Secrets}.OpenClient(c, ClientOptions{DB: im.DB, Clock: im.Clock, Logger: &log})
 	if err != nil {
 		return nil, err
 	}

@@ -14,8 +14,22 @@ import (
 //	GET  /_sim/orders   every order, ignoring the 60-day window: {"orders":[...]}
 //	GET  /_sim/stats    counters: requests, 429s, faults, webhooks
 //	POST /_sim/uninstall  uninstall the app (see Server.Uninstall)
+//	DELETE /_sim/webhooks/{id}, DELETE /_sim/webhooks?topic=T
+//	                    delete webhook subscriptions, as Shopify does after 8 failed deliveries
+//	POST /_sim/tokens/revoke  revoke every access token granted so far (Server.RevokeTokens)
 func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/_sim/webhooks") {
+		s.serveWebhookControl(w, r)
+		return
+	}
 	switch strings.TrimSuffix(r.URL.Path, "/") {
+	case "/_sim/tokens/revoke":
+		if r.Method != http.MethodPost {
+			writeMethodNotAllowed(w)
+			return
+		}
+		s.RevokeTokens()
+		writeJSON(w, http.StatusOK, map[string]bool{"revoked": true})
 	case "/_sim/orders":
 		switch r.Method {
 		case http.MethodGet:

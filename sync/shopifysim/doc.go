@@ -2,6 +2,18 @@
 // net/http/httptest, so that the real go-shopify v4.7.0 client can be exercised without
 // reaching Shopify.
 //
+// The simulator also serves a subset of the GraphQL Admin API (2026-10) at
+// /admin/api/{version}/graphql.json: the schema is SDL in schema/*.graphql, every query is
+// parsed and validated against it with gqlparser (never matched as text) and run by a small
+// executor with a resolver per field (graphqlexec.go). Queries cost what Shopify's
+// calculated query cost says (object 1, scalar 0, connection 2 + first × node, mutation 10;
+// over 1000 refused as MAX_COST_EXCEEDED) and are paid from a per-plan bucket of points
+// (graphqlcost.go): the requested cost is taken before running, the unused part given back
+// after, and a query the bucket cannot pay for is answered THROTTLED with extensions.cost.
+// A Dev Dashboard app (Options.ClientID) gets access tokens from /admin/oauth/access_token
+// with Shopify's refusals, and its tokens expire (oauth.go). Every answer names the API
+// version it was served in; a version older than the oldest served falls forward.
+//
 // The simulator owns the subset of the Shopify Admin REST API that kassa uses: order listing
 // with Shopify's filters and cursor pagination (Link headers and opaque page_info cursors that
 // carry the first request's filters), order counts, single orders and their transactions, the

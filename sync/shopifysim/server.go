@@ -24,7 +24,13 @@ import (
 
 // DefaultAPIVersion is the API version the simulator reports for unversioned /admin/ requests
 // and uses in the Link URLs it builds for them.
-const DefaultAPIVersion = "2024-10"
+const DefaultAPIVersion = "2026-10"
+
+// DefaultOldestVersion is the oldest API version the simulator serves by default: on
+// 2026-12-02 Shopify serves 2026-01 to 2026-10 (and the 2027-01 release candidate), and a
+// request for an older version is answered, without an error, by the oldest one it still
+// serves, which X-Shopify-API-Version names.
+const DefaultOldestVersion = "2026-01"
 
 // DefaultToken is the access token a server accepts when Options.Token is empty.
 const DefaultToken = "shpat_simulator"
@@ -39,13 +45,36 @@ type Options struct {
 	// Shop is the shop's myshopify domain; default "demo.myshopify.com". A bare name such as
 	// "demo" is completed like go-shopify does.
 	Shop string
-	// Token is the Admin API access token requests must carry in X-Shopify-Access-Token;
-	// default DefaultToken.
+	// Token is the static Admin API access token of a legacy (admin-created) custom app,
+	// which requests may carry in X-Shopify-Access-Token; default DefaultToken, unless
+	// ClientID is set: a Dev Dashboard app has no static token.
 	Token string
-	// Secret is the app's client secret, the key of the webhook HMAC; default DefaultSecret.
+	// Secret is the app's client secret: the key of the webhook HMAC and, with ClientID, the
+	// secret of the client credentials grant; default DefaultSecret.
 	Secret string
+	// ClientID is the Dev Dashboard app's client ID. When set, POST
+	// /admin/oauth/access_token grants 24-hour access tokens for ClientID and Secret (the
+	// client credentials grant, see oauth.go).
+	ClientID string
+	// TokenTTL is how long a granted access token lives, on the injected clock; default
+	// DefaultTokenTTL (24 hours).
+	TokenTTL time.Duration
+	// Scopes are the access scopes the app was granted; default DefaultScopes (plus
+	// read_all_orders with ReadAllOrders).
+	Scopes []string
+	// TokenRefusal makes the token endpoint refuse every request: RefuseShopNotPermitted
+	// (app and store are in different organizations) or RefuseAppNotInstalled.
+	TokenRefusal string
+	// ShopName is the shop's display name; default its myshopify name.
+	ShopName string
 	// APIVersion is reported for unversioned requests; default DefaultAPIVersion.
 	APIVersion string
+	// OldestVersion is the oldest API version served: a request for an older one is
+	// answered by this one (X-Shopify-API-Version says so); default DefaultOldestVersion.
+	OldestVersion string
+	// ServeVersion, when set, is the version every answer is served in, whatever version
+	// was asked for (to try a client's reaction to an unexpected version).
+	ServeVersion string
 	// Clock drives the 60-day window, timestamps of new orders and updates, webhook
 	// Triggered-At and the recorded request times; default time.Now.
 	Clock func() time.Time
@@ -143,10 +172,14 @@ type Server struct {
 	serveDone  chan struct{}
 
 	limiter *bucket
-	faults  *faultInjector
-	store   *orderStore
-	catalog *catalog
-	hooks   *webhooks
+	costs   *costBucket
+	tokens  tokens
+	// gqlResolvers are the GraphQL field resolvers, by type and field.
+	gqlResolvers map[string]map[string]gqlFieldFunc
+	faults       *faultInjector
+	store        *orderStore
+	catalog      *catalog
+	hooks        *webhooks
 	// genMu guards gen, which is not safe for concurrent use.
 	genMu sync.Mutex
 	gen   *shopdata.Generator
@@ -176,8 +209,20 @@ func NewServer(opts Options) (*Server, error) {
 		s.Shop += ".myshopify.com"
 	}
 	s.Token = opts.Token
-	if s.Token == "" {
+	if s.Token == "" && opts.ClientID == "" {
 		s.Token = DefaultToken
+	}
+	if opts.TokenRefusal != "" && opts.TokenRefusal != RefuseShopNotPermitted && opts.TokenRefusal != RefuseAppNotInstalled {
+		return nil, fmt.Errorf("token refusal %q: want %s or %s", opts.TokenRefusal, RefuseShopNotPermitted, RefuseAppNotInstalled)
+	}
+	s.tokens = tokens{byValue: map[string]*accessToken{}, refusal: opts.TokenRefusal}
+	for _, v := range []string{opts.OldestVersion, opts.ServeVersion, opts.APIVersion} {
+		if v != "" && !versionPattern.MatchString(v) {
+			return nil, fmt.Errorf("API version %q: write it like 2026-10", v)
+		}
+	}
+	if s.opts.OldestVersion == "" {
+		s.opts.OldestVersion = DefaultOldestVersion
 	}
 	s.Secret = opts.Secret
 	if s.Secret == "" {
@@ -230,6 +275,7 @@ func NewServer(opts Options) (*Server, error) {
 	s.nextID.Store(7_000_000_000_000)
 
 	s.limiter = newBucket(opts.Plan)
+	s.costs = newCostBucket(opts.Plan)
 	s.faults = newFaultInjector(opts.Faults)
 	s.store = newOrderStore()
 	s.catalog = newCatalog(s)
@@ -253,9 +299,10 @@ func NewServer(opts Options) (*Server, error) {
 	s.hooks = newWebhooks(s, opts.Webhooks)
 	if opts.WebhookURL != "" {
 		for _, topic := range OrderTopics {
-			s.hooks.subscribe(topic, opts.WebhookURL, "json", s.version)
+			s.hooks.subscribe(topic, opts.WebhookURL, "json", s.servedVersion(s.version))
 		}
 	}
+	s.gqlResolvers = s.resolvers()
 	s.srv = &http.Server{
 		Handler:           s,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -384,7 +431,23 @@ func (s *Server) Stats() Stats {
 	return st
 }
 
-var versionedPath = regexp.MustCompile(`^/admin/api/([0-9]{4}-[0-9]{2}|unstable)/(.+)$`)
+var (
+	versionedPath  = regexp.MustCompile(`^/admin/api/([0-9]{4}-[0-9]{2}|unstable)/(.+)$`)
+	versionPattern = regexp.MustCompile(`^([0-9]{4}-[0-9]{2}|unstable)$`)
+)
+
+// servedVersion is the API version a request for version asked is answered in:
+// Options.ServeVersion when set, else the oldest version served when asked is older, else
+// asked.
+func (s *Server) servedVersion(asked string) string {
+	switch {
+	case s.opts.ServeVersion != "":
+		return s.opts.ServeVersion
+	case asked != "unstable" && asked < s.opts.OldestVersion:
+		return s.opts.OldestVersion
+	}
+	return asked
+}
 
 // statusWriter remembers the status a handler wrote.
 type statusWriter struct {
@@ -459,8 +522,11 @@ func (s *Server) serveAdmin(w *statusWriter, r *http.Request, rec *Request) {
 	}
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("X-Shopify-API-Version", req.version)
 	h.Set("X-Request-Id", randomHex(16))
+	oauth := req.resource == "oauth/access_token" || req.resource == "oauth/access_token.json"
+	if !oauth {
+		h.Set("X-Shopify-API-Version", s.servedVersion(req.version))
+	}
 
 	if f, ok := s.faults.next(req.resource); ok {
 		rec.Fault = f.Kind.String()
@@ -469,34 +535,60 @@ func (s *Server) serveAdmin(w *statusWriter, r *http.Request, rec *Request) {
 			return
 		}
 	}
+	if oauth {
+		s.serveAccessToken(w, r)
+		return
+	}
 	s.serveAuthorized(w, req)
 }
 
-// serveAuthorized checks the token and the rate limit, then routes the request.
+// serveAuthorized checks the token and the rate limit, then routes the request: GraphQL to
+// its cost-based limit, REST to the leaky bucket.
 func (s *Server) serveAuthorized(w http.ResponseWriter, r *apiRequest) {
-	if !s.authorized(r.Request) {
+	tok, ok := s.authorized(r.Request)
+	if !ok {
 		w.Header().Set("WWW-Authenticate", `Basic Realm="Shopify API Authentication"`)
 		writeJSONError(w, http.StatusUnauthorized, "[API] Invalid API key or access token (unrecognized login or wrong password)")
+		return
+	}
+	if r.resource == "graphql.json" {
+		s.serveGraphQL(w, r, tok)
 		return
 	}
 	if !s.allow(w) {
 		return
 	}
+	if scope := restScope(r.resource); scope != "" && !tok.has(scope) {
+		writeJSONError(w, http.StatusForbidden, "[API] This action requires merchant approval for "+scope+" scope.")
+		return
+	}
 	s.route(w, r)
 }
 
-func (s *Server) authorized(r *http.Request) bool {
-	if s.uninstalled.Load() {
-		return false
+// restScope is the access scope a REST resource needs to be read.
+func restScope(resource string) string {
+	switch {
+	case strings.HasPrefix(resource, "orders"):
+		return "read_orders"
+	case strings.HasPrefix(resource, "products"), strings.HasPrefix(resource, "variants"):
+		return "read_products"
+	case strings.HasPrefix(resource, "inventory_levels"):
+		return "read_inventory"
 	}
+	return ""
+}
+
+// authorized returns the access token a request carries, when the simulator accepts it:
+// the legacy static token, or an unexpired token of the client credentials grant.
+func (s *Server) authorized(r *http.Request) (*accessToken, bool) {
 	if tok := r.Header.Get("X-Shopify-Access-Token"); tok != "" {
-		return tok == s.Token
+		return s.lookupToken(tok)
 	}
 	// go-shopify falls back to HTTP Basic apiKey:password for private apps.
 	if _, pw, ok := r.BasicAuth(); ok {
-		return pw == s.Token
+		return s.lookupToken(pw)
 	}
-	return false
+	return nil, false
 }
 
 // allow takes one request from the bucket; when it is full it answers 429 and returns false.

@@ -3,7 +3,6 @@ package shopifysim
 import (
 	"encoding/json"
 	"net/http"
-	"strings"
 )
 
 // TopicAppUninstalled is the topic Shopify delivers when a merchant uninstalls the app.
@@ -15,7 +14,7 @@ const shopID = 548380009
 // shopResource is the shop as shop.json serves it and app/uninstalled carries it.
 func (s *Server) shopResource() map[string]any {
 	return map[string]any{
-		"id": shopID, "name": strings.TrimSuffix(s.Shop, ".myshopify.com"), "domain": s.Shop, "myshopify_domain": s.Shop,
+		"id": shopID, "name": s.shopName(), "domain": s.Shop, "myshopify_domain": s.Shop,
 		"iana_timezone": s.loc.String(), "currency": s.currency(), "plan_name": s.limiter.plan.Name,
 	}
 }

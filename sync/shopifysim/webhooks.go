@@ -56,6 +56,10 @@ type Webhook struct {
 	MetafieldNamespaces        []string `json:"metafield_namespaces"`
 	APIVersion                 string   `json:"api_version"`
 	PrivateMetafieldNamespaces []string `json:"private_metafield_namespaces"`
+
+	// name, createdAt and updatedAt are what the GraphQL Admin API also shows.
+	name                 string
+	createdAt, updatedAt time.Time
 }
 
 // WebhookAttempt records one delivery attempt.
@@ -174,15 +178,18 @@ func (h *webhooks) notify() {
 func (h *webhooks) subscribe(topic, address, format, version string) *Webhook {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	now := h.s.formatTime(h.s.clock())
+	at := h.s.clock()
+	now := h.s.formatTime(at)
 	if format == "" {
 		format = "json"
 	}
 	wh := &Webhook{
 		ID: h.s.newID(), Address: address, Topic: topic, CreatedAt: now, UpdatedAt: now, Format: format,
 		Fields: []string{}, MetafieldNamespaces: []string{}, PrivateMetafieldNamespaces: []string{}, APIVersion: version,
+		createdAt: at, updatedAt: at,
 	}
 	h.subs = append(h.subs, wh)
+	h.notify()
 	return wh
 }
 
@@ -501,7 +508,7 @@ func (h *webhooks) create(w http.ResponseWriter, r *apiRequest) {
 		}
 	}
 	h.mu.Unlock()
-	format, version := "json", r.version
+	format, version := "json", h.s.servedVersion(r.version)
 	if in.Format != nil && *in.Format != "" {
 		format = *in.Format
 	}
@@ -543,7 +550,8 @@ func (h *webhooks) one(w http.ResponseWriter, r *apiRequest, id int64) {
 			if in.Format != nil && *in.Format != "" {
 				sub.Format = *in.Format
 			}
-			sub.UpdatedAt = h.s.formatTime(h.s.clock())
+			sub.updatedAt = h.s.clock()
+			sub.UpdatedAt = h.s.formatTime(sub.updatedAt)
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"webhook": sub})
 	case http.MethodDelete:

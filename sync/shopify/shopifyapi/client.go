@@ -19,8 +19,9 @@ import (
 	"github.com/kassa-pos/kassa/sync/shopify/shopifyjson"
 )
 
-// DefaultAPIVersion is the Admin API version kassa speaks unless told otherwise.
-const DefaultAPIVersion = "2024-10"
+// DefaultAPIVersion is the Admin API version kassa speaks unless told otherwise: the
+// latest stable version on 2026-12-02, served until at least October 2027.
+const DefaultAPIVersion = "2026-10"
 
 // MaxPageSize is Shopify's largest page of a list (limit=250).
 const MaxPageSize = 250
@@ -35,8 +36,12 @@ var apiVersionPattern = regexp.MustCompile(`^([0-9]{4}-[0-9]{2}|unstable)$`)
 type Config struct {
 	// Shop is the shop's name ("kassa-demo") or myshopify domain ("kassa-demo.myshopify.com").
 	Shop string
-	// AccessToken is the Admin API access token. It is sent in a header and never logged.
+	// AccessToken is the static Admin API access token of a legacy custom app. It is sent
+	// in a header and never logged. Tokens, when set, is used instead.
 	AccessToken string
+	// Tokens gives the access token of every request and renews it once when Shopify
+	// answers 401 (a Dev Dashboard app's client-credentials token).
+	Tokens TokenSource
 	// APIVersion is the Admin API version; default DefaultAPIVersion.
 	APIVersion string
 	// BaseURL, when set, receives the requests meant for https://{shop}.myshopify.com
@@ -58,10 +63,15 @@ type Config struct {
 // kassa's decoder (see ordersPage). It is safe for concurrent use.
 type Client struct {
 	shop      string
+	version   string // the pinned API version
 	transport *Transport
-	http      *http.Client // over transport; go-shopify's requests go through it too
-	apiPath   string       // "admin/api/2024-10"
+	http      *http.Client // over the token and retry transports; go-shopify's requests go through it too
+	apiPath   string       // "admin/api/2026-10"
 	log       zerolog.Logger
+	calls     *callTracker
+	clock     Clock
+	observer  Observer
+	pacer     costPacer
 
 	mu sync.Mutex // serialises use of gs
 	gs *goshopify.Client
@@ -73,8 +83,12 @@ func New(cfg Config) (*Client, error) {
 	if shop == "" {
 		return nil, errors.New("shopify client: shop is required")
 	}
-	if cfg.AccessToken == "" {
-		return nil, errors.New("shopify client: access token is required")
+	tokens := cfg.Tokens
+	if tokens == nil {
+		if cfg.AccessToken == "" {
+			return nil, errors.New("shopify client: access token is required")
+		}
+		tokens = StaticToken(cfg.AccessToken)
 	}
 	version := cfg.APIVersion
 	if version == "" {
@@ -94,14 +108,18 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Observer != nil {
 		topts.Observer = cfg.Observer
 	}
+	calls := &callTracker{next: topts.Observer, version: version}
+	topts.Observer = calls
 	rt, err := NewTransport(topts)
 	if err != nil {
 		return nil, fmt.Errorf("shopify client: %w", err)
 	}
 	// No Timeout on the http.Client: it would cut across the Transport's retries and
 	// waits. Each attempt has its own timeout and the caller's context bounds the whole.
-	hc := &http.Client{Transport: rt}
-	gs, err := goshopify.NewClient(goshopify.App{}, shop, cfg.AccessToken,
+	hc := &http.Client{Transport: &authTransport{shop: goshopify.ShopFullName(shop), tokens: tokens, next: rt}}
+	// No token here: go-shopify would fix it for the client's life. authTransport sets
+	// each request's.
+	gs, err := goshopify.NewClient(goshopify.App{}, shop, "",
 		goshopify.WithVersion(version),
 		goshopify.WithHTTPClient(hc))
 	if err != nil {
@@ -111,8 +129,17 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Logger != nil {
 		log = cfg.Logger.With().Str("component", "shopify_client").Str("shop", goshopify.ShopFullName(shop)).Logger()
 	}
-	return &Client{shop: goshopify.ShopFullName(shop), transport: rt, http: hc, apiPath: "admin/api/" + version, gs: gs, log: log}, nil
+	return &Client{
+		shop: goshopify.ShopFullName(shop), version: version, transport: rt, http: hc, apiPath: "admin/api/" + version,
+		gs: gs, log: log, calls: calls, clock: rt.opts.Clock, observer: rt.opts.Observer,
+	}, nil
 }
+
+// APIVersion returns the API version the client asks for.
+func (c *Client) APIVersion() string { return c.version }
+
+// Calls returns what the client's requests saw so far.
+func (c *Client) Calls() CallStats { return c.calls.stats() }
 
 // Shop returns the shop's myshopify domain.
 func (c *Client) Shop() string { return c.shop }
@@ -339,6 +366,7 @@ func (e notFoundError) Unwrap() []error { return []error{ErrNotFound, e.err} }
 
 // classify marks Shopify's 404 as ErrNotFound; other errors pass unchanged.
 func classify(err error) error {
+	err = unwrapAuth(err)
 	var re goshopify.ResponseError
 	if errors.As(err, &re) && re.Status == http.StatusNotFound {
 		return notFoundError{err: err}

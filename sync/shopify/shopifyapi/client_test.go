@@ -164,7 +164,7 @@ func TestClientListsEveryOrderOnce(t *testing.T) {
 	}
 	// Requests went to the versioned path, with Shopify's status=any and the page size.
 	reqs := s.Requests()
-	if len(reqs) == 0 || !strings.HasPrefix(reqs[1].Path, "/admin/api/2024-10/orders.json") ||
+	if len(reqs) == 0 || !strings.HasPrefix(reqs[1].Path, "/admin/api/"+shopifyapi.DefaultAPIVersion+"/orders.json") ||
 		!strings.Contains(reqs[1].Query, "status=any") || !strings.Contains(reqs[1].Query, "limit=50") {
 		t.Errorf("first list request = %+v", reqs[1])
 	}

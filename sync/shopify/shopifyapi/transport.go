@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -68,6 +69,12 @@ type Attempt struct {
 	Status   int           // 0 when no complete answer arrived
 	Err      error         // the transport error or body read error, if any
 	Duration time.Duration // from sending to the end of the body
+	// At is when the exchange ended.
+	At time.Time
+	// APIVersion is the version the request asked for (its /admin/api/{version}/ path),
+	// ServedVersion the one Shopify answered in (X-Shopify-API-Version); either may be ""
+	// (unversioned paths, no answer).
+	APIVersion, ServedVersion string
 }
 
 // Observer is told what the Transport does, e.g. to export metrics. Its methods are
@@ -289,7 +296,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	log := t.log.With().Str("shop", shop).Str("method", req.Method).Str("path", req.URL.Path).Logger()
 	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
 		// Without GetBody the body cannot be sent twice; one attempt is all we can make.
-		if err := t.pace(ctx, shop, log); err != nil {
+		if err := t.paceREST(ctx, req, shop, log); err != nil {
 			return nil, fmt.Errorf("wait for shopify rate limit: %w", err)
 		}
 		return t.attempt(req, shop, 1, log)
@@ -300,7 +307,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		failures    int
 	)
 	for n := 1; ; n++ {
-		if err := t.pace(ctx, shop, log); err != nil {
+		if err := t.paceREST(ctx, req, shop, log); err != nil {
 			return nil, fmt.Errorf("wait for shopify rate limit: %w", err)
 		}
 		r := req
@@ -382,11 +389,15 @@ func (t *Transport) attempt(req *http.Request, shop string, n int, log zerolog.L
 		if err != nil {
 			err = &retryable{reason: "body", err: fmt.Errorf("read shopify answer: %w", err)}
 		}
+	} else if dns := (*net.DNSError)(nil); errors.As(err, &dns) && dns.IsNotFound {
+		// No such host: asking again will not make one.
 	} else {
 		err = &retryable{reason: "connection", err: err}
 	}
 	t.sending(shop, -1)
-	a := Attempt{Shop: shop, Method: req.Method, Path: req.URL.Path, Number: n, Err: err, Duration: t.opts.Clock.Now().Sub(start)}
+	end := t.opts.Clock.Now()
+	a := Attempt{Shop: shop, Method: req.Method, Path: req.URL.Path, Number: n, Err: err, Duration: end.Sub(start), At: end,
+		APIVersion: pathVersion(req.URL.Path)}
 	if err != nil {
 		t.opts.Observer.ObserveAttempt(a)
 		log.Debug().Err(err).Int("attempt", n).Msg("shopify exchange failed")
@@ -396,6 +407,11 @@ func (t *Transport) attempt(req *http.Request, shop string, n int, log zerolog.L
 		return nil, err
 	}
 	a.Status = resp.StatusCode
+	// The header is the server's: only a version, never text of its own, reaches the
+	// metrics' labels and the database.
+	if v := resp.Header.Get("X-Shopify-API-Version"); apiVersionPattern.MatchString(v) {
+		a.ServedVersion = v
+	}
 	t.opts.Observer.ObserveAttempt(a)
 	log.Debug().Int("status", resp.StatusCode).Int("attempt", n).Str("call_limit", resp.Header.Get("X-Shopify-Shop-Api-Call-Limit")).Msg("shopify answer")
 	t.observeCallLimit(shop, resp.Header.Get("X-Shopify-Shop-Api-Call-Limit"))
@@ -493,6 +509,26 @@ func (t *Transport) estimate(shop string) *bucketEstimate {
 func (t *Transport) levelAt(b *bucketEstimate, now time.Time) float64 {
 	l := b.level - now.Sub(b.at).Seconds()*t.leak(b.size)
 	return max(l, 0)
+}
+
+// paceREST paces a REST request (pace). GraphQL requests are paced by their cost (see
+// graphql.go) and token requests not at all: neither counts in the REST bucket.
+func (t *Transport) paceREST(ctx context.Context, req *http.Request, shop string, log zerolog.Logger) error {
+	p := req.URL.Path
+	if strings.HasSuffix(p, "/graphql.json") || strings.HasPrefix(p, "/admin/oauth/") {
+		return nil
+	}
+	return t.pace(ctx, shop, log)
+}
+
+// pathVersion is the API version of an /admin/api/{version}/... path, or "".
+func pathVersion(p string) string {
+	rest, ok := strings.CutPrefix(p, "/admin/api/")
+	if !ok {
+		return ""
+	}
+	v, _, _ := strings.Cut(rest, "/")
+	return v
 }
 
 // pace waits, when the shop's bucket is estimated too full for one more request, until it
