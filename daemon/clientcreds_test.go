@@ -97,7 +97,7 @@ func TestDaemonSubscribesWebhooksAndKeepsThem(t *testing.T) {
 	if len(want) != 6 {
 		t.Fatalf("topics %v", want)
 	}
-	waitFor(t, "every topic is subscribed", func() bool { return len(subscribedAt(s.sim, addr)) == len(want) })
+	waitFor(t, "every topic is subscribed", func() bool { return len(subscribedAt(s.sim, addr)) == len(want) }, in)
 	for _, topic := range []string{"orders/create", "orders/updated", "orders/edited", "orders/cancelled", "refunds/create", "app/uninstalled"} {
 		if subscribedAt(s.sim, addr)[topic] == 0 {
 			t.Fatalf("%s is not subscribed: %v", topic, subscribedAt(s.sim, addr))
@@ -109,7 +109,7 @@ func TestDaemonSubscribesWebhooksAndKeepsThem(t *testing.T) {
 	waitFor(t, "orders/create is subscribed again", func() bool {
 		id := subscribedAt(s.sim, addr)["orders/create"]
 		return id != 0 && id != deleted
-	})
+	}, in)
 	if n := len(s.sim.Webhooks()); n != len(want) {
 		t.Fatalf("%d subscriptions: the checks made duplicates", n)
 	}
@@ -123,7 +123,7 @@ func TestDaemonSubscribesWebhooksAndKeepsThem(t *testing.T) {
 	waitFor(t, "the webhook's order is imported", func() bool {
 		return countRows(t, db, `SELECT count(*) FROM import_outcomes o JOIN import_runs r ON r.id = o.run_id
 			WHERE o.shopify_order_id = $1 AND r.mode = 'webhook'`, int64(o.ID)) == 1
-	})
+	}, in)
 	// One signed with anything else is refused before anything is stored.
 	body, _ := json.Marshal(o)
 	before := countRows(t, db, `SELECT count(*) FROM webhook_deliveries`)
@@ -141,7 +141,7 @@ func TestDaemonSubscribesWebhooksAndKeepsThem(t *testing.T) {
 	waitFor(t, "the edit is kept", func() bool {
 		return countRows(t, db, `SELECT count(*) FROM webhook_deliveries WHERE webhook_id = 'edit-1' AND next_attempt_at IS NULL
 			AND processed_at IS NULL AND last_error LIKE 'kept: %'`) == 1
-	})
+	}, in)
 	// An order sent as a refund is refused: the body is not what its topic says.
 	if code := webhook(t, in.url, s.sim.Shop, "refunds/create", "refund-1", body, sign(ccSecret, body)); code != http.StatusBadRequest {
 		t.Fatalf("an order as refunds/create: %d", code)
@@ -169,7 +169,7 @@ func TestDaemonSubscribesWebhooksAndKeepsThem(t *testing.T) {
 	s.sim.Uninstall()
 	waitFor(t, "the uninstalled shop is disconnected", func() bool {
 		return countRows(t, db, `SELECT count(*) FROM shopify_connections WHERE NOT enabled`) == 1
-	})
+	}, in)
 	in.stop(t)
 	if out := logs.String() + ready; strings.Contains(out, ccSecret) || strings.Contains(out, "shpat_") {
 		t.Fatal("a secret or a token appears in the log or /readyz")
@@ -209,7 +209,7 @@ func TestThreeDaemonsRenewOncePerExpiry(t *testing.T) {
 	if code, body := apiPost(t, ins[1].url, tok, "/api/v1/imports", `{"mode":"all"}`); code != http.StatusAccepted && code != http.StatusConflict {
 		t.Fatalf("get all: %d %s", code, body)
 	}
-	waitFor(t, "the 40 orders are seen", func() bool { return eligible() == 40 })
+	waitFor(t, "the 40 orders are seen", func() bool { return eligible() == 40 }, ins...)
 	if g := s.sim.TokenGrants(); g != 1 {
 		t.Fatalf("%d grants before any expiry", g)
 	}
@@ -232,7 +232,7 @@ func TestThreeDaemonsRenewOncePerExpiry(t *testing.T) {
 			clk.Advance(11 * time.Second) // polls come due
 			return eligible() == want && countRows(t, db, `SELECT count(*) FROM import_runs
 				WHERE trigger = 'poll' AND status = 'finished' AND started_at >= $1`, expired) >= 3
-		})
+		}, ins...)
 		if g := s.sim.TokenGrants(); g != 1+expiry {
 			t.Fatalf("expiry %d: %d grants, want one renewal per expiry", expiry, g)
 		}
@@ -281,7 +281,7 @@ func TestVersionMismatchShowsInMetricsAndReadyz(t *testing.T) {
 	}
 	waitFor(t, "the run ends", func() bool {
 		return countRows(t, db, `SELECT count(*) FROM import_runs WHERE status = 'finished'`) == 1
-	})
+	}, in)
 	if m := getText(t, in.url+"/metrics"); !strings.Contains(m, `kassa_shopify_api_version_mismatches_total{api_version="2026-10",served_api_version="2026-07"}`) {
 		t.Fatalf("metrics lack the mismatch:\n%s", m)
 	}

@@ -13,11 +13,12 @@ func SetWebhookStoreHook(d *Daemon, f func(ctx context.Context, tx *sqlx.Tx)) {
 }
 
 // SetPassHook makes the daemon call f after every pass of its background loops (the
-// webhook worker, the poller and the nightly reports) and after every import run the API
+// webhook worker, the poller, the nightly reports and the webhook subscriptions' checks) and after every import run the API
 // started, from the loop's or run's goroutine.
 func SetPassHook(d *Daemon, f func()) {
 	d.runner.afterPass.f.Store(&f)
 	d.worker.afterPass.f.Store(&f)
 	d.poller.afterPass.f.Store(&f)
 	d.nightly.afterPass.f.Store(&f)
+	d.subs.afterPass.f.Store(&f)
 }

@@ -27,8 +27,8 @@ type webhookSubscriber struct {
 	every     time.Duration
 	publicURL string
 	open      func(shopify.Connection) (*shopify.Client, error)
-	// checked, when set (by tests), is told when a round of checks is done.
-	checked func()
+	// afterPass is told when a round of checks is done (tests wait on it).
+	afterPass passHook
 }
 
 // Run checks the subscriptions at start and every ws.every until ctx ends.
@@ -37,9 +37,7 @@ func (ws *webhookSubscriber) Run(ctx context.Context) error {
 	defer tick.Stop()
 	for {
 		ws.checkAll(ctx)
-		if ws.checked != nil {
-			ws.checked()
-		}
+		ws.afterPass.passed()
 		select {
 		case <-ctx.Done():
 			return nil

@@ -52,6 +52,6 @@
 //     are taken to be stocked, as products entered in the POS are.
 //   - Refunds made in Shopify are not imported: the sale records the order as it was sold.
 //
-// Owns tables: shopify_connections, shopify_credentials, import_runs, import_outcomes and
-// import_order_json.
+// Owns tables: shopify_connections, shopify_credentials, shopify_webhook_subscriptions,
+// import_runs, import_outcomes and import_order_json.
 package shopify
