@@ -13,6 +13,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/kassa-pos/kassa/internal/pg"
+	"github.com/kassa-pos/kassa/internal/text"
 	"github.com/kassa-pos/kassa/inventory"
 	"github.com/kassa-pos/kassa/money"
 	"github.com/kassa-pos/kassa/sales"
@@ -57,9 +58,9 @@ func WriteSaleReceipt(out io.Writer, s sales.Sale) error {
 			name += " - " + l.VariantTitle
 		}
 		w.line(name)
-		w.pair(fmt.Sprintf("  %d x %s", l.Quantity, money.String(l.UnitPrice)), money.String(l.UnitPrice.Mul(decimal.NewFromInt(int64(l.Quantity)))))
+		w.sub(fmt.Sprintf("%d x %s", l.Quantity, money.String(l.UnitPrice)), money.String(l.UnitPrice.Mul(decimal.NewFromInt(int64(l.Quantity)))))
 		if l.Discount.IsPositive() {
-			w.pair("  discount", "-"+money.String(l.Discount))
+			w.sub("discount", "-"+money.String(l.Discount))
 		}
 		for _, t := range l.Taxes {
 			key := percent(t.Rate)
@@ -79,11 +80,11 @@ func WriteSaleReceipt(out io.Writer, s sales.Sale) error {
 	w.pair("TOTAL "+s.Currency, money.String(s.Total))
 	if s.TaxesIncluded {
 		for _, r := range order {
-			w.pair("  incl. VAT "+r+"%", money.String(rates[r]))
+			w.sub("incl. VAT "+r+"%", money.String(rates[r]))
 		}
 	}
 	if s.DiscountTotal.IsPositive() {
-		w.pair("  you saved", money.String(s.DiscountTotal))
+		w.sub("you saved", money.String(s.DiscountTotal))
 	}
 	w.rule("-")
 	for _, p := range s.Payments {
@@ -148,11 +149,11 @@ func WriteReturnReceipt(out io.Writer, r sales.Return, outletName, tz, currency 
 		if l.Restock {
 			qty += ", back to stock"
 		}
-		w.pair("  "+qty, money.String(l.Amount))
+		w.sub(qty, money.String(l.Amount))
 	}
 	w.rule("-")
 	if !r.TaxTotal.IsZero() {
-		w.pair("  tax", money.String(r.TaxTotal))
+		w.sub("tax", money.String(r.TaxTotal))
 	}
 	w.pair("REFUND TOTAL "+strings.TrimSpace(currency), money.String(r.Total))
 	for _, f := range r.Refunds {
@@ -209,3 +210,15 @@ func (s Service) ReceiptText(ctx context.Context, q pg.Queryer, outletID int64, 
 
 // returnReceipt is the form of a return's receipt number: the sale's, then -R and a number.
 var returnReceipt = regexp.MustCompile(`-R[0-9]+$`)
+
+// sub is pair indented by two columns, for the details under a line or a total.
+func (w *textWriter) sub(label, value string) {
+	label, value = text.Clean(label, 0), text.Clean(value, 0)
+	gap := Width - 2 - text.Width(label) - text.Width(value)
+	if gap < 1 {
+		w.line("  " + label)
+		w.line(pad(value, Width))
+		return
+	}
+	w.line("  " + label + strings.Repeat(" ", gap) + value)
+}
