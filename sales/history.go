@@ -142,7 +142,17 @@ func (st Store) loadDetail(ctx context.Context, q pg.Queryer, s *Sale) error {
 			}
 		}
 	}
-	s.Payments, err = st.Payments(ctx, q, s.ID)
+	if s.Payments, err = st.Payments(ctx, q, s.ID); err != nil {
+		return err
+	}
+	if s.Voided {
+		v, err := st.SaleVoidOf(ctx, q, s.ID)
+		if err != nil {
+			return err
+		}
+		s.Void = &v
+	}
+	s.Returns, err = st.Returns(ctx, q, s.ID)
 	return err
 }
 

@@ -72,6 +72,10 @@ type Return struct {
 	External *External `db:"-"`
 	// SaleReceipt is the returned sale's receipt number.
 	SaleReceipt string `db:"sale_receipt"`
+	// RegisterName and TokenName are the names of the register and API token, which
+	// register.Store's NameSales (or NameReturn) fills in.
+	RegisterName string  `db:"-"`
+	TokenName    *string `db:"-"`
 
 	Lines   []ReturnLine `db:"-"`
 	Refunds []Refund     `db:"-"`

@@ -103,6 +103,10 @@ type Sale struct {
 
 	Lines    []Line    `db:"-"`
 	Payments []Payment `db:"-"`
+	// Void is the sale's void (nil: not voided) and Returns its return documents, filled
+	// by the read functions that load a sale's detail.
+	Void    *SaleVoid `db:"-"`
+	Returns []Return  `db:"-"`
 }
 
 // Paid is what has been paid of the sale so far.

@@ -30,6 +30,8 @@ type SaleVoid struct {
 	Reason     string    `db:"reason"`
 	RecordedBy string    `db:"recorded_by"`
 	TokenID    *int64    `db:"token_id"`
+	// TokenName is the token's name, which register.Store's NameSales fills in.
+	TokenName *string `db:"-"`
 }
 
 // VoidSale records the void of a sale and voids every payment of it not voided yet, in
