@@ -44,6 +44,8 @@ func (s *Server) resolvers() map[string]map[string]gqlFieldFunc {
 	}
 	add(s.shopResolvers())
 	add(s.hooks.resolvers())
+	add(s.orderResolvers())
+	add(s.bulk.resolvers())
 	return out
 }
 

@@ -123,6 +123,8 @@ type Options struct {
 	WebhookURL string
 	// Webhooks tunes webhook delivery.
 	Webhooks WebhookOptions
+	// Bulk tunes bulk operations (preparation speed, faults, URL lifetime).
+	Bulk BulkOptions
 
 	// MaxRecordedRequests bounds the request record (the oldest are dropped); default 100000.
 	MaxRecordedRequests int
@@ -180,6 +182,7 @@ type Server struct {
 	store        *orderStore
 	catalog      *catalog
 	hooks        *webhooks
+	bulk         *bulkOps
 	// genMu guards gen, which is not safe for concurrent use.
 	genMu sync.Mutex
 	gen   *shopdata.Generator
@@ -297,6 +300,7 @@ func NewServer(opts Options) (*Server, error) {
 	s.URL = "http://" + s.hostPort
 	s.baseCtx, s.cancelBase = context.WithCancel(context.Background())
 	s.hooks = newWebhooks(s, opts.Webhooks)
+	s.bulk = newBulkOps(s, opts.Bulk)
 	if opts.WebhookURL != "" {
 		for _, topic := range OrderTopics {
 			s.hooks.subscribe(topic, opts.WebhookURL, "json", s.servedVersion(s.version))
@@ -370,6 +374,7 @@ func (s *Server) Close() {
 		<-s.serveDone
 		s.hooks.stop()
 		s.inflight.Wait()
+		s.bulk.stop()
 	})
 }
 
@@ -498,6 +503,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case strings.HasPrefix(r.URL.Path, "/_sim/"):
 		s.serveControl(sw, r)
+	case strings.HasPrefix(r.URL.Path, "/_bulk/"):
+		s.bulk.serveResult(sw, r)
 	case strings.HasPrefix(r.URL.Path, "/admin/"):
 		s.serveAdmin(sw, r, &rec)
 	default:
