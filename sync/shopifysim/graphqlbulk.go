@@ -59,6 +59,9 @@ type BulkOptions struct {
 	// TruncateDownloads is how many downloads of a result file are cut off halfway (the
 	// connection closes before Content-Length bytes).
 	TruncateDownloads int
+	// ExpireDownloads is how many downloads are answered as if the URL had expired (as
+	// when the result is fetched too late).
+	ExpireDownloads int
 }
 
 type bulkOp struct {
@@ -84,6 +87,7 @@ type bulkOps struct {
 	dir       string
 	opts      BulkOptions
 	truncated int
+	lapsed    int
 	wg        sync.WaitGroup
 	downloads int
 }
@@ -95,12 +99,22 @@ func newBulkOps(s *Server, o BulkOptions) *bulkOps {
 	return &bulkOps{s: s, opts: o}
 }
 
-// SetBulkFault makes the bulk queries started from now on fail with errorCode ("" for
-// none) and cuts off the next truncate downloads halfway.
-func (s *Server) SetBulkFault(errorCode string, truncate int) {
+// BulkFaults are faults of bulk operations a test asks for.
+type BulkFaults struct {
+	// FailWith makes the bulk queries started from now on fail with this errorCode.
+	FailWith string
+	// Truncate cuts the next Truncate downloads off halfway.
+	Truncate int
+	// Expire answers the next Expire downloads as expired.
+	Expire int
+}
+
+// SetBulkFaults replaces the bulk operations' faults.
+func (s *Server) SetBulkFaults(f BulkFaults) {
 	s.bulk.mu.Lock()
 	defer s.bulk.mu.Unlock()
-	s.bulk.opts.FailWith, s.bulk.opts.TruncateDownloads, s.bulk.truncated = errorCode, truncate, 0
+	s.bulk.opts.FailWith, s.bulk.opts.TruncateDownloads, s.bulk.opts.ExpireDownloads = f.FailWith, f.Truncate, f.Expire
+	s.bulk.truncated, s.bulk.lapsed = 0, 0
 }
 
 // BulkDownloads is how many times a bulk result file was requested.
@@ -636,8 +650,11 @@ func (b *bulkOps) serveResult(w http.ResponseWriter, r *http.Request) {
 			op = o
 		}
 	}
-	truncate := false
-	if op != nil && b.truncated < b.opts.TruncateDownloads {
+	truncate, expire := false, false
+	if op != nil && b.lapsed < b.opts.ExpireDownloads {
+		b.lapsed++
+		expire = true
+	} else if op != nil && b.truncated < b.opts.TruncateDownloads {
 		b.truncated++
 		truncate = true
 	}
@@ -648,7 +665,7 @@ func (b *bulkOps) serveResult(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, `<?xml version='1.0' encoding='UTF-8'?><Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match the signature you provided.</Message></Error>`)
 		return
 	}
-	if b.s.clock().Unix() > expires {
+	if expire || b.s.clock().Unix() > expires {
 		w.WriteHeader(http.StatusBadRequest)
 		_, _ = io.WriteString(w, `<?xml version='1.0' encoding='UTF-8'?><Error><Code>ExpiredToken</Code><Message>The provided token has expired.</Message><Details>Request signature expired at: `+time.Unix(expires, 0).UTC().Format(time.RFC3339)+`</Details></Error>`)
 		return

@@ -336,10 +336,8 @@ func gqlOrder(raw []byte, shopCurrency string) (map[string]any, error) {
 		if sid == "" {
 			sid = strconv.Itoa(i + 1)
 		}
+		// As REST says it: a payload without discounted_price reads as 0.00.
 		discounted := s["discounted_price"]
-		if _, ok := s["discounted_price"]; !ok {
-			discounted = s["price"]
-		}
 		shippingLines = append(shippingLines, map[string]any{
 			"id": gid("ShippingLine", sid), "title": textOr(s, "title", ""), "code": rtext(s, "code"), "source": rtext(s, "source"),
 			"originalPriceSet":          moneyBag(s["price"], robj(s, "price_set"), currency),

@@ -218,7 +218,7 @@ func TestBulkOperationLifecycle(t *testing.T) {
 		t.Errorf("range: %d %.80s", resp.StatusCode, rest)
 	}
 	// A truncated download ends before Content-Length.
-	s.SetBulkFault("", 1)
+	s.SetBulkFaults(shopifysim.BulkFaults{Truncate: 1})
 	resp, err = http.Get(url)
 	if err != nil {
 		t.Fatal(err)
@@ -243,7 +243,7 @@ func TestBulkOperationLifecycle(t *testing.T) {
 		t.Errorf("after expiry: %v", op)
 	}
 	// A failure asked for by the fault flag.
-	s.SetBulkFault("INTERNAL_SERVER_ERROR", 0)
+	s.SetBulkFaults(shopifysim.BulkFaults{FailWith: "INTERNAL_SERVER_ERROR"})
 	id, _ = bulkRun(t, s, bulkOrders)
 	if op := bulkState(t, s, id); op["status"] != "FAILED" || op["errorCode"] != "INTERNAL_SERVER_ERROR" || op["url"] != nil {
 		t.Errorf("failed operation: %v", op)
