@@ -244,3 +244,41 @@ func TestProgressBarDrawsOnlyOnATerminal(t *testing.T) {
 		t.Fatalf("drew %q", got)
 	}
 }
+
+// TestConnectReadingThroughREST connects a shop with --api rest: its imports read the
+// legacy REST endpoints (no bulk export, no GraphQL order query) by the same rules, and
+// connecting again with --api graphql switches it back.
+func TestConnectReadingThroughREST(t *testing.T) {
+	t.Parallel()
+	db, url := dbtest.NewWithURL(t)
+	srv, err := shopifysim.NewServer(shopifysim.Options{Shop: "rest.myshopify.com", Token: "tok", Secret: "sec",
+		Generate: &shopdata.GenerateOptions{Seed: 4, Orders: 40, Days: 30}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	ok(t, url, "outlet", "add", "Shop", "--timezone", "Europe/Brussels", "--currency", "EUR")
+	ok(t, url, "register", "add", "Till", "--outlet", "Shop")
+	connect := []string{"shopify", "connect", "--shop", "rest.myshopify.com", "--token-file", writeFile(t, "token", "tok"),
+		"--secret-file", writeFile(t, "secret", "sec"), "--outlet", "Shop", "--register", "Till", "--base-url", srv.URL}
+	fails(t, db, url, "--api is graphql or rest", append(append([]string{}, connect...), "--api", "soap")...)
+	ok(t, url, append(append([]string{}, connect...), "--api", "rest")...)
+	if out := ok(t, url, "shopify", "show"); !strings.Contains(out, "REST Admin API (legacy)") {
+		t.Errorf("show says %q", out)
+	}
+	var rest importJSON
+	if err := json.Unmarshal([]byte(ok(t, url, "orders", "get-all", "--json")), &rest); err != nil {
+		t.Fatal(err)
+	}
+	if srv.BulkOperations() != 0 || rest.Outcomes["imported"] == 0 {
+		t.Fatalf("through REST: %d bulk operations, %+v", srv.BulkOperations(), rest.Outcomes)
+	}
+	ok(t, url, append(append([]string{}, connect...), "--api", "graphql")...)
+	var again importJSON
+	if err := json.Unmarshal([]byte(ok(t, url, "orders", "get-all", "--json")), &again); err != nil {
+		t.Fatal(err)
+	}
+	if srv.BulkOperations() != 1 || again.Outcomes["already_imported"] != rest.Outcomes["imported"] || again.Outcomes["imported"] != 0 {
+		t.Fatalf("through GraphQL after REST: %d bulk operations, %+v (REST %+v)", srv.BulkOperations(), again.Outcomes, rest.Outcomes)
+	}
+}
