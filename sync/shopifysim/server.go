@@ -194,6 +194,7 @@ type Server struct {
 
 	nRequests atomic.Int64
 	nThrottle atomic.Int64
+	nPoints   atomic.Int64
 	nFaults   [faultKinds]atomic.Int64
 	nextID    atomic.Int64
 	// uninstalled is set by Uninstall: the access token is refused from then on.
@@ -414,21 +415,24 @@ func (s *Server) Throttled() int64 { return s.nThrottle.Load() }
 
 // Stats is a snapshot of the server's counters.
 type Stats struct {
-	Requests  int64            `json:"requests"`
-	Throttled int64            `json:"throttled"`
-	Faults    map[string]int64 `json:"faults"`
-	Orders    int              `json:"orders"`
-	Webhooks  WebhookStats     `json:"webhooks"`
+	Requests  int64 `json:"requests"`
+	Throttled int64 `json:"throttled"`
+	// GraphQLPoints is the actual cost of every GraphQL query answered, summed.
+	GraphQLPoints int64            `json:"graphql_points"`
+	Faults        map[string]int64 `json:"faults"`
+	Orders        int              `json:"orders"`
+	Webhooks      WebhookStats     `json:"webhooks"`
 }
 
 // Stats returns the server's counters.
 func (s *Server) Stats() Stats {
 	st := Stats{
-		Requests:  s.nRequests.Load(),
-		Throttled: s.nThrottle.Load(),
-		Faults:    map[string]int64{},
-		Orders:    s.store.len(),
-		Webhooks:  s.hooks.stats(),
+		Requests:      s.nRequests.Load(),
+		Throttled:     s.nThrottle.Load(),
+		GraphQLPoints: s.nPoints.Load(),
+		Faults:        map[string]int64{},
+		Orders:        s.store.len(),
+		Webhooks:      s.hooks.stats(),
 	}
 	for k := FaultKind(1); k < faultKinds; k++ {
 		st.Faults[k.String()] = s.nFaults[k].Load()
