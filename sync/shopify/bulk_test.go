@@ -150,3 +150,25 @@ func TestWebhookDuringBulkImportIsOneSale(t *testing.T) {
 	}
 	checkWholeSales(t, f, f.importable())
 }
+
+// TestBulkFinishedWakesTheWaitingRun checks that NotifyBulkFinished (the daemon's
+// bulk_operations/finish) reaches the run waiting for that operation and no other.
+func TestBulkFinishedWakesTheWaitingRun(t *testing.T) {
+	t.Parallel()
+	mine, doneMine := waitBulkNotice("gid://shopify/BulkOperation/1")
+	other, doneOther := waitBulkNotice("gid://shopify/BulkOperation/2")
+	defer doneOther()
+	NotifyBulkFinished("gid://shopify/BulkOperation/1")
+	select {
+	case <-mine:
+	default:
+		t.Fatal("the waiting run was not woken")
+	}
+	select {
+	case <-other:
+		t.Fatal("another operation's run was woken")
+	default:
+	}
+	doneMine()
+	NotifyBulkFinished("gid://shopify/BulkOperation/1") // nobody waits: nothing happens
+}
