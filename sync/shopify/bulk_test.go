@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/kassa-pos/kassa/sync/shopify/shopifyapi"
 	"github.com/kassa-pos/kassa/sync/shopifysim"
@@ -171,4 +172,39 @@ func TestBulkFinishedWakesTheWaitingRun(t *testing.T) {
 	}
 	doneMine()
 	NotifyBulkFinished("gid://shopify/BulkOperation/1") // nobody waits: nothing happens
+}
+
+// TestGetNewReadsWhatChangedSinceTheMark: after a Get all, a Get new reads the orders
+// created or updated since (a new one imported, a changed one already imported), and
+// does not count the ones it reads again only because of the overlap.
+func TestGetNewReadsWhatChangedSinceTheMark(t *testing.T) {
+	t.Parallel()
+	at := testNow.Add(-3 * time.Hour)
+	old := genOrder(201, "#2001", at)
+	recent := genOrder(202, "#2002", testNow.Add(-2*time.Minute)) // inside the overlap
+	f := newFixture(t, fixtureOptions{sim: shopifysim.Options{Orders: []shopdata.Order{old, recent}}})
+	if sum := f.run(ModeAll); sum.Outcomes.Imported != 2 {
+		t.Fatalf("get all %+v", sum)
+	}
+	if sum := f.run(ModeNew); sum.Seen != 0 {
+		t.Fatalf("get new with nothing new %+v", sum)
+	}
+	if _, err := f.srv.UpdateOrder(201, func(m map[string]any) {
+		m["updated_at"] = testNow.Add(time.Minute).Format(time.RFC3339)
+		m["note"] = "changed"
+	}); err != nil {
+		t.Fatal(err)
+	}
+	fresh := genOrder(203, "#2003", testNow.Add(2*time.Minute))
+	if err := f.srv.AddOrders(fresh); err != nil {
+		t.Fatal(err)
+	}
+	sum := f.run(ModeNew)
+	if sum.Seen != 2 || sum.Outcomes.Imported != 1 || sum.Outcomes.AlreadyImported != 1 {
+		t.Fatalf("get new %+v, want #2003 imported and the changed #2001 already imported", sum)
+	}
+	c, err := (ConnectionStore{}).byID(context.Background(), f.db, f.conn.ID)
+	if err != nil || c.OrdersUpdatedThrough == nil || !c.OrdersUpdatedThrough.Equal(testNow.Add(2*time.Minute)) {
+		t.Errorf("the high-water mark is %v (%v), want the newest update read", c.OrdersUpdatedThrough, err)
+	}
 }

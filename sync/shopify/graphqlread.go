@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/kassa-pos/kassa/internal/pg"
-	"github.com/kassa-pos/kassa/sales"
 	"github.com/kassa-pos/kassa/sync/shopify/shopifyapi"
 )
 
@@ -286,8 +285,9 @@ func (r *run) graphQLNew(ctx context.Context, src GraphQLSource) error {
 }
 
 // dropOverlap leaves out of a Get new's page the orders it read again only because of the
-// overlap: already imported, and not updated since the high-water mark the run started
-// from. They are not new, and the run does not count them.
+// overlap: already in the import log (whatever their outcome; a failed one is for retry),
+// and not updated since the high-water mark the run started from. They are not new, and
+// the run does not count them.
 func (r *run) dropOverlap(ctx context.Context, page []shopifyapi.Order) ([]shopifyapi.Order, error) {
 	mark := r.conn.OrdersUpdatedThrough
 	if mark == nil {
@@ -302,13 +302,13 @@ func (r *run) dropOverlap(ctx context.Context, page []shopifyapi.Order) ([]shopi
 	if len(ids) == 0 {
 		return page, nil
 	}
-	have, err := (sales.Store{}).SalesByExternal(ctx, r.im.DB, Channel, r.conn.Shop, ids)
+	seen, err := (RunLog{}).logged(ctx, r.im.DB, r.conn.ID, ids)
 	if err != nil {
 		return nil, err
 	}
 	out := page[:0:0]
 	for _, o := range page {
-		if _, dup := have[o.ID]; dup && !o.UpdatedAt.After(*mark) {
+		if seen[o.ID] && !o.UpdatedAt.After(*mark) {
 			continue
 		}
 		out = append(out, o)
