@@ -14,7 +14,7 @@ import (
 )
 
 func bulkShop() *shopdata.GenerateOptions {
-	return &shopdata.GenerateOptions{Seed: 17, Orders: 240, Days: 45}
+	return &shopdata.GenerateOptions{Seed: 17, Orders: 120, Days: 45}
 }
 
 // importable is how many of the simulator's orders the rules import.
@@ -88,12 +88,12 @@ func TestBulkImportSurvives(t *testing.T) {
 		f.im.PageSize = 20
 		ctx, cancel := context.WithCancel(context.Background())
 		sum, err := f.im.Run(ctx, f.conn.ID, RunOptions{Mode: ModeAll, Progress: func(p Progress) {
-			if p.Seen >= 60 {
+			if p.Seen >= 40 {
 				cancel()
 			}
 		}})
 		cancel()
-		if err == nil || sum.Seen >= 240 {
+		if err == nil || sum.Seen >= 120 {
 			t.Fatalf("the cancelled run: %+v %v", sum, err)
 		}
 		again := f.run(ModeAll)

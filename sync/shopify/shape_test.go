@@ -154,7 +154,7 @@ func TestGeneratedShopsGiveTheSameSalesThroughGraphQL(t *testing.T) {
 			t.Parallel()
 			s, err := shopifysim.NewServer(shopifysim.Options{
 				Clock: func() time.Time { return testNow }, ReadAllOrders: true,
-				Generate: &shopdata.GenerateOptions{Seed: seed, Orders: 250, Days: 70},
+				Generate: &shopdata.GenerateOptions{Seed: seed, Orders: 120, Days: 70},
 			})
 			if err != nil {
 				t.Fatal(err)
