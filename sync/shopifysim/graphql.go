@@ -44,6 +44,7 @@ func (s *Server) resolvers() map[string]map[string]gqlFieldFunc {
 	}
 	add(s.shopResolvers())
 	add(s.hooks.resolvers())
+	add(s.catalog.resolvers())
 	return out
 }
 

@@ -354,6 +354,7 @@ func (s *Server) loadData() error {
 		}
 	}
 	s.catalog.initStock()
+	s.catalog.commitOpenOrders(s.store.all())
 	return nil
 }
 
