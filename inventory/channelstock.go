@@ -352,7 +352,7 @@ func (Store) RecordDriftCheck(ctx context.Context, q pg.Queryer, channel, shop s
 }
 
 // LinkedLevels lists a shop's linked, stock-tracked items with their outlet's level, for
-// the drift check.
+// the drift check; items waiting in the push queue are left out (they are on their way).
 func (Store) LinkedLevels(ctx context.Context, q pg.Queryer, channel, shop string) ([]Push, error) {
 	var out []Push
 	err := sqlx.SelectContext(ctx, q, &out, `
@@ -361,7 +361,8 @@ func (Store) LinkedLevels(ctx context.Context, q pg.Queryer, channel, shop strin
 			'' AS idempotency_key
 		FROM stock_channel_items i JOIN products p ON p.id = i.product_id AND p.tracks_stock
 		LEFT JOIN stock_levels l ON l.product_id = i.product_id AND l.outlet_id = i.outlet_id
-		WHERE i.channel = $1 AND i.shop = $2 ORDER BY i.id`, channel, shop)
+		WHERE i.channel = $1 AND i.shop = $2 AND NOT EXISTS (SELECT 1 FROM stock_push_queue q WHERE q.item_id = i.id)
+		ORDER BY i.id`, channel, shop)
 	if err != nil {
 		return nil, fmt.Errorf("read the linked levels of %s: %w", shop, err)
 	}
@@ -389,6 +390,24 @@ func (Store) StockCorrections(ctx context.Context, q pg.Queryer, outletID int64,
 		ORDER BY c.found_at, c.id`, outletID, from, to)
 	if err != nil {
 		return nil, fmt.Errorf("list stock corrections: %w", err)
+	}
+	return out, nil
+}
+
+// ExternalVariants returns the variants of a channel's shop remembered for products: the
+// product of each variant id.
+func (Store) ExternalVariants(ctx context.Context, q pg.Queryer, channel, shop string) (map[int64]int64, error) {
+	var rows []struct {
+		Variant int64 `db:"external_variant_id"`
+		Product int64 `db:"product_id"`
+	}
+	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT external_variant_id, product_id FROM product_external_ids
+		WHERE channel = $1 AND shop = $2`, channel, shop); err != nil {
+		return nil, fmt.Errorf("read the %s variants of %s: %w", channel, shop, err)
+	}
+	out := make(map[int64]int64, len(rows))
+	for _, r := range rows {
+		out[r.Variant] = r.Product
 	}
 	return out, nil
 }

@@ -28,6 +28,9 @@ const (
 // Checked is what connecting found out about the shop.
 type Checked struct {
 	Shop shopifyapi.ShopDetails
+	// Location is the location that mirrors the outlet (zero when the locations could not
+	// be read).
+	Location shopifyapi.Location
 	// Warnings are what the owner should know without it stopping the connect, one
 	// sentence each.
 	Warnings []string
@@ -126,6 +129,20 @@ func (st ConnectionStore) CheckAndConnect(ctx context.Context, db *sqlx.DB, p Co
 	}
 	if !shopifyapi.HasScope(scopes, ScopeWriteInventory) {
 		checked.Warnings = append(checked.Warnings, "the app has no write_inventory scope: kassa cannot push stock levels to Shopify; add it to the app's version when stock should follow the shop")
+	}
+	locs, err := cl.Locations(ctx)
+	switch {
+	case err == nil:
+		loc, err := ResolveLocation(locs, p.Location)
+		if err != nil {
+			return Connection{}, checked, err
+		}
+		p.LocationID, p.LocationName, checked.Location = loc.ID, loc.Name, loc
+	case strings.TrimSpace(p.Location) != "":
+		return Connection{}, checked, fmt.Errorf("cannot name the location %q: %w", strings.TrimSpace(p.Location), locationsRefused(shop, err))
+	default:
+		checked.Warnings = append(checked.Warnings, fmt.Sprintf("kassa cannot read the shop's locations (%s): no location mirrors the outlet, so stock is not pushed; give the app the read_locations scope, then run 'kassa shopify set --location NAME'",
+			safeText(locationsRefused(shop, err).Error())))
 	}
 	conn, err := st.Connect(ctx, db, p)
 	if err != nil {

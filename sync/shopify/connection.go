@@ -86,8 +86,12 @@ type Connection struct {
 	ImportTrigger     string        `db:"import_trigger"`
 	Enabled           bool          `db:"enabled"`
 	NewestOrderID     int64         `db:"newest_order_id"`
-	CreatedAt         time.Time     `db:"created_at"`
-	UpdatedAt         time.Time     `db:"updated_at"`
+	// LocationID is the Shopify location that mirrors the outlet's stock (nil until it is
+	// named), LocationName its name when it was named.
+	LocationID   *int64    `db:"location_id"`
+	LocationName string    `db:"location_name"`
+	CreatedAt    time.Time `db:"created_at"`
+	UpdatedAt    time.Time `db:"updated_at"`
 
 	// Filled in from the outlet, register and shipping-fee product (see describe).
 	OutletName   string `db:"-"`
@@ -114,7 +118,7 @@ const connectionSelect = `
 		c.register_id, c.shipping_product_id, c.import_test_orders, c.auto_update,
 		extract(epoch FROM c.poll_interval)::bigint AS poll_seconds, c.import_trigger, c.enabled,
 		c.newest_order_id, c.created_at, c.updated_at, c.auth, c.client_id, c.scopes, c.public_url,
-		c.served_api_version, c.last_call_at, c.webhooks_checked_at,
+		c.served_api_version, c.last_call_at, c.webhooks_checked_at, c.location_id, c.location_name,
 		cred.names AS cred_names, cred.sealed AS cred_sealed, cred.token_expires_at
 	FROM shopify_connections c
 	LEFT JOIN LATERAL (
@@ -147,6 +151,12 @@ type ConnectParams struct {
 	ImportTestOrders bool
 	AutoUpdate       bool
 	PollInterval     time.Duration // default 5 minutes, at least 10 seconds
+	// Location names the Shopify location that mirrors the outlet (its name or id; ""
+	// for the shop's primary location). CheckAndConnect resolves it into LocationID and
+	// LocationName; a LocationID of 0 keeps the connection's location as it was.
+	Location     string
+	LocationID   int64
+	LocationName string
 }
 
 // DefaultAPIVersion is the Admin API version a connection uses unless told otherwise.
@@ -274,12 +284,17 @@ func (st ConnectionStore) Connect(ctx context.Context, q pg.Queryer, p ConnectPa
 				UPDATE shopify_connections SET access_token = '', webhook_secret = '', api_version = $2,
 					base_url = $3, outlet_id = $4, register_id = $5, import_test_orders = $6,
 					auto_update = $7, poll_interval = $8::interval, enabled = true, updated_at = now(),
-					auth = $9, client_id = $10, scopes = $11, public_url = CASE WHEN $12 = '' THEN public_url ELSE $12 END
+					auth = $9, client_id = $10, scopes = $11, public_url = CASE WHEN $12 = '' THEN public_url ELSE $12 END,
+					location_id = coalesce($13, location_id), location_name = CASE WHEN $13::bigint IS NULL THEN location_name ELSE $14 END
 				WHERE id = $1`,
 				id, p.APIVersion, p.BaseURL, p.OutletID, p.RegisterID,
-				p.ImportTestOrders, p.AutoUpdate, interval, p.Auth, p.clientID(), pq.Array(p.scopes()), p.PublicURL)
+				p.ImportTestOrders, p.AutoUpdate, interval, p.Auth, p.clientID(), pq.Array(p.scopes()), p.PublicURL,
+				p.locationID(), p.LocationName)
 			if err != nil {
 				return fmt.Errorf("update connection %s: %w", shop, err)
+			}
+			if err := relocate(ctx, tx, id); err != nil {
+				return err
 			}
 			if err := st.replaceCredentials(ctx, tx, id, p); err != nil {
 				return err
@@ -294,10 +309,11 @@ func (st ConnectionStore) Connect(ctx context.Context, q pg.Queryer, p ConnectPa
 		err = sqlx.GetContext(ctx, tx, &id, `
 			INSERT INTO shopify_connections (shop, api_version, base_url, outlet_id,
 				register_id, shipping_product_id, import_test_orders, auto_update, poll_interval,
-				auth, client_id, scopes, public_url)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::interval, $10, $11, $12, $13) RETURNING id`,
+				auth, client_id, scopes, public_url, location_id, location_name)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::interval, $10, $11, $12, $13, $14, $15) RETURNING id`,
 			shop, p.APIVersion, p.BaseURL, p.OutletID, p.RegisterID,
-			shipping, p.ImportTestOrders, p.AutoUpdate, interval, p.Auth, p.clientID(), pq.Array(p.scopes()), p.PublicURL)
+			shipping, p.ImportTestOrders, p.AutoUpdate, interval, p.Auth, p.clientID(), pq.Array(p.scopes()), p.PublicURL,
+			p.locationID(), p.LocationName)
 		if err != nil {
 			return fmt.Errorf("create connection %s: %w", shop, err)
 		}

@@ -937,3 +937,16 @@ func (s *Server) serveInventoryControl(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusNotFound, "Not Found")
 	}
 }
+
+// SetVariantSKU changes a variant's SKU as the merchant would in Shopify's admin.
+func (s *Server) SetVariantSKU(variantID int64, sku string) error {
+	s.catalog.mu.Lock()
+	defer s.catalog.mu.Unlock()
+	v, ok := s.catalog.variants[variantID]
+	if !ok {
+		return fmt.Errorf("variant %d: not in the catalogue", variantID)
+	}
+	v.sku = sku
+	v.updatedAt = s.formatTime(s.clock())
+	return nil
+}

@@ -24,8 +24,9 @@ type Location struct {
 func LocationGID(id int64) string { return "gid://shopify/Location/" + strconv.FormatInt(id, 10) }
 
 // InventoryItemGID is an inventory item's global id.
-func InventoryItemGID(id int64) string { return "gid://shopify/InventoryItem/" + strconv.FormatInt(id, 10) }
-
+func InventoryItemGID(id int64) string {
+	return "gid://shopify/InventoryItem/" + strconv.FormatInt(id, 10)
+}
 
 // Locations lists the shop's active locations, the primary one marked (needs read_locations).
 func (c *Client) Locations(ctx context.Context) ([]Location, error) {
