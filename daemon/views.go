@@ -102,6 +102,9 @@ func nightlyView(r register.NightlyReport) client.NightlyReport {
 		ImportFailures: each(r.ImportFailures, func(f register.ImportFailure) client.ImportFailure {
 			return client.ImportFailure(f)
 		}),
+		StockCorrections: each(r.StockCorrections, func(c register.StockCorrection) client.StockCorrection {
+			return client.StockCorrection(c)
+		}),
 	}
 }
 

@@ -411,3 +411,21 @@ func (Store) ExternalVariants(ctx context.Context, q pg.Queryer, channel, shop s
 	}
 	return out, nil
 }
+
+// ClaimDriftCheck reports whether a shop's drift check may run now: it did not run in the
+// last interval, and it is marked as running, so that several daemons check once.
+func (Store) ClaimDriftCheck(ctx context.Context, q pg.Queryer, channel, shop string, interval time.Duration) (bool, error) {
+	var ok bool
+	err := sqlx.GetContext(ctx, q, &ok, `
+		INSERT INTO stock_channel_states AS s (channel, shop, last_check_at) VALUES ($1, $2, now())
+		ON CONFLICT (channel, shop) DO UPDATE SET last_check_at = now()
+			WHERE s.last_check_at IS NULL OR s.last_check_at < now() - $3 * interval '1 millisecond'
+		RETURNING true`, channel, shop, interval.Milliseconds())
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("claim the drift check of %s: %w", shop, err)
+	}
+	return ok, nil
+}

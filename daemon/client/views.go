@@ -194,6 +194,19 @@ type NightlyReport struct {
 	AwaitingPaymentTotal string         `json:"awaiting_payment_total"`
 	// ImportFailures lists the Shopify orders that failed to import during the day.
 	ImportFailures []ImportFailure `json:"import_failures"`
+	// StockCorrections lists the products whose Shopify quantity the drift check set to
+	// the outlet's level.
+	StockCorrections []StockCorrection `json:"stock_corrections,omitempty"`
+}
+
+// StockCorrection is a product whose quantity in a shop was set to the outlet's level.
+type StockCorrection struct {
+	Shop          string `json:"shop"`
+	SKU           string `json:"sku"`
+	Name          string `json:"name"`
+	Level         int    `json:"kassa_level"`
+	ShopAvailable *int   `json:"shop_available"`
+	At            string `json:"at"`
 }
 
 // OpenSession is a session that was not closed by the end of the day.

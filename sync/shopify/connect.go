@@ -140,9 +140,11 @@ func (st ConnectionStore) CheckAndConnect(ctx context.Context, db *sqlx.DB, p Co
 		p.LocationID, p.LocationName, checked.Location = loc.ID, loc.Name, loc
 	case strings.TrimSpace(p.Location) != "":
 		return Connection{}, checked, fmt.Errorf("cannot name the location %q: %w", strings.TrimSpace(p.Location), locationsRefused(shop, err))
+	case !shopifyapi.HasScope(scopes, ScopeReadLocations):
+		checked.Warnings = append(checked.Warnings, "the app has no read_locations scope: kassa cannot name the location that mirrors the outlet, so it pushes no stock; add the scope to the app's version, release it, and connect again")
 	default:
-		checked.Warnings = append(checked.Warnings, fmt.Sprintf("kassa cannot read the shop's locations (%s): no location mirrors the outlet, so stock is not pushed; give the app the read_locations scope, then run 'kassa shopify set --location NAME'",
-			safeText(locationsRefused(shop, err).Error())))
+		checked.Warnings = append(checked.Warnings, fmt.Sprintf("kassa could not read the shop's locations (%s): no location mirrors the outlet yet, so no stock is pushed; name it with 'kassa shopify set --location NAME'",
+			safeText(err.Error())))
 	}
 	conn, err := st.Connect(ctx, db, p)
 	if err != nil {
