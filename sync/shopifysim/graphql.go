@@ -115,6 +115,7 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *apiRequest, tok *accessT
 	}
 	data := rc.execute()
 	actual := rc.actual
+	s.nCost.Add(int64(actual))
 	cost.ActualQueryCost = &actual
 	cost.ThrottleStatus = s.costs.refund(requested - actual)
 	ans := graphQLAnswer{Errors: rc.errors, Data: data, Extensions: &gqlExtensions{Cost: cost}}

@@ -191,6 +191,7 @@ type Server struct {
 
 	nRequests atomic.Int64
 	nThrottle atomic.Int64
+	nCost     atomic.Int64
 	nFaults   [faultKinds]atomic.Int64
 	nextID    atomic.Int64
 	// uninstalled is set by Uninstall: the access token is refused from then on.
@@ -415,6 +416,8 @@ type Stats struct {
 	Faults    map[string]int64 `json:"faults"`
 	Orders    int              `json:"orders"`
 	Webhooks  WebhookStats     `json:"webhooks"`
+	// GraphQLCost is the actual cost of every GraphQL query and mutation answered.
+	GraphQLCost int64 `json:"graphql_cost"`
 }
 
 // Stats returns the server's counters.
@@ -425,6 +428,8 @@ func (s *Server) Stats() Stats {
 		Faults:    map[string]int64{},
 		Orders:    s.store.len(),
 		Webhooks:  s.hooks.stats(),
+
+		GraphQLCost: s.nCost.Load(),
 	}
 	for k := FaultKind(1); k < faultKinds; k++ {
 		st.Faults[k.String()] = s.nFaults[k].Load()
