@@ -176,6 +176,9 @@ func (c *cli) pullCatalogue(ctx context.Context, db *sqlx.DB, box *secret.Box, c
 	fmt.Fprintf(out, "unchanged:  %d\n", res.Unchanged)
 	fmt.Fprintf(out, "conflicts:  %d\n", len(res.Conflicts))
 	fmt.Fprintf(out, "opening stock from Shopify: %d products\n", res.OpeningStock)
+	if res.Barcodes > 0 {
+		fmt.Fprintf(out, "barcodes from Shopify: %d products\n", res.Barcodes)
+	}
 	if res.Differ > 0 {
 		fmt.Fprintf(out, "%d linked products already had stock in kassa that differs from Shopify's: kassa's level is pushed at their next movement, or now with 'kassa stock push --all'\n", res.Differ)
 	}

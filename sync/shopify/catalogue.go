@@ -47,6 +47,9 @@ type CatalogueResult struct {
 	// available quantity: kassa's level is pushed at their next movement or by the nightly
 	// check.
 	Differ int `json:"differ"`
+	// Barcodes counts the products that took their variant's barcode (only products
+	// without one get it).
+	Barcodes int `json:"barcodes"`
 	// GiftCards counts the gift card variants left out: they are not goods.
 	GiftCards int                 `json:"gift_cards"`
 	Conflicts []CatalogueConflict `json:"conflicts"`
@@ -141,6 +144,8 @@ func linkCatalogue(ctx context.Context, tx *sqlx.Tx, conn Connection, variants [
 		}
 	}
 	conflicted := map[string]bool{}
+	barcodes := map[int64]shopifyapi.CatalogueVariant{} // products without a barcode: the variant that gives one
+	unchanged := map[int64]bool{}
 	for _, v := range variants {
 		if v.GiftCard {
 			res.GiftCards++
@@ -208,6 +213,9 @@ func linkCatalogue(ctx context.Context, tx *sqlx.Tx, conn Connection, variants [
 			remembered[v.VariantID] = p.ID
 			variantsOf[p.ID] = append(variantsOf[p.ID], v.VariantID)
 		}
+		if v.Barcode != "" && p.Barcode == "" {
+			barcodes[p.ID] = v
+		}
 		stockChanged := false
 		if v.Tracked && p.TracksStock {
 			changed, err := linkStock(ctx, tx, conn, p, v, linkedItem[p.ID], res)
@@ -221,7 +229,68 @@ func linkCatalogue(ctx context.Context, tx *sqlx.Tx, conn Connection, variants [
 			res.Created++
 		case known && !stockChanged:
 			res.Unchanged++
+			unchanged[p.ID] = true
 		default:
+			res.Linked++
+		}
+	}
+	return fillBarcodes(ctx, tx, barcodes, unchanged, res)
+}
+
+// fillBarcodes gives products without a barcode their variant's. A barcode two variants
+// share, one another kassa product has, or one kassa cannot take is named as a conflict
+// and left out.
+func fillBarcodes(ctx context.Context, tx *sqlx.Tx, barcodes map[int64]shopifyapi.CatalogueVariant, unchanged map[int64]bool, res *CatalogueResult) error {
+	inv := inventory.Store{}
+	byCode := map[string][]int64{}
+	for id, v := range barcodes {
+		byCode[strings.ToLower(v.Barcode)] = append(byCode[strings.ToLower(v.Barcode)], id)
+	}
+	ids := make([]int64, 0, len(barcodes))
+	for id := range barcodes {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	shared := map[string]bool{}
+	for _, id := range ids {
+		v := barcodes[id]
+		code := strings.ToLower(v.Barcode)
+		if others := byCode[code]; len(others) > 1 {
+			if !shared[code] {
+				shared[code] = true
+				var names []string
+				var vids []int64
+				for _, o := range others {
+					names, vids = append(names, variantName(barcodes[o])), append(vids, barcodes[o].VariantID)
+				}
+				sort.Strings(names)
+				res.Conflicts = append(res.Conflicts, CatalogueConflict{SKU: safeText(v.SKU), Variants: vids,
+					Reason: fmt.Sprintf("%d variants have the barcode %q: %s; no product took it", len(others), safeText(v.Barcode), strings.Join(names, ", "))})
+			}
+			continue
+		}
+		owner, err := inv.ProductByCode(ctx, tx, v.Barcode)
+		switch {
+		case errors.Is(err, inventory.ErrNotFound):
+		case err != nil:
+			return err
+		case strings.EqualFold(owner.Barcode, v.Barcode) && owner.ID != id:
+			res.Conflicts = append(res.Conflicts, CatalogueConflict{SKU: safeText(v.SKU), Variants: []int64{v.VariantID},
+				Reason: fmt.Sprintf("variant %s has the barcode %q of kassa's product %q; the product linked to it keeps no barcode", variantName(v), safeText(v.Barcode), safeText(owner.Name))})
+			continue
+		}
+		err = inv.SetBarcodes(ctx, tx, map[int64]string{id: v.Barcode})
+		if errors.Is(err, inventory.ErrInvalidBarcode) {
+			res.Conflicts = append(res.Conflicts, CatalogueConflict{SKU: safeText(v.SKU), Variants: []int64{v.VariantID},
+				Reason: fmt.Sprintf("variant %s has the barcode %q, which kassa does not take (up to 64 letters, digits or dashes)", variantName(v), safeText(v.Barcode))})
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		res.Barcodes++
+		if unchanged[id] {
+			res.Unchanged--
 			res.Linked++
 		}
 	}

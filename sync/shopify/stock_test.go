@@ -17,6 +17,7 @@ import (
 
 	"github.com/kassa-pos/kassa/internal/dbtest"
 	"github.com/kassa-pos/kassa/inventory"
+	"github.com/kassa-pos/kassa/register"
 	"github.com/kassa-pos/kassa/sync/shopify/shopifyapi"
 	"github.com/kassa-pos/kassa/sync/shopifysim"
 	"github.com/kassa-pos/kassa/sync/shopifysim/shopdata"
@@ -495,5 +496,98 @@ func TestDriftCheckCorrects(t *testing.T) {
 	}
 	if ok, why := CanPush(conn); ok || why != CannotPushText || !warned {
 		t.Fatalf("without write_inventory: can push %v (%s), warned %v", ok, why, warned)
+	}
+}
+
+// A counter sale and a restocking return at the counter each reach Shopify's available.
+func TestCounterSaleAndReturnReachShopify(t *testing.T) {
+	t.Parallel()
+	s := newStockShop(t, shopifysim.Options{})
+	s.pull(t, false)
+	s.run(t, s.pusher("a"))
+	ctx := context.Background()
+	if _, err := (register.Store{}).OpenSession(ctx, s.db, s.reg.ID, decimal.Zero, "An"); err != nil {
+		t.Fatal(err)
+	}
+	it := trackedItems(11)[3]
+	before := s.level(t, it.SKU)
+	inShopify := func(want int) func() bool {
+		return func() bool {
+			q, _ := s.sim.InventoryLevel(it.InventoryItemID, shopifysim.DefaultLocationID)
+			return q.Available == want && s.queueLen(t) == 0
+		}
+	}
+	sold, err := register.Service{}.Sell(ctx, s.db, register.SellRequest{
+		RegisterID: s.reg.ID, Lines: []register.SellLine{{Code: strings.ToLower(it.SKU), Quantity: 3}},
+		Payments: []register.Tender{{Type: "Cash"}}, By: "An",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "the counter sale in Shopify", inShopify(before-3))
+	if _, err := (register.Service{}).Return(ctx, s.db, register.ReturnRequest{
+		RegisterID: s.reg.ID, Receipt: sold.Sale.ReceiptNumber, Lines: []register.ReturnLineRequest{{Code: it.SKU, Quantity: 2, Restock: true}},
+		Refunds: []register.Tender{{Type: "Cash"}}, Reason: "too small", By: "An",
+	}); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "the restocking return in Shopify", inShopify(before-1))
+	if got := s.level(t, it.SKU); got != before-1 {
+		t.Fatalf("kassa's level %d, want %d", got, before-1)
+	}
+}
+
+// The pull gives products without a barcode their variant's; a barcode two variants share,
+// one another product has or one kassa does not take is a named conflict; kassa's own
+// barcode stays; a second pull changes nothing.
+func TestCataloguePullFillsBarcodes(t *testing.T) {
+	t.Parallel()
+	s := newStockShop(t, shopifysim.Options{})
+	ctx := context.Background()
+	items := trackedItems(11)
+	created, shareA, shareB, taken, invalid, ours := items[0], items[1], items[2], items[3], items[4], items[5]
+	for v, code := range map[int64]string{created.VariantID: "5412345000013", shareA.VariantID: "5400000000001", shareB.VariantID: "5400000000001",
+		taken.VariantID: "TAKEN-1", invalid.VariantID: "54 123", ours.VariantID: "THEIRS-1"} {
+		if err := s.sim.SetVariantBarcode(v, code); err != nil {
+			t.Fatal(err)
+		}
+	}
+	inv := inventory.Store{}
+	if _, err := inv.CreateProduct(ctx, s.db, inventory.Product{SKU: "OTHER", Name: "Other", Barcode: "TAKEN-1", Price: decimal.NewFromInt(1), TracksStock: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := inv.CreateProduct(ctx, s.db, inventory.Product{SKU: ours.SKU, Name: "Ours", Barcode: "OURS-1", Price: decimal.NewFromInt(1), TracksStock: true}); err != nil {
+		t.Fatal(err)
+	}
+	res := s.pull(t, false)
+	barcode := func(sku string) string {
+		p, err := inv.ProductBySKU(ctx, s.db, sku)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p.Barcode
+	}
+	if barcode(created.SKU) != "5412345000013" || barcode(shareA.SKU) != "" || barcode(shareB.SKU) != "" || barcode(taken.SKU) != "" ||
+		barcode(invalid.SKU) != "" || barcode(ours.SKU) != "OURS-1" || res.Barcodes != 1 {
+		t.Fatalf("barcodes: %+v", res)
+	}
+	var reasons []string
+	for _, c := range res.Conflicts {
+		reasons = append(reasons, c.Reason)
+	}
+	all := strings.Join(reasons, "\n")
+	for _, want := range []string{`2 variants have the barcode "5400000000001"`, `has the barcode "TAKEN-1" of kassa's product "Other"`, `has the barcode "54 123", which kassa does not take`} {
+		if !strings.Contains(all, want) {
+			t.Errorf("conflicts do not say %q:\n%s", want, all)
+		}
+	}
+	if p, err := inv.ProductByCode(ctx, s.db, "5412345000013"); err != nil || p.SKU != created.SKU {
+		t.Fatalf("the barcode does not find its product: %+v %v", p, err)
+	}
+	before := dbtest.Counts(t, s.db)
+	again := s.pull(t, false)
+	dbtest.Unchanged(t, s.db, before)
+	if again.Created != 0 || again.Linked != 0 || again.Barcodes != 0 || len(again.Conflicts) != len(res.Conflicts) {
+		t.Fatalf("second pull %+v", again)
 	}
 }

@@ -950,3 +950,20 @@ func (s *Server) SetVariantSKU(variantID int64, sku string) error {
 	v.updatedAt = s.formatTime(s.clock())
 	return nil
 }
+
+// SetVariantBarcode changes a variant's barcode as the merchant would in Shopify's admin
+// ("" removes it).
+func (s *Server) SetVariantBarcode(variantID int64, barcode string) error {
+	s.catalog.mu.Lock()
+	defer s.catalog.mu.Unlock()
+	v, ok := s.catalog.variants[variantID]
+	if !ok {
+		return fmt.Errorf("variant %d: not in the catalogue", variantID)
+	}
+	v.barcode = nil
+	if barcode != "" {
+		v.barcode = &barcode
+	}
+	v.updatedAt = s.formatTime(s.clock())
+	return nil
+}
