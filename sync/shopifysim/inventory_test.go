@@ -137,6 +137,14 @@ func TestInventoryAsShopifyKeepsIt(t *testing.T) {
 	if set.Available != 4 || set.Committed != done.Committed || set.OnHand != 4+done.Committed {
 		t.Fatalf("after the set: %+v", set)
 	}
+	// The level as the GraphQL Admin API reads it.
+	_, lv, _ := gql(t, s, "2026-10", tok, levelQuery, map[string]any{
+		"item": fmt.Sprintf("gid://shopify/InventoryItem/%d", item), "loc": fmt.Sprintf("gid://shopify/Location/%d", shopifysim.DefaultLocationID)})
+	want := fmt.Sprintf(`{"inventoryItem":{"inventoryLevel":{"quantities":[{"name":"available","quantity":4},{"name":"committed","quantity":%d},{"name":"on_hand","quantity":%d}]},"tracked":true}}`,
+		set.Committed, set.OnHand)
+	if got := mustJSON(t, lv["data"]); got != want {
+		t.Fatalf("level over GraphQL %s, want %s", got, want)
+	}
 	// The same key and input again answers the first result and changes nothing; the key
 	// with other parameters is refused.
 	history := len(s.InventoryChanges())
