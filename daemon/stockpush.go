@@ -70,6 +70,14 @@ func (s *stockPushers) Run(ctx context.Context) error {
 				s.metrics.stockQueue.WithLabelValues(c.Shop).Set(float64(st.Queued))
 			}
 			want[c.ID] = true
+			if r := running[c.ID]; r != nil {
+				select {
+				case <-r.done:
+					// It ended on its own (its client could not be opened): start it again.
+					delete(running, c.ID)
+				default:
+				}
+			}
 			if r := running[c.ID]; r != nil && r.location == *c.LocationID && r.outlet == c.OutletID {
 				continue
 			}

@@ -100,8 +100,10 @@ func TestServePushesStockAndTheNightlyReportListsCorrections(t *testing.T) {
 		q, _ := sim.InventoryLevel(it.InventoryItemID, *conn.LocationID)
 		return q.Available == kassaLevel(t, db, ids.OutletID, it.SKU)
 	}
+	m := d.url + "/metrics"
 	waitFor(t, "the movement and the correction in Shopify", func() bool {
-		return equal(moved) && equal(drifted) && countRows(t, db, `SELECT count(*) FROM nightly_reports`) == 1
+		return equal(moved) && equal(drifted) && countRows(t, db, `SELECT count(*) FROM nightly_reports`) == 1 &&
+			metricSum(t, m, "kassa_stock_pushes_total", `result="set"`) == 2
 	}, d)
 	var body []byte
 	if err := db.Get(&body, `SELECT body FROM nightly_reports`); err != nil {
@@ -120,6 +122,12 @@ func TestServePushesStockAndTheNightlyReportListsCorrections(t *testing.T) {
 	if len(report.StockCorrections) != 1 || report.StockCorrections[0].SKU != drifted.SKU ||
 		*report.StockCorrections[0].ShopAvailable != report.StockCorrections[0].Level+6 {
 		t.Fatalf("the nightly report's corrections: %+v", report.StockCorrections)
+	}
+	// The metrics count the pushes (the movement and the correction), their latency and the
+	// correction.
+	if set, lat, corr := metricSum(t, m, "kassa_stock_pushes_total", `result="set"`), metricSum(t, m, "kassa_stock_push_latency_seconds_count"),
+		metricSum(t, m, "kassa_stock_corrections_total"); set != 2 || lat < 2 || corr != 1 {
+		t.Fatalf("metrics: %v set, %v latencies, %v corrections", set, lat, corr)
 	}
 }
 
