@@ -325,18 +325,27 @@ func TestMovementsReachShopifyAvailable(t *testing.T) {
 	}
 }
 
-// A web order placed in Shopify while a movement of the same product is being pushed:
+// A web order placed in Shopify while a counter sale of the same product is being pushed:
 // Shopify answers that the quantity is stale, kassa reads it again and sets it (the POS
 // wins); once the order is imported the two agree.
-func TestWebOrderRacingACounterMovement(t *testing.T) {
+func TestWebOrderRacingACounterSale(t *testing.T) {
 	t.Parallel()
 	s := newStockShop(t, shopifysim.Options{})
 	s.pull(t, false)
 	it := trackedItems(11)[0]
+	ctx := context.Background()
+	if _, err := (register.Store{}).OpenSession(ctx, s.db, s.reg.ID, decimal.Zero, "An"); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := s.sim.PlaceWebOrder(shopifysim.WebOrderLine{VariantID: it.VariantID, Quantity: 1}); err != nil {
 		t.Fatal(err)
 	}
-	s.adjust(t, it.SKU, -1)
+	// The counter sale, made before kassa knows of the web order.
+	if _, err := (register.Service{}).Sell(ctx, s.db, register.SellRequest{
+		RegisterID: s.reg.ID, Lines: []register.SellLine{{Code: it.SKU, Quantity: 1}}, Payments: []register.Tender{{Type: "Card"}}, By: "An",
+	}); err != nil {
+		t.Fatal(err)
+	}
 	s.run(t, s.pusher("a"))
 	waitUntil(t, "the set after a stale answer", func() bool { return s.queueLen(t) == 0 })
 	if _, _, stale, _ := s.obs.get(); stale == 0 {
@@ -589,5 +598,29 @@ func TestCataloguePullFillsBarcodes(t *testing.T) {
 	dbtest.Unchanged(t, s.db, before)
 	if again.Created != 0 || again.Linked != 0 || again.Barcodes != 0 || len(again.Conflicts) != len(res.Conflicts) {
 		t.Fatalf("second pull %+v", again)
+	}
+}
+
+// Changes waiting together go to Shopify in one inventorySetQuantities: one mutation (10
+// points) for many quantities.
+func TestOneSetCarriesManyQuantities(t *testing.T) {
+	t.Parallel()
+	s := newStockShop(t, shopifysim.Options{})
+	s.pull(t, false)
+	items := trackedItems(11)[:20]
+	for _, it := range items {
+		s.adjust(t, it.SKU, 1)
+	}
+	before := s.sim.Stats().GraphQLCost
+	s.run(t, s.pusher("a"))
+	waitUntil(t, "the queue drained", func() bool { return s.queueLen(t) == 0 })
+	keys := map[string]bool{}
+	for _, it := range items {
+		for _, c := range kassaSets(s.sim, it.InventoryItemID) {
+			keys[c.IdempotencyKey] = true
+		}
+	}
+	if cost := s.sim.Stats().GraphQLCost - before; len(keys) != 1 || cost != 10 {
+		t.Fatalf("20 changes took %d mutations (%d points)", len(keys), cost)
 	}
 }
