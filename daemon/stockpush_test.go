@@ -3,6 +3,7 @@ package daemon_test
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -122,6 +123,23 @@ func TestServePushesStockAndTheNightlyReportListsCorrections(t *testing.T) {
 	if len(report.StockCorrections) != 1 || report.StockCorrections[0].SKU != drifted.SKU ||
 		*report.StockCorrections[0].ShopAvailable != report.StockCorrections[0].Level+6 {
 		t.Fatalf("the nightly report's corrections: %+v", report.StockCorrections)
+	}
+	// /readyz tells how the push stands.
+	resp, err := http.Get(d.url + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ready struct {
+		Shopify []struct {
+			Shop        string `json:"shop"`
+			StockPush   string `json:"stock_push"`
+			StockQueued int    `json:"stock_queued"`
+		} `json:"shopify"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&ready)
+	resp.Body.Close()
+	if err != nil || len(ready.Shopify) != 1 || ready.Shopify[0].StockPush != "on" || ready.Shopify[0].StockQueued != 0 {
+		t.Fatalf("readyz %+v %v", ready, err)
 	}
 	// The metrics count the pushes (the movement and the correction), their latency and the
 	// correction.
