@@ -10,6 +10,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/kassa-pos/kassa/internal/pg"
+	"github.com/kassa-pos/kassa/internal/text"
 	"github.com/kassa-pos/kassa/inventory"
 	"github.com/kassa-pos/kassa/sync/shopify/shopifyapi"
 )
@@ -75,7 +76,15 @@ func (st ConnectionStore) PullCatalogue(ctx context.Context, db *sqlx.DB, conn C
 	}
 	var variants []shopifyapi.CatalogueVariant
 	err = cl.Catalogue(ctx, *conn.LocationID, func(page []shopifyapi.CatalogueVariant) error {
-		variants = append(variants, page...)
+		for _, v := range page {
+			// Text from Shopify is stored as the importer stores it: one safe line.
+			v.ProductTitle, v.VariantTitle = text.Clean(v.ProductTitle, text.MaxName), text.Clean(v.VariantTitle, text.MaxName)
+			v.SKU, v.Barcode = text.Clean(v.SKU, text.MaxName), text.Clean(v.Barcode, text.MaxName)
+			if v.ProductTitle == "" {
+				v.ProductTitle = fmt.Sprintf("Shopify variant %d", v.VariantID)
+			}
+			variants = append(variants, v)
+		}
 		return nil
 	})
 	cl.Close()

@@ -11,6 +11,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/kassa-pos/kassa/internal/pg"
+	"github.com/kassa-pos/kassa/internal/text"
 	"github.com/kassa-pos/kassa/inventory"
 	"github.com/kassa-pos/kassa/sync/shopify/shopifyapi"
 )
@@ -137,7 +138,7 @@ func (st ConnectionStore) CheckAndConnect(ctx context.Context, db *sqlx.DB, p Co
 		if err != nil {
 			return Connection{}, checked, err
 		}
-		p.LocationID, p.LocationName, checked.Location = loc.ID, loc.Name, loc
+		p.LocationID, p.LocationName, checked.Location = loc.ID, text.Clean(loc.Name, text.MaxName), loc
 	case strings.TrimSpace(p.Location) != "":
 		return Connection{}, checked, fmt.Errorf("cannot name the location %q: %w", strings.TrimSpace(p.Location), locationsRefused(shop, err))
 	case !shopifyapi.HasScope(scopes, ScopeReadLocations):

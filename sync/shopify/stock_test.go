@@ -624,3 +624,27 @@ func TestOneSetCarriesManyQuantities(t *testing.T) {
 		t.Fatalf("20 changes took %d mutations (%d points)", len(keys), cost)
 	}
 }
+
+// Text from Shopify in the catalogue (a SKU and a location name with escape sequences and
+// direction overrides) is stored as one safe line.
+func TestCataloguePullCleansShopifyText(t *testing.T) {
+	t.Parallel()
+	s := newStockShop(t, shopifysim.Options{Locations: []shopifysim.Location{
+		{ID: 81, Name: "Gent \x1b[2J\u202eshop", Active: true, Country: "BE", CountryCode: "BE", AdminGraphqlAPIID: "gid://shopify/Location/81"},
+	}})
+	if s.conn.LocationName != "Gent [2Jshop" {
+		t.Fatalf("location name %q", s.conn.LocationName)
+	}
+	it := trackedItems(11)[0]
+	if err := s.sim.SetVariantSKU(it.VariantID, "\x1b[31mEVIL-1\u202e"); err != nil {
+		t.Fatal(err)
+	}
+	s.pull(t, false)
+	if _, err := (inventory.Store{}).ProductBySKU(context.Background(), s.db, "[31mEVIL-1"); err != nil {
+		t.Fatalf("the hostile SKU was not stored cleaned: %v", err)
+	}
+	var raw int
+	if err := s.db.Get(&raw, `SELECT count(*) FROM products WHERE sku ~ '[[:cntrl:]]' OR sku LIKE '%' || chr(8238) || '%'`); err != nil || raw != 0 {
+		t.Fatalf("%d products keep control characters (%v)", raw, err)
+	}
+}

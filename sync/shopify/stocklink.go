@@ -10,6 +10,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/kassa-pos/kassa/internal/pg"
+	"github.com/kassa-pos/kassa/internal/text"
 	"github.com/kassa-pos/kassa/inventory"
 	"github.com/kassa-pos/kassa/sync/shopify/shopifyapi"
 )
@@ -128,7 +129,7 @@ func (st ConnectionStore) SetLocation(ctx context.Context, db *sqlx.DB, conn Con
 	}
 	err = pg.InTx(ctx, db, func(tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE shopify_connections SET location_id = $2, location_name = $3, updated_at = now() WHERE id = $1`,
-			conn.ID, loc.ID, loc.Name); err != nil {
+			conn.ID, loc.ID, text.Clean(loc.Name, text.MaxName)); err != nil {
 			return fmt.Errorf("set the location of %s: %w", conn.Shop, err)
 		}
 		return relocate(ctx, tx, conn.ID)
