@@ -52,7 +52,12 @@ How each figure is measured:
    median of 5 calls of the domain functions after one warm-up.
 5. **Memory and idle CPU**: VmHWM of the ` + "`kassa serve`" + ` process of figure 1 after its largest
    backfill, and its utime + stime over an idle interval afterwards (no connection due, no webhook).
-6. **Stock push**: a generated shop on Shopify's standard plan (GraphQL restore 100 points/s), its
+6. **Counter sale**: on ` + "`KASSA_PERF_SALES`" + ` sales seeded set-based (and 2,000 products with barcodes), 300
+   counter sales rung up one after the other through the API of a ` + "`kassa serve`" + ` subprocess (three
+   lines by barcode or SKU, one with a line discount, cash with change), after 20 to warm up; the
+   latency is from request to answer at the client. ` + "`KASSA_PERF_COUNTER=1`" + ` measures it alone
+   (` + "`TestCounterSaleFigure`" + `).
+7. **Stock push**: a generated shop on Shopify's standard plan (GraphQL restore 100 points/s), its
    catalogue pulled; 50 stock movements a second for ` + "`KASSA_PERF_STOCK_SECONDS`" + ` (default 30) over
    the linked products, pushed by one in-process pusher. The latency of a push runs from the oldest
    change it covers (the queue row's first movement) to Shopify holding the level, so a movement
@@ -106,6 +111,7 @@ func TestPerformanceReport(t *testing.T) {
 	rep.Rows = append(rep.Rows, rows...)
 	rep.Notes = append(rep.Notes, notes...)
 	rep.Rows = append(rep.Rows, measureReports(t, envInt("KASSA_PERF_SALES", 100000))...)
+	rep.Rows = append(rep.Rows, measureCounter(t, bin, envInt("KASSA_PERF_SALES", 100000))...)
 	rep.Rows = append(rep.Rows, measureStockPush(t, 50, time.Duration(envInt("KASSA_PERF_STOCK_SECONDS", 30))*time.Second)...)
 	rep.Took = time.Since(rep.Started)
 

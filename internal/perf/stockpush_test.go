@@ -129,7 +129,7 @@ func measureStockPush(t *testing.T, rate int, d time.Duration) []Row {
 	cost := float64(after.GraphQLCost-before.GraphQLCost) / float64(n)
 	p50, p99 := percentile(lat, 0.50), percentile(lat, 0.99)
 	return []Row{{
-		Figure: fmt.Sprintf("6. Stock push, %d movements/s for %s over %d products, standard plan (100 points/s)", rate, d, len(items)),
+		Figure: fmt.Sprintf("7. Stock push, %d movements/s for %s over %d products, standard plan (100 points/s)", rate, d, len(items)),
 		Measured: fmt.Sprintf("change → Shopify p50 %.0f ms, p99 %.0f ms (%d pushes, %d sets for %d movements); %d × THROTTLED; %.2f points a movement; %d failed, %d levels wrong after",
 			float64(p50.Microseconds())/1000, float64(p99.Microseconds())/1000, len(lat), set, n, throttled, cost, errs, wrong),
 		Bound:   "a set costs 10 points whatever its size",
@@ -138,7 +138,7 @@ func measureStockPush(t *testing.T, rate int, d time.Duration) []Row {
 	}}
 }
 
-// TestStockPushFigure runs the stock push figure alone (KASSA_PERF=1), for a quick look.
+// TestStockPushFigure runs the stock push figure (7) alone (KASSA_PERF=1), for a quick look.
 func TestStockPushFigure(t *testing.T) {
 	if os.Getenv("KASSA_PERF") != "1" {
 		t.Skip("set KASSA_PERF=1 to measure the stock push figure")
