@@ -133,6 +133,9 @@ func nightlyView(r register.NightlyReport) client.NightlyReport {
 		Returns:          each(r.Returns, func(t register.SourceTotal) client.SourceTotal { return client.SourceTotal(t) }),
 		VoidedSalesCount: r.VoidedSalesCount, VoidedSalesTotal: r.VoidedSalesTotal, CashIn: r.CashIn, CashOut: r.CashOut,
 		Taxes: each(r.Taxes, func(f register.TaxFigure) client.TaxFigure { return client.TaxFigure(f) }),
+		StockCorrections: each(r.StockCorrections, func(c register.StockCorrection) client.StockCorrection {
+			return client.StockCorrection(c)
+		}),
 	}
 }
 

@@ -301,6 +301,19 @@ type NightlyReport struct {
 	CashIn           string        `json:"cash_in"`
 	CashOut          string        `json:"cash_out"`
 	Taxes            []TaxFigure   `json:"taxes"`
+	// StockCorrections lists the products whose Shopify quantity the drift check set to
+	// the outlet's level.
+	StockCorrections []StockCorrection `json:"stock_corrections,omitempty"`
+}
+
+// StockCorrection is a product whose quantity in a shop was set to the outlet's level.
+type StockCorrection struct {
+	Shop          string `json:"shop"`
+	SKU           string `json:"sku"`
+	Name          string `json:"name"`
+	Level         int    `json:"kassa_level"`
+	ShopAvailable *int   `json:"shop_available"`
+	At            string `json:"at"`
 }
 
 // OpenSession is a session that was not closed by the end of the day.
