@@ -38,8 +38,17 @@ type Config struct {
 	// WebhookEvery is how often the webhook worker looks for due deliveries besides being
 	// woken by new ones (retries, deliveries another instance accepted); default 1 second.
 	WebhookEvery time.Duration
-	// WebhookBatch is how many deliveries a worker claims at once; default 50.
+	// WebhookBatch is how many deliveries a worker claims at once; default 250.
 	WebhookBatch int
+	// WebhookFillWait is how long the worker, woken by a new delivery, waits for more to
+	// arrive before it claims them, so that a burst is imported in few runs; default 20 ms.
+	WebhookFillWait time.Duration
+	// WebhookStoreConns is how many database connections the webhook receivers use at most
+	// to store deliveries (each writes a batch of up to WebhookStoreBatch in one commit);
+	// the rest of the pool is left to the worker and the API. Default 4.
+	WebhookStoreConns int
+	// WebhookStoreBatch is how many deliveries one commit stores at most; default 256.
+	WebhookStoreBatch int
 	// WebhookRetryBase is the wait before retrying a delivery that failed, doubled on every
 	// further failure up to WebhookRetryMax; defaults 5 seconds and 30 minutes.
 	WebhookRetryBase, WebhookRetryMax time.Duration
@@ -107,7 +116,14 @@ func (c Config) withDefaults() Config {
 	def(&c.ShutdownTimeout, 10*time.Second)
 	def(&c.WebhookRetention, 30*24*time.Hour)
 	if c.WebhookBatch <= 0 {
-		c.WebhookBatch = 50
+		c.WebhookBatch = 250
+	}
+	def(&c.WebhookFillWait, 20*time.Millisecond)
+	if c.WebhookStoreConns <= 0 {
+		c.WebhookStoreConns = 4
+	}
+	if c.WebhookStoreBatch <= 0 {
+		c.WebhookStoreBatch = 256
 	}
 	if c.WebhookMaxAttempts <= 0 {
 		c.WebhookMaxAttempts = 12
@@ -190,7 +206,7 @@ func New(db *sqlx.DB, cfg Config, deps Deps) (*Daemon, error) {
 	d.runner = newRunner(db, im, m, log.With().Str("component", "import_runner").Logger())
 	d.worker = &webhookWorker{
 		db: db, importer: im, clock: clock, log: log.With().Str("component", "webhook_worker").Logger(), metrics: m,
-		every: cfg.WebhookEvery, batch: cfg.WebhookBatch, retryBase: cfg.WebhookRetryBase, retryMax: cfg.WebhookRetryMax,
+		every: cfg.WebhookEvery, batch: cfg.WebhookBatch, fillWait: cfg.WebhookFillWait, retryBase: cfg.WebhookRetryBase, retryMax: cfg.WebhookRetryMax,
 		maxAttempts: cfg.WebhookMaxAttempts, busyDelay: time.Second, retention: cfg.WebhookRetention,
 		wake: make(chan struct{}, 1), shopProbe: shopProbeWithObserver(open),
 		conns: shopify.ConnectionStore{Secrets: deps.Secrets},
@@ -201,6 +217,8 @@ func New(db *sqlx.DB, cfg Config, deps Deps) (*Daemon, error) {
 		readTimeout: cfg.WebhookReadTimeout, readers: make(chan struct{}, cfg.WebhookMaxReaders),
 		refusals: newRefusalLog(clock, time.Minute), conns: shopify.ConnectionStore{Secrets: deps.Secrets},
 	}
+	d.receiver.cache = newConnCache(db, d.receiver.conns)
+	d.receiver.batcher = newDeliveryBatcher(d.receiver, cfg.WebhookStoreConns, cfg.WebhookStoreBatch)
 	d.poller = &poller{db: db, importer: im, clock: clock, log: log.With().Str("component", "poller").Logger(), metrics: m, every: cfg.PollEvery}
 	d.nightly = &nightly{
 		db: db, clock: clock, log: log.With().Str("component", "nightly").Logger(), metrics: m,
