@@ -155,6 +155,11 @@ type Deps struct {
 	// Secrets opens the Shopify credentials stored in the database (the webhook secret
 	// that verifies deliveries, the access token of imports). Required.
 	Secrets *secret.Box
+	// Replica, when set, is a streaming replica of the database: sales lists and searches
+	// and the closing and nightly reports the API serves are read from it (from the
+	// primary while it cannot be reached). Everything that writes, and every read a write
+	// depends on, stays on the primary.
+	Replica *sqlx.DB
 }
 
 // Daemon is "kassa serve". Build it with New and run it with Run or Serve.
@@ -229,7 +234,7 @@ func New(db *sqlx.DB, cfg Config, deps Deps) (*Daemon, error) {
 		log: log.With().Str("component", "webhook_subscriptions").Logger(), every: cfg.WebhookCheckEvery,
 		publicURL: cfg.PublicURL, open: open,
 	}
-	d.api = &api{db: db, clock: clock, log: log.With().Str("component", "api").Logger(), metrics: m,
+	d.api = &api{db: db, replica: deps.Replica, replicaDown: newRefusalLog(clock, time.Minute), clock: clock, log: log.With().Str("component", "api").Logger(), metrics: m,
 		tokens: TokenStore{Clock: clock}, runner: d.runner, maxBody: cfg.APIMaxBody}
 
 	mux := http.NewServeMux()

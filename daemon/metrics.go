@@ -39,6 +39,8 @@ type Metrics struct {
 	versionMismatches *prometheus.CounterVec
 	// webhookSubscriptions counts changes the webhook subscription checks made.
 	webhookSubscriptions *prometheus.CounterVec
+	// replicaReads counts the reads sent to the read replica, by where they were answered.
+	replicaReads *prometheus.CounterVec
 }
 
 // NewMetrics makes the daemon's metrics and their registry.
@@ -107,7 +109,11 @@ func NewMetrics() *Metrics {
 		Name: "kassa_shopify_webhook_subscriptions_total",
 		Help: "Changes the webhook subscription checks made, by action (created, removed) and checks that failed (failed).",
 	}, []string{"action"})
-	m.Registry.MustRegister(m.tokenRenewals, m.versionMismatches, m.webhookSubscriptions)
+	m.replicaReads = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "kassa_replica_reads_total",
+		Help: "Reads sent to the read replica (--replica-url), by result: replica (answered there), primary (the replica could not be reached: answered by the primary), error.",
+	}, []string{"result"})
+	m.Registry.MustRegister(m.tokenRenewals, m.versionMismatches, m.webhookSubscriptions, m.replicaReads)
 	m.Registry.MustRegister(m.importRuns, m.importOutcomes, m.webhooks, m.webhookAnswer, m.webhookDone,
 		m.webhookLatency, m.rateLimitWaits, m.rateLimitSecs, m.shopifyRetries, m.apiRequests, m.apiDuration,
 		m.nightlyReports, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
