@@ -330,7 +330,7 @@ func soakCrashFlood(t *testing.T) (string, bool) {
 	default:
 	}
 	return fmt.Sprintf("%d deliveries, %d answered 200 before the crash; %d posts in all, %d answered other than 200 "+
-		"(sent again); answered 200 and lost: %d; %s", n, before, sent.Load(), refused.Load(), len(problems), describe(res)),
+			"(sent again); answered 200 and lost: %d; %s", n, before, sent.Load(), refused.Load(), len(problems), describe(res)),
 		len(res.Problems) == 0
 }
 
