@@ -49,6 +49,10 @@ type Config struct {
 	WebhookStoreConns int
 	// WebhookStoreBatch is how many deliveries one commit stores at most; default 256.
 	WebhookStoreBatch int
+	// WebhookMaxPending bounds the bytes of the delivery bodies read and checked that wait
+	// for their batch's commit (a reader is free again once its body is checked); a
+	// delivery beyond it is answered 503. Default 32 MiB.
+	WebhookMaxPending int64
 	// WebhookRetryBase is the wait before retrying a delivery that failed, doubled on every
 	// further failure up to WebhookRetryMax; defaults 5 seconds and 30 minutes.
 	WebhookRetryBase, WebhookRetryMax time.Duration
@@ -60,9 +64,10 @@ type Config struct {
 	WebhookRetention time.Duration
 	// WebhookMaxBody caps a webhook's body; default 2 MiB (a larger one is answered 413).
 	WebhookMaxBody int64
-	// WebhookMaxReaders is how many webhook deliveries are read and stored at once; one
+	// WebhookMaxReaders is how many webhook deliveries are read and checked at once; one
 	// beyond it is answered 503 at once (Shopify sends it again later). Default 64. Bodies
-	// being read hold at most WebhookMaxReaders × WebhookMaxBody of memory.
+	// being read hold at most WebhookMaxReaders × WebhookMaxBody of memory, and those
+	// waiting to be stored at most WebhookMaxPending more.
 	WebhookMaxReaders int
 	// WebhookReadTimeout is how long a webhook's body may take to arrive once its headers
 	// are in; a slower sender is cut off (408). Default 10 seconds.
@@ -124,6 +129,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.WebhookStoreBatch <= 0 {
 		c.WebhookStoreBatch = 256
+	}
+	if c.WebhookMaxPending <= 0 {
+		c.WebhookMaxPending = 32 << 20
 	}
 	if c.WebhookMaxAttempts <= 0 {
 		c.WebhookMaxAttempts = 12
@@ -211,7 +219,7 @@ func New(db *sqlx.DB, cfg Config, deps Deps) (*Daemon, error) {
 	d.runner = newRunner(db, im, m, log.With().Str("component", "import_runner").Logger())
 	d.worker = &webhookWorker{
 		db: db, importer: im, clock: clock, log: log.With().Str("component", "webhook_worker").Logger(), metrics: m,
-		every: cfg.WebhookEvery, batch: cfg.WebhookBatch, fillWait: cfg.WebhookFillWait, retryBase: cfg.WebhookRetryBase, retryMax: cfg.WebhookRetryMax,
+		every: cfg.WebhookEvery, batch: cfg.WebhookBatch, fillWait: cfg.WebhookFillWait, lockWait: time.Second, retryBase: cfg.WebhookRetryBase, retryMax: cfg.WebhookRetryMax,
 		maxAttempts: cfg.WebhookMaxAttempts, busyDelay: time.Second, retention: cfg.WebhookRetention,
 		wake: make(chan struct{}, 1), shopProbe: shopProbeWithObserver(open),
 		conns: shopify.ConnectionStore{Secrets: deps.Secrets},
@@ -223,7 +231,7 @@ func New(db *sqlx.DB, cfg Config, deps Deps) (*Daemon, error) {
 		refusals: newRefusalLog(clock, time.Minute), conns: shopify.ConnectionStore{Secrets: deps.Secrets},
 	}
 	d.receiver.cache = newConnCache(db, d.receiver.conns)
-	d.receiver.batcher = newDeliveryBatcher(d.receiver, cfg.WebhookStoreConns, cfg.WebhookStoreBatch)
+	d.receiver.batcher = newDeliveryBatcher(d.receiver, cfg.WebhookStoreConns, cfg.WebhookStoreBatch, cfg.WebhookMaxPending)
 	d.poller = &poller{db: db, importer: im, clock: clock, log: log.With().Str("component", "poller").Logger(), metrics: m, every: cfg.PollEvery}
 	d.nightly = &nightly{
 		db: db, clock: clock, log: log.With().Str("component", "nightly").Logger(), metrics: m,

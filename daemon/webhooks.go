@@ -22,10 +22,11 @@ import (
 
 // webhookReceiver answers POST /webhooks/shopify. What can be refused from the headers
 // alone (a malformed signature, an unknown shop) is refused before the body is read; at
-// most cap(readers) deliveries are read and stored at once, each body within readTimeout;
-// the signature is checked before anything is stored; only subscribed topics with the
-// body their topic says are stored, once (by webhook id) and durably, and answered at
-// once; the worker processes them afterwards.
+// most cap(readers) deliveries are read and checked at once, each body within
+// readTimeout; the signature is checked before anything is stored; only subscribed topics
+// with the body their topic says are stored, once (by webhook id) and durably, in batches
+// (webhookstore.go) whose waiting bodies have a budget of their own, and answered once
+// their batch has committed; the worker processes them afterwards.
 type webhookReceiver struct {
 	db          *sqlx.DB
 	clock       func() time.Time
@@ -101,15 +102,23 @@ func (wr *webhookReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the webhook body is larger than %d bytes", wr.maxBody))
 		return
 	}
-	select {
-	case wr.readers <- struct{}{}:
-		// The gauge falls only once the reader is free again, so that a reading of it never
-		// promises a reader that is still taken.
-		wr.metrics.webhookReading.Inc()
-		defer func() {
+	// The reader is freed once the body is read and checked (or the delivery refused): a
+	// delivery waiting for its batch's commit holds only its place in the batcher's budget.
+	readerHeld := false
+	freeReader := func() {
+		if readerHeld {
+			readerHeld = false
+			// The gauge falls only once the reader is free again, so that a reading of it
+			// never promises a reader that is still taken.
 			<-wr.readers
 			wr.metrics.webhookReading.Dec()
-		}()
+		}
+	}
+	defer freeReader()
+	select {
+	case wr.readers <- struct{}{}:
+		readerHeld = true
+		wr.metrics.webhookReading.Inc()
 	default:
 		result = "busy"
 		if ok, n := wr.refusals.allow(refusalBusy); ok {
@@ -196,7 +205,19 @@ func (wr *webhookReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pd := &pendingDelivery{conn: cached, webhookID: webhookID, topic: topic, body: body, mac: mac}
+	if !wr.batcher.reserve(len(body)) {
+		result = "busy"
+		if ok, n := wr.refusals.allow(refusalBusy); ok {
+			wr.log.Warn().Int64("pending_bytes", wr.batcher.maxBytes).Int("suppressed", n).
+				Msg("webhook refused: the deliveries waiting to be stored fill their budget; Shopify will send it again")
+		}
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusServiceUnavailable, "too many webhooks at once: send it again later")
+		return
+	}
+	freeReader()
 	wr.batcher.store(pd)
+	wr.batcher.unreserve(len(body))
 	stored, err := pd.stored, pd.err
 	switch pd.refused {
 	case rejectUnknownShop:
@@ -279,14 +300,16 @@ type delivery struct {
 // once; a delivery whose processing is cut short (the daemon stops or dies) stays
 // unprocessed and is picked up again.
 type webhookWorker struct {
-	db          *sqlx.DB
-	importer    Importer
-	clock       func() time.Time
-	log         zerolog.Logger
-	metrics     *Metrics
-	every       time.Duration
-	batch       int
-	fillWait    time.Duration
+	db       *sqlx.DB
+	importer Importer
+	clock    func() time.Time
+	log      zerolog.Logger
+	metrics  *Metrics
+	every    time.Duration
+	batch    int
+	fillWait time.Duration
+	// lockWait is how long an import of a batch waits for the connection's running import.
+	lockWait    time.Duration
 	retryBase   time.Duration
 	retryMax    time.Duration
 	maxAttempts int
@@ -437,7 +460,9 @@ func (wk *webhookWorker) processConnection(ctx context.Context, tx *sqlx.Tx, con
 	}
 	log := wk.log.With().Int64("connection_id", connID).Logger()
 	if len(orders) > 0 {
-		sum, err := wk.importer.ImportOrders(ctx, connID, orders, shopify.RunOptions{Trigger: shopify.TriggerWebhook})
+		// Another daemon's worker importing the same shop's batch is done in a moment: wait
+		// for it rather than putting these orders off.
+		sum, err := wk.importer.ImportOrders(ctx, connID, orders, shopify.RunOptions{Trigger: shopify.TriggerWebhook, WaitFor: wk.lockWait})
 		wk.metrics.observeRun(shopify.ModeWebhook, shopify.TriggerWebhook, sum, err)
 		switch {
 		case err == nil:

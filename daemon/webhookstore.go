@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -103,14 +104,29 @@ type deliveryBatcher struct {
 	wr    *webhookReceiver
 	slots chan struct{}
 	max   int
+	// maxBytes bounds the bodies of the deliveries waiting for their batch's commit.
+	maxBytes int64
+	bytes    atomic.Int64
 
 	mu      sync.Mutex
 	pending []*pendingDelivery
 }
 
-func newDeliveryBatcher(wr *webhookReceiver, slots, max int) *deliveryBatcher {
-	return &deliveryBatcher{wr: wr, slots: make(chan struct{}, slots), max: max}
+func newDeliveryBatcher(wr *webhookReceiver, slots, max int, maxBytes int64) *deliveryBatcher {
+	return &deliveryBatcher{wr: wr, slots: make(chan struct{}, slots), max: max, maxBytes: maxBytes}
 }
+
+// reserve takes n bytes of the budget of bodies waiting to be stored, and reports whether
+// they fit; unreserve gives them back. One delivery always fits when nothing waits.
+func (b *deliveryBatcher) reserve(n int) bool {
+	if b.bytes.Add(int64(n)) > b.maxBytes && int64(n) < b.bytes.Load() {
+		b.bytes.Add(-int64(n))
+		return false
+	}
+	return true
+}
+
+func (b *deliveryBatcher) unreserve(n int) { b.bytes.Add(-int64(n)) }
 
 // store adds d to the next batch and returns once d's batch has committed or failed.
 // It does not give up when the request's context ends: d is written by whoever writes its

@@ -194,3 +194,50 @@ func TestDeliveryIsAnsweredOnlyAfterItsCommit(t *testing.T) {
 		t.Fatalf("%d rows of a delivery whose commit failed", n)
 	}
 }
+
+// A checked delivery waits for its batch's commit without holding a reader, within a
+// budget of waiting bytes: beyond it a delivery is answered 503 (Shopify sends it again),
+// and once the batch has committed the next one is stored.
+func TestWaitingDeliveriesHaveABudget(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	clk := &clock{}
+	s := newShop(t, db, 3, "", clk, shopifysim.WebhookOptions{})
+	cfg := fastConfig()
+	cfg.WebhookMaxReaders = 1
+	cfg.WebhookMaxPending = 1 // one delivery at a time
+	in := start(t, db, listen(t), cfg, daemon.Deps{Clock: clk.Now, Logger: testLogger(t, nil)})
+	orders := s.sim.AllOrders()
+	entered, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	daemon.SetWebhookStoreHook(in.d, func(ctx context.Context, tx *sqlx.Tx) {
+		once.Do(func() {
+			close(entered)
+			<-release
+		})
+	})
+	answered := make(chan int, 1)
+	go func() {
+		body := []byte(orders[0])
+		status, _ := post(t, in.url, deliveryHeaders{s.sim.Shop, "orders/create", "waiting", sign(s.sim.Secret, body)}, body)
+		answered <- status
+	}()
+	<-entered
+	// The one reader is free again (the waiting delivery does not hold it), but the budget
+	// is taken.
+	pollFor(t, "the reader is free", func() bool { return gauge(t, in.d, "kassa_webhook_readers_busy") == 0 })
+	body := []byte(orders[1])
+	if st, b := post(t, in.url, deliveryHeaders{s.sim.Shop, "orders/create", "over", sign(s.sim.Secret, body)}, body); st != http.StatusServiceUnavailable {
+		t.Fatalf("a delivery beyond the waiting budget: %d %s, want 503", st, b)
+	}
+	close(release)
+	if st := <-answered; st != http.StatusOK {
+		t.Fatalf("the waiting delivery: %d", st)
+	}
+	if st, b := post(t, in.url, deliveryHeaders{s.sim.Shop, "orders/create", "over", sign(s.sim.Secret, body)}, body); st != http.StatusOK {
+		t.Fatalf("the delivery sent again once the budget is free: %d %s", st, b)
+	}
+	if n := countRows(t, db, `SELECT count(*) FROM webhook_deliveries`); n != 2 {
+		t.Fatalf("%d deliveries stored, want 2", n)
+	}
+}

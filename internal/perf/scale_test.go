@@ -17,7 +17,7 @@ func TestReportLookups(t *testing.T) {
 	rows := measureReports(t, envInt("KASSA_PERF_SALES", 1000000))
 	busy1, _ := BusyCPU()
 	for _, r := range rows {
-		t.Logf("%s | %s | %s | %s", r.Figure, r.Measured, r.Target, r.Verdict)
+		t.Logf("%s | %s | bound %s | ratio %s | %s | %s", r.Figure, r.Measured, r.Bound, r.Ratio, r.Target, r.Verdict)
 	}
 	t.Logf("machine: load %s → %s, busy %.2f of %d CPUs over %s", before, DescribeMachine().Load,
 		(busy1-busy0).Seconds()/time.Since(start).Seconds(), DescribeMachine().CPUs, time.Since(start).Round(time.Second))
