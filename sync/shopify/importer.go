@@ -209,7 +209,7 @@ func (im *Importer) Run(ctx context.Context, connectionID int64, opts RunOptions
 	default:
 		return Summary{}, fmt.Errorf("import mode %q: want all, new or retry", opts.Mode)
 	}
-	return im.run(ctx, connectionID, opts, func(ctx context.Context, r *run) error {
+	return im.run(ctx, connectionID, opts, 0, func(ctx context.Context, r *run) error {
 		src, err := im.source(r.conn)
 		if err != nil {
 			return fmt.Errorf("connect to %s: %w", r.conn.Shop, err)
@@ -381,8 +381,8 @@ func (im *Importer) ImportOrders(ctx context.Context, connectionID int64, orders
 	if opts.Trigger == "" {
 		opts.Trigger = TriggerWebhook
 	}
-	return im.run(ctx, connectionID, opts, func(ctx context.Context, r *run) error {
-		r.setTotal(ctx, len(orders))
+	// The run is recorded with its total: there is nothing to count first.
+	return im.run(ctx, connectionID, opts, len(orders), func(ctx context.Context, r *run) error {
 		for start := 0; start < len(orders); start += im.pageSize() {
 			if err := r.page(ctx, orders[start:min(start+im.pageSize(), len(orders))]); err != nil {
 				return err
@@ -418,7 +418,7 @@ type run struct {
 	importedIDs map[int64]int64
 }
 
-func (im *Importer) run(ctx context.Context, connectionID int64, opts RunOptions, body func(context.Context, *run) error) (Summary, error) {
+func (im *Importer) run(ctx context.Context, connectionID int64, opts RunOptions, total int, body func(context.Context, *run) error) (Summary, error) {
 	if opts.Trigger == "" {
 		opts.Trigger = TriggerCLI
 	}
@@ -445,7 +445,8 @@ func (im *Importer) run(ctx context.Context, connectionID int64, opts RunOptions
 		im: im, conn: conn, mode: opts.Mode, progress: opts.Progress, cache: newRunCache(),
 		importedIDs: map[int64]int64{},
 	}
-	if r.id, err = (RunLog{}).start(ctx, im.DB, conn.ID, opts.Mode, opts.Trigger, im.now()); err != nil {
+	r.total = total
+	if r.id, err = (RunLog{}).start(ctx, im.DB, conn.ID, opts.Mode, opts.Trigger, total, im.now()); err != nil {
 		return Summary{}, err
 	}
 	r.log = log.With().Int64("run_id", r.id).Logger()
