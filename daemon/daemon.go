@@ -51,7 +51,9 @@ type Config struct {
 	WebhookStoreBatch int
 	// WebhookMaxPending bounds the bytes of the delivery bodies read and checked that wait
 	// for their batch's commit (a reader is free again once its body is checked); a
-	// delivery beyond it is answered 503. Default 32 MiB.
+	// delivery beyond it is answered 503. Default 4 MiB: about 900 orders of 4.4 KB, each
+	// waiting with its connection's buffers, which under overload bound the memory more than
+	// the bodies do.
 	WebhookMaxPending int64
 	// WebhookRetryBase is the wait before retrying a delivery that failed, doubled on every
 	// further failure up to WebhookRetryMax; defaults 5 seconds and 30 minutes.
@@ -131,7 +133,7 @@ func (c Config) withDefaults() Config {
 		c.WebhookStoreBatch = 256
 	}
 	if c.WebhookMaxPending <= 0 {
-		c.WebhookMaxPending = 32 << 20
+		c.WebhookMaxPending = 4 << 20
 	}
 	if c.WebhookMaxAttempts <= 0 {
 		c.WebhookMaxAttempts = 12
