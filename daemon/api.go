@@ -23,13 +23,16 @@ import (
 
 // api serves /api/v1.
 type api struct {
-	db      *sqlx.DB
-	clock   func() time.Time
-	log     zerolog.Logger
-	metrics *Metrics
-	tokens  TokenStore
-	runner  *runner
-	maxBody int64
+	db *sqlx.DB
+	// replica, when set, serves the reads that may be a moment behind (see onReplica).
+	replica     *sqlx.DB
+	replicaDown *refusalLog
+	clock       func() time.Time
+	log         zerolog.Logger
+	metrics     *Metrics
+	tokens      TokenStore
+	runner      *runner
+	maxBody     int64
 }
 
 // call is one authenticated API request.
@@ -471,10 +474,15 @@ func (a *api) listSales(c *call) (reply, error) {
 			return reply{}, badRequest("offset must be a whole number, 0 or more, not %q", s)
 		}
 	}
-	list, err := sales.Store{}.List(c.ctx, a.db, f)
-	if err == nil {
-		err = register.Store{}.NameSales(c.ctx, a.db, list)
-	}
+	var list []sales.Sale
+	err = a.onReplica(c.ctx, func(q *sqlx.DB) error {
+		var err error
+		list, err = sales.Store{}.List(c.ctx, q, f)
+		if err == nil {
+			err = register.Store{}.NameSales(c.ctx, q, list)
+		}
+		return err
+	})
 	if err != nil {
 		return reply{}, err
 	}
@@ -702,7 +710,12 @@ func (a *api) closingReport(c *call) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	rep, err := register.Service{Clock: a.clock}.ClosingReport(c.ctx, a.db, id)
+	var rep register.ClosingReport
+	err = a.onReplica(c.ctx, func(q *sqlx.DB) error {
+		var err error
+		rep, err = register.Service{Clock: a.clock}.ClosingReport(c.ctx, q, id)
+		return err
+	})
 	if errors.Is(err, register.ErrNotFound) {
 		return reply{}, notFound("there is no register session %d", id)
 	}
@@ -732,7 +745,12 @@ func (a *api) nightlyReport(c *call) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	rep, err := register.Service{Clock: a.clock}.StoredNightly(c.ctx, a.db, o.ID, day)
+	var rep register.NightlyReport
+	err = a.onReplica(c.ctx, func(q *sqlx.DB) error {
+		var err error
+		rep, err = register.Service{Clock: a.clock}.StoredNightly(c.ctx, q, o.ID, day)
+		return err
+	})
 	if errors.Is(err, register.ErrNotFound) {
 		return reply{}, notFound("there is no nightly report of %s for %s yet: generate it with POST /api/v1/reports/nightly", o.Name, day.Format(time.DateOnly))
 	}

@@ -106,3 +106,53 @@ func BenchmarkSalesList(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkWebhookBurst measures new orders' way from their orders/create webhooks, posted
+// 64 at a time, to their sales with the real importer: the receivers' batched commits and
+// the worker's batched imports together.
+func BenchmarkWebhookBurst(b *testing.B) {
+	db := dbtest.New(b)
+	clk := &clock{}
+	s := newShop(b, db, 0, "", clk, shopifysim.WebhookOptions{})
+	in := start(b, db, listen(b), fastConfig(), daemon.Deps{Clock: clk.Now, Logger: zerolog.Nop()})
+	bodies := make([][]byte, b.N)
+	for i := range bodies {
+		o, err := s.sim.NewOrder()
+		if err != nil {
+			b.Fatal(err)
+		}
+		bodies[i], _ = s.sim.Order(o.ID)
+	}
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	next := make(chan int)
+	done := make(chan struct{})
+	b.ResetTimer()
+	for range 64 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for i := range next {
+				req, _ := http.NewRequest(http.MethodPost, in.url+"/webhooks/shopify", bytes.NewReader(bodies[i]))
+				req.Header.Set("X-Shopify-Topic", "orders/create")
+				req.Header.Set("X-Shopify-Shop-Domain", s.sim.Shop)
+				req.Header.Set("X-Shopify-Webhook-Id", "burst-"+strconv.Itoa(i))
+				req.Header.Set("X-Shopify-Hmac-Sha256", sign(s.sim.Secret, bodies[i]))
+				resp, err := hc.Do(req)
+				if err != nil || resp.StatusCode != http.StatusOK {
+					b.Errorf("%v %v", resp, err)
+					return
+				}
+				resp.Body.Close()
+			}
+		}()
+	}
+	for i := range bodies {
+		next <- i
+	}
+	close(next)
+	for range 64 {
+		<-done
+	}
+	waitFor(b, "every delivery is processed", func() bool {
+		return countRows(b, db, `SELECT count(*) FROM webhook_deliveries WHERE processed_at IS NULL`) == 0
+	}, in)
+}

@@ -49,6 +49,9 @@ type Metrics struct {
 	stockErrors      *prometheus.CounterVec
 	stockStale       prometheus.Counter
 	stockCorrections *prometheus.CounterVec
+
+	// replicaReads counts the reads sent to the read replica, by where they were answered.
+	replicaReads *prometheus.CounterVec
 }
 
 // NewMetrics makes the daemon's metrics and their registry.
@@ -138,6 +141,11 @@ func NewMetrics() *Metrics {
 		Name: "kassa_stock_corrections_total", Help: "Products whose Shopify quantity the drift check found different from kassa's level, by shop.",
 	}, []string{"shop"})
 	m.Registry.MustRegister(m.stockQueue, m.stockLatency, m.stockPushed, m.stockErrors, m.stockStale, m.stockCorrections)
+	m.replicaReads = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "kassa_replica_reads_total",
+		Help: "Reads sent to the read replica (--replica-url), by result: replica (answered there), primary (the replica could not be reached: answered by the primary), error.",
+	}, []string{"result"})
+	m.Registry.MustRegister(m.replicaReads)
 	m.Registry.MustRegister(m.importRuns, m.importOutcomes, m.webhooks, m.webhookAnswer, m.webhookDone,
 		m.webhookLatency, m.rateLimitWaits, m.rateLimitSecs, m.shopifyRetries, m.apiRequests, m.apiDuration,
 		m.nightlyReports, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

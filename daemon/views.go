@@ -126,6 +126,7 @@ func nightlyView(r register.NightlyReport) client.NightlyReport {
 		AwaitingPayment: each(r.AwaitingPayment, func(s register.AwaitingSale) client.AwaitingSale {
 			return client.AwaitingSale(s)
 		}),
+		AwaitingPaymentCount: r.AwaitingPaymentCount,
 		AwaitingPaymentTotal: r.AwaitingPaymentTotal,
 		ImportFailures: each(r.ImportFailures, func(f register.ImportFailure) client.ImportFailure {
 			return client.ImportFailure(f)

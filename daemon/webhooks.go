@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
-	"database/sql"
 	"errors"
 	"fmt"
 	"net/http"
@@ -14,19 +13,20 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 	"github.com/rs/zerolog"
 
-	"github.com/kassa-pos/kassa/internal/pg"
 	"github.com/kassa-pos/kassa/sync/shopify"
 	"github.com/kassa-pos/kassa/sync/shopify/shopifyapi"
 )
 
 // webhookReceiver answers POST /webhooks/shopify. What can be refused from the headers
 // alone (a malformed signature, an unknown shop) is refused before the body is read; at
-// most cap(readers) deliveries are read and stored at once, each body within readTimeout;
-// the signature is checked before anything is stored; only subscribed topics with the
-// body their topic says are stored, once (by webhook id) and durably, and answered at
-// once; the worker processes them afterwards.
+// most cap(readers) deliveries are read and checked at once, each body within
+// readTimeout; the signature is checked before anything is stored; only subscribed topics
+// with the body their topic says are stored, once (by webhook id) and durably, in batches
+// (webhookstore.go) whose waiting bodies have a budget of their own, and answered once
+// their batch has committed; the worker processes them afterwards.
 type webhookReceiver struct {
 	db          *sqlx.DB
 	clock       func() time.Time
@@ -44,6 +44,9 @@ type webhookReceiver struct {
 	storeHook atomic.Pointer[func(ctx context.Context, tx *sqlx.Tx)]
 	// conns opens the connections' webhook secrets with kassa's key.
 	conns shopify.ConnectionStore
+	// cache remembers the connections deliveries came for; batcher stores deliveries.
+	cache   *connCache
+	batcher *deliveryBatcher
 }
 
 // Why a delivery was refused: the reason label of kassa_webhooks_rejected_total.
@@ -99,15 +102,23 @@ func (wr *webhookReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the webhook body is larger than %d bytes", wr.maxBody))
 		return
 	}
-	select {
-	case wr.readers <- struct{}{}:
-		// The gauge falls only once the reader is free again, so that a reading of it never
-		// promises a reader that is still taken.
-		wr.metrics.webhookReading.Inc()
-		defer func() {
+	// The reader is freed once the body is read and checked (or the delivery refused): a
+	// delivery waiting for its batch's commit holds only its place in the batcher's budget.
+	readerHeld := false
+	freeReader := func() {
+		if readerHeld {
+			readerHeld = false
+			// The gauge falls only once the reader is free again, so that a reading of it
+			// never promises a reader that is still taken.
 			<-wr.readers
 			wr.metrics.webhookReading.Dec()
-		}()
+		}
+	}
+	defer freeReader()
+	select {
+	case wr.readers <- struct{}{}:
+		readerHeld = true
+		wr.metrics.webhookReading.Inc()
 	default:
 		result = "busy"
 		if ok, n := wr.refusals.allow(refusalBusy); ok {
@@ -120,7 +131,7 @@ func (wr *webhookReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	conn, err := wr.conns.Credentials(r.Context(), wr.db, shop)
+	cached, err := wr.cache.get(r.Context(), shop)
 	if err != nil {
 		if errors.Is(err, shopify.ErrNotFound) || errors.Is(err, shopify.ErrInvalidShop) {
 			result = "unknown_shop"
@@ -131,6 +142,7 @@ func (wr *webhookReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "internal error")
 		return
 	}
+	conn := cached.conn
 
 	// The server's read timeout is for API requests; a webhook's body gets less, so that a
 	// sender trickling it holds a reader only that long.
@@ -161,9 +173,20 @@ func (wr *webhookReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !verifySignature(body, mac, conn.WebhookSecret) {
-		result = "bad_signature"
-		wr.refuse(w, conn.Shop, shop, rejectBadSignature, "not signed with the connection's secret")
-		return
+		// The remembered connection may be older than the secret the delivery is signed
+		// with: it is read again when it changed since.
+		fresh, err := wr.refresh(r.Context(), cached)
+		if err != nil {
+			wr.log.Error().Err(err).Str("shop", conn.Shop).Msg("find connection of webhook")
+			writeError(w, http.StatusInternalServerError, "internal error")
+			return
+		}
+		if fresh == nil || !verifySignature(body, mac, fresh.conn.WebhookSecret) {
+			result = "bad_signature"
+			wr.refuse(w, conn.Shop, shop, rejectBadSignature, "not signed with the connection's secret")
+			return
+		}
+		cached, conn = *fresh, fresh.conn
 	}
 	check, subscribed := webhookTopics[topic]
 	if !subscribed {
@@ -188,7 +211,31 @@ func (wr *webhookReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": result})
 		return
 	}
-	stored, err := wr.store(r.Context(), conn.ID, webhookID, topic, body)
+	pd := &pendingDelivery{conn: cached, webhookID: webhookID, topic: topic, body: body, mac: mac}
+	if !wr.batcher.reserve(len(body)) {
+		result = "busy"
+		if ok, n := wr.refusals.allow(refusalBusy); ok {
+			wr.log.Warn().Int64("pending_bytes", wr.batcher.maxBytes).Int("suppressed", n).
+				Msg("webhook refused: the deliveries waiting to be stored fill their budget; Shopify will send it again")
+		}
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusServiceUnavailable, "too many webhooks at once: send it again later")
+		return
+	}
+	freeReader()
+	wr.batcher.store(pd)
+	wr.batcher.unreserve(len(body))
+	stored, err := pd.stored, pd.err
+	switch pd.refused {
+	case rejectUnknownShop:
+		result = "unknown_shop"
+		wr.refuse(w, refusalUnknownShop, shop, rejectUnknownShop, "no connection of this shop")
+		return
+	case rejectBadSignature:
+		result = "bad_signature"
+		wr.refuse(w, conn.Shop, shop, rejectBadSignature, "not signed with the connection's secret")
+		return
+	}
 	if err != nil {
 		// Shopify retries a delivery that was not answered 2xx, so nothing is lost.
 		wr.log.Error().Err(err).Str("shop", conn.Shop).Str("webhook_id", webhookID).Msg("store webhook delivery")
@@ -227,39 +274,21 @@ func logShop(h string) string {
 	return shop
 }
 
-// store writes the delivery unless its webhook id was stored before, and reports whether
-// it did. The 200 that follows tells Shopify to forget the delivery, so the row must
-// survive a crash of the database server: the transaction commits with synchronous_commit
-// on even when the server or database sets it off. Every other setting (local, on,
-// remote_write, remote_apply) already waits for the local flush and is left as it is, so
-// that a standby the operator made wait is still waited for.
-func (wr *webhookReceiver) store(ctx context.Context, connID int64, webhookID, topic string, body []byte) (bool, error) {
-	stored := false
-	err := pg.WithTx(ctx, wr.db, func(tx *sqlx.Tx) error {
-		_, err := tx.ExecContext(ctx, `SELECT set_config('synchronous_commit', 'on', true)
-			WHERE current_setting('synchronous_commit') = 'off'`)
-		if err != nil {
-			return fmt.Errorf("ask for a synchronous commit: %w", err)
-		}
-		var id int64
-		err = sqlx.GetContext(ctx, tx, &id, `
-			INSERT INTO webhook_deliveries (connection_id, webhook_id, topic, body, received_at, next_attempt_at)
-			VALUES ($1, $2, $3, $4, $5, $5)
-			ON CONFLICT (connection_id, webhook_id) DO NOTHING RETURNING id`,
-			connID, webhookID, topic, body, wr.clock())
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-		case err != nil:
-			return fmt.Errorf("insert: %w", err)
-		default:
-			stored = true
-		}
-		if hook := wr.storeHook.Load(); hook != nil {
-			(*hook)(ctx, tx)
-		}
-		return nil
-	})
-	return stored, err
+// refresh reads the connection of c again when it changed since c was read, and returns
+// it (nil when it did not change, or the shop is no longer connected).
+func (wr *webhookReceiver) refresh(ctx context.Context, c cachedConn) (*cachedConn, error) {
+	current, err := wr.cache.current(ctx, c)
+	if err != nil || current {
+		return nil, err
+	}
+	fresh, err := wr.cache.load(ctx, c.conn.Shop)
+	if errors.Is(err, shopify.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &fresh, nil
 }
 
 // delivery is a stored webhook delivery a worker claimed.
@@ -278,13 +307,16 @@ type delivery struct {
 // once; a delivery whose processing is cut short (the daemon stops or dies) stays
 // unprocessed and is picked up again.
 type webhookWorker struct {
-	db          *sqlx.DB
-	importer    Importer
-	clock       func() time.Time
-	log         zerolog.Logger
-	metrics     *Metrics
-	every       time.Duration
-	batch       int
+	db       *sqlx.DB
+	importer Importer
+	clock    func() time.Time
+	log      zerolog.Logger
+	metrics  *Metrics
+	every    time.Duration
+	batch    int
+	fillWait time.Duration
+	// lockWait is how long an import of a batch waits for the connection's running import.
+	lockWait    time.Duration
 	retryBase   time.Duration
 	retryMax    time.Duration
 	maxAttempts int
@@ -338,6 +370,13 @@ func (wk *webhookWorker) Run(ctx context.Context) error {
 			return nil
 		case <-tick.C:
 		case <-wk.wake:
+			// A delivery arrived: more of a burst arrive while waiting, to be imported in
+			// the same run.
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(wk.fillWait):
+			}
 		}
 	}
 }
@@ -428,7 +467,9 @@ func (wk *webhookWorker) processConnection(ctx context.Context, tx *sqlx.Tx, con
 	}
 	log := wk.log.With().Int64("connection_id", connID).Logger()
 	if len(orders) > 0 {
-		sum, err := wk.importer.ImportOrders(ctx, connID, orders, shopify.RunOptions{Trigger: shopify.TriggerWebhook})
+		// Another daemon's worker importing the same shop's batch is done in a moment: wait
+		// for it rather than putting these orders off.
+		sum, err := wk.importer.ImportOrders(ctx, connID, orders, shopify.RunOptions{Trigger: shopify.TriggerWebhook, WaitFor: wk.lockWait})
 		wk.metrics.observeRun(shopify.ModeWebhook, shopify.TriggerWebhook, sum, err)
 		switch {
 		case err == nil:
@@ -470,40 +511,54 @@ func (wk *webhookWorker) finish(ctx context.Context, tx *sqlx.Tx, ds []delivery,
 		return nil
 	}
 	now := wk.clock()
+	_, err := tx.ExecContext(context.WithoutCancel(ctx), `UPDATE webhook_deliveries SET processed_at = $2,
+		attempts = attempts + 1, last_error = $3, next_attempt_at = NULL WHERE id = ANY($1)`, pq.Array(deliveryIDs(ds)), now, note)
+	if err != nil {
+		return fmt.Errorf("mark %d webhook deliveries processed: %w", len(ds), err)
+	}
 	for _, d := range ds {
-		_, err := tx.ExecContext(context.WithoutCancel(ctx), `UPDATE webhook_deliveries SET processed_at = $2,
-			attempts = attempts + 1, last_error = $3, next_attempt_at = NULL WHERE id = $1`, d.ID, now, note)
-		if err != nil {
-			return fmt.Errorf("mark webhook delivery %d processed: %w", d.ID, err)
-		}
 		wk.metrics.webhookDone.WithLabelValues(metricTopic(d.Topic), "processed").Inc()
 		wk.metrics.webhookLatency.Observe(now.Sub(d.ReceivedAt).Seconds())
 	}
 	return nil
 }
 
+// deliveryIDs lists the ids of ds.
+func deliveryIDs(ds []delivery) []int64 {
+	ids := make([]int64, len(ds))
+	for i, d := range ds {
+		ids[i] = d.ID
+	}
+	return ids
+}
+
 // keep leaves deliveries of keptTopics stored and unprocessed, out of the queue, with a
 // note: a later version of kassa acts on them.
 func (wk *webhookWorker) keep(ctx context.Context, tx *sqlx.Tx, ds []delivery) error {
-	for _, d := range ds {
-		_, err := tx.ExecContext(context.WithoutCancel(ctx), `UPDATE webhook_deliveries SET attempts = attempts + 1,
-			last_error = $2, next_attempt_at = NULL WHERE id = $1`,
-			d.ID, "kept: kassa stores "+d.Topic+" deliveries and acts on them in a later version")
-		if err != nil {
-			return fmt.Errorf("keep webhook delivery %d: %w", d.ID, err)
-		}
-		wk.metrics.webhookDone.WithLabelValues(metricTopic(d.Topic), "kept").Inc()
+	if len(ds) == 0 {
+		return nil
+	}
+	topics := make([]string, len(ds))
+	for i, d := range ds {
+		topics[i] = d.Topic
+	}
+	_, err := tx.ExecContext(context.WithoutCancel(ctx), `UPDATE webhook_deliveries d SET attempts = d.attempts + 1,
+		last_error = 'kept: kassa stores ' || d.topic || ' deliveries and acts on them in a later version', next_attempt_at = NULL
+		WHERE d.id = ANY($1)`, pq.Array(deliveryIDs(ds)))
+	if err != nil {
+		return fmt.Errorf("keep %d webhook deliveries: %w", len(ds), err)
+	}
+	for _, t := range topics {
+		wk.metrics.webhookDone.WithLabelValues(metricTopic(t), "kept").Inc()
 	}
 	return nil
 }
 
 func (wk *webhookWorker) postpone(ctx context.Context, tx *sqlx.Tx, ds []delivery) error {
-	for _, d := range ds {
-		_, err := tx.ExecContext(context.WithoutCancel(ctx), `UPDATE webhook_deliveries SET next_attempt_at = $2 WHERE id = $1`,
-			d.ID, wk.clock().Add(wk.busyDelay))
-		if err != nil {
-			return fmt.Errorf("postpone webhook delivery %d: %w", d.ID, err)
-		}
+	_, err := tx.ExecContext(context.WithoutCancel(ctx), `UPDATE webhook_deliveries SET next_attempt_at = $2 WHERE id = ANY($1)`,
+		pq.Array(deliveryIDs(ds)), wk.clock().Add(wk.busyDelay))
+	if err != nil {
+		return fmt.Errorf("postpone %d webhook deliveries: %w", len(ds), err)
 	}
 	return nil
 }

@@ -380,13 +380,15 @@ func (r NightlyReport) WriteText(out io.Writer) error {
 	}
 
 	w.section("Awaiting payment")
-	w.pair(salesCount(len(r.AwaitingPayment)), r.AwaitingPaymentTotal)
+	w.pair(salesCount(max(r.AwaitingPaymentCount, len(r.AwaitingPayment))), r.AwaitingPaymentTotal)
 	for i, a := range r.AwaitingPayment {
 		if i == maxTextAwaiting {
-			w.line(fmt.Sprintf("... and %d more", len(r.AwaitingPayment)-maxTextAwaiting))
 			break
 		}
 		w.columns(20, 14, a.ReceiptNumber, days(a.AgeDays), a.Balance)
+	}
+	if more := max(r.AwaitingPaymentCount, len(r.AwaitingPayment)) - min(len(r.AwaitingPayment), maxTextAwaiting); more > 0 {
+		w.line(fmt.Sprintf("... and %d more", more))
 	}
 
 	w.section("Import failures")
@@ -480,6 +482,7 @@ func (r NightlyReport) WriteCSV(out io.Writer) error {
 		row("awaiting_payment", a.ReceiptNumber, "age_days", strconv.Itoa(a.AgeDays))
 	}
 	row("awaiting_payment", "", "awaiting_payment_total", r.AwaitingPaymentTotal)
+	row("awaiting_payment", "", "awaiting_payment_count", strconv.Itoa(r.AwaitingPaymentCount))
 	for _, f := range r.ImportFailures {
 		row("import_failures", f.OrderName, "reason", f.Reason)
 		row("import_failures", f.OrderName, "at", f.At)

@@ -51,9 +51,12 @@ type NightlyReport struct {
 	// NegativeStock lists the products whose stock at the outlet was below zero after a
 	// movement of the day.
 	NegativeStock []NegativeStock `json:"negative_stock"`
-	// AwaitingPayment lists the outlet's sales sold before the end of the day that still
-	// owe a balance when the report is generated, oldest first.
+	// AwaitingPayment lists the oldest MaxNightlyAwaiting of the outlet's sales sold before
+	// the end of the day that still owe a balance when the report is generated, oldest
+	// first; AwaitingPaymentCount and AwaitingPaymentTotal count and total them all (the
+	// Sales screen's "awaiting payment" filter pages through the rest).
 	AwaitingPayment      []AwaitingSale `json:"awaiting_payment"`
+	AwaitingPaymentCount int            `json:"awaiting_payment_count"`
 	AwaitingPaymentTotal string         `json:"awaiting_payment_total"`
 	// ImportFailures lists the Shopify orders of the outlet's connections that failed to
 	// import during the day.
@@ -115,6 +118,11 @@ type NegativeStock struct {
 	Lowest   int    `json:"lowest"`
 	EndOfDay int    `json:"end_of_day"`
 }
+
+// MaxNightlyAwaiting is how many of the sales awaiting payment a nightly report lists one
+// by one (the oldest); it counts and totals them all. It keeps the report's size and the
+// time it takes bounded however many sales of the outlet's history were never paid.
+const MaxNightlyAwaiting = 200
 
 // AwaitingSale is a sale that still owes a balance. AgeDays counts calendar days from
 // the day it was sold to the report's day.
@@ -358,19 +366,21 @@ func (s Service) nightly(ctx context.Context, q pg.Queryer, outletID int64, day 
 		})
 	}
 
-	owed, err := st.AwaitingPayment(ctx, q, outletID, to)
+	owed, err := st.AwaitingPayment(ctx, q, outletID, to, MaxNightlyAwaiting)
 	if err != nil {
 		return NightlyReport{}, err
 	}
-	owedTotal := decimal.Zero
+	owedAll, err := st.AwaitingPaymentTotals(ctx, q, outletID, to)
+	if err != nil {
+		return NightlyReport{}, err
+	}
 	for _, o := range owed {
-		owedTotal = owedTotal.Add(o.Balance)
 		r.AwaitingPayment = append(r.AwaitingPayment, AwaitingSale{
 			ReceiptNumber: o.Receipt, Source: o.Source, SoldAt: rfc(o.SoldAt), Total: money.String(o.Total),
 			Balance: money.String(o.Balance), AgeDays: daysBetween(o.SoldAt.In(loc), from),
 		})
 	}
-	r.AwaitingPaymentTotal = money.String(owedTotal)
+	r.AwaitingPaymentCount, r.AwaitingPaymentTotal = owedAll.Count, money.String(owedAll.Total)
 
 	if s.ImportLog != nil {
 		failures, err := s.ImportLog.FailedImports(ctx, q, outletID, from, to)

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/shopspring/decimal"
 
 	"github.com/kassa-pos/kassa/internal/dbtest"
 	"github.com/kassa-pos/kassa/register"
@@ -260,5 +263,44 @@ func TestNightlyListsStockCorrections(t *testing.T) {
 	prev, err := s.svc.GenerateNightly(ctx, s.db, s.outlet.ID, time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC))
 	if err != nil || len(prev.StockCorrections) != 0 {
 		t.Fatalf("the 24th: %+v %v", prev.StockCorrections, err)
+	}
+}
+
+// The nightly report lists only the oldest MaxNightlyAwaiting sales awaiting payment, and
+// counts and totals all of them; the text says how many more there are.
+func TestNightlyAwaitingPaymentListIsBounded(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	s := newShop(t, db, "Europe/Brussels", time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC))
+	n := register.MaxNightlyAwaiting + 7
+	// n unpaid sales of 2.50, one a minute from the 20th on, set-based (no payment: each
+	// owes its total).
+	_, err := db.Exec(`INSERT INTO sales (outlet_id, register_id, receipt_number, source, sold_at, currency,
+			subtotal, tax_total, total, balance)
+		SELECT $1, $2, 'U' || lpad(g::text, 4, '0'), 'pos', $3::timestamptz + g * interval '1 minute', 'EUR', 2.50, 0, 2.50, 2.50
+		FROM generate_series(1, $4) g`, s.outlet.ID, s.till.ID, s.at(20, 9, 0), n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.svc.GenerateNightly(context.Background(), db, s.outlet.ID, time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.AwaitingPayment) != register.MaxNightlyAwaiting || r.AwaitingPaymentCount != n {
+		t.Fatalf("%d sales listed, %d counted; want %d listed, %d counted", len(r.AwaitingPayment), r.AwaitingPaymentCount, register.MaxNightlyAwaiting, n)
+	}
+	if first, last := r.AwaitingPayment[0].ReceiptNumber, r.AwaitingPayment[len(r.AwaitingPayment)-1].ReceiptNumber; first != "U0001" ||
+		last != fmt.Sprintf("U%04d", register.MaxNightlyAwaiting) {
+		t.Fatalf("listed %s … %s, want the oldest: U0001 … U%04d", first, last, register.MaxNightlyAwaiting)
+	}
+	if want := dec("2.50").Mul(decimal.NewFromInt(int64(n))).StringFixed(2); r.AwaitingPaymentTotal != want {
+		t.Fatalf("awaiting payment total %s, want %s (all of them)", r.AwaitingPaymentTotal, want)
+	}
+	var text bytes.Buffer
+	if err := r.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("... and %d more", n-20); !strings.Contains(text.String(), want) {
+		t.Fatalf("the printed report does not say %q:\n%s", want, text.String())
 	}
 }

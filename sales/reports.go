@@ -307,16 +307,29 @@ type OwedSale struct {
 	Balance decimal.Decimal `db:"balance"`
 }
 
-// AwaitingPayment lists the outlet's sales sold before before that still owe a balance
-// now, oldest first.
-func (Store) AwaitingPayment(ctx context.Context, q pg.Queryer, outletID int64, before time.Time) ([]OwedSale, error) {
+// AwaitingPayment lists the oldest limit of the outlet's sales sold before before that
+// still owe a balance now, oldest first (AwaitingPaymentTotals counts and totals them all).
+func (Store) AwaitingPayment(ctx context.Context, q pg.Queryer, outletID int64, before time.Time, limit int) ([]OwedSale, error) {
 	var out []OwedSale
 	err := sqlx.SelectContext(ctx, q, &out, `
 		SELECT receipt_number, source, sold_at, total, balance FROM sales
 		WHERE outlet_id = $1 AND balance > 0 AND sold_at < $2
-		ORDER BY sold_at, id`, outletID, before)
+		ORDER BY sold_at, id LIMIT $3`, outletID, before, max(limit, 0))
 	if err != nil {
 		return nil, fmt.Errorf("list balances awaiting payment: %w", err)
+	}
+	return out, nil
+}
+
+// AwaitingPaymentTotals counts and totals the balances the outlet's sales sold before
+// before still owe now.
+func (Store) AwaitingPaymentTotals(ctx context.Context, q pg.Queryer, outletID int64, before time.Time) (Balances, error) {
+	var out Balances
+	err := sqlx.GetContext(ctx, q, &out, `
+		SELECT coalesce(sum(balance), 0) AS total, count(*) AS count
+		FROM sales WHERE outlet_id = $1 AND balance > 0 AND sold_at < $2`, outletID, before)
+	if err != nil {
+		return Balances{}, fmt.Errorf("total the balances awaiting payment: %w", err)
 	}
 	return out, nil
 }

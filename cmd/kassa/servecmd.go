@@ -1,17 +1,20 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/mattn/go-isatty"
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 
 	"github.com/kassa-pos/kassa/daemon"
+	"github.com/kassa-pos/kassa/internal/pg"
 	"github.com/kassa-pos/kassa/migrations"
 	"github.com/kassa-pos/kassa/sync/shopify"
 )
@@ -19,7 +22,7 @@ import (
 func (c *cli) serveCommand() *cobra.Command {
 	var (
 		addr, nightlyAt, logLevel string
-		publicURL                 string
+		publicURL, replicaURL     string
 		migrate                   bool
 		webhookReaders            int
 		stockLease                time.Duration
@@ -47,7 +50,11 @@ Every linked shop that names a location and whose app has write_inventory gets i
 pushed: each stock movement at the outlet sets Shopify's available quantity within about a
 second, and the night's drift check runs before the nightly report.
 
-Environment: KASSA_ADDR, KASSA_NIGHTLY_AT and KASSA_PUBLIC_URL are used when the flags are not given;
+With --replica-url, sales lists and searches and the closing and nightly reports the API
+serves are read from that PostgreSQL streaming replica of the database (from the database
+itself while the replica cannot be reached); everything else stays on the database.
+
+Environment: KASSA_ADDR, KASSA_NIGHTLY_AT, KASSA_PUBLIC_URL and KASSA_REPLICA_URL are used when the flags are not given;
 KASSA_SECRET_KEY_FILE names the key file that decrypts the stored Shopify credentials
 (default kassa/secret.key in $XDG_CONFIG_HOME, else ~/.config).`,
 		Args: cobra.NoArgs,
@@ -61,6 +68,9 @@ KASSA_SECRET_KEY_FILE names the key file that decrypts the stored Shopify creden
 			}
 			if !cmd.Flags().Changed("public-url") && c.getenv("KASSA_PUBLIC_URL") != "" {
 				publicURL = c.getenv("KASSA_PUBLIC_URL")
+			}
+			if !cmd.Flags().Changed("replica-url") && c.getenv("KASSA_REPLICA_URL") != "" {
+				replicaURL = c.getenv("KASSA_REPLICA_URL")
 			}
 			if publicURL != "" {
 				u, err := shopify.ParsePublicURL(publicURL)
@@ -111,9 +121,16 @@ KASSA_SECRET_KEY_FILE names the key file that decrypts the stored Shopify creden
 			if stockLease < time.Second {
 				return usageError("--stock-push-lease must be at least 1s, not %s", stockLease)
 			}
+			var replica *sqlx.DB
+			if replicaURL != "" {
+				if replica, err = openReplica(ctx, replicaURL, log); err != nil {
+					return err
+				}
+				defer replica.Close()
+			}
 			d, err := daemon.New(db, daemon.Config{Addr: addr, NightlyAt: nightlyAt, WebhookMaxReaders: webhookReaders, PublicURL: publicURL,
 				StockPushLease: stockLease},
-				daemon.Deps{Clock: c.now, Logger: log, Secrets: box})
+				daemon.Deps{Clock: c.now, Logger: log, Secrets: box, Replica: replica})
 			if err != nil {
 				return err
 			}
@@ -121,6 +138,7 @@ KASSA_SECRET_KEY_FILE names the key file that decrypts the stored Shopify creden
 		},
 	}
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on")
+	cmd.Flags().StringVar(&replicaURL, "replica-url", "", "a PostgreSQL streaming replica of the database: sales searches and reports are read from it")
 	cmd.Flags().StringVar(&nightlyAt, "nightly-at", "23:55", "local time of day the nightly reports are written")
 	cmd.Flags().BoolVar(&migrate, "migrate", false, "apply pending schema migrations before starting")
 	cmd.Flags().StringVar(&publicURL, "public-url", "", "the https:// address Shopify reaches this daemon at: linked shops' webhooks are subscribed there")
@@ -137,4 +155,27 @@ func newLogger(w io.Writer, level zerolog.Level) zerolog.Logger {
 		w = zerolog.ConsoleWriter{Out: f, TimeFormat: time.TimeOnly}
 	}
 	return zerolog.New(w).Level(level).With().Timestamp().Logger()
+}
+
+// openReplica opens the read replica at url. It must answer, and hold the schema this kassa
+// knows (a replica of another database, or one far behind, is refused); one that is not
+// in recovery (a second primary, not a replica) is used but warned about.
+func openReplica(ctx context.Context, url string, log zerolog.Logger) (*sqlx.DB, error) {
+	db, err := pg.Open(ctx, url)
+	if err != nil {
+		return nil, fmt.Errorf("--replica-url: %w", err)
+	}
+	if err := daemon.CheckSchema(ctx, db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("--replica-url: %w", err)
+	}
+	var standby bool
+	if err := db.GetContext(ctx, &standby, `SELECT pg_is_in_recovery()`); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("--replica-url: %w", err)
+	}
+	if !standby {
+		log.Warn().Msg("the --replica-url database is not a standby (pg_is_in_recovery is false): reports read from it see only what is written there")
+	}
+	return db, nil
 }

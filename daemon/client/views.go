@@ -288,8 +288,11 @@ type NightlyReport struct {
 	ShippingFees string        `json:"shipping_fees"`
 	// NegativeStock lists the products whose stock went below zero during the day.
 	NegativeStock []NegativeStock `json:"negative_stock"`
-	// AwaitingPayment lists the outlet's sales that still owe a balance, oldest first.
+	// AwaitingPayment lists the oldest of the outlet's sales that still owe a balance
+	// (at most 200), oldest first; AwaitingPaymentCount and AwaitingPaymentTotal count and
+	// total them all.
 	AwaitingPayment      []AwaitingSale `json:"awaiting_payment"`
+	AwaitingPaymentCount int            `json:"awaiting_payment_count"`
 	AwaitingPaymentTotal string         `json:"awaiting_payment_total"`
 	// ImportFailures lists the Shopify orders that failed to import during the day.
 	ImportFailures []ImportFailure `json:"import_failures"`

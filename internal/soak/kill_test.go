@@ -28,11 +28,11 @@ func startKassa(t testing.TB, bin, dbURL string, args ...string) *proctest.Proce
 	return proctest.Start(t, bin, []string{"DATABASE_URL=" + dbURL}, args...)
 }
 
-// serve runs kassa serve on dbURL and waits until it answers.
-func serve(t testing.TB, bin, dbURL string) *proctest.Process {
+// serve runs kassa serve on dbURL, with extra arguments, and waits until it answers.
+func serve(t testing.TB, bin, dbURL string, extra ...string) *proctest.Process {
 	t.Helper()
 	addr := proctest.FreeAddr(t)
-	p := startKassa(t, bin, dbURL, "serve", "--addr", addr, "--log-level", "warn")
+	p := startKassa(t, bin, dbURL, append([]string{"serve", "--addr", addr, "--log-level", "warn"}, extra...)...)
 	p.URL = "http://" + addr
 	p.WaitReady(t, "/healthz", time.Minute)
 	return p
@@ -150,7 +150,9 @@ func soakInstances(t *testing.T) (string, bool) {
 
 // privateCluster is a PostgreSQL server of the test's own, which it may restart.
 type privateCluster struct {
-	dir, data, url string
+	dir, data, url, port string
+	// opts are the server's options (pg_ctl -o), kept for a start after a crash.
+	opts string
 }
 
 func pgBin(name string) string { return filepath.Join("/usr/lib/postgresql/15/bin", name) }
@@ -163,7 +165,9 @@ func asPostgres(name string, args ...string) *exec.Cmd {
 	return exec.Command(pgBin(name), args...)
 }
 
-func startCluster(t testing.TB) *privateCluster {
+// startCluster starts a private cluster with fsync off (fast: nothing in these scenarios
+// needs the machine to survive a power cut), and settings (name=value) after it.
+func startCluster(t testing.TB, settings ...string) *privateCluster {
 	t.Helper()
 	if _, err := os.Stat(pgBin("initdb")); err != nil {
 		t.Skip("no PostgreSQL 15 server binaries to start a private cluster")
@@ -177,17 +181,26 @@ func startCluster(t testing.TB) *privateCluster {
 	if out, err := asPostgres("initdb", "-D", c.data, "-A", "trust", "-U", "postgres", "--no-sync").CombinedOutput(); err != nil {
 		t.Fatalf("initdb: %v\n%s", err, out)
 	}
-	port := proctest.FreeAddr(t)[len("127.0.0.1:"):]
-	c.url = "postgres://postgres@127.0.0.1:" + port + "/postgres?sslmode=disable"
-	opts := "-p " + port + " -k " + dir + " -c listen_addresses=127.0.0.1 -c fsync=off"
-	if out, err := asPostgres("pg_ctl", "-D", c.data, "-o", opts, "-l", filepath.Join(dir, "log"), "-w", "start").CombinedOutput(); err != nil {
-		t.Fatalf("pg_ctl start: %v\n%s", err, out)
+	c.port = proctest.FreeAddr(t)[len("127.0.0.1:"):]
+	c.url = "postgres://postgres@127.0.0.1:" + c.port + "/postgres?sslmode=disable"
+	c.opts = "-p " + c.port + " -k " + dir + " -c listen_addresses=127.0.0.1 -c fsync=off"
+	for _, s := range settings {
+		c.opts += " -c " + s
 	}
+	c.start(t)
 	t.Cleanup(func() {
 		asPostgres("pg_ctl", "-D", c.data, "-m", "immediate", "-w", "stop").Run()
 		os.RemoveAll(dir)
 	})
 	return c
+}
+
+// start starts the cluster's server and waits until it takes connections.
+func (c *privateCluster) start(t testing.TB) {
+	t.Helper()
+	if out, err := asPostgres("pg_ctl", "-D", c.data, "-o", c.opts, "-l", filepath.Join(c.dir, "log"), "-w", "start").CombinedOutput(); err != nil {
+		t.Fatalf("pg_ctl start: %v\n%s", err, out)
+	}
 }
 
 func (c *privateCluster) restart(t testing.TB) {

@@ -58,6 +58,8 @@ func TestSoak(t *testing.T) {
 		{"1. SIGKILL of `kassa orders get-all` at 20 random moments of a 10,000-order import", soakSigkill},
 		{"4. Three `kassa serve` instances; the importing one is killed", soakInstances},
 		{"3. PostgreSQL restarted in the middle of an import (private cluster)", soakPostgresRestart},
+		{"8. PostgreSQL crashed (pg_ctl -m immediate, fsync on, default synchronous_commit) during a webhook flood", soakCrashFlood},
+		{"9. Reports from a streaming replica (pg_basebackup) while the primary imports", soakReplica},
 	} {
 		var measured string
 		exact := false

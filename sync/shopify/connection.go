@@ -537,3 +537,64 @@ const (
 	lockClassToken    int32 = 0x5350_0003 // one token renewal per connection
 	lockClassWebhooks int32 = 0x5350_0004 // one webhook subscription check per connection
 )
+
+// credentialVersion is a connection's version as far as checking its webhooks goes: the
+// transaction ids that wrote its row and each of its credentials. Any write to either (a
+// new secret, a disconnection, an uninstall clearing the credentials) gives a new one.
+const credentialVersion = `c.xmin::text || ':' || coalesce((SELECT string_agg(k.name || '=' || k.xmin::text, ',' ORDER BY k.name)
+	FROM shopify_credentials k WHERE k.connection_id = c.id), '')`
+
+// VersionedCredentials is Credentials with the connection's version (see
+// CredentialVersions), read before the connection: a change made while it is read gives
+// a version that CredentialVersions no longer matches, never a stale connection under a
+// current version.
+func (st ConnectionStore) VersionedCredentials(ctx context.Context, q pg.Queryer, shop string) (Connection, string, error) {
+	norm, err := NormalizeShop(shop)
+	if err != nil {
+		return Connection{}, "", err
+	}
+	var version string
+	err = sqlx.GetContext(ctx, q, &version, `SELECT `+credentialVersion+` FROM shopify_connections c WHERE c.shop = $1`, norm)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Connection{}, "", &notLinkedError{shop: norm}
+	}
+	if err != nil {
+		return Connection{}, "", fmt.Errorf("load Shopify connection %s: %w", norm, err)
+	}
+	c, err := st.Credentials(ctx, q, norm)
+	return c, version, err
+}
+
+// CredentialVersions reads the current version of each of the connections ids (those that
+// no longer exist are missing from the map): one query, for a cache of Credentials to
+// tell which of its entries are stale.
+func (st ConnectionStore) CredentialVersions(ctx context.Context, q pg.Queryer, ids []int64) (map[int64]string, error) {
+	return st.credentialVersions(ctx, q, ids, "")
+}
+
+// DurableCredentialVersions is CredentialVersions in a transaction that is to commit with
+// synchronous_commit on even when the server or database sets it off (set in the same
+// statement, to spare a round trip; every other setting already waits for the local flush
+// and is left as it is).
+func (st ConnectionStore) DurableCredentialVersions(ctx context.Context, tx *sqlx.Tx, ids []int64) (map[int64]string, error) {
+	return st.credentialVersions(ctx, tx, ids, `, (SELECT set_config('synchronous_commit', 'on', true)
+		WHERE current_setting('synchronous_commit') = 'off') AS sync`)
+}
+
+func (ConnectionStore) credentialVersions(ctx context.Context, q pg.Queryer, ids []int64, extra string) (map[int64]string, error) {
+	var rows []struct {
+		ID      int64          `db:"id"`
+		Version string         `db:"version"`
+		Sync    sql.NullString `db:"sync"`
+	}
+	err := sqlx.SelectContext(ctx, q, &rows, `SELECT c.id, `+credentialVersion+` AS version`+extra+`
+		FROM shopify_connections c WHERE c.id = ANY($1)`, pq.Array(ids))
+	if err != nil {
+		return nil, fmt.Errorf("read Shopify connections' versions: %w", err)
+	}
+	out := make(map[int64]string, len(rows))
+	for _, r := range rows {
+		out[r.ID] = r.Version
+	}
+	return out, nil
+}

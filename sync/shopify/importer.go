@@ -128,6 +128,10 @@ type RunOptions struct {
 	// Wait makes a run wait for one already running on the connection instead of failing
 	// with ErrImportRunning.
 	Wait bool
+	// WaitFor, without Wait, makes a run wait at most this long for one already running on
+	// the connection before failing with ErrImportRunning: short runs (webhook batches of
+	// several daemons) then take turns instead of putting their orders off.
+	WaitFor time.Duration
 	// Progress, when set, is called after every page (from the run's goroutine).
 	Progress func(Progress)
 	// Started, when set, is called with the run's id as soon as the run is recorded,
@@ -209,7 +213,7 @@ func (im *Importer) Run(ctx context.Context, connectionID int64, opts RunOptions
 	default:
 		return Summary{}, fmt.Errorf("import mode %q: want all, new or retry", opts.Mode)
 	}
-	return im.run(ctx, connectionID, opts, func(ctx context.Context, r *run) error {
+	return im.run(ctx, connectionID, opts, 0, func(ctx context.Context, r *run) error {
 		src, err := im.source(r.conn)
 		if err != nil {
 			return fmt.Errorf("connect to %s: %w", r.conn.Shop, err)
@@ -397,8 +401,8 @@ func (im *Importer) ImportOrders(ctx context.Context, connectionID int64, orders
 	if opts.Trigger == "" {
 		opts.Trigger = TriggerWebhook
 	}
-	return im.run(ctx, connectionID, opts, func(ctx context.Context, r *run) error {
-		r.setTotal(ctx, len(orders))
+	// The run is recorded with its total: there is nothing to count first.
+	return im.run(ctx, connectionID, opts, len(orders), func(ctx context.Context, r *run) error {
 		for start := 0; start < len(orders); start += im.pageSize() {
 			if err := r.page(ctx, orders[start:min(start+im.pageSize(), len(orders))]); err != nil {
 				return err
@@ -440,7 +444,7 @@ type run struct {
 	importedIDs map[int64]int64
 }
 
-func (im *Importer) run(ctx context.Context, connectionID int64, opts RunOptions, body func(context.Context, *run) error) (Summary, error) {
+func (im *Importer) run(ctx context.Context, connectionID int64, opts RunOptions, total int, body func(context.Context, *run) error) (Summary, error) {
 	if opts.Trigger == "" {
 		opts.Trigger = TriggerCLI
 	}
@@ -453,7 +457,7 @@ func (im *Importer) run(ctx context.Context, connectionID int64, opts RunOptions
 	if !conn.Enabled {
 		return Summary{}, fmt.Errorf("%s: %w", conn.Shop, ErrDisconnected)
 	}
-	unlock, err := im.lock(ctx, conn, opts.Wait, opts.Waiting)
+	unlock, err := im.lock(ctx, conn, opts.Wait, opts.WaitFor, opts.Waiting)
 	if err != nil {
 		return Summary{}, err
 	}
@@ -467,7 +471,8 @@ func (im *Importer) run(ctx context.Context, connectionID int64, opts RunOptions
 		im: im, conn: conn, mode: opts.Mode, progress: opts.Progress, cache: newRunCache(),
 		importedIDs: map[int64]int64{}, started: im.now(),
 	}
-	if r.id, err = (RunLog{}).start(ctx, im.DB, conn.ID, opts.Mode, opts.Trigger, im.now()); err != nil {
+	r.total = total
+	if r.id, err = (RunLog{}).start(ctx, im.DB, conn.ID, opts.Mode, opts.Trigger, total, im.now()); err != nil {
 		return Summary{}, err
 	}
 	r.log = log.With().Int64("run_id", r.id).Logger()
@@ -515,7 +520,7 @@ func rememberNewest(ctx context.Context, q pg.Queryer, connectionID, newest int6
 // lock takes the connection's import lock on a database connection of its own, held until
 // the returned function is called (or the process dies, which releases it). With wait, a
 // lock another run holds is waited for, after telling waiting (when set).
-func (im *Importer) lock(ctx context.Context, c Connection, wait bool, waiting func()) (func(), error) {
+func (im *Importer) lock(ctx context.Context, c Connection, wait bool, waitFor time.Duration, waiting func()) (func(), error) {
 	conn, err := im.DB.Connx(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("lock import of %s: %w", c.Shop, err)
@@ -525,6 +530,30 @@ func (im *Importer) lock(ctx context.Context, c Connection, wait bool, waiting f
 	if err := conn.GetContext(ctx, &got, `SELECT pg_try_advisory_lock($1)`, key); err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("lock import of %s: %w", c.Shop, err)
+	}
+	if !got && !wait && waitFor > 0 {
+		// A session lock taken in a transaction outlives it; lock_timeout is the
+		// transaction's own, and gone with it whatever happens.
+		err := func() error {
+			tx, err := conn.BeginTxx(ctx, nil)
+			if err != nil {
+				return err
+			}
+			defer tx.Rollback()
+			if _, err := tx.ExecContext(ctx, `SELECT set_config('lock_timeout', $1, true)`,
+				strconv.FormatInt(max(waitFor.Milliseconds(), 1), 10)); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, key); err != nil {
+				return err
+			}
+			return tx.Commit()
+		}()
+		if code, _ := pg.Constraint(err); err != nil && code != "55P03" { // lock_not_available
+			conn.Close()
+			return nil, fmt.Errorf("wait for the running import of %s: %w", c.Shop, err)
+		}
+		got = err == nil
 	}
 	if !got && !wait {
 		conn.Close()

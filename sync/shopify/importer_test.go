@@ -350,7 +350,7 @@ func TestImportLockOneRunPerConnection(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, fixtureOptions{sim: shopifysim.Options{Orders: []shopdata.Order{genOrder(101, "#1001", testNow.Add(-time.Hour))}}})
 	ctx := context.Background()
-	unlock, err := f.im.lock(ctx, f.conn, false, nil)
+	unlock, err := f.im.lock(ctx, f.conn, false, 0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -379,6 +379,51 @@ func TestImportLockOneRunPerConnection(t *testing.T) {
 	unlock()
 	if sum := <-done; sum.Outcomes.Imported != 1 {
 		t.Fatalf("waiting run: %+v", sum)
+	}
+}
+
+// TestImportLockWaitFor: a run with WaitFor waits that long for the connection's running
+// import, then is refused; one whose wait sees the other end imports. The wait leaves no
+// lock_timeout behind on the pooled connection.
+func TestImportLockWaitFor(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOptions{sim: shopifysim.Options{Orders: []shopdata.Order{genOrder(101, "#1001", testNow.Add(-time.Hour))}}})
+	ctx := context.Background()
+	unlock, err := f.im.lock(ctx, f.conn, false, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.im.Run(ctx, f.conn.ID, RunOptions{Mode: ModeAll, WaitFor: 50 * time.Millisecond})
+	if !errors.Is(err, ErrImportRunning) {
+		t.Fatalf("a run that waited for a lock held throughout: %v, want ErrImportRunning", err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := f.im.Run(ctx, f.conn.ID, RunOptions{Mode: ModeAll, WaitFor: time.Hour})
+		done <- err
+	}()
+	// Release the lock once the run waits for it (PostgreSQL shows it not granted).
+	for {
+		var waiting int
+		if err := f.db.Get(&waiting, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = $1`, f.conn.ID); err != nil {
+			t.Fatal(err)
+		}
+		if waiting > 0 {
+			break
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("the run did not wait for the lock: %v", err)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	unlock()
+	if err := <-done; err != nil {
+		t.Fatalf("the run whose wait saw the other end: %v", err)
+	}
+	var timeouts []string
+	if err := f.db.Select(&timeouts, `SELECT setting FROM pg_settings WHERE name = 'lock_timeout'`); err != nil || len(timeouts) != 1 || timeouts[0] != "0" {
+		t.Fatalf("lock_timeout on a pooled connection: %v %v", timeouts, err)
 	}
 }
 

@@ -233,11 +233,12 @@ func (RunLog) FailedImports(ctx context.Context, q pg.Queryer, outletID int64, f
 
 var _ register.ImportLog = RunLog{}
 
-// start records a new run of the connection, started at, and returns its id. The
+// start records a new run of the connection, started at, with its total when it is known
+// (0 otherwise), and returns its id. The
 // connection's runs still marked running are closed first as failed: the caller holds the
 // connection's import lock, so no other run of it is alive, and such a run was cut short
 // (killed process, lost database connection).
-func (RunLog) start(ctx context.Context, db *sqlx.DB, connectionID int64, mode Mode, trigger string, at time.Time) (int64, error) {
+func (RunLog) start(ctx context.Context, db *sqlx.DB, connectionID int64, mode Mode, trigger string, total int, at time.Time) (int64, error) {
 	var id int64
 	err := pg.WithTx(ctx, db, func(tx *sqlx.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE import_runs SET status = 'failed', finished_at = $2,
@@ -247,8 +248,8 @@ func (RunLog) start(ctx context.Context, db *sqlx.DB, connectionID int64, mode M
 			return fmt.Errorf("close interrupted runs: %w", err)
 		}
 		return sqlx.GetContext(ctx, tx, &id, `
-			INSERT INTO import_runs (connection_id, mode, trigger, started_at) VALUES ($1, $2, $3, $4) RETURNING id`,
-			connectionID, string(mode), trigger, at)
+			INSERT INTO import_runs (connection_id, mode, trigger, started_at, total) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+			connectionID, string(mode), trigger, at, total)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("start import run: %w", err)
