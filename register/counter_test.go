@@ -447,3 +447,49 @@ func TestVoidSale(t *testing.T) {
 		t.Error("a sale was marked voided without a void")
 	}
 }
+
+// Five returns of one cup each, at once, of a sale of three: three go through, numbered
+// -R1 to -R3, and two are told nothing is left to return.
+func TestConcurrentReturnsNeverReturnMoreThanSold(t *testing.T) {
+	t.Parallel()
+	s, _ := counterShop(t, true)
+	ctx := context.Background()
+	sale := s.sell(register.SellRequest{Lines: []register.SellLine{{Code: "CUP", Quantity: 3}}, Payments: []register.Tender{{Type: "Card"}}}).Sale
+	var wg sync.WaitGroup
+	got := make([]string, 5)
+	errs := make([]error, 5)
+	for i := range 5 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, err := s.svc.Return(ctx, s.db, register.ReturnRequest{RegisterID: s.till.ID, Receipt: sale.ReceiptNumber, By: "bert",
+				Lines: []register.ReturnLineRequest{{Code: "CUP", Quantity: 1}}, Refunds: []register.Tender{{Type: "Card"}}})
+			got[i], errs[i] = r.ReceiptNumber, err
+		}()
+	}
+	wg.Wait()
+	var ok []string
+	for i := range 5 {
+		switch {
+		case errs[i] == nil:
+			ok = append(ok, got[i])
+		case !errors.Is(errs[i], register.ErrReturnTooMany):
+			t.Errorf("return %d: %v", i, errs[i])
+		}
+	}
+	sort.Strings(ok)
+	if fmt.Sprint(ok) != "[TILL-000001-R1 TILL-000001-R2 TILL-000001-R3]" {
+		t.Errorf("returns %v, want R1 to R3", ok)
+	}
+	// And the database refuses a payment to a voided sale.
+	v := s.sell(register.SellRequest{Lines: []register.SellLine{{Code: "CUP", Quantity: 1}}, PayLater: true}).Sale
+	if _, err := s.svc.VoidSale(ctx, s.db, register.SaleVoidRequest{Receipt: v.ReceiptNumber, Reason: "test", By: "anna"}); err != nil {
+		t.Fatal(err)
+	}
+	sessionID := *v.SessionID
+	_, err := sales.Store{}.AddPayment(ctx, s.db, sales.Payment{SaleID: v.ID, PaymentTypeID: s.types["Cash"], Amount: dec("1.00"),
+		PaidAt: s.clock.Now(), RegisterID: s.till.ID, SessionID: &sessionID, RecordedBy: "anna"})
+	if !errors.Is(err, sales.ErrSaleVoided) {
+		t.Errorf("a payment to a voided sale: %v", err)
+	}
+}

@@ -245,8 +245,10 @@ func (c Checker) checkOrphans(ctx context.Context, problem func(string, ...any))
 	for _, q := range []struct{ what, sql string }{
 		{"sales without lines", `SELECT count(*) FROM sales s WHERE NOT EXISTS (SELECT 1 FROM sale_lines l WHERE l.sale_id = s.id)`},
 		{"Shopify sales without their order id", `SELECT count(*) FROM sales s WHERE s.source = 'shopify' AND NOT EXISTS (SELECT 1 FROM sale_external_ids x WHERE x.sale_id = s.id)`},
-		{"sales whose balance is not total minus payments", `SELECT count(*) FROM sales s WHERE s.balance <> s.total - coalesce((SELECT sum(amount) FROM payments p WHERE p.sale_id = s.id
+		{"sales whose balance is not total minus payments", `SELECT count(*) FROM sales s WHERE NOT s.voided AND s.balance <> s.total - coalesce((SELECT sum(amount) FROM payments p WHERE p.sale_id = s.id
 			AND NOT EXISTS (SELECT 1 FROM payment_voids v WHERE v.payment_id = p.id)), 0)`},
+		{"voided sales that owe something or keep a payment", `SELECT count(*) FROM sales s WHERE s.voided AND (s.balance <> 0
+			OR EXISTS (SELECT 1 FROM payments p WHERE p.sale_id = s.id AND NOT EXISTS (SELECT 1 FROM payment_voids v WHERE v.payment_id = p.id)))`},
 		{"payments of no sale", `SELECT count(*) FROM payments p WHERE NOT EXISTS (SELECT 1 FROM sales s WHERE s.id = p.sale_id)`},
 		{"sale movements without their line", `SELECT count(*) FROM stock_movements m WHERE m.reason = 'sale' AND NOT EXISTS (SELECT 1 FROM sale_lines l WHERE l.id = m.sale_line_id)`},
 		{"stock levels off their movements", `SELECT count(*) FROM stock_levels l WHERE l.on_hand <> coalesce((SELECT sum(delta) FROM stock_movements m WHERE m.product_id = l.product_id AND m.outlet_id = l.outlet_id), 0)`},
