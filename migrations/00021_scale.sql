@@ -46,6 +46,13 @@ BEGIN
           AND xmin <> (pg_current_xact_id()::text::bigint % 4294967296)::text::xid
         ORDER BY id FOR NO KEY UPDATE$q$;
     EXECUTE $q$
+        SELECT receipt_number FROM sales WHERE id = ANY (ARRAY(SELECT sale_id FROM new_payments)) AND voided LIMIT 1$q$
+    INTO bad;
+    IF bad IS NOT NULL THEN
+        RAISE EXCEPTION 'sale % is voided and takes no payment', bad.receipt_number
+            USING ERRCODE = 'P0001', CONSTRAINT = 'payment_sale_voided';
+    END IF;
+    EXECUTE $q$
         UPDATE sales s SET balance = s.total - p.paid
         FROM (SELECT sale_id, sum(amount) AS paid FROM payments pp
               WHERE sale_id = ANY (ARRAY(SELECT sale_id FROM new_payments))
@@ -59,6 +66,7 @@ $$;
 -- +goose StatementEnd
 
 -- +goose Down
+-- The payments' trigger as migration 17 left it.
 -- +goose StatementBegin
 CREATE OR REPLACE FUNCTION kassa_apply_payments() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -74,6 +82,13 @@ BEGIN
     END IF;
     EXECUTE $q$
         SELECT 1 FROM sales WHERE id = ANY (ARRAY(SELECT sale_id FROM new_payments)) ORDER BY id FOR NO KEY UPDATE$q$;
+    EXECUTE $q$
+        SELECT receipt_number FROM sales WHERE id = ANY (ARRAY(SELECT sale_id FROM new_payments)) AND voided LIMIT 1$q$
+    INTO bad;
+    IF bad IS NOT NULL THEN
+        RAISE EXCEPTION 'sale % is voided and takes no payment', bad.receipt_number
+            USING ERRCODE = 'P0001', CONSTRAINT = 'payment_sale_voided';
+    END IF;
     EXECUTE $q$
         UPDATE sales s SET balance = s.total - p.paid
         FROM (SELECT sale_id, sum(amount) AS paid FROM payments pp
