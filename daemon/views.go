@@ -78,6 +78,8 @@ func closingView(r register.ClosingReport) client.ClosingReport {
 		Voids:                each(r.Voids, func(f register.VoidFigure) client.VoidFigure { return client.VoidFigure(f) }),
 		Taxes:                each(r.Taxes, func(f register.TaxFigure) client.TaxFigure { return client.TaxFigure(f) }),
 		AwaitingPaymentTotal: r.AwaitingPaymentTotal, AwaitingPaymentCount: r.AwaitingPaymentCount,
+		Sales:  each(r.Sales, func(t register.SourceTotal) client.SourceTotal { return client.SourceTotal(t) }),
+		Hourly: each(r.Hourly, func(h register.HourFigure) client.HourFigure { return client.HourFigure(h) }),
 	}
 }
 
@@ -102,6 +104,7 @@ func nightlyView(r register.NightlyReport) client.NightlyReport {
 		ImportFailures: each(r.ImportFailures, func(f register.ImportFailure) client.ImportFailure {
 			return client.ImportFailure(f)
 		}),
+		Hourly: each(r.Hourly, func(h register.HourFigure) client.HourFigure { return client.HourFigure(h) }),
 	}
 }
 

@@ -56,6 +56,11 @@ type ClosingReport struct {
 	// sales, at the close (now, for an open session); AwaitingPaymentCount counts them.
 	AwaitingPaymentTotal string `json:"awaiting_payment_total"`
 	AwaitingPaymentCount int    `json:"awaiting_payment_count"`
+	// Sales totals the session's sales per source, pos and shopify, both always present.
+	Sales []SourceTotal `json:"sales"`
+	// Hourly is the session's sales per hour of the outlet's clock, the hours with a sale
+	// only.
+	Hourly []HourFigure `json:"hourly"`
 }
 
 // TypeFigures is what a session expected and what staff counted for one payment type.
@@ -66,6 +71,9 @@ type TypeFigures struct {
 	Expected   string  `json:"expected"`
 	Counted    *string `json:"counted"`
 	Difference *string `json:"difference"`
+	// Taken is what the session's payments of the type took, voided ones left out: the
+	// expected figure without the opening float.
+	Taken string `json:"taken"`
 }
 
 // AppliedFigure is a payment taken in the session for a sale recorded earlier (a sale
@@ -231,6 +239,10 @@ func buildClosing(ctx context.Context, q pg.Queryer, sessionID int64) (ClosingRe
 	r.SalesCount, r.SalesTotal = sums.Count, money.String(sums.Total)
 	r.ShopifyOrders, r.ShippingFees = sums.ShopifyOrders, money.String(sums.ShippingFees)
 
+	if r.Hourly, r.Sales, err = hourly(ctx, q, sales.HourFilter{SessionID: h.ID}, loc, false); err != nil {
+		return ClosingReport{}, err
+	}
+
 	applied, err := st.PaymentsToEarlierSales(ctx, q, h.ID)
 	if err != nil {
 		return ClosingReport{}, err
@@ -335,7 +347,7 @@ func sessionTypeFigures(ctx context.Context, q pg.Queryer, sessionID int64, floa
 		if !t.Paid && !wasCounted && !holdsFloat {
 			continue
 		}
-		f := TypeFigures{Type: t.Type, Expected: money.String(expected)}
+		f := TypeFigures{Type: t.Type, Expected: money.String(expected), Taken: money.String(t.Taken)}
 		if wasCounted {
 			// A shortfall shows as a negative difference ("-0.50").
 			c, diff := money.String(staffCounted), money.String(staffCounted.Sub(expected))

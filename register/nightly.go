@@ -58,6 +58,8 @@ type NightlyReport struct {
 	// ImportFailures lists the Shopify orders of the outlet's connections that failed to
 	// import during the day.
 	ImportFailures []ImportFailure `json:"import_failures"`
+	// Hourly is the outlet's sales per hour of the day, every hour of it, zero or not.
+	Hourly []HourFigure `json:"hourly"`
 }
 
 // OpenSession is a session that was not closed by the end of the day.
@@ -292,6 +294,9 @@ func (s Service) nightly(ctx context.Context, q pg.Queryer, outletID int64, day 
 		r.Sales = append(r.Sales, SourceTotal{Source: b.Source, Count: b.Count, Total: money.String(b.Total)})
 	}
 	r.ShippingFees = money.String(totals.ShippingFees)
+	if r.Hourly, _, err = hourly(ctx, q, sales.HourFilter{OutletID: outletID, From: from, To: to}, loc, true); err != nil {
+		return NightlyReport{}, err
+	}
 
 	negative, err := inventory.Store{}.NegativeStock(ctx, q, outletID, from, to)
 	if err != nil {

@@ -336,3 +336,39 @@ func (Store) VoidOf(ctx context.Context, q pg.Queryer, paymentID int64) (Void, e
 	}
 	return out, nil
 }
+
+// HourTotal is the sales of one source sold in one hour of the outlet's clock.
+type HourTotal struct {
+	// Hour is the start of the local hour.
+	Hour   time.Time       `db:"hour"`
+	Source string          `db:"source"`
+	Count  int             `db:"count"`
+	Total  decimal.Decimal `db:"total"`
+}
+
+// HourFilter picks the sales HourlyTotals counts: a session's (SessionID), or an outlet's
+// sold in [From, To).
+type HourFilter struct {
+	SessionID int64
+	OutletID  int64
+	From, To  time.Time
+}
+
+// HourlyTotals totals sales per local hour of the time zone tz and per source, by hour
+// then source; hours without a sale are left out.
+func (Store) HourlyTotals(ctx context.Context, q pg.Queryer, f HourFilter, tz string) ([]HourTotal, error) {
+	where, args := `s.session_id = $2`, []any{tz, f.SessionID}
+	if f.SessionID == 0 {
+		where, args = `s.outlet_id = $2 AND s.sold_at >= $3 AND s.sold_at < $4`, []any{tz, f.OutletID, f.From, f.To}
+	}
+	out := []HourTotal{}
+	err := sqlx.SelectContext(ctx, q, &out, `
+		SELECT date_trunc('hour', s.sold_at AT TIME ZONE $1) AT TIME ZONE $1 AS hour, s.source,
+			count(*) AS count, sum(s.total) AS total
+		FROM sales s WHERE `+where+`
+		GROUP BY 1, 2 ORDER BY 1, 2`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("total the sales per hour: %w", err)
+	}
+	return out, nil
+}

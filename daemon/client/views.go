@@ -118,6 +118,21 @@ type ClosingReport struct {
 	// sales, at the close (now, for an open session); AwaitingPaymentCount counts them.
 	AwaitingPaymentTotal string `json:"awaiting_payment_total"`
 	AwaitingPaymentCount int    `json:"awaiting_payment_count"`
+	// Sales totals the session's sales per source, pos and shopify.
+	Sales []SourceTotal `json:"sales"`
+	// Hourly is the session's sales per hour of the outlet's clock, the hours with a sale
+	// only.
+	Hourly []HourFigure `json:"hourly"`
+}
+
+// HourFigure is the sales sold in one hour of the outlet's clock, in store (pos) and
+// from Shopify; From is the start of the hour.
+type HourFigure struct {
+	From         string `json:"from"`
+	POSCount     int    `json:"pos_count"`
+	POSTotal     string `json:"pos_total"`
+	ShopifyCount int    `json:"shopify_count"`
+	ShopifyTotal string `json:"shopify_total"`
 }
 
 // TypeFigures is what a session expected and what staff counted for one payment type.
@@ -127,6 +142,8 @@ type TypeFigures struct {
 	Expected   string  `json:"expected"`
 	Counted    *string `json:"counted"`
 	Difference *string `json:"difference"`
+	// Taken is what the session's payments of the type took, without the opening float.
+	Taken string `json:"taken"`
 }
 
 // AppliedFigure is a payment taken in the session for a sale recorded earlier.
@@ -194,6 +211,9 @@ type NightlyReport struct {
 	AwaitingPaymentTotal string         `json:"awaiting_payment_total"`
 	// ImportFailures lists the Shopify orders that failed to import during the day.
 	ImportFailures []ImportFailure `json:"import_failures"`
+	// Hourly is the outlet's sales per hour of the day, every hour of it; a report stored
+	// by an older kassa has none.
+	Hourly []HourFigure `json:"hourly"`
 }
 
 // OpenSession is a session that was not closed by the end of the day.
