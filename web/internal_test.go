@@ -205,6 +205,16 @@ func TestSessionCookie(t *testing.T) {
 			t.Error("a cookie of another key opened")
 		}
 	}
+	// Behind an HTTPS proxy the request is plain HTTP, and the cookie Secure all the same.
+	s.cfg.SecureCookies = true
+	rec0 := httptest.NewRecorder()
+	if err := s.writeSession(rec0, httptest.NewRequest(http.MethodGet, "/", nil), sess); err != nil {
+		t.Fatal(err)
+	}
+	if c := rec0.Result().Cookies()[0]; !c.Secure {
+		t.Error("with SecureCookies the cookie is not Secure")
+	}
+	s.cfg.SecureCookies = false
 	expired := *sess
 	expired.Expires = s.cfg.Clock()
 	rec := httptest.NewRecorder()

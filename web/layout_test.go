@@ -58,11 +58,21 @@ func TestFitsTheCounter(t *testing.T) {
 	if err != nil || len(list) == 0 {
 		t.Fatalf("no sale: %v", err)
 	}
-	if _, err := api.GenerateNightly(ctx, client.NightlyRequest{Date: "2026-11-25"}); err != nil {
+	// The nightly report of the busiest day the shop's orders were placed on, the outlet
+	// having been opened before the orders came.
+	if _, err := w.DB.Exec(`UPDATE outlets SET created_at = created_at - interval '60 days'`); err != nil {
+		t.Fatal(err)
+	}
+	var day string
+	if err := w.DB.Get(&day, `SELECT (sold_at AT TIME ZONE 'Europe/Brussels')::date::text FROM sales
+		GROUP BY 1 ORDER BY count(*) DESC, 1 DESC LIMIT 1`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := api.GenerateNightly(ctx, client.NightlyRequest{Date: day}); err != nil {
 		t.Fatal(err)
 	}
 	pages := []string{"/register", "/sales", "/sales/detail?" + url.Values{"receipt": {list[0].ReceiptNumber}}.Encode(), "/shopify",
-		fmt.Sprintf("/shopify/runs/%d", run.RunID), "/reports", "/reports/closing/1", "/reports/closing/1/print", "/reports/nightly?date=2026-11-25"}
+		fmt.Sprintf("/shopify/runs/%d", run.RunID), "/reports", "/reports/closing/1", "/reports/closing/1/print", "/reports/nightly?date=" + day}
 	for _, size := range [][2]int{{1024, 768}, {390, 844}} {
 		b := newBrowser(t, w, size[0], size[1])
 		b.signIn(w.Manager)
@@ -70,6 +80,12 @@ func TestFitsTheCounter(t *testing.T) {
 			b.step(fmt.Sprintf("%dx%d %s", size[0], size[1], p), b.open(p), chromedp.WaitVisible("main h1"))
 			if problems := eval[[]string](b, a11yCheck); len(problems) > 0 {
 				t.Errorf("%s at %d×%d:\n  %s", p, size[0], size[1], strings.Join(problems, "\n  "))
+			}
+			if size[0] == 1024 && p == "/shopify" {
+				b.screenshot("shopify")
+			}
+			if size[0] == 1024 && strings.HasPrefix(p, "/reports/nightly") {
+				b.screenshot("nightly-report")
 			}
 		}
 		if size[0] == 390 {

@@ -48,15 +48,7 @@ var funcs = template.FuncMap{
 	"keys": func() []string { return []string{"7", "8", "9", "4", "5", "6", "1", "2", "3", "0", "00", "."} },
 	"list": func(v ...string) []string { return v },
 	// runData is a run as the progress block shows it.
-	"runData": func(r any) runData {
-		switch v := r.(type) {
-		case *client.ImportRun:
-			return runData{Run: *v}
-		case client.ImportRun:
-			return runData{Run: v}
-		}
-		return runData{}
-	},
+	"runData": func(r *client.ImportRun) runData { return runData{Run: *r} },
 	// when shows an RFC 3339 time of the daemon's as it reads at the outlet ("2026-11-25
 	// 10:00"), the daemon having written it in the outlet's time zone.
 	"when": func(s string) string {
@@ -65,6 +57,13 @@ var funcs = template.FuncMap{
 			return s
 		}
 		return t.Format("2006-01-02 15:04")
+	},
+	// in shows a time in loc, with the zone's name unless it is the outlet's.
+	"in": func(t time.Time, loc *time.Location) string {
+		if loc == nil || loc == time.UTC {
+			return t.UTC().Format("2006-01-02 15:04:05 MST")
+		}
+		return t.In(loc).Format("2006-01-02 15:04:05")
 	},
 	"deref": func(s *string) string {
 		if s == nil {

@@ -85,7 +85,6 @@ func TestRefusals(t *testing.T) {
 	if bars := eval[int](b, `document.querySelectorAll("#chart-hourly svg rect title").length`); bars != 48 {
 		t.Fatalf("the nightly chart has %d bars, want 24 hours × 2 sources", bars)
 	}
-	b.screenshot("nightly-report")
 	b.step("the manager's Shopify screen shows the connection's health", b.open("/shopify"), chromedp.WaitVisible("#health-h"))
 	if health := b.text("#health"); !strings.Contains(health, "API version") || !strings.Contains(health, "Webhooks") || !strings.Contains(health, "Access token expires") {
 		t.Fatalf("the connection health reads %q", health)

@@ -76,7 +76,7 @@ func TestCounterDay(t *testing.T) {
 	if full := eval[bool](b, `document.querySelector("progress").value === document.querySelector("progress").max`); !full {
 		t.Fatal("the progress bar of the finished run is not full")
 	}
-	b.screenshot("shopify")
+	b.screenshot("import-run")
 
 	// A bank deposit for the newest sale awaiting payment, found with the filter.
 	var owed struct {

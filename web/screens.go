@@ -61,7 +61,7 @@ func (s *server) signinPage(w http.ResponseWriter, r *http.Request) {
 func (s *server) signinForm(w http.ResponseWriter, r *http.Request, status int, problem, problemKey string) {
 	csrf := randomToken()
 	http.SetCookie(w, &http.Cookie{Name: signinCookie, Value: csrf, Path: "/signin", HttpOnly: true,
-		Secure: secure(r), SameSite: http.SameSiteStrictMode, MaxAge: 3600})
+		Secure: s.secure(r), SameSite: http.SameSiteStrictMode, MaxAge: 3600})
 	if problemKey == "" && r.URL.Query().Get("expired") != "" {
 		problemKey = "signin.expired"
 	}
@@ -130,7 +130,7 @@ func (s *server) switchLanguage(w http.ResponseWriter, r *http.Request) {
 		lang = i18n.Default
 	}
 	http.SetCookie(w, &http.Cookie{Name: "kassa_lang", Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
-		Secure: secure(r), SameSite: http.SameSiteLaxMode})
+		Secure: s.secure(r), SameSite: http.SameSiteLaxMode})
 	back := r.URL.Query().Get("back")
 	if !strings.HasPrefix(back, "/") || strings.HasPrefix(back, "//") || strings.HasPrefix(back, "/\\") {
 		back = "/"

@@ -53,8 +53,7 @@ func randomToken() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// secure reports whether the request came over TLS (directly: a proxy in front that
-// terminates TLS should forward it as such to a daemon listening on loopback only).
+// secure reports whether the request came over TLS.
 func secure(r *http.Request) bool { return r.TLS != nil }
 
 // readSession opens the request's session cookie; nil when there is none, it does not
@@ -92,7 +91,7 @@ func (s *server) writeSession(w http.ResponseWriter, r *http.Request, sess *sess
 	http.SetCookie(w, &http.Cookie{
 		Name: sessionCookie, Value: base64.RawURLEncoding.EncodeToString(sealed), Path: "/",
 		// MaxAge, not Expires: the browser's clock need not agree with the daemon's.
-		MaxAge: int(s.cfg.SessionTTL / time.Second), HttpOnly: true, Secure: secure(r), SameSite: http.SameSiteStrictMode,
+		MaxAge: int(s.cfg.SessionTTL / time.Second), HttpOnly: true, Secure: s.secure(r), SameSite: http.SameSiteStrictMode,
 	})
 	return nil
 }
@@ -100,7 +99,7 @@ func (s *server) writeSession(w http.ResponseWriter, r *http.Request, sess *sess
 // signOutCookie removes the session cookie.
 func (s *server) signOutCookie(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
-		Secure: secure(r), SameSite: http.SameSiteStrictMode})
+		Secure: s.secure(r), SameSite: http.SameSiteStrictMode})
 }
 
 // sameToken compares two CSRF tokens in constant time; an empty one never matches.
@@ -137,3 +136,7 @@ func (s *server) signedIn(h func(w http.ResponseWriter, r *http.Request, sess *s
 		h(w, r, sess)
 	})
 }
+
+// secure reports whether the cookies of r's answer are Secure: served over TLS, or behind
+// an HTTPS proxy (Config.SecureCookies).
+func (s *server) secure(r *http.Request) bool { return secure(r) || s.cfg.SecureCookies }

@@ -18,11 +18,24 @@ type shopifyData struct {
 	Runs        []client.ImportRun
 	Running     *client.ImportRun
 	Now         time.Time
+	// Zone is the time zone times are shown in: the outlet's, when there is one outlet.
+	Zone *time.Location
+}
+
+// zone is the time zone of the shop's only outlet, else UTC (times then show their zone).
+func zone(r *http.Request, api *client.Client) *time.Location {
+	outlets, err := api.Outlets(r.Context())
+	if err == nil && len(outlets) == 1 {
+		if loc, err := time.LoadLocation(outlets[0].Timezone); err == nil {
+			return loc
+		}
+	}
+	return time.UTC
 }
 
 func (s *server) shopifyPage(w http.ResponseWriter, r *http.Request, sess *session) {
 	api := s.client(sess.Token)
-	d := shopifyData{Now: s.cfg.Clock()}
+	d := shopifyData{Now: s.cfg.Clock(), Zone: zone(r, api)}
 	var err error
 	if d.Runs, err = api.ImportRuns(r.Context(), "", 10); err != nil {
 		s.fail(w, r, err)
@@ -66,6 +79,7 @@ func (s *server) startImport(w http.ResponseWriter, r *http.Request, sess *sessi
 }
 
 type runData struct {
+	Zone     *time.Location
 	Run      client.ImportRun
 	Failures []client.Outcome
 	TooOld   []client.Outcome
@@ -88,7 +102,7 @@ func (s *server) runPage(w http.ResponseWriter, r *http.Request, sess *session) 
 		s.fail(w, r, err)
 		return
 	}
-	d := runData{Run: run}
+	d := runData{Run: run, Zone: zone(r, api)}
 	if run.Status != "running" {
 		if d.Failures, err = api.ImportOutcomes(r.Context(), id, "failed"); err != nil {
 			s.fail(w, r, err)

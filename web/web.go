@@ -53,6 +53,10 @@ type Config struct {
 	SessionTTL time.Duration
 	// ProgressEvery is how often a running import's progress is pushed; default 250 ms.
 	ProgressEvery time.Duration
+	// SecureCookies marks the cookies Secure even on a plain-HTTP request: the daemon is
+	// reached through an HTTPS reverse proxy (its public URL is https://). Over TLS served
+	// by the daemon itself they are Secure anyway.
+	SecureCookies bool
 }
 
 // server is the web register's handler.

@@ -104,7 +104,8 @@ KASSA_SECRET_KEY_FILE names the key file that decrypts the stored Shopify creden
 			if sealed > 0 {
 				log.Info().Int("connections", sealed).Str("key_file", box.Path()).Msg("plain-text Shopify credentials encrypted")
 			}
-			front, err := web.Front(web.Config{Secrets: box, Clock: c.now, Logger: log.With().Str("component", "web").Logger()})
+			front, err := web.Front(web.Config{Secrets: box, Clock: c.now, Logger: log.With().Str("component", "web").Logger(),
+				SecureCookies: strings.HasPrefix(publicURL, "https://")})
 			if err != nil {
 				return err
 			}
