@@ -25,18 +25,7 @@ func (a *api) sell(c *call) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	who := c.actor(req.By)
-	sr := register.SellRequest{
-		RegisterID: r.ID, Discount: req.Discount, PayLater: req.PayLater, CustomerEmail: req.CustomerEmail,
-		CustomerName: req.CustomerName, Note: req.Note, By: who.By, TokenID: who.TokenID,
-	}
-	for _, l := range req.Lines {
-		sr.Lines = append(sr.Lines, register.SellLine{Code: l.Code, Quantity: l.Quantity, Discount: l.Discount})
-	}
-	for _, p := range req.Payments {
-		sr.Payments = append(sr.Payments, register.Tender{Type: p.Type, Amount: p.Amount})
-	}
-	out, err := register.Service{Clock: a.clock}.Sell(c.ctx, a.db, sr)
+	out, err := register.Service{Clock: a.clock}.Sell(c.ctx, a.db, sellRequest(c, r.ID, req))
 	if err != nil {
 		return reply{}, err
 	}

@@ -42,9 +42,14 @@ const a11yCheck = `(() => {
 // its controls are 44 px at least, labelled and reachable by keyboard.
 func TestFitsTheCounter(t *testing.T) {
 	w := startWorld(t, terminaltest.Options{})
+	counterProducts(t, w)
 	ctx := context.Background()
 	api := client.New(w.URL, w.Manager)
 	if _, err := api.OpenRegister(ctx, "Front", client.OpenRequest{OpeningFloat: "100.00"}); err != nil {
+		t.Fatal(err)
+	}
+	sold, err := api.Sell(ctx, "Front", client.SellRequest{Lines: []client.SellLine{{Code: "CUP", Quantity: 2}}, Payments: []client.Tender{{Type: "Cash", Amount: "30.00"}}})
+	if err != nil {
 		t.Fatal(err)
 	}
 	run, err := api.StartImport(ctx, client.ImportRequest{Mode: "all"})
@@ -71,7 +76,8 @@ func TestFitsTheCounter(t *testing.T) {
 	if _, err := api.GenerateNightly(ctx, client.NightlyRequest{Date: day}); err != nil {
 		t.Fatal(err)
 	}
-	pages := []string{"/register", "/sales", "/sales/detail?" + url.Values{"receipt": {list[0].ReceiptNumber}}.Encode(), "/shopify",
+	pages := []string{"/sell", "/sell/done?" + url.Values{"receipt": {sold.ReceiptNumber}}.Encode(), "/register", "/sales", "/sales/detail?" + url.Values{"receipt": {list[0].ReceiptNumber}}.Encode(),
+		"/sales/detail?" + url.Values{"receipt": {sold.ReceiptNumber}}.Encode(), "/shopify",
 		fmt.Sprintf("/shopify/runs/%d", run.RunID), "/reports", "/reports/closing/1", "/reports/closing/1/print", "/reports/nightly?date=" + day}
 	for _, size := range [][2]int{{1024, 768}, {390, 844}} {
 		b := newBrowser(t, w, size[0], size[1])

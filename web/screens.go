@@ -32,6 +32,11 @@ func (s *server) routes() {
 	m.Handle("POST /register/open", s.signedIn(s.openRegister))
 	m.Handle("POST /register/difference", s.signedIn(s.closeDifference))
 	m.Handle("POST /register/close", s.signedIn(s.closeRegister))
+	m.Handle("GET /sell", s.signedIn(s.sellPage))
+	m.Handle("POST /sell/cart", s.signedIn(s.cart))
+	m.Handle("POST /sell", s.signedIn(s.sell))
+	m.Handle("GET /sell/done", s.signedIn(s.sold))
+	m.Handle("POST /sales/return", s.signedIn(s.returnSale))
 	m.Handle("GET /sales", s.signedIn(s.salesPage))
 	m.Handle("GET /sales/detail", s.signedIn(s.saleDetail))
 	m.Handle("POST /sales/pay", s.signedIn(s.pay))
@@ -380,8 +385,9 @@ func (s *server) salesPage(w http.ResponseWriter, r *http.Request, sess *session
 type saleData struct {
 	Sale         client.Sale
 	PaymentTypes []client.PaymentType
-	// Payable is set when the daemon says the sale awaits payment.
-	Payable bool
+	// Payable is set when the daemon says the sale awaits payment; Returnable when it says
+	// the sale is paid (and not voided): the daemon checks each return itself.
+	Payable, Returnable bool
 }
 
 func (s *server) saleDetail(w http.ResponseWriter, r *http.Request, sess *session) {
@@ -401,7 +407,8 @@ func (s *server) showSale(w http.ResponseWriter, r *http.Request, sess *session,
 		s.fail(w, r, err)
 		return
 	}
-	d := saleData{Sale: sale, PaymentTypes: types, Payable: sale.Status == "awaiting_payment"}
+	d := saleData{Sale: sale, PaymentTypes: types, Payable: sale.Status == "awaiting_payment",
+		Returnable: sale.Status == "paid" && sale.Void == nil}
 	s.render(w, r, status, "sale", page{Title: "sale.title", Nav: "sales", Problem: problem, Data: d})
 }
 

@@ -122,6 +122,8 @@ func (s *server) signedIn(h func(w http.ResponseWriter, r *http.Request, sess *s
 			return
 		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			// The handlers read r.PostForm; parse it whichever way the token came.
+			_ = r.ParseForm()
 			given := r.Header.Get(csrfHeader)
 			if given == "" {
 				given = r.PostFormValue(csrfField)

@@ -250,6 +250,9 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	s.render(w, r, status, "refused", page{Title: "refused.title", Problem: msg, Data: status})
 }
 
+// localized is a message of the web register's in the request's language.
+func (s *server) localized(r *http.Request, key string) string { return i18n.For(language(r)).T(key) }
+
 // seeOther redirects after a POST, with a flash key for the next page.
 func seeOther(w http.ResponseWriter, r *http.Request, path, done string) {
 	if done != "" {
