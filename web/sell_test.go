@@ -42,7 +42,9 @@ func counterProducts(t *testing.T, w *terminaltest.World) {
 	}
 }
 
-func activeID(b *browser) string { return eval[string](b, `document.activeElement ? document.activeElement.id : ""`) }
+func activeID(b *browser) string {
+	return eval[string](b, `document.activeElement ? document.activeElement.id : ""`)
+}
 
 // TestSellByBarcodeWithCashAndChange: the scanner's field has the focus and keeps it; two
 // cups and a saucer scanned (one code unknown, refused with the daemon's reason and left
