@@ -94,16 +94,14 @@ func terminalScreen(t *testing.T, w *terminaltest.World, token string, keys ...t
 	})
 	msgs := make(chan tea.Msg, 64)
 	pending := 0
-	var exec func(cmd tea.Cmd)
-	exec = func(cmd tea.Cmd) {
+	exec := func(cmd tea.Cmd) {
 		if cmd == nil {
 			return
 		}
 		pending++
 		go func() { msgs <- cmd() }()
 	}
-	var handle func(msg tea.Msg)
-	handle = func(msg tea.Msg) {
+	handle := func(msg tea.Msg) {
 		switch msg := msg.(type) {
 		case nil, tea.QuitMsg:
 		case tea.BatchMsg:
