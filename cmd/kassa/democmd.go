@@ -197,6 +197,7 @@ func (c *cli) runDemo(ctx context.Context, cfg demoConfig) error {
 	say("open the register terminal in another window with:")
 	say("  %s terminal --url %s --token %s --register Front", cfg.program, base, toks.cashier)
 	say("(a cashier's token, %q: registers, sales, payments, imports, stock, closing reports)", demoCashier)
+	say("or open the web register at %s/ and sign in with that token", base)
 	say("")
 	say("a manager's token, %q, may also read and write the nightly reports, see and disconnect", demoManager)
 	say("the Shopify connections, and rename and archive outlets and registers:")
