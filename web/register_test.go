@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/shopspring/decimal"
 
@@ -190,6 +191,16 @@ func TestCounterDay(t *testing.T) {
 	}
 	if width, _ := strconv.ParseFloat(string(box[1]), 64); width < 225 || width > 228 {
 		t.Fatalf("the printed page is %s points wide, want 80 mm (226.77 points)", box[1])
+	}
+	// In print, only the receipt shows: no header, no buttons.
+	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"}); err != nil {
+		t.Fatal(err)
+	}
+	if shown := eval[string](b, `[...document.querySelectorAll("header.top, .actions, main > h1")].map(e => getComputedStyle(e).display).join(",")`); shown != "none,none,none" {
+		t.Fatalf("printed, the header, buttons and title show as %q, want none", shown)
+	}
+	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{}); err != nil {
+		t.Fatal(err)
 	}
 	b.screenshot("receipt")
 }
