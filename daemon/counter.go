@@ -32,6 +32,54 @@ func (a *api) sell(c *call) (reply, error) {
 	return jsonReply(http.StatusCreated, saleView(out.Sale.View(true))), nil
 }
 
+// sellRequest is the domain's request of an API sale at register registerID.
+func sellRequest(c *call, registerID int64, req client.SellRequest) register.SellRequest {
+	who := c.actor(req.By)
+	sr := register.SellRequest{
+		RegisterID: registerID, Discount: req.Discount, PayLater: req.PayLater, CustomerEmail: req.CustomerEmail,
+		CustomerName: req.CustomerName, Note: req.Note, By: who.By, TokenID: who.TokenID,
+	}
+	for _, l := range req.Lines {
+		sr.Lines = append(sr.Lines, register.SellLine{Code: l.Code, Quantity: l.Quantity, Discount: l.Discount})
+	}
+	for _, p := range req.Payments {
+		sr.Payments = append(sr.Payments, register.Tender{Type: p.Type, Amount: p.Amount})
+	}
+	return sr
+}
+
+// quote prices the lines of a sale as the register would sell them (its payments are
+// ignored), reading only: nothing is written and no receipt number is taken.
+func (a *api) quote(c *call) (reply, error) {
+	var req client.SellRequest
+	if err := c.decode(&req); err != nil {
+		return reply{}, err
+	}
+	r, err := a.findRegister(c.ctx, c.r.PathValue("register"))
+	if err != nil {
+		return reply{}, err
+	}
+	sr := register.SellRequest{RegisterID: r.ID, Discount: req.Discount}
+	for _, l := range req.Lines {
+		sr.Lines = append(sr.Lines, register.SellLine{Code: l.Code, Quantity: l.Quantity, Discount: l.Discount})
+	}
+	p, err := register.Service{Clock: a.clock}.Quote(c.ctx, a.db, sr)
+	if err != nil {
+		return reply{}, err
+	}
+	out := client.Quote{Subtotal: money.String(p.Subtotal), Discount: money.String(p.DiscountTotal), Tax: money.String(p.TaxTotal),
+		Total: money.String(p.Total), Lines: make([]client.SaleLine, 0, len(p.Lines))}
+	for _, l := range p.Lines {
+		name := l.Title
+		if l.VariantTitle != "" {
+			name += " - " + l.VariantTitle
+		}
+		out.Lines = append(out.Lines, client.SaleLine{SKU: l.SKU, Name: name, Quantity: l.Quantity, UnitPrice: money.String(l.UnitPrice),
+			Discount: money.String(l.Discount), Tax: money.String(l.Tax), Total: money.String(l.Total)})
+	}
+	return jsonReply(http.StatusOK, out), nil
+}
+
 func (a *api) returnSale(c *call) (reply, error) {
 	var req client.ReturnRequest
 	if err := c.decode(&req); err != nil {

@@ -96,7 +96,16 @@ func closingView(r register.ClosingReport) client.ClosingReport {
 		Voids:                each(r.Voids, func(f register.VoidFigure) client.VoidFigure { return client.VoidFigure(f) }),
 		Taxes:                each(r.Taxes, func(f register.TaxFigure) client.TaxFigure { return client.TaxFigure(f) }),
 		AwaitingPaymentTotal: r.AwaitingPaymentTotal, AwaitingPaymentCount: r.AwaitingPaymentCount,
-		Sales:  each(r.Sales, func(t register.SourceTotal) client.SourceTotal { return client.SourceTotal(t) }),
+		ShopifyTotal: r.ShopifyTotal, InStoreCount: r.InStoreCount, InStoreTotal: r.InStoreTotal,
+		Returns: each(r.Returns, func(f register.ReturnFigure) client.ReturnFigure {
+			return client.ReturnFigure{ReceiptNumber: f.ReceiptNumber, SaleReceipt: f.SaleReceipt, Kind: f.Kind, Total: f.Total,
+				ReturnedAt: f.ReturnedAt, RecordedBy: f.RecordedBy, Token: f.Token,
+				Refunds: each(f.Refunds, func(x register.RefundFigure) client.RefundFigure { return client.RefundFigure(x) })}
+		}),
+		ReturnsTotal:  r.ReturnsTotal,
+		VoidedSales:   each(r.VoidedSales, func(f register.VoidedSaleFigure) client.VoidedSaleFigure { return client.VoidedSaleFigure(f) }),
+		CashMovements: each(r.CashMovements, func(f register.CashFigure) client.CashFigure { return client.CashFigure(f) }),
+		CashIn:        r.CashIn, CashOut: r.CashOut,
 		Hourly: each(r.Hourly, func(h register.HourFigure) client.HourFigure { return client.HourFigure(h) }),
 	}
 }
@@ -122,6 +131,9 @@ func nightlyView(r register.NightlyReport) client.NightlyReport {
 		ImportFailures: each(r.ImportFailures, func(f register.ImportFailure) client.ImportFailure {
 			return client.ImportFailure(f)
 		}),
+		Returns:          each(r.Returns, func(t register.SourceTotal) client.SourceTotal { return client.SourceTotal(t) }),
+		VoidedSalesCount: r.VoidedSalesCount, VoidedSalesTotal: r.VoidedSalesTotal, CashIn: r.CashIn, CashOut: r.CashOut,
+		Taxes:  each(r.Taxes, func(f register.TaxFigure) client.TaxFigure { return client.TaxFigure(f) }),
 		Hourly: each(r.Hourly, func(h register.HourFigure) client.HourFigure { return client.HourFigure(h) }),
 	}
 }

@@ -118,9 +118,11 @@ func TestClosingReportFigures(t *testing.T) {
 			{Rate: "21", Amount: "5.20"}, // 2.17 + 2.17 + 0.86
 		},
 		AwaitingPaymentTotal: "2.45", AwaitingPaymentCount: 1, // #1002
+		ShopifyTotal: "17.45", InStoreCount: 2, InStoreTotal: "40.50", // 32.50 + 8.00
+		Returns: []register.ReturnFigure{}, ReturnsTotal: "0.00", VoidedSales: []register.VoidedSaleFigure{},
+		CashMovements: []register.CashFigure{}, CashIn: "0.00", CashOut: "0.00",
 		// The cash sale at 10:xx and the card sale at 15:xx in store, the Shopify order at
 		// 11:xx, Brussels time.
-		Sales: []register.SourceTotal{{Source: "pos", Count: 2, Total: "40.50"}, {Source: "shopify", Count: 1, Total: "17.45"}},
 		Hourly: []register.HourFigure{
 			{From: "2026-11-25T10:00:00+01:00", POSCount: 1, POSTotal: "32.50", ShopifyTotal: "0.00"},
 			{From: "2026-11-25T11:00:00+01:00", POSTotal: "0.00", ShopifyCount: 1, ShopifyTotal: "17.45"},

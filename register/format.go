@@ -167,9 +167,15 @@ func (r ClosingReport) text(w *textWriter, full bool) {
 	w.pair("Sales total", r.SalesTotal)
 	w.pair("Shopify orders imported", strconv.Itoa(r.ShopifyOrders))
 	w.pair("Shopify shipping fees", r.ShippingFees)
+	w.pair("In-store sales ("+strconv.Itoa(r.InStoreCount)+")", r.InStoreTotal)
+	w.pair("Returns ("+strconv.Itoa(len(r.Returns))+")", r.ReturnsTotal)
+	w.pair("Voided sales ("+strconv.Itoa(len(r.VoidedSales))+")", "not counted")
+	w.pair("Cash in", r.CashIn)
+	w.pair("Cash out", r.CashOut)
 	if !full {
 		return
 	}
+	r.counterText(w)
 
 	w.section("Payments for earlier sales")
 	if len(r.AppliedPayments) == 0 {
@@ -246,6 +252,7 @@ func (r ClosingReport) csvRows(cw *csv.Writer, prefix string) {
 		row("applied_payments", a.ReceiptNumber, "voided", strconv.FormatBool(a.Voided))
 	}
 	r.voidsCSV(row)
+	r.counterCSV(row)
 	for _, t := range r.Taxes {
 		row("taxes", t.Rate, "amount", t.Amount)
 	}
@@ -323,6 +330,24 @@ func (r NightlyReport) WriteText(out io.Writer) error {
 		w.columns(30, 18, fmt.Sprintf("%s (%d)", name, s.Count), s.Total)
 	}
 	w.columns(30, 18, "Shipping fees", r.ShippingFees)
+	for _, x := range r.Returns {
+		name := "Returns in store"
+		if x.Source == "shopify" {
+			name = "Refunds in Shopify"
+		}
+		w.columns(30, 18, fmt.Sprintf("%s (%d)", name, x.Count), x.Total)
+	}
+	w.columns(30, 18, fmt.Sprintf("Voided sales (%d)", r.VoidedSalesCount), r.VoidedSalesTotal)
+	w.columns(30, 18, "Cash in", r.CashIn)
+	w.columns(30, 18, "Cash out", r.CashOut)
+
+	w.section("Taxes of the day")
+	if len(r.Taxes) == 0 {
+		w.line("none")
+	}
+	for _, t := range r.Taxes {
+		w.pair(t.Rate+" %", t.Amount)
+	}
 
 	w.section("Stock that went negative")
 	if len(r.NegativeStock) == 0 {
@@ -410,6 +435,17 @@ func (r NightlyReport) WriteCSV(out io.Writer) error {
 		row("sales", s.Source, "total", s.Total)
 	}
 	row("sales", "", "shipping_fees", r.ShippingFees)
+	for _, x := range r.Returns {
+		row("returns", x.Source, "count", strconv.Itoa(x.Count))
+		row("returns", x.Source, "total", x.Total)
+	}
+	row("sales", "", "voided_sales_count", strconv.Itoa(r.VoidedSalesCount))
+	row("sales", "", "voided_sales_total", r.VoidedSalesTotal)
+	row("cash", "", "cash_in", r.CashIn)
+	row("cash", "", "cash_out", r.CashOut)
+	for _, t := range r.Taxes {
+		row("taxes", t.Rate, "amount", t.Amount)
+	}
 	for _, n := range r.NegativeStock {
 		row("negative_stock", n.SKU, "name", n.Name)
 		row("negative_stock", n.SKU, "lowest", strconv.Itoa(n.Lowest))

@@ -23,12 +23,12 @@ type HourFigure struct {
 }
 
 // hourly reads the sales per hour of f in loc. With every set, each hour of [f.From,
-// f.To) has a figure, zero or not; otherwise only the hours with a sale do. It also
-// totals them per source, pos then shopify, both always present.
-func hourly(ctx context.Context, q pg.Queryer, f sales.HourFilter, loc *time.Location, every bool) ([]HourFigure, []SourceTotal, error) {
+// f.To) has a figure, zero or not; otherwise only the hours with a sale do. A voided sale counts in
+// none.
+func hourly(ctx context.Context, q pg.Queryer, f sales.HourFilter, loc *time.Location, every bool) ([]HourFigure, error) {
 	rows, err := sales.Store{}.HourlyTotals(ctx, q, f, loc.String())
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	type acc struct {
 		pos, shop           decimal.Decimal
@@ -50,16 +50,12 @@ func hourly(ctx context.Context, q pg.Queryer, f sales.HourFilter, loc *time.Loc
 			add(h)
 		}
 	}
-	var posTotal, shopTotal decimal.Decimal
-	var posCount, shopCount int
 	for _, r := range rows {
 		a := add(r.Hour)
 		if r.Source == sales.SourceShopify {
 			a.shop, a.shopCount = a.shop.Add(r.Total), a.shopCount+r.Count
-			shopTotal, shopCount = shopTotal.Add(r.Total), shopCount+r.Count
 		} else {
 			a.pos, a.posCount = a.pos.Add(r.Total), a.posCount+r.Count
-			posTotal, posCount = posTotal.Add(r.Total), posCount+r.Count
 		}
 	}
 	out := make([]HourFigure, 0, len(hours))
@@ -70,9 +66,5 @@ func hourly(ctx context.Context, q pg.Queryer, f sales.HourFilter, loc *time.Loc
 			ShopifyCount: a.shopCount, ShopifyTotal: money.String(a.shop),
 		})
 	}
-	split := []SourceTotal{
-		{Source: sales.SourcePOS, Count: posCount, Total: money.String(posTotal)},
-		{Source: sales.SourceShopify, Count: shopCount, Total: money.String(shopTotal)},
-	}
-	return out, split, nil
+	return out, nil
 }

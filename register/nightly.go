@@ -58,6 +58,18 @@ type NightlyReport struct {
 	// ImportFailures lists the Shopify orders of the outlet's connections that failed to
 	// import during the day.
 	ImportFailures []ImportFailure `json:"import_failures"`
+	// Returns totals the day's returns by where they were taken: pos (at a register) and
+	// shopify (refunded in Shopify), both always present; totals are negative.
+	Returns []SourceTotal `json:"returns"`
+	// VoidedSalesCount and VoidedSalesTotal are the counter sales of the day that were
+	// voided: they count in no other figure.
+	VoidedSalesCount int    `json:"voided_sales_count"`
+	VoidedSalesTotal string `json:"voided_sales_total"`
+	// CashIn and CashOut total the cash paid into and taken out of the outlet's drawers.
+	CashIn  string `json:"cash_in"`
+	CashOut string `json:"cash_out"`
+	// Taxes are the day's taxes per rate: the sales' less what returns gave back.
+	Taxes []TaxFigure `json:"taxes"`
 	// Hourly is the outlet's sales per hour of the day, every hour of it, zero or not.
 	Hourly []HourFigure `json:"hourly"`
 }
@@ -294,7 +306,29 @@ func (s Service) nightly(ctx context.Context, q pg.Queryer, outletID int64, day 
 		r.Sales = append(r.Sales, SourceTotal{Source: b.Source, Count: b.Count, Total: money.String(b.Total)})
 	}
 	r.ShippingFees = money.String(totals.ShippingFees)
-	if r.Hourly, _, err = hourly(ctx, q, sales.HourFilter{OutletID: outletID, From: from, To: to}, loc, true); err != nil {
+	r.Returns, r.Taxes = []SourceTotal{}, []TaxFigure{}
+	for _, b := range totals.Returns {
+		r.Returns = append(r.Returns, SourceTotal{Source: b.Source, Count: b.Count, Total: money.String(b.Total)})
+	}
+	r.VoidedSalesCount, r.VoidedSalesTotal = totals.VoidedCount, money.String(totals.VoidedTotal)
+	for _, t := range totals.Taxes {
+		r.Taxes = append(r.Taxes, TaxFigure{Rate: percent(t.Rate), Amount: money.String(t.Amount)})
+	}
+	cash, err := Store{}.DayCashMovements(ctx, q, registers, from, to)
+	if err != nil {
+		return NightlyReport{}, err
+	}
+	cashIn, cashOut := decimal.Zero, decimal.Zero
+	for _, m := range cash {
+		if m.Kind == CashOut {
+			cashOut = cashOut.Add(m.Amount)
+		} else {
+			cashIn = cashIn.Add(m.Amount)
+		}
+	}
+	r.CashIn, r.CashOut = money.String(cashIn), money.String(cashOut)
+
+	if r.Hourly, err = hourly(ctx, q, sales.HourFilter{OutletID: outletID, From: from, To: to}, loc, true); err != nil {
 		return NightlyReport{}, err
 	}
 

@@ -487,7 +487,10 @@ func (s *server) closingPage(w http.ResponseWriter, r *http.Request, sess *sessi
 	d := closingData{Report: rep}
 	d.Hourly = hourlyChart("hourly", t, rep.Hourly, false)
 	d.Mix = mixChart("mix", t, typeParts(rep.Payments))
-	d.Split = splitChart("split", t, rep.Sales)
+	d.Split = splitChart("split", t, []client.SourceTotal{
+		{Source: "pos", Count: rep.InStoreCount, Total: rep.InStoreTotal},
+		{Source: "shopify", Count: rep.ShopifyOrders, Total: rep.ShopifyTotal},
+	})
 	s.render(w, r, http.StatusOK, "closing", page{Title: "closing.title", Nav: "reports", Data: d})
 }
 

@@ -20,9 +20,9 @@ type cartLine struct {
 type sellData struct {
 	Register *client.Register
 	Lines    []cartLine
-	// Quote is the daemon's pricing of the cart (and of the tenders typed): its lines,
-	// total, tax, change.
-	Quote *client.Sale
+	// Quote is the daemon's pricing of the cart: its lines, total and tax. The change is
+	// the sale's, shown once it is rung up.
+	Quote *client.Quote
 	// Cash and Card are the tenders typed.
 	Cash, Card string
 }
@@ -145,20 +145,13 @@ func (s *server) cart(w http.ResponseWriter, r *http.Request, sess *session) {
 	}
 	d.Lines = lines
 	if len(lines) > 0 {
-		q, err := api.Quote(r.Context(), sess.Register, sellRequest(sess, lines, tenders("", d.Cash, d.Card), true))
+		q, err := api.Quote(r.Context(), sess.Register, sellRequest(sess, lines, nil, true))
 		if err != nil {
 			if !s.refusal(w, r, err) {
 				return
 			}
-			// The tenders typed are refused (card over the total, say): price the cart alone.
 			problem = err.Error()
-			if q, err = api.Quote(r.Context(), sess.Register, sellRequest(sess, lines, nil, true)); err != nil {
-				if !s.refusal(w, r, err) {
-					return
-				}
-			}
-		}
-		if err == nil {
+		} else {
 			d.Quote = &q
 		}
 	}

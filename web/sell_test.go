@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -48,8 +49,8 @@ func activeID(b *browser) string {
 
 // TestSellByBarcodeWithCashAndChange: the scanner's field has the focus and keeps it; two
 // cups and a saucer scanned (one code unknown, refused with the daemon's reason and left
-// out), 50.00 cash typed on the keypad shows the daemon's change, and the sale is rung up
-// with that change and its receipt. Then a cup of it is returned from the sale's detail,
+// out) priced by the daemon's quote, 50 cash typed on the keypad, and the sale is rung up
+// with the daemon's change and its receipt. Then a cup of it is returned from the sale's detail,
 // refunded in cash and put back in stock.
 func TestSellByBarcodeWithCashAndChange(t *testing.T) {
 	w := startWorld(t, terminaltest.Options{})
@@ -80,11 +81,14 @@ func TestSellByBarcodeWithCashAndChange(t *testing.T) {
 	if id := activeID(b); id != "scan" {
 		t.Fatalf("after a tap the focus is on %q, want the scanner's field", id)
 	}
-	b.step("50.00 cash on the keypad: the change shows",
+	b.step("50 cash on the keypad",
 		chromedp.Click("#cash"),
 		chromedp.Click(`#sell-form .keypad button[data-key="5"]`),
 		chromedp.Click(`#sell-form .keypad button[data-key="0"]`),
-		waitText("#cart-change", "20.75"),
+		chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+			_, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector("#cash").value === "50"`))
+			return err
+		}),
 	)
 	b.screenshot("sell")
 	b.step("pay cash", chromedp.Click("#pay-cash"), chromedp.WaitVisible("#change"))
@@ -133,6 +137,65 @@ func TestSellByBarcodeWithCashAndChange(t *testing.T) {
 		t.Fatalf("%d refunds of 12.50 and %d cups on hand after selling 2 and taking 1 back, want 1 and -1", refunds, onHand)
 	}
 	b.screenshot("return")
+
+	// The counter's other lines in the reports: a sale voided by a manager, cash taken out
+	// and paid in, then the X-report and the nightly report show them with the return.
+	ctx := context.Background()
+	mgr := client.New(w.URL, w.Manager)
+	voided, err := mgr.Sell(ctx, "Front", client.SellRequest{Lines: []client.SellLine{{Code: "5400000000028", Quantity: 1}},
+		Payments: []client.Tender{{Type: "Cash", Amount: "10.00"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mgr.VoidSale(ctx, voided.ReceiptNumber, client.SaleVoidRequest{Reason: "rang twice"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []client.CashRequest{{Kind: "out", Amount: "30.00", Reason: "bank drop"}, {Kind: "in", Amount: "5.00", Reason: "coins"}} {
+		if _, err := mgr.MoveCash(ctx, "Front", m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var sessionID int64
+	if err := w.DB.Get(&sessionID, `SELECT id FROM register_sessions WHERE closed_at IS NULL`); err != nil {
+		t.Fatal(err)
+	}
+	b.step("the X-report", b.open(fmt.Sprintf("/reports/closing/%d", sessionID)), chromedp.WaitVisible("#closing-returns"))
+	for sel, want := range map[string]string{
+		"#instore-figure": "1 · 29.25", "#returns-figure": "1 · -12.50", "#cashin-figure": "5.00", "#cashout-figure": "30.00",
+	} {
+		if got := b.text(sel); got != want {
+			t.Errorf("the X-report's %s reads %q, want %q", sel, got, want)
+		}
+	}
+	for sel, wants := range map[string][]string{
+		"#closing-returns":      {"FRONT-000001-R1", "FRONT-000001", "-12.50", "Cash"},
+		"#closing-voided-sales": {voided.ReceiptNumber, voided.Total, "rang twice"},
+		"#closing-cash":         {"bank drop", "30.00", "coins", "5.00"},
+	} {
+		got := b.text(sel)
+		for _, want := range wants {
+			if !strings.Contains(got, want) {
+				t.Errorf("the X-report's %s lacks %q:\n%s", sel, want, got)
+			}
+		}
+	}
+	b.screenshot("xreport-counter")
+
+	var day, outlet string
+	if err := w.DB.QueryRow(`SELECT (s.sold_at AT TIME ZONE o.timezone)::date::text, o.name FROM sales s JOIN outlets o ON o.id = s.outlet_id
+		WHERE s.receipt_number = 'FRONT-000001'`).Scan(&day, &outlet); err != nil {
+		t.Fatal(err)
+	}
+	web := signInHTTP(t, w.URL, w.Manager)
+	st, body := web.post("/reports/nightly", url.Values{"csrf": {web.csrf}, "date": {day}, "outlet": {outlet}})
+	if st != http.StatusOK {
+		t.Fatalf("generating the nightly report answered %d:\n%s", st, body)
+	}
+	for _, want := range []string{`id="nightly-returns"`, "-12.50", voided.Total, `id="nightly-taxes"`, "30.00", "5.00"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the nightly report lacks %q", want)
+		}
+	}
 }
 
 // TestSplitAndCardPayments: a sale paid part by card and the rest in cash, and one paid

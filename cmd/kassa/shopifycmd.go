@@ -27,13 +27,15 @@ type connectionJSON struct {
 	PollInterval     string `json:"poll_interval"`
 	Enabled          bool   `json:"enabled"`
 	NewestOrderID    int64  `json:"newest_order_id"`
+	// OrderAPI is graphql or rest: what imports read orders through.
+	OrderAPI string `json:"order_api"`
 }
 
 func toConnectionJSON(c shopify.Connection) connectionJSON {
 	return connectionJSON{
 		Shop: c.Shop, Outlet: c.OutletName, Register: c.RegisterName, APIVersion: c.APIVersion, BaseURL: c.BaseURL,
 		ShippingSKU: c.ShippingSKU, ImportTestOrders: c.ImportTestOrders, AutoUpdate: c.AutoUpdate,
-		PollInterval: c.PollInterval.String(), Enabled: c.Enabled, NewestOrderID: c.NewestOrderID,
+		PollInterval: c.PollInterval.String(), Enabled: c.Enabled, NewestOrderID: c.NewestOrderID, OrderAPI: c.OrderAPI,
 	}
 }
 
@@ -48,11 +50,11 @@ func (c *cli) shopifyCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "shopify", Short: "Link Shopify shops to an outlet and register", Args: cobra.NoArgs}
 
 	var (
-		p                        shopify.ConnectParams
-		outlet, reg, autoUpdate  string
-		pollInterval, apiVersion string
-		tokenFile, secretFile    string
-		clientSecretFile         string
+		p                          shopify.ConnectParams
+		outlet, reg, autoUpdate    string
+		pollInterval, apiVersion   string
+		tokenFile, secretFile      string
+		clientSecretFile, orderAPI string
 	)
 	connect := &cobra.Command{
 		Use:   "connect --shop NAME.myshopify.com --client-id ID --client-secret-file FILE --outlet O --register R [--public-url URL]",
@@ -105,6 +107,12 @@ its import history, so no order is ever imported twice.`,
 			}
 			p.PollInterval = d
 			p.APIVersion = apiVersion
+			switch orderAPI {
+			case shopify.OrderAPIGraphQL, shopify.OrderAPIREST:
+				p.OrderAPI = orderAPI
+			default:
+				return usageError("--api is graphql or rest, not %q", orderAPI)
+			}
 			legacy := cmd.Flags().Changed("token") || cmd.Flags().Changed("token-file") || cmd.Flags().Changed("secret") || cmd.Flags().Changed("secret-file")
 			if p.ClientID != "" {
 				if legacy {
@@ -163,6 +171,7 @@ its import history, so no order is ever imported twice.`,
 	connect.Flags().StringVar(&p.Shop, "shop", "", "the shop's myshopify domain, e.g. demo.myshopify.com")
 	connect.Flags().StringVar(&p.ClientID, "client-id", "", "the Client ID of the app made in the Dev Dashboard (its Settings)")
 	connect.Flags().StringVar(&clientSecretFile, "client-secret-file", "", "a file holding the app's client secret (default: $KASSA_SHOPIFY_CLIENT_SECRET, else asked on a terminal)")
+	connect.Flags().StringVar(&orderAPI, "api", shopify.OrderAPIGraphQL, "how imports read orders: graphql (bulk export for Get all, pages by update time for Get new) or rest (the legacy REST Admin API)")
 	connect.Flags().StringVar(&p.PublicURL, "public-url", "", "the https:// address Shopify reaches 'kassa serve' at: the shop's webhooks are subscribed there")
 	connect.Flags().StringVar(&tokenFile, "token-file", "", "an app made before 2026: a file holding its Admin API access token (default: $KASSA_SHOPIFY_TOKEN, else asked on a terminal)")
 	connect.Flags().StringVar(&secretFile, "secret-file", "", "an app made before 2026: a file holding its webhook signing secret (default: $KASSA_SHOPIFY_SECRET, else asked on a terminal)")
@@ -257,7 +266,7 @@ its import history, so no order is ever imported twice.`,
 				{"API version", cn.APIVersion}, {"API address", base},
 				{"shipping-fee product", cn.ShippingSKU}, {"import test orders", onOff(cn.ImportTestOrders)},
 				{"auto-update", onOff(cn.AutoUpdate)}, {"poll interval", cn.PollInterval.String()},
-				{"newest order seen", fmt.Sprint(cn.NewestOrderID)},
+				{"newest order seen", fmt.Sprint(cn.NewestOrderID)}, {"reads orders through", orderAPIName(cn.OrderAPI)},
 			}, connectDetailRows(cn, details, loc, c.now())...) {
 				fmt.Fprintf(tw, "%s:\t%s\n", kv[0], kv[1])
 			}
@@ -289,4 +298,12 @@ its import history, so no order is ever imported twice.`,
 	}
 	cmd.AddCommand(connect, list, show, disconnect, c.webhooksCommand())
 	return cmd
+}
+
+// orderAPIName says which API a connection's imports read orders through.
+func orderAPIName(api string) string {
+	if api == shopify.OrderAPIREST {
+		return "REST Admin API (legacy)"
+	}
+	return "GraphQL Admin API"
 }

@@ -169,11 +169,59 @@ type ClosingReport struct {
 	// sales, at the close (now, for an open session); AwaitingPaymentCount counts them.
 	AwaitingPaymentTotal string `json:"awaiting_payment_total"`
 	AwaitingPaymentCount int    `json:"awaiting_payment_count"`
-	// Sales totals the session's sales per source, pos and shopify.
-	Sales []SourceTotal `json:"sales"`
+	// ShopifyTotal totals the session's Shopify orders (ShopifyOrders counts them).
+	ShopifyTotal string `json:"shopify_orders_total"`
+	// The counter: in-store sales (voided ones left out), returns with their refunds,
+	// voided sales, cash paid in and taken out.
+	InStoreCount  int                `json:"in_store_sales_count"`
+	InStoreTotal  string             `json:"in_store_sales_total"`
+	Returns       []ReturnFigure     `json:"returns"`
+	ReturnsTotal  string             `json:"returns_total"`
+	VoidedSales   []VoidedSaleFigure `json:"voided_sales"`
+	CashMovements []CashFigure       `json:"cash_movements"`
+	CashIn        string             `json:"cash_in"`
+	CashOut       string             `json:"cash_out"`
 	// Hourly is the session's sales per hour of the outlet's clock, the hours with a sale
 	// only.
 	Hourly []HourFigure `json:"hourly"`
+}
+
+// ReturnFigure is a return a session took. Total and the refunds are negative.
+type ReturnFigure struct {
+	ReceiptNumber string         `json:"receipt_number"`
+	SaleReceipt   string         `json:"sale_receipt"`
+	Kind          string         `json:"kind"`
+	Total         string         `json:"total"`
+	ReturnedAt    string         `json:"returned_at"`
+	RecordedBy    string         `json:"recorded_by"`
+	Token         *string        `json:"token"`
+	Refunds       []RefundFigure `json:"refunds"`
+}
+
+// RefundFigure is money given back by one payment type.
+type RefundFigure struct {
+	Type   string `json:"type"`
+	Amount string `json:"amount"`
+}
+
+// VoidedSaleFigure is a counter sale voided in a session.
+type VoidedSaleFigure struct {
+	ReceiptNumber string  `json:"receipt_number"`
+	Total         string  `json:"total"`
+	VoidedAt      string  `json:"voided_at"`
+	VoidedBy      string  `json:"voided_by"`
+	Token         *string `json:"token"`
+	Reason        string  `json:"reason"`
+}
+
+// CashFigure is cash paid in ("in") or taken out ("out") of a drawer.
+type CashFigure struct {
+	Kind       string  `json:"kind"`
+	Amount     string  `json:"amount"`
+	Reason     string  `json:"reason"`
+	MovedAt    string  `json:"moved_at"`
+	RecordedBy string  `json:"recorded_by"`
+	Token      *string `json:"token"`
 }
 
 // HourFigure is the sales sold in one hour of the outlet's clock, in store (pos) and
@@ -262,6 +310,14 @@ type NightlyReport struct {
 	AwaitingPaymentTotal string         `json:"awaiting_payment_total"`
 	// ImportFailures lists the Shopify orders that failed to import during the day.
 	ImportFailures []ImportFailure `json:"import_failures"`
+	// Returns by source (pos, shopify), the voided counter sales, cash in and out, and the
+	// day's taxes per rate (sales less returns).
+	Returns          []SourceTotal `json:"returns"`
+	VoidedSalesCount int           `json:"voided_sales_count"`
+	VoidedSalesTotal string        `json:"voided_sales_total"`
+	CashIn           string        `json:"cash_in"`
+	CashOut          string        `json:"cash_out"`
+	Taxes            []TaxFigure   `json:"taxes"`
 	// Hourly is the outlet's sales per hour of the day, every hour of it; a report stored
 	// by an older kassa has none.
 	Hourly []HourFigure `json:"hourly"`

@@ -86,8 +86,16 @@ type Connection struct {
 	ImportTrigger     string        `db:"import_trigger"`
 	Enabled           bool          `db:"enabled"`
 	NewestOrderID     int64         `db:"newest_order_id"`
-	CreatedAt         time.Time     `db:"created_at"`
-	UpdatedAt         time.Time     `db:"updated_at"`
+	// OrderAPI is the API imports read orders through: OrderAPIGraphQL or OrderAPIREST.
+	OrderAPI string `db:"order_api"`
+	// OrdersUpdatedThrough is the newest update time of an order an import has read
+	// through GraphQL (Get new reads from there, less an overlap); nil before any.
+	OrdersUpdatedThrough *time.Time `db:"orders_updated_through"`
+	// BulkOperationID is the bulk operation a Get all started and has not finished
+	// reading, "" when none.
+	BulkOperationID string    `db:"bulk_operation_id"`
+	CreatedAt       time.Time `db:"created_at"`
+	UpdatedAt       time.Time `db:"updated_at"`
 
 	// Filled in from the outlet, register and shipping-fee product (see describe).
 	OutletName   string `db:"-"`
@@ -96,6 +104,12 @@ type Connection struct {
 	RegisterName string `db:"-"`
 	ShippingSKU  string `db:"-"`
 }
+
+// The APIs a connection reads orders through (Connection.OrderAPI).
+const (
+	OrderAPIGraphQL = "graphql"
+	OrderAPIREST    = "rest"
+)
 
 // notLinkedError is a shop that has no connection; errors.Is(err, ErrNotFound) holds.
 type notLinkedError struct{ shop string }
@@ -114,8 +128,8 @@ const connectionSelect = `
 		c.register_id, c.shipping_product_id, c.import_test_orders, c.auto_update,
 		extract(epoch FROM c.poll_interval)::bigint AS poll_seconds, c.import_trigger, c.enabled,
 		c.newest_order_id, c.created_at, c.updated_at, c.auth, c.client_id, c.scopes, c.public_url,
-		c.served_api_version, c.last_call_at, c.webhooks_checked_at,
-		cred.names AS cred_names, cred.sealed AS cred_sealed, cred.token_expires_at
+		c.served_api_version, c.last_call_at, c.webhooks_checked_at, c.order_api, c.orders_updated_through,
+		c.bulk_operation_id, cred.names AS cred_names, cred.sealed AS cred_sealed, cred.token_expires_at
 	FROM shopify_connections c
 	LEFT JOIN LATERAL (
 		SELECT array_agg(k.name ORDER BY k.name) AS names, array_agg(k.sealed ORDER BY k.name) AS sealed,
@@ -147,6 +161,9 @@ type ConnectParams struct {
 	ImportTestOrders bool
 	AutoUpdate       bool
 	PollInterval     time.Duration // default 5 minutes, at least 10 seconds
+	// OrderAPI is the API imports read orders through: OrderAPIGraphQL (the default) or
+	// OrderAPIREST.
+	OrderAPI string
 }
 
 // DefaultAPIVersion is the Admin API version a connection uses unless told otherwise.
@@ -268,16 +285,21 @@ func (st ConnectionStore) Connect(ctx context.Context, q pg.Queryer, p ConnectPa
 			return err
 		}
 		interval := fmt.Sprintf("%d seconds", int64(p.PollInterval/time.Second))
+		orderAPI := p.OrderAPI
+		if orderAPI == "" {
+			orderAPI = OrderAPIGraphQL
+		}
 		if existing.ID != 0 {
 			id = existing.ID
 			_, err := tx.ExecContext(ctx, `
 				UPDATE shopify_connections SET access_token = '', webhook_secret = '', api_version = $2,
 					base_url = $3, outlet_id = $4, register_id = $5, import_test_orders = $6,
 					auto_update = $7, poll_interval = $8::interval, enabled = true, updated_at = now(),
-					auth = $9, client_id = $10, scopes = $11, public_url = CASE WHEN $12 = '' THEN public_url ELSE $12 END
+					auth = $9, client_id = $10, scopes = $11, public_url = CASE WHEN $12 = '' THEN public_url ELSE $12 END,
+					order_api = $13, bulk_operation_id = ''
 				WHERE id = $1`,
 				id, p.APIVersion, p.BaseURL, p.OutletID, p.RegisterID,
-				p.ImportTestOrders, p.AutoUpdate, interval, p.Auth, p.clientID(), pq.Array(p.scopes()), p.PublicURL)
+				p.ImportTestOrders, p.AutoUpdate, interval, p.Auth, p.clientID(), pq.Array(p.scopes()), p.PublicURL, orderAPI)
 			if err != nil {
 				return fmt.Errorf("update connection %s: %w", shop, err)
 			}
@@ -294,10 +316,10 @@ func (st ConnectionStore) Connect(ctx context.Context, q pg.Queryer, p ConnectPa
 		err = sqlx.GetContext(ctx, tx, &id, `
 			INSERT INTO shopify_connections (shop, api_version, base_url, outlet_id,
 				register_id, shipping_product_id, import_test_orders, auto_update, poll_interval,
-				auth, client_id, scopes, public_url)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::interval, $10, $11, $12, $13) RETURNING id`,
+				auth, client_id, scopes, public_url, order_api)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::interval, $10, $11, $12, $13, $14) RETURNING id`,
 			shop, p.APIVersion, p.BaseURL, p.OutletID, p.RegisterID,
-			shipping, p.ImportTestOrders, p.AutoUpdate, interval, p.Auth, p.clientID(), pq.Array(p.scopes()), p.PublicURL)
+			shipping, p.ImportTestOrders, p.AutoUpdate, interval, p.Auth, p.clientID(), pq.Array(p.scopes()), p.PublicURL, orderAPI)
 		if err != nil {
 			return fmt.Errorf("create connection %s: %w", shop, err)
 		}

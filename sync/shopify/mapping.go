@@ -164,7 +164,7 @@ func mapOrder(o *shopifyapi.Order, c Connection, shippingSKU string) (*draft, er
 		return sum, out
 	}
 
-	carriesInventoryManagement := bytes.Contains(o.Raw, []byte(`"variant_inventory_management"`))
+	carriesInventoryManagement := o.InventoryManagementKnown || bytes.Contains(o.Raw, []byte(`"variant_inventory_management"`))
 	for i := range o.LineItems {
 		li := &o.LineItems[i]
 		what := fmt.Sprintf("line %d (%s)", i+1, li.Title)

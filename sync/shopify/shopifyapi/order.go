@@ -51,12 +51,43 @@ type Order struct {
 	LineItems           []LineItem
 	ShippingLines       []ShippingLine
 
+	// What an order carries after it was placed (order edits, refunds, how it is
+	// delivered). The GraphQL decoder fills them; today's import rules do not read them.
+	CurrentTotalPrice     decimal.Decimal // shop money of currentTotalPriceSet / current_total_price
+	CurrentSubtotalPrice  decimal.Decimal
+	CurrentTotalTax       decimal.Decimal
+	CurrentTotalDiscounts decimal.Decimal
+	Refunds               []Refund
+	// DeliveryMethods are the delivery method types of the order's fulfillment orders
+	// (SHIPPING, PICK_UP, PICKUP_POINT, LOCAL, RETAIL, NONE), in Shopify's words.
+	DeliveryMethods []string
+	// InventoryManagementKnown is set when the source says for every variant whether
+	// Shopify tracks its stock (GraphQL always does: variant.inventoryItem.tracked), so
+	// VariantInventoryManagement "" means untracked rather than unknown.
+	InventoryManagementKnown bool
+	// Shape is the form the order was read in: ShapeREST (REST, webhook bodies, files) or
+	// ShapeGraphQL.
+	Shape string
+
 	// Raw holds the exact bytes the order was decoded from, for the import log.
 	Raw json.RawMessage
 	// DecodeErr is set by ListOrders on an order that could not be decoded; only ID, Name
 	// and Raw are then meaningful (best effort), so that the importer can record a
 	// failed outcome for that order alone.
 	DecodeErr error
+}
+
+// The shapes an order is read in.
+const (
+	ShapeREST    = ""
+	ShapeGraphQL = "graphql"
+)
+
+// Refund is money (and possibly goods) returned on an order.
+type Refund struct {
+	ID        int64
+	CreatedAt time.Time
+	Note      string
 }
 
 // Customer is the order's customer as Shopify sent it. Fields may be empty when the app
@@ -87,14 +118,16 @@ type Address struct {
 
 // LineItem is one line of an order.
 type LineItem struct {
-	ID                         int64
-	ProductID                  int64 // 0 for custom items
-	VariantID                  int64 // 0 for custom items
-	SKU                        string
-	Title                      string
-	VariantTitle               string
-	Name                       string
-	Quantity                   int64
+	ID           int64
+	ProductID    int64 // 0 for custom items
+	VariantID    int64 // 0 for custom items
+	SKU          string
+	Title        string
+	VariantTitle string
+	Name         string
+	Quantity     int64
+	// CurrentQuantity is the quantity after order edits and refunds removed some.
+	CurrentQuantity            int64
 	Price                      decimal.Decimal // unit price before discounts
 	TotalDiscount              decimal.Decimal
 	DiscountAllocations        []DiscountAllocation
