@@ -135,6 +135,9 @@ func nightlyView(r register.NightlyReport) client.NightlyReport {
 		VoidedSalesCount: r.VoidedSalesCount, VoidedSalesTotal: r.VoidedSalesTotal, CashIn: r.CashIn, CashOut: r.CashOut,
 		Taxes:  each(r.Taxes, func(f register.TaxFigure) client.TaxFigure { return client.TaxFigure(f) }),
 		Hourly: each(r.Hourly, func(h register.HourFigure) client.HourFigure { return client.HourFigure(h) }),
+		StockCorrections: each(r.StockCorrections, func(c register.StockCorrection) client.StockCorrection {
+			return client.StockCorrection(c)
+		}),
 	}
 }
 

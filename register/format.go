@@ -363,6 +363,22 @@ func (r NightlyReport) WriteText(out io.Writer) error {
 		w.columns(28, 10, text.Clip(item, 28), strconv.Itoa(n.Lowest), strconv.Itoa(n.EndOfDay))
 	}
 
+	if len(r.StockCorrections) > 0 {
+		w.section("Stock corrected in Shopify")
+		w.columns(28, 10, "", "was", "now")
+		for _, c := range r.StockCorrections {
+			item := c.Name
+			if c.SKU != "" {
+				item = c.SKU + " " + c.Name
+			}
+			was := "none"
+			if c.ShopAvailable != nil {
+				was = strconv.Itoa(*c.ShopAvailable)
+			}
+			w.columns(28, 10, text.Clip(item, 28), was, strconv.Itoa(c.Level))
+		}
+	}
+
 	w.section("Awaiting payment")
 	w.pair(salesCount(len(r.AwaitingPayment)), r.AwaitingPaymentTotal)
 	for i, a := range r.AwaitingPayment {
@@ -450,6 +466,14 @@ func (r NightlyReport) WriteCSV(out io.Writer) error {
 		row("negative_stock", n.SKU, "name", n.Name)
 		row("negative_stock", n.SKU, "lowest", strconv.Itoa(n.Lowest))
 		row("negative_stock", n.SKU, "end_of_day", strconv.Itoa(n.EndOfDay))
+	}
+	for _, c := range r.StockCorrections {
+		was := ""
+		if c.ShopAvailable != nil {
+			was = strconv.Itoa(*c.ShopAvailable)
+		}
+		row("stock_corrections", c.SKU, "shop_available", was)
+		row("stock_corrections", c.SKU, "kassa_level", strconv.Itoa(c.Level))
 	}
 	for _, a := range r.AwaitingPayment {
 		row("awaiting_payment", a.ReceiptNumber, "balance", a.Balance)

@@ -72,6 +72,20 @@ type NightlyReport struct {
 	Taxes []TaxFigure `json:"taxes"`
 	// Hourly is the outlet's sales per hour of the day, every hour of it, zero or not.
 	Hourly []HourFigure `json:"hourly"`
+	// StockCorrections lists the products whose Shopify quantity the day's drift check
+	// found different from the outlet's level, and set to it.
+	StockCorrections []StockCorrection `json:"stock_corrections,omitempty"`
+}
+
+// StockCorrection is a product whose quantity in a shop differed from the outlet's level
+// and was set to it. ShopAvailable is nil when the shop did not stock it at its location.
+type StockCorrection struct {
+	Shop          string `json:"shop"`
+	SKU           string `json:"sku"`
+	Name          string `json:"name"`
+	Level         int    `json:"kassa_level"`
+	ShopAvailable *int   `json:"shop_available"`
+	At            string `json:"at"`
 }
 
 // OpenSession is a session that was not closed by the end of the day.
@@ -338,6 +352,16 @@ func (s Service) nightly(ctx context.Context, q pg.Queryer, outletID int64, day 
 	}
 	for _, n := range negative {
 		r.NegativeStock = append(r.NegativeStock, NegativeStock{SKU: n.SKU, Name: n.Name, Lowest: n.Lowest, EndOfDay: n.EndOfDay})
+	}
+
+	corrections, err := inventory.Store{}.StockCorrections(ctx, q, outletID, from, to)
+	if err != nil {
+		return NightlyReport{}, err
+	}
+	for _, c := range corrections {
+		r.StockCorrections = append(r.StockCorrections, StockCorrection{
+			Shop: c.Shop, SKU: c.SKU, Name: c.Name, Level: c.Level, ShopAvailable: c.ChannelAvailable, At: rfc(c.FoundAt),
+		})
 	}
 
 	owed, err := st.AwaitingPayment(ctx, q, outletID, to)

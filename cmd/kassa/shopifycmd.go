@@ -28,7 +28,9 @@ type connectionJSON struct {
 	Enabled          bool   `json:"enabled"`
 	NewestOrderID    int64  `json:"newest_order_id"`
 	// OrderAPI is graphql or rest: what imports read orders through.
-	OrderAPI string `json:"order_api"`
+	OrderAPI   string `json:"order_api"`
+	LocationID *int64 `json:"location_id"`
+	Location   string `json:"location"`
 }
 
 func toConnectionJSON(c shopify.Connection) connectionJSON {
@@ -36,6 +38,7 @@ func toConnectionJSON(c shopify.Connection) connectionJSON {
 		Shop: c.Shop, Outlet: c.OutletName, Register: c.RegisterName, APIVersion: c.APIVersion, BaseURL: c.BaseURL,
 		ShippingSKU: c.ShippingSKU, ImportTestOrders: c.ImportTestOrders, AutoUpdate: c.AutoUpdate,
 		PollInterval: c.PollInterval.String(), Enabled: c.Enabled, NewestOrderID: c.NewestOrderID, OrderAPI: c.OrderAPI,
+		LocationID: c.LocationID, Location: shopify.SafeText(c.LocationName),
 	}
 }
 
@@ -55,6 +58,7 @@ func (c *cli) shopifyCommand() *cobra.Command {
 		pollInterval, apiVersion   string
 		tokenFile, secretFile      string
 		clientSecretFile, orderAPI string
+		pullCatalogue              bool
 	)
 	connect := &cobra.Command{
 		Use:   "connect --shop NAME.myshopify.com --client-id ID --client-secret-file FILE --outlet O --register R [--public-url URL]",
@@ -70,6 +74,11 @@ client secret also verifies the shop's webhooks. Before storing anything, connec
 a token, reads the shop and the scopes the app was granted, and refuses with one line when
 the credentials are wrong, the app is not installed or belongs to another organization,
 read_orders is not granted, or the shop's currency is not the outlet's.
+
+--location names the Shopify location whose available stock mirrors the outlet (its name or
+id, see 'kassa shopify locations'); the shop's primary location unless told. With
+--pull-catalogue, the shop's catalogue and opening stock are pulled right after connecting
+(see 'kassa shopify catalogue pull').
 
 With --public-url (the https:// address Shopify reaches 'kassa serve' at), the shop is
 subscribed to the webhooks kassa handles at URL/webhooks/shopify; without it kassa polls.
@@ -165,10 +174,22 @@ its import history, so no order is ever imported twice.`,
 				return err
 			}
 			p.OutletID, p.RegisterID = o.ID, r.ID
-			return c.connectShop(ctx, db, box, p)
+			if err := c.connectShop(ctx, db, box, p); err != nil {
+				return err
+			}
+			if !pullCatalogue {
+				return nil
+			}
+			conn, err := shopify.ConnectionStore{Secrets: box}.Find(ctx, db, p.Shop)
+			if err != nil {
+				return err
+			}
+			return c.pullCatalogue(ctx, db, box, conn, false)
 		},
 	}
 	connect.Flags().StringVar(&p.Shop, "shop", "", "the shop's myshopify domain, e.g. demo.myshopify.com")
+	connect.Flags().StringVar(&p.Location, "location", "", "the Shopify location that mirrors the outlet's stock: its name or id (default the shop's primary location)")
+	connect.Flags().BoolVar(&pullCatalogue, "pull-catalogue", false, "pull the shop's catalogue and opening stock right after connecting")
 	connect.Flags().StringVar(&p.ClientID, "client-id", "", "the Client ID of the app made in the Dev Dashboard (its Settings)")
 	connect.Flags().StringVar(&clientSecretFile, "client-secret-file", "", "a file holding the app's client secret (default: $KASSA_SHOPIFY_CLIENT_SECRET, else asked on a terminal)")
 	connect.Flags().StringVar(&orderAPI, "api", shopify.OrderAPIGraphQL, "how imports read orders: graphql (bulk export for Get all, pages by update time for Get new) or rest (the legacy REST Admin API)")
@@ -262,7 +283,7 @@ its import history, so no order is ever imported twice.`,
 				loc = l
 			}
 			for _, kv := range append([][2]string{
-				{"shop", cn.Shop}, {"state", state}, {"outlet", cn.OutletName}, {"register", cn.RegisterName},
+				{"shop", cn.Shop}, {"state", state}, {"outlet", cn.OutletName}, {"register", cn.RegisterName}, {"location", locationText(cn)},
 				{"API version", cn.APIVersion}, {"API address", base},
 				{"shipping-fee product", cn.ShippingSKU}, {"import test orders", onOff(cn.ImportTestOrders)},
 				{"auto-update", onOff(cn.AutoUpdate)}, {"poll interval", cn.PollInterval.String()},
@@ -297,6 +318,7 @@ its import history, so no order is ever imported twice.`,
 		},
 	}
 	cmd.AddCommand(connect, list, show, disconnect, c.webhooksCommand())
+	cmd.AddCommand(c.shopifyStockCommands()...)
 	return cmd
 }
 

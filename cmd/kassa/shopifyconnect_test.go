@@ -120,7 +120,7 @@ func TestConnectADevDashboardApp(t *testing.T) {
 	var shown shownJSON
 	mustJSON(t, ok(t, url, "shopify", "show", "--json"), &shown)
 	if shown.Auth != "client_credentials" || shown.ClientID != appClientID || shown.TokenExpiresAt == nil || len(shown.Webhooks) != 7 ||
-		shown.PublicURL != public || shown.ServedAPIVersion != "2026-10" || shown.LastCallAt == nil || len(shown.Scopes) != 4 {
+		shown.PublicURL != public || shown.ServedAPIVersion != "2026-10" || shown.LastCallAt == nil || len(shown.Scopes) != 5 {
 		t.Fatalf("show --json %+v", shown)
 	}
 	text := ok(t, url, "shopify", "show")

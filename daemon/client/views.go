@@ -321,6 +321,19 @@ type NightlyReport struct {
 	// Hourly is the outlet's sales per hour of the day, every hour of it; a report stored
 	// by an older kassa has none.
 	Hourly []HourFigure `json:"hourly"`
+	// StockCorrections lists the products whose Shopify quantity the drift check set to
+	// the outlet's level.
+	StockCorrections []StockCorrection `json:"stock_corrections,omitempty"`
+}
+
+// StockCorrection is a product whose quantity in a shop was set to the outlet's level.
+type StockCorrection struct {
+	Shop          string `json:"shop"`
+	SKU           string `json:"sku"`
+	Name          string `json:"name"`
+	Level         int    `json:"kassa_level"`
+	ShopAvailable *int   `json:"shop_available"`
+	At            string `json:"at"`
 }
 
 // OpenSession is a session that was not closed by the end of the day.

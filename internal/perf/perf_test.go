@@ -70,6 +70,12 @@ How each figure is measured:
    second), in process: the minimum is (points spent − 2,000) / 100 s (the actual costs the simulator
    charged, summed; the full bucket at the start is free); THROTTLED answers are counted by the
    simulator.
+8. **Stock push**: a generated shop on Shopify's standard plan (GraphQL restore 100 points/s), its
+   catalogue pulled; 50 stock movements a second for ` + "`KASSA_PERF_STOCK_SECONDS`" + ` (default 30) over
+   the linked products, pushed by one in-process pusher. The latency of a push runs from the oldest
+   change it covers (the queue row's first movement) to Shopify holding the level, so a movement
+   pushed with later ones counts its whole wait; points a movement = the actual query cost the
+   simulator charged ÷ movements; THROTTLED answers are counted by the simulator.
 
 ## Measured decisions
 
@@ -121,6 +127,7 @@ func TestPerformanceReport(t *testing.T) {
 	rep.Notes = append(rep.Notes, notes...)
 	rep.Rows = append(rep.Rows, measureReports(t, envInt("KASSA_PERF_SALES", 100000))...)
 	rep.Rows = append(rep.Rows, measureCounter(t, bin, envInt("KASSA_PERF_SALES", 100000))...)
+	rep.Rows = append(rep.Rows, measureStockPush(t, 50, time.Duration(envInt("KASSA_PERF_STOCK_SECONDS", 30))*time.Second)...)
 	rep.Took = time.Since(rep.Started)
 
 	fmt.Println(rep.Text())

@@ -93,9 +93,13 @@ type Connection struct {
 	OrdersUpdatedThrough *time.Time `db:"orders_updated_through"`
 	// BulkOperationID is the bulk operation a Get all started and has not finished
 	// reading, "" when none.
-	BulkOperationID string    `db:"bulk_operation_id"`
-	CreatedAt       time.Time `db:"created_at"`
-	UpdatedAt       time.Time `db:"updated_at"`
+	BulkOperationID string `db:"bulk_operation_id"`
+	// LocationID is the Shopify location that mirrors the outlet's stock (nil until it is
+	// named), LocationName its name when it was named.
+	LocationID   *int64    `db:"location_id"`
+	LocationName string    `db:"location_name"`
+	CreatedAt    time.Time `db:"created_at"`
+	UpdatedAt    time.Time `db:"updated_at"`
 
 	// Filled in from the outlet, register and shipping-fee product (see describe).
 	OutletName   string `db:"-"`
@@ -129,7 +133,7 @@ const connectionSelect = `
 		extract(epoch FROM c.poll_interval)::bigint AS poll_seconds, c.import_trigger, c.enabled,
 		c.newest_order_id, c.created_at, c.updated_at, c.auth, c.client_id, c.scopes, c.public_url,
 		c.served_api_version, c.last_call_at, c.webhooks_checked_at, c.order_api, c.orders_updated_through,
-		c.bulk_operation_id, cred.names AS cred_names, cred.sealed AS cred_sealed, cred.token_expires_at
+		c.bulk_operation_id, c.location_id, c.location_name, cred.names AS cred_names, cred.sealed AS cred_sealed, cred.token_expires_at
 	FROM shopify_connections c
 	LEFT JOIN LATERAL (
 		SELECT array_agg(k.name ORDER BY k.name) AS names, array_agg(k.sealed ORDER BY k.name) AS sealed,
@@ -164,6 +168,12 @@ type ConnectParams struct {
 	// OrderAPI is the API imports read orders through: OrderAPIGraphQL (the default) or
 	// OrderAPIREST.
 	OrderAPI string
+	// Location names the Shopify location that mirrors the outlet (its name or id; ""
+	// for the shop's primary location). CheckAndConnect resolves it into LocationID and
+	// LocationName; a LocationID of 0 keeps the connection's location as it was.
+	Location     string
+	LocationID   int64
+	LocationName string
 }
 
 // DefaultAPIVersion is the Admin API version a connection uses unless told otherwise.
@@ -296,12 +306,17 @@ func (st ConnectionStore) Connect(ctx context.Context, q pg.Queryer, p ConnectPa
 					base_url = $3, outlet_id = $4, register_id = $5, import_test_orders = $6,
 					auto_update = $7, poll_interval = $8::interval, enabled = true, updated_at = now(),
 					auth = $9, client_id = $10, scopes = $11, public_url = CASE WHEN $12 = '' THEN public_url ELSE $12 END,
-					order_api = $13, bulk_operation_id = ''
+					order_api = $13, bulk_operation_id = '',
+					location_id = coalesce($14, location_id), location_name = CASE WHEN $14::bigint IS NULL THEN location_name ELSE $15 END
 				WHERE id = $1`,
 				id, p.APIVersion, p.BaseURL, p.OutletID, p.RegisterID,
-				p.ImportTestOrders, p.AutoUpdate, interval, p.Auth, p.clientID(), pq.Array(p.scopes()), p.PublicURL, orderAPI)
+				p.ImportTestOrders, p.AutoUpdate, interval, p.Auth, p.clientID(), pq.Array(p.scopes()), p.PublicURL, orderAPI,
+				p.locationID(), p.LocationName)
 			if err != nil {
 				return fmt.Errorf("update connection %s: %w", shop, err)
+			}
+			if err := relocate(ctx, tx, id); err != nil {
+				return err
 			}
 			if err := st.replaceCredentials(ctx, tx, id, p); err != nil {
 				return err
@@ -316,10 +331,11 @@ func (st ConnectionStore) Connect(ctx context.Context, q pg.Queryer, p ConnectPa
 		err = sqlx.GetContext(ctx, tx, &id, `
 			INSERT INTO shopify_connections (shop, api_version, base_url, outlet_id,
 				register_id, shipping_product_id, import_test_orders, auto_update, poll_interval,
-				auth, client_id, scopes, public_url, order_api)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::interval, $10, $11, $12, $13, $14) RETURNING id`,
+				auth, client_id, scopes, public_url, order_api, location_id, location_name)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::interval, $10, $11, $12, $13, $14, $15, $16) RETURNING id`,
 			shop, p.APIVersion, p.BaseURL, p.OutletID, p.RegisterID,
-			shipping, p.ImportTestOrders, p.AutoUpdate, interval, p.Auth, p.clientID(), pq.Array(p.scopes()), p.PublicURL, orderAPI)
+			shipping, p.ImportTestOrders, p.AutoUpdate, interval, p.Auth, p.clientID(), pq.Array(p.scopes()), p.PublicURL, orderAPI,
+			p.locationID(), p.LocationName)
 		if err != nil {
 			return fmt.Errorf("create connection %s: %w", shop, err)
 		}

@@ -17,7 +17,14 @@ import (
 //	DELETE /_sim/webhooks/{id}, DELETE /_sim/webhooks?topic=T
 //	                    delete webhook subscriptions, as Shopify does after 8 failed deliveries
 //	POST /_sim/tokens/revoke  revoke every access token granted so far (Server.RevokeTokens)
+//	GET|POST /_sim/inventory, POST /_sim/web-orders, POST /_sim/fulfillments
+//	                    stock "in Shopify" (see serveInventoryControl)
 func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
+	switch strings.TrimSuffix(r.URL.Path, "/") {
+	case "/_sim/inventory", "/_sim/web-orders", "/_sim/fulfillments":
+		s.serveInventoryControl(w, r)
+		return
+	}
 	if strings.HasPrefix(r.URL.Path, "/_sim/webhooks") {
 		s.serveWebhookControl(w, r)
 		return

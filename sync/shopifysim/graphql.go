@@ -46,6 +46,7 @@ func (s *Server) resolvers() map[string]map[string]gqlFieldFunc {
 	add(s.hooks.resolvers())
 	add(s.orderResolvers())
 	add(s.bulk.resolvers())
+	add(s.catalog.resolvers())
 	return out
 }
 

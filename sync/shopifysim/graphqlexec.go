@@ -176,8 +176,10 @@ type gqlRequest struct {
 	op        *ast.OperationDefinition
 	vars      map[string]any
 	token     *accessToken // the token the request was authenticated with
-	errors    []gqlError
-	actual    int
+	// field is the field whose resolver runs, for resolvers that read its directives.
+	field  *ast.Field
+	errors []gqlError
+	actual int
 	// bulk is set for a bulk operation's query: connections give all their nodes.
 	bulk bool
 }
@@ -363,6 +365,7 @@ func (rc *gqlRequest) selectionSet(typ *ast.Definition, obj any, sel ast.Selecti
 		var value any
 		var err error
 		if fn := rc.resolvers[typ.Name][f.Name]; fn != nil {
+			rc.field = f
 			value, err = fn(rc, obj, args)
 		} else if m, ok := obj.(map[string]any); ok {
 			value = m[f.Name]

@@ -359,6 +359,7 @@ func (s *Server) loadData() error {
 		}
 	}
 	s.catalog.initStock()
+	s.catalog.commitOpenOrders(s.store.all())
 	return nil
 }
 
