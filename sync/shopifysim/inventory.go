@@ -552,9 +552,15 @@ func (c *catalog) resolvers() map[string]map[string]gqlFieldFunc {
 		},
 		"ProductVariant": {
 			"inventoryItem": func(_ *gqlRequest, parent any, _ map[string]any) (any, error) {
+				m := parent.(map[string]any)
+				id, ok := m["__variant"].(int64)
+				if !ok {
+					// An order line's variant carries its inventory item as the order had it.
+					return m["inventoryItem"], nil
+				}
 				c.mu.Lock()
 				defer c.mu.Unlock()
-				v, ok := c.variants[parent.(map[string]any)["__variant"].(int64)]
+				v, ok := c.variants[id]
 				if !ok {
 					return nil, errors.New("the variant was deleted")
 				}
@@ -563,15 +569,23 @@ func (c *catalog) resolvers() map[string]map[string]gqlFieldFunc {
 		},
 		"InventoryItem": {
 			"variant": func(_ *gqlRequest, parent any, _ map[string]any) (any, error) {
+				id, ok := parent.(map[string]any)["__variant"].(int64)
+				if !ok {
+					return nil, errors.New("the variant of an order line's inventory item is read through the catalogue")
+				}
 				c.mu.Lock()
 				defer c.mu.Unlock()
-				v, ok := c.variants[parent.(map[string]any)["__variant"].(int64)]
+				v, ok := c.variants[id]
 				if !ok {
 					return nil, errors.New("the variant was deleted")
 				}
 				return c.variantNode(v), nil
 			},
 			"inventoryLevel": func(rc *gqlRequest, parent any, args map[string]any) (any, error) {
+				item, ok := parent.(map[string]any)["__item"].(int64)
+				if !ok {
+					return nil, errors.New("the level of an order line's inventory item is read through the catalogue")
+				}
 				gid, _ := argString(args, "locationId")
 				loc, ok := gidNumber(gid, gidLocation)
 				if !ok {
@@ -579,7 +593,7 @@ func (c *catalog) resolvers() map[string]map[string]gqlFieldFunc {
 				}
 				c.mu.Lock()
 				defer c.mu.Unlock()
-				return c.levelNode(parent.(map[string]any)["__item"].(int64), loc), nil
+				return c.levelNode(item, loc), nil
 			},
 		},
 		"InventoryLevel": {
