@@ -25,9 +25,18 @@ func (a *api) sell(c *call) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
+	out, err := register.Service{Clock: a.clock}.Sell(c.ctx, a.db, sellRequest(c, r.ID, req))
+	if err != nil {
+		return reply{}, err
+	}
+	return jsonReply(http.StatusCreated, saleView(out.Sale.View(true))), nil
+}
+
+// sellRequest is the domain's request of an API sale at register registerID.
+func sellRequest(c *call, registerID int64, req client.SellRequest) register.SellRequest {
 	who := c.actor(req.By)
 	sr := register.SellRequest{
-		RegisterID: r.ID, Discount: req.Discount, PayLater: req.PayLater, CustomerEmail: req.CustomerEmail,
+		RegisterID: registerID, Discount: req.Discount, PayLater: req.PayLater, CustomerEmail: req.CustomerEmail,
 		CustomerName: req.CustomerName, Note: req.Note, By: who.By, TokenID: who.TokenID,
 	}
 	for _, l := range req.Lines {
@@ -36,13 +45,11 @@ func (a *api) sell(c *call) (reply, error) {
 	for _, p := range req.Payments {
 		sr.Payments = append(sr.Payments, register.Tender{Type: p.Type, Amount: p.Amount})
 	}
-	out, err := register.Service{Clock: a.clock}.Sell(c.ctx, a.db, sr)
-	if err != nil {
-		return reply{}, err
-	}
-	return jsonReply(http.StatusCreated, saleView(out.Sale.View(true))), nil
+	return sr
 }
 
+// quote prices the lines of a sale as the register would sell them (its payments are
+// ignored), reading only: nothing is written and no receipt number is taken.
 func (a *api) quote(c *call) (reply, error) {
 	var req client.SellRequest
 	if err := c.decode(&req); err != nil {

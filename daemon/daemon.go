@@ -179,6 +179,10 @@ type Deps struct {
 	// primary while it cannot be reached). Everything that writes, and every read a write
 	// depends on, stays on the primary.
 	Replica *sqlx.DB
+	// Front, when set, builds the handler served at / (the web register): it is given the
+	// daemon's own handler, through which it calls the API in process, so that every
+	// figure and refusal it shows is the API's.
+	Front func(daemon http.Handler) http.Handler
 }
 
 // Daemon is "kassa serve". Build it with New and run it with Run or Serve.
@@ -271,6 +275,9 @@ func New(db *sqlx.DB, cfg Config, deps Deps) (*Daemon, error) {
 	})
 	mux.HandleFunc("GET /readyz", d.ready)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry}))
+	if deps.Front != nil {
+		mux.Handle("/", deps.Front(mux))
+	}
 	d.handler = d.logRequests(mux)
 	return d, nil
 }

@@ -96,7 +96,7 @@ func closingView(r register.ClosingReport) client.ClosingReport {
 		Voids:                each(r.Voids, func(f register.VoidFigure) client.VoidFigure { return client.VoidFigure(f) }),
 		Taxes:                each(r.Taxes, func(f register.TaxFigure) client.TaxFigure { return client.TaxFigure(f) }),
 		AwaitingPaymentTotal: r.AwaitingPaymentTotal, AwaitingPaymentCount: r.AwaitingPaymentCount,
-		InStoreCount: r.InStoreCount, InStoreTotal: r.InStoreTotal,
+		ShopifyTotal: r.ShopifyTotal, InStoreCount: r.InStoreCount, InStoreTotal: r.InStoreTotal,
 		Returns: each(r.Returns, func(f register.ReturnFigure) client.ReturnFigure {
 			return client.ReturnFigure{ReceiptNumber: f.ReceiptNumber, SaleReceipt: f.SaleReceipt, Kind: f.Kind, Total: f.Total,
 				ReturnedAt: f.ReturnedAt, RecordedBy: f.RecordedBy, Token: f.Token,
@@ -106,6 +106,7 @@ func closingView(r register.ClosingReport) client.ClosingReport {
 		VoidedSales:   each(r.VoidedSales, func(f register.VoidedSaleFigure) client.VoidedSaleFigure { return client.VoidedSaleFigure(f) }),
 		CashMovements: each(r.CashMovements, func(f register.CashFigure) client.CashFigure { return client.CashFigure(f) }),
 		CashIn:        r.CashIn, CashOut: r.CashOut,
+		Hourly: each(r.Hourly, func(h register.HourFigure) client.HourFigure { return client.HourFigure(h) }),
 	}
 }
 
@@ -133,7 +134,8 @@ func nightlyView(r register.NightlyReport) client.NightlyReport {
 		}),
 		Returns:          each(r.Returns, func(t register.SourceTotal) client.SourceTotal { return client.SourceTotal(t) }),
 		VoidedSalesCount: r.VoidedSalesCount, VoidedSalesTotal: r.VoidedSalesTotal, CashIn: r.CashIn, CashOut: r.CashOut,
-		Taxes: each(r.Taxes, func(f register.TaxFigure) client.TaxFigure { return client.TaxFigure(f) }),
+		Taxes:  each(r.Taxes, func(f register.TaxFigure) client.TaxFigure { return client.TaxFigure(f) }),
+		Hourly: each(r.Hourly, func(h register.HourFigure) client.HourFigure { return client.HourFigure(h) }),
 		StockCorrections: each(r.StockCorrections, func(c register.StockCorrection) client.StockCorrection {
 			return client.StockCorrection(c)
 		}),

@@ -56,6 +56,8 @@ type ClosingReport struct {
 	// sales, at the close (now, for an open session); AwaitingPaymentCount counts them.
 	AwaitingPaymentTotal string `json:"awaiting_payment_total"`
 	AwaitingPaymentCount int    `json:"awaiting_payment_count"`
+	// ShopifyTotal totals the session's Shopify orders (ShopifyOrders counts them).
+	ShopifyTotal string `json:"shopify_orders_total"`
 	// InStoreCount and InStoreTotal are the session's counter sales (of SalesCount and
 	// SalesTotal). A voided sale counts in neither: it is listed in VoidedSales.
 	InStoreCount int    `json:"in_store_sales_count"`
@@ -71,6 +73,9 @@ type ClosingReport struct {
 	CashMovements []CashFigure `json:"cash_movements"`
 	CashIn        string       `json:"cash_in"`
 	CashOut       string       `json:"cash_out"`
+	// Hourly is the session's sales per hour of the outlet's clock (voided ones left out),
+	// the hours with a sale only.
+	Hourly []HourFigure `json:"hourly"`
 }
 
 // ReturnFigure is a return the session took. Total and the refunds are negative.
@@ -119,6 +124,9 @@ type TypeFigures struct {
 	Expected   string  `json:"expected"`
 	Counted    *string `json:"counted"`
 	Difference *string `json:"difference"`
+	// Taken is what the session's payments of the type took, voided ones left out: the
+	// expected figure without the opening float.
+	Taken string `json:"taken"`
 }
 
 // AppliedFigure is a payment taken in the session for a sale recorded earlier (a sale
@@ -297,6 +305,7 @@ func buildClosing(ctx context.Context, q pg.Queryer, sessionID int64) (ClosingRe
 	}
 	r.SalesCount, r.SalesTotal = sums.Count, money.String(sums.Total)
 	r.ShopifyOrders, r.ShippingFees = sums.ShopifyOrders, money.String(sums.ShippingFees)
+	r.ShopifyTotal = money.String(sums.ShopifyTotal)
 	r.InStoreCount, r.InStoreTotal = sums.InStoreCount, money.String(sums.InStoreTotal)
 	returns, err := st.SessionReturns(ctx, q, h.ID)
 	if err != nil {
@@ -304,6 +313,10 @@ func buildClosing(ctx context.Context, q pg.Queryer, sessionID int64) (ClosingRe
 	}
 	voidedSales, err := st.SessionVoidedSales(ctx, q, h.ID)
 	if err != nil {
+		return ClosingReport{}, err
+	}
+
+	if r.Hourly, err = hourly(ctx, q, sales.HourFilter{SessionID: h.ID}, loc, false); err != nil {
 		return ClosingReport{}, err
 	}
 
@@ -449,7 +462,7 @@ func sessionTypeFigures(ctx context.Context, q pg.Queryer, sessionID int64, floa
 		if !t.Paid && !wasCounted && !holdsFloat {
 			continue
 		}
-		f := TypeFigures{Type: t.Type, Expected: money.String(expected)}
+		f := TypeFigures{Type: t.Type, Expected: money.String(expected), Taken: money.String(t.Taken)}
 		if wasCounted {
 			// A shortfall shows as a negative difference ("-0.50").
 			c, diff := money.String(staffCounted), money.String(staffCounted.Sub(expected))

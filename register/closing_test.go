@@ -100,11 +100,11 @@ func TestClosingReportFigures(t *testing.T) {
 		OpeningFloat: "150.00",
 		Payments: []register.TypeFigures{
 			// float 150.00 + cash sale 32.50; counted 0.50 short
-			{Type: "Cash", Expected: "182.50", Counted: str("182.00"), Difference: str("-0.50")},
-			{Type: "Card", Expected: "8.00"},
+			{Type: "Cash", Expected: "182.50", Counted: str("182.00"), Difference: str("-0.50"), Taken: "32.50"},
+			{Type: "Card", Expected: "8.00", Taken: "8.00"},
 			// 30.95 for #1001 + 10.00 for #1002
-			{Type: "Bank deposit", Expected: "40.95", Counted: str("40.95"), Difference: str("0.00")},
-			{Type: "Shopify", Expected: "5.00"},
+			{Type: "Bank deposit", Expected: "40.95", Counted: str("40.95"), Difference: str("0.00"), Taken: "40.95"},
+			{Type: "Shopify", Expected: "5.00", Taken: "5.00"},
 		},
 		SalesCount: 3, SalesTotal: "57.95", // 32.50 + 17.45 + 8.00
 		ShopifyOrders: 1, ShippingFees: "4.95",
@@ -118,9 +118,16 @@ func TestClosingReportFigures(t *testing.T) {
 			{Rate: "21", Amount: "5.20"}, // 2.17 + 2.17 + 0.86
 		},
 		AwaitingPaymentTotal: "2.45", AwaitingPaymentCount: 1, // #1002
-		InStoreCount: 2, InStoreTotal: "40.50", // 32.50 + 8.00
+		ShopifyTotal: "17.45", InStoreCount: 2, InStoreTotal: "40.50", // 32.50 + 8.00
 		Returns: []register.ReturnFigure{}, ReturnsTotal: "0.00", VoidedSales: []register.VoidedSaleFigure{},
 		CashMovements: []register.CashFigure{}, CashIn: "0.00", CashOut: "0.00",
+		// The cash sale at 10:xx and the card sale at 15:xx in store, the Shopify order at
+		// 11:xx, Brussels time.
+		Hourly: []register.HourFigure{
+			{From: "2026-11-25T10:00:00+01:00", POSCount: 1, POSTotal: "32.50", ShopifyTotal: "0.00"},
+			{From: "2026-11-25T11:00:00+01:00", POSTotal: "0.00", ShopifyCount: 1, ShopifyTotal: "17.45"},
+			{From: "2026-11-25T15:00:00+01:00", POSCount: 1, POSTotal: "8.00", ShopifyTotal: "0.00"},
+		},
 	}
 	assertReport(t, got, want)
 

@@ -70,6 +70,18 @@ func TestCounterInTheClosingAndNightlyReports(t *testing.T) {
 	if fmt.Sprint(got.Taxes) != "[{6 1.04} {12 0.00} {21 5.37}]" {
 		t.Errorf("taxes %v", got.Taxes)
 	}
+	// The hourly figures leave the voided sale out too: one in-store sale, 55.72.
+	var hourPOS, hourShop int
+	hourTotal := "0.00"
+	for _, h := range got.Hourly {
+		hourPOS, hourShop = hourPOS+h.POSCount, hourShop+h.ShopifyCount
+		if h.POSCount > 0 {
+			hourTotal = h.POSTotal
+		}
+	}
+	if len(got.Hourly) != 1 || hourPOS != 1 || hourShop != 0 || hourTotal != "55.72" || got.ShopifyTotal != "0.00" {
+		t.Errorf("hourly %+v, shopify total %s: want one hour with the one sale not voided, 55.72", got.Hourly, got.ShopifyTotal)
+	}
 	if got.ZNumber == nil || *got.ZNumber != 1 {
 		t.Errorf("Z number %v", got.ZNumber)
 	}
@@ -98,5 +110,16 @@ func TestCounterInTheClosingAndNightlyReports(t *testing.T) {
 	}
 	if fmt.Sprint(night.Taxes) != "[{6 1.04} {12 0.00} {21 5.37}]" {
 		t.Errorf("nightly taxes %v", night.Taxes)
+	}
+	var nightPOS int
+	nightTotal := "0.00"
+	for _, h := range night.Hourly {
+		nightPOS += h.POSCount
+		if h.POSCount > 0 {
+			nightTotal = h.POSTotal
+		}
+	}
+	if len(night.Hourly) != 24 || nightPOS != 1 || nightTotal != "55.72" {
+		t.Errorf("nightly hourly: %d hours, %d in-store sales, %s: want 24 hours and the one sale not voided, 55.72", len(night.Hourly), nightPOS, nightTotal)
 	}
 }

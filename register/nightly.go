@@ -73,6 +73,8 @@ type NightlyReport struct {
 	CashOut string `json:"cash_out"`
 	// Taxes are the day's taxes per rate: the sales' less what returns gave back.
 	Taxes []TaxFigure `json:"taxes"`
+	// Hourly is the outlet's sales per hour of the day, every hour of it, zero or not.
+	Hourly []HourFigure `json:"hourly"`
 	// StockCorrections lists the products whose Shopify quantity the day's drift check
 	// found different from the outlet's level, and set to it.
 	StockCorrections []StockCorrection `json:"stock_corrections,omitempty"`
@@ -347,6 +349,10 @@ func (s Service) nightly(ctx context.Context, q pg.Queryer, outletID int64, day 
 		}
 	}
 	r.CashIn, r.CashOut = money.String(cashIn), money.String(cashOut)
+
+	if r.Hourly, err = hourly(ctx, q, sales.HourFilter{OutletID: outletID, From: from, To: to}, loc, true); err != nil {
+		return NightlyReport{}, err
+	}
 
 	negative, err := inventory.Store{}.NegativeStock(ctx, q, outletID, from, to)
 	if err != nil {

@@ -92,6 +92,11 @@ func TestNightlyReportFigures(t *testing.T) {
 	if got.ShippingFees != "4.95" {
 		t.Errorf("shipping fees %s, want 4.95", got.ShippingFees)
 	}
+	assertHourly(t, got.Hourly, 24, map[string]register.HourFigure{
+		"2026-11-25T10:00:00+01:00": {POSCount: 1, POSTotal: "32.50", ShopifyTotal: "0.00"},
+		"2026-11-25T11:00:00+01:00": {POSTotal: "0.00", ShopifyCount: 1, ShopifyTotal: "17.45"},
+		"2026-11-25T15:00:00+01:00": {POSCount: 1, POSTotal: "8.00", ShopifyTotal: "0.00"},
+	})
 	// cup: 3 received, 2 sold on the 24th (1), 1 at 10:00 (0), 1 at 11:00 (-1), 2 received at 16:00 (1)
 	assertJSON(t, "negative stock", got.NegativeStock, []register.NegativeStock{{SKU: "CUP", Name: "Espresso cup", Lowest: -1, EndOfDay: 1}})
 	assertJSON(t, "awaiting payment", got.AwaitingPayment, []register.AwaitingSale{
@@ -187,6 +192,11 @@ func TestNightlyDaysAcrossDSTChanges(t *testing.T) {
 			if r.Sales[0].Source != "pos" || r.Sales[0].Count != 2 || r.Sales[0].Total != "2.00" {
 				t.Errorf("sales of the day = %+v, want EARLY and LATE: 2, 2.00", r.Sales)
 			}
+			// 25 hours, the first and the last with a sale each, in the offsets of their day.
+			assertHourly(t, r.Hourly, 25, map[string]register.HourFigure{
+				local(0, 0, 0, 0).Format(time.RFC3339):  {POSCount: 1, POSTotal: "1.00", ShopifyTotal: "0.00"},
+				local(0, 23, 0, 0).Format(time.RFC3339): {POSCount: 1, POSTotal: "1.00", ShopifyTotal: "0.00"},
+			})
 			var late *register.AwaitingSale
 			for i, a := range r.AwaitingPayment {
 				if a.ReceiptNumber == "AFTER" {
@@ -224,6 +234,38 @@ func assertJSON(t *testing.T, what string, got, want any) {
 	w, _ := json.Marshal(want)
 	if !bytes.Equal(g, w) {
 		t.Errorf("%s:\n got %s\nwant %s", what, g, w)
+	}
+}
+
+// assertHourly checks a nightly report's hours: n of them, an hour apart, those of want
+// with its figures and every other one zero.
+func assertHourly(t *testing.T, got []register.HourFigure, n int, want map[string]register.HourFigure) {
+	t.Helper()
+	if len(got) != n {
+		t.Fatalf("%d hours, want %d: %+v", len(got), n, got)
+	}
+	var prev time.Time
+	for i, h := range got {
+		at, err := time.Parse(time.RFC3339, h.From)
+		if err != nil {
+			t.Fatalf("hour %d: %v", i, err)
+		}
+		if i > 0 && at.Sub(prev) != time.Hour {
+			t.Errorf("hour %d starts %s after the one before", i, at.Sub(prev))
+		}
+		prev = at
+		w, ok := want[h.From]
+		if !ok {
+			w = register.HourFigure{POSTotal: "0.00", ShopifyTotal: "0.00"}
+		}
+		w.From = h.From
+		if h != w {
+			t.Errorf("hour %s = %+v, want %+v", h.From, h, w)
+		}
+		delete(want, h.From)
+	}
+	for from := range want {
+		t.Errorf("no hour %s", from)
 	}
 }
 

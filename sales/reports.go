@@ -59,6 +59,7 @@ type SessionSales struct {
 	Count         int             `db:"sales_count"`
 	Total         decimal.Decimal `db:"sales_total"`
 	ShopifyOrders int             `db:"shopify_orders"`
+	ShopifyTotal  decimal.Decimal `db:"shopify_total"`
 	// ShippingFees totals the shipping-fee lines of the session's Shopify orders.
 	ShippingFees decimal.Decimal `db:"shipping_fees"`
 	// InStoreCount and InStoreTotal are the session's counter sales (voided ones left out,
@@ -74,6 +75,7 @@ func (Store) SessionSales(ctx context.Context, q pg.Queryer, sessionID int64) (S
 	err := sqlx.GetContext(ctx, q, &out, `
 		SELECT count(*) AS sales_count, coalesce(sum(s.total), 0) AS sales_total,
 			count(*) FILTER (WHERE s.source = 'shopify') AS shopify_orders,
+			coalesce(sum(s.total) FILTER (WHERE s.source = 'shopify'), 0) AS shopify_total,
 			count(*) FILTER (WHERE s.source = 'pos') AS in_store_count,
 			coalesce(sum(s.total) FILTER (WHERE s.source = 'pos'), 0) AS in_store_total,
 			coalesce((SELECT sum(l.total) FROM sale_lines l JOIN sales x ON x.id = l.sale_id
@@ -409,6 +411,42 @@ func (Store) VoidOf(ctx context.Context, q pg.Queryer, paymentID int64) (Void, e
 	}
 	if err != nil {
 		return Void{}, fmt.Errorf("look for a void of payment %d: %w", paymentID, err)
+	}
+	return out, nil
+}
+
+// HourTotal is the sales of one source sold in one hour of the outlet's clock.
+type HourTotal struct {
+	// Hour is the start of the local hour.
+	Hour   time.Time       `db:"hour"`
+	Source string          `db:"source"`
+	Count  int             `db:"count"`
+	Total  decimal.Decimal `db:"total"`
+}
+
+// HourFilter picks the sales HourlyTotals counts: a session's (SessionID), or an outlet's
+// sold in [From, To).
+type HourFilter struct {
+	SessionID int64
+	OutletID  int64
+	From, To  time.Time
+}
+
+// HourlyTotals totals sales per local hour of the time zone tz and per source, by hour
+// then source; hours without a sale are left out.
+func (Store) HourlyTotals(ctx context.Context, q pg.Queryer, f HourFilter, tz string) ([]HourTotal, error) {
+	where, args := `s.session_id = $2`, []any{tz, f.SessionID}
+	if f.SessionID == 0 {
+		where, args = `s.outlet_id = $2 AND s.sold_at >= $3 AND s.sold_at < $4`, []any{tz, f.OutletID, f.From, f.To}
+	}
+	out := []HourTotal{}
+	err := sqlx.SelectContext(ctx, q, &out, `
+		SELECT date_trunc('hour', s.sold_at AT TIME ZONE $1) AT TIME ZONE $1 AS hour, s.source,
+			count(*) AS count, sum(s.total) AS total
+		FROM sales s WHERE `+where+` AND NOT s.voided
+		GROUP BY 1, 2 ORDER BY 1, 2`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("total the sales per hour: %w", err)
 	}
 	return out, nil
 }

@@ -31,6 +31,7 @@ import (
 	"github.com/kassa-pos/kassa/sync/shopify"
 	"github.com/kassa-pos/kassa/sync/shopifysim"
 	"github.com/kassa-pos/kassa/sync/shopifysim/shopdata"
+	"github.com/kassa-pos/kassa/web"
 )
 
 // demoConfig holds the flags of kassa demo.
@@ -158,7 +159,11 @@ func (c *cli) runDemo(ctx context.Context, cfg demoConfig) error {
 		conn.OutletName, conn.RegisterName, conn.Shop, shopify.WebhookAddress(base))
 
 	log := zerolog.New(c.stderr).Level(zerolog.WarnLevel).With().Timestamp().Logger()
-	d, err := daemon.New(db, daemon.Config{Addr: ln.Addr().String(), PublicURL: base}, daemon.Deps{Clock: c.now, Logger: log, Secrets: box})
+	front, err := web.Front(web.Config{Secrets: box, Clock: c.now, Logger: log.With().Str("component", "web").Logger()})
+	if err != nil {
+		return err
+	}
+	d, err := daemon.New(db, daemon.Config{Addr: ln.Addr().String(), PublicURL: base}, daemon.Deps{Clock: c.now, Logger: log, Secrets: box, Front: front})
 	if err != nil {
 		ln.Close()
 		return err
@@ -192,6 +197,7 @@ func (c *cli) runDemo(ctx context.Context, cfg demoConfig) error {
 	say("open the register terminal in another window with:")
 	say("  %s terminal --url %s --token %s --register Front", cfg.program, base, toks.cashier)
 	say("(a cashier's token, %q: registers, sales, payments, imports, stock, closing reports)", demoCashier)
+	say("or open the web register at %s/ and sign in with that token", base)
 	say("")
 	say("a manager's token, %q, may also read and write the nightly reports, see and disconnect", demoManager)
 	say("the Shopify connections, and rename and archive outlets and registers:")

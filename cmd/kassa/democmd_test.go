@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -72,6 +73,15 @@ func TestDemoImportsServesTheTerminalAndStopsOnSignal(t *testing.T) {
 		}
 		if me, err := client.New(m[1], mm[1]).Me(ctx); err != nil || me.Role != "manager" {
 			t.Fatalf("the printed manager's token: %+v, %v", me, err)
+		}
+		// The daemon serves the web register where the demo says.
+		if !strings.Contains(out.String(), "open the web register at "+m[1]+"/") {
+			t.Fatalf("the demo does not say where the web register is:\n%s", out.String())
+		}
+		if resp, err := http.Get(m[1] + "/signin"); err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("the web register's sign-in page: %v %v", resp, err)
+		} else {
+			resp.Body.Close()
 		}
 		if wantNew {
 			// New orders arrive by webhook and become sales.

@@ -17,6 +17,7 @@ import (
 	"github.com/kassa-pos/kassa/internal/pg"
 	"github.com/kassa-pos/kassa/migrations"
 	"github.com/kassa-pos/kassa/sync/shopify"
+	"github.com/kassa-pos/kassa/web"
 )
 
 func (c *cli) serveCommand() *cobra.Command {
@@ -30,8 +31,8 @@ func (c *cli) serveCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve [--addr 127.0.0.1:8080] [--nightly-at 23:55] [--migrate]",
 		Short: "Run the daemon: the HTTP API, Shopify webhooks, auto-update and the nightly reports",
-		Long: `Run kassa's daemon until SIGINT or SIGTERM. It serves the HTTP API of the register
-terminals under /api/v1 (bearer tokens from 'kassa token create'), receives Shopify webhooks
+		Long: `Run kassa's daemon until SIGINT or SIGTERM. It serves the web register at / and the
+HTTP API of the register terminals under /api/v1 (bearer tokens from 'kassa token create'), receives Shopify webhooks
 at /webhooks/shopify, polls every connection with auto-update on, and writes each outlet's
 nightly report at --nightly-at in the outlet's time zone. /healthz, /readyz and /metrics
 (Prometheus) need no token.
@@ -128,9 +129,14 @@ KASSA_SECRET_KEY_FILE names the key file that decrypts the stored Shopify creden
 				}
 				defer replica.Close()
 			}
+			front, err := web.Front(web.Config{Secrets: box, Clock: c.now, Logger: log.With().Str("component", "web").Logger(),
+				SecureCookies: strings.HasPrefix(publicURL, "https://")})
+			if err != nil {
+				return err
+			}
 			d, err := daemon.New(db, daemon.Config{Addr: addr, NightlyAt: nightlyAt, WebhookMaxReaders: webhookReaders, PublicURL: publicURL,
 				StockPushLease: stockLease},
-				daemon.Deps{Clock: c.now, Logger: log, Secrets: box, Replica: replica})
+				daemon.Deps{Clock: c.now, Logger: log, Secrets: box, Replica: replica, Front: front})
 			if err != nil {
 				return err
 			}

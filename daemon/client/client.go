@@ -70,7 +70,13 @@ func New(baseURL, token string, opts ...Option) *Client {
 
 // do sends one request and decodes a 2xx answer's JSON into out (when out is not nil).
 func (c *Client) do(ctx context.Context, method, path string, query url.Values, in, out any) error {
-	u := c.base + "/api/v1" + path
+	return c.call(ctx, method, "/api/v1"+path, query, in, out)
+}
+
+// call sends one request to a path of the daemon (from its root) and decodes a 2xx
+// answer's JSON into out (when out is not nil).
+func (c *Client) call(ctx context.Context, method, path string, query url.Values, in, out any) error {
+	u := c.base + path
 	if len(query) > 0 {
 		u += "?" + query.Encode()
 	}
@@ -295,6 +301,25 @@ func (c *Client) ClosingReportText(ctx context.Context, sessionID int64) (string
 	return string(out), err
 }
 
+// ClosingReportCSV returns a session's closing report as CSV.
+func (c *Client) ClosingReportCSV(ctx context.Context, sessionID int64) ([]byte, error) {
+	var out []byte
+	err := c.do(ctx, http.MethodGet, "/reports/closing/"+strconv.FormatInt(sessionID, 10), url.Values{"format": {"csv"}}, nil, &out)
+	return out, err
+}
+
+// NightlyReportCSV returns the stored nightly report of an outlet (empty: the only one)
+// for a local date as CSV. Managers only.
+func (c *Client) NightlyReportCSV(ctx context.Context, outlet, date string) ([]byte, error) {
+	v := url.Values{"date": {date}, "format": {"csv"}}
+	if outlet != "" {
+		v.Set("outlet", outlet)
+	}
+	var out []byte
+	err := c.do(ctx, http.MethodGet, "/reports/nightly", v, nil, &out)
+	return out, err
+}
+
 // NightlyReport returns the stored nightly report of an outlet (empty: the only one) for a
 // local date ("2026-11-24"). Managers only.
 func (c *Client) NightlyReport(ctx context.Context, outlet, date string) (NightlyReport, error) {
@@ -352,6 +377,35 @@ func (c *Client) Connections(ctx context.Context) ([]Connection, error) {
 func (c *Client) DisconnectShop(ctx context.Context, shop string) (Connection, error) {
 	var out Connection
 	return out, c.do(ctx, http.MethodPost, "/connections/"+seg(shop)+"/disconnect", nil, nil, &out)
+}
+
+// Readiness is the daemon's /readyz answer: the database's state and each enabled Shopify
+// connection's health.
+type Readiness struct {
+	Status   string          `json:"status"`
+	Warnings []string        `json:"warnings"`
+	Shopify  []ShopifyHealth `json:"shopify"`
+}
+
+// ShopifyHealth is an enabled Shopify connection as /readyz shows it: how it authenticates,
+// the API version kassa asks for and the one Shopify last answered in, when its access
+// token expires (null: it does not), where its webhooks go ("polling" when nowhere), and
+// when a call to Shopify last succeeded.
+type ShopifyHealth struct {
+	Shop             string     `json:"shop"`
+	Auth             string     `json:"auth"`
+	APIVersion       string     `json:"api_version"`
+	ServedAPIVersion string     `json:"served_api_version"`
+	TokenExpiresAt   *time.Time `json:"token_expires_at"`
+	Webhooks         string     `json:"webhooks"`
+	LastCallAt       *time.Time `json:"last_call_at"`
+}
+
+// Ready asks the daemon's /readyz; a daemon that is not ready is an *Error (503) with
+// its reason.
+func (c *Client) Ready(ctx context.Context) (Readiness, error) {
+	var out Readiness
+	return out, c.call(ctx, http.MethodGet, "/readyz", nil, nil, &out)
 }
 
 // Sell rings up a counter sale at the register (name, or OUTLET/NAME) and returns it with

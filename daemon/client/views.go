@@ -169,6 +169,8 @@ type ClosingReport struct {
 	// sales, at the close (now, for an open session); AwaitingPaymentCount counts them.
 	AwaitingPaymentTotal string `json:"awaiting_payment_total"`
 	AwaitingPaymentCount int    `json:"awaiting_payment_count"`
+	// ShopifyTotal totals the session's Shopify orders (ShopifyOrders counts them).
+	ShopifyTotal string `json:"shopify_orders_total"`
 	// The counter: in-store sales (voided ones left out), returns with their refunds,
 	// voided sales, cash paid in and taken out.
 	InStoreCount  int                `json:"in_store_sales_count"`
@@ -179,6 +181,9 @@ type ClosingReport struct {
 	CashMovements []CashFigure       `json:"cash_movements"`
 	CashIn        string             `json:"cash_in"`
 	CashOut       string             `json:"cash_out"`
+	// Hourly is the session's sales per hour of the outlet's clock, the hours with a sale
+	// only.
+	Hourly []HourFigure `json:"hourly"`
 }
 
 // ReturnFigure is a return a session took. Total and the refunds are negative.
@@ -219,6 +224,16 @@ type CashFigure struct {
 	Token      *string `json:"token"`
 }
 
+// HourFigure is the sales sold in one hour of the outlet's clock, in store (pos) and
+// from Shopify; From is the start of the hour.
+type HourFigure struct {
+	From         string `json:"from"`
+	POSCount     int    `json:"pos_count"`
+	POSTotal     string `json:"pos_total"`
+	ShopifyCount int    `json:"shopify_count"`
+	ShopifyTotal string `json:"shopify_total"`
+}
+
 // TypeFigures is what a session expected and what staff counted for one payment type.
 // Counted and Difference are null when staff did not count the type at close.
 type TypeFigures struct {
@@ -226,6 +241,8 @@ type TypeFigures struct {
 	Expected   string  `json:"expected"`
 	Counted    *string `json:"counted"`
 	Difference *string `json:"difference"`
+	// Taken is what the session's payments of the type took, without the opening float.
+	Taken string `json:"taken"`
 }
 
 // AppliedFigure is a payment taken in the session for a sale recorded earlier.
@@ -304,6 +321,9 @@ type NightlyReport struct {
 	CashIn           string        `json:"cash_in"`
 	CashOut          string        `json:"cash_out"`
 	Taxes            []TaxFigure   `json:"taxes"`
+	// Hourly is the outlet's sales per hour of the day, every hour of it; a report stored
+	// by an older kassa has none.
+	Hourly []HourFigure `json:"hourly"`
 	// StockCorrections lists the products whose Shopify quantity the drift check set to
 	// the outlet's level.
 	StockCorrections []StockCorrection `json:"stock_corrections,omitempty"`

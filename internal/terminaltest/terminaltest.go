@@ -43,6 +43,8 @@ type Options struct {
 	Seed int64
 	// Clock is the daemon's and the shop's clock; default a clock stopped at Now.
 	Clock func() time.Time
+	// Front is the daemon's front (daemon.Deps.Front), e.g. the web register.
+	Front func(http.Handler) http.Handler
 }
 
 // World is a running daemon on its own database, with a connected simulated shop.
@@ -60,7 +62,8 @@ type World struct {
 	t      testing.TB
 	addr   string
 	clock  func() time.Time
-	front  *http.Server
+	front  func(http.Handler) http.Handler
+	server *http.Server
 	cancel context.CancelFunc
 	done   chan error
 
@@ -103,7 +106,7 @@ func Start(t testing.TB, opts Options) *World {
 	if err != nil {
 		t.Fatalf("terminaltest: connect the shop: %v", err)
 	}
-	w := &World{DB: db, DatabaseURL: dbURL, Sim: sim, Shop: ids, t: t, clock: opts.Clock}
+	w := &World{DB: db, DatabaseURL: dbURL, Sim: sim, Shop: ids, t: t, clock: opts.Clock, front: opts.Front}
 	if w.Cashier, _, err = (daemon.TokenStore{}).Create(ctx, db, "anna", daemon.RoleCashier); err != nil {
 		t.Fatalf("terminaltest: create token: %v", err)
 	}
@@ -127,7 +130,7 @@ func (w *World) serve(ln net.Listener) {
 	w.t.Helper()
 	d, err := daemon.New(w.DB, daemon.Config{
 		PollEvery: time.Hour, NightlyEvery: time.Hour, WebhookEvery: time.Hour, ShutdownTimeout: 30 * time.Second,
-	}, daemon.Deps{Clock: w.clock, Logger: zerolog.New(zerolog.NewTestWriter(w.t)).Level(zerolog.WarnLevel), Secrets: dbtest.Secrets()})
+	}, daemon.Deps{Clock: w.clock, Logger: zerolog.New(zerolog.NewTestWriter(w.t)).Level(zerolog.WarnLevel), Secrets: dbtest.Secrets(), Front: w.front})
 	if err != nil {
 		w.t.Fatalf("terminaltest: build the daemon: %v", err)
 	}
@@ -141,8 +144,8 @@ func (w *World) serve(ln net.Listener) {
 	// The daemon's own server answers once it has started (its schema checked): only then
 	// is it served on the world's address.
 	w.waitHealthy("http://" + inner.Addr().String())
-	w.front = &http.Server{Handler: w.holding(d.Handler()), ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = w.front.Serve(ln) }()
+	w.server = &http.Server{Handler: w.holding(d.Handler()), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = w.server.Serve(ln) }()
 	w.waitHealthy(w.URL)
 }
 
@@ -171,7 +174,7 @@ func (w *World) Stop() {
 		return
 	}
 	// Held requests end with their connections.
-	w.front.Close()
+	w.server.Close()
 	w.cancel()
 	if err := <-w.done; err != nil {
 		w.t.Errorf("terminaltest: the daemon stopped with %v", err)
