@@ -23,6 +23,7 @@ type connectionJSON struct {
 	BaseURL          string `json:"base_url"`
 	ShippingSKU      string `json:"shipping_sku"`
 	ImportTestOrders bool   `json:"import_test_orders"`
+	ImportPickups    bool   `json:"import_pickups"`
 	AutoUpdate       bool   `json:"auto_update"`
 	PollInterval     string `json:"poll_interval"`
 	Enabled          bool   `json:"enabled"`
@@ -32,7 +33,7 @@ type connectionJSON struct {
 func toConnectionJSON(c shopify.Connection) connectionJSON {
 	return connectionJSON{
 		Shop: c.Shop, Outlet: c.OutletName, Register: c.RegisterName, APIVersion: c.APIVersion, BaseURL: c.BaseURL,
-		ShippingSKU: c.ShippingSKU, ImportTestOrders: c.ImportTestOrders, AutoUpdate: c.AutoUpdate,
+		ShippingSKU: c.ShippingSKU, ImportTestOrders: c.ImportTestOrders, ImportPickups: c.ImportPickups, AutoUpdate: c.AutoUpdate,
 		PollInterval: c.PollInterval.String(), Enabled: c.Enabled, NewestOrderID: c.NewestOrderID,
 	}
 }
@@ -173,6 +174,7 @@ its import history, so no order is ever imported twice.`,
 	connect.Flags().StringVar(&apiVersion, "api-version", shopify.DefaultAPIVersion, "the Admin API version kassa asks for")
 	connect.Flags().StringVar(&p.BaseURL, "base-url", "", "send the shop's API requests here instead (a simulator)")
 	connect.Flags().BoolVar(&p.ImportTestOrders, "import-test-orders", false, "import orders Shopify marks as test orders")
+	connect.Flags().BoolVar(&p.ImportPickups, "import-pickups", false, "import local-pickup orders too (by default only shipped orders are sales)")
 	connect.Flags().StringVar(&autoUpdate, "auto-update", "on", "import new orders automatically in 'kassa serve': on or off")
 	connect.Flags().StringVar(&pollInterval, "poll-interval", shopify.DefaultPollInterval.String(), "how often 'kassa serve' polls for new orders")
 	c.addJSONFlag(connect)
@@ -256,6 +258,7 @@ its import history, so no order is ever imported twice.`,
 				{"shop", cn.Shop}, {"state", state}, {"outlet", cn.OutletName}, {"register", cn.RegisterName},
 				{"API version", cn.APIVersion}, {"API address", base},
 				{"shipping-fee product", cn.ShippingSKU}, {"import test orders", onOff(cn.ImportTestOrders)},
+				{"import pickups", onOff(cn.ImportPickups)},
 				{"auto-update", onOff(cn.AutoUpdate)}, {"poll interval", cn.PollInterval.String()},
 				{"newest order seen", fmt.Sprint(cn.NewestOrderID)},
 			}, connectDetailRows(cn, details, loc, c.now())...) {
@@ -287,6 +290,42 @@ its import history, so no order is ever imported twice.`,
 			return nil
 		},
 	}
-	cmd.AddCommand(connect, list, show, disconnect, c.webhooksCommand())
+	var importPickups bool
+	set := &cobra.Command{
+		Use:   "set SHOP --import-pickups[=false]",
+		Short: "Change a linked shop's import settings",
+		Long: `Change a linked shop's import settings. --import-pickups makes local-pickup orders
+sales too; --import-pickups=false leaves them out again (the default: only shipped orders are
+sales, a pickup is logged as no_shipping_method "local pickup at ...").`,
+		Args: exactArgs(1, "SHOP"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !cmd.Flags().Changed("import-pickups") {
+				return errors.New("nothing to set: name a setting, e.g. --import-pickups")
+			}
+			db, err := c.database(cmd.Context())
+			if err != nil {
+				return err
+			}
+			st := shopify.ConnectionStore{}
+			cn, err := st.ByShop(cmd.Context(), db, args[0])
+			if err != nil {
+				return err
+			}
+			if err := st.SetImportPickups(cmd.Context(), db, cn.ID, importPickups); err != nil {
+				return err
+			}
+			if cn, err = st.ByID(cmd.Context(), db, cn.ID); err != nil {
+				return err
+			}
+			if c.jsonOut {
+				return c.printJSON(toConnectionJSON(cn))
+			}
+			fmt.Fprintf(c.stdout, "%s: import pickups %s\n", cn.Shop, onOff(cn.ImportPickups))
+			return nil
+		},
+	}
+	set.Flags().BoolVar(&importPickups, "import-pickups", false, "import local-pickup orders too")
+	c.addJSONFlag(set)
+	cmd.AddCommand(connect, list, show, set, disconnect, c.webhooksCommand())
 	return cmd
 }

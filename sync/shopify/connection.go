@@ -73,21 +73,23 @@ type Connection struct {
 	WebhooksCheckedAt *time.Time     `db:"webhooks_checked_at"`
 	// TokenExpiresAt is when the stored access token of a client-credentials connection
 	// expires; nil for a legacy token.
-	TokenExpiresAt    *time.Time    `db:"token_expires_at"`
-	APIVersion        string        `db:"api_version"`
-	BaseURL           string        `db:"base_url"`
-	OutletID          int64         `db:"outlet_id"`
-	RegisterID        int64         `db:"register_id"`
-	ShippingProductID int64         `db:"shipping_product_id"`
-	ImportTestOrders  bool          `db:"import_test_orders"`
-	AutoUpdate        bool          `db:"auto_update"`
-	PollInterval      time.Duration `db:"-"`
-	PollSeconds       int64         `db:"poll_seconds"`
-	ImportTrigger     string        `db:"import_trigger"`
-	Enabled           bool          `db:"enabled"`
-	NewestOrderID     int64         `db:"newest_order_id"`
-	CreatedAt         time.Time     `db:"created_at"`
-	UpdatedAt         time.Time     `db:"updated_at"`
+	TokenExpiresAt    *time.Time `db:"token_expires_at"`
+	APIVersion        string     `db:"api_version"`
+	BaseURL           string     `db:"base_url"`
+	OutletID          int64      `db:"outlet_id"`
+	RegisterID        int64      `db:"register_id"`
+	ShippingProductID int64      `db:"shipping_product_id"`
+	ImportTestOrders  bool       `db:"import_test_orders"`
+	// ImportPickups imports local-pickup orders; by default they are no shipping method.
+	ImportPickups bool          `db:"import_pickups"`
+	AutoUpdate    bool          `db:"auto_update"`
+	PollInterval  time.Duration `db:"-"`
+	PollSeconds   int64         `db:"poll_seconds"`
+	ImportTrigger string        `db:"import_trigger"`
+	Enabled       bool          `db:"enabled"`
+	NewestOrderID int64         `db:"newest_order_id"`
+	CreatedAt     time.Time     `db:"created_at"`
+	UpdatedAt     time.Time     `db:"updated_at"`
 
 	// Filled in from the outlet, register and shipping-fee product (see describe).
 	OutletName   string `db:"-"`
@@ -111,7 +113,7 @@ func (c Connection) String() string { return fmt.Sprintf("Shopify connection %d 
 
 const connectionSelect = `
 	SELECT c.id, c.shop, c.access_token, c.webhook_secret, c.api_version, c.base_url, c.outlet_id,
-		c.register_id, c.shipping_product_id, c.import_test_orders, c.auto_update,
+		c.register_id, c.shipping_product_id, c.import_test_orders, c.import_pickups, c.auto_update,
 		extract(epoch FROM c.poll_interval)::bigint AS poll_seconds, c.import_trigger, c.enabled,
 		c.newest_order_id, c.created_at, c.updated_at, c.auth, c.client_id, c.scopes, c.public_url,
 		c.served_api_version, c.last_call_at, c.webhooks_checked_at,
@@ -145,6 +147,7 @@ type ConnectParams struct {
 	OutletID         int64
 	RegisterID       int64
 	ImportTestOrders bool
+	ImportPickups    bool
 	AutoUpdate       bool
 	PollInterval     time.Duration // default 5 minutes, at least 10 seconds
 }
@@ -274,10 +277,11 @@ func (st ConnectionStore) Connect(ctx context.Context, q pg.Queryer, p ConnectPa
 				UPDATE shopify_connections SET access_token = '', webhook_secret = '', api_version = $2,
 					base_url = $3, outlet_id = $4, register_id = $5, import_test_orders = $6,
 					auto_update = $7, poll_interval = $8::interval, enabled = true, updated_at = now(),
-					auth = $9, client_id = $10, scopes = $11, public_url = CASE WHEN $12 = '' THEN public_url ELSE $12 END
+					auth = $9, client_id = $10, scopes = $11, public_url = CASE WHEN $12 = '' THEN public_url ELSE $12 END,
+					import_pickups = $13
 				WHERE id = $1`,
 				id, p.APIVersion, p.BaseURL, p.OutletID, p.RegisterID,
-				p.ImportTestOrders, p.AutoUpdate, interval, p.Auth, p.clientID(), pq.Array(p.scopes()), p.PublicURL)
+				p.ImportTestOrders, p.AutoUpdate, interval, p.Auth, p.clientID(), pq.Array(p.scopes()), p.PublicURL, p.ImportPickups)
 			if err != nil {
 				return fmt.Errorf("update connection %s: %w", shop, err)
 			}
@@ -294,10 +298,10 @@ func (st ConnectionStore) Connect(ctx context.Context, q pg.Queryer, p ConnectPa
 		err = sqlx.GetContext(ctx, tx, &id, `
 			INSERT INTO shopify_connections (shop, api_version, base_url, outlet_id,
 				register_id, shipping_product_id, import_test_orders, auto_update, poll_interval,
-				auth, client_id, scopes, public_url)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::interval, $10, $11, $12, $13) RETURNING id`,
+				auth, client_id, scopes, public_url, import_pickups)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::interval, $10, $11, $12, $13, $14) RETURNING id`,
 			shop, p.APIVersion, p.BaseURL, p.OutletID, p.RegisterID,
-			shipping, p.ImportTestOrders, p.AutoUpdate, interval, p.Auth, p.clientID(), pq.Array(p.scopes()), p.PublicURL)
+			shipping, p.ImportTestOrders, p.AutoUpdate, interval, p.Auth, p.clientID(), pq.Array(p.scopes()), p.PublicURL, p.ImportPickups)
 		if err != nil {
 			return fmt.Errorf("create connection %s: %w", shop, err)
 		}
@@ -477,6 +481,20 @@ func (st ConnectionStore) Find(ctx context.Context, q pg.Queryer, shop string) (
 		return Connection{}, ErrSeveralConnections
 	}
 	return Connection{}, ErrNoConnection
+}
+
+// SetImportPickups says whether the connection imports local-pickup orders (by default a
+// pickup is no shipping method). Orders already logged keep their outcome; a later run
+// (retry, get all) imports pickups it sees again.
+func (st ConnectionStore) SetImportPickups(ctx context.Context, q pg.Queryer, id int64, on bool) error {
+	res, err := q.ExecContext(ctx, `UPDATE shopify_connections SET import_pickups = $2, updated_at = now() WHERE id = $1`, id, on)
+	if err != nil {
+		return fmt.Errorf("set import pickups of Shopify connection %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("Shopify connection %d: %w", id, ErrNotFound)
+	}
+	return nil
 }
 
 // Disconnect stops imports for a shop. The connection and its history stay, so that

@@ -582,7 +582,7 @@ func (r *run) writePage(ctx context.Context, orders []shopifyapi.Order) ([]outco
 			row.outcome, row.reason = Failed, "cannot read the order: "+o.DecodeErr.Error()
 		} else if o.ID <= 0 {
 			row.outcome, row.reason = Failed, "the order has no id"
-		} else if out, why := classify(o, r.conn.ImportTestOrders, now); out != "" {
+		} else if out, why := classify(o, r.conn, now); out != "" {
 			row.outcome, row.reason = out, why
 		} else if d, err := mapOrder(o, r.conn, r.conn.ShippingSKU); err != nil {
 			row.outcome, row.reason = Failed, err.Error()
@@ -768,9 +768,11 @@ func (r *run) importSales(ctx context.Context, tx *sqlx.Tx, ds []*draft, ct *cac
 		if custIDs[i] != 0 {
 			s.CustomerID = &custIDs[i]
 		}
-		lines := make([]sales.Line, len(d.lines))
+		lines := make([]sales.Line, 0, len(d.lines))
 		for j := range d.lines {
-			lines[j] = d.lines[j].Line
+			if !d.lines[j].omit {
+				lines = append(lines, d.lines[j].Line)
+			}
 		}
 		ns := sales.NewSale{Sale: s, Lines: lines, External: &sales.External{Channel: Channel, Shop: c.Shop, ID: d.order.ID}}
 		if d.collected.IsPositive() {
@@ -803,12 +805,24 @@ func (r *run) importSales(ctx context.Context, tx *sqlx.Tx, ds []*draft, ct *cac
 	ids := make([]int64, len(ds))
 	for i, d := range ds {
 		ids[i] = created[i].SaleID
-		for j, l := range d.lines {
-			if l.Kind == sales.KindProduct && l.productTracks {
+		k := 0 // the line's index among the sale's lines
+		for _, l := range d.lines {
+			if l.Kind == sales.KindProduct && l.productTracks && !l.omit {
 				moves = append(moves, inventory.Movement{
 					ProductID: *l.ProductID, OutletID: c.OutletID, Delta: -l.Quantity, Reason: inventory.ReasonSale,
-					SaleLineID: created[i].LineIDs[j], Note: "Shopify order " + d.sale.ReceiptNumber,
+					SaleLineID: created[i].LineIDs[k], Note: "Shopify order " + d.sale.ReceiptNumber,
 				})
+			}
+			if l.Kind == sales.KindProduct && l.productTracks && l.leftUnsold > 0 {
+				// Refunded in Shopify without restock before the import: gone from the shop
+				// though not sold. The sale is recorded once, so is this.
+				moves = append(moves, inventory.Movement{
+					ProductID: *l.ProductID, OutletID: c.OutletID, Delta: -l.leftUnsold, Reason: inventory.ReasonAdjustment,
+					Note: "Shopify order " + d.sale.ReceiptNumber + ": refunded without restock before import",
+				})
+			}
+			if !l.omit {
+				k++
 			}
 		}
 	}

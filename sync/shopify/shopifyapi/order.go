@@ -35,21 +35,40 @@ type Order struct {
 	TotalLineItemsPrice decimal.Decimal
 	TotalTax            decimal.Decimal
 	TotalDiscounts      decimal.Decimal
-	// TotalOutstanding is what the customer still owes (e.g. a pending bank deposit).
-	TotalOutstanding    decimal.Decimal
-	TotalTipReceived    decimal.Decimal
-	CurrentTotalDuties  decimal.Decimal // shop money of current_total_duties_set
-	OriginalTotalDuties decimal.Decimal // shop money of original_total_duties_set
-	PaymentGatewayNames []string
-	Gateway             string // deprecated by Shopify; present in older payloads
-	SourceName          string
-	Tags                string
-	TaxLines            []TaxLine
-	Customer            *Customer // nil when the order has no customer
-	BillingAddress      *Address
-	ShippingAddress     *Address
-	LineItems           []LineItem
-	ShippingLines       []ShippingLine
+	// TotalOutstanding is what the customer still owes (e.g. a pending bank deposit); it is
+	// negative when Shopify owes the customer a refund (after an edit took lines off a paid
+	// order).
+	TotalOutstanding decimal.Decimal
+	// The current_* figures are the order as it stands after edits, refunds and returns;
+	// HasCurrentTotals says whether the order carried them (current_total_price).
+	CurrentTotalPrice     decimal.Decimal
+	CurrentSubtotalPrice  decimal.Decimal
+	CurrentTotalTax       decimal.Decimal
+	CurrentTotalDiscounts decimal.Decimal
+	HasCurrentTotals      bool
+	TotalTipReceived      decimal.Decimal
+	CurrentTotalDuties    decimal.Decimal // shop money of current_total_duties_set
+	OriginalTotalDuties   decimal.Decimal // shop money of original_total_duties_set
+	PaymentGatewayNames   []string
+	Gateway               string // deprecated by Shopify; present in older payloads
+	SourceName            string
+	Tags                  string
+	TaxLines              []TaxLine
+	Customer              *Customer // nil when the order has no customer
+	BillingAddress        *Address
+	ShippingAddress       *Address
+	LineItems             []LineItem
+	ShippingLines         []ShippingLine
+	// Refunds are the refunds Shopify recorded on the order, oldest first as Shopify lists
+	// them.
+	Refunds []Refund
+	// DeliveryMethod is how the order reaches the buyer, as the order's fulfillment orders
+	// say (GraphQL deliveryMethod.methodType: SHIPPING, PICK_UP, PICKUP_POINT, LOCAL, RETAIL,
+	// NONE); "" when the shape does not say (a REST order or webhook body), when the rules
+	// read it from the shipping lines and address instead (see IsLocalPickup).
+	DeliveryMethod string
+	// PickupLocation names the location of a pickup order when the shape says it; "" else.
+	PickupLocation string
 
 	// Raw holds the exact bytes the order was decoded from, for the import log.
 	Raw json.RawMessage
@@ -87,14 +106,18 @@ type Address struct {
 
 // LineItem is one line of an order.
 type LineItem struct {
-	ID                         int64
-	ProductID                  int64 // 0 for custom items
-	VariantID                  int64 // 0 for custom items
-	SKU                        string
-	Title                      string
-	VariantTitle               string
-	Name                       string
-	Quantity                   int64
+	ID           int64
+	ProductID    int64 // 0 for custom items
+	VariantID    int64 // 0 for custom items
+	SKU          string
+	Title        string
+	VariantTitle string
+	Name         string
+	Quantity     int64
+	// CurrentQuantity is the quantity less what edits removed and refunds took back
+	// (current_quantity); HasCurrentQuantity says whether the line carried it.
+	CurrentQuantity            int64
+	HasCurrentQuantity         bool
 	Price                      decimal.Decimal // unit price before discounts
 	TotalDiscount              decimal.Decimal
 	DiscountAllocations        []DiscountAllocation
@@ -145,6 +168,77 @@ type ShippingLine struct {
 	DiscountedPrice     decimal.Decimal
 	DiscountAllocations []DiscountAllocation
 	TaxLines            []TaxLine
+}
+
+// Refund is money, and possibly goods, Shopify returned on an order (a REST refund: the
+// elements of an order's "refunds", and the body of a refunds/create webhook).
+type Refund struct {
+	ID          int64
+	OrderID     int64
+	CreatedAt   time.Time
+	ProcessedAt time.Time
+	Note        string
+	LineItems   []RefundLineItem
+	// Transactions are the refund's money movements; only successful "refund" ones moved
+	// money.
+	Transactions []Transaction
+	// Adjustments are refunded amounts not tied to a line (shipping_refund,
+	// refund_discrepancy); Shopify writes them negative.
+	Adjustments []OrderAdjustment
+}
+
+// RefundLineItem is the quantity of one line a refund took back and what Shopify did with
+// the goods (RestockType: no_restock, cancel, return or legacy_restock).
+type RefundLineItem struct {
+	ID          int64
+	LineItemID  int64
+	LocationID  int64 // 0 when Shopify names none
+	Quantity    int64
+	RestockType string
+	Subtotal    decimal.Decimal // what the quantity cost, after its discounts, before tax
+	TotalTax    decimal.Decimal
+}
+
+// Restocked reports whether the goods went back into stock (restock_type return or
+// cancel; legacy_restock as Shopify's older name for the same).
+func (l RefundLineItem) Restocked() bool {
+	switch l.RestockType {
+	case "return", "cancel", "legacy_restock":
+		return true
+	}
+	return false
+}
+
+// Transaction is a money movement on an order.
+type Transaction struct {
+	ID          int64
+	Kind        string // authorization, capture, sale, void, refund
+	Status      string // pending, success, failure, error
+	Gateway     string
+	Amount      decimal.Decimal
+	ProcessedAt time.Time
+	CreatedAt   time.Time
+}
+
+// OrderAdjustment is a refunded amount not tied to a line item; Amount and TaxAmount are
+// negative as Shopify writes them.
+type OrderAdjustment struct {
+	ID        int64
+	Kind      string // shipping_refund or refund_discrepancy
+	Reason    string
+	Amount    decimal.Decimal
+	TaxAmount decimal.Decimal
+}
+
+// RefundedMoney is what the refund paid back: its successful refund transactions.
+func (r Refund) RefundedMoney() decimal.Decimal {
+	sum := decimal.Zero
+	for _, t := range r.Transactions {
+		if t.Kind == "refund" && t.Status == "success" {
+			sum = sum.Add(t.Amount)
+		}
+	}
+	return sum
 }
 
 // FieldError reports a value DecodeOrder could not read, naming the field by its path in
