@@ -128,7 +128,7 @@ func (m *Metrics) observeRun(mode shopify.Mode, trigger string, sum shopify.Summ
 	for outcome, n := range map[shopify.Outcome]int{
 		shopify.Imported: c.Imported, shopify.AlreadyImported: c.AlreadyImported, shopify.TooOld: c.TooOld,
 		shopify.NoShippingMethod: c.NoShippingMethod, shopify.TestOrder: c.TestOrder,
-		shopify.Cancelled: c.Cancelled, shopify.Failed: c.Failed,
+		shopify.Cancelled: c.Cancelled, shopify.Failed: c.Failed, shopify.Updated: c.Updated, shopify.NeedsReview: c.NeedsReview,
 	} {
 		if n > 0 {
 			m.importOutcomes.WithLabelValues(string(outcome)).Add(float64(n))

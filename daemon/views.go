@@ -102,6 +102,9 @@ func nightlyView(r register.NightlyReport) client.NightlyReport {
 		ImportFailures: each(r.ImportFailures, func(f register.ImportFailure) client.ImportFailure {
 			return client.ImportFailure(f)
 		}),
+		OrderChanges: each(r.OrderChanges, func(c register.OrderChange) client.OrderChange {
+			return client.OrderChange(c)
+		}),
 	}
 }
 

@@ -360,6 +360,19 @@ func (r NightlyReport) WriteText(out io.Writer) error {
 		w.pair(f.OrderName+" "+timeOfDay(f.At), state)
 		w.line("  " + f.Reason)
 	}
+
+	w.section("Orders changed in Shopify")
+	if len(r.OrderChanges) == 0 {
+		w.line("none")
+	}
+	for _, c := range r.OrderChanges {
+		state := "recorded"
+		if c.Outcome == "needs_review" {
+			state = "needs review"
+		}
+		w.pair(c.OrderName+" "+timeOfDay(c.At), state)
+		w.line("  " + c.Reason)
+	}
 	w.rule("=")
 	_, err := io.WriteString(out, w.String())
 	return err
@@ -424,6 +437,11 @@ func (r NightlyReport) WriteCSV(out io.Writer) error {
 		row("import_failures", f.OrderName, "reason", f.Reason)
 		row("import_failures", f.OrderName, "at", f.At)
 		row("import_failures", f.OrderName, "resolved", strconv.FormatBool(f.Resolved))
+	}
+	for _, c := range r.OrderChanges {
+		row("order_changes", c.OrderName, "outcome", c.Outcome)
+		row("order_changes", c.OrderName, "reason", c.Reason)
+		row("order_changes", c.OrderName, "at", c.At)
 	}
 	cw.Flush()
 	return cw.Error()

@@ -58,6 +58,31 @@ type NightlyReport struct {
 	// ImportFailures lists the Shopify orders of the outlet's connections that failed to
 	// import during the day.
 	ImportFailures []ImportFailure `json:"import_failures"`
+	// OrderChanges lists the imported Shopify orders that changed in Shopify during the
+	// day: each change recorded against its sale (outcome updated) or left for staff to
+	// review (needs_review), with what differs.
+	OrderChanges []OrderChange `json:"order_changes"`
+}
+
+// OrderChange is an imported order that changed in its channel: Outcome is "updated"
+// (recorded against the sale) or "needs_review" (kassa cannot express it; Reason says
+// what differs).
+type OrderChange struct {
+	OrderName      string `json:"order_name"`
+	ShopifyOrderID int64  `json:"shopify_order_id"`
+	Outcome        string `json:"outcome"`
+	Reason         string `json:"reason"`
+	At             string `json:"at"`
+}
+
+// ChangedImport is an imported order that changed in its channel, as its import log
+// tells it.
+type ChangedImport struct {
+	OrderName string
+	OrderID   int64
+	Outcome   string
+	Reason    string
+	At        time.Time
 }
 
 // OpenSession is a session that was not closed by the end of the day.
@@ -128,6 +153,9 @@ type ImportLog interface {
 	// FailedImports lists the orders of the outlet's shops whose import failed in
 	// [from, to), in the order they failed.
 	FailedImports(ctx context.Context, q pg.Queryer, outletID int64, from, to time.Time) ([]FailedImport, error)
+	// ChangedImports lists the imported orders of the outlet's shops whose change was
+	// recorded or left for review in [from, to), in that order.
+	ChangedImports(ctx context.Context, q pg.Queryer, outletID int64, from, to time.Time) ([]ChangedImport, error)
 }
 
 // DayBounds returns the local calendar day of date (its year, month and day, whatever its
@@ -246,6 +274,7 @@ func (s Service) nightly(ctx context.Context, q pg.Queryer, outletID int64, day 
 		From: rfc(from), To: rfc(to), GeneratedAt: rfc(s.now()),
 		Sessions: []ClosingReport{}, OpenSessions: []OpenSession{}, Payments: []TypeTotal{},
 		NegativeStock: []NegativeStock{}, AwaitingPayment: []AwaitingSale{}, ImportFailures: []ImportFailure{},
+		OrderChanges: []OrderChange{},
 	}
 
 	var sessions []struct {
@@ -323,6 +352,15 @@ func (s Service) nightly(ctx context.Context, q pg.Queryer, outletID int64, day 
 		for _, f := range failures {
 			r.ImportFailures = append(r.ImportFailures, ImportFailure{
 				OrderName: f.OrderName, ShopifyOrderID: f.OrderID, Reason: f.Reason, At: rfc(f.At), Resolved: f.Resolved,
+			})
+		}
+		changes, err := s.ImportLog.ChangedImports(ctx, q, outletID, from, to)
+		if err != nil {
+			return NightlyReport{}, err
+		}
+		for _, c := range changes {
+			r.OrderChanges = append(r.OrderChanges, OrderChange{
+				OrderName: c.OrderName, ShopifyOrderID: c.OrderID, Outcome: c.Outcome, Reason: c.Reason, At: rfc(c.At),
 			})
 		}
 	}

@@ -104,7 +104,7 @@ func TestShopifyImport(t *testing.T) {
 	d.expectContains("Failed orders of run 1", broken)
 
 	// Corrected in Shopify, the failed order is imported by a retry.
-	if _, err := w.Sim.UpdateOrder(brokenID(t, w, broken), func(o map[string]any) { o["total_price"] = total }); err != nil {
+	if _, err := w.Sim.UpdateOrder(brokenID(t, w, broken), func(o map[string]any) { o["total_price"], o["current_total_price"] = total, total }); err != nil {
 		t.Fatal(err)
 	}
 	waitImportIdle(t, w)
@@ -152,7 +152,10 @@ func breakOneOrder(t *testing.T, w *terminaltest.World) (name, total string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := w.Sim.UpdateOrder(o.ID, func(m map[string]any) { m["total_price"] = wrong.Add(decimal.NewFromInt(1)).StringFixed(2) }); err != nil {
+		if _, err := w.Sim.UpdateOrder(o.ID, func(m map[string]any) {
+			m["total_price"] = wrong.Add(decimal.NewFromInt(1)).StringFixed(2)
+			m["current_total_price"] = m["total_price"]
+		}); err != nil {
 			t.Fatal(err)
 		}
 		return o.Name, o.TotalPrice

@@ -194,6 +194,8 @@ type NightlyReport struct {
 	AwaitingPaymentTotal string         `json:"awaiting_payment_total"`
 	// ImportFailures lists the Shopify orders that failed to import during the day.
 	ImportFailures []ImportFailure `json:"import_failures"`
+	// OrderChanges lists the imported orders that changed in Shopify during the day.
+	OrderChanges []OrderChange `json:"order_changes"`
 }
 
 // OpenSession is a session that was not closed by the end of the day.
@@ -247,6 +249,16 @@ type ImportFailure struct {
 	Resolved       bool   `json:"resolved"`
 }
 
+// OrderChange is an imported order that changed in Shopify: Outcome "updated" (the change
+// was recorded against its sale) or "needs_review" (Reason says what differs).
+type OrderChange struct {
+	OrderName      string `json:"order_name"`
+	ShopifyOrderID int64  `json:"shopify_order_id"`
+	Outcome        string `json:"outcome"`
+	Reason         string `json:"reason"`
+	At             string `json:"at"`
+}
+
 // Counts is how many orders of an import run ended in each outcome; every key is
 // present, zero or not.
 type Counts struct {
@@ -257,4 +269,8 @@ type Counts struct {
 	TestOrder        int `json:"test_order"`
 	Cancelled        int `json:"cancelled"`
 	Failed           int `json:"failed"`
+	// Updated counts imported orders whose change in Shopify was recorded; NeedsReview
+	// those changed in a way kassa cannot express.
+	Updated     int `json:"updated"`
+	NeedsReview int `json:"needs_review"`
 }

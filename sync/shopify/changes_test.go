@@ -288,3 +288,72 @@ func pickupShape(o *shopdata.Order, location string) {
 		Price: m("0.00"), DiscountedPrice: m("0.00"), TaxLines: []shopdata.TaxLine{}}}
 	o.TotalPrice, o.CurrentTotalPrice, o.TotalTax, o.CurrentTotalTax = m("38.00"), m("38.00"), m("6.59"), m("6.59")
 }
+
+// TestChangeAfterImportIsLoggedOnce imports an order, lets Shopify change it (a refund of
+// one mug) and lists it again: the change is logged once as needs_review with what
+// differs and the order's JSON, and shows in the nightly report; a later listing of the
+// same state, or an update that changes nothing kassa holds, is already_imported.
+func TestChangeAfterImportIsLoggedOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	o := genOrder(7101, "#1101", testNow.Add(-3*time.Hour))
+	f := newFixture(t, fixtureOptions{})
+	if err := f.srv.AddOrders(o); err != nil {
+		t.Fatal(err)
+	}
+	if sum := f.run(ModeAll); sum.Outcomes.Imported != 1 {
+		t.Fatalf("first run %+v", sum)
+	}
+	if sum := f.run(ModeAll); sum.Outcomes.AlreadyImported != 1 {
+		t.Fatalf("second run %+v", sum)
+	}
+	// A fulfilment: Shopify's update time moves, nothing kassa holds changes.
+	if _, err := f.srv.UpdateOrder(o.ID, func(m map[string]any) { m["fulfillment_status"] = "fulfilled" }); err != nil {
+		t.Fatal(err)
+	}
+	if sum := f.run(ModeAll); sum.Outcomes.AlreadyImported != 1 || sum.Outcomes.NeedsReview != 0 {
+		t.Fatalf("after a fulfilment %+v", sum)
+	}
+	// One mug refunded with restock, 10.00 back to the card.
+	refund := refundOf(901, o.LineItems[0], 1, "return", "10.00", "1.74", "10.00", testNow)
+	if _, err := f.srv.UpdateOrder(o.ID, func(m map[string]any) {
+		m["updated_at"] = shopdata.FormatTime(testNow.Add(time.Minute), time.UTC)
+		m["financial_status"] = "partially_refunded"
+		m["current_total_price"], m["current_total_tax"], m["current_subtotal_price"] = "15.00", "2.60", "10.00"
+		m["line_items"].([]any)[0].(map[string]any)["current_quantity"] = 1
+		m["refunds"] = []any{refund}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	sum := f.run(ModeAll)
+	if sum.Outcomes.NeedsReview != 1 {
+		t.Fatalf("after a refund %+v", sum)
+	}
+	outs, err := RunLog{}.Outcomes(ctx, f.db, sum.RunID, NeedsReview)
+	if err != nil || len(outs) != 1 {
+		t.Fatalf("needs_review outcomes %v %v", outs, err)
+	}
+	for _, want := range []string{"total: kassa 25.00, Shopify now 15.00", "quantity of SKU-A: kassa 2, Shopify now 1", "paid through Shopify: kassa 25.00, Shopify kept 15.00"} {
+		if !strings.Contains(outs[0].Reason, want) {
+			t.Errorf("reason %q lacks %q", outs[0].Reason, want)
+		}
+	}
+	if raw, err := (RunLog{}).RawOrder(ctx, f.db, outs[0].ID); err != nil || !strings.Contains(string(raw), `"refunds":[{"id":901`) {
+		t.Errorf("the log keeps %.80s… (%v), not the refunded order", raw, err)
+	}
+	if sum := f.run(ModeAll); sum.Outcomes.AlreadyImported != 1 || sum.Outcomes.NeedsReview != 0 {
+		t.Errorf("the same state again %+v", sum)
+	}
+	// The sale itself never changed.
+	if s := mustSale(t, f, "#1101"); !s.Total.Equal(dec("25")) || len(s.Payments) != 1 {
+		t.Errorf("sale rewritten: %s, %d payments", s.Total, len(s.Payments))
+	}
+	rep, err := register.Service{Clock: func() time.Time { return time.Now() }, ImportLog: RunLog{}}.GenerateNightly(ctx, f.db, f.outlet.ID, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.OrderChanges) != 1 || rep.OrderChanges[0].OrderName != "#1101" || rep.OrderChanges[0].Outcome != "needs_review" ||
+		!strings.Contains(rep.OrderChanges[0].Reason, "Shopify now 15.00") {
+		t.Errorf("nightly report's order changes %+v", rep.OrderChanges)
+	}
+}

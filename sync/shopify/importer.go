@@ -68,6 +68,8 @@ type Counts struct {
 	TestOrder        int `json:"test_order" db:"test_order"`
 	Cancelled        int `json:"cancelled" db:"cancelled"`
 	Failed           int `json:"failed" db:"failed"`
+	Updated          int `json:"updated" db:"updated"`
+	NeedsReview      int `json:"needs_review" db:"needs_review"`
 }
 
 // Add counts one more order with outcome o.
@@ -87,12 +89,17 @@ func (c *Counts) Add(o Outcome) {
 		c.Cancelled++
 	case Failed:
 		c.Failed++
+	case Updated:
+		c.Updated++
+	case NeedsReview:
+		c.NeedsReview++
 	}
 }
 
 // Total is the number of orders counted.
 func (c Counts) Total() int {
-	return c.Imported + c.AlreadyImported + c.TooOld + c.NoShippingMethod + c.TestOrder + c.Cancelled + c.Failed
+	return c.Imported + c.AlreadyImported + c.TooOld + c.NoShippingMethod + c.TestOrder + c.Cancelled + c.Failed +
+		c.Updated + c.NeedsReview
 }
 
 // Progress is what a run reports after each page.
@@ -543,6 +550,9 @@ type outcomeRow struct {
 	reason  string
 	saleID  int64
 	draft   *draft
+	// touchAt, when set, is Shopify's update time of the order now taken in, to record
+	// with its sale.
+	touchAt time.Time
 }
 
 // page gives every order of a page its outcome, records them and counts them.
@@ -567,13 +577,17 @@ func (r *run) writePage(ctx context.Context, orders []shopifyapi.Order) ([]outco
 		return nil, err
 	}
 	rows := make([]outcomeRow, len(orders))
-	var drafts []int // indexes of rows to import
+	var drafts []int  // indexes of rows to import
+	var changed []int // indexes of imported orders that may have changed since
 	inPage := map[int64]bool{}
 	for i := range orders {
 		o := &orders[i]
 		row := outcomeRow{order: o}
-		if saleID, ok := existing[o.ID]; ok && o.ID != 0 {
-			row.outcome, row.saleID = AlreadyImported, saleID
+		if x, ok := existing[o.ID]; ok && o.ID != 0 {
+			row.outcome, row.saleID = AlreadyImported, x.SaleID
+			if o.DecodeErr == nil && changedSince(o, x) {
+				changed = append(changed, i)
+			}
 		} else if saleID, ok := r.importedSale(o.ID); ok && o.ID != 0 {
 			row.outcome, row.saleID = AlreadyImported, saleID
 		} else if inPage[o.ID] && o.ID != 0 {
@@ -592,6 +606,9 @@ func (r *run) writePage(ctx context.Context, orders []shopifyapi.Order) ([]outco
 			inPage[o.ID] = true
 		}
 		rows[i] = row
+	}
+	if err := r.compareChanged(ctx, rows, changed); err != nil {
+		return nil, err
 	}
 
 	if !r.im.PerOrder || len(drafts) == 0 {
@@ -634,6 +651,37 @@ func (r *run) writePage(ctx context.Context, orders []shopifyapi.Order) ([]outco
 		}
 	}
 	return rows, nil
+}
+
+// compareChanged gives the rows of imported orders that may have changed since their sale
+// last took them in (rows[i] for i in idx) their outcome: already_imported when nothing
+// kassa holds differs, needs_review with what differs otherwise. Either way the order's
+// update time is recorded with the row, so that the same state is not compared again.
+func (r *run) compareChanged(ctx context.Context, rows []outcomeRow, idx []int) error {
+	if len(idx) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(idx))
+	for k, i := range idx {
+		ids[k] = rows[i].saleID
+	}
+	recs, err := (sales.Store{}).RecordedSales(ctx, r.im.DB, ids)
+	if err != nil {
+		return err
+	}
+	for _, i := range idx {
+		row := &rows[i]
+		rec, ok := recs[row.saleID]
+		if !ok {
+			continue
+		}
+		d, mapErr := mapOrder(row.order, r.conn, r.conn.ShippingSKU)
+		if diffs := differences(row.order, d, mapErr, rec); len(diffs) > 0 {
+			row.outcome, row.reason = NeedsReview, strings.Join(diffs, "; ")
+		}
+		row.touchAt = row.order.UpdatedAt
+	}
+	return nil
 }
 
 // importedSale returns the sale this run has imported order id as, if it has.
@@ -702,6 +750,15 @@ func (r *run) write(ctx context.Context, rows []outcomeRow, importIdx []int, now
 			moves = mv
 		}
 		if err := (RunLog{}).record(ctx, tx, r.id, r.conn.ID, rows); err != nil {
+			return err
+		}
+		touch := map[int64]time.Time{}
+		for _, row := range rows {
+			if !row.touchAt.IsZero() && row.order.ID > 0 {
+				touch[row.order.ID] = row.touchAt
+			}
+		}
+		if err := (sales.Store{}).SetExternalUpdatedAt(ctx, tx, Channel, r.conn.Shop, touch); err != nil {
 			return err
 		}
 		// Last, the rows a page shares with pages written at the same time: the stock levels
@@ -774,7 +831,7 @@ func (r *run) importSales(ctx context.Context, tx *sqlx.Tx, ds []*draft, ct *cac
 				lines = append(lines, d.lines[j].Line)
 			}
 		}
-		ns := sales.NewSale{Sale: s, Lines: lines, External: &sales.External{Channel: Channel, Shop: c.Shop, ID: d.order.ID}}
+		ns := sales.NewSale{Sale: s, Lines: lines, External: &sales.External{Channel: Channel, Shop: c.Shop, ID: d.order.ID, UpdatedAt: d.order.UpdatedAt}}
 		if d.collected.IsPositive() {
 			// Payment types are looked up (or made) once a run, not once a page.
 			typeID, ok := ct.payType(d.payType)
@@ -919,14 +976,14 @@ func resolveCustomers(ctx context.Context, tx *sqlx.Tx, c Connection, ds []*draf
 }
 
 // existingSales returns the sales already recorded for the page's orders, by order id.
-func (r *run) existingSales(ctx context.Context, orders []shopifyapi.Order) (map[int64]int64, error) {
+func (r *run) existingSales(ctx context.Context, orders []shopifyapi.Order) (map[int64]sales.ExternalSale, error) {
 	ids := make([]int64, 0, len(orders))
 	for _, o := range orders {
 		if o.ID > 0 {
 			ids = append(ids, o.ID)
 		}
 	}
-	return (sales.Store{}).SalesByExternal(ctx, r.im.DB, Channel, r.conn.Shop, ids)
+	return (sales.Store{}).ExternalSales(ctx, r.im.DB, Channel, r.conn.Shop, ids)
 }
 
 // setProduct gives the line its POS product.

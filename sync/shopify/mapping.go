@@ -28,6 +28,12 @@ const (
 	TooOld           Outcome = "too_old"
 	NoShippingMethod Outcome = "no_shipping_method"
 	Failed           Outcome = "failed"
+	// Updated is an imported order Shopify changed since: the change was recorded against
+	// its sale.
+	Updated Outcome = "updated"
+	// NeedsReview is an imported order Shopify changed in a way kassa cannot express: the
+	// reason says what differs, and staff decide.
+	NeedsReview Outcome = "needs_review"
 )
 
 // MaxOrderAge is how old an order may be and still be imported: Shopify shows an app without

@@ -54,7 +54,8 @@ type RunLog struct{}
 
 const runSelect = `
 	SELECT r.id, r.connection_id, c.shop, r.mode, r.trigger, r.status, r.started_at, r.finished_at, r.total, r.seen,
-		r.error, r.imported, r.already_imported, r.too_old, r.no_shipping_method, r.test_order, r.cancelled, r.failed
+		r.error, r.imported, r.already_imported, r.too_old, r.no_shipping_method, r.test_order, r.cancelled, r.failed,
+		r.updated, r.needs_review
 	FROM import_runs r JOIN shopify_connections c ON c.id = r.connection_id`
 
 // Runs lists the latest runs, newest first, of one connection (or of all when
@@ -215,7 +216,7 @@ func (RunLog) FailedImports(ctx context.Context, q pg.Queryer, outletID int64, f
 		SELECT f.order_name, f.shopify_order_id, f.reason, f.created_at,
 			EXISTS (SELECT 1 FROM import_outcomes later
 				WHERE later.connection_id = f.connection_id AND later.shopify_order_id = f.shopify_order_id
-					AND later.id > f.id AND later.outcome IN ('imported', 'already_imported')) AS resolved
+					AND later.id > f.id AND later.outcome IN ('imported', 'already_imported', 'updated', 'needs_review')) AS resolved
 		FROM import_outcomes f
 		JOIN shopify_connections c ON c.id = f.connection_id
 		WHERE c.outlet_id = $1 AND f.outcome = 'failed' AND f.created_at >= $2 AND f.created_at < $3
@@ -226,6 +227,34 @@ func (RunLog) FailedImports(ctx context.Context, q pg.Queryer, outletID int64, f
 	out := make([]register.FailedImport, 0, len(rows))
 	for _, r := range rows {
 		out = append(out, register.FailedImport{OrderName: r.Name, OrderID: r.OrderID, Reason: r.Reason, At: r.At, Resolved: r.Resolved})
+	}
+	return out, nil
+}
+
+// ChangedImports lists the imported orders of the outlet's connections that changed in
+// Shopify in [from, to): each change recorded (updated) or left for review
+// (needs_review), in the order they were logged. It is the nightly report's
+// register.ImportLog.
+func (RunLog) ChangedImports(ctx context.Context, q pg.Queryer, outletID int64, from, to time.Time) ([]register.ChangedImport, error) {
+	var rows []struct {
+		Name    string    `db:"order_name"`
+		OrderID int64     `db:"shopify_order_id"`
+		Outcome string    `db:"outcome"`
+		Reason  string    `db:"reason"`
+		At      time.Time `db:"created_at"`
+	}
+	err := sqlx.SelectContext(ctx, q, &rows, `
+		SELECT o.order_name, o.shopify_order_id, o.outcome, o.reason, o.created_at
+		FROM import_outcomes o
+		JOIN shopify_connections c ON c.id = o.connection_id
+		WHERE c.outlet_id = $1 AND o.outcome IN ('updated', 'needs_review') AND o.created_at >= $2 AND o.created_at < $3
+		ORDER BY o.created_at, o.id`, outletID, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("list the day's changed orders: %w", err)
+	}
+	out := make([]register.ChangedImport, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, register.ChangedImport{OrderName: r.Name, OrderID: r.OrderID, Outcome: r.Outcome, Reason: r.Reason, At: r.At})
 	}
 	return out, nil
 }
@@ -358,9 +387,10 @@ func (RunLog) count(ctx context.Context, q pg.Queryer, runID int64, c Counts) er
 	_, err := q.ExecContext(ctx, `
 		UPDATE import_runs SET seen = seen + $2, imported = imported + $3, already_imported = already_imported + $4,
 			too_old = too_old + $5, no_shipping_method = no_shipping_method + $6, test_order = test_order + $7,
-			cancelled = cancelled + $8, failed = failed + $9
+			cancelled = cancelled + $8, failed = failed + $9, updated = updated + $10, needs_review = needs_review + $11
 		WHERE id = $1`,
-		runID, c.Total(), c.Imported, c.AlreadyImported, c.TooOld, c.NoShippingMethod, c.TestOrder, c.Cancelled, c.Failed)
+		runID, c.Total(), c.Imported, c.AlreadyImported, c.TooOld, c.NoShippingMethod, c.TestOrder, c.Cancelled, c.Failed,
+		c.Updated, c.NeedsReview)
 	if err != nil {
 		return fmt.Errorf("count outcomes: %w", err)
 	}
