@@ -108,7 +108,7 @@ func bodyError(err error, limit int64) error {
 }
 
 // amountFields are the request fields that hold money: a string, never a JSON number.
-var amountFields = map[string]bool{"opening_float": true, "counted": true, "amount": true}
+var amountFields = map[string]bool{"opening_float": true, "counted": true, "amount": true, "discount": true}
 
 // jsonKindOf says what JSON a Go type takes.
 func jsonKindOf(t reflect.Type) string {
@@ -176,12 +176,16 @@ func statusOf(err error) int {
 		errors.Is(err, shopify.ErrSeveralConnections), errors.Is(err, register.ErrDuplicateRegister),
 		errors.Is(err, inventory.ErrDuplicateOutlet), errors.Is(err, inventory.ErrArchived),
 		errors.Is(err, inventory.ErrOutletInUse), errors.Is(err, register.ErrArchived),
-		errors.Is(err, register.ErrOutletArchived), errors.Is(err, register.ErrRegisterInUse):
+		errors.Is(err, register.ErrOutletArchived), errors.Is(err, register.ErrRegisterInUse),
+		errors.Is(err, register.ErrSaleAlreadyVoided), errors.Is(err, sales.ErrReturnAlreadyRecorded):
 		return http.StatusConflict
+	case errors.Is(err, register.ErrNotOwnSale):
+		return http.StatusForbidden
 	case errors.Is(err, register.ErrCountedTwice):
 		return http.StatusUnprocessableEntity
 	case errors.Is(err, register.ErrInvalidAmount), errors.Is(err, sales.ErrNonPositivePayment),
-		errors.Is(err, register.ErrVoidReason),
+		errors.Is(err, register.ErrVoidReason), errors.Is(err, register.ErrCashReason),
+		errors.Is(err, register.ErrBadQuantity), errors.Is(err, register.ErrBadDiscount),
 		errors.Is(err, shopify.ErrInvalidShop):
 		return http.StatusBadRequest
 	}

@@ -31,8 +31,16 @@ func each[S, T any](in []S, f func(S) T) []T {
 func saleView(s sales.SaleView) client.Sale {
 	out := client.Sale{
 		ID: s.ID, ReceiptNumber: s.ReceiptNumber, Source: s.Source, Outlet: s.Outlet, Register: s.Register,
-		SoldAt: s.SoldAt, Status: s.Status, Total: s.Total, Tax: s.Tax, Paid: s.Paid, Balance: s.Balance,
+		SoldAt: s.SoldAt, Status: s.Status, Total: s.Total, Tax: s.Tax, Paid: s.Paid, Balance: s.Balance, Change: s.Change,
 		Lines: each(s.Lines, func(l sales.LineView) client.SaleLine { return client.SaleLine(l) }),
+	}
+	if s.Void != nil {
+		v := client.SaleVoid(*s.Void)
+		out.Void = &v
+	}
+	if s.Returns != nil {
+		rs := each(*s.Returns, returnView)
+		out.Returns = &rs
 	}
 	if s.Customer != nil {
 		c := client.SaleCustomer(*s.Customer)
@@ -43,6 +51,16 @@ func saleView(s sales.SaleView) client.Sale {
 		out.Payments = &ps
 	}
 	return out
+}
+
+func returnView(r sales.ReturnView) client.Return {
+	return client.Return{
+		ID: r.ID, ReceiptNumber: r.ReceiptNumber, SaleReceipt: r.SaleReceipt, Kind: r.Kind, Source: r.Source,
+		Register: r.Register, ReturnedAt: r.ReturnedAt, Subtotal: r.Subtotal, Shipping: r.Shipping, Tax: r.Tax,
+		Total: r.Total, Reason: r.Reason, RecordedBy: r.RecordedBy, Token: r.Token,
+		Lines:   each(r.Lines, func(l sales.ReturnLineView) client.ReturnLine { return client.ReturnLine(l) }),
+		Refunds: each(r.Refunds, func(f sales.RefundView) client.Refund { return client.Refund(f) }),
+	}
 }
 
 func salePaymentView(p sales.PaymentView) client.SalePayment {

@@ -82,6 +82,7 @@ func sameJSON[D, V any](t *testing.T, name string, view func(D) V) {
 func TestViewsEncodeLikeTheDomain(t *testing.T) {
 	t.Parallel()
 	sameJSON(t, "sale", saleView)
+	sameJSON(t, "return", returnView)
 	sameJSON(t, "stock row", stockView)
 	sameJSON(t, "closing report", closingView)
 	sameJSON(t, "nightly report", nightlyView)

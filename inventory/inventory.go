@@ -41,6 +41,12 @@ type Outlet struct {
 	CreatedAt time.Time `db:"created_at"`
 	// ArchivedAt is when the outlet was archived; nil while it is live.
 	ArchivedAt *time.Time `db:"archived_at"`
+	// PricesIncludeTax says the outlet's prices are tax-inclusive (EU shops: yes); its
+	// counter sales compute the tax in the price, else on top of it.
+	PricesIncludeTax bool `db:"prices_include_tax"`
+	// DefaultTaxRate is the tax rate (a fraction: 0.21 for 21 %) of a product that names
+	// none.
+	DefaultTaxRate decimal.Decimal `db:"default_tax_rate"`
 }
 
 // Archived reports whether the outlet is archived: it keeps its history but takes no new
@@ -56,7 +62,7 @@ func (o Outlet) Location() (*time.Location, error) {
 	return loc, nil
 }
 
-const outletColumns = `id, name, timezone, currency, created_at, archived_at`
+const outletColumns = `id, name, timezone, currency, created_at, archived_at, prices_include_tax, default_tax_rate`
 
 // CreateOutlet adds an outlet. The time zone must be an IANA name (Europe/Brussels) and
 // the currency an ISO 4217 code in use (eur is taken as EUR). The name must differ from
@@ -145,9 +151,15 @@ type Product struct {
 	TracksStock  bool            `db:"tracks_stock"`
 	Published    bool            `db:"published"`
 	Source       string          `db:"source"`
+	// Barcode is the product's barcode (EAN, UPC...), empty when it has none; a barcode
+	// names one product.
+	Barcode string `db:"barcode"`
+	// TaxRate is the product's tax rate (a fraction: 0.21 for 21 %); nil: the outlet's
+	// default rate.
+	TaxRate *decimal.Decimal `db:"tax_rate"`
 }
 
-const productColumns = `id, sku, name, variant_title, price, tracks_stock, published, source`
+const productColumns = `id, sku, name, variant_title, price, tracks_stock, published, source, barcode, tax_rate`
 
 // CreateProduct adds a product and returns it with its id.
 func (Store) CreateProduct(ctx context.Context, q pg.Queryer, p Product) (Product, error) {
@@ -161,17 +173,18 @@ func (Store) CreateProduct(ctx context.Context, q pg.Queryer, p Product) (Produc
 	if p.Source == "" {
 		p.Source = SourcePOS
 	}
+	p.Barcode = strings.TrimSpace(p.Barcode)
+	if err := checkProductCodes(p); err != nil {
+		return Product{}, err
+	}
 	var out Product
 	err := sqlx.GetContext(ctx, q, &out, `
-		INSERT INTO products (sku, name, variant_title, price, tracks_stock, published, source)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)
+		INSERT INTO products (sku, name, variant_title, price, tracks_stock, published, source, barcode, tax_rate)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 		RETURNING `+productColumns,
-		p.SKU, p.Name, p.VariantTitle, p.Price, p.TracksStock, p.Published, p.Source)
-	if pg.IsUniqueViolation(err, "products_sku_key") {
-		return Product{}, fmt.Errorf("SKU %q: %w", p.SKU, ErrDuplicateSKU)
-	}
-	if err != nil {
-		return Product{}, fmt.Errorf("create product %q: %w", p.Name, err)
+		p.SKU, p.Name, p.VariantTitle, p.Price, p.TracksStock, p.Published, p.Source, p.Barcode, p.TaxRate)
+	if err := translateProduct(err, p); err != nil {
+		return Product{}, err
 	}
 	return out, nil
 }
@@ -207,7 +220,7 @@ type ExternalID struct {
 func (Store) ProductByExternalID(ctx context.Context, q pg.Queryer, channel, shop string, variantID int64) (Product, error) {
 	var p Product
 	err := sqlx.GetContext(ctx, q, &p, `
-		SELECT p.id, p.sku, p.name, p.variant_title, p.price, p.tracks_stock, p.published, p.source
+		SELECT p.id, p.sku, p.name, p.variant_title, p.price, p.tracks_stock, p.published, p.source, p.barcode, p.tax_rate
 		FROM product_external_ids x JOIN products p ON p.id = x.product_id
 		WHERE x.channel = $1 AND x.shop = $2 AND x.external_variant_id = $3`, channel, shop, variantID)
 	if errors.Is(err, sql.ErrNoRows) {

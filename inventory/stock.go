@@ -17,6 +17,10 @@ const (
 	ReasonAdjustment = "adjustment"
 	ReasonCount      = "count"
 	ReasonReceive    = "receive"
+	// ReasonReturn is goods a return brought back to stock (it names the return line).
+	ReasonReturn = "return"
+	// ReasonVoid moves back the stock of a voided sale's line (it names the sale line).
+	ReasonVoid = "void"
 )
 
 // Movement is one change of a product's stock at an outlet.
@@ -25,13 +29,17 @@ type Movement struct {
 	OutletID   int64
 	Delta      int    // negative for a sale
 	Reason     string // one of the Reason constants
-	SaleLineID int64  // the sale line that moved the stock (reason sale); 0 for none
-	Note       string
+	SaleLineID int64  // the sale line that moved the stock (reasons sale and void); 0 for none
+	// ReturnLineID is the return line that brought the stock back (reason return); 0 for
+	// none.
+	ReturnLineID int64
+	Note         string
 }
 
 // ApplyMovements records movements in the ledger (the database updates the levels in the
-// same statement). A movement for a sale line that already moved stock is skipped, so
-// replaying is harmless; it returns how many movements were applied.
+// same statement). It is the one way stock changes. A movement for a sale line that
+// already moved stock for the same reason (sale, void), or for a return line that already
+// did, is skipped, so replaying is harmless; it returns how many movements were applied.
 func (Store) ApplyMovements(ctx context.Context, q pg.Queryer, ms []Movement) (int, error) {
 	if len(ms) == 0 {
 		return 0, nil
@@ -41,13 +49,21 @@ func (Store) ApplyMovements(ctx context.Context, q pg.Queryer, ms []Movement) (i
 	deltas := make([]int64, len(ms))
 	reasons := make([]string, len(ms))
 	lines := make([]*int64, len(ms))
+	returns := make([]*int64, len(ms))
 	notes := make([]string, len(ms))
 	for i, m := range ms {
 		if m.Delta == 0 {
 			return 0, errors.New("a stock movement needs a non-zero quantity")
 		}
-		if m.Reason == ReasonSale && m.SaleLineID == 0 {
+		if (m.Reason == ReasonSale || m.Reason == ReasonVoid) && m.SaleLineID == 0 {
 			return 0, errors.New("a sale's stock movement must name its sale line")
+		}
+		if (m.Reason == ReasonReturn) != (m.ReturnLineID != 0) {
+			return 0, errors.New("a return's stock movement, and only it, names its return line")
+		}
+		if m.ReturnLineID != 0 {
+			id := m.ReturnLineID
+			returns[i] = &id
 		}
 		products[i], outlets[i], deltas[i], reasons[i], notes[i] = m.ProductID, m.OutletID, int64(m.Delta), m.Reason, m.Note
 		if m.SaleLineID != 0 {
@@ -56,10 +72,10 @@ func (Store) ApplyMovements(ctx context.Context, q pg.Queryer, ms []Movement) (i
 		}
 	}
 	res, err := q.ExecContext(ctx, `
-		INSERT INTO stock_movements (product_id, outlet_id, delta, reason, sale_line_id, note)
-		SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::int[], $4::text[], $5::bigint[], $6::text[])
-		ON CONFLICT (sale_line_id) DO NOTHING`,
-		pq.Array(products), pq.Array(outlets), pq.Array(deltas), pq.Array(reasons), pq.Array(lines), pq.Array(notes))
+		INSERT INTO stock_movements (product_id, outlet_id, delta, reason, sale_line_id, note, return_line_id)
+		SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::int[], $4::text[], $5::bigint[], $6::text[], $7::bigint[])
+		ON CONFLICT DO NOTHING`,
+		pq.Array(products), pq.Array(outlets), pq.Array(deltas), pq.Array(reasons), pq.Array(lines), pq.Array(notes), pq.Array(returns))
 	if err != nil {
 		return 0, fmt.Errorf("apply stock movements: %w", err)
 	}

@@ -13,6 +13,11 @@
 // outlet and the stock that went negative from inventory, the tokens' names from staff, and
 // the import failures of the day from an ImportLog the caller gives (sync/shopify's RunLog).
 //
+// At the counter (counter.go, returns.go, salevoid.go, cash.go) the register sells (Sell:
+// products by barcode or SKU, per-line tax, split tenders, change, a gapless receipt series
+// per register), takes returns of any sale (Return), voids a sale of the open session
+// (VoidSale) and moves cash in and out of the drawer (MoveCash).
+//
 // Owns tables: registers, register_sessions, register_session_counts,
-// register_session_balances and nightly_reports.
+// register_session_balances, nightly_reports and register_cash_movements.
 package register

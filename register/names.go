@@ -50,6 +50,15 @@ func (s Store) NameSales(ctx context.Context, q pg.Queryer, ss []sales.Sale) err
 				tokenIDs = append(tokenIDs, *p.Void.TokenID)
 			}
 		}
+		if sale.Void != nil && sale.Void.TokenID != nil {
+			tokenIDs = append(tokenIDs, *sale.Void.TokenID)
+		}
+		for _, r := range sale.Returns {
+			registerIDs = append(registerIDs, r.RegisterID)
+			if r.TokenID != nil {
+				tokenIDs = append(tokenIDs, *r.TokenID)
+			}
+		}
 	}
 	outlets, err := inventory.Store{}.OutletsByID(ctx, q, outletIDs)
 	if err != nil {
@@ -78,8 +87,26 @@ func (s Store) NameSales(ctx context.Context, q pg.Queryer, ss []sales.Sale) err
 				p.Void.TokenName = staff.NameOf(tokens, p.Void.TokenID)
 			}
 		}
+		if sale.Void != nil {
+			sale.Void.TokenName = staff.NameOf(tokens, sale.Void.TokenID)
+		}
+		for j := range sale.Returns {
+			r := &sale.Returns[j]
+			r.RegisterName, r.TokenName = registers[r.RegisterID], staff.NameOf(tokens, r.TokenID)
+		}
 	}
 	return nil
+}
+
+// NameReturn fills in the names of a return's register and API token, and gives the time
+// zone of its outlet.
+func (s Store) NameReturn(ctx context.Context, q pg.Queryer, r *sales.Return) (tz string, err error) {
+	one := []sales.Sale{{OutletID: r.OutletID, RegisterID: r.RegisterID, Returns: []sales.Return{*r}}}
+	if err := s.NameSales(ctx, q, one); err != nil {
+		return "", err
+	}
+	*r = one[0].Returns[0]
+	return one[0].OutletTZ, nil
 }
 
 // NameSale is NameSales for one sale.

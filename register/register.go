@@ -49,13 +49,16 @@ type Register struct {
 	Name       string `db:"name"`
 	// ArchivedAt is when the register was archived; nil while it is live.
 	ArchivedAt *time.Time `db:"archived_at"`
+	// ReceiptPrefix begins the receipt numbers of the register's counter sales
+	// (FRONT-000123): capital letters and digits, unique in the outlet.
+	ReceiptPrefix string `db:"receipt_prefix"`
 }
 
 // Archived reports whether the register is archived: it keeps its history but takes no
 // new sessions or Shopify connections.
 func (r Register) Archived() bool { return r.ArchivedAt != nil }
 
-const registerSelect = `SELECT r.id, r.outlet_id, r.name, r.archived_at FROM registers r`
+const registerSelect = `SELECT r.id, r.outlet_id, r.name, r.archived_at, r.receipt_prefix FROM registers r`
 
 // nameOutlets fills in the registers' outlet names and returns the registers ordered by
 // outlet name (as the database orders the names), keeping their order within an outlet.

@@ -15,6 +15,13 @@
 // transaction. The names of the outlet, register and API tokens a sale refers to are not
 // sales': register.Store's NameSales fills them in.
 //
+// Counter sales are priced by PriceSale (the rounding rule is written in pricing.go). A
+// sale rung up by mistake is voided (VoidSale: a row of its own, its payments voided with
+// it, never a delete). A return is a document of its own linked to its sale, whatever the
+// sale's source (CreateReturn, returns.go): -R1, -R2... receipts, lines capped at what was
+// sold less returned, refunds by payment type; a channel's refund records one too, once
+// per refund id.
+//
 // Owns tables: sales, sale_lines, sale_external_ids, payments, payment_voids, payment_types,
-// customers and customer_external_ids.
+// customers, customer_external_ids, sale_voids, sale_returns, sale_return_lines and refunds.
 package sales

@@ -17,7 +17,7 @@ import (
 const saleSelect = `
 	SELECT s.id, s.outlet_id, s.register_id, s.session_id, s.receipt_number, s.source, s.sold_at, s.currency,
 		s.taxes_included, s.subtotal, s.discount_total, s.tax_total, s.total, s.balance, s.status,
-		s.customer_id, s.note, s.created_at,
+		s.customer_id, s.note, s.created_at, s.receipt_seq, s.change_given, s.voided, s.sold_by, s.token_id,
 		coalesce(c.email, '') AS customer_email,
 		coalesce(btrim(c.first_name || ' ' || c.last_name), '') AS customer_name
 	FROM sales s
@@ -142,7 +142,17 @@ func (st Store) loadDetail(ctx context.Context, q pg.Queryer, s *Sale) error {
 			}
 		}
 	}
-	s.Payments, err = st.Payments(ctx, q, s.ID)
+	if s.Payments, err = st.Payments(ctx, q, s.ID); err != nil {
+		return err
+	}
+	if s.Voided {
+		v, err := st.SaleVoidOf(ctx, q, s.ID)
+		if err != nil {
+			return err
+		}
+		s.Void = &v
+	}
+	s.Returns, err = st.Returns(ctx, q, s.ID)
 	return err
 }
 

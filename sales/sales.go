@@ -26,6 +26,8 @@ var (
 	ErrAmbiguousReceipt     = errors.New("several outlets have a sale with this receipt number: name the outlet")
 	ErrDuplicateEmail       = errors.New("a customer with this e-mail already exists")
 	ErrSessionClosed        = errors.New("the register session is closed and cannot change")
+	ErrSaleVoided           = errors.New("the sale is voided")
+	ErrReceiptOutOfSeries   = errors.New("the receipt number is not the register's next one")
 	errLinesDoNotAddUp      = errors.New("a sale line's total must be quantity × unit price − discount")
 	errSaleNeedsReceiptLine = errors.New("a sale needs a receipt number and at least one line")
 )
@@ -40,6 +42,8 @@ const (
 const (
 	StatusPaid            = "paid"
 	StatusAwaitingPayment = "awaiting_payment"
+	// StatusVoided is a sale voided at the register: it counts in no total.
+	StatusVoided = "voided"
 )
 
 // Line kinds.
@@ -75,6 +79,18 @@ type Sale struct {
 	CustomerID    *int64          `db:"customer_id"`
 	Note          string          `db:"note"`
 	CreatedAt     time.Time       `db:"created_at"`
+	// ReceiptSeq is a counter sale's number in its register's gapless series (nil for a
+	// Shopify order); the receipt number is PREFIX-NNNNNN of it.
+	ReceiptSeq *int `db:"receipt_seq"`
+	// ChangeGiven is the change handed back from a cash payment larger than what was owed
+	// (the payment records what was kept).
+	ChangeGiven decimal.Decimal `db:"change_given"`
+	// Voided is true once the sale was voided (its status is then StatusVoided).
+	Voided bool `db:"voided"`
+	// SoldBy is who rang a counter sale up; TokenID the API token it came with (nil: the
+	// command line, or an import).
+	SoldBy  string `db:"sold_by"`
+	TokenID *int64 `db:"token_id"`
 
 	// Filled by the read functions.
 	CustomerEmail string `db:"customer_email"`
@@ -87,6 +103,10 @@ type Sale struct {
 
 	Lines    []Line    `db:"-"`
 	Payments []Payment `db:"-"`
+	// Void is the sale's void (nil: not voided) and Returns its return documents, filled
+	// by the read functions that load a sale's detail.
+	Void    *SaleVoid `db:"-"`
+	Returns []Return  `db:"-"`
 }
 
 // Paid is what has been paid of the sale so far.
@@ -177,11 +197,13 @@ func (st Store) CreateSale(ctx context.Context, q pg.Queryer, ns NewSale) (saleI
 	err = pg.InTx(ctx, q, func(tx *sqlx.Tx) error {
 		err := sqlx.GetContext(ctx, tx, &saleID, `
 			INSERT INTO sales (outlet_id, register_id, session_id, receipt_number, source, sold_at, currency,
-				taxes_included, subtotal, discount_total, tax_total, total, balance, customer_id, note)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14)
+				taxes_included, subtotal, discount_total, tax_total, total, balance, customer_id, note,
+				receipt_seq, change_given, sold_by, token_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15, $16, $17, $18)
 			RETURNING id`,
 			s.OutletID, s.RegisterID, s.SessionID, s.ReceiptNumber, s.Source, s.SoldAt, s.Currency,
-			s.TaxesIncluded, s.Subtotal, s.DiscountTotal, s.TaxTotal, s.Total, s.CustomerID, s.Note)
+			s.TaxesIncluded, s.Subtotal, s.DiscountTotal, s.TaxTotal, s.Total, s.CustomerID, s.Note,
+			s.ReceiptSeq, s.ChangeGiven, s.SoldBy, s.TokenID)
 		if err != nil {
 			return translate(err, s.ReceiptNumber)
 		}
@@ -306,6 +328,10 @@ func translate(err error, receipt string) error {
 		return ErrNonPositivePayment
 	case pg.IsRaised(err, "register_session_closed"):
 		return ErrSessionClosed
+	case pg.IsRaised(err, "payment_sale_voided"):
+		return ErrSaleVoided
+	case pg.IsRaised(err, "sale_receipt_seq"), pg.IsUniqueViolation(err, "sales_register_receipt_seq_key"):
+		return fmt.Errorf("receipt %s: %w", receipt, ErrReceiptOutOfSeries)
 	case err != nil:
 		return fmt.Errorf("record sale: %w", err)
 	}

@@ -11,20 +11,95 @@ import (
 // RFC 3339 in the outlet's time zone.
 type SaleView struct {
 	// ID is the sale's id: what a screen that shows one sale acts on.
-	ID            int64          `json:"id"`
-	ReceiptNumber string         `json:"receipt_number"`
-	Source        string         `json:"source"`
-	Outlet        string         `json:"outlet"`
-	Register      string         `json:"register"`
-	SoldAt        string         `json:"sold_at"`
-	Status        string         `json:"status"`
-	Total         string         `json:"total"`
-	Tax           string         `json:"tax"`
-	Paid          string         `json:"paid"`
-	Balance       string         `json:"balance"`
-	Customer      *CustomerView  `json:"customer"`
-	Lines         []LineView     `json:"lines,omitempty"`
-	Payments      *[]PaymentView `json:"payments,omitempty"`
+	ID            int64  `json:"id"`
+	ReceiptNumber string `json:"receipt_number"`
+	Source        string `json:"source"`
+	Outlet        string `json:"outlet"`
+	Register      string `json:"register"`
+	SoldAt        string `json:"sold_at"`
+	Status        string `json:"status"`
+	Total         string `json:"total"`
+	Tax           string `json:"tax"`
+	Paid          string `json:"paid"`
+	Balance       string `json:"balance"`
+	// Change is the change handed back from cash ("0.00" when none).
+	Change   string         `json:"change"`
+	Customer *CustomerView  `json:"customer"`
+	Lines    []LineView     `json:"lines,omitempty"`
+	Payments *[]PaymentView `json:"payments,omitempty"`
+	// Void is the sale's void, when it was voided (detail only).
+	Void *SaleVoidView `json:"void,omitempty"`
+	// Returns are the sale's return documents, -R1 first (detail only).
+	Returns *[]ReturnView `json:"returns,omitempty"`
+}
+
+// SaleVoidView is the void of a sale in JSON.
+type SaleVoidView struct {
+	VoidedAt   string  `json:"voided_at"`
+	Reason     string  `json:"reason"`
+	RecordedBy string  `json:"recorded_by"`
+	Token      *string `json:"token"`
+}
+
+// ReturnView is a return document in JSON: amounts are negative (what went back).
+type ReturnView struct {
+	ID            int64            `json:"id"`
+	ReceiptNumber string           `json:"receipt_number"`
+	SaleReceipt   string           `json:"sale_receipt"`
+	Kind          string           `json:"kind"`
+	Source        string           `json:"source"`
+	Register      string           `json:"register"`
+	ReturnedAt    string           `json:"returned_at"`
+	Subtotal      string           `json:"subtotal"`
+	Shipping      string           `json:"shipping"`
+	Tax           string           `json:"tax"`
+	Total         string           `json:"total"`
+	Reason        string           `json:"reason"`
+	RecordedBy    string           `json:"recorded_by"`
+	Token         *string          `json:"token"`
+	Lines         []ReturnLineView `json:"lines"`
+	Refunds       []RefundView     `json:"refunds"`
+}
+
+// ReturnLineView is a line of a return in JSON.
+type ReturnLineView struct {
+	SKU      string `json:"sku"`
+	Name     string `json:"name"`
+	Kind     string `json:"kind"`
+	Quantity int    `json:"quantity"`
+	Amount   string `json:"amount"`
+	Tax      string `json:"tax"`
+	Restock  bool   `json:"restock"`
+}
+
+// RefundView is a refund of a return in JSON.
+type RefundView struct {
+	Type       string `json:"type"`
+	Amount     string `json:"amount"`
+	RefundedAt string `json:"refunded_at"`
+}
+
+// View renders the return for JSON, its times in the time zone tz names.
+func (r Return) View(tz string) ReturnView {
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		loc = time.UTC
+	}
+	v := ReturnView{
+		ID: r.ID, ReceiptNumber: r.ReceiptNumber, SaleReceipt: r.SaleReceipt, Kind: r.Kind, Source: r.Source,
+		Register: r.RegisterName, ReturnedAt: r.ReturnedAt.In(loc).Format(time.RFC3339),
+		Subtotal: money.String(r.Subtotal), Shipping: money.String(r.Shipping), Tax: money.String(r.TaxTotal),
+		Total: money.String(r.Total), Reason: r.Reason, RecordedBy: r.RecordedBy, Token: r.TokenName,
+		Lines: make([]ReturnLineView, 0, len(r.Lines)), Refunds: make([]RefundView, 0, len(r.Refunds)),
+	}
+	for _, l := range r.Lines {
+		v.Lines = append(v.Lines, ReturnLineView{SKU: l.SKU, Name: l.Title, Kind: l.Kind, Quantity: l.Quantity,
+			Amount: money.String(l.Amount), Tax: money.String(l.Tax), Restock: l.Restock})
+	}
+	for _, f := range r.Refunds {
+		v.Refunds = append(v.Refunds, RefundView{Type: f.TypeName, Amount: money.String(f.Amount), RefundedAt: f.RefundedAt.In(loc).Format(time.RFC3339)})
+	}
+	return v
 }
 
 // CustomerView is a sale's customer in JSON.
@@ -91,6 +166,7 @@ func (s Sale) View(detail bool) SaleView {
 		Tax:           money.String(s.TaxTotal),
 		Paid:          money.String(s.Paid()),
 		Balance:       money.String(s.Balance),
+		Change:        money.String(s.ChangeGiven),
 	}
 	if s.CustomerID != nil {
 		v.Customer = &CustomerView{Email: s.CustomerEmail, Name: s.CustomerName}
@@ -124,5 +200,13 @@ func (s Sale) View(detail bool) SaleView {
 		payments = append(payments, pv)
 	}
 	v.Payments = &payments
+	if sv := s.Void; sv != nil {
+		v.Void = &SaleVoidView{VoidedAt: sv.VoidedAt.In(loc).Format(time.RFC3339), Reason: sv.Reason, RecordedBy: sv.RecordedBy, Token: sv.TokenName}
+	}
+	returns := make([]ReturnView, 0, len(s.Returns))
+	for _, r := range s.Returns {
+		returns = append(returns, r.View(s.OutletTZ))
+	}
+	v.Returns = &returns
 	return v
 }

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/shopspring/decimal"
 	"github.com/spf13/cobra"
 
 	"github.com/kassa-pos/kassa/internal/pg"
@@ -16,9 +18,10 @@ import (
 
 func (c *cli) outletCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "outlet", Short: "Add, list, rename and archive outlets (physical shops)", Args: cobra.NoArgs}
-	var tz, currency string
+	var tz, currency, outletRate string
+	var inclTax bool
 	add := &cobra.Command{
-		Use:   "add NAME --timezone ZONE --currency CODE",
+		Use:   "add NAME --timezone ZONE --currency CODE [--prices-include-tax] [--tax-rate PERCENT]",
 		Short: "Add an outlet",
 		Long: `Add an outlet. Its time zone (an IANA name such as Europe/Brussels) decides which
 calendar day a sale or payment belongs to in the nightly report; its currency is an
@@ -33,7 +36,23 @@ ISO 4217 code such as EUR.`,
 			if err != nil {
 				return err
 			}
-			o, err := inventory.Store{}.CreateOutlet(cmd.Context(), db, args[0], tz, currency)
+			var rate *decimal.Decimal
+			if outletRate != "" {
+				r, err := inventory.ParseTaxRate(outletRate)
+				if err != nil {
+					return fmt.Errorf("--tax-rate: %w", err)
+				}
+				rate = &r
+			}
+			var o inventory.Outlet
+			err = pg.InTx(cmd.Context(), db, func(tx *sqlx.Tx) error {
+				var err error
+				if o, err = (inventory.Store{}).CreateOutlet(cmd.Context(), tx, args[0], tz, currency); err != nil {
+					return err
+				}
+				o, err = inventory.Store{}.SetOutletPricing(cmd.Context(), tx, o.ID, &inclTax, rate)
+				return err
+			})
 			if err != nil {
 				return err
 			}
@@ -46,6 +65,8 @@ ISO 4217 code such as EUR.`,
 	}
 	add.Flags().StringVar(&tz, "timezone", "", "IANA time zone, e.g. Europe/Brussels")
 	add.Flags().StringVar(&currency, "currency", "", "ISO 4217 currency code, e.g. EUR")
+	add.Flags().BoolVar(&inclTax, "prices-include-tax", true, "prices include tax (EU shops); --prices-include-tax=false adds tax on top")
+	add.Flags().StringVar(&outletRate, "tax-rate", "", "the tax rate of products that name none, a percentage, e.g. 21")
 	c.addJSONFlag(add)
 	list := listCommand(c, &cobra.Command{Use: "list", Short: "List the outlets"},
 		func(ctx context.Context) ([]inventory.Outlet, error) {
@@ -60,12 +81,75 @@ ISO 4217 code such as EUR.`,
 			header: "OUTLET\tTIME ZONE\tCURRENCY",
 			row:    func(o inventory.Outlet) []any { return []any{o.Name, o.Timezone, o.Currency} },
 		})
-	cmd.AddCommand(add, list, c.outletRenameCommand(), c.outletArchiveCommand())
+	cmd.AddCommand(add, list, c.outletSetCommand(), c.outletRenameCommand(), c.outletArchiveCommand())
 	return cmd
 }
 
+func (c *cli) outletSetCommand() *cobra.Command {
+	var rate string
+	var inclTax bool
+	cmd := &cobra.Command{
+		Use:   "set NAME [--prices-include-tax=true|false] [--tax-rate PERCENT]",
+		Short: "Set how an outlet prices: tax included or not, and its default tax rate",
+		Long: `Set whether the outlet's prices include tax (EU shops: they do; the tax is then worked
+out of the price) and the tax rate of a product that names none (a percentage: 21).
+Counter sales rung up from then on use the new settings; sales already made keep theirs.`,
+		Example: "  kassa outlet set Gent --prices-include-tax --tax-rate 21",
+		Args:    exactArgs(1, "NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			var incl *bool
+			if cmd.Flags().Changed("prices-include-tax") {
+				incl = &inclTax
+			}
+			var r *decimal.Decimal
+			if rate != "" {
+				d, err := inventory.ParseTaxRate(rate)
+				if err != nil {
+					return fmt.Errorf("--tax-rate: %w", err)
+				}
+				r = &d
+			}
+			if incl == nil && r == nil {
+				return usageError("outlet set needs --prices-include-tax or --tax-rate")
+			}
+			db, err := c.database(ctx)
+			if err != nil {
+				return err
+			}
+			o, err := inventory.Store{}.OutletByName(ctx, db, args[0])
+			if err != nil {
+				return err
+			}
+			if o, err = (inventory.Store{}).SetOutletPricing(ctx, db, o.ID, incl, r); err != nil {
+				return err
+			}
+			if c.jsonOut {
+				return c.printJSON(outletJSON(o))
+			}
+			how := "include tax"
+			if !o.PricesIncludeTax {
+				how = "exclude tax"
+			}
+			fmt.Fprintf(c.stdout, "outlet %q: prices %s, default tax rate %s%%\n", o.Name, how, inventory.Percent(o.DefaultTaxRate))
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&inclTax, "prices-include-tax", true, "prices include tax (false: tax is added on top)")
+	cmd.Flags().StringVar(&rate, "tax-rate", "", "the default tax rate, a percentage, e.g. 21")
+	c.addJSONFlag(cmd)
+	return cmd
+}
+
+// outletJSON is an outlet in JSON: every value a string. prices is "include_tax" or
+// "exclude_tax"; default_tax_rate a percentage ("21").
 func outletJSON(o inventory.Outlet) map[string]string {
-	return map[string]string{"name": o.Name, "timezone": o.Timezone, "currency": o.Currency}
+	prices := "include_tax"
+	if !o.PricesIncludeTax {
+		prices = "exclude_tax"
+	}
+	return map[string]string{"name": o.Name, "timezone": o.Timezone, "currency": o.Currency,
+		"prices": prices, "default_tax_rate": inventory.Percent(o.DefaultTaxRate)}
 }
 
 // exactArgs is cobra.ExactArgs with a message that names the missing argument.
@@ -150,14 +234,17 @@ func (c *cli) productCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "product", Short: "Add and list products", Args: cobra.NoArgs}
 	var (
 		sku, price, variant string
+		barcode, taxRate    string
 		noStock, unpublish  bool
 	)
 	add := &cobra.Command{
-		Use:   "add NAME --price AMOUNT [--sku SKU]",
+		Use:   "add NAME --price AMOUNT [--sku SKU] [--barcode CODE] [--tax-rate PERCENT]",
 		Short: "Add a product",
 		Long: `Add a product. The SKU, when given, must be unique, whatever its case: SKUs are
 case-insensitive (cup-esp is the product CUP-ESP). The price is written with a
-decimal point and at most two decimals (12.50). Products track stock and are published
+decimal point and at most two decimals (12.50), tax included when the outlet's prices
+include it. The barcode, when given, names this product only; the tax rate is a
+percentage (21), else the outlet's default. Products track stock and are published
 unless told otherwise.`,
 		Example: "  kassa product add 'Espresso cup' --sku CUP-ESP --price 12.50",
 		Args:    exactArgs(1, "NAME"),
@@ -169,12 +256,20 @@ unless told otherwise.`,
 			if err != nil {
 				return fmt.Errorf("--price: %w", err)
 			}
+			var rate *decimal.Decimal
+			if taxRate != "" {
+				r, err := inventory.ParseTaxRate(taxRate)
+				if err != nil {
+					return fmt.Errorf("--tax-rate: %w", err)
+				}
+				rate = &r
+			}
 			db, err := c.database(cmd.Context())
 			if err != nil {
 				return err
 			}
 			p, err := inventory.Store{}.CreateProduct(cmd.Context(), db, inventory.Product{
-				SKU: sku, Name: args[0], VariantTitle: variant, Price: amount,
+				SKU: sku, Name: args[0], VariantTitle: variant, Price: amount, Barcode: barcode, TaxRate: rate,
 				TracksStock: !noStock, Published: !unpublish, Source: inventory.SourcePOS,
 			})
 			if err != nil {
@@ -192,6 +287,8 @@ unless told otherwise.`,
 	add.Flags().StringVar(&variant, "variant", "", "variant title, e.g. 'Large / Blue'")
 	add.Flags().BoolVar(&noStock, "no-stock", false, "do not track stock for this product")
 	add.Flags().BoolVar(&unpublish, "unpublished", false, "add the product unpublished")
+	add.Flags().StringVar(&barcode, "barcode", "", "barcode (EAN, UPC...), unique")
+	add.Flags().StringVar(&taxRate, "tax-rate", "", "tax rate, a percentage, e.g. 21 (default: the outlet's)")
 	c.addJSONFlag(add)
 	list := listCommand(c, &cobra.Command{Use: "list", Short: "List the products"},
 		func(ctx context.Context) ([]inventory.Product, error) {
@@ -203,21 +300,107 @@ unless told otherwise.`,
 		},
 		table[inventory.Product]{
 			json:   func(p inventory.Product) any { return productJSON(p) },
-			header: "SKU\tNAME\tPRICE\tSTOCK\tPUBLISHED\tSOURCE",
+			header: "SKU\tNAME\tPRICE\tTAX\tBARCODE\tSTOCK\tPUBLISHED\tSOURCE",
 			row: func(p inventory.Product) []any {
 				return []any{safeCell(p.SKU), safeCell(displayName(p.Name, p.VariantTitle)),
-					money.String(p.Price), yesNo(p.TracksStock), yesNo(p.Published), p.Source}
+					money.String(p.Price), taxCell(p.TaxRate), safeCell(p.Barcode), yesNo(p.TracksStock), yesNo(p.Published), p.Source}
 			},
 		})
-	cmd.AddCommand(add, list)
+	cmd.AddCommand(add, list, c.productSetCommand())
 	return cmd
 }
 
+func taxCell(r *decimal.Decimal) string {
+	if r == nil {
+		return "outlet"
+	}
+	return inventory.Percent(*r) + "%"
+}
+
 func productJSON(p inventory.Product) map[string]any {
+	var rate *string
+	if p.TaxRate != nil {
+		r := inventory.Percent(*p.TaxRate)
+		rate = &r
+	}
 	return map[string]any{
 		"sku": p.SKU, "name": p.Name, "variant_title": p.VariantTitle, "price": money.String(p.Price),
 		"tracks_stock": p.TracksStock, "published": p.Published, "source": p.Source,
+		"barcode": p.Barcode, "tax_rate": rate,
 	}
+}
+
+func (c *cli) productSetCommand() *cobra.Command {
+	var name, price, barcode, rate string
+	var stock, published bool
+	cmd := &cobra.Command{
+		Use:   "set CODE [--price AMOUNT] [--barcode CODE] [--tax-rate PERCENT|outlet] [--name NAME]",
+		Short: "Change a product found by its barcode or SKU",
+		Long: `Change a product, found by its barcode or SKU (in any case). --barcode '' removes the
+barcode; --tax-rate outlet gives it the outlet's default rate again. Sales already made keep
+their prices and taxes.`,
+		Example: "  kassa product set CUP-ESP --barcode 5400000000011 --tax-rate 21",
+		Args:    exactArgs(1, "the product's barcode or SKU"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			var ch inventory.ProductChange
+			f := cmd.Flags()
+			if f.Changed("name") {
+				ch.Name = &name
+			}
+			if f.Changed("price") {
+				p, err := money.Parse(price)
+				if err != nil {
+					return fmt.Errorf("--price: %w", err)
+				}
+				ch.Price = &p
+			}
+			if f.Changed("barcode") {
+				ch.Barcode = &barcode
+			}
+			if f.Changed("tax-rate") {
+				if strings.EqualFold(strings.TrimSpace(rate), "outlet") {
+					ch.ClearTaxRate = true
+				} else {
+					r, err := inventory.ParseTaxRate(rate)
+					if err != nil {
+						return fmt.Errorf("--tax-rate: %w", err)
+					}
+					ch.TaxRate = &r
+				}
+			}
+			if f.Changed("tracks-stock") {
+				ch.TracksStock = &stock
+			}
+			if f.Changed("published") {
+				ch.Published = &published
+			}
+			db, err := c.database(ctx)
+			if err != nil {
+				return err
+			}
+			p, err := inventory.Store{}.ProductByCode(ctx, db, args[0])
+			if err != nil {
+				return err
+			}
+			if p, err = (inventory.Store{}).UpdateProduct(ctx, db, p.ID, ch); err != nil {
+				return err
+			}
+			if c.jsonOut {
+				return c.printJSON(productJSON(p))
+			}
+			fmt.Fprintf(c.stdout, "product %q (SKU %q, barcode %q): %s, tax %s\n", p.Name, p.SKU, p.Barcode, money.String(p.Price), taxCell(p.TaxRate))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&name, "name", "", "the product's name")
+	cmd.Flags().StringVar(&price, "price", "", "price, e.g. 12.50")
+	cmd.Flags().StringVar(&barcode, "barcode", "", "barcode, unique ('' removes it)")
+	cmd.Flags().StringVar(&rate, "tax-rate", "", "tax rate, a percentage (21), or 'outlet' for the outlet's default")
+	cmd.Flags().BoolVar(&stock, "tracks-stock", true, "whether the product tracks stock")
+	cmd.Flags().BoolVar(&published, "published", true, "whether the product is published for sale")
+	c.addJSONFlag(cmd)
+	return cmd
 }
 
 func displayName(name, variant string) string {

@@ -19,7 +19,8 @@ import (
 
 // registerSessionCommands are the register's day: open, status (the X-report) and close.
 func (c *cli) registerSessionCommands() []*cobra.Command {
-	return []*cobra.Command{c.registerOpenCommand(), c.registerStatusCommand(), c.registerCloseCommand()}
+	return []*cobra.Command{c.registerOpenCommand(), c.registerStatusCommand(), c.registerCloseCommand(),
+		c.registerCashCommand(register.CashIn), c.registerCashCommand(register.CashOut)}
 }
 
 func (c *cli) registerOpenCommand() *cobra.Command {

@@ -17,7 +17,7 @@ import (
 )
 
 func (c *cli) salesCommand() *cobra.Command {
-	cmd := &cobra.Command{Use: "sales", Short: "Look up the sales history", Args: cobra.NoArgs}
+	cmd := &cobra.Command{Use: "sales", Short: "Sell, take returns and look up the sales history", Args: cobra.NoArgs}
 	var (
 		f                  sales.Filter
 		outlet, from, to   string
@@ -143,7 +143,7 @@ outlet's time zone, or RFC 3339 times; --to is exclusive for times and inclusive
 	}
 	show.Flags().StringVar(&showOutlet, "outlet", "", "the outlet, when several have this receipt number")
 	c.addJSONFlag(show)
-	cmd.AddCommand(list, show)
+	cmd.AddCommand(list, show, c.salesSellCommand(), c.salesReturnCommand(), c.salesVoidCommand(), c.salesReceiptCommand())
 	return cmd
 }
 

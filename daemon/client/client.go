@@ -353,3 +353,52 @@ func (c *Client) DisconnectShop(ctx context.Context, shop string) (Connection, e
 	var out Connection
 	return out, c.do(ctx, http.MethodPost, "/connections/"+seg(shop)+"/disconnect", nil, nil, &out)
 }
+
+// Sell rings up a counter sale at the register (name, or OUTLET/NAME) and returns it with
+// its lines, payments and change.
+func (c *Client) Sell(ctx context.Context, register string, req SellRequest) (Sale, error) {
+	var out Sale
+	return out, c.do(ctx, http.MethodPost, "/registers/"+seg(register)+"/sales", nil, req, &out)
+}
+
+// ReturnSale takes a return of the sale with this receipt number at the request's register.
+func (c *Client) ReturnSale(ctx context.Context, receipt string, req ReturnRequest) (Return, error) {
+	var out Return
+	return out, c.do(ctx, http.MethodPost, "/sales/"+seg(receipt)+"/returns", nil, req, &out)
+}
+
+// VoidSale voids a counter sale of the open session and returns it as it stands.
+func (c *Client) VoidSale(ctx context.Context, receipt string, req SaleVoidRequest) (Sale, error) {
+	var out Sale
+	return out, c.do(ctx, http.MethodPost, "/sales/"+seg(receipt)+"/void", nil, req, &out)
+}
+
+// MoveCash pays cash into a register's drawer or takes it out, in its open session.
+func (c *Client) MoveCash(ctx context.Context, register string, req CashRequest) (CashMovement, error) {
+	var out CashMovement
+	return out, c.do(ctx, http.MethodPost, "/registers/"+seg(register)+"/cash", nil, req, &out)
+}
+
+// Product finds the product of a barcode or SKU (any case).
+func (c *Client) Product(ctx context.Context, code string) (Product, error) {
+	var out Product
+	return out, c.do(ctx, http.MethodGet, "/products/"+seg(code), nil, nil, &out)
+}
+
+// SearchProducts finds published products by barcode, SKU or part of their name.
+func (c *Client) SearchProducts(ctx context.Context, text string, limit int) ([]Product, error) {
+	v := url.Values{"q": {text}}
+	if limit > 0 {
+		v.Set("limit", strconv.Itoa(limit))
+	}
+	var out []Product
+	return out, c.do(ctx, http.MethodGet, "/products", v, nil, &out)
+}
+
+// ReceiptText returns the 48-column receipt of a sale or a return (FRONT-000123,
+// #1001-R1).
+func (c *Client) ReceiptText(ctx context.Context, receipt string) (string, error) {
+	var out []byte
+	err := c.do(ctx, http.MethodGet, "/receipts/"+seg(receipt), nil, nil, &out)
+	return string(out), err
+}

@@ -216,3 +216,90 @@ type NightlyRequest struct {
 type ErrorBody struct {
 	Error string `json:"error"`
 }
+
+// SellRequest rings up a counter sale at a register with an open session.
+type SellRequest struct {
+	Lines []SellLine `json:"lines"`
+	// Discount is taken off the whole sale: "5.00" or "10%".
+	Discount string `json:"discount,omitempty"`
+	// Payments are the tenders handed over; an empty amount takes the rest. Cash over the
+	// total is change.
+	Payments []Tender `json:"payments"`
+	// PayLater lets the payments fall short of the total: the rest stays owed.
+	PayLater      bool   `json:"pay_later,omitempty"`
+	CustomerEmail string `json:"customer_email,omitempty"`
+	CustomerName  string `json:"customer_name,omitempty"`
+	Note          string `json:"note,omitempty"`
+	By            string `json:"by,omitempty"`
+}
+
+// SellLine is a product by barcode or SKU, a quantity and an optional discount ("2.00" or
+// "10%").
+type SellLine struct {
+	Code     string `json:"code"`
+	Quantity int    `json:"quantity"`
+	Discount string `json:"discount,omitempty"`
+}
+
+// Tender is money by one payment type; an empty amount is the rest.
+type Tender struct {
+	Type   string `json:"type"`
+	Amount string `json:"amount,omitempty"`
+}
+
+// ReturnRequest takes a return of a sale at a register with an open session.
+type ReturnRequest struct {
+	Register string       `json:"register"`
+	Lines    []ReturnItem `json:"lines"`
+	Refunds  []Tender     `json:"refunds"`
+	Reason   string       `json:"reason,omitempty"`
+	By       string       `json:"by,omitempty"`
+}
+
+// ReturnItem is a product given back by barcode or SKU, how many, and whether it goes back
+// to stock.
+type ReturnItem struct {
+	Code     string `json:"code"`
+	Quantity int    `json:"quantity"`
+	Restock  bool   `json:"restock,omitempty"`
+}
+
+// SaleVoidRequest voids a counter sale of the open session: a cashier token its own sales
+// only, a manager token any.
+type SaleVoidRequest struct {
+	Reason string `json:"reason"`
+	By     string `json:"by,omitempty"`
+}
+
+// CashRequest pays cash into the drawer or takes it out.
+type CashRequest struct {
+	Kind   string `json:"kind"` // "in" or "out"
+	Amount string `json:"amount"`
+	Reason string `json:"reason"`
+	By     string `json:"by,omitempty"`
+}
+
+// CashMovement is cash paid in or taken out of a register's drawer.
+type CashMovement struct {
+	ID         int64   `json:"id"`
+	Register   string  `json:"register"`
+	SessionID  int64   `json:"session_id"`
+	Kind       string  `json:"kind"`
+	Amount     string  `json:"amount"`
+	Reason     string  `json:"reason"`
+	MovedAt    string  `json:"moved_at"`
+	RecordedBy string  `json:"recorded_by"`
+	Token      *string `json:"token"`
+}
+
+// Product is a product as the register sells it.
+type Product struct {
+	SKU          string  `json:"sku"`
+	Barcode      string  `json:"barcode"`
+	Name         string  `json:"name"`
+	VariantTitle string  `json:"variant_title"`
+	Price        string  `json:"price"`
+	TaxRate      *string `json:"tax_rate"`
+	TracksStock  bool    `json:"tracks_stock"`
+	Published    bool    `json:"published"`
+}

@@ -11,20 +11,71 @@ package client
 // payments.
 type Sale struct {
 	// ID is the sale's id: what a screen that shows one sale acts on.
-	ID            int64          `json:"id"`
-	ReceiptNumber string         `json:"receipt_number"`
-	Source        string         `json:"source"`
-	Outlet        string         `json:"outlet"`
-	Register      string         `json:"register"`
-	SoldAt        string         `json:"sold_at"`
-	Status        string         `json:"status"`
-	Total         string         `json:"total"`
-	Tax           string         `json:"tax"`
-	Paid          string         `json:"paid"`
-	Balance       string         `json:"balance"`
-	Customer      *SaleCustomer  `json:"customer"`
-	Lines         []SaleLine     `json:"lines,omitempty"`
-	Payments      *[]SalePayment `json:"payments,omitempty"`
+	ID            int64  `json:"id"`
+	ReceiptNumber string `json:"receipt_number"`
+	Source        string `json:"source"`
+	Outlet        string `json:"outlet"`
+	Register      string `json:"register"`
+	SoldAt        string `json:"sold_at"`
+	Status        string `json:"status"`
+	Total         string `json:"total"`
+	Tax           string `json:"tax"`
+	Paid          string `json:"paid"`
+	Balance       string `json:"balance"`
+	// Change is the change handed back from cash ("0.00" when none).
+	Change   string         `json:"change"`
+	Customer *SaleCustomer  `json:"customer"`
+	Lines    []SaleLine     `json:"lines,omitempty"`
+	Payments *[]SalePayment `json:"payments,omitempty"`
+	// Void is the sale's void, when it was voided; Returns its return documents (detail only).
+	Void    *SaleVoid `json:"void,omitempty"`
+	Returns *[]Return `json:"returns,omitempty"`
+}
+
+// SaleVoid is the void of a sale rung up by mistake.
+type SaleVoid struct {
+	VoidedAt   string  `json:"voided_at"`
+	Reason     string  `json:"reason"`
+	RecordedBy string  `json:"recorded_by"`
+	Token      *string `json:"token"`
+}
+
+// Return is a return document of a sale: amounts are negative (what went back).
+type Return struct {
+	ID            int64        `json:"id"`
+	ReceiptNumber string       `json:"receipt_number"`
+	SaleReceipt   string       `json:"sale_receipt"`
+	Kind          string       `json:"kind"`
+	Source        string       `json:"source"`
+	Register      string       `json:"register"`
+	ReturnedAt    string       `json:"returned_at"`
+	Subtotal      string       `json:"subtotal"`
+	Shipping      string       `json:"shipping"`
+	Tax           string       `json:"tax"`
+	Total         string       `json:"total"`
+	Reason        string       `json:"reason"`
+	RecordedBy    string       `json:"recorded_by"`
+	Token         *string      `json:"token"`
+	Lines         []ReturnLine `json:"lines"`
+	Refunds       []Refund     `json:"refunds"`
+}
+
+// ReturnLine is a line of a return.
+type ReturnLine struct {
+	SKU      string `json:"sku"`
+	Name     string `json:"name"`
+	Kind     string `json:"kind"`
+	Quantity int    `json:"quantity"`
+	Amount   string `json:"amount"`
+	Tax      string `json:"tax"`
+	Restock  bool   `json:"restock"`
+}
+
+// Refund is money given back for a return, by payment type.
+type Refund struct {
+	Type       string `json:"type"`
+	Amount     string `json:"amount"`
+	RefundedAt string `json:"refunded_at"`
 }
 
 // SaleCustomer is a sale's customer.
