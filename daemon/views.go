@@ -57,7 +57,7 @@ func returnView(r sales.ReturnView) client.Return {
 	return client.Return{
 		ID: r.ID, ReceiptNumber: r.ReceiptNumber, SaleReceipt: r.SaleReceipt, Kind: r.Kind, Source: r.Source,
 		Register: r.Register, ReturnedAt: r.ReturnedAt, Subtotal: r.Subtotal, Shipping: r.Shipping, Tax: r.Tax,
-		Total: r.Total, Reason: r.Reason, RecordedBy: r.RecordedBy, Token: r.Token,
+		Total: r.Total, Owed: r.Owed, Reason: r.Reason, RecordedBy: r.RecordedBy, Token: r.Token,
 		Lines:   each(r.Lines, func(l sales.ReturnLineView) client.ReturnLine { return client.ReturnLine(l) }),
 		Refunds: each(r.Refunds, func(f sales.RefundView) client.Refund { return client.Refund(f) }),
 	}
@@ -96,6 +96,8 @@ func closingView(r register.ClosingReport) client.ClosingReport {
 		Voids:                each(r.Voids, func(f register.VoidFigure) client.VoidFigure { return client.VoidFigure(f) }),
 		Taxes:                each(r.Taxes, func(f register.TaxFigure) client.TaxFigure { return client.TaxFigure(f) }),
 		AwaitingPaymentTotal: r.AwaitingPaymentTotal, AwaitingPaymentCount: r.AwaitingPaymentCount,
+		Returns: client.DocumentFigure(r.Returns), Adjustments: client.DocumentFigure(r.Adjustments),
+		WriteOffs: client.DocumentFigure(r.WriteOffs), RefundsTotal: r.RefundsTotal,
 	}
 }
 

@@ -56,6 +56,20 @@ type ClosingReport struct {
 	// sales, at the close (now, for an open session); AwaitingPaymentCount counts them.
 	AwaitingPaymentTotal string `json:"awaiting_payment_total"`
 	AwaitingPaymentCount int    `json:"awaiting_payment_count"`
+	// Returns, Adjustments and WriteOffs are the documents recorded against sales in the
+	// session (at the counter, or Shopify's refunds, edits and cancellations), with their
+	// totals (negative); RefundsTotal is the money given back (negative), which the
+	// payment types' expected figures already count.
+	Returns      DocumentFigure `json:"returns"`
+	Adjustments  DocumentFigure `json:"adjustments"`
+	WriteOffs    DocumentFigure `json:"write_offs"`
+	RefundsTotal string         `json:"refunds_total"`
+}
+
+// DocumentFigure counts documents of one kind and totals them.
+type DocumentFigure struct {
+	Count int    `json:"count"`
+	Total string `json:"total"`
 }
 
 // TypeFigures is what a session expected and what staff counted for one payment type.
@@ -228,6 +242,14 @@ func buildClosing(ctx context.Context, q pg.Queryer, sessionID int64) (ClosingRe
 	if err != nil {
 		return ClosingReport{}, err
 	}
+	docs, err := st.SessionDocuments(ctx, q, h.ID)
+	if err != nil {
+		return ClosingReport{}, err
+	}
+	r.Returns = DocumentFigure{Count: docs.Returns, Total: money.String(docs.ReturnsTotal)}
+	r.Adjustments = DocumentFigure{Count: docs.Adjustments, Total: money.String(docs.AdjustmentsTotal)}
+	r.WriteOffs = DocumentFigure{Count: docs.WriteOffs, Total: money.String(docs.WriteOffsTotal)}
+	r.RefundsTotal = money.String(docs.Refunds)
 	r.SalesCount, r.SalesTotal = sums.Count, money.String(sums.Total)
 	r.ShopifyOrders, r.ShippingFees = sums.ShopifyOrders, money.String(sums.ShippingFees)
 

@@ -117,7 +117,8 @@ func TestClosingReportFigures(t *testing.T) {
 			{Rate: "6", Amount: "1.58"},  // 1.13 + 0.45
 			{Rate: "21", Amount: "5.20"}, // 2.17 + 2.17 + 0.86
 		},
-		AwaitingPaymentTotal: "2.45", AwaitingPaymentCount: 1, // #1002
+		AwaitingPaymentTotal: "2.45", AwaitingPaymentCount: 1,
+		Returns: noDocuments, Adjustments: noDocuments, WriteOffs: noDocuments, RefundsTotal: "0.00", // #1002
 	}
 	assertReport(t, got, want)
 
@@ -227,3 +228,6 @@ func assertWidth(t *testing.T, text string) {
 		}
 	}
 }
+
+// noDocuments is a session's figure of a kind of document it has none of.
+var noDocuments = register.DocumentFigure{Total: "0.00"}

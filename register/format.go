@@ -167,6 +167,18 @@ func (r ClosingReport) text(w *textWriter, full bool) {
 	w.pair("Sales total", r.SalesTotal)
 	w.pair("Shopify orders imported", strconv.Itoa(r.ShopifyOrders))
 	w.pair("Shopify shipping fees", r.ShippingFees)
+	// Documents recorded against sales: shown when the session has any.
+	for _, d := range []struct {
+		name string
+		f    DocumentFigure
+	}{{"Returns", r.Returns}, {"Adjustments", r.Adjustments}, {"Write-offs", r.WriteOffs}} {
+		if d.f.Count > 0 {
+			w.pair(fmt.Sprintf("%s (%d)", d.name, d.f.Count), d.f.Total)
+		}
+	}
+	if r.RefundsTotal != "" && r.RefundsTotal != "0.00" {
+		w.pair("Refunds given back", r.RefundsTotal)
+	}
 	if !full {
 		return
 	}
@@ -251,6 +263,15 @@ func (r ClosingReport) csvRows(cw *csv.Writer, prefix string) {
 	}
 	row("awaiting_payment", "", "awaiting_payment_total", r.AwaitingPaymentTotal)
 	row("awaiting_payment", "", "awaiting_payment_count", strconv.Itoa(r.AwaitingPaymentCount))
+	if r.Returns.Count+r.Adjustments.Count+r.WriteOffs.Count > 0 {
+		row("documents", "returns", "count", strconv.Itoa(r.Returns.Count))
+		row("documents", "returns", "total", r.Returns.Total)
+		row("documents", "adjustments", "count", strconv.Itoa(r.Adjustments.Count))
+		row("documents", "adjustments", "total", r.Adjustments.Total)
+		row("documents", "write_offs", "count", strconv.Itoa(r.WriteOffs.Count))
+		row("documents", "write_offs", "total", r.WriteOffs.Total)
+		row("documents", "refunds", "total", r.RefundsTotal)
+	}
 }
 
 // csvRow writes one CSV row with every cell made safe for a spreadsheet: names typed in

@@ -2,6 +2,8 @@ package sales
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -134,4 +136,76 @@ func nullTime(t time.Time) any {
 		return nil
 	}
 	return t
+}
+
+// SetKnownRefunds records, for orders just imported, the channel's refunds their sales
+// already reflect (made before the import), by order id.
+func (Store) SetKnownRefunds(ctx context.Context, q pg.Queryer, channel, shop string, refunds map[int64][]int64) error {
+	for _, id := range sortedKeys(refunds) {
+		_, err := q.ExecContext(ctx, `UPDATE sale_external_ids SET known_refunds = $4 WHERE channel = $1 AND shop = $2 AND external_id = $3`,
+			channel, shop, id, pq.Array(refunds[id]))
+		if err != nil {
+			return fmt.Errorf("record the refunds order %d was imported with: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// ImportedState is an imported sale as a change from its channel is recorded against it:
+// locked, with what its payments and refunds brought and which of the channel's refunds
+// it already holds.
+type ImportedState struct {
+	SaleID        int64
+	Receipt       string
+	OutletID      int64
+	RegisterID    int64
+	TaxesIncluded bool
+	Voided        bool
+	Total         decimal.Decimal
+	Balance       decimal.Decimal
+	// ChannelKept is what the channel's payments brought less the channel's refunds
+	// recorded (voids left out); POSPaid what staff took at a register.
+	ChannelKept decimal.Decimal
+	POSPaid     decimal.Decimal
+	// Refunds are the channel's refund ids the sale holds: recorded as returns, or
+	// reflected at the import.
+	Refunds map[int64]bool
+}
+
+// LockImported locks an imported sale (as a payment or a return does) and returns its
+// state; ErrNotFound when there is no such sale.
+func (Store) LockImported(ctx context.Context, q pg.Queryer, channel, shop string, saleID int64) (ImportedState, error) {
+	var row struct {
+		ImportedState
+		Known    pq.Int64Array `db:"known_refunds"`
+		Recorded pq.Int64Array `db:"recorded"`
+	}
+	err := sqlx.GetContext(ctx, q, &row, `
+		SELECT s.id AS saleid, s.receipt_number AS receipt, s.outlet_id AS outletid, s.register_id AS registerid,
+			s.taxes_included AS taxesincluded, s.voided, s.total, s.balance,
+			coalesce((SELECT sum(p.amount) FROM payments p WHERE p.sale_id = s.id AND p.source = $2
+				AND NOT EXISTS (SELECT 1 FROM payment_voids v WHERE v.payment_id = p.id)), 0)
+			+ coalesce((SELECT sum(f.amount) FROM refunds f JOIN sale_returns r ON r.id = f.return_id
+				WHERE r.sale_id = s.id AND f.source = $2), 0) AS channelkept,
+			coalesce((SELECT sum(p.amount) FROM payments p WHERE p.sale_id = s.id AND p.source = 'pos'
+				AND NOT EXISTS (SELECT 1 FROM payment_voids v WHERE v.payment_id = p.id)), 0) AS pospaid,
+			coalesce((SELECT x.known_refunds FROM sale_external_ids x WHERE x.sale_id = s.id), '{}') AS known_refunds,
+			coalesce((SELECT array_agg(r.external_id) FROM sale_returns r
+				WHERE r.sale_id = s.id AND r.external_channel = $1 AND r.external_shop = $3), '{}') AS recorded
+		FROM sales s WHERE s.id = $4 FOR NO KEY UPDATE OF s`, channel, SourceShopify, shop, saleID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ImportedState{}, fmt.Errorf("sale %d: %w", saleID, ErrNotFound)
+	}
+	if err != nil {
+		return ImportedState{}, fmt.Errorf("lock imported sale %d: %w", saleID, err)
+	}
+	st := row.ImportedState
+	st.Refunds = map[int64]bool{}
+	for _, id := range row.Known {
+		st.Refunds[id] = true
+	}
+	for _, id := range row.Recorded {
+		st.Refunds[id] = true
+	}
+	return st, nil
 }

@@ -42,22 +42,24 @@ type SaleVoid struct {
 
 // Return is a return document of a sale: amounts are negative (what went back).
 type Return struct {
-	ID            int64        `json:"id"`
-	ReceiptNumber string       `json:"receipt_number"`
-	SaleReceipt   string       `json:"sale_receipt"`
-	Kind          string       `json:"kind"`
-	Source        string       `json:"source"`
-	Register      string       `json:"register"`
-	ReturnedAt    string       `json:"returned_at"`
-	Subtotal      string       `json:"subtotal"`
-	Shipping      string       `json:"shipping"`
-	Tax           string       `json:"tax"`
-	Total         string       `json:"total"`
-	Reason        string       `json:"reason"`
-	RecordedBy    string       `json:"recorded_by"`
-	Token         *string      `json:"token"`
-	Lines         []ReturnLine `json:"lines"`
-	Refunds       []Refund     `json:"refunds"`
+	ID            int64  `json:"id"`
+	ReceiptNumber string `json:"receipt_number"`
+	SaleReceipt   string `json:"sale_receipt"`
+	Kind          string `json:"kind"`
+	Source        string `json:"source"`
+	Register      string `json:"register"`
+	ReturnedAt    string `json:"returned_at"`
+	Subtotal      string `json:"subtotal"`
+	Shipping      string `json:"shipping"`
+	Tax           string `json:"tax"`
+	Total         string `json:"total"`
+	// Owed is how much the document lowered what the buyer owes: "0.00" or negative.
+	Owed       string       `json:"owed"`
+	Reason     string       `json:"reason"`
+	RecordedBy string       `json:"recorded_by"`
+	Token      *string      `json:"token"`
+	Lines      []ReturnLine `json:"lines"`
+	Refunds    []Refund     `json:"refunds"`
 }
 
 // ReturnLine is a line of a return.
@@ -169,6 +171,18 @@ type ClosingReport struct {
 	// sales, at the close (now, for an open session); AwaitingPaymentCount counts them.
 	AwaitingPaymentTotal string `json:"awaiting_payment_total"`
 	AwaitingPaymentCount int    `json:"awaiting_payment_count"`
+	// Returns, Adjustments and WriteOffs are the documents recorded against sales in the
+	// session; RefundsTotal the money given back (negative).
+	Returns      DocumentFigure `json:"returns"`
+	Adjustments  DocumentFigure `json:"adjustments"`
+	WriteOffs    DocumentFigure `json:"write_offs"`
+	RefundsTotal string         `json:"refunds_total"`
+}
+
+// DocumentFigure counts documents of one kind and totals them.
+type DocumentFigure struct {
+	Count int    `json:"count"`
+	Total string `json:"total"`
 }
 
 // TypeFigures is what a session expected and what staff counted for one payment type.

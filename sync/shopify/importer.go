@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -553,6 +554,8 @@ type outcomeRow struct {
 	// touchAt, when set, is Shopify's update time of the order now taken in, to record
 	// with its sale.
 	touchAt time.Time
+	// recorded rows were logged and counted already (recordChange).
+	recorded bool
 }
 
 // page gives every order of a page its outcome, records them and counts them.
@@ -607,8 +610,17 @@ func (r *run) writePage(ctx context.Context, orders []shopifyapi.Order) ([]outco
 		}
 		rows[i] = row
 	}
-	if err := r.compareChanged(ctx, rows, changed); err != nil {
-		return nil, err
+	// Imported orders that changed since are recorded each in a transaction of their own
+	// (they are few), before the page's.
+	for _, i := range changed {
+		if err := r.recordChange(ctx, &rows[i], now); err != nil {
+			if ctx.Err() != nil {
+				return nil, err
+			}
+			rows[i].outcome, rows[i].reason = NeedsReview, "recording Shopify's change failed: "+err.Error()
+			continue
+		}
+		rows[i].recorded = true
 	}
 
 	if !r.im.PerOrder || len(drafts) == 0 {
@@ -651,37 +663,6 @@ func (r *run) writePage(ctx context.Context, orders []shopifyapi.Order) ([]outco
 		}
 	}
 	return rows, nil
-}
-
-// compareChanged gives the rows of imported orders that may have changed since their sale
-// last took them in (rows[i] for i in idx) their outcome: already_imported when nothing
-// kassa holds differs, needs_review with what differs otherwise. Either way the order's
-// update time is recorded with the row, so that the same state is not compared again.
-func (r *run) compareChanged(ctx context.Context, rows []outcomeRow, idx []int) error {
-	if len(idx) == 0 {
-		return nil
-	}
-	ids := make([]int64, len(idx))
-	for k, i := range idx {
-		ids[k] = rows[i].saleID
-	}
-	recs, err := (sales.Store{}).RecordedSales(ctx, r.im.DB, ids)
-	if err != nil {
-		return err
-	}
-	for _, i := range idx {
-		row := &rows[i]
-		rec, ok := recs[row.saleID]
-		if !ok {
-			continue
-		}
-		d, mapErr := mapOrder(row.order, r.conn, r.conn.ShippingSKU)
-		if diffs := differences(row.order, d, mapErr, rec); len(diffs) > 0 {
-			row.outcome, row.reason = NeedsReview, strings.Join(diffs, "; ")
-		}
-		row.touchAt = row.order.UpdatedAt
-	}
-	return nil
 }
 
 // importedSale returns the sale this run has imported order id as, if it has.
@@ -749,11 +730,15 @@ func (r *run) write(ctx context.Context, rows []outcomeRow, importIdx []int, now
 			}
 			moves = mv
 		}
-		if err := (RunLog{}).record(ctx, tx, r.id, r.conn.ID, rows); err != nil {
+		logged := rows
+		if slices.ContainsFunc(rows, func(row outcomeRow) bool { return row.recorded }) {
+			logged = slices.DeleteFunc(slices.Clone(rows), func(row outcomeRow) bool { return row.recorded })
+		}
+		if err := (RunLog{}).record(ctx, tx, r.id, r.conn.ID, logged); err != nil {
 			return err
 		}
 		touch := map[int64]time.Time{}
-		for _, row := range rows {
+		for _, row := range logged {
 			if !row.touchAt.IsZero() && row.order.ID > 0 {
 				touch[row.order.ID] = row.touchAt
 			}
@@ -767,7 +752,7 @@ func (r *run) write(ctx context.Context, rows []outcomeRow, importIdx []int, now
 			return err
 		}
 		var c Counts
-		for _, row := range rows {
+		for _, row := range logged {
 			c.Add(row.outcome)
 			newest = max(newest, row.order.ID)
 		}
@@ -856,6 +841,19 @@ func (r *run) importSales(ctx context.Context, tx *sqlx.Tx, ds []*draft, ct *cac
 	}
 	created, err := (sales.Store{}).CreateSales(ctx, tx, batch)
 	if err != nil {
+		return nil, nil, err
+	}
+	// A sale imported as the order stood already reflects the refunds made before: they
+	// are never recorded again.
+	known := map[int64][]int64{}
+	for _, d := range ds {
+		for _, rf := range d.order.Refunds {
+			if rf.ID != 0 {
+				known[d.order.ID] = append(known[d.order.ID], rf.ID)
+			}
+		}
+	}
+	if err := (sales.Store{}).SetKnownRefunds(ctx, tx, Channel, c.Shop, known); err != nil {
 		return nil, nil, err
 	}
 	var moves []inventory.Movement
