@@ -472,7 +472,7 @@ func TestKeptDeliveriesAreActedOn(t *testing.T) {
 			"note": "broken", "restock": false,
 			"refund_line_items": []any{map[string]any{"id": 88002, "line_item_id": line["id"], "quantity": 1, "restock_type": "no_restock",
 				"subtotal": line["price"], "total_tax": 0}},
-			"transactions": []any{map[string]any{"id": 88003, "kind": "refund", "status": "success", "amount": line["price"], "gateway": "shopify_payments"}},
+			"transactions":      []any{map[string]any{"id": 88003, "kind": "refund", "status": "success", "amount": line["price"], "gateway": "shopify_payments"}},
 			"order_adjustments": []any{}}
 		m["refunds"] = []any{refund}
 		refundBody, _ = json.Marshal(refund)
