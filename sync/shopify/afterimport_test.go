@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 
 	"github.com/kassa-pos/kassa/register"
 	"github.com/kassa-pos/kassa/sales"
+	"github.com/kassa-pos/kassa/sync/shopifysim"
 	"github.com/kassa-pos/kassa/sync/shopifysim/shopdata"
 )
 
@@ -271,5 +273,59 @@ func TestChangesAfterImport(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestSimulatedChangesReachTheSale lets the simulated shop refund, edit and cancel an
+// imported order the way Shopify does (its own figures) and checks that each Get all
+// records what changed, and nothing else: the simulator's current figures agree with the
+// import's rules to the cent.
+func TestSimulatedChangesReachTheSale(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	// Shopify's clock moves between changes: each bumps updated_at.
+	var minutes atomic.Int64
+	f := newFixture(t, fixtureOptions{sim: shopifysim.Options{Clock: func() time.Time {
+		return testNow.Add(time.Duration(minutes.Add(1)) * time.Minute)
+	}}})
+	o := mugsAndPlate(testNow.Add(-3 * time.Hour))
+	if err := f.srv.AddOrders(o); err != nil {
+		t.Fatal(err)
+	}
+	if sum := f.run(ModeAll); sum.Outcomes.Imported != 1 {
+		t.Fatalf("import %+v", sum)
+	}
+	step := func(what string, outcome Outcome) {
+		t.Helper()
+		sum := f.run(ModeAll)
+		rows, err := RunLog{}.Outcomes(ctx, f.db, sum.RunID, "")
+		if err != nil || len(rows) != 1 || rows[0].Outcome != outcome {
+			t.Fatalf("%s: outcomes %+v (%v), want %s", what, rows, err, outcome)
+		}
+	}
+	if _, err := f.srv.RefundOrder(o.ID, shopifysim.RefundRequest{Lines: []shopifysim.RefundLine{{LineItemID: 70011, Quantity: 1, RestockType: "return"}}}); err != nil {
+		t.Fatal(err)
+	}
+	step("refund", Updated)
+	if _, err := f.srv.EditOrder(o.ID, shopifysim.EditRequest{Quantities: map[int64]int{70012: 0}}); err != nil {
+		t.Fatal(err)
+	}
+	step("edit", Updated)
+	step("the same state again", AlreadyImported)
+	if _, err := f.srv.CancelOrder(o.ID, true, "customer"); err != nil {
+		t.Fatal(err)
+	}
+	step("cancellation", Updated)
+	s := mustSale(t, f, "#1001")
+	want := []string{
+		"#1001-R1 return MUG×-1+restock refunded -10.00 owed 0.00",
+		"#1001-R2 adjustment PLATE×-1+restock refunded 0.00 owed 0.00",
+		"#1001-R3 return MUG×-1+restock shipping -5.00 refunded -15.00 owed 0.00",
+	}
+	if got := documents(t, f, s.ID); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("documents\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if stock := f.stock(); stock["MUG"] != 0 || stock["PLATE"] != 0 || !s.Balance.IsZero() {
+		t.Errorf("stock %v, balance %s: want everything back and nothing owed", stock, s.Balance)
 	}
 }
