@@ -326,6 +326,86 @@ sales, a pickup is logged as no_shipping_method "local pickup at ...").`,
 	}
 	set.Flags().BoolVar(&importPickups, "import-pickups", false, "import local-pickup orders too")
 	c.addJSONFlag(set)
-	cmd.AddCommand(connect, list, show, set, disconnect, c.webhooksCommand())
+	cmd.AddCommand(connect, list, show, set, disconnect, c.webhooksCommand(), c.reconcileCommand())
+	return cmd
+}
+
+func (c *cli) reconcileCommand() *cobra.Command {
+	var shop, from, to string
+	var fix bool
+	cmd := &cobra.Command{
+		Use:   "reconcile [--connection SHOP] [--from DATE --to DATE] [--fix] [--json]",
+		Short: "Compare Shopify's orders of a window with kassa, and record what differs with --fix",
+		Long: `Compare every order Shopify shows created in the window (by default the last 7 days;
+DATE is YYYY-MM-DD in the outlet's time zone, --to included) with kassa: an order the rules
+import that is no sale, and for each sale what recording the order as it stands would add
+(a refund, a cancellation, an edit, money Shopify collected, what kassa cannot express).
+Each difference is listed with its reason; --fix records them by the import's rules.`,
+		Example: `  kassa shopify reconcile
+  kassa shopify reconcile --from 2026-11-01 --to 2026-11-30 --fix`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			db, err := c.database(ctx)
+			if err != nil {
+				return err
+			}
+			conn, err := shopify.ConnectionStore{}.Find(ctx, db, shop)
+			if err != nil {
+				return err
+			}
+			loc, err := time.LoadLocation(conn.OutletTZ)
+			if err != nil {
+				loc = time.UTC
+			}
+			now := c.now().In(loc)
+			opts := shopify.ReconcileOptions{From: now.AddDate(0, 0, -7), To: now, Fix: fix}
+			if from != "" {
+				d, err := time.ParseInLocation("2006-01-02", from, loc)
+				if err != nil {
+					return usageError("--from is a date written 2026-11-01")
+				}
+				opts.From = d
+			}
+			if to != "" {
+				d, err := time.ParseInLocation("2006-01-02", to, loc)
+				if err != nil {
+					return usageError("--to is a date written 2026-11-30")
+				}
+				opts.To = d.AddDate(0, 0, 1)
+			}
+			box, err := c.secrets()
+			if err != nil {
+				return err
+			}
+			im := &shopify.Importer{DB: db, Clock: c.now, Secrets: box}
+			rec, err := im.Reconcile(ctx, conn.ID, opts)
+			if err != nil {
+				return err
+			}
+			if c.jsonOut {
+				return c.printJSON(rec)
+			}
+			fmt.Fprintf(c.stdout, "%s: %d orders created %s to %s, %d differ\n", rec.Shop, rec.Orders,
+				rec.From.In(loc).Format("2006-01-02 15:04"), rec.To.In(loc).Format("2006-01-02 15:04"), len(rec.Differences))
+			for _, d := range rec.Differences {
+				fmt.Fprintf(c.stdout, "%s (%d)\n", safeCell(d.OrderName), d.OrderID)
+				for _, w := range d.What {
+					fmt.Fprintf(c.stdout, "  %s\n", safeLine(w))
+				}
+			}
+			if rec.Fixed != nil {
+				o := rec.Fixed.Outcomes
+				fmt.Fprintf(c.stdout, "fixed in import run %d: imported %d, updated %d, needs review %d, failed %d\n",
+					rec.Fixed.RunID, o.Imported, o.Updated, o.NeedsReview, o.Failed)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&shop, "connection", "", "the shop (may be left out when one is linked)")
+	cmd.Flags().StringVar(&from, "from", "", "the first day of orders to compare (default: 7 days ago)")
+	cmd.Flags().StringVar(&to, "to", "", "the last day of orders to compare (default: today)")
+	cmd.Flags().BoolVar(&fix, "fix", false, "record what differs")
+	c.addJSONFlag(cmd)
 	return cmd
 }

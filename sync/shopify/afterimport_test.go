@@ -329,3 +329,57 @@ func TestSimulatedChangesReachTheSale(t *testing.T) {
 		t.Errorf("stock %v, balance %s: want everything back and nothing owed", stock, s.Balance)
 	}
 }
+
+// TestReconcile finds what kassa misses of the orders of a window (an order never
+// imported, a refund no webhook brought), records it with Fix, and then finds nothing.
+func TestReconcile(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	var minutes atomic.Int64
+	f := newFixture(t, fixtureOptions{sim: shopifysim.Options{Clock: func() time.Time {
+		return testNow.Add(time.Duration(minutes.Add(1)) * time.Minute)
+	}}})
+	o := mugsAndPlate(testNow.Add(-3 * time.Hour))
+	if err := f.srv.AddOrders(o); err != nil {
+		t.Fatal(err)
+	}
+	if sum := f.run(ModeAll); sum.Outcomes.Imported != 1 {
+		t.Fatalf("import %+v", sum)
+	}
+	refund, err := f.srv.RefundOrder(o.ID, shopifysim.RefundRequest{Lines: []shopifysim.RefundLine{{LineItemID: 70011, Quantity: 1, RestockType: "return"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.srv.AddOrders(genOrder(7002, "#1002", testNow.Add(-time.Hour))); err != nil {
+		t.Fatal(err)
+	}
+	window := ReconcileOptions{From: testNow.Add(-48 * time.Hour), To: testNow.Add(time.Hour)}
+	rec, err := f.im.Reconcile(ctx, f.conn.ID, window)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, d := range rec.Differences {
+		got[d.OrderName] = strings.Join(d.What, "; ")
+	}
+	if rec.Orders != 2 || len(rec.Differences) != 2 ||
+		got["#1001"] != fmt.Sprintf("to record: return (refunded in Shopify), Shopify refund %d, 10.00 refunded", refund.ID) ||
+		got["#1002"] != "no sale: the order was never imported" {
+		t.Fatalf("reconciliation %d orders, differences %v", rec.Orders, got)
+	}
+	if n := tableCount(t, f.db, "sale_returns"); n != 0 {
+		t.Fatalf("a reconciliation without fix wrote %d documents", n)
+	}
+	window.Fix = true
+	rec, err = f.im.Reconcile(ctx, f.conn.ID, window)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Fixed == nil || rec.Fixed.Outcomes.Imported != 1 || rec.Fixed.Outcomes.Updated != 1 {
+		t.Fatalf("fixed %+v", rec.Fixed)
+	}
+	window.Fix = false
+	if rec, err = f.im.Reconcile(ctx, f.conn.ID, window); err != nil || len(rec.Differences) != 0 {
+		t.Fatalf("after the fix: %+v (%v)", rec.Differences, err)
+	}
+}

@@ -140,6 +140,9 @@ type RunOptions struct {
 	// Waiting, when set, is called when the run (with Wait) finds another run of the
 	// connection importing and starts waiting for it to end (from the run's goroutine).
 	Waiting func()
+	// compareAll compares every imported order with its sale, whatever Shopify's update
+	// time (reconciliation).
+	compareAll bool
 }
 
 // Importer imports Shopify orders into the POS database. It is safe for concurrent use;
@@ -456,6 +459,8 @@ type run struct {
 	// one twice. Pages that only use known ones do not take it.
 	making sync.Mutex
 
+	compareAll bool
+
 	mu sync.Mutex // guards the fields below, which pages written at once share
 	// newest is the largest order id the run has recorded.
 	newest int64
@@ -489,7 +494,7 @@ func (im *Importer) run(ctx context.Context, connectionID int64, opts RunOptions
 	}
 	log := im.logger().With().Str("shop", conn.Shop).Str("mode", string(opts.Mode)).Logger()
 	r := &run{
-		im: im, conn: conn, mode: opts.Mode, progress: opts.Progress, cache: newRunCache(),
+		im: im, conn: conn, mode: opts.Mode, progress: opts.Progress, cache: newRunCache(), compareAll: opts.compareAll,
 		importedIDs: map[int64]int64{},
 	}
 	if r.id, err = (RunLog{}).start(ctx, im.DB, conn.ID, opts.Mode, opts.Trigger, im.now()); err != nil {
@@ -631,7 +636,7 @@ func (r *run) writePage(ctx context.Context, orders []shopifyapi.Order) ([]outco
 		row := outcomeRow{order: o}
 		if x, ok := existing[o.ID]; ok && o.ID != 0 {
 			row.outcome, row.saleID = AlreadyImported, x.SaleID
-			if o.DecodeErr == nil && changedSince(o, x) {
+			if o.DecodeErr == nil && (r.compareAll || changedSince(o, x)) {
 				changed = append(changed, i)
 			}
 		} else if saleID, ok := r.importedSale(o.ID); ok && o.ID != 0 {
