@@ -125,6 +125,9 @@ func nightlyView(r register.NightlyReport) client.NightlyReport {
 		OrderChanges: each(r.OrderChanges, func(c register.OrderChange) client.OrderChange {
 			return client.OrderChange(c)
 		}),
+		ExpiringFailures: each(r.ExpiringFailures, func(e register.ExpiringFailure) client.ExpiringFailure {
+			return client.ExpiringFailure(e)
+		}),
 	}
 }
 

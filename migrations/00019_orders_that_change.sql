@@ -29,6 +29,9 @@ ALTER TABLE import_outcomes ADD CONSTRAINT import_outcomes_outcome_check CHECK (
     'already_imported', 'too_old', 'no_shipping_method', 'test_order', 'cancelled', 'failed', 'updated',
     'needs_review'));
 ALTER TABLE import_outcomes ADD CONSTRAINT import_outcomes_needs_review_reason CHECK (outcome <> 'needs_review' OR reason <> '');
+-- When the order was created in Shopify, so that orders that failed and are about to leave
+-- Shopify's 60-day window can be found (NULL for outcomes logged before).
+ALTER TABLE import_outcomes ADD COLUMN order_created_at timestamptz;
 CREATE INDEX import_outcomes_changes ON import_outcomes (connection_id, created_at) WHERE outcome IN ('updated', 'needs_review');
 
 -- A document recorded against an imported sale after Shopify changed the order (a return,
@@ -171,6 +174,7 @@ DROP TRIGGER sale_returns_owed ON sale_returns;
 DROP FUNCTION kassa_sale_returns_owed();
 ALTER TABLE sale_returns DROP COLUMN owed;
 DROP INDEX import_outcomes_changes;
+ALTER TABLE import_outcomes DROP COLUMN order_created_at;
 ALTER TABLE import_outcomes DROP CONSTRAINT import_outcomes_needs_review_reason;
 -- The older schema knows neither outcome: their log rows go with it.
 DELETE FROM import_outcomes WHERE outcome IN ('updated', 'needs_review');

@@ -382,6 +382,15 @@ func (r NightlyReport) WriteText(out io.Writer) error {
 		w.line("  " + f.Reason)
 	}
 
+	if len(r.ExpiringFailures) > 0 {
+		// Only when there are some: fix them before Shopify stops handing them out.
+		w.section("Failed, leaving Shopify soon")
+		for _, e := range r.ExpiringFailures {
+			w.pair(e.OrderName, days(e.AgeDays))
+			w.line("  gone " + shortTime(e.LeavesAt) + ": " + e.Reason)
+		}
+	}
+
 	w.section("Orders changed in Shopify")
 	if len(r.OrderChanges) == 0 {
 		w.line("none")
@@ -458,6 +467,11 @@ func (r NightlyReport) WriteCSV(out io.Writer) error {
 		row("import_failures", f.OrderName, "reason", f.Reason)
 		row("import_failures", f.OrderName, "at", f.At)
 		row("import_failures", f.OrderName, "resolved", strconv.FormatBool(f.Resolved))
+	}
+	for _, e := range r.ExpiringFailures {
+		row("expiring_failures", e.OrderName, "age_days", strconv.Itoa(e.AgeDays))
+		row("expiring_failures", e.OrderName, "leaves_at", e.LeavesAt)
+		row("expiring_failures", e.OrderName, "reason", e.Reason)
 	}
 	for _, c := range r.OrderChanges {
 		row("order_changes", c.OrderName, "outcome", c.Outcome)

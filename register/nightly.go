@@ -62,6 +62,29 @@ type NightlyReport struct {
 	// day: each change recorded against its sale (outcome updated) or left for staff to
 	// review (needs_review), with what differs.
 	OrderChanges []OrderChange `json:"order_changes"`
+	// ExpiringFailures lists the Shopify orders that failed to import and leave Shopify's
+	// 60-day window within 7 days of the report's end: fix them while Shopify still hands
+	// them out.
+	ExpiringFailures []ExpiringFailure `json:"expiring_failures"`
+}
+
+// ExpiringFailure is an order that failed to import and leaves Shopify's window soon.
+type ExpiringFailure struct {
+	OrderName      string `json:"order_name"`
+	ShopifyOrderID int64  `json:"shopify_order_id"`
+	Reason         string `json:"reason"`
+	AgeDays        int    `json:"age_days"`
+	LeavesAt       string `json:"leaves_at"`
+}
+
+// ExpiringImport is an order that failed to import and leaves its channel's window soon,
+// as the import log tells it.
+type ExpiringImport struct {
+	OrderName string
+	OrderID   int64
+	Reason    string
+	LeavesAt  time.Time
+	AgeDays   int
 }
 
 // OrderChange is an imported order that changed in its channel: Outcome is "updated"
@@ -156,6 +179,9 @@ type ImportLog interface {
 	// ChangedImports lists the imported orders of the outlet's shops whose change was
 	// recorded or left for review in [from, to), in that order.
 	ChangedImports(ctx context.Context, q pg.Queryer, outletID int64, from, to time.Time) ([]ChangedImport, error)
+	// ExpiringImports lists the orders of the outlet's shops that failed to import and
+	// leave the channel's window within a week of at.
+	ExpiringImports(ctx context.Context, q pg.Queryer, outletID int64, at time.Time) ([]ExpiringImport, error)
 }
 
 // DayBounds returns the local calendar day of date (its year, month and day, whatever its
@@ -274,7 +300,7 @@ func (s Service) nightly(ctx context.Context, q pg.Queryer, outletID int64, day 
 		From: rfc(from), To: rfc(to), GeneratedAt: rfc(s.now()),
 		Sessions: []ClosingReport{}, OpenSessions: []OpenSession{}, Payments: []TypeTotal{},
 		NegativeStock: []NegativeStock{}, AwaitingPayment: []AwaitingSale{}, ImportFailures: []ImportFailure{},
-		OrderChanges: []OrderChange{},
+		OrderChanges: []OrderChange{}, ExpiringFailures: []ExpiringFailure{},
 	}
 
 	var sessions []struct {
@@ -361,6 +387,15 @@ func (s Service) nightly(ctx context.Context, q pg.Queryer, outletID int64, day 
 		for _, c := range changes {
 			r.OrderChanges = append(r.OrderChanges, OrderChange{
 				OrderName: c.OrderName, ShopifyOrderID: c.OrderID, Outcome: c.Outcome, Reason: c.Reason, At: rfc(c.At),
+			})
+		}
+		expiring, err := s.ImportLog.ExpiringImports(ctx, q, outletID, to)
+		if err != nil {
+			return NightlyReport{}, err
+		}
+		for _, e := range expiring {
+			r.ExpiringFailures = append(r.ExpiringFailures, ExpiringFailure{
+				OrderName: e.OrderName, ShopifyOrderID: e.OrderID, Reason: e.Reason, AgeDays: e.AgeDays, LeavesAt: rfc(e.LeavesAt),
 			})
 		}
 	}

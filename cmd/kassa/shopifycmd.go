@@ -238,8 +238,15 @@ its import history, so no order is ever imported twice.`,
 			if err != nil {
 				return err
 			}
+			expiring, err := shopify.RunLog{}.ExpiringFailures(cmd.Context(), db, cn.ID, c.now())
+			if err != nil {
+				return err
+			}
+			if expiring == nil {
+				expiring = []shopify.ExpiringOrder{}
+			}
 			if c.jsonOut {
-				return c.printJSON(shownConnection{toConnectionJSON(cn), details})
+				return c.printJSON(shownConnection{toConnectionJSON(cn), details, expiring})
 			}
 			tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
 			state := "connected"
@@ -264,7 +271,17 @@ its import history, so no order is ever imported twice.`,
 			}, connectDetailRows(cn, details, loc, c.now())...) {
 				fmt.Fprintf(tw, "%s:\t%s\n", kv[0], kv[1])
 			}
-			return tw.Flush()
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			if len(expiring) > 0 {
+				fmt.Fprintf(c.stdout, "\n%d failed orders leave Shopify's 60 days within 7 days: fix them and run 'kassa orders retry-failed'\n", len(expiring))
+				for _, e := range expiring {
+					fmt.Fprintf(c.stdout, "  %s  %d days old, gone %s: %s\n", safeCell(e.OrderName), e.AgeDays,
+						e.LeavesAt.In(loc).Format("2006-01-02 15:04"), safeLine(e.Reason))
+				}
+			}
+			return nil
 		},
 	}
 	c.addJSONFlag(show)

@@ -261,6 +261,18 @@ type NightlyReport struct {
 	ImportFailures []ImportFailure `json:"import_failures"`
 	// OrderChanges lists the imported orders that changed in Shopify during the day.
 	OrderChanges []OrderChange `json:"order_changes"`
+	// ExpiringFailures lists the orders that failed to import and leave Shopify's 60-day
+	// window within 7 days.
+	ExpiringFailures []ExpiringFailure `json:"expiring_failures"`
+}
+
+// ExpiringFailure is an order that failed to import and leaves Shopify's window soon.
+type ExpiringFailure struct {
+	OrderName      string `json:"order_name"`
+	ShopifyOrderID int64  `json:"shopify_order_id"`
+	Reason         string `json:"reason"`
+	AgeDays        int    `json:"age_days"`
+	LeavesAt       string `json:"leaves_at"`
 }
 
 // OpenSession is a session that was not closed by the end of the day.

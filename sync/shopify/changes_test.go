@@ -291,3 +291,48 @@ func pickupShape(o *shopdata.Order, location string) {
 		Price: m("0.00"), DiscountedPrice: m("0.00"), TaxLines: []shopdata.TaxLine{}}}
 	o.TotalPrice, o.CurrentTotalPrice, o.TotalTax, o.CurrentTotalTax = m("38.00"), m("38.00"), m("6.59"), m("6.59")
 }
+
+// TestFailedOrdersLeavingTheWindow lists the orders whose import failed and that Shopify
+// stops handing out within 7 days, with their age, in the run log and the nightly report;
+// an order failing with time left, or fixed since, is not listed.
+func TestFailedOrdersLeavingTheWindow(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t, fixtureOptions{})
+	broken := func(id int64, name string, age time.Duration) shopdata.Order {
+		o := genOrder(id, name, testNow.Add(-age))
+		o.TotalPrice, o.CurrentTotalPrice = shopdata.MustMoney("99.00"), shopdata.MustMoney("99.00")
+		return o
+	}
+	day := 24 * time.Hour
+	if err := f.srv.AddOrders(broken(801, "#801", 55*day), broken(802, "#802", 40*day), genOrder(803, "#803", testNow.Add(-56*day))); err != nil {
+		t.Fatal(err)
+	}
+	if sum := f.run(ModeAll); sum.Outcomes.Failed != 2 {
+		t.Fatalf("import %+v", sum)
+	}
+	got, err := RunLog{}.ExpiringFailures(ctx, f.db, f.conn.ID, testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].OrderName != "#801" || got[0].AgeDays != 55 || !got[0].LeavesAt.Equal(testNow.Add(5*day)) ||
+		!strings.Contains(got[0].Reason, "total 25.00 ≠ Shopify 99.00") {
+		t.Fatalf("expiring %+v", got)
+	}
+	// What the nightly report of the outlet lists (another outlet's are not).
+	nightly, err := RunLog{}.ExpiringImports(ctx, f.db, f.outlet.ID, testNow)
+	if err != nil || len(nightly) != 1 || nightly[0].OrderName != "#801" || nightly[0].AgeDays != 55 {
+		t.Fatalf("nightly report's %+v (%v)", nightly, err)
+	}
+	if other, err := (RunLog{}).ExpiringImports(ctx, f.db, f.outlet.ID+1000, testNow); err != nil || len(other) != 0 {
+		t.Fatalf("another outlet's %+v (%v)", other, err)
+	}
+	// Fixed in Shopify and retried: no longer listed.
+	if _, err := f.srv.UpdateOrder(801, func(m map[string]any) { m["total_price"], m["current_total_price"] = "25.00", "25.00" }); err != nil {
+		t.Fatal(err)
+	}
+	f.run(ModeRetry)
+	if got, err := (RunLog{}).ExpiringFailures(ctx, f.db, f.conn.ID, testNow); err != nil || len(got) != 0 {
+		t.Fatalf("after the retry %+v (%v)", got, err)
+	}
+}

@@ -259,6 +259,72 @@ func (RunLog) ChangedImports(ctx context.Context, q pg.Queryer, outletID int64, 
 	return out, nil
 }
 
+// ExpiryWarning is how long before an order leaves Shopify's 60-day window a failed
+// import of it is flagged.
+const ExpiryWarning = 7 * 24 * time.Hour
+
+// ExpiringOrder is an order whose import failed and that Shopify stops handing out soon
+// (MaxOrderAge after it was created): fix it before LeavesAt, or it can only be imported
+// from a file.
+type ExpiringOrder struct {
+	ConnectionID int64     `db:"connection_id" json:"-"`
+	Shop         string    `db:"shop" json:"shop"`
+	OrderID      int64     `db:"shopify_order_id" json:"shopify_order_id"`
+	OrderName    string    `db:"order_name" json:"order_name"`
+	Reason       string    `db:"reason" json:"reason"`
+	CreatedAt    time.Time `db:"order_created_at" json:"created_at"`
+	LeavesAt     time.Time `db:"-" json:"leaves_at"`
+	AgeDays      int       `db:"-" json:"age_days"`
+}
+
+// ExpiringFailures lists the orders of a connection (all connections when 0) whose latest
+// outcome is failed and that leave Shopify's 60-day window within ExpiryWarning of now,
+// the soonest first.
+func (RunLog) ExpiringFailures(ctx context.Context, q pg.Queryer, connectionID int64, now time.Time) ([]ExpiringOrder, error) {
+	var out []ExpiringOrder
+	err := sqlx.SelectContext(ctx, q, &out, `
+		SELECT l.connection_id, c.shop, l.shopify_order_id, l.order_name, l.reason, l.order_created_at FROM (
+			SELECT DISTINCT ON (connection_id, shopify_order_id) connection_id, shopify_order_id, order_name, reason,
+				outcome, order_created_at
+			FROM import_outcomes WHERE ($1 = 0 OR connection_id = $1) AND shopify_order_id > 0
+			ORDER BY connection_id, shopify_order_id, id DESC) l
+		JOIN shopify_connections c ON c.id = l.connection_id
+		WHERE l.outcome = 'failed' AND l.order_created_at > $2 AND l.order_created_at <= $3
+		ORDER BY l.order_created_at, l.shopify_order_id`,
+		connectionID, now.Add(-MaxOrderAge), now.Add(-MaxOrderAge+ExpiryWarning))
+	if err != nil {
+		return nil, fmt.Errorf("list failed orders leaving Shopify's window: %w", err)
+	}
+	for i := range out {
+		out[i].LeavesAt = out[i].CreatedAt.Add(MaxOrderAge)
+		out[i].AgeDays = int(now.Sub(out[i].CreatedAt) / (24 * time.Hour))
+	}
+	return out, nil
+}
+
+// ExpiringImports is ExpiringFailures for the nightly report: the outlet's connections'.
+func (l RunLog) ExpiringImports(ctx context.Context, q pg.Queryer, outletID int64, now time.Time) ([]register.ExpiringImport, error) {
+	all, err := l.ExpiringFailures(ctx, q, 0, now)
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	if err := sqlx.SelectContext(ctx, q, &ids, `SELECT id FROM shopify_connections WHERE outlet_id = $1`, outletID); err != nil {
+		return nil, fmt.Errorf("list the outlet's connections: %w", err)
+	}
+	mine := map[int64]bool{}
+	for _, id := range ids {
+		mine[id] = true
+	}
+	out := []register.ExpiringImport{}
+	for _, e := range all {
+		if mine[e.ConnectionID] {
+			out = append(out, register.ExpiringImport{OrderName: e.OrderName, OrderID: e.OrderID, Reason: e.Reason, LeavesAt: e.LeavesAt, AgeDays: e.AgeDays})
+		}
+	}
+	return out, nil
+}
+
 var _ register.ImportLog = RunLog{}
 
 // start records a new run of the connection, started at, and returns its id. The
@@ -327,7 +393,7 @@ func (RunLog) record(ctx context.Context, tx *sqlx.Tx, runID, connectionID int64
 	// COPY: PostgreSQL reads its rows as they stream in, without parsing a statement and its
 	// array parameters first.
 	stmt, err := tx.PrepareContext(ctx, `COPY import_outcomes (run_id, connection_id, shopify_order_id, order_name,
-		outcome, reason, sale_id, json_id, json_offset, json_length) FROM STDIN`)
+		outcome, reason, sale_id, json_id, json_offset, json_length, order_created_at) FROM STDIN`)
 	if err != nil {
 		return fmt.Errorf("record outcomes: %w", err)
 	}
@@ -344,8 +410,12 @@ func (RunLog) record(ctx context.Context, tx *sqlx.Tx, runID, connectionID int64
 		if where[i].length > 0 {
 			jsonID, offset, length = frameID, where[i].offset, where[i].length
 		}
+		var created any
+		if !row.order.CreatedAt.IsZero() {
+			created = row.order.CreatedAt
+		}
 		if _, err := stmt.ExecContext(ctx, runID, connectionID, row.order.ID, text.Clean(row.order.Name, text.MaxName), string(row.outcome), reason, saleID,
-			jsonID, offset, length); err != nil {
+			jsonID, offset, length, created); err != nil {
 			return fmt.Errorf("record outcomes: %w", err)
 		}
 	}
