@@ -69,67 +69,6 @@ func (Store) SetExternalUpdatedAt(ctx context.Context, q pg.Queryer, channel, sh
 	return nil
 }
 
-// Recorded is what kassa holds of an imported sale, to compare with the order as its
-// channel shows it now: the sale's figures, what the channel's payments brought (net of
-// refunds recorded since), what the register took, and its quantities by SKU.
-type Recorded struct {
-	SaleID      int64
-	Receipt     string
-	Total       decimal.Decimal
-	Tax         decimal.Decimal
-	Balance     decimal.Decimal
-	ChannelPaid decimal.Decimal // payments of source shopify, voids left out
-	POSPaid     decimal.Decimal // payments staff took at a register, voids left out
-	// Quantities are the product lines' quantities by SKU; Shipping the shipping lines'
-	// total.
-	Quantities map[string]int
-	Shipping   decimal.Decimal
-}
-
-// RecordedSales loads what kassa holds of the sales, by sale id, in one statement.
-func (Store) RecordedSales(ctx context.Context, q pg.Queryer, saleIDs []int64) (map[int64]Recorded, error) {
-	out := make(map[int64]Recorded, len(saleIDs))
-	if len(saleIDs) == 0 {
-		return out, nil
-	}
-	var rows []struct {
-		SaleID      int64           `db:"id"`
-		Receipt     string          `db:"receipt_number"`
-		Total       decimal.Decimal `db:"total"`
-		Tax         decimal.Decimal `db:"tax_total"`
-		Balance     decimal.Decimal `db:"balance"`
-		ChannelPaid decimal.Decimal `db:"channel_paid"`
-		POSPaid     decimal.Decimal `db:"pos_paid"`
-		Shipping    decimal.Decimal `db:"shipping"`
-		SKUs        pq.StringArray  `db:"skus"`
-		Qtys        pq.Int64Array   `db:"qtys"`
-	}
-	err := sqlx.SelectContext(ctx, q, &rows, `
-		SELECT s.id, s.receipt_number, s.total, s.tax_total, s.balance,
-			coalesce((SELECT sum(p.amount) FROM payments p WHERE p.sale_id = s.id AND p.source = 'shopify'
-				AND NOT EXISTS (SELECT 1 FROM payment_voids v WHERE v.payment_id = p.id)), 0) AS channel_paid,
-			coalesce((SELECT sum(p.amount) FROM payments p WHERE p.sale_id = s.id AND p.source = 'pos'
-				AND NOT EXISTS (SELECT 1 FROM payment_voids v WHERE v.payment_id = p.id)), 0) AS pos_paid,
-			coalesce((SELECT sum(l.total) FROM sale_lines l WHERE l.sale_id = s.id AND l.kind = 'shipping'), 0) AS shipping,
-			coalesce((SELECT array_agg(l.sku ORDER BY l.line_no) FROM sale_lines l WHERE l.sale_id = s.id AND l.kind = 'product'), '{}') AS skus,
-			coalesce((SELECT array_agg(l.quantity ORDER BY l.line_no) FROM sale_lines l WHERE l.sale_id = s.id AND l.kind = 'product'), '{}') AS qtys
-		FROM sales s WHERE s.id = ANY($1::bigint[])`, pq.Array(saleIDs))
-	if err != nil {
-		return nil, fmt.Errorf("load imported sales: %w", err)
-	}
-	for _, r := range rows {
-		rec := Recorded{SaleID: r.SaleID, Receipt: r.Receipt, Total: r.Total, Tax: r.Tax, Balance: r.Balance,
-			ChannelPaid: r.ChannelPaid, POSPaid: r.POSPaid, Shipping: r.Shipping, Quantities: map[string]int{}}
-		for i, sku := range r.SKUs {
-			if i < len(r.Qtys) {
-				rec.Quantities[sku] += int(r.Qtys[i])
-			}
-		}
-		out[r.SaleID] = rec
-	}
-	return out, nil
-}
-
 // nullTime is t, or NULL when t is zero.
 func nullTime(t time.Time) any {
 	if t.IsZero() {
