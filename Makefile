@@ -35,7 +35,7 @@ tools: ## Install staticcheck (the version make lint checks with) from the Go mo
 	*) echo "$(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)"; $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION);; esac
 
 bench: ## Measure the performance figures into docs/PERFORMANCE.md (BENCH_ALL=1 also runs every benchmark once)
-	KASSA_PERF=1 $(GO) test -count=1 -v -run '^TestPerformanceReport$$' -timeout 30m ./internal/perf/
+	KASSA_PERF=1 $(GO) test -count=1 -v -run '^TestPerformanceReport$$' -timeout 60m ./internal/perf/
 	@if [ -n "$(BENCH_ALL)" ]; then $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 40m ./...; fi
 
 soak: ## Run the reliability scenarios into docs/RELIABILITY.md

@@ -86,6 +86,7 @@ func (a *api) routes(mux *http.ServeMux) []Route {
 	add("POST /api/v1/payments", RoleCashier, a.applyPayment)
 	add("POST /api/v1/payments/{payment}/void", RoleCashier, a.voidPayment)
 	add("POST /api/v1/registers/{register}/sales", RoleCashier, a.sell)
+	add("POST /api/v1/registers/{register}/quote", RoleCashier, a.quote)
 	add("POST /api/v1/registers/{register}/cash", RoleCashier, a.moveCash)
 	add("POST /api/v1/sales/{receipt}/returns", RoleCashier, a.returnSale)
 	add("POST /api/v1/sales/{receipt}/void", RoleCashier, a.voidSale)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -94,7 +95,7 @@ func TestDaemonSubscribesWebhooksAndKeepsThem(t *testing.T) {
 	in := start(t, db, ln, cfg, daemon.Deps{Clock: clk.Now, Logger: testLogger(t, logs)})
 	addr := public + shopify.WebhookPath
 	want := daemon.WebhookTopics()
-	if len(want) != 6 {
+	if len(want) != 7 || !slices.Contains(want, "bulk_operations/finish") {
 		t.Fatalf("topics %v", want)
 	}
 	waitFor(t, "every topic is subscribed", func() bool { return len(subscribedAt(s.sim, addr)) == len(want) }, in)

@@ -43,6 +43,36 @@ func (a *api) sell(c *call) (reply, error) {
 	return jsonReply(http.StatusCreated, saleView(out.Sale.View(true))), nil
 }
 
+func (a *api) quote(c *call) (reply, error) {
+	var req client.SellRequest
+	if err := c.decode(&req); err != nil {
+		return reply{}, err
+	}
+	r, err := a.findRegister(c.ctx, c.r.PathValue("register"))
+	if err != nil {
+		return reply{}, err
+	}
+	sr := register.SellRequest{RegisterID: r.ID, Discount: req.Discount}
+	for _, l := range req.Lines {
+		sr.Lines = append(sr.Lines, register.SellLine{Code: l.Code, Quantity: l.Quantity, Discount: l.Discount})
+	}
+	p, err := register.Service{Clock: a.clock}.Quote(c.ctx, a.db, sr)
+	if err != nil {
+		return reply{}, err
+	}
+	out := client.Quote{Subtotal: money.String(p.Subtotal), Discount: money.String(p.DiscountTotal), Tax: money.String(p.TaxTotal),
+		Total: money.String(p.Total), Lines: make([]client.SaleLine, 0, len(p.Lines))}
+	for _, l := range p.Lines {
+		name := l.Title
+		if l.VariantTitle != "" {
+			name += " - " + l.VariantTitle
+		}
+		out.Lines = append(out.Lines, client.SaleLine{SKU: l.SKU, Name: name, Quantity: l.Quantity, UnitPrice: money.String(l.UnitPrice),
+			Discount: money.String(l.Discount), Tax: money.String(l.Tax), Total: money.String(l.Total)})
+	}
+	return jsonReply(http.StatusOK, out), nil
+}
+
 func (a *api) returnSale(c *call) (reply, error) {
 	var req client.ReturnRequest
 	if err := c.decode(&req); err != nil {

@@ -71,6 +71,12 @@ type Config struct {
 	// WebhookCheckEvery is how often the webhook subscriptions are checked (and created
 	// again when Shopify deleted them); default 15 minutes.
 	WebhookCheckEvery time.Duration
+	// StockPushEvery is how often the stock pushers look at the connections again (to
+	// start or stop one); default 5 seconds. StockPushIdle is how often an empty push queue
+	// is looked at; default 200 milliseconds. StockPushLease is how long a pusher's claim
+	// holds its queue rows (after a crash, another daemon takes them over after it);
+	// default 30 seconds.
+	StockPushEvery, StockPushIdle, StockPushLease time.Duration
 }
 
 // ParseTimeOfDay reads "23:55" into hour and minute.
@@ -120,6 +126,9 @@ func (c Config) withDefaults() Config {
 	}
 	def(&c.WebhookReadTimeout, 10*time.Second)
 	def(&c.WebhookCheckEvery, 15*time.Minute)
+	def(&c.StockPushEvery, 5*time.Second)
+	def(&c.StockPushIdle, 200*time.Millisecond)
+	def(&c.StockPushLease, 30*time.Second)
 	if c.APIMaxBody <= 0 {
 		c.APIMaxBody = 64 << 10
 	}
@@ -156,6 +165,7 @@ type Daemon struct {
 	poller   *poller
 	nightly  *nightly
 	subs     *webhookSubscriber
+	stock    *stockPushers
 	handler  http.Handler
 	routes   []Route
 }
@@ -212,6 +222,12 @@ func New(db *sqlx.DB, cfg Config, deps Deps) (*Daemon, error) {
 		log: log.With().Str("component", "webhook_subscriptions").Logger(), every: cfg.WebhookCheckEvery,
 		publicURL: cfg.PublicURL, open: open,
 	}
+	d.stock = &stockPushers{
+		db: db, conns: shopify.ConnectionStore{Secrets: deps.Secrets}, metrics: m,
+		opts: shopify.ClientOptions{DB: db, Clock: clock, Logger: &log, Observer: m, Renewals: m},
+		log:  log.With().Str("component", "stock_push").Logger(), every: cfg.StockPushEvery, idle: cfg.StockPushIdle, lease: cfg.StockPushLease,
+	}
+	d.nightly.beforeReport = d.stock.checkDrift
 	d.api = &api{db: db, clock: clock, log: log.With().Str("component", "api").Logger(), metrics: m,
 		tokens: TokenStore{Clock: clock}, runner: d.runner, maxBody: cfg.APIMaxBody}
 
@@ -336,6 +352,7 @@ func (d *Daemon) Serve(ctx context.Context, ln net.Listener) error {
 	p.Go(d.poller.Run)
 	p.Go(d.nightly.Run)
 	p.Go(d.subs.Run)
+	p.Go(d.stock.Run)
 	err := p.Wait()
 	if err != nil {
 		d.log.Error().Err(err).Msg("kassa daemon stopped")

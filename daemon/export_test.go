@@ -21,4 +21,5 @@ func SetPassHook(d *Daemon, f func()) {
 	d.poller.afterPass.f.Store(&f)
 	d.nightly.afterPass.f.Store(&f)
 	d.subs.afterPass.f.Store(&f)
+	d.stock.afterPass.f.Store(&f)
 }

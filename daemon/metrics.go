@@ -41,6 +41,16 @@ type Metrics struct {
 	versionMismatches *prometheus.CounterVec
 	// webhookSubscriptions counts changes the webhook subscription checks made.
 	webhookSubscriptions *prometheus.CounterVec
+
+	// The stock push to Shopify: the queue's length per shop, the time from a movement to
+	// Shopify holding its level, the items pushed (set, or already there), the failed
+	// batches, the stale answers and the drift corrections.
+	stockQueue       *prometheus.GaugeVec
+	stockLatency     prometheus.Histogram
+	stockPushed      *prometheus.CounterVec
+	stockErrors      *prometheus.CounterVec
+	stockStale       prometheus.Counter
+	stockCorrections *prometheus.CounterVec
 }
 
 // NewMetrics makes the daemon's metrics and their registry.
@@ -110,6 +120,26 @@ func NewMetrics() *Metrics {
 		Help: "Changes the webhook subscription checks made, by action (created, removed) and checks that failed (failed).",
 	}, []string{"action"})
 	m.Registry.MustRegister(m.tokenRenewals, m.versionMismatches, m.webhookSubscriptions)
+	m.stockQueue = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "kassa_stock_push_queue", Help: "Products whose stock change is waiting to be pushed to Shopify, by shop.",
+	}, []string{"shop"})
+	m.stockLatency = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name: "kassa_stock_push_latency_seconds", Help: "Time from a stock movement to Shopify holding the product's level.",
+		Buckets: []float64{.05, .1, .25, .5, 1, 2, 5, 10, 30, 60, 300},
+	})
+	m.stockPushed = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "kassa_stock_pushes_total", Help: "Products pushed to Shopify, by result (set; unchanged: Shopify held the level already).",
+	}, []string{"result"})
+	m.stockErrors = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "kassa_stock_push_errors_total", Help: "Stock pushes to Shopify that failed (retried later), by shop.",
+	}, []string{"shop"})
+	m.stockStale = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "kassa_stock_push_stale_total", Help: "Sets Shopify refused because its quantity had changed meanwhile (read and set again).",
+	})
+	m.stockCorrections = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "kassa_stock_corrections_total", Help: "Products whose Shopify quantity the drift check found different from kassa's level, by shop.",
+	}, []string{"shop"})
+	m.Registry.MustRegister(m.stockQueue, m.stockLatency, m.stockPushed, m.stockErrors, m.stockStale, m.stockCorrections)
 	m.Registry.MustRegister(m.importRuns, m.importOutcomes, m.webhooks, m.webhookAnswer, m.webhookDone,
 		m.webhookLatency, m.rateLimitWaits, m.rateLimitSecs, m.shopifyRetries, m.apiRequests, m.apiDuration,
 		m.nightlyReports, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -211,4 +241,27 @@ func (c expiringCollector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(expiringDesc, prometheus.GaugeValue, float64(count[cn.Shop]), cn.Shop)
 		}
 	}
+}
+
+// The Metrics are the stock pushers' observer.
+var _ shopify.PushObserver = (*Metrics)(nil)
+
+// ObservePushed counts pushed items and their latency.
+func (m *Metrics) ObservePushed(_ string, latencies []time.Duration, set int) {
+	for _, l := range latencies {
+		m.stockLatency.Observe(l.Seconds())
+	}
+	m.stockPushed.WithLabelValues("set").Add(float64(set))
+	m.stockPushed.WithLabelValues("unchanged").Add(float64(len(latencies) - set))
+}
+
+// ObservePushError counts a failed push.
+func (m *Metrics) ObservePushError(shop string) { m.stockErrors.WithLabelValues(shop).Inc() }
+
+// ObserveStale counts a stale answer.
+func (m *Metrics) ObserveStale(string) { m.stockStale.Inc() }
+
+// ObserveCorrections counts drift corrections.
+func (m *Metrics) ObserveCorrections(shop string, n int) {
+	m.stockCorrections.WithLabelValues(shop).Add(float64(n))
 }

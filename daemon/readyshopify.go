@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/kassa-pos/kassa/inventory"
 	"github.com/kassa-pos/kassa/sync/shopify"
 )
 
@@ -20,6 +21,12 @@ type shopifyReadiness struct {
 	// Webhooks is the address Shopify delivers to, or "polling" when there is none.
 	Webhooks   string     `json:"webhooks"`
 	LastCallAt *time.Time `json:"last_call_at"`
+	// StockPush says whether the outlet's stock is pushed ("on", or why not), how many
+	// products wait and the oldest change among them, and the last push error.
+	StockPush    string     `json:"stock_push"`
+	StockQueued  int        `json:"stock_queued"`
+	StockOldest  *time.Time `json:"stock_oldest_unpushed"`
+	StockLastErr string     `json:"stock_last_error"`
 }
 
 // shopifyReadiness lists the enabled connections and warns when Shopify answers one of them
@@ -46,6 +53,16 @@ func (d *Daemon) shopifyReadiness(ctx context.Context) ([]shopifyReadiness, []st
 		}
 		if public != "" {
 			r.Webhooks = shopify.WebhookAddress(public)
+		}
+		r.StockPush = "on"
+		if ok, why := shopify.CanPush(c); !ok {
+			r.StockPush = "off: " + why
+		} else if st, err := (inventory.Store{}).PushStatus(ctx, d.db, shopify.Channel, c.Shop); err == nil {
+			r.StockQueued, r.StockOldest, r.StockLastErr = st.Queued, st.Oldest, st.LastError
+			if st.Oldest != nil && d.clock().Sub(*st.Oldest) > 5*time.Minute {
+				warnings = append(warnings, fmt.Sprintf("%d stock changes of %s have waited more than 5 minutes to be pushed to Shopify (last error: %s): see 'kassa stock sync status'",
+					st.Queued, c.Shop, st.LastError))
+			}
 		}
 		if c.ServedAPIVersion != "" && c.ServedAPIVersion != c.APIVersion {
 			warnings = append(warnings, fmt.Sprintf("Shopify answers %s in API version %s, not %s as kassa asks: "+

@@ -128,6 +128,9 @@ type nightly struct {
 	hour, minute int
 	// catchUp is how many days back a missed report is still written.
 	catchUp int
+	// beforeReport, when set, runs before the outlet's newest due report is written (the
+	// stock drift check, whose corrections the report lists).
+	beforeReport func(ctx context.Context, outletID int64)
 	// afterPass is told after every pass over the outlets.
 	afterPass passHook
 }
@@ -188,9 +191,15 @@ func (n *nightly) runDue(ctx context.Context) {
 			n.log.Error().Err(err).Str("outlet", o.Name).Msg("outlet time zone")
 			continue
 		}
-		for _, day := range n.dueDays(now, loc, o.CreatedAt) {
+		days := n.dueDays(now, loc, o.CreatedAt)
+		for i, day := range days {
 			if ctx.Err() != nil {
 				return
+			}
+			if i == len(days)-1 && n.beforeReport != nil {
+				if due, err := n.reportDue(ctx, o, day, n.scheduled(day, loc)); err == nil && due {
+					n.beforeReport(ctx, o.ID)
+				}
 			}
 			wrote, err := n.generate(ctx, o, day, n.scheduled(day, loc))
 			switch {
@@ -205,6 +214,19 @@ func (n *nightly) runDue(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// reportDue reports whether the outlet's report of day is still to be written.
+func (n *nightly) reportDue(ctx context.Context, o inventory.Outlet, day, scheduled time.Time) (bool, error) {
+	date := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC)
+	at, err := register.Service{Clock: n.clock}.NightlyGeneratedAt(ctx, n.db, o.ID, date)
+	if errors.Is(err, register.ErrNotFound) {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return at.Before(scheduled), nil
 }
 
 // generate writes the outlet's report of day unless one written at or after its scheduled

@@ -96,8 +96,17 @@ func closingView(r register.ClosingReport) client.ClosingReport {
 		Voids:                each(r.Voids, func(f register.VoidFigure) client.VoidFigure { return client.VoidFigure(f) }),
 		Taxes:                each(r.Taxes, func(f register.TaxFigure) client.TaxFigure { return client.TaxFigure(f) }),
 		AwaitingPaymentTotal: r.AwaitingPaymentTotal, AwaitingPaymentCount: r.AwaitingPaymentCount,
-		Returns: client.DocumentFigure(r.Returns), Adjustments: client.DocumentFigure(r.Adjustments),
-		WriteOffs: client.DocumentFigure(r.WriteOffs), RefundsTotal: r.RefundsTotal,
+		InStoreCount: r.InStoreCount, InStoreTotal: r.InStoreTotal,
+		Returns: each(r.Returns, func(f register.ReturnFigure) client.ReturnFigure {
+			return client.ReturnFigure{ReceiptNumber: f.ReceiptNumber, SaleReceipt: f.SaleReceipt, Kind: f.Kind, Total: f.Total,
+				ReturnedAt: f.ReturnedAt, RecordedBy: f.RecordedBy, Token: f.Token,
+				Refunds: each(f.Refunds, func(x register.RefundFigure) client.RefundFigure { return client.RefundFigure(x) })}
+		}),
+		ReturnsTotal:  r.ReturnsTotal,
+		VoidedSales:   each(r.VoidedSales, func(f register.VoidedSaleFigure) client.VoidedSaleFigure { return client.VoidedSaleFigure(f) }),
+		CashMovements: each(r.CashMovements, func(f register.CashFigure) client.CashFigure { return client.CashFigure(f) }),
+		CashIn:        r.CashIn, CashOut: r.CashOut,
+		Adjustments: client.DocumentFigure(r.Adjustments), WriteOffs: client.DocumentFigure(r.WriteOffs),
 	}
 }
 
@@ -127,6 +136,12 @@ func nightlyView(r register.NightlyReport) client.NightlyReport {
 		}),
 		ExpiringFailures: each(r.ExpiringFailures, func(e register.ExpiringFailure) client.ExpiringFailure {
 			return client.ExpiringFailure(e)
+		}),
+		Returns:          each(r.Returns, func(t register.SourceTotal) client.SourceTotal { return client.SourceTotal(t) }),
+		VoidedSalesCount: r.VoidedSalesCount, VoidedSalesTotal: r.VoidedSalesTotal, CashIn: r.CashIn, CashOut: r.CashOut,
+		Taxes: each(r.Taxes, func(f register.TaxFigure) client.TaxFigure { return client.TaxFigure(f) }),
+		StockCorrections: each(r.StockCorrections, func(c register.StockCorrection) client.StockCorrection {
+			return client.StockCorrection(c)
 		}),
 	}
 }

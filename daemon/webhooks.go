@@ -182,6 +182,13 @@ func (wr *webhookReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("%s: %s", topic, err))
 		return
 	}
+	if topic == topicBulkFinish {
+		// Nothing to keep: the run waiting for the operation reads its state from Shopify.
+		shopify.NotifyBulkFinished(bulkOperationID(body))
+		result = "accepted"
+		writeJSON(w, http.StatusOK, map[string]string{"status": result})
+		return
+	}
 	stored, err := wr.store(r.Context(), conn.ID, webhookID, topic, body)
 	if err != nil {
 		// Shopify retries a delivery that was not answered 2xx, so nothing is lost.

@@ -506,3 +506,29 @@ func TestKeptDeliveriesAreActedOn(t *testing.T) {
 		t.Fatalf("the refund's documents: %+v", docs)
 	}
 }
+
+// TestBulkFinishWebhookIsCheckedAndNotStored delivers bulk_operations/finish: a signed body
+// naming a bulk operation is answered 200 and wakes the Get all waiting for it (nothing to
+// store: the run reads the operation's state from Shopify); a body that is not a bulk
+// operation is refused.
+func TestBulkFinishWebhookIsCheckedAndNotStored(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	clk := &clock{}
+	s := newShop(t, db, 1, "", clk, shopifysim.WebhookOptions{})
+	in := start(t, db, listen(t), fastConfig(), daemon.Deps{Clock: clk.Now, Logger: testLogger(t, nil)})
+	before := dbtest.Counts(t, db)
+	good := []byte(`{"admin_graphql_api_id":"gid://shopify/BulkOperation/7000000000001","completed_at":"2026-12-03T08:00:00Z",` +
+		`"created_at":"2026-12-03T07:59:00Z","error_code":null,"status":"completed","type":"query"}`)
+	order := []byte(s.sim.AllOrders()[0])
+	if got := webhook(t, in.url, s.sim.Shop, "bulk_operations/finish", "b-order", order, sign(s.sim.Secret, order)); got != http.StatusBadRequest {
+		t.Errorf("an order sent as bulk_operations/finish: %d, want 400", got)
+	}
+	if got := webhook(t, in.url, s.sim.Shop, "bulk_operations/finish", "b-good", good, sign(s.sim.Secret, good)); got != http.StatusOK {
+		t.Errorf("bulk_operations/finish: %d, want 200", got)
+	}
+	dbtest.Unchanged(t, db, before)
+	if got := labelled(t, in.d, "kassa_webhook_deliveries_total", "result", "accepted"); got != 1 {
+		t.Errorf("accepted deliveries counted %v, want 1", got)
+	}
+}

@@ -16,6 +16,7 @@ const (
 	topicOrdersEdited    = "orders/edited"
 	topicOrdersCancelled = "orders/cancelled"
 	topicRefundsCreate   = "refunds/create"
+	topicBulkFinish      = "bulk_operations/finish"
 )
 
 // webhookTopics are the topics kassa subscribes to, each with the check its body must pass
@@ -24,8 +25,9 @@ const (
 // by the signature, so a signed body can be resent under another topic: the check makes
 // sure the body is what the topic says. A delivery of any other topic is answered 200
 // (Shopify would otherwise send it again) and dropped unstored. A topic kassa starts to
-// subscribe to is added here, with its body's check (bulk_operations/finish joins when
-// orders are read with bulk operations).
+// subscribe to is added here, with its body's check. bulk_operations/finish is not stored:
+// it wakes the Get all run waiting for that bulk operation at once (see
+// shopify.NotifyBulkFinished), which otherwise finds out by polling.
 var webhookTopics = map[string]func(body []byte, shop string) error{
 	topicOrdersCreate:    checkOrderBody,
 	topicOrdersUpdated:   checkOrderBody,
@@ -33,6 +35,7 @@ var webhookTopics = map[string]func(body []byte, shop string) error{
 	topicOrdersEdited:    checkOrderEditBody,
 	topicOrdersCancelled: checkOrderBody,
 	topicRefundsCreate:   checkRefundBody,
+	topicBulkFinish:      checkBulkFinishBody,
 }
 
 // WebhookTopics lists the webhook topics kassa subscribes shops to, sorted.
@@ -173,4 +176,33 @@ func checkRefundBody(body []byte, _ string) error {
 		return errors.New("the body is not a refund: it has no refund line items")
 	}
 	return nil
+}
+
+// checkBulkFinishBody accepts what bulk_operations/finish carries: the operation's global
+// id (admin_graphql_api_id, gid://shopify/BulkOperation/N) and its status; not an order.
+func checkBulkFinishBody(body []byte, _ string) error {
+	b, err := jsonObject(body)
+	if err != nil {
+		return err
+	}
+	if err := notAnOrder(b, "a bulk operation"); err != nil {
+		return err
+	}
+	var id, status string
+	if json.Unmarshal(b["admin_graphql_api_id"], &id) != nil || !strings.HasPrefix(id, "gid://shopify/BulkOperation/") {
+		return errors.New("the body is not a bulk operation: it has no bulk operation id")
+	}
+	if json.Unmarshal(b["status"], &status) != nil || status == "" {
+		return errors.New("the body is not a bulk operation: it has no status")
+	}
+	return nil
+}
+
+// bulkOperationID is the operation a checked bulk_operations/finish body names.
+func bulkOperationID(body []byte) string {
+	var b struct {
+		ID string `json:"admin_graphql_api_id"`
+	}
+	_ = json.Unmarshal(body, &b)
+	return b.ID
 }

@@ -12,5 +12,13 @@
 // is made and kept untracked by EnsureShippingProduct and ResetShippingProduct. The
 // nightly report reads the stock that went negative through NegativeStock.
 //
-// Owns tables: outlets, products, product_external_ids, stock_levels and stock_movements.
+// Stock another channel mirrors (channelstock.go): a product at an outlet linked to the
+// channel's inventory item at a location (LinkChannelItem) is queued for a push by every
+// movement, in the movement's statement; a pusher claims the queue's rows (ClaimPushes,
+// with a lease and SKIP LOCKED, so several daemons push each change once) and finishes
+// them (FinishPushes, FailPushes). The drift check's corrections are kept for the nightly
+// report (StockCorrections).
+//
+// Owns tables: outlets, products, product_external_ids, stock_levels, stock_movements,
+// stock_channel_items, stock_push_queue, stock_channel_states and stock_corrections.
 package inventory

@@ -56,20 +56,71 @@ type ClosingReport struct {
 	// sales, at the close (now, for an open session); AwaitingPaymentCount counts them.
 	AwaitingPaymentTotal string `json:"awaiting_payment_total"`
 	AwaitingPaymentCount int    `json:"awaiting_payment_count"`
-	// Returns, Adjustments and WriteOffs are the documents recorded against sales in the
-	// session (at the counter, or Shopify's refunds, edits and cancellations), with their
-	// totals (negative); RefundsTotal is the money given back (negative), which the
-	// payment types' expected figures already count.
-	Returns      DocumentFigure `json:"returns"`
-	Adjustments  DocumentFigure `json:"adjustments"`
-	WriteOffs    DocumentFigure `json:"write_offs"`
-	RefundsTotal string         `json:"refunds_total"`
+	// InStoreCount and InStoreTotal are the session's counter sales (of SalesCount and
+	// SalesTotal). A voided sale counts in neither: it is listed in VoidedSales.
+	InStoreCount int    `json:"in_store_sales_count"`
+	InStoreTotal string `json:"in_store_sales_total"`
+	// Returns are the documents recorded against sales in the session (returns at the
+	// counter, Shopify's refunds, cancellations and edits; Kind says which), their refunds
+	// in the expected amounts; ReturnsTotal sums them (negative).
+	Returns      []ReturnFigure `json:"returns"`
+	ReturnsTotal string         `json:"returns_total"`
+	// VoidedSales are the counter sales voided in the session.
+	VoidedSales []VoidedSaleFigure `json:"voided_sales"`
+	// CashMovements are the cash paid in and taken out of the drawer, counted in the cash
+	// expected; CashIn and CashOut total them.
+	CashMovements []CashFigure `json:"cash_movements"`
+	CashIn        string       `json:"cash_in"`
+	CashOut       string       `json:"cash_out"`
+	// Adjustments and WriteOffs count the documents of those kinds among Returns (Shopify's
+	// edits after import, and balances written off when Shopify cancelled an unpaid order),
+	// with their totals.
+	Adjustments DocumentFigure `json:"adjustments"`
+	WriteOffs   DocumentFigure `json:"write_offs"`
 }
 
 // DocumentFigure counts documents of one kind and totals them.
 type DocumentFigure struct {
 	Count int    `json:"count"`
 	Total string `json:"total"`
+}
+
+// ReturnFigure is a return the session took. Total and the refunds are negative.
+type ReturnFigure struct {
+	ReceiptNumber string         `json:"receipt_number"`
+	SaleReceipt   string         `json:"sale_receipt"`
+	Kind          string         `json:"kind"`
+	Total         string         `json:"total"`
+	ReturnedAt    string         `json:"returned_at"`
+	RecordedBy    string         `json:"recorded_by"`
+	Token         *string        `json:"token"`
+	Refunds       []RefundFigure `json:"refunds"`
+}
+
+// RefundFigure is money given back by one payment type.
+type RefundFigure struct {
+	Type   string `json:"type"`
+	Amount string `json:"amount"`
+}
+
+// VoidedSaleFigure is a counter sale voided in the session.
+type VoidedSaleFigure struct {
+	ReceiptNumber string  `json:"receipt_number"`
+	Total         string  `json:"total"`
+	VoidedAt      string  `json:"voided_at"`
+	VoidedBy      string  `json:"voided_by"`
+	Token         *string `json:"token"`
+	Reason        string  `json:"reason"`
+}
+
+// CashFigure is cash paid in ("in") or taken out ("out") of the drawer.
+type CashFigure struct {
+	Kind       string  `json:"kind"`
+	Amount     string  `json:"amount"`
+	Reason     string  `json:"reason"`
+	MovedAt    string  `json:"moved_at"`
+	RecordedBy string  `json:"recorded_by"`
+	Token      *string `json:"token"`
 }
 
 // TypeFigures is what a session expected and what staff counted for one payment type.
@@ -227,6 +278,7 @@ func buildClosing(ctx context.Context, q pg.Queryer, sessionID int64) (ClosingRe
 		OpenedAt: h.OpenedAt.In(loc).Format(time.RFC3339), OpenedBy: h.OpenedBy,
 		OpeningFloat: money.String(h.OpeningFloat), ClosedBy: h.ClosedBy,
 		AppliedPayments: []AppliedFigure{}, Voids: []VoidFigure{}, Taxes: []TaxFigure{},
+		Returns: []ReturnFigure{}, VoidedSales: []VoidedSaleFigure{}, CashMovements: []CashFigure{},
 	}
 	if h.ClosedAt != nil {
 		at := h.ClosedAt.In(loc).Format(time.RFC3339)
@@ -234,7 +286,20 @@ func buildClosing(ctx context.Context, q pg.Queryer, sessionID int64) (ClosingRe
 	}
 
 	st := sales.Store{}
-	if r.Payments, err = sessionTypeFigures(ctx, q, h.ID, h.OpeningFloat); err != nil {
+	cash, err := Store{}.CashMovements(ctx, q, h.ID)
+	if err != nil {
+		return ClosingReport{}, err
+	}
+	cashIn, cashOut := decimal.Zero, decimal.Zero
+	for _, m := range cash {
+		if m.Kind == CashOut {
+			cashOut = cashOut.Add(m.Amount)
+		} else {
+			cashIn = cashIn.Add(m.Amount)
+		}
+	}
+	r.CashIn, r.CashOut = money.String(cashIn), money.String(cashOut)
+	if r.Payments, err = sessionTypeFigures(ctx, q, h.ID, h.OpeningFloat.Add(cashIn).Sub(cashOut)); err != nil {
 		return ClosingReport{}, err
 	}
 
@@ -246,12 +311,19 @@ func buildClosing(ctx context.Context, q pg.Queryer, sessionID int64) (ClosingRe
 	if err != nil {
 		return ClosingReport{}, err
 	}
-	r.Returns = DocumentFigure{Count: docs.Returns, Total: money.String(docs.ReturnsTotal)}
 	r.Adjustments = DocumentFigure{Count: docs.Adjustments, Total: money.String(docs.AdjustmentsTotal)}
 	r.WriteOffs = DocumentFigure{Count: docs.WriteOffs, Total: money.String(docs.WriteOffsTotal)}
-	r.RefundsTotal = money.String(docs.Refunds)
 	r.SalesCount, r.SalesTotal = sums.Count, money.String(sums.Total)
 	r.ShopifyOrders, r.ShippingFees = sums.ShopifyOrders, money.String(sums.ShippingFees)
+	r.InStoreCount, r.InStoreTotal = sums.InStoreCount, money.String(sums.InStoreTotal)
+	returns, err := st.SessionReturns(ctx, q, h.ID)
+	if err != nil {
+		return ClosingReport{}, err
+	}
+	voidedSales, err := st.SessionVoidedSales(ctx, q, h.ID)
+	if err != nil {
+		return ClosingReport{}, err
+	}
 
 	applied, err := st.PaymentsToEarlierSales(ctx, q, h.ID)
 	if err != nil {
@@ -279,6 +351,21 @@ func buildClosing(ctx context.Context, q pg.Queryer, sessionID int64) (ClosingRe
 			}
 		}
 	}
+	for _, x := range returns {
+		if x.TokenID != nil {
+			tokens = append(tokens, *x.TokenID)
+		}
+	}
+	for _, v := range voidedSales {
+		if v.TokenID != nil {
+			tokens = append(tokens, *v.TokenID)
+		}
+	}
+	for _, m := range cash {
+		if m.TokenID != nil {
+			tokens = append(tokens, *m.TokenID)
+		}
+	}
 	names, err := staff.Store{}.Names(ctx, q, tokens)
 	if err != nil {
 		return ClosingReport{}, err
@@ -297,6 +384,27 @@ func buildClosing(ctx context.Context, q pg.Queryer, sessionID int64) (ClosingRe
 			VoidedAmount: money.String(v.Amount.Neg()), VoidedAt: v.VoidedAt.In(loc).Format(time.RFC3339),
 			VoidedBy: v.VoidedBy, VoidToken: staff.NameOf(names, v.VoidTokenID), Reason: v.Reason,
 		})
+	}
+
+	returned := decimal.Zero
+	for _, x := range returns {
+		f := ReturnFigure{ReceiptNumber: x.ReceiptNumber, SaleReceipt: x.SaleReceipt, Kind: x.Kind, Total: money.String(x.Total),
+			ReturnedAt: x.ReturnedAt.In(loc).Format(time.RFC3339), RecordedBy: x.RecordedBy, Token: staff.NameOf(names, x.TokenID),
+			Refunds: []RefundFigure{}}
+		for _, rf := range x.Refunds {
+			f.Refunds = append(f.Refunds, RefundFigure{Type: rf.TypeName, Amount: money.String(rf.Amount)})
+		}
+		r.Returns = append(r.Returns, f)
+		returned = returned.Add(x.Total)
+	}
+	r.ReturnsTotal = money.String(returned)
+	for _, v := range voidedSales {
+		r.VoidedSales = append(r.VoidedSales, VoidedSaleFigure{ReceiptNumber: v.Receipt, Total: money.String(v.Total),
+			VoidedAt: v.VoidedAt.In(loc).Format(time.RFC3339), VoidedBy: v.VoidedBy, Token: staff.NameOf(names, v.TokenID), Reason: v.Reason})
+	}
+	for _, m := range cash {
+		r.CashMovements = append(r.CashMovements, CashFigure{Kind: m.Kind, Amount: money.String(m.Amount), Reason: m.Reason,
+			MovedAt: m.MovedAt.In(loc).Format(time.RFC3339), RecordedBy: m.RecordedBy, Token: staff.NameOf(names, m.TokenID)})
 	}
 
 	taxes, err := st.SessionTaxes(ctx, q, h.ID)
@@ -328,9 +436,11 @@ func buildClosing(ctx context.Context, q pg.Queryer, sessionID int64) (ClosingRe
 }
 
 // sessionTypeFigures works out expected, counted and difference per payment type. The
-// opening float is cash: it is added to the expected amount of the first counted payment
-// type (Cash), which is therefore always listed. A voided payment was given back: it is
-// not expected (a type whose only payment was voided is still listed, expecting 0.00).
+// opening float (with the cash paid in, less the cash taken out) is cash: it is added to
+// the expected amount of the first counted payment type (Cash), which is therefore always
+// listed. A voided payment was given back: it is not expected (a type whose only payment
+// was voided is still listed, expecting 0.00). A return's refunds lower what is expected
+// of their type.
 func sessionTypeFigures(ctx context.Context, q pg.Queryer, sessionID int64, float decimal.Decimal) ([]TypeFigures, error) {
 	takings, err := sales.Store{}.SessionTakings(ctx, q, sessionID)
 	if err != nil {

@@ -117,8 +117,11 @@ func TestClosingReportFigures(t *testing.T) {
 			{Rate: "6", Amount: "1.58"},  // 1.13 + 0.45
 			{Rate: "21", Amount: "5.20"}, // 2.17 + 2.17 + 0.86
 		},
-		AwaitingPaymentTotal: "2.45", AwaitingPaymentCount: 1,
-		Returns: noDocuments, Adjustments: noDocuments, WriteOffs: noDocuments, RefundsTotal: "0.00", // #1002
+		AwaitingPaymentTotal: "2.45", AwaitingPaymentCount: 1, // #1002
+		InStoreCount: 2, InStoreTotal: "40.50", // 32.50 + 8.00
+		Returns: []register.ReturnFigure{}, ReturnsTotal: "0.00", VoidedSales: []register.VoidedSaleFigure{},
+		CashMovements: []register.CashFigure{}, CashIn: "0.00", CashOut: "0.00",
+		Adjustments: noDocuments, WriteOffs: noDocuments,
 	}
 	assertReport(t, got, want)
 

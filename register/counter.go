@@ -160,47 +160,9 @@ func (s Service) sell(ctx context.Context, tx *sqlx.Tx, req SellRequest) (Counte
 	}
 
 	// Checks that need no lock come first, so a mistyped sale waits for nobody.
-	codes := make([]string, len(req.Lines))
-	for i, l := range req.Lines {
-		codes[i] = strings.TrimSpace(l.Code)
-	}
-	products, err := inventory.Store{}.ProductsByCodes(ctx, tx, codes)
+	priced, products, codes, err := s.price(ctx, tx, outlet, req)
 	if err != nil {
 		return CounterSale{}, err
-	}
-	lines := make([]sales.PriceLine, len(req.Lines))
-	for i, l := range req.Lines {
-		p, ok := products[codes[i]]
-		if !ok {
-			return CounterSale{}, refuse(ErrUnknownProduct, "no product has the barcode or SKU %q: check the code (kassa product list shows them)", codes[i])
-		}
-		if !p.Published {
-			return CounterSale{}, refuse(ErrNotForSale, "%s (%s) is not published for sale: publish it first", p.Name, codes[i])
-		}
-		if l.Quantity <= 0 {
-			return CounterSale{}, refuse(ErrBadQuantity, "%s: the quantity must be 1 or more, not %d", codes[i], l.Quantity)
-		}
-		d, err := sales.ParseDiscount(l.Discount)
-		if err != nil {
-			return CounterSale{}, refuse(ErrBadDiscount, "%s: %s", codes[i], err.Error())
-		}
-		rate := outlet.DefaultTaxRate
-		if p.TaxRate != nil {
-			rate = *p.TaxRate
-		}
-		id := p.ID
-		lines[i] = sales.PriceLine{
-			ProductID: &id, SKU: p.SKU, Title: p.Name, VariantTitle: p.VariantTitle, Quantity: l.Quantity,
-			UnitPrice: p.Price, TaxRate: rate, Discount: d,
-		}
-	}
-	saleOff, err := sales.ParseDiscount(req.Discount)
-	if err != nil {
-		return CounterSale{}, refuse(ErrBadDiscount, "%s", err.Error())
-	}
-	priced, err := sales.PriceSale(outlet.PricesIncludeTax, lines, saleOff)
-	if err != nil {
-		return CounterSale{}, refuse(ErrBadDiscount, "%s", err.Error())
 	}
 	tenders, err := s.resolveTenders(ctx, tx, req.Payments, "payment")
 	if err != nil {
@@ -360,4 +322,70 @@ func (Store) nextReceipt(ctx context.Context, q pg.Queryer, registerID int64) (s
 		return "", 0, fmt.Errorf("number the sale of register %d: %w", registerID, err)
 	}
 	return r.Prefix, r.Seq, nil
+}
+
+// price looks up the request's products by code and prices its lines (sales.PriceSale).
+func (s Service) price(ctx context.Context, q pg.Queryer, outlet inventory.Outlet, req SellRequest) (sales.Priced, map[string]inventory.Product, []string, error) {
+	if len(req.Lines) == 0 {
+		return sales.Priced{}, nil, nil, refuse(ErrNoLines, "a sale needs at least one line: scan or type a product's barcode or SKU")
+	}
+	codes := make([]string, len(req.Lines))
+	for i, l := range req.Lines {
+		codes[i] = strings.TrimSpace(l.Code)
+	}
+	products, err := inventory.Store{}.ProductsByCodes(ctx, q, codes)
+	if err != nil {
+		return sales.Priced{}, nil, nil, err
+	}
+	lines := make([]sales.PriceLine, len(req.Lines))
+	for i, l := range req.Lines {
+		p, ok := products[codes[i]]
+		if !ok {
+			return sales.Priced{}, nil, nil, refuse(ErrUnknownProduct, "no product has the barcode or SKU %q: check the code (kassa product list shows them)", codes[i])
+		}
+		if !p.Published {
+			return sales.Priced{}, nil, nil, refuse(ErrNotForSale, "%s (%s) is not published for sale: publish it first", p.Name, codes[i])
+		}
+		if l.Quantity <= 0 {
+			return sales.Priced{}, nil, nil, refuse(ErrBadQuantity, "%s: the quantity must be 1 or more, not %d", codes[i], l.Quantity)
+		}
+		d, err := sales.ParseDiscount(l.Discount)
+		if err != nil {
+			return sales.Priced{}, nil, nil, refuse(ErrBadDiscount, "%s: %s", codes[i], err.Error())
+		}
+		rate := outlet.DefaultTaxRate
+		if p.TaxRate != nil {
+			rate = *p.TaxRate
+		}
+		id := p.ID
+		lines[i] = sales.PriceLine{
+			ProductID: &id, SKU: p.SKU, Title: p.Name, VariantTitle: p.VariantTitle, Quantity: l.Quantity,
+			UnitPrice: p.Price, TaxRate: rate, Discount: d,
+		}
+	}
+	saleOff, err := sales.ParseDiscount(req.Discount)
+	if err != nil {
+		return sales.Priced{}, nil, nil, refuse(ErrBadDiscount, "%s", err.Error())
+	}
+	priced, err := sales.PriceSale(outlet.PricesIncludeTax, lines, saleOff)
+	if err != nil {
+		return sales.Priced{}, nil, nil, refuse(ErrBadDiscount, "%s", err.Error())
+	}
+	return priced, products, codes, nil
+}
+
+// Quote prices a sale as Sell would, without recording anything or needing an open
+// session: what a register screen shows while the lines are scanned. It refuses what Sell
+// refuses about the lines (an unknown or unpublished code, a bad quantity or discount).
+func (s Service) Quote(ctx context.Context, q pg.Queryer, req SellRequest) (sales.Priced, error) {
+	reg, err := s.store().Get(ctx, q, req.RegisterID)
+	if err != nil {
+		return sales.Priced{}, err
+	}
+	outlet, err := inventory.Store{}.Outlet(ctx, q, reg.OutletID)
+	if err != nil {
+		return sales.Priced{}, err
+	}
+	priced, _, _, err := s.price(ctx, q, outlet, req)
+	return priced, err
 }

@@ -167,21 +167,24 @@ func (r ClosingReport) text(w *textWriter, full bool) {
 	w.pair("Sales total", r.SalesTotal)
 	w.pair("Shopify orders imported", strconv.Itoa(r.ShopifyOrders))
 	w.pair("Shopify shipping fees", r.ShippingFees)
-	// Documents recorded against sales: shown when the session has any.
+	w.pair("In-store sales ("+strconv.Itoa(r.InStoreCount)+")", r.InStoreTotal)
+	w.pair("Returns ("+strconv.Itoa(len(r.Returns))+")", r.ReturnsTotal)
+	w.pair("Voided sales ("+strconv.Itoa(len(r.VoidedSales))+")", "not counted")
+	w.pair("Cash in", r.CashIn)
+	w.pair("Cash out", r.CashOut)
+	// Adjustments and write-offs recorded against sales: shown when the session has any.
 	for _, d := range []struct {
 		name string
 		f    DocumentFigure
-	}{{"Returns", r.Returns}, {"Adjustments", r.Adjustments}, {"Write-offs", r.WriteOffs}} {
+	}{{"Adjustments", r.Adjustments}, {"Write-offs", r.WriteOffs}} {
 		if d.f.Count > 0 {
 			w.pair(fmt.Sprintf("%s (%d)", d.name, d.f.Count), d.f.Total)
 		}
 	}
-	if r.RefundsTotal != "" && r.RefundsTotal != "0.00" {
-		w.pair("Refunds given back", r.RefundsTotal)
-	}
 	if !full {
 		return
 	}
+	r.counterText(w)
 
 	w.section("Payments for earlier sales")
 	if len(r.AppliedPayments) == 0 {
@@ -258,19 +261,17 @@ func (r ClosingReport) csvRows(cw *csv.Writer, prefix string) {
 		row("applied_payments", a.ReceiptNumber, "voided", strconv.FormatBool(a.Voided))
 	}
 	r.voidsCSV(row)
+	r.counterCSV(row)
 	for _, t := range r.Taxes {
 		row("taxes", t.Rate, "amount", t.Amount)
 	}
 	row("awaiting_payment", "", "awaiting_payment_total", r.AwaitingPaymentTotal)
 	row("awaiting_payment", "", "awaiting_payment_count", strconv.Itoa(r.AwaitingPaymentCount))
-	if r.Returns.Count+r.Adjustments.Count+r.WriteOffs.Count > 0 {
-		row("documents", "returns", "count", strconv.Itoa(r.Returns.Count))
-		row("documents", "returns", "total", r.Returns.Total)
+	if r.Adjustments.Count+r.WriteOffs.Count > 0 {
 		row("documents", "adjustments", "count", strconv.Itoa(r.Adjustments.Count))
 		row("documents", "adjustments", "total", r.Adjustments.Total)
 		row("documents", "write_offs", "count", strconv.Itoa(r.WriteOffs.Count))
 		row("documents", "write_offs", "total", r.WriteOffs.Total)
-		row("documents", "refunds", "total", r.RefundsTotal)
 	}
 }
 
@@ -344,6 +345,24 @@ func (r NightlyReport) WriteText(out io.Writer) error {
 		w.columns(30, 18, fmt.Sprintf("%s (%d)", name, s.Count), s.Total)
 	}
 	w.columns(30, 18, "Shipping fees", r.ShippingFees)
+	for _, x := range r.Returns {
+		name := "Returns in store"
+		if x.Source == "shopify" {
+			name = "Refunds in Shopify"
+		}
+		w.columns(30, 18, fmt.Sprintf("%s (%d)", name, x.Count), x.Total)
+	}
+	w.columns(30, 18, fmt.Sprintf("Voided sales (%d)", r.VoidedSalesCount), r.VoidedSalesTotal)
+	w.columns(30, 18, "Cash in", r.CashIn)
+	w.columns(30, 18, "Cash out", r.CashOut)
+
+	w.section("Taxes of the day")
+	if len(r.Taxes) == 0 {
+		w.line("none")
+	}
+	for _, t := range r.Taxes {
+		w.pair(t.Rate+" %", t.Amount)
+	}
 
 	w.section("Stock that went negative")
 	if len(r.NegativeStock) == 0 {
@@ -357,6 +376,22 @@ func (r NightlyReport) WriteText(out io.Writer) error {
 			item = n.SKU + " " + n.Name
 		}
 		w.columns(28, 10, text.Clip(item, 28), strconv.Itoa(n.Lowest), strconv.Itoa(n.EndOfDay))
+	}
+
+	if len(r.StockCorrections) > 0 {
+		w.section("Stock corrected in Shopify")
+		w.columns(28, 10, "", "was", "now")
+		for _, c := range r.StockCorrections {
+			item := c.Name
+			if c.SKU != "" {
+				item = c.SKU + " " + c.Name
+			}
+			was := "none"
+			if c.ShopAvailable != nil {
+				was = strconv.Itoa(*c.ShopAvailable)
+			}
+			w.columns(28, 10, text.Clip(item, 28), was, strconv.Itoa(c.Level))
+		}
 	}
 
 	w.section("Awaiting payment")
@@ -453,10 +488,29 @@ func (r NightlyReport) WriteCSV(out io.Writer) error {
 		row("sales", s.Source, "total", s.Total)
 	}
 	row("sales", "", "shipping_fees", r.ShippingFees)
+	for _, x := range r.Returns {
+		row("returns", x.Source, "count", strconv.Itoa(x.Count))
+		row("returns", x.Source, "total", x.Total)
+	}
+	row("sales", "", "voided_sales_count", strconv.Itoa(r.VoidedSalesCount))
+	row("sales", "", "voided_sales_total", r.VoidedSalesTotal)
+	row("cash", "", "cash_in", r.CashIn)
+	row("cash", "", "cash_out", r.CashOut)
+	for _, t := range r.Taxes {
+		row("taxes", t.Rate, "amount", t.Amount)
+	}
 	for _, n := range r.NegativeStock {
 		row("negative_stock", n.SKU, "name", n.Name)
 		row("negative_stock", n.SKU, "lowest", strconv.Itoa(n.Lowest))
 		row("negative_stock", n.SKU, "end_of_day", strconv.Itoa(n.EndOfDay))
+	}
+	for _, c := range r.StockCorrections {
+		was := ""
+		if c.ShopAvailable != nil {
+			was = strconv.Itoa(*c.ShopAvailable)
+		}
+		row("stock_corrections", c.SKU, "shop_available", was)
+		row("stock_corrections", c.SKU, "kassa_level", strconv.Itoa(c.Level))
 	}
 	for _, a := range r.AwaitingPayment {
 		row("awaiting_payment", a.ReceiptNumber, "balance", a.Balance)

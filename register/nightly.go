@@ -66,6 +66,21 @@ type NightlyReport struct {
 	// 60-day window within 7 days of the report's end: fix them while Shopify still hands
 	// them out.
 	ExpiringFailures []ExpiringFailure `json:"expiring_failures"`
+	// Returns totals the day's returns by where they were taken: pos (at a register) and
+	// shopify (refunded in Shopify), both always present; totals are negative.
+	Returns []SourceTotal `json:"returns"`
+	// VoidedSalesCount and VoidedSalesTotal are the counter sales of the day that were
+	// voided: they count in no other figure.
+	VoidedSalesCount int    `json:"voided_sales_count"`
+	VoidedSalesTotal string `json:"voided_sales_total"`
+	// CashIn and CashOut total the cash paid into and taken out of the outlet's drawers.
+	CashIn  string `json:"cash_in"`
+	CashOut string `json:"cash_out"`
+	// Taxes are the day's taxes per rate: the sales' less what returns gave back.
+	Taxes []TaxFigure `json:"taxes"`
+	// StockCorrections lists the products whose Shopify quantity the day's drift check
+	// found different from the outlet's level, and set to it.
+	StockCorrections []StockCorrection `json:"stock_corrections,omitempty"`
 }
 
 // ExpiringFailure is an order that failed to import and leaves Shopify's window soon.
@@ -106,6 +121,17 @@ type ChangedImport struct {
 	Outcome   string
 	Reason    string
 	At        time.Time
+}
+
+// StockCorrection is a product whose quantity in a shop differed from the outlet's level
+// and was set to it. ShopAvailable is nil when the shop did not stock it at its location.
+type StockCorrection struct {
+	Shop          string `json:"shop"`
+	SKU           string `json:"sku"`
+	Name          string `json:"name"`
+	Level         int    `json:"kassa_level"`
+	ShopAvailable *int   `json:"shop_available"`
+	At            string `json:"at"`
 }
 
 // OpenSession is a session that was not closed by the end of the day.
@@ -347,6 +373,27 @@ func (s Service) nightly(ctx context.Context, q pg.Queryer, outletID int64, day 
 		r.Sales = append(r.Sales, SourceTotal{Source: b.Source, Count: b.Count, Total: money.String(b.Total)})
 	}
 	r.ShippingFees = money.String(totals.ShippingFees)
+	r.Returns, r.Taxes = []SourceTotal{}, []TaxFigure{}
+	for _, b := range totals.Returns {
+		r.Returns = append(r.Returns, SourceTotal{Source: b.Source, Count: b.Count, Total: money.String(b.Total)})
+	}
+	r.VoidedSalesCount, r.VoidedSalesTotal = totals.VoidedCount, money.String(totals.VoidedTotal)
+	for _, t := range totals.Taxes {
+		r.Taxes = append(r.Taxes, TaxFigure{Rate: percent(t.Rate), Amount: money.String(t.Amount)})
+	}
+	cash, err := Store{}.DayCashMovements(ctx, q, registers, from, to)
+	if err != nil {
+		return NightlyReport{}, err
+	}
+	cashIn, cashOut := decimal.Zero, decimal.Zero
+	for _, m := range cash {
+		if m.Kind == CashOut {
+			cashOut = cashOut.Add(m.Amount)
+		} else {
+			cashIn = cashIn.Add(m.Amount)
+		}
+	}
+	r.CashIn, r.CashOut = money.String(cashIn), money.String(cashOut)
 
 	negative, err := inventory.Store{}.NegativeStock(ctx, q, outletID, from, to)
 	if err != nil {
@@ -354,6 +401,16 @@ func (s Service) nightly(ctx context.Context, q pg.Queryer, outletID int64, day 
 	}
 	for _, n := range negative {
 		r.NegativeStock = append(r.NegativeStock, NegativeStock{SKU: n.SKU, Name: n.Name, Lowest: n.Lowest, EndOfDay: n.EndOfDay})
+	}
+
+	corrections, err := inventory.Store{}.StockCorrections(ctx, q, outletID, from, to)
+	if err != nil {
+		return NightlyReport{}, err
+	}
+	for _, c := range corrections {
+		r.StockCorrections = append(r.StockCorrections, StockCorrection{
+			Shop: c.Shop, SKU: c.SKU, Name: c.Name, Level: c.Level, ShopAvailable: c.ChannelAvailable, At: rfc(c.FoundAt),
+		})
 	}
 
 	owed, err := st.AwaitingPayment(ctx, q, outletID, to)

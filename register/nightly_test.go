@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -220,5 +221,44 @@ func assertJSON(t *testing.T, what string, got, want any) {
 	w, _ := json.Marshal(want)
 	if !bytes.Equal(g, w) {
 		t.Errorf("%s:\n got %s\nwant %s", what, g, w)
+	}
+}
+
+// The nightly report lists the stock the day's drift check corrected in Shopify, in its
+// JSON, text and CSV; a day without corrections has no such section.
+func TestNightlyListsStockCorrections(t *testing.T) {
+	t.Parallel()
+	s, _ := dayOfTrade(t)
+	ctx := context.Background()
+	if _, err := s.db.Exec(`INSERT INTO stock_corrections (channel, shop, outlet_id, product_id, kassa_level, channel_available, found_at)
+		VALUES ('shopify', 'gent.myshopify.com', $1, $2, 1, 7, $3)`, s.outlet.ID, s.cup.ID, s.at(25, 23, 50)); err != nil {
+		t.Fatal(err)
+	}
+	s.clock.Set(s.at(25, 23, 55))
+	got, err := s.svc.GenerateNightly(ctx, s.db, s.outlet.ID, time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seven := 7
+	assertJSON(t, "stock corrections", got.StockCorrections, []register.StockCorrection{
+		{Shop: "gent.myshopify.com", SKU: "CUP", Name: "Espresso cup", Level: 1, ShopAvailable: &seven, At: "2026-11-25T23:50:00+01:00"},
+	})
+	var text, csv bytes.Buffer
+	if err := got.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	assertWidth(t, text.String())
+	if !strings.Contains(text.String(), "STOCK CORRECTED IN SHOPIFY") || !strings.Contains(text.String(), "CUP Espresso cup") {
+		t.Errorf("text:\n%s", text.String())
+	}
+	if err := got.WriteCSV(&csv); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(csv.String(), "stock_corrections,CUP,shop_available,7") {
+		t.Errorf("csv:\n%s", csv.String())
+	}
+	prev, err := s.svc.GenerateNightly(ctx, s.db, s.outlet.ID, time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC))
+	if err != nil || len(prev.StockCorrections) != 0 {
+		t.Fatalf("the 24th: %+v %v", prev.StockCorrections, err)
 	}
 }

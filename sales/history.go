@@ -5,11 +5,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+	"github.com/shopspring/decimal"
 
 	"github.com/kassa-pos/kassa/internal/pg"
 )
@@ -18,6 +20,7 @@ const saleSelect = `
 	SELECT s.id, s.outlet_id, s.register_id, s.session_id, s.receipt_number, s.source, s.sold_at, s.currency,
 		s.taxes_included, s.subtotal, s.discount_total, s.tax_total, s.total, s.balance, s.status,
 		s.customer_id, s.note, s.created_at, s.receipt_seq, s.change_given, s.voided, s.sold_by, s.token_id,
+		(SELECT count(*) FROM sale_returns r WHERE r.sale_id = s.id) AS return_count,
 		coalesce(c.email, '') AS customer_email,
 		coalesce(btrim(c.first_name || ' ' || c.last_name), '') AS customer_name
 	FROM sales s
@@ -118,29 +121,41 @@ func (st Store) SaleByID(ctx context.Context, q pg.Queryer, id int64) (Sale, err
 }
 
 func (st Store) loadDetail(ctx context.Context, q pg.Queryer, s *Sale) error {
-	err := sqlx.SelectContext(ctx, q, &s.Lines, `
-		SELECT id, sale_id, line_no, product_id, kind, sku, title, variant_title, quantity, unit_price, discount, tax, total
+	// A line keeps its taxes in three arrays (title, rate, amount of each), read with it.
+	var rows []struct {
+		Line
+		TaxTitles  pq.StringArray `db:"tax_titles"`
+		TaxRates   pq.StringArray `db:"tax_rates"`
+		TaxAmounts pq.StringArray `db:"tax_amounts"`
+	}
+	err := sqlx.SelectContext(ctx, q, &rows, `
+		SELECT id, sale_id, line_no, product_id, kind, sku, title, variant_title, quantity, unit_price, discount, tax, total,
+			tax_titles, tax_rates::text[] AS tax_rates, tax_amounts::text[] AS tax_amounts
 		FROM sale_lines WHERE sale_id = $1 ORDER BY line_no`, s.ID)
 	if err != nil {
 		return fmt.Errorf("load lines of sale %s: %w", s.ReceiptNumber, err)
 	}
-	var taxes []struct {
-		LineID int64 `db:"sale_line_id"`
-		LineTax
-	}
-	err = sqlx.SelectContext(ctx, q, &taxes, `
-		SELECT l.id AS sale_line_id, t.title, t.rate, t.amount
-		FROM sale_lines l, unnest(l.tax_titles, l.tax_rates, l.tax_amounts) AS t(title, rate, amount)
-		WHERE l.sale_id = $1 ORDER BY l.id, t.rate, t.title`, s.ID)
-	if err != nil {
-		return fmt.Errorf("load taxes of sale %s: %w", s.ReceiptNumber, err)
-	}
-	for _, t := range taxes {
-		for i := range s.Lines {
-			if s.Lines[i].ID == t.LineID {
-				s.Lines[i].Taxes = append(s.Lines[i].Taxes, t.LineTax)
+	s.Lines = make([]Line, len(rows))
+	for i, r := range rows {
+		s.Lines[i] = r.Line
+		for j := range r.TaxTitles {
+			if j >= len(r.TaxRates) || j >= len(r.TaxAmounts) {
+				break
 			}
+			rate, err1 := decimal.NewFromString(r.TaxRates[j])
+			amount, err2 := decimal.NewFromString(r.TaxAmounts[j])
+			if err := errors.Join(err1, err2); err != nil {
+				return fmt.Errorf("read taxes of sale %s: %w", s.ReceiptNumber, err)
+			}
+			s.Lines[i].Taxes = append(s.Lines[i].Taxes, LineTax{Title: r.TaxTitles[j], Rate: rate, Amount: amount})
 		}
+		// In the order of rate, then title, as the taxes are always listed.
+		slices.SortStableFunc(s.Lines[i].Taxes, func(a, b LineTax) int {
+			if c := a.Rate.Cmp(b.Rate); c != 0 {
+				return c
+			}
+			return strings.Compare(a.Title, b.Title)
+		})
 	}
 	if s.Payments, err = st.Payments(ctx, q, s.ID); err != nil {
 		return err
@@ -151,6 +166,10 @@ func (st Store) loadDetail(ctx context.Context, q pg.Queryer, s *Sale) error {
 			return err
 		}
 		s.Void = &v
+	}
+	if s.ReturnCount == 0 {
+		s.Returns = nil
+		return nil
 	}
 	s.Returns, err = st.Returns(ctx, q, s.ID)
 	return err

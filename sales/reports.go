@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -30,13 +31,14 @@ type TypeTaking struct {
 }
 
 // SessionTakings returns what a session took with every payment type, by payment type id
-// (types it took nothing with included).
+// (types it took nothing with included): its payments less the voided ones, less the
+// refunds of the returns it took (negative amounts).
 func (Store) SessionTakings(ctx context.Context, q pg.Queryer, sessionID int64) ([]TypeTaking, error) {
 	var out []TypeTaking
 	err := sqlx.SelectContext(ctx, q, &out, `
 		SELECT t.id, t.name, t.counted, coalesce(p.taken, 0) + coalesce(f.refunded, 0) AS taken,
 			(p.taken IS NOT NULL OR f.refunded IS NOT NULL
-				OR EXISTS (SELECT 1 FROM payments x WHERE x.session_id = $1 AND x.payment_type_id = t.id)) AS paid
+			 OR EXISTS (SELECT 1 FROM payments x WHERE x.session_id = $1 AND x.payment_type_id = t.id)) AS paid
 		FROM payment_types t
 		LEFT JOIN (SELECT payment_type_id, sum(amount) AS taken FROM payments p
 			WHERE session_id = $1 AND NOT EXISTS (SELECT 1 FROM payment_voids v WHERE v.payment_id = p.id)
@@ -91,17 +93,24 @@ type SessionSales struct {
 	ShopifyOrders int             `db:"shopify_orders"`
 	// ShippingFees totals the shipping-fee lines of the session's Shopify orders.
 	ShippingFees decimal.Decimal `db:"shipping_fees"`
+	// InStoreCount and InStoreTotal are the session's counter sales (voided ones left out,
+	// as they are of Count and Total).
+	InStoreCount int             `db:"in_store_count"`
+	InStoreTotal decimal.Decimal `db:"in_store_total"`
 }
 
-// SessionSales totals the sales of a register session.
+// SessionSales totals the sales of a register session; a voided sale counts in none of the
+// totals.
 func (Store) SessionSales(ctx context.Context, q pg.Queryer, sessionID int64) (SessionSales, error) {
 	var out SessionSales
 	err := sqlx.GetContext(ctx, q, &out, `
 		SELECT count(*) AS sales_count, coalesce(sum(s.total), 0) AS sales_total,
 			count(*) FILTER (WHERE s.source = 'shopify') AS shopify_orders,
+			count(*) FILTER (WHERE s.source = 'pos') AS in_store_count,
+			coalesce(sum(s.total) FILTER (WHERE s.source = 'pos'), 0) AS in_store_total,
 			coalesce((SELECT sum(l.total) FROM sale_lines l JOIN sales x ON x.id = l.sale_id
 				WHERE x.session_id = $1 AND x.source = 'shopify' AND l.kind = 'shipping'), 0) AS shipping_fees
-		FROM sales s WHERE s.session_id = $1`, sessionID)
+		FROM sales s WHERE s.session_id = $1 AND NOT s.voided`, sessionID)
 	if err != nil {
 		return SessionSales{}, fmt.Errorf("total the session's sales: %w", err)
 	}
@@ -178,16 +187,22 @@ type RateTotal struct {
 	Amount decimal.Decimal `db:"amount"`
 }
 
-// SessionTaxes totals the taxes of a session's sales per rate, by rate.
+// SessionTaxes totals the taxes of a session per rate, by rate: those of its sales (not
+// voided) less those its returns gave back.
 func (Store) SessionTaxes(ctx context.Context, q pg.Queryer, sessionID int64) ([]RateTotal, error) {
 	var out []RateTotal
 	err := sqlx.SelectContext(ctx, q, &out, `
-		SELECT t.rate, sum(t.amount) AS amount
-		FROM sales s
-		JOIN sale_lines l ON l.sale_id = s.id
-		CROSS JOIN unnest(l.tax_rates, l.tax_amounts) AS t(rate, amount)
-		WHERE s.session_id = $1
-		GROUP BY t.rate ORDER BY t.rate`, sessionID)
+		SELECT rate, sum(amount) AS amount FROM (
+			SELECT t.rate, t.amount
+			FROM sales s
+			JOIN sale_lines l ON l.sale_id = s.id
+			CROSS JOIN unnest(l.tax_rates, l.tax_amounts) AS t(rate, amount)
+			WHERE s.session_id = $1 AND NOT s.voided
+			UNION ALL
+			SELECT coalesce(rl.tax_rate, 0), rl.tax
+			FROM sale_returns r JOIN sale_return_lines rl ON rl.return_id = r.id
+			WHERE r.session_id = $1 AND rl.tax <> 0) x
+		GROUP BY rate ORDER BY rate`, sessionID)
 	if err != nil {
 		return nil, fmt.Errorf("total the session's taxes: %w", err)
 	}
@@ -220,15 +235,19 @@ type TypeTotal struct {
 }
 
 // PaymentTotals totals the payments taken on the registers in [from, to) per payment type,
-// by payment type id; voided payments are left out.
+// by payment type id, less the refunds given (each counts as one); voided payments are
+// left out.
 func (Store) PaymentTotals(ctx context.Context, q pg.Queryer, registerIDs []int64, from, to time.Time) ([]TypeTotal, error) {
 	var out []TypeTotal
 	err := sqlx.SelectContext(ctx, q, &out, `
 		SELECT t.name, count(*) AS count, sum(p.amount) AS amount
-		FROM payments p
+		FROM (SELECT p.payment_type_id, p.amount FROM payments p
+			WHERE p.register_id = ANY($1::bigint[]) AND p.paid_at >= $2 AND p.paid_at < $3
+				AND NOT EXISTS (SELECT 1 FROM payment_voids v WHERE v.payment_id = p.id)
+			UNION ALL
+			SELECT f.payment_type_id, f.amount FROM refunds f
+			WHERE f.register_id = ANY($1::bigint[]) AND f.refunded_at >= $2 AND f.refunded_at < $3) p
 		JOIN payment_types t ON t.id = p.payment_type_id
-		WHERE p.register_id = ANY($1::bigint[]) AND p.paid_at >= $2 AND p.paid_at < $3
-			AND NOT EXISTS (SELECT 1 FROM payment_voids v WHERE v.payment_id = p.id)
 		GROUP BY t.id, t.name ORDER BY t.id`, pq.Array(registerIDs), from, to)
 	if err != nil {
 		return nil, fmt.Errorf("total the day's payments: %w", err)
@@ -245,10 +264,18 @@ type SourceTotal struct {
 
 // DayTotals totals the outlet's sales sold in [from, to).
 type DayTotals struct {
-	// BySource has both sources, pos then shopify, zero or not.
+	// BySource has both sources, pos then shopify, zero or not; voided sales are left out.
 	BySource []SourceTotal
 	// ShippingFees totals the shipping-fee lines.
 	ShippingFees decimal.Decimal
+	// Returns totals the returns of the day by the source of the return (pos: at a
+	// register, shopify: refunded in Shopify), both always present; totals are negative.
+	Returns []SourceTotal
+	// VoidedCount and VoidedTotal are the counter sales of the day that were voided.
+	VoidedCount int
+	VoidedTotal decimal.Decimal
+	// Taxes are the day's taxes per rate: the sales' (not voided) less the returns'.
+	Taxes []RateTotal
 }
 
 // DayTotals totals the outlet's sales sold in [from, to).
@@ -257,14 +284,46 @@ func (Store) DayTotals(ctx context.Context, q pg.Queryer, outletID int64, from, 
 	err := sqlx.SelectContext(ctx, q, &out.BySource, `
 		SELECT src.source, count(s.id) AS count, coalesce(sum(s.total), 0) AS total
 		FROM (VALUES ('pos'), ('shopify')) AS src (source)
-		LEFT JOIN sales s ON s.source = src.source AND s.outlet_id = $1 AND s.sold_at >= $2 AND s.sold_at < $3
+		LEFT JOIN sales s ON s.source = src.source AND s.outlet_id = $1 AND s.sold_at >= $2 AND s.sold_at < $3 AND NOT s.voided
 		GROUP BY src.source ORDER BY src.source`, outletID, from, to)
 	if err != nil {
 		return DayTotals{}, fmt.Errorf("total the day's sales: %w", err)
 	}
+	err = sqlx.SelectContext(ctx, q, &out.Returns, `
+		SELECT src.source, count(r.id) AS count, coalesce(sum(r.total), 0) AS total
+		FROM (VALUES ('pos'), ('shopify')) AS src (source)
+		LEFT JOIN sale_returns r ON r.source = src.source AND r.outlet_id = $1 AND r.returned_at >= $2 AND r.returned_at < $3
+		GROUP BY src.source ORDER BY src.source`, outletID, from, to)
+	if err != nil {
+		return DayTotals{}, fmt.Errorf("total the day's returns: %w", err)
+	}
+	var voided struct {
+		Count int             `db:"count"`
+		Total decimal.Decimal `db:"total"`
+	}
+	err = sqlx.GetContext(ctx, q, &voided, `
+		SELECT count(*) AS count, coalesce(sum(total), 0) AS total FROM sales
+		WHERE outlet_id = $1 AND sold_at >= $2 AND sold_at < $3 AND voided`, outletID, from, to)
+	if err != nil {
+		return DayTotals{}, fmt.Errorf("total the day's voided sales: %w", err)
+	}
+	out.VoidedCount, out.VoidedTotal = voided.Count, voided.Total
+	err = sqlx.SelectContext(ctx, q, &out.Taxes, `
+		SELECT rate, sum(amount) AS amount FROM (
+			SELECT t.rate, t.amount FROM sales s
+			JOIN sale_lines l ON l.sale_id = s.id
+			CROSS JOIN unnest(l.tax_rates, l.tax_amounts) AS t(rate, amount)
+			WHERE s.outlet_id = $1 AND s.sold_at >= $2 AND s.sold_at < $3 AND NOT s.voided
+			UNION ALL
+			SELECT coalesce(rl.tax_rate, 0), rl.tax FROM sale_returns r JOIN sale_return_lines rl ON rl.return_id = r.id
+			WHERE r.outlet_id = $1 AND r.returned_at >= $2 AND r.returned_at < $3 AND rl.tax <> 0) x
+		GROUP BY rate ORDER BY rate`, outletID, from, to)
+	if err != nil {
+		return DayTotals{}, fmt.Errorf("total the day's taxes: %w", err)
+	}
 	err = sqlx.GetContext(ctx, q, &out.ShippingFees, `
 		SELECT coalesce(sum(l.total), 0) FROM sales s JOIN sale_lines l ON l.sale_id = s.id AND l.kind = 'shipping'
-		WHERE s.outlet_id = $1 AND s.sold_at >= $2 AND s.sold_at < $3`, outletID, from, to)
+		WHERE s.outlet_id = $1 AND s.sold_at >= $2 AND s.sold_at < $3 AND NOT s.voided`, outletID, from, to)
 	if err != nil {
 		return DayTotals{}, fmt.Errorf("total the day's shipping fees: %w", err)
 	}
@@ -369,6 +428,51 @@ func (Store) VoidOf(ctx context.Context, q pg.Queryer, paymentID int64) (Void, e
 	}
 	if err != nil {
 		return Void{}, fmt.Errorf("look for a void of payment %d: %w", paymentID, err)
+	}
+	return out, nil
+}
+
+// SessionReturns lists the returns a session took, with their lines and refunds, in the
+// order they were taken.
+func (st Store) SessionReturns(ctx context.Context, q pg.Queryer, sessionID int64) ([]Return, error) {
+	rs, err := st.loadReturns(ctx, q, "r.session_id = $1", sessionID)
+	if err != nil {
+		return nil, err
+	}
+	sortReturns(rs)
+	return rs, nil
+}
+
+// sortReturns orders returns by when they were taken.
+func sortReturns(rs []Return) {
+	slices.SortStableFunc(rs, func(a, b Return) int {
+		if c := a.ReturnedAt.Compare(b.ReturnedAt); c != 0 {
+			return c
+		}
+		return int(a.ID - b.ID)
+	})
+}
+
+// VoidedSale is a sale voided in a session, with its void.
+type VoidedSale struct {
+	Receipt  string          `db:"receipt_number"`
+	Total    decimal.Decimal `db:"total"`
+	SoldAt   time.Time       `db:"sold_at"`
+	VoidedAt time.Time       `db:"voided_at"`
+	VoidedBy string          `db:"recorded_by"`
+	TokenID  *int64          `db:"token_id"`
+	Reason   string          `db:"reason"`
+}
+
+// SessionVoidedSales lists the sales voided in a session, in the order they were voided.
+func (Store) SessionVoidedSales(ctx context.Context, q pg.Queryer, sessionID int64) ([]VoidedSale, error) {
+	var out []VoidedSale
+	err := sqlx.SelectContext(ctx, q, &out, `
+		SELECT s.receipt_number, s.total, s.sold_at, v.voided_at, v.recorded_by, v.token_id, v.reason
+		FROM sale_voids v JOIN sales s ON s.id = v.sale_id
+		WHERE v.session_id = $1 ORDER BY v.voided_at, v.id`, sessionID)
+	if err != nil {
+		return nil, fmt.Errorf("list the session's voided sales: %w", err)
 	}
 	return out, nil
 }

@@ -91,6 +91,9 @@ type Sale struct {
 	// command line, or an import).
 	SoldBy  string `db:"sold_by"`
 	TokenID *int64 `db:"token_id"`
+	// ReturnCount is how many return documents the sale has (filled by the read
+	// functions).
+	ReturnCount int `db:"return_count"`
 
 	// Filled by the read functions.
 	CustomerEmail string `db:"customer_email"`

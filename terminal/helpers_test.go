@@ -127,7 +127,7 @@ func keyMsgs(keys ...string) []tea.KeyMsg {
 	named := map[string]tea.KeyType{
 		"enter": tea.KeyEnter, "esc": tea.KeyEsc, "tab": tea.KeyTab, "backspace": tea.KeyBackspace,
 		"f1": tea.KeyF1, "f2": tea.KeyF2, "f3": tea.KeyF3, "f4": tea.KeyF4, "left": tea.KeyLeft, "right": tea.KeyRight,
-		"up": tea.KeyUp, "down": tea.KeyDown, "ctrl+u": tea.KeyCtrlU,
+		"up": tea.KeyUp, "down": tea.KeyDown, "ctrl+u": tea.KeyCtrlU, "f5": tea.KeyF5, "ctrl+t": tea.KeyCtrlT, "ctrl+d": tea.KeyCtrlD,
 	}
 	var out []tea.KeyMsg
 	for _, k := range keys {

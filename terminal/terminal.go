@@ -4,8 +4,8 @@
 // opened, paid or closed, and every figure, is the daemon's answer.
 //
 // The UI is organised like this: common.Common is embedded by every component (size,
-// styles, keys, API, clock, logger, where it runs); pages/ holds the four screens
-// (Register, Sales, Shopify, Reports); components/ the widgets they share; keymap/ and
+// styles, keys, API, clock, logger, where it runs); pages/ holds the five screens
+// (Register, Sales, Shopify, Reports, Sell); components/ the widgets they share; keymap/ and
 // styles/ the key bindings and Lip Gloss styles. The root Model here draws the screen
 // tabs, the connection status line and the help bar, routes keys to the active screen
 // and every other message to all of them.
@@ -33,6 +33,7 @@ import (
 	"github.com/kassa-pos/kassa/terminal/pages/registerpage"
 	"github.com/kassa-pos/kassa/terminal/pages/reportspage"
 	"github.com/kassa-pos/kassa/terminal/pages/salespage"
+	"github.com/kassa-pos/kassa/terminal/pages/sellpage"
 	"github.com/kassa-pos/kassa/terminal/pages/shopifypage"
 	"github.com/kassa-pos/kassa/terminal/styles"
 )
@@ -67,10 +68,11 @@ const (
 	ScreenSales
 	ScreenShopify
 	ScreenReports
+	ScreenSell
 )
 
 // screenNames are the tabs' names, by screen index.
-var screenNames = [...]string{"Register", "Sales", "Shopify", "Reports"}
+var screenNames = [...]string{"Register", "Sales", "Shopify", "Reports", "Sell"}
 
 // Model is the terminal's root Bubble Tea model.
 type Model struct {
@@ -127,7 +129,7 @@ func New(api common.API, cfg Config) *Model {
 	h.Styles.ShortSeparator = st.HelpText
 	h.Styles.Ellipsis = st.HelpText
 	m := &Model{common: c, cfg: cfg, help: h}
-	m.pages = []common.Component{registerpage.New(*c), salespage.New(*c), shopifypage.New(*c), reportspage.New(*c)}
+	m.pages = []common.Component{registerpage.New(*c), salespage.New(*c), shopifypage.New(*c), reportspage.New(*c), sellpage.New(*c)}
 	return m
 }
 
@@ -262,7 +264,7 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 		return tea.Quit
 	}
 	switch msg.Type {
-	case tea.KeyF1, tea.KeyF2, tea.KeyF3, tea.KeyF4:
+	case tea.KeyF1, tea.KeyF2, tea.KeyF3, tea.KeyF4, tea.KeyF5:
 		return m.switchTo(int(tea.KeyF1 - msg.Type))
 	}
 	if !m.ready {
@@ -289,6 +291,8 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 			return m.switchTo(ScreenShopify)
 		case key.Matches(msg, k.Reports):
 			return m.switchTo(ScreenReports)
+		case key.Matches(msg, k.Sell):
+			return m.switchTo(ScreenSell)
 		case key.Matches(msg, k.NextTab):
 			return m.switchTo((m.active + 1) % len(m.pages))
 		case key.Matches(msg, k.PrevTab):
@@ -355,7 +359,7 @@ func (m *Model) View() string {
 			tabs = append(tabs, st.Tab.Render(label))
 		}
 	}
-	head := st.Title.Render("kassa") + "  " + strings.Join(tabs, "  ")
+	head := st.Title.Render("kassa") + "  " + strings.Join(tabs, " ")
 	if c.Env.Register != "" && m.ready {
 		if who := fitWho(c.Env, w-ansi.StringWidth(head)-2); who != "" {
 			head += strings.Repeat(" ", w-ansi.StringWidth(head)-text.Width(who)) + st.Muted.Render(who)
@@ -414,7 +418,7 @@ func (m *Model) View() string {
 	} else {
 		bindings = append(bindings, c.Keys.Refresh)
 	}
-	bindings = append(bindings, key.NewBinding(key.WithKeys("f1"), key.WithHelp("F1-F4", "screens")))
+	bindings = append(bindings, key.NewBinding(key.WithKeys("f1"), key.WithHelp("F1-F5", "screens")))
 	if !m.ready || !m.pages[m.active].Editing() {
 		bindings = append(bindings, c.Keys.Quit)
 	}

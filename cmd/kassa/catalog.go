@@ -491,5 +491,6 @@ func (c *cli) stockCommand() *cobra.Command {
 	adjust.Flags().StringVar(&adjNote, "note", "", "why")
 	c.addJSONFlag(adjust)
 	cmd.AddCommand(list, adjust)
+	cmd.AddCommand(c.stockSyncCommands()...)
 	return cmd
 }

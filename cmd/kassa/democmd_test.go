@@ -134,7 +134,7 @@ func TestDemoImportsServesTheTerminalAndStopsOnSignal(t *testing.T) {
 		(SELECT count(*) FROM shopify_webhook_subscriptions w WHERE w.connection_id = c.id) AS hooks,
 		(SELECT string_agg(name, ',' ORDER BY name) FROM shopify_credentials k WHERE k.connection_id = c.id) AS creds
 		FROM shopify_connections c`)
-	if err != nil || link.Auth != "client_credentials" || link.ClientID == "" || !link.Expiry || link.Hooks != 6 || link.Creds != "access_token,client_secret" {
+	if err != nil || link.Auth != "client_credentials" || link.ClientID == "" || !link.Expiry || link.Hooks != 7 || link.Creds != "access_token,client_secret" {
 		t.Fatalf("the demo's link %+v (%v): want a Dev Dashboard app's client credentials", link, err)
 	}
 }

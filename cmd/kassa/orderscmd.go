@@ -133,6 +133,11 @@ func (b *progressBar) update(p shopify.Progress) {
 		return
 	}
 	const width = 30
+	if p.Preparing {
+		fmt.Fprintf(b.w, "\r%s: Shopify is preparing the export: %d objects\x1b[K", p.Shop, p.ExportObjects)
+		b.drawn = true
+		return
+	}
 	line := fmt.Sprintf("%s: %d orders", p.Shop, p.Seen)
 	if p.Total > 0 {
 		done := min(width, p.Seen*width/max(p.Total, 1))

@@ -22,6 +22,7 @@ func (c *cli) serveCommand() *cobra.Command {
 		publicURL                 string
 		migrate                   bool
 		webhookReaders            int
+		stockLease                time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "serve [--addr 127.0.0.1:8080] [--nightly-at 23:55] [--migrate]",
@@ -41,6 +42,10 @@ proxy), every linked shop is subscribed to the webhooks kassa handles at
 URL/webhooks/shopify at start and checked every 15 minutes (Shopify deletes a subscription
 after eight failed deliveries; kassa subscribes it again). Without it, the public URL each
 shop was connected with is used, and a shop without one is polled.
+
+Every linked shop that names a location and whose app has write_inventory gets its stock
+pushed: each stock movement at the outlet sets Shopify's available quantity within about a
+second, and the night's drift check runs before the nightly report.
 
 Environment: KASSA_ADDR, KASSA_NIGHTLY_AT and KASSA_PUBLIC_URL are used when the flags are not given;
 KASSA_SECRET_KEY_FILE names the key file that decrypts the stored Shopify credentials
@@ -103,7 +108,11 @@ KASSA_SECRET_KEY_FILE names the key file that decrypts the stored Shopify creden
 			if sealed > 0 {
 				log.Info().Int("connections", sealed).Str("key_file", box.Path()).Msg("plain-text Shopify credentials encrypted")
 			}
-			d, err := daemon.New(db, daemon.Config{Addr: addr, NightlyAt: nightlyAt, WebhookMaxReaders: webhookReaders, PublicURL: publicURL},
+			if stockLease < time.Second {
+				return usageError("--stock-push-lease must be at least 1s, not %s", stockLease)
+			}
+			d, err := daemon.New(db, daemon.Config{Addr: addr, NightlyAt: nightlyAt, WebhookMaxReaders: webhookReaders, PublicURL: publicURL,
+				StockPushLease: stockLease},
 				daemon.Deps{Clock: c.now, Logger: log, Secrets: box})
 			if err != nil {
 				return err
@@ -116,6 +125,7 @@ KASSA_SECRET_KEY_FILE names the key file that decrypts the stored Shopify creden
 	cmd.Flags().BoolVar(&migrate, "migrate", false, "apply pending schema migrations before starting")
 	cmd.Flags().StringVar(&publicURL, "public-url", "", "the https:// address Shopify reaches this daemon at: linked shops' webhooks are subscribed there")
 	cmd.Flags().StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
+	cmd.Flags().DurationVar(&stockLease, "stock-push-lease", 30*time.Second, "how long a stock push holds its products: after a crash another daemon, or this one restarted, pushes them after it")
 	cmd.Flags().IntVar(&webhookReaders, "webhook-readers", 64, "how many Shopify webhooks are read at once (each holds up to 2 MiB); more are answered 503 and sent again by Shopify")
 	return cmd
 }

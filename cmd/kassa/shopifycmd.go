@@ -28,13 +28,18 @@ type connectionJSON struct {
 	PollInterval     string `json:"poll_interval"`
 	Enabled          bool   `json:"enabled"`
 	NewestOrderID    int64  `json:"newest_order_id"`
+	// OrderAPI is graphql or rest: what imports read orders through.
+	OrderAPI   string `json:"order_api"`
+	LocationID *int64 `json:"location_id"`
+	Location   string `json:"location"`
 }
 
 func toConnectionJSON(c shopify.Connection) connectionJSON {
 	return connectionJSON{
 		Shop: c.Shop, Outlet: c.OutletName, Register: c.RegisterName, APIVersion: c.APIVersion, BaseURL: c.BaseURL,
 		ShippingSKU: c.ShippingSKU, ImportTestOrders: c.ImportTestOrders, ImportPickups: c.ImportPickups, AutoUpdate: c.AutoUpdate,
-		PollInterval: c.PollInterval.String(), Enabled: c.Enabled, NewestOrderID: c.NewestOrderID,
+		PollInterval: c.PollInterval.String(), Enabled: c.Enabled, NewestOrderID: c.NewestOrderID, OrderAPI: c.OrderAPI,
+		LocationID: c.LocationID, Location: shopify.SafeText(c.LocationName),
 	}
 }
 
@@ -49,11 +54,12 @@ func (c *cli) shopifyCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "shopify", Short: "Link Shopify shops to an outlet and register", Args: cobra.NoArgs}
 
 	var (
-		p                        shopify.ConnectParams
-		outlet, reg, autoUpdate  string
-		pollInterval, apiVersion string
-		tokenFile, secretFile    string
-		clientSecretFile         string
+		p                          shopify.ConnectParams
+		outlet, reg, autoUpdate    string
+		pollInterval, apiVersion   string
+		tokenFile, secretFile      string
+		clientSecretFile, orderAPI string
+		pullCatalogue              bool
 	)
 	connect := &cobra.Command{
 		Use:   "connect --shop NAME.myshopify.com --client-id ID --client-secret-file FILE --outlet O --register R [--public-url URL]",
@@ -69,6 +75,11 @@ client secret also verifies the shop's webhooks. Before storing anything, connec
 a token, reads the shop and the scopes the app was granted, and refuses with one line when
 the credentials are wrong, the app is not installed or belongs to another organization,
 read_orders is not granted, or the shop's currency is not the outlet's.
+
+--location names the Shopify location whose available stock mirrors the outlet (its name or
+id, see 'kassa shopify locations'); the shop's primary location unless told. With
+--pull-catalogue, the shop's catalogue and opening stock are pulled right after connecting
+(see 'kassa shopify catalogue pull').
 
 With --public-url (the https:// address Shopify reaches 'kassa serve' at), the shop is
 subscribed to the webhooks kassa handles at URL/webhooks/shopify; without it kassa polls.
@@ -106,6 +117,12 @@ its import history, so no order is ever imported twice.`,
 			}
 			p.PollInterval = d
 			p.APIVersion = apiVersion
+			switch orderAPI {
+			case shopify.OrderAPIGraphQL, shopify.OrderAPIREST:
+				p.OrderAPI = orderAPI
+			default:
+				return usageError("--api is graphql or rest, not %q", orderAPI)
+			}
 			legacy := cmd.Flags().Changed("token") || cmd.Flags().Changed("token-file") || cmd.Flags().Changed("secret") || cmd.Flags().Changed("secret-file")
 			if p.ClientID != "" {
 				if legacy {
@@ -158,12 +175,25 @@ its import history, so no order is ever imported twice.`,
 				return err
 			}
 			p.OutletID, p.RegisterID = o.ID, r.ID
-			return c.connectShop(ctx, db, box, p)
+			if err := c.connectShop(ctx, db, box, p); err != nil {
+				return err
+			}
+			if !pullCatalogue {
+				return nil
+			}
+			conn, err := shopify.ConnectionStore{Secrets: box}.Find(ctx, db, p.Shop)
+			if err != nil {
+				return err
+			}
+			return c.pullCatalogue(ctx, db, box, conn, false)
 		},
 	}
 	connect.Flags().StringVar(&p.Shop, "shop", "", "the shop's myshopify domain, e.g. demo.myshopify.com")
+	connect.Flags().StringVar(&p.Location, "location", "", "the Shopify location that mirrors the outlet's stock: its name or id (default the shop's primary location)")
+	connect.Flags().BoolVar(&pullCatalogue, "pull-catalogue", false, "pull the shop's catalogue and opening stock right after connecting")
 	connect.Flags().StringVar(&p.ClientID, "client-id", "", "the Client ID of the app made in the Dev Dashboard (its Settings)")
 	connect.Flags().StringVar(&clientSecretFile, "client-secret-file", "", "a file holding the app's client secret (default: $KASSA_SHOPIFY_CLIENT_SECRET, else asked on a terminal)")
+	connect.Flags().StringVar(&orderAPI, "api", shopify.OrderAPIGraphQL, "how imports read orders: graphql (bulk export for Get all, pages by update time for Get new) or rest (the legacy REST Admin API)")
 	connect.Flags().StringVar(&p.PublicURL, "public-url", "", "the https:// address Shopify reaches 'kassa serve' at: the shop's webhooks are subscribed there")
 	connect.Flags().StringVar(&tokenFile, "token-file", "", "an app made before 2026: a file holding its Admin API access token (default: $KASSA_SHOPIFY_TOKEN, else asked on a terminal)")
 	connect.Flags().StringVar(&secretFile, "secret-file", "", "an app made before 2026: a file holding its webhook signing secret (default: $KASSA_SHOPIFY_SECRET, else asked on a terminal)")
@@ -262,12 +292,12 @@ its import history, so no order is ever imported twice.`,
 				loc = l
 			}
 			for _, kv := range append([][2]string{
-				{"shop", cn.Shop}, {"state", state}, {"outlet", cn.OutletName}, {"register", cn.RegisterName},
+				{"shop", cn.Shop}, {"state", state}, {"outlet", cn.OutletName}, {"register", cn.RegisterName}, {"location", locationText(cn)},
 				{"API version", cn.APIVersion}, {"API address", base},
 				{"shipping-fee product", cn.ShippingSKU}, {"import test orders", onOff(cn.ImportTestOrders)},
 				{"import pickups", onOff(cn.ImportPickups)},
 				{"auto-update", onOff(cn.AutoUpdate)}, {"poll interval", cn.PollInterval.String()},
-				{"newest order seen", fmt.Sprint(cn.NewestOrderID)},
+				{"newest order seen", fmt.Sprint(cn.NewestOrderID)}, {"reads orders through", orderAPIName(cn.OrderAPI)},
 			}, connectDetailRows(cn, details, loc, c.now())...) {
 				fmt.Fprintf(tw, "%s:\t%s\n", kv[0], kv[1])
 			}
@@ -307,43 +337,8 @@ its import history, so no order is ever imported twice.`,
 			return nil
 		},
 	}
-	var importPickups bool
-	set := &cobra.Command{
-		Use:   "set SHOP --import-pickups[=false]",
-		Short: "Change a linked shop's import settings",
-		Long: `Change a linked shop's import settings. --import-pickups makes local-pickup orders
-sales too; --import-pickups=false leaves them out again (the default: only shipped orders are
-sales, a pickup is logged as no_shipping_method "local pickup at ...").`,
-		Args: exactArgs(1, "SHOP"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if !cmd.Flags().Changed("import-pickups") {
-				return errors.New("nothing to set: name a setting, e.g. --import-pickups")
-			}
-			db, err := c.database(cmd.Context())
-			if err != nil {
-				return err
-			}
-			st := shopify.ConnectionStore{}
-			cn, err := st.ByShop(cmd.Context(), db, args[0])
-			if err != nil {
-				return err
-			}
-			if err := st.SetImportPickups(cmd.Context(), db, cn.ID, importPickups); err != nil {
-				return err
-			}
-			if cn, err = st.ByID(cmd.Context(), db, cn.ID); err != nil {
-				return err
-			}
-			if c.jsonOut {
-				return c.printJSON(toConnectionJSON(cn))
-			}
-			fmt.Fprintf(c.stdout, "%s: import pickups %s\n", cn.Shop, onOff(cn.ImportPickups))
-			return nil
-		},
-	}
-	set.Flags().BoolVar(&importPickups, "import-pickups", false, "import local-pickup orders too")
-	c.addJSONFlag(set)
-	cmd.AddCommand(connect, list, show, set, disconnect, c.webhooksCommand(), c.reconcileCommand())
+	cmd.AddCommand(connect, list, show, disconnect, c.webhooksCommand(), c.reconcileCommand())
+	cmd.AddCommand(c.shopifyStockCommands()...)
 	return cmd
 }
 
@@ -425,4 +420,12 @@ Each difference is listed with its reason; --fix records them by the import's ru
 	cmd.Flags().BoolVar(&fix, "fix", false, "record what differs")
 	c.addJSONFlag(cmd)
 	return cmd
+}
+
+// orderAPIName says which API a connection's imports read orders through.
+func orderAPIName(api string) string {
+	if api == shopify.OrderAPIREST {
+		return "REST Admin API (legacy)"
+	}
+	return "GraphQL Admin API"
 }

@@ -110,6 +110,7 @@ func (c *cli) connectShop(ctx context.Context, db *sqlx.DB, box *secret.Box, p s
 		fmt.Fprintf(out, "access token:   valid until %s (%s), then renewed\n", localTime(*conn.TokenExpiresAt, loc), loc)
 	}
 	fmt.Fprintf(out, "granted scopes: %s\n", shopify.SafeText(strings.Join(conn.Scopes, ", ")))
+	fmt.Fprintf(out, "location:       %s mirrors the outlet's stock\n", locationText(conn))
 	switch {
 	case conn.PublicURL == "":
 		fmt.Fprintf(out, "webhooks:       none: without --public-url 'kassa serve' polls the shop every %s for new orders\n", conn.PollInterval)
@@ -117,6 +118,9 @@ func (c *cli) connectShop(ctx context.Context, db *sqlx.DB, box *secret.Box, p s
 		fmt.Fprintf(out, "webhooks:       %d topics subscribed at %s\n", len(hooks), shopify.WebhookAddress(conn.PublicURL))
 	}
 	fmt.Fprintf(out, "its credentials are stored encrypted with the key in %s: back that file up apart from the database\n", box.Path())
+	if conn.LocationID != nil {
+		fmt.Fprintln(out, "take its catalogue and opening stock with: kassa shopify catalogue pull (before the first import)")
+	}
 	fmt.Fprintln(out, "import its orders with: kassa orders get-all")
 	return nil
 }

@@ -104,7 +104,7 @@ func TestConnectADevDashboardApp(t *testing.T) {
 		"authentication: Dev Dashboard app (Client ID and secret, 24-hour tokens renewed automatically)",
 		"access token:   valid until ",
 		"granted scopes: read_orders, read_products, read_inventory, write_inventory",
-		"webhooks:       6 topics subscribed at " + public + "/webhooks/shopify",
+		"webhooks:       7 topics subscribed at " + public + "/webhooks/shopify",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("connect said %q, want %q", out, want)
@@ -113,19 +113,19 @@ func TestConnectADevDashboardApp(t *testing.T) {
 	if !strings.Contains(errOut, "kassa: warning: the app has no read_all_orders scope") || onlyWarnings(errOut) != "" {
 		t.Errorf("connect warned %q", errOut)
 	}
-	if n := len(sim.Webhooks()); n != 6 {
+	if n := len(sim.Webhooks()); n != 7 {
 		t.Fatalf("%d subscriptions", n)
 	}
 
 	var shown shownJSON
 	mustJSON(t, ok(t, url, "shopify", "show", "--json"), &shown)
-	if shown.Auth != "client_credentials" || shown.ClientID != appClientID || shown.TokenExpiresAt == nil || len(shown.Webhooks) != 6 ||
-		shown.PublicURL != public || shown.ServedAPIVersion != "2026-10" || shown.LastCallAt == nil || len(shown.Scopes) != 4 {
+	if shown.Auth != "client_credentials" || shown.ClientID != appClientID || shown.TokenExpiresAt == nil || len(shown.Webhooks) != 7 ||
+		shown.PublicURL != public || shown.ServedAPIVersion != "2026-10" || shown.LastCallAt == nil || len(shown.Scopes) != 5 {
 		t.Fatalf("show --json %+v", shown)
 	}
 	text := ok(t, url, "shopify", "show")
 	for _, want := range []string{"authentication:", "Dev Dashboard app", "client ID:", appClientID, "access token:", "valid until",
-		"granted scopes:", "read_orders", "answered in API version:", "webhooks:", public + "/webhooks/shopify: app/uninstalled, orders/cancelled",
+		"granted scopes:", "read_orders", "answered in API version:", "webhooks:", public + "/webhooks/shopify: app/uninstalled, bulk_operations/finish, orders/cancelled",
 		"last successful call:"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("show said %q, want %q", text, want)
@@ -146,7 +146,7 @@ func TestConnectADevDashboardApp(t *testing.T) {
 	for _, h := range hooks.Subscriptions {
 		states[h.Topic] = h.State
 	}
-	if len(states) != 6 || states["refunds/create"] != "missing" || states["orders/create"] != "subscribed" {
+	if len(states) != 7 || states["refunds/create"] != "missing" || states["orders/create"] != "subscribed" {
 		t.Fatalf("webhooks %+v", hooks)
 	}
 	if out := ok(t, url, "shopify", "webhooks"); !strings.Contains(out, "refunds/create") || !strings.Contains(out, "missing") {

@@ -36,6 +36,8 @@ type shopifySimConfig struct {
 	scopes        string
 	serveVersion  string
 	refuseToken   string
+	bulkRate      float64
+	bulkFail      string
 }
 
 func (c *cli) shopifySimCommand() *cobra.Command {
@@ -46,7 +48,8 @@ func (c *cli) shopifySimCommand() *cobra.Command {
 		Long: `shopify-sim serves a stand-in for a Shopify shop on a local port: the Admin REST API
 (orders with Shopify's filters, cursor pagination and 60-day window, products, locations,
 inventory levels, the leaky-bucket rate limit), a subset of the GraphQL Admin API (the shop,
-the app's scopes, webhook subscriptions; cost-based limits per plan with THROTTLED answers),
+the app's scopes, webhook subscriptions, the orders query, bulk query operations with their
+JSONL result at an expiring URL; cost-based limits per plan with THROTTLED answers),
 the access-token endpoint of a Dev Dashboard app (--client-id, --client-secret; tokens that
 expire after --token-ttl), signed webhooks and optional injected faults. Point kassa at it
 with 'kassa shopify connect --base-url URL'. It needs no database.
@@ -57,6 +60,9 @@ with 'kassa shopify connect --base-url URL'. It needs no database.
 a version older than 2026-01 is answered in 2026-01 anyway, as Shopify does).
 --refuse-token shop_not_permitted or app_not_installed makes the token endpoint refuse, as
 Shopify does for an app of another organization or one not installed.
+--bulk-rate N has a bulk operation write N objects a second (Shopify preparing an export;
+0 is as fast as it can); --bulk-fail CODE makes bulk operations end FAILED with that
+errorCode (ACCESS_DENIED, INTERNAL_SERVER_ERROR or TIMEOUT).
 
 Control endpoints for scripts (no token): POST /_sim/orders (an order JSON, or empty to
 generate one), GET /_sim/orders, GET /_sim/stats, DELETE /_sim/webhooks/{id} or
@@ -89,6 +95,8 @@ Faults spec example: 5xx=0.05,429=0.05,drop=0.02,truncate=0.01,slow=0.01:2s,seed
 	f.StringVar(&cfg.webhookURL, "webhook-url", "", "subscribe this URL to every order webhook topic")
 	f.DurationVar(&cfg.newOrderEvery, "new-order-every", 0, "place a generated order at this interval (e.g. 30s)")
 	f.BoolVar(&cfg.readAllOrders, "read-all-orders", false, "serve orders older than 60 days (the read_all_orders scope)")
+	f.Float64Var(&cfg.bulkRate, "bulk-rate", 0, "objects a second a bulk operation writes (0: as fast as it can)")
+	f.StringVar(&cfg.bulkFail, "bulk-fail", "", "make bulk operations fail with this errorCode: ACCESS_DENIED, INTERNAL_SERVER_ERROR or TIMEOUT")
 	return cmd
 }
 
@@ -106,6 +114,14 @@ func (c *cli) runShopifySim(ctx context.Context, cfg shopifySimConfig) error {
 	}
 	if cfg.newOrderEvery < 0 {
 		return usageError("--new-order-every must not be negative")
+	}
+	if cfg.bulkRate < 0 {
+		return usageError("--bulk-rate must not be negative")
+	}
+	switch cfg.bulkFail {
+	case "", "ACCESS_DENIED", "INTERNAL_SERVER_ERROR", "TIMEOUT":
+	default:
+		return usageError("--bulk-fail is ACCESS_DENIED, INTERNAL_SERVER_ERROR or TIMEOUT, not %q", cfg.bulkFail)
 	}
 	if cfg.tokenTTL < 2*time.Second {
 		return usageError("--token-ttl must be at least 2s")
@@ -137,6 +153,7 @@ func (c *cli) runShopifySim(ctx context.Context, cfg shopifySimConfig) error {
 		Plan:          plan,
 		Faults:        faults,
 		WebhookURL:    cfg.webhookURL,
+		Bulk:          shopifysim.BulkOptions{Rate: cfg.bulkRate, FailWith: cfg.bulkFail},
 	}
 	if cfg.generate > 0 {
 		opts.Generate = &shopdata.GenerateOptions{Seed: cfg.seed, Orders: cfg.generate, Days: cfg.days, Now: c.now(), Shop: cfg.shop}

@@ -402,3 +402,10 @@ func (c *Client) ReceiptText(ctx context.Context, receipt string) (string, error
 	err := c.do(ctx, http.MethodGet, "/receipts/"+seg(receipt), nil, nil, &out)
 	return string(out), err
 }
+
+// Quote prices the lines of req (its payments are ignored) as the register would sell
+// them, recording nothing.
+func (c *Client) Quote(ctx context.Context, register string, req SellRequest) (Quote, error) {
+	var out Quote
+	return out, c.do(ctx, http.MethodPost, "/registers/"+seg(register)+"/quote", nil, req, &out)
+}

@@ -303,3 +303,13 @@ type Product struct {
 	TracksStock  bool    `json:"tracks_stock"`
 	Published    bool    `json:"published"`
 }
+
+// Quote is a sale priced as it would be rung up, nothing recorded: the lines with their
+// discounts and taxes, and the totals.
+type Quote struct {
+	Lines    []SaleLine `json:"lines"`
+	Subtotal string     `json:"subtotal"`
+	Discount string     `json:"discount"`
+	Tax      string     `json:"tax"`
+	Total    string     `json:"total"`
+}

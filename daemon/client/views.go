@@ -171,18 +171,63 @@ type ClosingReport struct {
 	// sales, at the close (now, for an open session); AwaitingPaymentCount counts them.
 	AwaitingPaymentTotal string `json:"awaiting_payment_total"`
 	AwaitingPaymentCount int    `json:"awaiting_payment_count"`
-	// Returns, Adjustments and WriteOffs are the documents recorded against sales in the
-	// session; RefundsTotal the money given back (negative).
-	Returns      DocumentFigure `json:"returns"`
-	Adjustments  DocumentFigure `json:"adjustments"`
-	WriteOffs    DocumentFigure `json:"write_offs"`
-	RefundsTotal string         `json:"refunds_total"`
+	// The counter: in-store sales (voided ones left out), returns with their refunds,
+	// voided sales, cash paid in and taken out.
+	InStoreCount  int                `json:"in_store_sales_count"`
+	InStoreTotal  string             `json:"in_store_sales_total"`
+	Returns       []ReturnFigure     `json:"returns"`
+	ReturnsTotal  string             `json:"returns_total"`
+	VoidedSales   []VoidedSaleFigure `json:"voided_sales"`
+	CashMovements []CashFigure       `json:"cash_movements"`
+	CashIn        string             `json:"cash_in"`
+	CashOut       string             `json:"cash_out"`
+	// Adjustments and WriteOffs count the documents of those kinds among Returns.
+	Adjustments DocumentFigure `json:"adjustments"`
+	WriteOffs   DocumentFigure `json:"write_offs"`
 }
 
 // DocumentFigure counts documents of one kind and totals them.
 type DocumentFigure struct {
 	Count int    `json:"count"`
 	Total string `json:"total"`
+}
+
+// ReturnFigure is a return a session took. Total and the refunds are negative.
+type ReturnFigure struct {
+	ReceiptNumber string         `json:"receipt_number"`
+	SaleReceipt   string         `json:"sale_receipt"`
+	Kind          string         `json:"kind"`
+	Total         string         `json:"total"`
+	ReturnedAt    string         `json:"returned_at"`
+	RecordedBy    string         `json:"recorded_by"`
+	Token         *string        `json:"token"`
+	Refunds       []RefundFigure `json:"refunds"`
+}
+
+// RefundFigure is money given back by one payment type.
+type RefundFigure struct {
+	Type   string `json:"type"`
+	Amount string `json:"amount"`
+}
+
+// VoidedSaleFigure is a counter sale voided in a session.
+type VoidedSaleFigure struct {
+	ReceiptNumber string  `json:"receipt_number"`
+	Total         string  `json:"total"`
+	VoidedAt      string  `json:"voided_at"`
+	VoidedBy      string  `json:"voided_by"`
+	Token         *string `json:"token"`
+	Reason        string  `json:"reason"`
+}
+
+// CashFigure is cash paid in ("in") or taken out ("out") of a drawer.
+type CashFigure struct {
+	Kind       string  `json:"kind"`
+	Amount     string  `json:"amount"`
+	Reason     string  `json:"reason"`
+	MovedAt    string  `json:"moved_at"`
+	RecordedBy string  `json:"recorded_by"`
+	Token      *string `json:"token"`
 }
 
 // TypeFigures is what a session expected and what staff counted for one payment type.
@@ -264,6 +309,17 @@ type NightlyReport struct {
 	// ExpiringFailures lists the orders that failed to import and leave Shopify's 60-day
 	// window within 7 days.
 	ExpiringFailures []ExpiringFailure `json:"expiring_failures"`
+	// Returns by source (pos, shopify), the voided counter sales, cash in and out, and the
+	// day's taxes per rate (sales less returns).
+	Returns          []SourceTotal `json:"returns"`
+	VoidedSalesCount int           `json:"voided_sales_count"`
+	VoidedSalesTotal string        `json:"voided_sales_total"`
+	CashIn           string        `json:"cash_in"`
+	CashOut          string        `json:"cash_out"`
+	Taxes            []TaxFigure   `json:"taxes"`
+	// StockCorrections lists the products whose Shopify quantity the drift check set to
+	// the outlet's level.
+	StockCorrections []StockCorrection `json:"stock_corrections,omitempty"`
 }
 
 // ExpiringFailure is an order that failed to import and leaves Shopify's window soon.
@@ -273,6 +329,16 @@ type ExpiringFailure struct {
 	Reason         string `json:"reason"`
 	AgeDays        int    `json:"age_days"`
 	LeavesAt       string `json:"leaves_at"`
+}
+
+// StockCorrection is a product whose quantity in a shop was set to the outlet's level.
+type StockCorrection struct {
+	Shop          string `json:"shop"`
+	SKU           string `json:"sku"`
+	Name          string `json:"name"`
+	Level         int    `json:"kassa_level"`
+	ShopAvailable *int   `json:"shop_available"`
+	At            string `json:"at"`
 }
 
 // OpenSession is a session that was not closed by the end of the day.

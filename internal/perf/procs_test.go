@@ -70,13 +70,14 @@ func serveProcess(t testing.TB, bin, dbURL string) *proctest.Process {
 		"serve", "--addr", addr, "--log-level", "warn")
 }
 
-// connectShop adds an outlet, a register and a connection to the shop served at simURL.
-func connectShop(t testing.TB, db *sqlx.DB, simURL string) (dbtest.Shop, shopify.Connection) {
+// connectShop adds an outlet, a register and a connection to the shop served at simURL,
+// reading orders through api (shopify.OrderAPIREST or shopify.OrderAPIGraphQL).
+func connectShop(t testing.TB, db *sqlx.DB, simURL, api string) (dbtest.Shop, shopify.Connection) {
 	t.Helper()
 	ids := dbtest.NewShop(t, db, "Gent", "Front")
 	conn, err := shopify.ConnectionStore{Secrets: dbtest.Secrets()}.Connect(context.Background(), db, shopify.ConnectParams{
 		Shop: "demo.myshopify.com", AccessToken: shopifysim.DefaultToken, WebhookSecret: shopifysim.DefaultSecret,
-		BaseURL: simURL, OutletID: ids.OutletID, RegisterID: ids.RegisterID, AutoUpdate: false,
+		BaseURL: simURL, OutletID: ids.OutletID, RegisterID: ids.RegisterID, AutoUpdate: false, OrderAPI: api,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -33,7 +33,7 @@ func measureRateLimited(t *testing.T, n int) []Row {
 	}
 	defer sim.Close()
 	db := dbtest.New(t)
-	_, conn := connectShop(t, db, sim.URL)
+	_, conn := connectShop(t, db, sim.URL, shopify.OrderAPIREST)
 	im := &shopify.Importer{DB: db, Secrets: dbtest.Secrets(), PageSize: ratePage, NewSource: func(c shopify.Connection) (shopify.Source, error) {
 		return shopifyapi.New(shopifyapi.Config{Shop: c.Shop, AccessToken: c.AccessToken, APIVersion: c.APIVersion,
 			BaseURL: c.BaseURL, Transport: shopifyapi.TransportOptions{LeakRate: rateLeak}})
@@ -51,7 +51,7 @@ func measureRateLimited(t *testing.T, n int) []Row {
 	minimum := time.Duration(float64(max(requests-rateBucket, 0)) / rateLeak * float64(time.Second))
 	ratio := took.Seconds() / minimum.Seconds()
 	return []Row{{
-		Figure: fmt.Sprintf("2. Backfill %d orders, bucket %d leak %.0f/s (standard ×20), %d a page", n, rateBucket, rateLeak, ratePage),
+		Figure: fmt.Sprintf("2. REST backfill %d orders, bucket %d leak %.0f/s (standard ×20), %d a page", n, rateBucket, rateLeak, ratePage),
 		Measured: fmt.Sprintf("%.2f s for %d requests (%d pages); %d × 429",
 			took.Seconds(), requests, (n+ratePage-1)/ratePage, throttled),
 		Bound:   fmt.Sprintf("minimum %.2f s", minimum.Seconds()),

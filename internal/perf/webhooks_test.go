@@ -21,6 +21,7 @@ import (
 	"github.com/kassa-pos/kassa/daemon"
 	"github.com/kassa-pos/kassa/internal/dbtest"
 	"github.com/kassa-pos/kassa/internal/pg"
+	"github.com/kassa-pos/kassa/sync/shopify"
 	"github.com/kassa-pos/kassa/sync/shopify/shopifyapi"
 	"github.com/kassa-pos/kassa/sync/shopifysim"
 	"github.com/kassa-pos/kassa/sync/shopifysim/shopdata"
@@ -81,7 +82,7 @@ func measureWebhooks(t *testing.T, d time.Duration) ([]Row, []string) {
 		all = append(all, &delivery{orderID: o.ID, body: body, sig: sign(sim.Secret, body)})
 	}
 	db, dbURL := dbtest.NewWithURL(t)
-	connectShop(t, db, sim.URL)
+	connectShop(t, db, sim.URL, shopify.OrderAPIGraphQL)
 	// The daemon gets a pool as kassa serve opens it (the test pool is smaller).
 	ddb, err := pg.Open(ctx, dbURL)
 	if err != nil {

@@ -303,10 +303,30 @@ func TestSimulatedChangesReachTheSale(t *testing.T) {
 			t.Fatalf("%s: outcomes %+v (%v), want %s", what, rows, err, outcome)
 		}
 	}
+	// The mug is linked to its Shopify inventory item: what comes back into the outlet is
+	// pushed to Shopify like any other stock movement.
+	if _, err := f.db.Exec(`INSERT INTO stock_channel_items (channel, shop, outlet_id, product_id, inventory_item_id, location_id)
+		SELECT 'shopify', $1, $2, id, 1, 1 FROM products WHERE sku = 'MUG'`, f.conn.Shop, f.outlet.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.db.Exec(`DELETE FROM stock_push_queue`); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := f.srv.RefundOrder(o.ID, shopifysim.RefundRequest{Lines: []shopifysim.RefundLine{{LineItemID: 70011, Quantity: 1, RestockType: "return"}}}); err != nil {
 		t.Fatal(err)
 	}
 	step("refund", Updated)
+	var queued struct {
+		SKU   string `db:"sku"`
+		Delta int    `db:"delta"`
+	}
+	if err := f.db.Get(&queued, `SELECT p.sku, m.delta FROM stock_push_queue q JOIN stock_channel_items i ON i.id = q.item_id
+		JOIN products p ON p.id = i.product_id JOIN stock_movements m ON m.id = q.movement_id`); err != nil {
+		t.Fatalf("the restocked mug is not queued for Shopify: %v", err)
+	}
+	if queued.SKU != "MUG" || queued.Delta != 1 {
+		t.Errorf("queued %+v, want the mug's unit back", queued)
+	}
 	if _, err := f.srv.EditOrder(o.ID, shopifysim.EditRequest{Quantities: map[int64]int{70012: 0}}); err != nil {
 		t.Fatal(err)
 	}

@@ -126,8 +126,8 @@ func TestConnectWithClientCredentials(t *testing.T) {
 		strings.Join(c.Scopes, ",") != "read_orders,read_products" || c.APIVersion != "2026-10" || c.ServedAPIVersion != "2026-10" || c.LastCallAt == nil {
 		t.Fatalf("connection %+v", c)
 	}
-	if checked.Shop.CurrencyCode != "EUR" || len(checked.Warnings) != 2 ||
-		!strings.Contains(checked.Warnings[0], "read_all_orders") || !strings.Contains(checked.Warnings[1], "write_inventory") {
+	if checked.Shop.CurrencyCode != "EUR" || len(checked.Warnings) != 3 || !strings.Contains(checked.Warnings[0], "read_all_orders") ||
+		!strings.Contains(checked.Warnings[1], "write_inventory") || !strings.Contains(checked.Warnings[2], "read_locations") || c.LocationID != nil {
 		t.Fatalf("checked %+v", checked)
 	}
 	// The secret and the token are sealed, the client ID is not.

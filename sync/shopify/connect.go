@@ -11,6 +11,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/kassa-pos/kassa/internal/pg"
+	"github.com/kassa-pos/kassa/internal/text"
 	"github.com/kassa-pos/kassa/inventory"
 	"github.com/kassa-pos/kassa/sync/shopify/shopifyapi"
 )
@@ -28,6 +29,9 @@ const (
 // Checked is what connecting found out about the shop.
 type Checked struct {
 	Shop shopifyapi.ShopDetails
+	// Location is the location that mirrors the outlet (zero when the locations could not
+	// be read).
+	Location shopifyapi.Location
 	// Warnings are what the owner should know without it stopping the connect, one
 	// sentence each.
 	Warnings []string
@@ -126,6 +130,22 @@ func (st ConnectionStore) CheckAndConnect(ctx context.Context, db *sqlx.DB, p Co
 	}
 	if !shopifyapi.HasScope(scopes, ScopeWriteInventory) {
 		checked.Warnings = append(checked.Warnings, "the app has no write_inventory scope: kassa cannot push stock levels to Shopify; add it to the app's version when stock should follow the shop")
+	}
+	locs, err := cl.Locations(ctx)
+	switch {
+	case err == nil:
+		loc, err := ResolveLocation(locs, p.Location)
+		if err != nil {
+			return Connection{}, checked, err
+		}
+		p.LocationID, p.LocationName, checked.Location = loc.ID, text.Clean(loc.Name, text.MaxName), loc
+	case strings.TrimSpace(p.Location) != "":
+		return Connection{}, checked, fmt.Errorf("cannot name the location %q: %w", strings.TrimSpace(p.Location), locationsRefused(shop, err))
+	case !shopifyapi.HasScope(scopes, ScopeReadLocations):
+		checked.Warnings = append(checked.Warnings, "the app has no read_locations scope: kassa cannot name the location that mirrors the outlet, so it pushes no stock; add the scope to the app's version, release it, and connect again")
+	default:
+		checked.Warnings = append(checked.Warnings, fmt.Sprintf("kassa could not read the shop's locations (%s): no location mirrors the outlet yet, so no stock is pushed; name it with 'kassa shopify set --location NAME'",
+			safeText(err.Error())))
 	}
 	conn, err := st.Connect(ctx, db, p)
 	if err != nil {

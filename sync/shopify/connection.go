@@ -88,8 +88,20 @@ type Connection struct {
 	ImportTrigger string        `db:"import_trigger"`
 	Enabled       bool          `db:"enabled"`
 	NewestOrderID int64         `db:"newest_order_id"`
-	CreatedAt     time.Time     `db:"created_at"`
-	UpdatedAt     time.Time     `db:"updated_at"`
+	// OrderAPI is the API imports read orders through: OrderAPIGraphQL or OrderAPIREST.
+	OrderAPI string `db:"order_api"`
+	// OrdersUpdatedThrough is the newest update time of an order an import has read
+	// through GraphQL (Get new reads from there, less an overlap); nil before any.
+	OrdersUpdatedThrough *time.Time `db:"orders_updated_through"`
+	// BulkOperationID is the bulk operation a Get all started and has not finished
+	// reading, "" when none.
+	BulkOperationID string `db:"bulk_operation_id"`
+	// LocationID is the Shopify location that mirrors the outlet's stock (nil until it is
+	// named), LocationName its name when it was named.
+	LocationID   *int64    `db:"location_id"`
+	LocationName string    `db:"location_name"`
+	CreatedAt    time.Time `db:"created_at"`
+	UpdatedAt    time.Time `db:"updated_at"`
 
 	// Filled in from the outlet, register and shipping-fee product (see describe).
 	OutletName   string `db:"-"`
@@ -98,6 +110,12 @@ type Connection struct {
 	RegisterName string `db:"-"`
 	ShippingSKU  string `db:"-"`
 }
+
+// The APIs a connection reads orders through (Connection.OrderAPI).
+const (
+	OrderAPIGraphQL = "graphql"
+	OrderAPIREST    = "rest"
+)
 
 // notLinkedError is a shop that has no connection; errors.Is(err, ErrNotFound) holds.
 type notLinkedError struct{ shop string }
@@ -116,8 +134,8 @@ const connectionSelect = `
 		c.register_id, c.shipping_product_id, c.import_test_orders, c.import_pickups, c.auto_update,
 		extract(epoch FROM c.poll_interval)::bigint AS poll_seconds, c.import_trigger, c.enabled,
 		c.newest_order_id, c.created_at, c.updated_at, c.auth, c.client_id, c.scopes, c.public_url,
-		c.served_api_version, c.last_call_at, c.webhooks_checked_at,
-		cred.names AS cred_names, cred.sealed AS cred_sealed, cred.token_expires_at
+		c.served_api_version, c.last_call_at, c.webhooks_checked_at, c.order_api, c.orders_updated_through,
+		c.bulk_operation_id, c.location_id, c.location_name, cred.names AS cred_names, cred.sealed AS cred_sealed, cred.token_expires_at
 	FROM shopify_connections c
 	LEFT JOIN LATERAL (
 		SELECT array_agg(k.name ORDER BY k.name) AS names, array_agg(k.sealed ORDER BY k.name) AS sealed,
@@ -150,6 +168,15 @@ type ConnectParams struct {
 	ImportPickups    bool
 	AutoUpdate       bool
 	PollInterval     time.Duration // default 5 minutes, at least 10 seconds
+	// OrderAPI is the API imports read orders through: OrderAPIGraphQL (the default) or
+	// OrderAPIREST.
+	OrderAPI string
+	// Location names the Shopify location that mirrors the outlet (its name or id; ""
+	// for the shop's primary location). CheckAndConnect resolves it into LocationID and
+	// LocationName; a LocationID of 0 keeps the connection's location as it was.
+	Location     string
+	LocationID   int64
+	LocationName string
 }
 
 // DefaultAPIVersion is the Admin API version a connection uses unless told otherwise.
@@ -271,6 +298,10 @@ func (st ConnectionStore) Connect(ctx context.Context, q pg.Queryer, p ConnectPa
 			return err
 		}
 		interval := fmt.Sprintf("%d seconds", int64(p.PollInterval/time.Second))
+		orderAPI := p.OrderAPI
+		if orderAPI == "" {
+			orderAPI = OrderAPIGraphQL
+		}
 		if existing.ID != 0 {
 			id = existing.ID
 			_, err := tx.ExecContext(ctx, `
@@ -278,12 +309,18 @@ func (st ConnectionStore) Connect(ctx context.Context, q pg.Queryer, p ConnectPa
 					base_url = $3, outlet_id = $4, register_id = $5, import_test_orders = $6,
 					auto_update = $7, poll_interval = $8::interval, enabled = true, updated_at = now(),
 					auth = $9, client_id = $10, scopes = $11, public_url = CASE WHEN $12 = '' THEN public_url ELSE $12 END,
-					import_pickups = $13
+					order_api = $13, bulk_operation_id = '',
+					location_id = coalesce($14, location_id), location_name = CASE WHEN $14::bigint IS NULL THEN location_name ELSE $15 END,
+					import_pickups = $16
 				WHERE id = $1`,
 				id, p.APIVersion, p.BaseURL, p.OutletID, p.RegisterID,
-				p.ImportTestOrders, p.AutoUpdate, interval, p.Auth, p.clientID(), pq.Array(p.scopes()), p.PublicURL, p.ImportPickups)
+				p.ImportTestOrders, p.AutoUpdate, interval, p.Auth, p.clientID(), pq.Array(p.scopes()), p.PublicURL, orderAPI,
+				p.locationID(), p.LocationName, p.ImportPickups)
 			if err != nil {
 				return fmt.Errorf("update connection %s: %w", shop, err)
+			}
+			if err := relocate(ctx, tx, id); err != nil {
+				return err
 			}
 			if err := st.replaceCredentials(ctx, tx, id, p); err != nil {
 				return err
@@ -298,10 +335,11 @@ func (st ConnectionStore) Connect(ctx context.Context, q pg.Queryer, p ConnectPa
 		err = sqlx.GetContext(ctx, tx, &id, `
 			INSERT INTO shopify_connections (shop, api_version, base_url, outlet_id,
 				register_id, shipping_product_id, import_test_orders, auto_update, poll_interval,
-				auth, client_id, scopes, public_url, import_pickups)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::interval, $10, $11, $12, $13, $14) RETURNING id`,
+				auth, client_id, scopes, public_url, order_api, location_id, location_name, import_pickups)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::interval, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id`,
 			shop, p.APIVersion, p.BaseURL, p.OutletID, p.RegisterID,
-			shipping, p.ImportTestOrders, p.AutoUpdate, interval, p.Auth, p.clientID(), pq.Array(p.scopes()), p.PublicURL, p.ImportPickups)
+			shipping, p.ImportTestOrders, p.AutoUpdate, interval, p.Auth, p.clientID(), pq.Array(p.scopes()), p.PublicURL, orderAPI,
+			p.locationID(), p.LocationName, p.ImportPickups)
 		if err != nil {
 			return fmt.Errorf("create connection %s: %w", shop, err)
 		}

@@ -134,6 +134,14 @@ func TestImportSurvivesSIGKILL(t *testing.T) {
 	if sum.Outcomes.AlreadyImported == 0 {
 		t.Error("the killed run imported nothing before it died")
 	}
+	// The killed run was reading Shopify's bulk export: the rerun read the same export
+	// rather than start a second one, and left none in flight.
+	if n := srv.BulkOperations(); n != 1 {
+		t.Errorf("%d bulk operations, want the killed run's one", n)
+	}
+	if c, err := (ConnectionStore{}).byID(ctx, db, conn.ID); err != nil || c.BulkOperationID != "" || c.OrdersUpdatedThrough == nil {
+		t.Errorf("after the rerun the connection has bulk operation %q, updates through %v (%v)", c.BulkOperationID, c.OrdersUpdatedThrough, err)
+	}
 	checkWholeSales(t, f, want.Imported)
 	stock := f.stock()
 	for sku, n := range sold {

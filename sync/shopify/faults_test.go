@@ -14,9 +14,11 @@ import (
 func TestFaultsEndLikeACleanRun(t *testing.T) {
 	t.Parallel()
 	gen := func() *shopdata.GenerateOptions { return &shopdata.GenerateOptions{Seed: 21, Orders: 250, Days: 40} }
-	clean := newFixture(t, fixtureOptions{sim: shopifysim.Options{Generate: gen()}})
+	// Through REST, which pages many times (the GraphQL export is one download: see
+	// TestBulkImportSurvives).
+	clean := newFixture(t, fixtureOptions{sim: shopifysim.Options{Generate: gen()}, orderAPI: OrderAPIREST})
 	faulty := newFixture(t, fixtureOptions{sim: shopifysim.Options{Generate: gen(), MinRetryAfter: 20 * time.Millisecond,
-		Faults: shopifysim.FaultConfig{Seed: 11, Rate5xx: 0.05, Rate429: 0.05, RateDrop: 0.02}}})
+		Faults: shopifysim.FaultConfig{Seed: 11, Rate5xx: 0.05, Rate429: 0.05, RateDrop: 0.02}}, orderAPI: OrderAPIREST})
 	clean.im.PageSize, faulty.im.PageSize = 10, 10
 	want := clean.run(ModeAll)
 	got := faulty.run(ModeAll)

@@ -40,6 +40,8 @@ type fixtureOptions struct {
 	importTests bool
 	// importerNow is the importer's clock (default testNow).
 	importerNow time.Time
+	// orderAPI is the connection's OrderAPI (default GraphQL).
+	orderAPI string
 }
 
 func newFixture(t testing.TB, fo fixtureOptions) *fixture {
@@ -68,7 +70,7 @@ func newFixture(t testing.TB, fo fixtureOptions) *fixture {
 	}
 	f.conn, err = ConnectionStore{Secrets: dbtest.Secrets()}.Connect(ctx, db, ConnectParams{
 		Shop: srv.Shop, AccessToken: srv.Token, WebhookSecret: srv.Secret, BaseURL: srv.URL,
-		OutletID: f.outlet.ID, RegisterID: f.reg.ID, ImportTestOrders: fo.importTests, AutoUpdate: true,
+		OutletID: f.outlet.ID, RegisterID: f.reg.ID, ImportTestOrders: fo.importTests, AutoUpdate: true, OrderAPI: fo.orderAPI,
 	})
 	if err != nil {
 		t.Fatal(err)

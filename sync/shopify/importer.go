@@ -113,6 +113,10 @@ type Progress struct {
 	Total    int
 	Seen     int
 	Outcomes Counts
+	// Preparing is set while Shopify prepares a bulk export (Get all through GraphQL),
+	// before any order is read; ExportObjects is how many objects it has written so far.
+	Preparing     bool
+	ExportObjects int64
 }
 
 // Summary is a finished run, in the JSON shape of "kassa orders get-all --json".
@@ -224,6 +228,32 @@ func (im *Importer) Run(ctx context.Context, connectionID int64, opts RunOptions
 		if cl, ok := src.(interface{ Close() }); ok {
 			defer cl.Close()
 		}
+		gsrc, useGraphQL := graphQLSource(r.conn, src)
+		r.graphql = useGraphQL
+		get := src.GetOrder
+		if useGraphQL {
+			get = func(ctx context.Context, id int64) (shopifyapi.Order, error) {
+				o, err := gsrc.GetGraphQLOrder(ctx, id)
+				if err != nil {
+					return o, err
+				}
+				page, err := withRefundDetails(ctx, src, []shopifyapi.Order{o})
+				if err != nil {
+					return o, err
+				}
+				return page[0], nil
+			}
+		}
+		switch opts.Mode {
+		case ModeNew:
+			if useGraphQL {
+				return r.graphQLNew(ctx, gsrc)
+			}
+		case ModeAll:
+			if useGraphQL {
+				return r.bulkAll(ctx, gsrc)
+			}
+		}
 		switch opts.Mode {
 		case ModeRetry:
 			ids, err := (RunLog{}).failedOrders(ctx, im.DB, r.conn.ID)
@@ -235,7 +265,7 @@ func (im *Importer) Run(ctx context.Context, connectionID int64, opts RunOptions
 				chunk := ids[start:min(start+im.pageSize(), len(ids))]
 				page := make([]shopifyapi.Order, 0, len(chunk))
 				for _, id := range chunk {
-					o, err := src.GetOrder(ctx, id)
+					o, err := get(ctx, id)
 					if errors.Is(err, shopifyapi.ErrNotFound) {
 						o = shopifyapi.Order{ID: id, DecodeErr: errors.New("Shopify no longer shows this order (older than 60 days, or deleted)")}
 					} else if err != nil && o.ID == 0 {
@@ -454,6 +484,10 @@ type run struct {
 	progress func(Progress)
 	cache    *runCache
 	log      zerolog.Logger
+	// graphql is set when the run reads orders through the GraphQL Admin API.
+	graphql bool
+	// started is when the run began, on the importer's clock.
+	started time.Time
 	// making is held by a page that may create products or customers without e-mail, from
 	// its look-ups to its commit, so that two pages written at once never make the same
 	// one twice. Pages that only use known ones do not take it.
@@ -464,6 +498,8 @@ type run struct {
 	mu sync.Mutex // guards the fields below, which pages written at once share
 	// newest is the largest order id the run has recorded.
 	newest int64
+	// updated is the newest update time of an order the run has recorded.
+	updated time.Time
 	// importedIDs are the orders this run has imported, so that an order listed twice
 	// (pages shifting under new orders, duplicate webhooks) is already_imported the
 	// second time.
@@ -495,7 +531,7 @@ func (im *Importer) run(ctx context.Context, connectionID int64, opts RunOptions
 	log := im.logger().With().Str("shop", conn.Shop).Str("mode", string(opts.Mode)).Logger()
 	r := &run{
 		im: im, conn: conn, mode: opts.Mode, progress: opts.Progress, cache: newRunCache(), compareAll: opts.compareAll,
-		importedIDs: map[int64]int64{},
+		importedIDs: map[int64]int64{}, started: im.now(),
 	}
 	if r.id, err = (RunLog{}).start(ctx, im.DB, conn.ID, opts.Mode, opts.Trigger, im.now()); err != nil {
 		return Summary{}, err
@@ -737,9 +773,16 @@ func (r *run) pageDone(rows []outcomeRow) {
 			r.log.Warn().Int64("order_id", row.order.ID).Str("order_name", row.order.Name).Str("reason", row.reason).Msg("order failed")
 		}
 	}
-	if r.progress != nil {
-		r.progress(Progress{RunID: r.id, Shop: r.conn.Shop, Mode: r.mode, Total: r.total, Seen: r.seen, Outcomes: r.counts})
+	r.report(Progress{})
+}
+
+// report calls the run's progress callback with p and the run's figures.
+func (r *run) report(p Progress) {
+	if r.progress == nil {
+		return
 	}
+	p.RunID, p.Shop, p.Mode, p.Total, p.Seen, p.Outcomes = r.id, r.conn.Shop, r.mode, r.total, r.seen, r.counts
+	r.progress(p)
 }
 
 // write records rows in one transaction: the sales of rows[i] for i in importIdx (with the
@@ -760,6 +803,7 @@ func (r *run) write(ctx context.Context, rows []outcomeRow, importIdx []int, now
 	}
 	ct := r.cache.begin()
 	var newest int64
+	var updated time.Time
 	err := pg.WithTx(ctx, r.im.DB, func(tx *sqlx.Tx) error {
 		// An import does not wait for its pages to reach the disk: if the database server
 		// itself crashes, the last pages are lost whole (sales, stock and outcomes
@@ -800,9 +844,22 @@ func (r *run) write(ctx context.Context, rows []outcomeRow, importIdx []int, now
 			return err
 		}
 		var c Counts
-		for _, row := range logged {
-			c.Add(row.outcome)
+		updated = time.Time{}
+		for _, row := range rows {
+			if !row.recorded {
+				c.Add(row.outcome)
+			}
 			newest = max(newest, row.order.ID)
+			if row.order.UpdatedAt.After(updated) {
+				updated = row.order.UpdatedAt
+			}
+		}
+		// A Get new through GraphQL reads by ascending update time, one page at a time: the
+		// high-water mark moves with each page.
+		if r.graphql && r.mode == ModeNew && !updated.IsZero() {
+			if err := rememberUpdated(ctx, tx, r.conn.ID, updated); err != nil {
+				return err
+			}
 		}
 		if err := (RunLog{}).count(ctx, tx, r.id, c); err != nil {
 			return err
@@ -822,6 +879,9 @@ func (r *run) write(ctx context.Context, rows []outcomeRow, importIdx []int, now
 	ct.commit()
 	r.mu.Lock()
 	r.newest = max(r.newest, newest)
+	if updated.After(r.updated) {
+		r.updated = updated
+	}
 	r.mu.Unlock()
 	return nil
 }

@@ -150,13 +150,15 @@ func classify(o *shopifyapi.Order, c Connection, now time.Time) (Outcome, string
 
 // IsLocalPickup reports whether the order is collected by the buyer at a location of the
 // shop, and names the location. The order's delivery method says so when its shape carries
-// one (GraphQL fulfillment orders: PICK_UP is a pickup; SHIPPING, LOCAL delivery and the
-// others are not); a REST order or webhook body does not, and there a pickup is an order
+// one (GraphQL fulfillment orders: a pickup when every one is PICK_UP; SHIPPING, LOCAL
+// delivery and the others are not); a REST order or webhook body does not, and there a pickup is an order
 // with no shipping address whose shipping lines are all free, named after the location.
 func IsLocalPickup(o *shopifyapi.Order) (bool, string) {
-	if o.DeliveryMethod != "" {
-		if !strings.EqualFold(o.DeliveryMethod, "PICK_UP") {
-			return false, ""
+	if len(o.DeliveryMethods) > 0 {
+		for _, m := range o.DeliveryMethods {
+			if !strings.EqualFold(m, "PICK_UP") {
+				return false, ""
+			}
 		}
 		return true, pickupName(o.PickupLocation, o)
 	}
@@ -312,7 +314,7 @@ func mapOrder(o *shopifyapi.Order, c Connection, shippingSKU string) (*draft, er
 		return sum, out
 	}
 
-	carriesInventoryManagement := bytes.Contains(o.Raw, []byte(`"variant_inventory_management"`))
+	carriesInventoryManagement := o.InventoryManagementKnown || bytes.Contains(o.Raw, []byte(`"variant_inventory_management"`))
 	refunds := lineRefunds(o)
 	changed := len(o.Refunds) > 0
 	for i := range o.LineItems {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/kassa-pos/kassa/internal/jsonpack"
 	"github.com/kassa-pos/kassa/internal/pg"
@@ -480,4 +481,20 @@ func (RunLog) failedOrders(ctx context.Context, q pg.Queryer, connectionID int64
 		return nil, fmt.Errorf("list failed orders: %w", err)
 	}
 	return ids, nil
+}
+
+// logged reports which of ids the connection's import log has an outcome for.
+func (RunLog) logged(ctx context.Context, q pg.Queryer, connectionID int64, ids []int64) (map[int64]bool, error) {
+	var found []int64
+	err := sqlx.SelectContext(ctx, q, &found, `
+		SELECT DISTINCT shopify_order_id FROM import_outcomes
+		WHERE connection_id = $1 AND shopify_order_id = ANY($2)`, connectionID, pq.Array(ids))
+	if err != nil {
+		return nil, fmt.Errorf("look up logged orders: %w", err)
+	}
+	out := make(map[int64]bool, len(found))
+	for _, id := range found {
+		out[id] = true
+	}
+	return out, nil
 }

@@ -84,6 +84,9 @@ type levelKey struct{ item, location int64 }
 
 type level struct {
 	available int
+	// committed is what orders placed and not fulfilled yet hold; on hand is available +
+	// committed (inventory.go).
+	committed int
 	updatedAt string
 }
 
@@ -97,6 +100,12 @@ type catalog struct {
 	locations []Location
 	levels    map[levelKey]*level
 	pending   []*variant
+	// history is every change of a quantity, oldest first; idempotent the results of
+	// mutations sent with @idempotent, by key; groups numbers adjustment groups
+	// (inventory.go).
+	history    []InventoryChange
+	idempotent map[string]*idempotentResult
+	groups     int64
 }
 
 func newCatalog(s *Server) *catalog {
@@ -185,8 +194,8 @@ func (c *catalog) initStock() {
 	c.pending = nil
 }
 
-// decrementForOrder takes an order's tracked line items out of the first location's stock,
-// as Shopify does when an order is placed.
+// decrementForOrder takes an order's tracked line items out of the first location's
+// available stock into its committed stock, as Shopify does when an order is placed.
 func (c *catalog) decrementForOrder(raw []byte) {
 	var o struct {
 		LineItems []struct {
@@ -210,7 +219,9 @@ func (c *catalog) decrementForOrder(raw []byte) {
 		}
 		k := levelKey{v.inventoryItemID, c.locations[0].ID}
 		if l, ok := c.levels[k]; ok {
+			// Placing an order moves its units from available to committed.
 			l.available -= li.Quantity
+			l.committed += li.Quantity
 			l.updatedAt = now
 		}
 	}

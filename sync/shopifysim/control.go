@@ -25,7 +25,14 @@ import (
 //	POST /_sim/orders/{id}/refund  body: a RefundRequest (Server.RefundOrder)
 //	POST /_sim/orders/{id}/cancel  body: {"restock": true, "reason": "customer"} (Server.CancelOrder)
 //	POST /_sim/orders/{id}/edit    body: an EditRequest (Server.EditOrder)
+//	GET|POST /_sim/inventory, POST /_sim/web-orders, POST /_sim/fulfillments
+//	                    stock "in Shopify" (see serveInventoryControl)
 func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
+	switch strings.TrimSuffix(r.URL.Path, "/") {
+	case "/_sim/inventory", "/_sim/web-orders", "/_sim/fulfillments":
+		s.serveInventoryControl(w, r)
+		return
+	}
 	if strings.HasPrefix(r.URL.Path, "/_sim/webhooks") {
 		s.serveWebhookControl(w, r)
 		return

@@ -10,7 +10,10 @@
 // over 1000 refused as MAX_COST_EXCEEDED) and are paid from a per-plan bucket of points
 // (graphqlcost.go): the requested cost is taken before running, the unused part given back
 // after, and a query the bucket cannot pay for is answered THROTTLED with extensions.cost.
-// A Dev Dashboard app (Options.ClientID) gets access tokens from /admin/oauth/access_token
+// Orders are served through GraphQL too (graphqlorders.go: the orders query over the same
+// stored orders the REST endpoints and webhooks serve, rendered as Shopify's GraphQL
+// Order), and bulk query operations write them as Shopify's flat JSONL
+// (graphqlbulk.go). A Dev Dashboard app (Options.ClientID) gets access tokens from /admin/oauth/access_token
 // with Shopify's refusals, and its tokens expire (oauth.go). Every answer names the API
 // version it was served in; a version older than the oldest served falls forward.
 //
@@ -31,7 +34,13 @@
 //     timestamp) against the injected clock.
 //   - The zero Plan means no rate limit; the rate limit runs on real (monotonic) time, not on
 //     the injected clock, so that a fixed test clock does not freeze the bucket.
-//   - Faults apply to /admin/ paths only, never to the /_sim/ control endpoints.
+//   - Faults apply to /admin/ paths only, never to the /_sim/ control endpoints; bulk results
+//     (/_bulk/) have faults of their own (BulkOptions, SetBulkFaults).
+//   - A GraphQL order's delivery method is SHIPPING when the REST order has shipping lines
+//     and a line that requires shipping, else NONE; a refund's totalRefundedSet is the sum of
+//     its successful refund transactions; a REST field that is absent reads as REST's zero.
+//   - Without groupObjects a bulk export writes each order's children after the next order's
+//     row (Shopify only guarantees that a child comes after its parent).
 //   - Placing a paid order delivers orders/create and orders/paid (one event id); an update
 //     delivers orders/updated, plus orders/paid or orders/cancelled when it paid or
 //     cancelled the order.

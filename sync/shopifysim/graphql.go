@@ -44,6 +44,9 @@ func (s *Server) resolvers() map[string]map[string]gqlFieldFunc {
 	}
 	add(s.shopResolvers())
 	add(s.hooks.resolvers())
+	add(s.orderResolvers())
+	add(s.bulk.resolvers())
+	add(s.catalog.resolvers())
 	return out
 }
 
@@ -114,6 +117,7 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *apiRequest, tok *accessT
 	}
 	data := rc.execute()
 	actual := rc.actual
+	s.nPoints.Add(int64(actual))
 	cost.ActualQueryCost = &actual
 	cost.ThrottleStatus = s.costs.refund(requested - actual)
 	ans := graphQLAnswer{Errors: rc.errors, Data: data, Extensions: &gqlExtensions{Cost: cost}}

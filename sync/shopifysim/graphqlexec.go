@@ -114,6 +114,7 @@ func (e *codedError) Error() string { return e.msg }
 type orderedObject struct {
 	keys []string
 	vals map[string]any
+	raw  []byte // when set, the object's JSON as written earlier
 }
 
 func newOrderedObject(n int) *orderedObject {
@@ -127,8 +128,25 @@ func (o *orderedObject) set(k string, v any) {
 	o.vals[k] = v
 }
 
+// remove deletes a key.
+func (o *orderedObject) remove(k string) {
+	if _, ok := o.vals[k]; !ok {
+		return
+	}
+	delete(o.vals, k)
+	for i, key := range o.keys {
+		if key == k {
+			o.keys = append(o.keys[:i], o.keys[i+1:]...)
+			break
+		}
+	}
+}
+
 // MarshalJSON writes the object with its keys in the order they were set.
 func (o *orderedObject) MarshalJSON() ([]byte, error) {
+	if o.raw != nil {
+		return o.raw, nil
+	}
 	var buf bytes.Buffer
 	buf.WriteByte('{')
 	for i, k := range o.keys {
@@ -158,8 +176,12 @@ type gqlRequest struct {
 	op        *ast.OperationDefinition
 	vars      map[string]any
 	token     *accessToken // the token the request was authenticated with
-	errors    []gqlError
-	actual    int
+	// field is the field whose resolver runs, for resolvers that read its directives.
+	field  *ast.Field
+	errors []gqlError
+	actual int
+	// bulk is set for a bulk operation's query: connections give all their nodes.
+	bulk bool
 }
 
 // gqlParse parses and validates a request and picks its operation. The errors are in
@@ -343,6 +365,7 @@ func (rc *gqlRequest) selectionSet(typ *ast.Definition, obj any, sel ast.Selecti
 		var value any
 		var err error
 		if fn := rc.resolvers[typ.Name][f.Name]; fn != nil {
+			rc.field = f
 			value, err = fn(rc, obj, args)
 		} else if m, ok := obj.(map[string]any); ok {
 			value = m[f.Name]

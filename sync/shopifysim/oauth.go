@@ -45,7 +45,7 @@ const DefaultTokenTTL = 24 * time.Hour
 
 // DefaultScopes are the access scopes the simulated app is granted unless Options.Scopes
 // says otherwise (read_all_orders is added when Options.ReadAllOrders is set).
-var DefaultScopes = []string{"read_orders", "read_products", "read_inventory", "write_inventory"}
+var DefaultScopes = []string{"read_orders", "read_products", "read_inventory", "write_inventory", "read_locations"}
 
 var oauthDescriptions = map[string]string{
 	RefuseShopNotPermitted:   "Client credentials cannot be performed on this shop.",

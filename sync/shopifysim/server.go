@@ -123,6 +123,8 @@ type Options struct {
 	WebhookURL string
 	// Webhooks tunes webhook delivery.
 	Webhooks WebhookOptions
+	// Bulk tunes bulk operations (preparation speed, faults, URL lifetime).
+	Bulk BulkOptions
 
 	// MaxRecordedRequests bounds the request record (the oldest are dropped); default 100000.
 	MaxRecordedRequests int
@@ -180,6 +182,7 @@ type Server struct {
 	store        *orderStore
 	catalog      *catalog
 	hooks        *webhooks
+	bulk         *bulkOps
 	// genMu guards gen, which is not safe for concurrent use.
 	genMu sync.Mutex
 	gen   *shopdata.Generator
@@ -191,6 +194,7 @@ type Server struct {
 
 	nRequests atomic.Int64
 	nThrottle atomic.Int64
+	nPoints   atomic.Int64
 	nFaults   [faultKinds]atomic.Int64
 	nextID    atomic.Int64
 	// uninstalled is set by Uninstall: the access token is refused from then on.
@@ -297,6 +301,7 @@ func NewServer(opts Options) (*Server, error) {
 	s.URL = "http://" + s.hostPort
 	s.baseCtx, s.cancelBase = context.WithCancel(context.Background())
 	s.hooks = newWebhooks(s, opts.Webhooks)
+	s.bulk = newBulkOps(s, opts.Bulk)
 	if opts.WebhookURL != "" {
 		for _, topic := range OrderTopics {
 			s.hooks.subscribe(topic, opts.WebhookURL, "json", s.servedVersion(s.version))
@@ -354,6 +359,7 @@ func (s *Server) loadData() error {
 		}
 	}
 	s.catalog.initStock()
+	s.catalog.commitOpenOrders(s.store.all())
 	return nil
 }
 
@@ -370,6 +376,7 @@ func (s *Server) Close() {
 		<-s.serveDone
 		s.hooks.stop()
 		s.inflight.Wait()
+		s.bulk.stop()
 	})
 }
 
@@ -409,21 +416,24 @@ func (s *Server) Throttled() int64 { return s.nThrottle.Load() }
 
 // Stats is a snapshot of the server's counters.
 type Stats struct {
-	Requests  int64            `json:"requests"`
-	Throttled int64            `json:"throttled"`
-	Faults    map[string]int64 `json:"faults"`
-	Orders    int              `json:"orders"`
-	Webhooks  WebhookStats     `json:"webhooks"`
+	Requests  int64 `json:"requests"`
+	Throttled int64 `json:"throttled"`
+	// GraphQLPoints is the actual cost of every GraphQL query answered, summed.
+	GraphQLPoints int64            `json:"graphql_points"`
+	Faults        map[string]int64 `json:"faults"`
+	Orders        int              `json:"orders"`
+	Webhooks      WebhookStats     `json:"webhooks"`
 }
 
 // Stats returns the server's counters.
 func (s *Server) Stats() Stats {
 	st := Stats{
-		Requests:  s.nRequests.Load(),
-		Throttled: s.nThrottle.Load(),
-		Faults:    map[string]int64{},
-		Orders:    s.store.len(),
-		Webhooks:  s.hooks.stats(),
+		Requests:      s.nRequests.Load(),
+		Throttled:     s.nThrottle.Load(),
+		GraphQLPoints: s.nPoints.Load(),
+		Faults:        map[string]int64{},
+		Orders:        s.store.len(),
+		Webhooks:      s.hooks.stats(),
 	}
 	for k := FaultKind(1); k < faultKinds; k++ {
 		st.Faults[k.String()] = s.nFaults[k].Load()
@@ -498,6 +508,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case strings.HasPrefix(r.URL.Path, "/_sim/"):
 		s.serveControl(sw, r)
+	case strings.HasPrefix(r.URL.Path, "/_bulk/"):
+		s.bulk.serveResult(sw, r)
 	case strings.HasPrefix(r.URL.Path, "/admin/"):
 		s.serveAdmin(sw, r, &rec)
 	default:

@@ -139,3 +139,20 @@ func cleanedText(s string, err error) (string, error) {
 func (a cleanAPI) VoidPayment(ctx context.Context, paymentID int64, req client.VoidRequest) (client.Void, error) {
 	return cleaned(a.api.VoidPayment(ctx, paymentID, req))
 }
+
+func (a cleanAPI) Quote(ctx context.Context, register string, req client.SellRequest) (client.Quote, error) {
+	return cleaned(a.api.Quote(ctx, register, req))
+}
+
+func (a cleanAPI) Sell(ctx context.Context, register string, req client.SellRequest) (client.Sale, error) {
+	return cleaned(a.api.Sell(ctx, register, req))
+}
+
+func (a cleanAPI) ReturnSale(ctx context.Context, receipt string, req client.ReturnRequest) (client.Return, error) {
+	return cleaned(a.api.ReturnSale(ctx, receipt, req))
+}
+
+// ReceiptText keeps the receipt's lines, as ClosingReportText does.
+func (a cleanAPI) ReceiptText(ctx context.Context, receipt string) (string, error) {
+	return cleanedText(a.api.ReceiptText(ctx, receipt))
+}

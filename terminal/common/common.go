@@ -46,6 +46,10 @@ type API interface {
 	ClosingReportText(ctx context.Context, sessionID int64) (string, error)
 	NightlyReportText(ctx context.Context, outlet, date string) (string, error)
 	GenerateNightlyText(ctx context.Context, req client.NightlyRequest) (string, error)
+	Quote(ctx context.Context, register string, req client.SellRequest) (client.Quote, error)
+	Sell(ctx context.Context, register string, req client.SellRequest) (client.Sale, error)
+	ReturnSale(ctx context.Context, receipt string, req client.ReturnRequest) (client.Return, error)
+	ReceiptText(ctx context.Context, receipt string) (string, error)
 }
 
 var _ API = (*client.Client)(nil)

@@ -7,9 +7,9 @@ import "github.com/charmbracelet/bubbles/key"
 // KeyMap is every key binding of the terminal.
 type KeyMap struct {
 	// Screens.
-	Register, Sales, Shopify, Reports key.Binding
-	NextTab, PrevTab                  key.Binding
-	Quit                              key.Binding
+	Register, Sales, Shopify, Reports, Sell key.Binding
+	NextTab, PrevTab                        key.Binding
+	Quit                                    key.Binding
 
 	// Moving around.
 	Up, Down, PageUp, PageDown key.Binding
@@ -48,6 +48,7 @@ func Default() *KeyMap {
 		Sales:    b("F2", "sales", "f2", "2"),
 		Shopify:  b("F3", "shopify", "f3", "3"),
 		Reports:  b("F4", "reports", "f4", "4"),
+		Sell:     b("F5", "sell", "f5", "5"),
 		NextTab:  b("tab", "next screen", "tab"),
 		PrevTab:  b("shift+tab", "previous screen", "shift+tab"),
 		Quit:     b("q", "quit", "q", "ctrl+c"),

@@ -73,6 +73,10 @@ type Client struct {
 	observer  Observer
 	pacer     costPacer
 
+	costMu     sync.Mutex
+	perOrder   map[int]int // what one order of a page costs, by line items asked per order
+	bucketSize float64
+
 	mu sync.Mutex // serialises use of gs
 	gs *goshopify.Client
 }

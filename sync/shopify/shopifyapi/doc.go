@@ -1,6 +1,12 @@
-// Package shopifyapi is kassa's client layer for the Shopify Admin REST API.
+// Package shopifyapi is kassa's client layer for the Shopify Admin API, GraphQL and REST.
 //
-// It owns three things:
+// Orders are read through GraphQL (gqlorders.go: pages of the orders query whose size the
+// query's cost decides; bulk.go: bulk exports, downloaded and assembled into orders while
+// they download, under the ordering documented there; gqlorder.go: DecodeGraphQLOrder, into
+// the same Order as DecodeOrder), or, for a connection that asks for it, through REST as
+// below. Webhook bodies are REST-shaped and always go to DecodeOrder.
+//
+// Its REST side owns three things:
 //   - Order and DecodeOrder: kassa's own lenient order model. go-shopify v4.7.0's types drop
 //     total_outstanding and fail a whole order on one unexpected field, so orders are
 //     fetched as raw JSON and decoded here, one order at a time.

@@ -143,6 +143,16 @@ func (p *costPacer) wait(query string, now time.Time) time.Duration {
 	return d
 }
 
+// expect sets what query will request next time (its variables change its cost).
+func (p *costPacer) expect(query string, cost int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.requested == nil {
+		p.requested = map[string]int{}
+	}
+	p.requested[query] = cost
+}
+
 // observe takes an answer's cost as the new estimate.
 func (p *costPacer) observe(query string, c Cost, now time.Time) {
 	p.mu.Lock()

@@ -62,13 +62,21 @@ type Order struct {
 	// Refunds are the refunds Shopify recorded on the order, oldest first as Shopify lists
 	// them.
 	Refunds []Refund
-	// DeliveryMethod is how the order reaches the buyer, as the order's fulfillment orders
-	// say (GraphQL deliveryMethod.methodType: SHIPPING, PICK_UP, PICKUP_POINT, LOCAL, RETAIL,
-	// NONE); "" when the shape does not say (a REST order or webhook body), when the rules
-	// read it from the shipping lines and address instead (see IsLocalPickup).
-	DeliveryMethod string
+	// DeliveryMethods are the delivery method types of the order's fulfillment orders
+	// (GraphQL deliveryMethod.methodType: SHIPPING, PICK_UP, PICKUP_POINT, LOCAL, RETAIL,
+	// NONE), in Shopify's words; nil when the shape does not say (a REST order or webhook
+	// body), when the rules read pickup from the shipping lines and address instead (see
+	// IsLocalPickup).
+	DeliveryMethods []string
 	// PickupLocation names the location of a pickup order when the shape says it; "" else.
 	PickupLocation string
+	// InventoryManagementKnown is set when the source says for every variant whether
+	// Shopify tracks its stock (GraphQL always does: variant.inventoryItem.tracked), so
+	// VariantInventoryManagement "" means untracked rather than unknown.
+	InventoryManagementKnown bool
+	// Shape is the form the order was read in: ShapeREST (REST, webhook bodies, files) or
+	// ShapeGraphQL.
+	Shape string
 
 	// Raw holds the exact bytes the order was decoded from, for the import log.
 	Raw json.RawMessage
@@ -77,6 +85,12 @@ type Order struct {
 	// failed outcome for that order alone.
 	DecodeErr error
 }
+
+// The shapes an order is read in.
+const (
+	ShapeREST    = ""
+	ShapeGraphQL = "graphql"
+)
 
 // Customer is the order's customer as Shopify sent it. Fields may be empty when the app
 // lacks access to protected customer data.
@@ -115,7 +129,8 @@ type LineItem struct {
 	Name         string
 	Quantity     int64
 	// CurrentQuantity is the quantity less what edits removed and refunds took back
-	// (current_quantity); HasCurrentQuantity says whether the line carried it.
+	// (current_quantity, GraphQL currentQuantity); HasCurrentQuantity says whether the line
+	// carried it.
 	CurrentQuantity            int64
 	HasCurrentQuantity         bool
 	Price                      decimal.Decimal // unit price before discounts
