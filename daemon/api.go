@@ -661,7 +661,7 @@ func (a *api) importOutcomes(c *call) (reply, error) {
 	outcome := c.r.URL.Query().Get("outcome")
 	switch shopify.Outcome(outcome) {
 	case "", shopify.Imported, shopify.AlreadyImported, shopify.TooOld, shopify.NoShippingMethod,
-		shopify.TestOrder, shopify.Cancelled, shopify.Failed:
+		shopify.TestOrder, shopify.Cancelled, shopify.Failed, shopify.Updated, shopify.NeedsReview:
 	default:
 		return reply{}, badRequest("unknown outcome %q", outcome)
 	}

@@ -29,6 +29,10 @@ func (nopImporter) ImportOrders(context.Context, int64, []shopifyapi.Order, shop
 	return shopify.Summary{RunID: 1}, nil
 }
 
+func (nopImporter) ImportOrderIDs(context.Context, int64, []int64, shopify.RunOptions) (shopify.Summary, error) {
+	return shopify.Summary{RunID: 1}, nil
+}
+
 // BenchmarkWebhookAnswer measures answering one signed webhook: find the connection,
 // check the signature, store the delivery.
 func BenchmarkWebhookAnswer(b *testing.B) {

@@ -231,6 +231,7 @@ func New(db *sqlx.DB, cfg Config, deps Deps) (*Daemon, error) {
 	if im == nil {
 		im = &shopify.Importer{DB: db, Clock: clock, Logger: log, Secrets: deps.Secrets, NewSource: sourceWithObserver(open)}
 	}
+	m.Registry.MustRegister(expiringCollector{db: db, clock: clock})
 	d := &Daemon{db: db, cfg: cfg, clock: clock, log: log, metrics: m}
 	d.runner = newRunner(db, im, m, log.With().Str("component", "import_runner").Logger())
 	d.worker = &webhookWorker{

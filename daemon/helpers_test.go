@@ -271,6 +271,15 @@ func (c *countingImporter) ImportOrders(ctx context.Context, id int64, orders []
 	return s, err
 }
 
+func (c *countingImporter) ImportOrderIDs(ctx context.Context, id int64, ids []int64, o shopify.RunOptions) (shopify.Summary, error) {
+	s, err := c.inner.ImportOrderIDs(ctx, id, ids, o)
+	if s.RunID != 0 {
+		c.runs.Add(1)
+	}
+	c.imported.Add(int64(s.Outcomes.Imported))
+	return s, err
+}
+
 // expectStatus fails unless err is a *client.Error with status and a message containing want.
 func expectStatus(t testing.TB, err error, status int, want string) {
 	t.Helper()

@@ -20,6 +20,7 @@ import (
 type Importer interface {
 	Run(ctx context.Context, connectionID int64, opts shopify.RunOptions) (shopify.Summary, error)
 	ImportOrders(ctx context.Context, connectionID int64, orders []shopifyapi.Order, opts shopify.RunOptions) (shopify.Summary, error)
+	ImportOrderIDs(ctx context.Context, connectionID int64, ids []int64, opts shopify.RunOptions) (shopify.Summary, error)
 }
 
 var _ Importer = (*shopify.Importer)(nil)

@@ -1,8 +1,10 @@
 package daemon
 
 import (
+	"context"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
@@ -166,7 +168,7 @@ func (m *Metrics) observeRun(mode shopify.Mode, trigger string, sum shopify.Summ
 	for outcome, n := range map[shopify.Outcome]int{
 		shopify.Imported: c.Imported, shopify.AlreadyImported: c.AlreadyImported, shopify.TooOld: c.TooOld,
 		shopify.NoShippingMethod: c.NoShippingMethod, shopify.TestOrder: c.TestOrder,
-		shopify.Cancelled: c.Cancelled, shopify.Failed: c.Failed,
+		shopify.Cancelled: c.Cancelled, shopify.Failed: c.Failed, shopify.Updated: c.Updated, shopify.NeedsReview: c.NeedsReview,
 	} {
 		if n > 0 {
 			m.importOutcomes.WithLabelValues(string(outcome)).Add(float64(n))
@@ -208,6 +210,45 @@ func (m *Metrics) ObserveThrottled(_ string, wait time.Duration) {
 // ObserveRetry counts a retried Shopify request.
 func (m *Metrics) ObserveRetry(_ string, reason string, _ time.Duration) {
 	m.shopifyRetries.WithLabelValues(reason).Inc()
+}
+
+// expiringDesc is the gauge of failed orders about to leave Shopify's 60-day window.
+var expiringDesc = prometheus.NewDesc("kassa_shopify_failed_orders_expiring",
+	"Orders whose import failed and that leave Shopify's 60-day window within 7 days (fix them while Shopify still hands them out), by shop.",
+	[]string{"shop"}, nil)
+
+// expiringCollector reads the failed orders about to leave Shopify's window from the
+// import log at each scrape.
+type expiringCollector struct {
+	db    *sqlx.DB
+	clock func() time.Time
+}
+
+// Describe implements prometheus.Collector.
+func (c expiringCollector) Describe(ch chan<- *prometheus.Desc) { ch <- expiringDesc }
+
+// Collect implements prometheus.Collector; a scrape the database cannot answer in time
+// reports nothing rather than a wrong count.
+func (c expiringCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	conns, err := shopify.ConnectionStore{}.List(ctx, c.db)
+	if err != nil {
+		return
+	}
+	orders, err := shopify.RunLog{}.ExpiringFailures(ctx, c.db, 0, c.clock())
+	if err != nil {
+		return
+	}
+	count := map[string]int{}
+	for _, o := range orders {
+		count[o.Shop]++
+	}
+	for _, cn := range conns {
+		if cn.Enabled {
+			ch <- prometheus.MustNewConstMetric(expiringDesc, prometheus.GaugeValue, float64(count[cn.Shop]), cn.Shop)
+		}
+	}
 }
 
 // The Metrics are the stock pushers' observer.

@@ -57,7 +57,7 @@ func returnView(r sales.ReturnView) client.Return {
 	return client.Return{
 		ID: r.ID, ReceiptNumber: r.ReceiptNumber, SaleReceipt: r.SaleReceipt, Kind: r.Kind, Source: r.Source,
 		Register: r.Register, ReturnedAt: r.ReturnedAt, Subtotal: r.Subtotal, Shipping: r.Shipping, Tax: r.Tax,
-		Total: r.Total, Reason: r.Reason, RecordedBy: r.RecordedBy, Token: r.Token,
+		Total: r.Total, Owed: r.Owed, Reason: r.Reason, RecordedBy: r.RecordedBy, Token: r.Token,
 		Lines:   each(r.Lines, func(l sales.ReturnLineView) client.ReturnLine { return client.ReturnLine(l) }),
 		Refunds: each(r.Refunds, func(f sales.RefundView) client.Refund { return client.Refund(f) }),
 	}
@@ -106,7 +106,8 @@ func closingView(r register.ClosingReport) client.ClosingReport {
 		VoidedSales:   each(r.VoidedSales, func(f register.VoidedSaleFigure) client.VoidedSaleFigure { return client.VoidedSaleFigure(f) }),
 		CashMovements: each(r.CashMovements, func(f register.CashFigure) client.CashFigure { return client.CashFigure(f) }),
 		CashIn:        r.CashIn, CashOut: r.CashOut,
-		Hourly: each(r.Hourly, func(h register.HourFigure) client.HourFigure { return client.HourFigure(h) }),
+		Hourly:      each(r.Hourly, func(h register.HourFigure) client.HourFigure { return client.HourFigure(h) }),
+		Adjustments: client.DocumentFigure(r.Adjustments), WriteOffs: client.DocumentFigure(r.WriteOffs),
 	}
 }
 
@@ -131,6 +132,12 @@ func nightlyView(r register.NightlyReport) client.NightlyReport {
 		AwaitingPaymentTotal: r.AwaitingPaymentTotal,
 		ImportFailures: each(r.ImportFailures, func(f register.ImportFailure) client.ImportFailure {
 			return client.ImportFailure(f)
+		}),
+		OrderChanges: each(r.OrderChanges, func(c register.OrderChange) client.OrderChange {
+			return client.OrderChange(c)
+		}),
+		ExpiringFailures: each(r.ExpiringFailures, func(e register.ExpiringFailure) client.ExpiringFailure {
+			return client.ExpiringFailure(e)
 		}),
 		Returns:          each(r.Returns, func(t register.SourceTotal) client.SourceTotal { return client.SourceTotal(t) }),
 		VoidedSalesCount: r.VoidedSalesCount, VoidedSalesTotal: r.VoidedSalesTotal, CashIn: r.CashIn, CashOut: r.CashOut,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -346,6 +347,7 @@ func (wk *webhookWorker) nudge() {
 func (wk *webhookWorker) Run(ctx context.Context) error {
 	tick := time.NewTicker(wk.every)
 	defer tick.Stop()
+	wk.requeueKept(ctx)
 	var pruned time.Time
 	for {
 		if now := wk.clock(); now.Sub(pruned) >= time.Hour {
@@ -441,10 +443,11 @@ func (wk *webhookWorker) processBatch(ctx context.Context) (int, error) {
 
 func (wk *webhookWorker) processConnection(ctx context.Context, tx *sqlx.Tx, connID int64, ds []delivery) (int, error) {
 	var orders []shopifyapi.Order
-	var orderDs, uninstallDs, keptDs, otherDs []delivery
+	var refetch []int64
+	var orderDs, refetchDs, uninstallDs, otherDs []delivery
 	for _, d := range ds {
 		switch d.Topic {
-		case topicOrdersCreate, topicOrdersUpdated:
+		case topicOrdersCreate, topicOrdersUpdated, topicOrdersCancelled:
 			o, err := shopifyapi.DecodeOrder(d.Body)
 			if err != nil {
 				// The importer records the order as failed, with why.
@@ -452,47 +455,30 @@ func (wk *webhookWorker) processConnection(ctx context.Context, tx *sqlx.Tx, con
 			}
 			orders = append(orders, o)
 			orderDs = append(orderDs, d)
+		case topicOrdersEdited, topicRefundsCreate:
+			// These name the order only: it is fetched as it stands now, and its changes
+			// are recorded against its sale.
+			refetch = append(refetch, changedOrderID(d.Topic, d.Body))
+			refetchDs = append(refetchDs, d)
 		case topicAppUninstall:
 			uninstallDs = append(uninstallDs, d)
 		default:
-			if keptTopics[d.Topic] {
-				keptDs = append(keptDs, d)
-				continue
-			}
 			otherDs = append(otherDs, d)
 		}
-	}
-	if err := wk.keep(ctx, tx, keptDs); err != nil {
-		return 0, err
 	}
 	log := wk.log.With().Int64("connection_id", connID).Logger()
 	if len(orders) > 0 {
 		// Another daemon's worker importing the same shop's batch is done in a moment: wait
 		// for it rather than putting these orders off.
 		sum, err := wk.importer.ImportOrders(ctx, connID, orders, shopify.RunOptions{Trigger: shopify.TriggerWebhook, WaitFor: wk.lockWait})
-		wk.metrics.observeRun(shopify.ModeWebhook, shopify.TriggerWebhook, sum, err)
-		switch {
-		case err == nil:
-			if err := wk.finish(ctx, tx, orderDs, ""); err != nil {
-				return 0, err
-			}
-		case ctx.Err() != nil:
-			return 0, fmt.Errorf("import webhook orders: %w", ctx.Err())
-		case errors.Is(err, shopify.ErrImportRunning):
-			// Another run holds the connection: try again shortly; this is no failure.
-			if err := wk.postpone(ctx, tx, orderDs); err != nil {
-				return 0, err
-			}
-		case errors.Is(err, shopify.ErrDisconnected):
-			log.Info().Int("deliveries", len(orderDs)).Msg("webhook orders of a disconnected shop not imported")
-			if err := wk.finish(ctx, tx, orderDs, "the connection is disconnected: not imported"); err != nil {
-				return 0, err
-			}
-		default:
-			log.Warn().Err(err).Int("deliveries", len(orderDs)).Msg("webhook orders not imported; will retry")
-			if err := wk.retry(ctx, tx, orderDs, err); err != nil {
-				return 0, err
-			}
+		if err := wk.settle(ctx, tx, orderDs, sum, err, log); err != nil {
+			return 0, err
+		}
+	}
+	if len(refetch) > 0 {
+		sum, err := wk.importer.ImportOrderIDs(ctx, connID, refetch, shopify.RunOptions{Trigger: shopify.TriggerWebhook, WaitFor: wk.lockWait})
+		if err := wk.settle(ctx, tx, refetchDs, sum, err, log); err != nil {
+			return 0, err
 		}
 	}
 	if len(uninstallDs) > 0 {
@@ -504,6 +490,65 @@ func (wk *webhookWorker) processConnection(ctx context.Context, tx *sqlx.Tx, con
 		return 0, err
 	}
 	return len(ds), nil
+}
+
+// settle records what became of deliveries whose orders a run imported: processed, or
+// postponed, or retried later, as the run's error says.
+func (wk *webhookWorker) settle(ctx context.Context, tx *sqlx.Tx, ds []delivery, sum shopify.Summary, err error, log zerolog.Logger) error {
+	wk.metrics.observeRun(shopify.ModeWebhook, shopify.TriggerWebhook, sum, err)
+	switch {
+	case err == nil:
+		return wk.finish(ctx, tx, ds, "")
+	case ctx.Err() != nil:
+		return fmt.Errorf("import webhook orders: %w", ctx.Err())
+	case errors.Is(err, shopify.ErrImportRunning):
+		// Another run holds the connection: try again shortly; this is no failure.
+		return wk.postpone(ctx, tx, ds)
+	case errors.Is(err, shopify.ErrDisconnected):
+		log.Info().Int("deliveries", len(ds)).Msg("webhook orders of a disconnected shop not imported")
+		return wk.finish(ctx, tx, ds, "the connection is disconnected: not imported")
+	default:
+		log.Warn().Err(err).Int("deliveries", len(ds)).Msg("webhook orders not imported; will retry")
+		return wk.retry(ctx, tx, ds, err)
+	}
+}
+
+// changedOrderID is the order an orders/edited or refunds/create body names (0 when it
+// names none: the body was checked when it was received).
+func changedOrderID(topic string, body []byte) int64 {
+	if topic == topicOrdersEdited {
+		var e struct {
+			OrderEdit struct {
+				OrderID json.Number `json:"order_id"`
+			} `json:"order_edit"`
+		}
+		if json.Unmarshal(body, &e) == nil {
+			id, _ := e.OrderEdit.OrderID.Int64()
+			return id
+		}
+		return 0
+	}
+	r, err := shopifyapi.DecodeRefund(body)
+	if err != nil {
+		return 0
+	}
+	return r.OrderID
+}
+
+// requeueKept puts back in the queue the deliveries an earlier version kept unprocessed
+// (orders/edited, orders/cancelled, refunds/create), now that they are acted on.
+func (wk *webhookWorker) requeueKept(ctx context.Context) {
+	res, err := wk.db.ExecContext(ctx, `UPDATE webhook_deliveries SET next_attempt_at = $1, last_error = ''
+		WHERE processed_at IS NULL AND next_attempt_at IS NULL AND last_error LIKE 'kept:%'`, wk.clock())
+	if err != nil {
+		if ctx.Err() == nil {
+			wk.log.Error().Err(err).Msg("requeue kept webhook deliveries")
+		}
+		return
+	}
+	if n, _ := res.RowsAffected(); n > 0 {
+		wk.log.Info().Int64("deliveries", n).Msg("kept webhook deliveries queued again")
+	}
 }
 
 func (wk *webhookWorker) finish(ctx context.Context, tx *sqlx.Tx, ds []delivery, note string) error {
@@ -530,28 +575,6 @@ func deliveryIDs(ds []delivery) []int64 {
 		ids[i] = d.ID
 	}
 	return ids
-}
-
-// keep leaves deliveries of keptTopics stored and unprocessed, out of the queue, with a
-// note: a later version of kassa acts on them.
-func (wk *webhookWorker) keep(ctx context.Context, tx *sqlx.Tx, ds []delivery) error {
-	if len(ds) == 0 {
-		return nil
-	}
-	topics := make([]string, len(ds))
-	for i, d := range ds {
-		topics[i] = d.Topic
-	}
-	_, err := tx.ExecContext(context.WithoutCancel(ctx), `UPDATE webhook_deliveries d SET attempts = d.attempts + 1,
-		last_error = 'kept: kassa stores ' || d.topic || ' deliveries and acts on them in a later version', next_attempt_at = NULL
-		WHERE d.id = ANY($1)`, pq.Array(deliveryIDs(ds)))
-	if err != nil {
-		return fmt.Errorf("keep %d webhook deliveries: %w", len(ds), err)
-	}
-	for _, t := range topics {
-		wk.metrics.webhookDone.WithLabelValues(metricTopic(t), "kept").Inc()
-	}
-	return nil
 }
 
 func (wk *webhookWorker) postpone(ctx context.Context, tx *sqlx.Tx, ds []delivery) error {

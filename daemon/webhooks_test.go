@@ -436,6 +436,77 @@ func TestProcessedDeliveriesArePrunedAfterTheRetention(t *testing.T) {
 	}
 }
 
+// TestKeptDeliveriesAreActedOn: a refunds/create delivery an earlier version of kassa kept
+// unprocessed is queued again at start; its order is fetched as it stands and the refund
+// becomes a return of the sale, once, however often the delivery comes.
+func TestKeptDeliveriesAreActedOn(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	clk := &clock{}
+	s := newShop(t, db, 12, "", clk, shopifysim.WebhookOptions{})
+	ctx := context.Background()
+	im := &shopify.Importer{DB: db, Secrets: dbtest.Secrets(), Clock: clk.Now}
+	if _, err := im.Run(ctx, s.conn.ID, shopify.RunOptions{Mode: shopify.ModeAll}); err != nil {
+		t.Fatal(err)
+	}
+	// A paid sale with a product line of at least one unit.
+	var pick struct {
+		OrderID int64  `db:"external_id"`
+		SKU     string `db:"sku"`
+	}
+	if err := db.Get(&pick, `SELECT x.external_id, l.sku FROM sale_external_ids x JOIN sales s ON s.id = x.sale_id
+		JOIN sale_lines l ON l.sale_id = s.id AND l.kind = 'product' AND l.sku <> ''
+		WHERE s.balance = 0 ORDER BY x.external_id, l.line_no LIMIT 1`); err != nil {
+		t.Fatal(err)
+	}
+	// Shopify refunds one unit of that line without restock.
+	var refundBody []byte
+	if _, err := s.sim.UpdateOrder(pick.OrderID, func(m map[string]any) {
+		var line map[string]any
+		for _, li := range m["line_items"].([]any) {
+			if l := li.(map[string]any); l["sku"] == pick.SKU && line == nil {
+				line = l
+			}
+		}
+		refund := map[string]any{"id": 88001, "order_id": pick.OrderID, "created_at": m["updated_at"], "processed_at": m["updated_at"],
+			"note": "broken", "restock": false,
+			"refund_line_items": []any{map[string]any{"id": 88002, "line_item_id": line["id"], "quantity": 1, "restock_type": "no_restock",
+				"subtotal": line["price"], "total_tax": 0}},
+			"transactions":      []any{map[string]any{"id": 88003, "kind": "refund", "status": "success", "amount": line["price"], "gateway": "shopify_payments"}},
+			"order_adjustments": []any{}}
+		m["refunds"] = []any{refund}
+		refundBody, _ = json.Marshal(refund)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"kept-refund-1", "kept-refund-2"} {
+		if _, err := db.Exec(`INSERT INTO webhook_deliveries (connection_id, webhook_id, topic, body, received_at, attempts, last_error)
+			VALUES ($1, $2, 'refunds/create', $3, now(), 1, 'kept: kassa stores refunds/create deliveries and acts on them in a later version')`,
+			s.conn.ID, id, refundBody); err != nil {
+			t.Fatal(err)
+		}
+	}
+	in := start(t, db, listen(t), fastConfig(), daemon.Deps{Clock: clk.Now, Logger: testLogger(t, nil)})
+	waitFor(t, "the kept deliveries are processed", func() bool {
+		return countRows(t, db, `SELECT count(*) FROM webhook_deliveries WHERE processed_at IS NOT NULL AND webhook_id LIKE 'kept-refund-%'`) == 2
+	}, in)
+	var docs []struct {
+		Receipt string `db:"receipt_number"`
+		Qty     int    `db:"quantity"`
+		Restock bool   `db:"restock"`
+		Money   string `db:"refunded"`
+	}
+	if err := db.Select(&docs, `SELECT r.receipt_number, l.quantity, l.restock,
+			(SELECT sum(f.amount)::text FROM refunds f WHERE f.return_id = r.id) AS refunded
+		FROM sale_returns r JOIN sale_return_lines l ON l.return_id = r.id
+		WHERE r.external_channel = 'shopify' AND r.external_id = 88001`); err != nil {
+		t.Fatal(err)
+	}
+	if len(docs) != 1 || docs[0].Qty != -1 || docs[0].Restock || !strings.HasSuffix(docs[0].Receipt, "-R1") || !strings.HasPrefix(docs[0].Money, "-") {
+		t.Fatalf("the refund's documents: %+v", docs)
+	}
+}
+
 // TestBulkFinishWebhookIsCheckedAndNotStored delivers bulk_operations/finish: a signed body
 // naming a bulk operation is answered 200 and wakes the Get all waiting for it (nothing to
 // store: the run reads the operation's state from Shopify); a body that is not a bulk

@@ -38,12 +38,6 @@ var webhookTopics = map[string]func(body []byte, shop string) error{
 	topicBulkFinish:      checkBulkFinishBody,
 }
 
-// keptTopics are subscribed and their deliveries verified and stored, but not acted on
-// yet: an order's edits, cancellation and refunds after its import become documents of the
-// sale in a later version of kassa, which processes the deliveries kept until then. The
-// worker leaves them unprocessed (never pruned), with a note saying so.
-var keptTopics = map[string]bool{topicOrdersEdited: true, topicOrdersCancelled: true, topicRefundsCreate: true}
-
 // WebhookTopics lists the webhook topics kassa subscribes shops to, sorted.
 func WebhookTopics() []string {
 	out := make([]string, 0, len(webhookTopics))

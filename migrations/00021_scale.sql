@@ -53,20 +53,20 @@ BEGIN
             USING ERRCODE = 'P0001', CONSTRAINT = 'payment_sale_voided';
     END IF;
     EXECUTE $q$
-        UPDATE sales s SET balance = s.total - p.paid
-        FROM (SELECT sale_id, sum(amount) AS paid FROM payments pp
-              WHERE sale_id = ANY (ARRAY(SELECT sale_id FROM new_payments))
-                AND NOT EXISTS (SELECT 1 FROM payment_voids v WHERE v.payment_id = pp.id)
-              GROUP BY sale_id) p
-        WHERE s.id = ANY (ARRAY(SELECT sale_id FROM new_payments)) AND s.id = p.sale_id
-          AND s.balance <> s.total - p.paid$q$;
+        UPDATE sales s SET balance = s.total + p.owed - p.paid
+        FROM (SELECT ss.id AS sale_id,
+                  coalesce((SELECT sum(amount) FROM payments pp WHERE pp.sale_id = ss.id
+                      AND NOT EXISTS (SELECT 1 FROM payment_voids v WHERE v.payment_id = pp.id)), 0) AS paid,
+                  coalesce((SELECT sum(owed) FROM sale_returns r WHERE r.sale_id = ss.id), 0) AS owed
+              FROM sales ss WHERE ss.id = ANY (ARRAY(SELECT sale_id FROM new_payments))) p
+        WHERE s.id = p.sale_id AND s.balance <> s.total + p.owed - p.paid$q$;
     RETURN NULL;
 END;
 $$;
 -- +goose StatementEnd
 
 -- +goose Down
--- The payments' trigger as migration 17 left it.
+-- The payments' trigger as migration 19 left it.
 -- +goose StatementBegin
 CREATE OR REPLACE FUNCTION kassa_apply_payments() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -90,13 +90,13 @@ BEGIN
             USING ERRCODE = 'P0001', CONSTRAINT = 'payment_sale_voided';
     END IF;
     EXECUTE $q$
-        UPDATE sales s SET balance = s.total - p.paid
-        FROM (SELECT sale_id, sum(amount) AS paid FROM payments pp
-              WHERE sale_id = ANY (ARRAY(SELECT sale_id FROM new_payments))
-                AND NOT EXISTS (SELECT 1 FROM payment_voids v WHERE v.payment_id = pp.id)
-              GROUP BY sale_id) p
-        WHERE s.id = ANY (ARRAY(SELECT sale_id FROM new_payments)) AND s.id = p.sale_id
-          AND s.balance <> s.total - p.paid$q$;
+        UPDATE sales s SET balance = s.total + p.owed - p.paid
+        FROM (SELECT ss.id AS sale_id,
+                  coalesce((SELECT sum(amount) FROM payments pp WHERE pp.sale_id = ss.id
+                      AND NOT EXISTS (SELECT 1 FROM payment_voids v WHERE v.payment_id = pp.id)), 0) AS paid,
+                  coalesce((SELECT sum(owed) FROM sale_returns r WHERE r.sale_id = ss.id), 0) AS owed
+              FROM sales ss WHERE ss.id = ANY (ARRAY(SELECT sale_id FROM new_payments))) p
+        WHERE s.id = p.sale_id AND s.balance <> s.total + p.owed - p.paid$q$;
     RETURN NULL;
 END;
 $$;

@@ -62,8 +62,9 @@ type ClosingReport struct {
 	// SalesTotal). A voided sale counts in neither: it is listed in VoidedSales.
 	InStoreCount int    `json:"in_store_sales_count"`
 	InStoreTotal string `json:"in_store_sales_total"`
-	// Returns are the returns the session took, their refunds in the expected amounts;
-	// ReturnsTotal sums them (negative).
+	// Returns are the documents recorded against sales in the session (returns at the
+	// counter, Shopify's refunds, cancellations and edits; Kind says which), their refunds
+	// in the expected amounts; ReturnsTotal sums them (negative).
 	Returns      []ReturnFigure `json:"returns"`
 	ReturnsTotal string         `json:"returns_total"`
 	// VoidedSales are the counter sales voided in the session.
@@ -76,6 +77,17 @@ type ClosingReport struct {
 	// Hourly is the session's sales per hour of the outlet's clock (voided ones left out),
 	// the hours with a sale only.
 	Hourly []HourFigure `json:"hourly"`
+	// Adjustments and WriteOffs count the documents of those kinds among Returns (Shopify's
+	// edits after import, and balances written off when Shopify cancelled an unpaid order),
+	// with their totals.
+	Adjustments DocumentFigure `json:"adjustments"`
+	WriteOffs   DocumentFigure `json:"write_offs"`
+}
+
+// DocumentFigure counts documents of one kind and totals them.
+type DocumentFigure struct {
+	Count int    `json:"count"`
+	Total string `json:"total"`
 }
 
 // ReturnFigure is a return the session took. Total and the refunds are negative.
@@ -303,6 +315,12 @@ func buildClosing(ctx context.Context, q pg.Queryer, sessionID int64) (ClosingRe
 	if err != nil {
 		return ClosingReport{}, err
 	}
+	docs, err := st.SessionDocuments(ctx, q, h.ID)
+	if err != nil {
+		return ClosingReport{}, err
+	}
+	r.Adjustments = DocumentFigure{Count: docs.Adjustments, Total: money.String(docs.AdjustmentsTotal)}
+	r.WriteOffs = DocumentFigure{Count: docs.WriteOffs, Total: money.String(docs.WriteOffsTotal)}
 	r.SalesCount, r.SalesTotal = sums.Count, money.String(sums.Total)
 	r.ShopifyOrders, r.ShippingFees = sums.ShopifyOrders, money.String(sums.ShippingFees)
 	r.ShopifyTotal = money.String(sums.ShopifyTotal)

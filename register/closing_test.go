@@ -128,6 +128,7 @@ func TestClosingReportFigures(t *testing.T) {
 			{From: "2026-11-25T11:00:00+01:00", POSTotal: "0.00", ShopifyCount: 1, ShopifyTotal: "17.45"},
 			{From: "2026-11-25T15:00:00+01:00", POSCount: 1, POSTotal: "8.00", ShopifyTotal: "0.00"},
 		},
+		Adjustments: noDocuments, WriteOffs: noDocuments,
 	}
 	assertReport(t, got, want)
 
@@ -237,3 +238,6 @@ func assertWidth(t *testing.T, text string) {
 		}
 	}
 }
+
+// noDocuments is a session's figure of a kind of document it has none of.
+var noDocuments = register.DocumentFigure{Total: "0.00"}

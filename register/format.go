@@ -172,6 +172,15 @@ func (r ClosingReport) text(w *textWriter, full bool) {
 	w.pair("Voided sales ("+strconv.Itoa(len(r.VoidedSales))+")", "not counted")
 	w.pair("Cash in", r.CashIn)
 	w.pair("Cash out", r.CashOut)
+	// Adjustments and write-offs recorded against sales: shown when the session has any.
+	for _, d := range []struct {
+		name string
+		f    DocumentFigure
+	}{{"Adjustments", r.Adjustments}, {"Write-offs", r.WriteOffs}} {
+		if d.f.Count > 0 {
+			w.pair(fmt.Sprintf("%s (%d)", d.name, d.f.Count), d.f.Total)
+		}
+	}
 	if !full {
 		return
 	}
@@ -258,6 +267,12 @@ func (r ClosingReport) csvRows(cw *csv.Writer, prefix string) {
 	}
 	row("awaiting_payment", "", "awaiting_payment_total", r.AwaitingPaymentTotal)
 	row("awaiting_payment", "", "awaiting_payment_count", strconv.Itoa(r.AwaitingPaymentCount))
+	if r.Adjustments.Count+r.WriteOffs.Count > 0 {
+		row("documents", "adjustments", "count", strconv.Itoa(r.Adjustments.Count))
+		row("documents", "adjustments", "total", r.Adjustments.Total)
+		row("documents", "write_offs", "count", strconv.Itoa(r.WriteOffs.Count))
+		row("documents", "write_offs", "total", r.WriteOffs.Total)
+	}
 }
 
 // csvRow writes one CSV row with every cell made safe for a spreadsheet: names typed in
@@ -403,6 +418,28 @@ func (r NightlyReport) WriteText(out io.Writer) error {
 		w.pair(f.OrderName+" "+timeOfDay(f.At), state)
 		w.line("  " + f.Reason)
 	}
+
+	if len(r.ExpiringFailures) > 0 {
+		// Only when there are some: fix them before Shopify stops handing them out.
+		w.section("Failed, leaving Shopify soon")
+		for _, e := range r.ExpiringFailures {
+			w.pair(e.OrderName, days(e.AgeDays))
+			w.line("  gone " + shortTime(e.LeavesAt) + ": " + e.Reason)
+		}
+	}
+
+	w.section("Orders changed in Shopify")
+	if len(r.OrderChanges) == 0 {
+		w.line("none")
+	}
+	for _, c := range r.OrderChanges {
+		state := "recorded"
+		if c.Outcome == "needs_review" {
+			state = "needs review"
+		}
+		w.pair(c.OrderName+" "+timeOfDay(c.At), state)
+		w.line("  " + c.Reason)
+	}
 	w.rule("=")
 	_, err := io.WriteString(out, w.String())
 	return err
@@ -487,6 +524,16 @@ func (r NightlyReport) WriteCSV(out io.Writer) error {
 		row("import_failures", f.OrderName, "reason", f.Reason)
 		row("import_failures", f.OrderName, "at", f.At)
 		row("import_failures", f.OrderName, "resolved", strconv.FormatBool(f.Resolved))
+	}
+	for _, e := range r.ExpiringFailures {
+		row("expiring_failures", e.OrderName, "age_days", strconv.Itoa(e.AgeDays))
+		row("expiring_failures", e.OrderName, "leaves_at", e.LeavesAt)
+		row("expiring_failures", e.OrderName, "reason", e.Reason)
+	}
+	for _, c := range r.OrderChanges {
+		row("order_changes", c.OrderName, "outcome", c.Outcome)
+		row("order_changes", c.OrderName, "reason", c.Reason)
+		row("order_changes", c.OrderName, "at", c.At)
 	}
 	cw.Flush()
 	return cw.Error()

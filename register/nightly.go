@@ -61,6 +61,14 @@ type NightlyReport struct {
 	// ImportFailures lists the Shopify orders of the outlet's connections that failed to
 	// import during the day.
 	ImportFailures []ImportFailure `json:"import_failures"`
+	// OrderChanges lists the imported Shopify orders that changed in Shopify during the
+	// day: each change recorded against its sale (outcome updated) or left for staff to
+	// review (needs_review), with what differs.
+	OrderChanges []OrderChange `json:"order_changes"`
+	// ExpiringFailures lists the Shopify orders that failed to import and leave Shopify's
+	// 60-day window within 7 days of the report's end: fix them while Shopify still hands
+	// them out.
+	ExpiringFailures []ExpiringFailure `json:"expiring_failures"`
 	// Returns totals the day's returns by where they were taken: pos (at a register) and
 	// shopify (refunded in Shopify), both always present; totals are negative.
 	Returns []SourceTotal `json:"returns"`
@@ -78,6 +86,46 @@ type NightlyReport struct {
 	// StockCorrections lists the products whose Shopify quantity the day's drift check
 	// found different from the outlet's level, and set to it.
 	StockCorrections []StockCorrection `json:"stock_corrections,omitempty"`
+}
+
+// ExpiringFailure is an order that failed to import and leaves Shopify's window soon.
+type ExpiringFailure struct {
+	OrderName      string `json:"order_name"`
+	ShopifyOrderID int64  `json:"shopify_order_id"`
+	Reason         string `json:"reason"`
+	AgeDays        int    `json:"age_days"`
+	LeavesAt       string `json:"leaves_at"`
+}
+
+// ExpiringImport is an order that failed to import and leaves its channel's window soon,
+// as the import log tells it.
+type ExpiringImport struct {
+	OrderName string
+	OrderID   int64
+	Reason    string
+	LeavesAt  time.Time
+	AgeDays   int
+}
+
+// OrderChange is an imported order that changed in its channel: Outcome is "updated"
+// (recorded against the sale) or "needs_review" (kassa cannot express it; Reason says
+// what differs).
+type OrderChange struct {
+	OrderName      string `json:"order_name"`
+	ShopifyOrderID int64  `json:"shopify_order_id"`
+	Outcome        string `json:"outcome"`
+	Reason         string `json:"reason"`
+	At             string `json:"at"`
+}
+
+// ChangedImport is an imported order that changed in its channel, as its import log
+// tells it.
+type ChangedImport struct {
+	OrderName string
+	OrderID   int64
+	Outcome   string
+	Reason    string
+	At        time.Time
 }
 
 // StockCorrection is a product whose quantity in a shop differed from the outlet's level
@@ -164,6 +212,12 @@ type ImportLog interface {
 	// FailedImports lists the orders of the outlet's shops whose import failed in
 	// [from, to), in the order they failed.
 	FailedImports(ctx context.Context, q pg.Queryer, outletID int64, from, to time.Time) ([]FailedImport, error)
+	// ChangedImports lists the imported orders of the outlet's shops whose change was
+	// recorded or left for review in [from, to), in that order.
+	ChangedImports(ctx context.Context, q pg.Queryer, outletID int64, from, to time.Time) ([]ChangedImport, error)
+	// ExpiringImports lists the orders of the outlet's shops that failed to import and
+	// leave the channel's window within a week of at.
+	ExpiringImports(ctx context.Context, q pg.Queryer, outletID int64, at time.Time) ([]ExpiringImport, error)
 }
 
 // DayBounds returns the local calendar day of date (its year, month and day, whatever its
@@ -282,6 +336,7 @@ func (s Service) nightly(ctx context.Context, q pg.Queryer, outletID int64, day 
 		From: rfc(from), To: rfc(to), GeneratedAt: rfc(s.now()),
 		Sessions: []ClosingReport{}, OpenSessions: []OpenSession{}, Payments: []TypeTotal{},
 		NegativeStock: []NegativeStock{}, AwaitingPayment: []AwaitingSale{}, ImportFailures: []ImportFailure{},
+		OrderChanges: []OrderChange{}, ExpiringFailures: []ExpiringFailure{},
 	}
 
 	var sessions []struct {
@@ -396,6 +451,24 @@ func (s Service) nightly(ctx context.Context, q pg.Queryer, outletID int64, day 
 		for _, f := range failures {
 			r.ImportFailures = append(r.ImportFailures, ImportFailure{
 				OrderName: f.OrderName, ShopifyOrderID: f.OrderID, Reason: f.Reason, At: rfc(f.At), Resolved: f.Resolved,
+			})
+		}
+		changes, err := s.ImportLog.ChangedImports(ctx, q, outletID, from, to)
+		if err != nil {
+			return NightlyReport{}, err
+		}
+		for _, c := range changes {
+			r.OrderChanges = append(r.OrderChanges, OrderChange{
+				OrderName: c.OrderName, ShopifyOrderID: c.OrderID, Outcome: c.Outcome, Reason: c.Reason, At: rfc(c.At),
+			})
+		}
+		expiring, err := s.ImportLog.ExpiringImports(ctx, q, outletID, to)
+		if err != nil {
+			return NightlyReport{}, err
+		}
+		for _, e := range expiring {
+			r.ExpiringFailures = append(r.ExpiringFailures, ExpiringFailure{
+				OrderName: e.OrderName, ShopifyOrderID: e.OrderID, Reason: e.Reason, AgeDays: e.AgeDays, LeavesAt: rfc(e.LeavesAt),
 			})
 		}
 	}

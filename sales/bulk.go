@@ -75,6 +75,7 @@ func (st Store) CreateSales(ctx context.Context, q pg.Queryer, batch []NewSale) 
 		xChannels      []string
 		xShops         []string
 		xIDs           []int64
+		xUpdated       []string
 		lIdx, lNos     []int64
 		lProducts      []*int64
 		lKinds, lSKUs  []string
@@ -96,6 +97,11 @@ func (st Store) CreateSales(ctx context.Context, q pg.Queryer, batch []NewSale) 
 		out[i].LineIDs = make([]int64, len(ns.Lines))
 		if x := ns.External; x != nil {
 			xIdx, xChannels, xShops, xIDs = append(xIdx, idx), append(xChannels, x.Channel), append(xShops, x.Shop), append(xIDs, x.ID)
+			upd := ""
+			if !x.UpdatedAt.IsZero() {
+				upd = x.UpdatedAt.Format(time.RFC3339Nano)
+			}
+			xUpdated = append(xUpdated, upd)
 		}
 		for j, l := range ns.Lines {
 			lIdx, lNos, lProducts = append(lIdx, idx), append(lNos, int64(j+1)), append(lProducts, l.ProductID)
@@ -145,9 +151,9 @@ func (st Store) CreateSales(ctx context.Context, q pg.Queryer, batch []NewSale) 
 				SELECT s.id, t.i FROM s
 				JOIN unnest($1::bigint[], $4::text[]) WITH ORDINALITY AS t(o, rc, i) ON s.outlet_id = t.o AND s.receipt_number = t.rc
 			), x AS (
-				INSERT INTO sale_external_ids (channel, shop, external_id, sale_id)
-				SELECT t.ch, t.sh, t.xid, si.id
-				FROM unnest($15::bigint[], $16::text[], $17::text[], $18::bigint[]) AS t(i, ch, sh, xid) JOIN si ON si.i = t.i
+				INSERT INTO sale_external_ids (channel, shop, external_id, sale_id, external_updated_at)
+				SELECT t.ch, t.sh, t.xid, si.id, nullif(t.upd, '')::timestamptz
+				FROM unnest($15::bigint[], $16::text[], $17::text[], $18::bigint[], $45::text[]) AS t(i, ch, sh, xid, upd) JOIN si ON si.i = t.i
 			), lt AS (
 				SELECT t.i, t.no, array_agg(t.title ORDER BY t.k) AS titles, array_agg(t.rate ORDER BY t.k) AS rates,
 					array_agg(t.amt ORDER BY t.k) AS amts
@@ -183,7 +189,7 @@ func (st Store) CreateSales(ctx context.Context, q pg.Queryer, batch []NewSale) 
 			pq.Array(lVars), pq.Array(lQtys), pq.Array(lPrices), pq.Array(lDisc), pq.Array(lTaxes), pq.Array(lTots),
 			pq.Array(tIdx), pq.Array(tNos), pq.Array(tTitles), pq.Array(tRates), pq.Array(tAmts),
 			pq.Array(pIdx), pq.Array(pTypes), pq.Array(pAmts), pq.Array(pPaidAt), pq.Array(pRegisters),
-			pq.Array(pSessions), pq.Array(pBy), pq.Array(pSources), pq.Array(balances))
+			pq.Array(pSessions), pq.Array(pBy), pq.Array(pSources), pq.Array(balances), pq.Array(xUpdated))
 		if pg.IsUniqueViolation(err, "sale_external_ids_pkey") {
 			return fmt.Errorf("one of the batch: %w", ErrAlreadyImported)
 		}

@@ -44,12 +44,44 @@ func (Store) SessionTakings(ctx context.Context, q pg.Queryer, sessionID int64) 
 			WHERE session_id = $1 AND NOT EXISTS (SELECT 1 FROM payment_voids v WHERE v.payment_id = p.id)
 			GROUP BY payment_type_id) p
 			ON p.payment_type_id = t.id
-		LEFT JOIN (SELECT payment_type_id, sum(amount) AS refunded FROM refunds WHERE session_id = $1
-			GROUP BY payment_type_id) f
+		-- Refunds given back in the session (negative): a return's money, at the counter
+		-- or in Shopify, counted when it was recorded.
+		LEFT JOIN (SELECT payment_type_id, sum(amount) AS refunded FROM refunds WHERE session_id = $1 GROUP BY payment_type_id) f
 			ON f.payment_type_id = t.id
 		ORDER BY t.id`, sessionID)
 	if err != nil {
 		return nil, fmt.Errorf("total the session's payments: %w", err)
+	}
+	return out, nil
+}
+
+// SessionDocuments totals the documents recorded against sales in a register session:
+// returns (goods back), adjustments, write-offs (owed given up) and the refunds given
+// back, each as negative figures.
+type SessionDocuments struct {
+	Returns          int             `db:"returns"`
+	ReturnsTotal     decimal.Decimal `db:"returns_total"`
+	Adjustments      int             `db:"adjustments"`
+	AdjustmentsTotal decimal.Decimal `db:"adjustments_total"`
+	WriteOffs        int             `db:"write_offs"`
+	WriteOffsTotal   decimal.Decimal `db:"write_offs_total"`
+	Refunds          decimal.Decimal `db:"refunds_total"`
+}
+
+// SessionDocuments totals the return documents and refunds of a register session.
+func (Store) SessionDocuments(ctx context.Context, q pg.Queryer, sessionID int64) (SessionDocuments, error) {
+	var out SessionDocuments
+	err := sqlx.GetContext(ctx, q, &out, `
+		SELECT count(*) FILTER (WHERE kind = 'return') AS returns,
+			coalesce(sum(total) FILTER (WHERE kind = 'return'), 0) AS returns_total,
+			count(*) FILTER (WHERE kind = 'adjustment') AS adjustments,
+			coalesce(sum(total) FILTER (WHERE kind = 'adjustment'), 0) AS adjustments_total,
+			count(*) FILTER (WHERE kind = 'write_off') AS write_offs,
+			coalesce(sum(owed) FILTER (WHERE kind = 'write_off'), 0) AS write_offs_total,
+			coalesce((SELECT sum(amount) FROM refunds WHERE session_id = $1), 0) AS refunds_total
+		FROM sale_returns WHERE session_id = $1`, sessionID)
+	if err != nil {
+		return SessionDocuments{}, fmt.Errorf("total the session's returns: %w", err)
 	}
 	return out, nil
 }

@@ -62,10 +62,13 @@ type Return struct {
 	Reason        string    `db:"reason"`
 	// Subtotal is the lines as priced on the sale (tax included or not), Shipping the
 	// shipping given back, TaxTotal the tax in or on them, Total the money given back.
-	Subtotal   decimal.Decimal `db:"subtotal"`
-	Shipping   decimal.Decimal `db:"shipping"`
-	TaxTotal   decimal.Decimal `db:"tax_total"`
-	Total      decimal.Decimal `db:"total"`
+	Subtotal decimal.Decimal `db:"subtotal"`
+	Shipping decimal.Decimal `db:"shipping"`
+	TaxTotal decimal.Decimal `db:"tax_total"`
+	Total    decimal.Decimal `db:"total"`
+	// Owed is how much the document lowers what the buyer still owes (zero or negative):
+	// a channel's change to an unpaid order, or a balance written off.
+	Owed       decimal.Decimal `db:"owed"`
 	RecordedBy string          `db:"recorded_by"`
 	TokenID    *int64          `db:"token_id"`
 	// External is the channel's refund this return records (nil: a counter return).
@@ -192,12 +195,12 @@ func (st Store) CreateReturn(ctx context.Context, q pg.Queryer, nr NewReturn) (R
 		err = sqlx.GetContext(ctx, tx, &r.ID, `
 			INSERT INTO sale_returns (sale_id, seq, receipt_number, kind, source, outlet_id, register_id, session_id,
 				returned_at, external_channel, external_shop, external_id, reason, subtotal, shipping, tax_total, total,
-				recorded_by, token_id)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+				recorded_by, token_id, owed)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
 			RETURNING id`,
 			r.SaleID, r.Seq, r.ReceiptNumber, r.Kind, r.Source, r.OutletID, r.RegisterID, r.SessionID,
 			r.ReturnedAt, xChannel, xShop, xID, r.Reason, r.Subtotal, r.Shipping, r.TaxTotal, r.Total,
-			r.RecordedBy, r.TokenID)
+			r.RecordedBy, r.TokenID, r.Owed)
 		if err != nil {
 			return translateReturn(err, r)
 		}
@@ -278,7 +281,7 @@ func translateReturn(err error, r Return) error {
 
 const returnSelect = `
 	SELECT r.id, r.sale_id, r.seq, r.receipt_number, r.kind, r.source, r.outlet_id, r.register_id, r.session_id,
-		r.returned_at, r.reason, r.subtotal, r.shipping, r.tax_total, r.total, r.recorded_by, r.token_id,
+		r.returned_at, r.reason, r.subtotal, r.shipping, r.tax_total, r.total, r.owed, r.recorded_by, r.token_id,
 		r.external_channel, r.external_shop, r.external_id, s.receipt_number AS sale_receipt
 	FROM sale_returns r JOIN sales s ON s.id = r.sale_id`
 

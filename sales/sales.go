@@ -171,6 +171,9 @@ type External struct {
 	Channel string
 	Shop    string
 	ID      int64
+	// UpdatedAt is the channel's update time of the order as recorded (at the import, then
+	// at each change recorded since); zero when the channel gives none.
+	UpdatedAt time.Time
 }
 
 // NewSale is what CreateSale records.
@@ -208,8 +211,8 @@ func (st Store) CreateSale(ctx context.Context, q pg.Queryer, ns NewSale) (saleI
 			return translate(err, s.ReceiptNumber)
 		}
 		if ns.External != nil {
-			_, err := tx.ExecContext(ctx, `INSERT INTO sale_external_ids (channel, shop, external_id, sale_id) VALUES ($1, $2, $3, $4)`,
-				ns.External.Channel, ns.External.Shop, ns.External.ID, saleID)
+			_, err := tx.ExecContext(ctx, `INSERT INTO sale_external_ids (channel, shop, external_id, sale_id, external_updated_at) VALUES ($1, $2, $3, $4, $5)`,
+				ns.External.Channel, ns.External.Shop, ns.External.ID, saleID, nullTime(ns.External.UpdatedAt))
 			if pg.IsUniqueViolation(err, "sale_external_ids_pkey") {
 				return fmt.Errorf("%s order %d: %w", ns.External.Channel, ns.External.ID, ErrAlreadyImported)
 			}

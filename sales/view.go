@@ -43,22 +43,25 @@ type SaleVoidView struct {
 
 // ReturnView is a return document in JSON: amounts are negative (what went back).
 type ReturnView struct {
-	ID            int64            `json:"id"`
-	ReceiptNumber string           `json:"receipt_number"`
-	SaleReceipt   string           `json:"sale_receipt"`
-	Kind          string           `json:"kind"`
-	Source        string           `json:"source"`
-	Register      string           `json:"register"`
-	ReturnedAt    string           `json:"returned_at"`
-	Subtotal      string           `json:"subtotal"`
-	Shipping      string           `json:"shipping"`
-	Tax           string           `json:"tax"`
-	Total         string           `json:"total"`
-	Reason        string           `json:"reason"`
-	RecordedBy    string           `json:"recorded_by"`
-	Token         *string          `json:"token"`
-	Lines         []ReturnLineView `json:"lines"`
-	Refunds       []RefundView     `json:"refunds"`
+	ID            int64  `json:"id"`
+	ReceiptNumber string `json:"receipt_number"`
+	SaleReceipt   string `json:"sale_receipt"`
+	Kind          string `json:"kind"`
+	Source        string `json:"source"`
+	Register      string `json:"register"`
+	ReturnedAt    string `json:"returned_at"`
+	Subtotal      string `json:"subtotal"`
+	Shipping      string `json:"shipping"`
+	Tax           string `json:"tax"`
+	Total         string `json:"total"`
+	// Owed is how much the document lowered what the buyer owes (a channel's change to an
+	// unpaid order, a balance written off): "0.00" or negative.
+	Owed       string           `json:"owed"`
+	Reason     string           `json:"reason"`
+	RecordedBy string           `json:"recorded_by"`
+	Token      *string          `json:"token"`
+	Lines      []ReturnLineView `json:"lines"`
+	Refunds    []RefundView     `json:"refunds"`
 }
 
 // ReturnLineView is a line of a return in JSON.
@@ -89,7 +92,7 @@ func (r Return) View(tz string) ReturnView {
 		ID: r.ID, ReceiptNumber: r.ReceiptNumber, SaleReceipt: r.SaleReceipt, Kind: r.Kind, Source: r.Source,
 		Register: r.RegisterName, ReturnedAt: r.ReturnedAt.In(loc).Format(time.RFC3339),
 		Subtotal: money.String(r.Subtotal), Shipping: money.String(r.Shipping), Tax: money.String(r.TaxTotal),
-		Total: money.String(r.Total), Reason: r.Reason, RecordedBy: r.RecordedBy, Token: r.TokenName,
+		Total: money.String(r.Total), Owed: money.String(r.Owed), Reason: r.Reason, RecordedBy: r.RecordedBy, Token: r.TokenName,
 		Lines: make([]ReturnLineView, 0, len(r.Lines)), Refunds: make([]RefundView, 0, len(r.Refunds)),
 	}
 	for _, l := range r.Lines {

@@ -92,7 +92,8 @@ func (c *cli) printSummary(ctx context.Context, db pg.Queryer, sum shopify.Summa
 		n    int
 		name string
 	}{{o.Imported, "imported"}, {o.AlreadyImported, "already imported"}, {o.TooOld, "too old (over 60 days)"},
-		{o.NoShippingMethod, "no shipping method"}, {o.TestOrder, "test orders"}, {o.Cancelled, "cancelled"}, {o.Failed, "failed"}} {
+		{o.NoShippingMethod, "no shipping method"}, {o.TestOrder, "test orders"}, {o.Cancelled, "cancelled"}, {o.Failed, "failed"},
+		{o.Updated, "updated (changed in Shopify, recorded)"}, {o.NeedsReview, "needs review (changed in Shopify)"}} {
 		fmt.Fprintf(tw, "  %d\t %s\n", kv.n, kv.name)
 	}
 	tw.Flush()
@@ -241,8 +242,8 @@ func (c *cli) importsCommand() *cobra.Command {
 			if r.Error != "" {
 				fmt.Fprintf(c.stdout, "error: %s\n", r.Error)
 			}
-			fmt.Fprintf(c.stdout, "seen %d: imported %d, already imported %d, too old %d, no shipping method %d, test %d, cancelled %d, failed %d\n",
-				r.Seen, r.Imported, r.AlreadyImported, r.TooOld, r.NoShippingMethod, r.TestOrder, r.Cancelled, r.Failed)
+			fmt.Fprintf(c.stdout, "seen %d: imported %d, already imported %d, too old %d, no shipping method %d, test %d, cancelled %d, failed %d, updated %d, needs review %d\n",
+				r.Seen, r.Imported, r.AlreadyImported, r.TooOld, r.NoShippingMethod, r.TestOrder, r.Cancelled, r.Failed, r.Updated, r.NeedsReview)
 			tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
 			header := false
 			for _, o := range outs {

@@ -23,6 +23,7 @@ type connectionJSON struct {
 	BaseURL          string `json:"base_url"`
 	ShippingSKU      string `json:"shipping_sku"`
 	ImportTestOrders bool   `json:"import_test_orders"`
+	ImportPickups    bool   `json:"import_pickups"`
 	AutoUpdate       bool   `json:"auto_update"`
 	PollInterval     string `json:"poll_interval"`
 	Enabled          bool   `json:"enabled"`
@@ -36,7 +37,7 @@ type connectionJSON struct {
 func toConnectionJSON(c shopify.Connection) connectionJSON {
 	return connectionJSON{
 		Shop: c.Shop, Outlet: c.OutletName, Register: c.RegisterName, APIVersion: c.APIVersion, BaseURL: c.BaseURL,
-		ShippingSKU: c.ShippingSKU, ImportTestOrders: c.ImportTestOrders, AutoUpdate: c.AutoUpdate,
+		ShippingSKU: c.ShippingSKU, ImportTestOrders: c.ImportTestOrders, ImportPickups: c.ImportPickups, AutoUpdate: c.AutoUpdate,
 		PollInterval: c.PollInterval.String(), Enabled: c.Enabled, NewestOrderID: c.NewestOrderID, OrderAPI: c.OrderAPI,
 		LocationID: c.LocationID, Location: shopify.SafeText(c.LocationName),
 	}
@@ -203,6 +204,7 @@ its import history, so no order is ever imported twice.`,
 	connect.Flags().StringVar(&apiVersion, "api-version", shopify.DefaultAPIVersion, "the Admin API version kassa asks for")
 	connect.Flags().StringVar(&p.BaseURL, "base-url", "", "send the shop's API requests here instead (a simulator)")
 	connect.Flags().BoolVar(&p.ImportTestOrders, "import-test-orders", false, "import orders Shopify marks as test orders")
+	connect.Flags().BoolVar(&p.ImportPickups, "import-pickups", false, "import local-pickup orders too (by default only shipped orders are sales)")
 	connect.Flags().StringVar(&autoUpdate, "auto-update", "on", "import new orders automatically in 'kassa serve': on or off")
 	connect.Flags().StringVar(&pollInterval, "poll-interval", shopify.DefaultPollInterval.String(), "how often 'kassa serve' polls for new orders")
 	c.addJSONFlag(connect)
@@ -266,8 +268,15 @@ its import history, so no order is ever imported twice.`,
 			if err != nil {
 				return err
 			}
+			expiring, err := shopify.RunLog{}.ExpiringFailures(cmd.Context(), db, cn.ID, c.now())
+			if err != nil {
+				return err
+			}
+			if expiring == nil {
+				expiring = []shopify.ExpiringOrder{}
+			}
 			if c.jsonOut {
-				return c.printJSON(shownConnection{toConnectionJSON(cn), details})
+				return c.printJSON(shownConnection{toConnectionJSON(cn), details, expiring})
 			}
 			tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
 			state := "connected"
@@ -286,12 +295,23 @@ its import history, so no order is ever imported twice.`,
 				{"shop", cn.Shop}, {"state", state}, {"outlet", cn.OutletName}, {"register", cn.RegisterName}, {"location", locationText(cn)},
 				{"API version", cn.APIVersion}, {"API address", base},
 				{"shipping-fee product", cn.ShippingSKU}, {"import test orders", onOff(cn.ImportTestOrders)},
+				{"import pickups", onOff(cn.ImportPickups)},
 				{"auto-update", onOff(cn.AutoUpdate)}, {"poll interval", cn.PollInterval.String()},
 				{"newest order seen", fmt.Sprint(cn.NewestOrderID)}, {"reads orders through", orderAPIName(cn.OrderAPI)},
 			}, connectDetailRows(cn, details, loc, c.now())...) {
 				fmt.Fprintf(tw, "%s:\t%s\n", kv[0], kv[1])
 			}
-			return tw.Flush()
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			if len(expiring) > 0 {
+				fmt.Fprintf(c.stdout, "\n%d failed orders leave Shopify's 60 days within 7 days: fix them and run 'kassa orders retry-failed'\n", len(expiring))
+				for _, e := range expiring {
+					fmt.Fprintf(c.stdout, "  %s  %d days old, gone %s: %s\n", safeCell(e.OrderName), e.AgeDays,
+						e.LeavesAt.In(loc).Format("2006-01-02 15:04"), safeLine(e.Reason))
+				}
+			}
+			return nil
 		},
 	}
 	c.addJSONFlag(show)
@@ -317,8 +337,88 @@ its import history, so no order is ever imported twice.`,
 			return nil
 		},
 	}
-	cmd.AddCommand(connect, list, show, disconnect, c.webhooksCommand())
+	cmd.AddCommand(connect, list, show, disconnect, c.webhooksCommand(), c.reconcileCommand())
 	cmd.AddCommand(c.shopifyStockCommands()...)
+	return cmd
+}
+
+func (c *cli) reconcileCommand() *cobra.Command {
+	var shop, from, to string
+	var fix bool
+	cmd := &cobra.Command{
+		Use:   "reconcile [--connection SHOP] [--from DATE --to DATE] [--fix] [--json]",
+		Short: "Compare Shopify's orders of a window with kassa, and record what differs with --fix",
+		Long: `Compare every order Shopify shows created in the window (by default the last 7 days;
+DATE is YYYY-MM-DD in the outlet's time zone, --to included) with kassa: an order the rules
+import that is no sale, and for each sale what recording the order as it stands would add
+(a refund, a cancellation, an edit, money Shopify collected, what kassa cannot express).
+Each difference is listed with its reason; --fix records them by the import's rules.`,
+		Example: `  kassa shopify reconcile
+  kassa shopify reconcile --from 2026-11-01 --to 2026-11-30 --fix`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			db, err := c.database(ctx)
+			if err != nil {
+				return err
+			}
+			conn, err := shopify.ConnectionStore{}.Find(ctx, db, shop)
+			if err != nil {
+				return err
+			}
+			loc, err := time.LoadLocation(conn.OutletTZ)
+			if err != nil {
+				loc = time.UTC
+			}
+			now := c.now().In(loc)
+			opts := shopify.ReconcileOptions{From: now.AddDate(0, 0, -7), To: now, Fix: fix}
+			if from != "" {
+				d, err := time.ParseInLocation("2006-01-02", from, loc)
+				if err != nil {
+					return usageError("--from is a date written 2026-11-01")
+				}
+				opts.From = d
+			}
+			if to != "" {
+				d, err := time.ParseInLocation("2006-01-02", to, loc)
+				if err != nil {
+					return usageError("--to is a date written 2026-11-30")
+				}
+				opts.To = d.AddDate(0, 0, 1)
+			}
+			box, err := c.secrets()
+			if err != nil {
+				return err
+			}
+			im := &shopify.Importer{DB: db, Clock: c.now, Secrets: box}
+			rec, err := im.Reconcile(ctx, conn.ID, opts)
+			if err != nil {
+				return err
+			}
+			if c.jsonOut {
+				return c.printJSON(rec)
+			}
+			fmt.Fprintf(c.stdout, "%s: %d orders created %s to %s, %d differ\n", rec.Shop, rec.Orders,
+				rec.From.In(loc).Format("2006-01-02 15:04"), rec.To.In(loc).Format("2006-01-02 15:04"), len(rec.Differences))
+			for _, d := range rec.Differences {
+				fmt.Fprintf(c.stdout, "%s (%d)\n", safeCell(d.OrderName), d.OrderID)
+				for _, w := range d.What {
+					fmt.Fprintf(c.stdout, "  %s\n", safeLine(w))
+				}
+			}
+			if rec.Fixed != nil {
+				o := rec.Fixed.Outcomes
+				fmt.Fprintf(c.stdout, "fixed in import run %d: imported %d, updated %d, needs review %d, failed %d\n",
+					rec.Fixed.RunID, o.Imported, o.Updated, o.NeedsReview, o.Failed)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&shop, "connection", "", "the shop (may be left out when one is linked)")
+	cmd.Flags().StringVar(&from, "from", "", "the first day of orders to compare (default: 7 days ago)")
+	cmd.Flags().StringVar(&to, "to", "", "the last day of orders to compare (default: today)")
+	cmd.Flags().BoolVar(&fix, "fix", false, "record what differs")
+	c.addJSONFlag(cmd)
 	return cmd
 }
 

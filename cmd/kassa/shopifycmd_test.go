@@ -245,6 +245,67 @@ func TestProgressBarDrawsOnlyOnATerminal(t *testing.T) {
 	}
 }
 
+// TestShopifySetAndReconcile: 'kassa shopify set --import-pickups' turns pickups into
+// sales, and 'kassa shopify reconcile' lists the refund Shopify made since the import and
+// records it with --fix.
+func TestShopifySetAndReconcile(t *testing.T) {
+	t.Parallel()
+	db, url := dbtest.NewWithURL(t)
+	srv, err := shopifysim.NewServer(shopifysim.Options{Shop: "rec.myshopify.com", Token: "tok", Secret: "sec",
+		Generate: &shopdata.GenerateOptions{Seed: 4, Orders: 40, Days: 5}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	ok(t, url, "outlet", "add", "Shop", "--timezone", "Europe/Brussels", "--currency", "EUR")
+	ok(t, url, "register", "add", "Till", "--outlet", "Shop")
+	ok(t, url, "shopify", "connect", "--shop", "rec.myshopify.com", "--token-file", writeFile(t, "token", "tok"),
+		"--secret-file", writeFile(t, "secret", "sec"), "--outlet", "Shop", "--register", "Till", "--base-url", srv.URL)
+	fails(t, db, url, "nothing to set", "shopify", "set", "rec")
+	if out := ok(t, url, "shopify", "set", "rec", "--import-pickups"); !strings.Contains(out, "import pickups on") {
+		t.Fatalf("set said %q", out)
+	}
+	var run importJSON
+	mustJSON(t, ok(t, url, "orders", "get-all", "--json"), &run)
+	var pickups int
+	if err := db.Get(&pickups, `SELECT count(*) FROM sale_lines WHERE kind = 'shipping' AND title = $1`, shopdata.PickupLocation); err != nil || pickups == 0 {
+		t.Fatalf("%d pickups imported (%v)", pickups, err)
+	}
+	// Shopify refunds a unit of an imported order: reconcile lists it, --fix records it.
+	var pick struct {
+		OrderID int64 `db:"external_id"`
+		Name    string
+	}
+	if err := db.Get(&pick, `SELECT x.external_id, s.receipt_number AS name FROM sale_external_ids x JOIN sales s ON s.id = x.sale_id
+		WHERE s.balance = 0 AND NOT s.voided ORDER BY x.external_id LIMIT 1`); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := srv.Order(pick.OrderID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var o shopdata.Order
+	if err := json.Unmarshal(raw, &o); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.RefundOrder(o.ID, shopifysim.RefundRequest{Lines: []shopifysim.RefundLine{{LineItemID: o.LineItems[0].ID, Quantity: 1, RestockType: "return"}}}); err != nil {
+		t.Fatal(err)
+	}
+	out := ok(t, url, "shopify", "reconcile")
+	if !strings.Contains(out, pick.Name) || !strings.Contains(out, "to record: return (refunded in Shopify)") || !strings.Contains(out, "1 differ") {
+		t.Fatalf("reconcile said %q", out)
+	}
+	if out := ok(t, url, "shopify", "reconcile", "--fix"); !strings.Contains(out, "updated 1") {
+		t.Fatalf("reconcile --fix said %q", out)
+	}
+	if out := ok(t, url, "shopify", "reconcile"); !strings.Contains(out, "0 differ") {
+		t.Fatalf("after the fix reconcile said %q", out)
+	}
+	if n := tableCount(t, db, "sale_returns"); n != 1 {
+		t.Fatalf("%d documents, want the refund's", n)
+	}
+}
+
 // TestConnectReadingThroughREST connects a shop with --api rest: its imports read the
 // legacy REST endpoints (no bulk export, no GraphQL order query) by the same rules, and
 // connecting again with --api graphql switches it back.

@@ -36,6 +36,9 @@ type connectDetails struct {
 type shownConnection struct {
 	connectionJSON
 	connectDetails
+	// Expiring are the orders that failed to import and leave Shopify's 60-day window
+	// within 7 days.
+	Expiring []shopify.ExpiringOrder `json:"failed_orders_leaving_soon"`
 }
 
 func toConnectDetails(ctx context.Context, q sqlx.QueryerContext, c shopify.Connection) (connectDetails, error) {
@@ -93,7 +96,7 @@ func (c *cli) connectShop(ctx context.Context, db *sqlx.DB, box *secret.Box, p s
 			return err
 		}
 		d.Warnings = warnings
-		return c.printJSON(shownConnection{toConnectionJSON(conn), d})
+		return c.printJSON(shownConnection{toConnectionJSON(conn), d, []shopify.ExpiringOrder{}})
 	}
 	loc := time.UTC
 	if l, err := time.LoadLocation(conn.OutletTZ); err == nil {

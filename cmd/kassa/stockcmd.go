@@ -92,35 +92,63 @@ func (c *cli) shopifyStockCommands() []*cobra.Command {
 	c.addJSONFlag(locations)
 
 	var setShop, location string
+	var importPickups bool
 	set := &cobra.Command{
-		Use:   "set [--connection SHOP] --location NAME|ID",
-		Short: "Change a linked shop's settings: the location that mirrors its outlet",
-		Long: `Name the Shopify location whose available stock mirrors the connection's outlet: its
-name (whatever the case) or its id, as 'kassa shopify locations' lists them. kassa pushes
-the outlet's stock there; after a change every linked product is pushed to the new location.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		Use:   "set [SHOP] [--connection SHOP] [--location NAME|ID] [--import-pickups[=false]]",
+		Short: "Change a linked shop's settings: the location that mirrors its outlet, whether pickups are sales",
+		Long: `Change a linked shop's settings.
+
+--location names the Shopify location whose available stock mirrors the connection's
+outlet: its name (whatever the case) or its id, as 'kassa shopify locations' lists them.
+kassa pushes the outlet's stock there; after a change every linked product is pushed to
+the new location.
+
+--import-pickups makes local-pickup orders sales too; --import-pickups=false leaves them
+out again (the default: only shipped orders are sales, a pickup is logged as
+no_shipping_method "local pickup at ...").`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			if !cmd.Flags().Changed("location") {
-				return usageError("shopify set needs --location NAME|ID (see 'kassa shopify locations')")
+			if !cmd.Flags().Changed("location") && !cmd.Flags().Changed("import-pickups") {
+				return usageError("nothing to set: name a setting, e.g. --location NAME|ID (see 'kassa shopify locations') or --import-pickups")
 			}
-			db, box, conn, err := c.openConnection(ctx, setShop)
+			shop := setShop
+			if len(args) == 1 {
+				shop = args[0]
+			}
+			db, box, conn, err := c.openConnection(ctx, shop)
 			if err != nil {
 				return err
 			}
-			loc, err := shopify.ConnectionStore{Secrets: box}.SetLocation(ctx, db, conn, location, shopify.ClientOptions{DB: db, Clock: c.now})
-			if err != nil {
-				return err
+			out := map[string]any{"shop": conn.Shop}
+			if cmd.Flags().Changed("import-pickups") {
+				if err := (shopify.ConnectionStore{}).SetImportPickups(ctx, db, conn.ID, importPickups); err != nil {
+					return err
+				}
+				out["import_pickups"] = importPickups
+				if !c.jsonOut {
+					fmt.Fprintf(c.stdout, "%s: import pickups %s\n", conn.Shop, onOff(importPickups))
+				}
+			}
+			if cmd.Flags().Changed("location") {
+				loc, err := shopify.ConnectionStore{Secrets: box}.SetLocation(ctx, db, conn, location, shopify.ClientOptions{DB: db, Clock: c.now})
+				if err != nil {
+					return err
+				}
+				out["location_id"], out["location"] = loc.ID, shopify.SafeText(loc.Name)
+				if !c.jsonOut {
+					fmt.Fprintf(c.stdout, "%s: the location %q (%d) mirrors outlet %q\n", conn.Shop, shopify.SafeText(loc.Name), loc.ID, conn.OutletName)
+				}
 			}
 			if c.jsonOut {
-				return c.printJSON(map[string]any{"shop": conn.Shop, "location_id": loc.ID, "location": shopify.SafeText(loc.Name)})
+				return c.printJSON(out)
 			}
-			fmt.Fprintf(c.stdout, "%s: the location %q (%d) mirrors outlet %q\n", conn.Shop, shopify.SafeText(loc.Name), loc.ID, conn.OutletName)
 			return nil
 		},
 	}
 	set.Flags().StringVar(&setShop, "connection", "", "the shop (needed when several are linked)")
 	set.Flags().StringVar(&location, "location", "", "the location's name or id; empty for the shop's primary location")
+	set.Flags().BoolVar(&importPickups, "import-pickups", false, "import local-pickup orders too")
 	c.addJSONFlag(set)
 
 	catalogue := &cobra.Command{Use: "catalogue", Short: "The shop's catalogue and opening stock", Args: cobra.NoArgs}

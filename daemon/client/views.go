@@ -42,22 +42,24 @@ type SaleVoid struct {
 
 // Return is a return document of a sale: amounts are negative (what went back).
 type Return struct {
-	ID            int64        `json:"id"`
-	ReceiptNumber string       `json:"receipt_number"`
-	SaleReceipt   string       `json:"sale_receipt"`
-	Kind          string       `json:"kind"`
-	Source        string       `json:"source"`
-	Register      string       `json:"register"`
-	ReturnedAt    string       `json:"returned_at"`
-	Subtotal      string       `json:"subtotal"`
-	Shipping      string       `json:"shipping"`
-	Tax           string       `json:"tax"`
-	Total         string       `json:"total"`
-	Reason        string       `json:"reason"`
-	RecordedBy    string       `json:"recorded_by"`
-	Token         *string      `json:"token"`
-	Lines         []ReturnLine `json:"lines"`
-	Refunds       []Refund     `json:"refunds"`
+	ID            int64  `json:"id"`
+	ReceiptNumber string `json:"receipt_number"`
+	SaleReceipt   string `json:"sale_receipt"`
+	Kind          string `json:"kind"`
+	Source        string `json:"source"`
+	Register      string `json:"register"`
+	ReturnedAt    string `json:"returned_at"`
+	Subtotal      string `json:"subtotal"`
+	Shipping      string `json:"shipping"`
+	Tax           string `json:"tax"`
+	Total         string `json:"total"`
+	// Owed is how much the document lowered what the buyer owes: "0.00" or negative.
+	Owed       string       `json:"owed"`
+	Reason     string       `json:"reason"`
+	RecordedBy string       `json:"recorded_by"`
+	Token      *string      `json:"token"`
+	Lines      []ReturnLine `json:"lines"`
+	Refunds    []Refund     `json:"refunds"`
 }
 
 // ReturnLine is a line of a return.
@@ -184,6 +186,15 @@ type ClosingReport struct {
 	// Hourly is the session's sales per hour of the outlet's clock, the hours with a sale
 	// only.
 	Hourly []HourFigure `json:"hourly"`
+	// Adjustments and WriteOffs count the documents of those kinds among Returns.
+	Adjustments DocumentFigure `json:"adjustments"`
+	WriteOffs   DocumentFigure `json:"write_offs"`
+}
+
+// DocumentFigure counts documents of one kind and totals them.
+type DocumentFigure struct {
+	Count int    `json:"count"`
+	Total string `json:"total"`
 }
 
 // ReturnFigure is a return a session took. Total and the refunds are negative.
@@ -313,6 +324,11 @@ type NightlyReport struct {
 	AwaitingPaymentTotal string         `json:"awaiting_payment_total"`
 	// ImportFailures lists the Shopify orders that failed to import during the day.
 	ImportFailures []ImportFailure `json:"import_failures"`
+	// OrderChanges lists the imported orders that changed in Shopify during the day.
+	OrderChanges []OrderChange `json:"order_changes"`
+	// ExpiringFailures lists the orders that failed to import and leave Shopify's 60-day
+	// window within 7 days.
+	ExpiringFailures []ExpiringFailure `json:"expiring_failures"`
 	// Returns by source (pos, shopify), the voided counter sales, cash in and out, and the
 	// day's taxes per rate (sales less returns).
 	Returns          []SourceTotal `json:"returns"`
@@ -327,6 +343,15 @@ type NightlyReport struct {
 	// StockCorrections lists the products whose Shopify quantity the drift check set to
 	// the outlet's level.
 	StockCorrections []StockCorrection `json:"stock_corrections,omitempty"`
+}
+
+// ExpiringFailure is an order that failed to import and leaves Shopify's window soon.
+type ExpiringFailure struct {
+	OrderName      string `json:"order_name"`
+	ShopifyOrderID int64  `json:"shopify_order_id"`
+	Reason         string `json:"reason"`
+	AgeDays        int    `json:"age_days"`
+	LeavesAt       string `json:"leaves_at"`
 }
 
 // StockCorrection is a product whose quantity in a shop was set to the outlet's level.
@@ -390,6 +415,16 @@ type ImportFailure struct {
 	Resolved       bool   `json:"resolved"`
 }
 
+// OrderChange is an imported order that changed in Shopify: Outcome "updated" (the change
+// was recorded against its sale) or "needs_review" (Reason says what differs).
+type OrderChange struct {
+	OrderName      string `json:"order_name"`
+	ShopifyOrderID int64  `json:"shopify_order_id"`
+	Outcome        string `json:"outcome"`
+	Reason         string `json:"reason"`
+	At             string `json:"at"`
+}
+
 // Counts is how many orders of an import run ended in each outcome; every key is
 // present, zero or not.
 type Counts struct {
@@ -400,4 +435,8 @@ type Counts struct {
 	TestOrder        int `json:"test_order"`
 	Cancelled        int `json:"cancelled"`
 	Failed           int `json:"failed"`
+	// Updated counts imported orders whose change in Shopify was recorded; NeedsReview
+	// those changed in a way kassa cannot express.
+	Updated     int `json:"updated"`
+	NeedsReview int `json:"needs_review"`
 }

@@ -76,7 +76,7 @@ func measureWebhooks(t *testing.T, d time.Duration) ([]Row, []string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if dec, err := shopifyapi.DecodeOrder(body); err != nil || !dec.CancelledAt.IsZero() || dec.Test || len(dec.ShippingLines) == 0 {
+		if dec, err := shopifyapi.DecodeOrder(body); err != nil || !dec.CancelledAt.IsZero() || dec.Test || len(dec.ShippingLines) == 0 || dec.ShippingAddress == nil {
 			continue
 		}
 		all = append(all, &delivery{orderID: o.ID, body: body, sig: sign(sim.Secret, body)})

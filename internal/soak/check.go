@@ -74,6 +74,8 @@ func (c Checker) expected(o shopifyapi.Order) (importable, uncertain bool) {
 		return false, false
 	case len(o.ShippingLines) == 0:
 		return false, false
+	case localPickup(o):
+		return false, false
 	case age > maxOrderAge-c.AgeSlack:
 		return true, true
 	}
@@ -264,4 +266,19 @@ func (c Checker) checkOrphans(ctx context.Context, problem func(string, ...any))
 		}
 	}
 	return nil
+}
+
+// localPickup is issue 16's rule for a REST order: no shipping address and only free
+// shipping lines is a local pickup, not imported (the soak's connections do not import
+// pickups).
+func localPickup(o shopifyapi.Order) bool {
+	if o.ShippingAddress != nil {
+		return false
+	}
+	for _, s := range o.ShippingLines {
+		if !s.Price.IsZero() || !s.DiscountedPrice.IsZero() {
+			return false
+		}
+	}
+	return true
 }

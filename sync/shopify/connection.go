@@ -73,19 +73,21 @@ type Connection struct {
 	WebhooksCheckedAt *time.Time     `db:"webhooks_checked_at"`
 	// TokenExpiresAt is when the stored access token of a client-credentials connection
 	// expires; nil for a legacy token.
-	TokenExpiresAt    *time.Time    `db:"token_expires_at"`
-	APIVersion        string        `db:"api_version"`
-	BaseURL           string        `db:"base_url"`
-	OutletID          int64         `db:"outlet_id"`
-	RegisterID        int64         `db:"register_id"`
-	ShippingProductID int64         `db:"shipping_product_id"`
-	ImportTestOrders  bool          `db:"import_test_orders"`
-	AutoUpdate        bool          `db:"auto_update"`
-	PollInterval      time.Duration `db:"-"`
-	PollSeconds       int64         `db:"poll_seconds"`
-	ImportTrigger     string        `db:"import_trigger"`
-	Enabled           bool          `db:"enabled"`
-	NewestOrderID     int64         `db:"newest_order_id"`
+	TokenExpiresAt    *time.Time `db:"token_expires_at"`
+	APIVersion        string     `db:"api_version"`
+	BaseURL           string     `db:"base_url"`
+	OutletID          int64      `db:"outlet_id"`
+	RegisterID        int64      `db:"register_id"`
+	ShippingProductID int64      `db:"shipping_product_id"`
+	ImportTestOrders  bool       `db:"import_test_orders"`
+	// ImportPickups imports local-pickup orders; by default they are no shipping method.
+	ImportPickups bool          `db:"import_pickups"`
+	AutoUpdate    bool          `db:"auto_update"`
+	PollInterval  time.Duration `db:"-"`
+	PollSeconds   int64         `db:"poll_seconds"`
+	ImportTrigger string        `db:"import_trigger"`
+	Enabled       bool          `db:"enabled"`
+	NewestOrderID int64         `db:"newest_order_id"`
 	// OrderAPI is the API imports read orders through: OrderAPIGraphQL or OrderAPIREST.
 	OrderAPI string `db:"order_api"`
 	// OrdersUpdatedThrough is the newest update time of an order an import has read
@@ -129,7 +131,7 @@ func (c Connection) String() string { return fmt.Sprintf("Shopify connection %d 
 
 const connectionSelect = `
 	SELECT c.id, c.shop, c.access_token, c.webhook_secret, c.api_version, c.base_url, c.outlet_id,
-		c.register_id, c.shipping_product_id, c.import_test_orders, c.auto_update,
+		c.register_id, c.shipping_product_id, c.import_test_orders, c.import_pickups, c.auto_update,
 		extract(epoch FROM c.poll_interval)::bigint AS poll_seconds, c.import_trigger, c.enabled,
 		c.newest_order_id, c.created_at, c.updated_at, c.auth, c.client_id, c.scopes, c.public_url,
 		c.served_api_version, c.last_call_at, c.webhooks_checked_at, c.order_api, c.orders_updated_through,
@@ -163,6 +165,7 @@ type ConnectParams struct {
 	OutletID         int64
 	RegisterID       int64
 	ImportTestOrders bool
+	ImportPickups    bool
 	AutoUpdate       bool
 	PollInterval     time.Duration // default 5 minutes, at least 10 seconds
 	// OrderAPI is the API imports read orders through: OrderAPIGraphQL (the default) or
@@ -307,11 +310,12 @@ func (st ConnectionStore) Connect(ctx context.Context, q pg.Queryer, p ConnectPa
 					auto_update = $7, poll_interval = $8::interval, enabled = true, updated_at = now(),
 					auth = $9, client_id = $10, scopes = $11, public_url = CASE WHEN $12 = '' THEN public_url ELSE $12 END,
 					order_api = $13, bulk_operation_id = '',
-					location_id = coalesce($14, location_id), location_name = CASE WHEN $14::bigint IS NULL THEN location_name ELSE $15 END
+					location_id = coalesce($14, location_id), location_name = CASE WHEN $14::bigint IS NULL THEN location_name ELSE $15 END,
+					import_pickups = $16
 				WHERE id = $1`,
 				id, p.APIVersion, p.BaseURL, p.OutletID, p.RegisterID,
 				p.ImportTestOrders, p.AutoUpdate, interval, p.Auth, p.clientID(), pq.Array(p.scopes()), p.PublicURL, orderAPI,
-				p.locationID(), p.LocationName)
+				p.locationID(), p.LocationName, p.ImportPickups)
 			if err != nil {
 				return fmt.Errorf("update connection %s: %w", shop, err)
 			}
@@ -331,11 +335,11 @@ func (st ConnectionStore) Connect(ctx context.Context, q pg.Queryer, p ConnectPa
 		err = sqlx.GetContext(ctx, tx, &id, `
 			INSERT INTO shopify_connections (shop, api_version, base_url, outlet_id,
 				register_id, shipping_product_id, import_test_orders, auto_update, poll_interval,
-				auth, client_id, scopes, public_url, order_api, location_id, location_name)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::interval, $10, $11, $12, $13, $14, $15, $16) RETURNING id`,
+				auth, client_id, scopes, public_url, order_api, location_id, location_name, import_pickups)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::interval, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id`,
 			shop, p.APIVersion, p.BaseURL, p.OutletID, p.RegisterID,
 			shipping, p.ImportTestOrders, p.AutoUpdate, interval, p.Auth, p.clientID(), pq.Array(p.scopes()), p.PublicURL, orderAPI,
-			p.locationID(), p.LocationName)
+			p.locationID(), p.LocationName, p.ImportPickups)
 		if err != nil {
 			return fmt.Errorf("create connection %s: %w", shop, err)
 		}
@@ -515,6 +519,20 @@ func (st ConnectionStore) Find(ctx context.Context, q pg.Queryer, shop string) (
 		return Connection{}, ErrSeveralConnections
 	}
 	return Connection{}, ErrNoConnection
+}
+
+// SetImportPickups says whether the connection imports local-pickup orders (by default a
+// pickup is no shipping method). Orders already logged keep their outcome; a later run
+// (retry, get all) imports pickups it sees again.
+func (st ConnectionStore) SetImportPickups(ctx context.Context, q pg.Queryer, id int64, on bool) error {
+	res, err := q.ExecContext(ctx, `UPDATE shopify_connections SET import_pickups = $2, updated_at = now() WHERE id = $1`, id, on)
+	if err != nil {
+		return fmt.Errorf("set import pickups of Shopify connection %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("Shopify connection %d: %w", id, ErrNotFound)
+	}
+	return nil
 }
 
 // Disconnect stops imports for a shop. The connection and its history stay, so that

@@ -191,7 +191,7 @@ func genOrder(id int64, name string, at time.Time) shopdata.Order {
 		TaxesIncluded: true, SourceName: "web",
 		LineItems: []shopdata.LineItem{{
 			ID: id*10 + 1, ProductID: &pid, VariantID: &vid, SKU: &sku, Title: "Mug", VariantTitle: &vt, Name: "Mug - Blue",
-			Quantity: 2, Price: m("10.00"), TotalDiscount: m("0.00"), Taxable: true, RequiresShipping: true,
+			Quantity: 2, CurrentQuantity: 2, Price: m("10.00"), TotalDiscount: m("0.00"), Taxable: true, RequiresShipping: true,
 			VariantInventoryManagement: &inv, ProductExists: true,
 			TaxLines: []shopdata.TaxLine{{Price: m("3.47"), Rate: rate, Title: "BTW"}},
 		}},

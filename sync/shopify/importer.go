@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -68,6 +69,8 @@ type Counts struct {
 	TestOrder        int `json:"test_order" db:"test_order"`
 	Cancelled        int `json:"cancelled" db:"cancelled"`
 	Failed           int `json:"failed" db:"failed"`
+	Updated          int `json:"updated" db:"updated"`
+	NeedsReview      int `json:"needs_review" db:"needs_review"`
 }
 
 // Add counts one more order with outcome o.
@@ -87,12 +90,17 @@ func (c *Counts) Add(o Outcome) {
 		c.Cancelled++
 	case Failed:
 		c.Failed++
+	case Updated:
+		c.Updated++
+	case NeedsReview:
+		c.NeedsReview++
 	}
 }
 
 // Total is the number of orders counted.
 func (c Counts) Total() int {
-	return c.Imported + c.AlreadyImported + c.TooOld + c.NoShippingMethod + c.TestOrder + c.Cancelled + c.Failed
+	return c.Imported + c.AlreadyImported + c.TooOld + c.NoShippingMethod + c.TestOrder + c.Cancelled + c.Failed +
+		c.Updated + c.NeedsReview
 }
 
 // Progress is what a run reports after each page.
@@ -140,6 +148,9 @@ type RunOptions struct {
 	// Waiting, when set, is called when the run (with Wait) finds another run of the
 	// connection importing and starts waiting for it to end (from the run's goroutine).
 	Waiting func()
+	// compareAll compares every imported order with its sale, whatever Shopify's update
+	// time (reconciliation).
+	compareAll bool
 }
 
 // Importer imports Shopify orders into the POS database. It is safe for concurrent use;
@@ -225,7 +236,17 @@ func (im *Importer) Run(ctx context.Context, connectionID int64, opts RunOptions
 		r.graphql = useGraphQL
 		get := src.GetOrder
 		if useGraphQL {
-			get = gsrc.GetGraphQLOrder
+			get = func(ctx context.Context, id int64) (shopifyapi.Order, error) {
+				o, err := gsrc.GetGraphQLOrder(ctx, id)
+				if err != nil {
+					return o, err
+				}
+				page, err := withRefundDetails(ctx, src, []shopifyapi.Order{o})
+				if err != nil {
+					return o, err
+				}
+				return page[0], nil
+			}
 		}
 		switch opts.Mode {
 		case ModeNew:
@@ -412,6 +433,48 @@ func (im *Importer) ImportOrders(ctx context.Context, connectionID int64, orders
 	})
 }
 
+// ImportOrderIDs fetches orders by id and imports them as one run of mode ModeWebhook, by
+// the same rules: what a webhook that carries only ids (orders/edited, refunds/create)
+// needs, as the order stands now. An id listed twice is fetched once; an order Shopify no
+// longer shows fails with why.
+func (im *Importer) ImportOrderIDs(ctx context.Context, connectionID int64, ids []int64, opts RunOptions) (Summary, error) {
+	opts.Mode = ModeWebhook
+	if opts.Trigger == "" {
+		opts.Trigger = TriggerWebhook
+	}
+	seen := map[int64]bool{}
+	var unique []int64
+	for _, id := range ids {
+		if id > 0 && !seen[id] {
+			seen[id] = true
+			unique = append(unique, id)
+		}
+	}
+	return im.run(ctx, connectionID, opts, len(unique), func(ctx context.Context, r *run) error {
+		src, err := im.source(r.conn)
+		if err != nil {
+			return fmt.Errorf("connect to %s: %w", r.conn.Shop, err)
+		}
+		if cl, ok := src.(interface{ Close() }); ok {
+			defer cl.Close()
+		}
+		page := make([]shopifyapi.Order, 0, len(unique))
+		for _, id := range unique {
+			o, err := src.GetOrder(ctx, id)
+			switch {
+			case errors.Is(err, shopifyapi.ErrNotFound):
+				o = shopifyapi.Order{ID: id, DecodeErr: errors.New("Shopify no longer shows this order (older than 60 days, or deleted)")}
+			case err != nil && o.ID == 0:
+				return err
+			case err != nil:
+				o.DecodeErr = err
+			}
+			page = append(page, o)
+		}
+		return r.page(ctx, page)
+	})
+}
+
 // run is one import run in progress.
 type run struct {
 	im       *Importer
@@ -432,6 +495,8 @@ type run struct {
 	// its look-ups to its commit, so that two pages written at once never make the same
 	// one twice. Pages that only use known ones do not take it.
 	making sync.Mutex
+
+	compareAll bool
 
 	mu sync.Mutex // guards the fields below, which pages written at once share
 	// newest is the largest order id the run has recorded.
@@ -468,7 +533,7 @@ func (im *Importer) run(ctx context.Context, connectionID int64, opts RunOptions
 	}
 	log := im.logger().With().Str("shop", conn.Shop).Str("mode", string(opts.Mode)).Logger()
 	r := &run{
-		im: im, conn: conn, mode: opts.Mode, progress: opts.Progress, cache: newRunCache(),
+		im: im, conn: conn, mode: opts.Mode, progress: opts.Progress, cache: newRunCache(), compareAll: opts.compareAll,
 		importedIDs: map[int64]int64{}, started: im.now(),
 	}
 	r.total = total
@@ -598,6 +663,11 @@ type outcomeRow struct {
 	reason  string
 	saleID  int64
 	draft   *draft
+	// touchAt, when set, is Shopify's update time of the order now taken in, to record
+	// with its sale.
+	touchAt time.Time
+	// recorded rows were logged and counted already (recordChange).
+	recorded bool
 }
 
 // page gives every order of a page its outcome, records them and counts them.
@@ -622,13 +692,17 @@ func (r *run) writePage(ctx context.Context, orders []shopifyapi.Order) ([]outco
 		return nil, err
 	}
 	rows := make([]outcomeRow, len(orders))
-	var drafts []int // indexes of rows to import
+	var drafts []int  // indexes of rows to import
+	var changed []int // indexes of imported orders that may have changed since
 	inPage := map[int64]bool{}
 	for i := range orders {
 		o := &orders[i]
 		row := outcomeRow{order: o}
-		if saleID, ok := existing[o.ID]; ok && o.ID != 0 {
-			row.outcome, row.saleID = AlreadyImported, saleID
+		if x, ok := existing[o.ID]; ok && o.ID != 0 {
+			row.outcome, row.saleID = AlreadyImported, x.SaleID
+			if o.DecodeErr == nil && (r.compareAll || changedSince(o, x)) {
+				changed = append(changed, i)
+			}
 		} else if saleID, ok := r.importedSale(o.ID); ok && o.ID != 0 {
 			row.outcome, row.saleID = AlreadyImported, saleID
 		} else if inPage[o.ID] && o.ID != 0 {
@@ -637,7 +711,7 @@ func (r *run) writePage(ctx context.Context, orders []shopifyapi.Order) ([]outco
 			row.outcome, row.reason = Failed, "cannot read the order: "+o.DecodeErr.Error()
 		} else if o.ID <= 0 {
 			row.outcome, row.reason = Failed, "the order has no id"
-		} else if out, why := classify(o, r.conn.ImportTestOrders, now); out != "" {
+		} else if out, why := classify(o, r.conn, now); out != "" {
 			row.outcome, row.reason = out, why
 		} else if d, err := mapOrder(o, r.conn, r.conn.ShippingSKU); err != nil {
 			row.outcome, row.reason = Failed, err.Error()
@@ -647,6 +721,18 @@ func (r *run) writePage(ctx context.Context, orders []shopifyapi.Order) ([]outco
 			inPage[o.ID] = true
 		}
 		rows[i] = row
+	}
+	// Imported orders that changed since are recorded each in a transaction of their own
+	// (they are few), before the page's.
+	for _, i := range changed {
+		if err := r.recordChange(ctx, &rows[i], now); err != nil {
+			if ctx.Err() != nil {
+				return nil, err
+			}
+			rows[i].outcome, rows[i].reason = NeedsReview, "recording Shopify's change failed: "+err.Error()
+			continue
+		}
+		rows[i].recorded = true
 	}
 
 	if !r.im.PerOrder || len(drafts) == 0 {
@@ -764,7 +850,20 @@ func (r *run) write(ctx context.Context, rows []outcomeRow, importIdx []int, now
 			}
 			moves = mv
 		}
-		if err := (RunLog{}).record(ctx, tx, r.id, r.conn.ID, rows); err != nil {
+		logged := rows
+		if slices.ContainsFunc(rows, func(row outcomeRow) bool { return row.recorded }) {
+			logged = slices.DeleteFunc(slices.Clone(rows), func(row outcomeRow) bool { return row.recorded })
+		}
+		if err := (RunLog{}).record(ctx, tx, r.id, r.conn.ID, logged); err != nil {
+			return err
+		}
+		touch := map[int64]time.Time{}
+		for _, row := range logged {
+			if !row.touchAt.IsZero() && row.order.ID > 0 {
+				touch[row.order.ID] = row.touchAt
+			}
+		}
+		if err := (sales.Store{}).SetExternalUpdatedAt(ctx, tx, Channel, r.conn.Shop, touch); err != nil {
 			return err
 		}
 		// Last, the rows a page shares with pages written at the same time: the stock levels
@@ -775,7 +874,9 @@ func (r *run) write(ctx context.Context, rows []outcomeRow, importIdx []int, now
 		var c Counts
 		updated = time.Time{}
 		for _, row := range rows {
-			c.Add(row.outcome)
+			if !row.recorded {
+				c.Add(row.outcome)
+			}
 			newest = max(newest, row.order.ID)
 			if row.order.UpdatedAt.After(updated) {
 				updated = row.order.UpdatedAt
@@ -845,11 +946,13 @@ func (r *run) importSales(ctx context.Context, tx *sqlx.Tx, ds []*draft, ct *cac
 		if custIDs[i] != 0 {
 			s.CustomerID = &custIDs[i]
 		}
-		lines := make([]sales.Line, len(d.lines))
+		lines := make([]sales.Line, 0, len(d.lines))
 		for j := range d.lines {
-			lines[j] = d.lines[j].Line
+			if !d.lines[j].omit {
+				lines = append(lines, d.lines[j].Line)
+			}
 		}
-		ns := sales.NewSale{Sale: s, Lines: lines, External: &sales.External{Channel: Channel, Shop: c.Shop, ID: d.order.ID}}
+		ns := sales.NewSale{Sale: s, Lines: lines, External: &sales.External{Channel: Channel, Shop: c.Shop, ID: d.order.ID, UpdatedAt: d.order.UpdatedAt}}
 		if d.collected.IsPositive() {
 			// Payment types are looked up (or made) once a run, not once a page.
 			typeID, ok := ct.payType(d.payType)
@@ -876,16 +979,41 @@ func (r *run) importSales(ctx context.Context, tx *sqlx.Tx, ds []*draft, ct *cac
 	if err != nil {
 		return nil, nil, err
 	}
+	// A sale imported as the order stood already reflects the refunds made before: they
+	// are never recorded again.
+	known := map[int64][]int64{}
+	for _, d := range ds {
+		for _, rf := range d.order.Refunds {
+			if rf.ID != 0 {
+				known[d.order.ID] = append(known[d.order.ID], rf.ID)
+			}
+		}
+	}
+	if err := (sales.Store{}).SetKnownRefunds(ctx, tx, Channel, c.Shop, known); err != nil {
+		return nil, nil, err
+	}
 	var moves []inventory.Movement
 	ids := make([]int64, len(ds))
 	for i, d := range ds {
 		ids[i] = created[i].SaleID
-		for j, l := range d.lines {
-			if l.Kind == sales.KindProduct && l.productTracks {
+		k := 0 // the line's index among the sale's lines
+		for _, l := range d.lines {
+			if l.Kind == sales.KindProduct && l.productTracks && !l.omit {
 				moves = append(moves, inventory.Movement{
 					ProductID: *l.ProductID, OutletID: c.OutletID, Delta: -l.Quantity, Reason: inventory.ReasonSale,
-					SaleLineID: created[i].LineIDs[j], Note: "Shopify order " + d.sale.ReceiptNumber,
+					SaleLineID: created[i].LineIDs[k], Note: "Shopify order " + d.sale.ReceiptNumber,
 				})
+			}
+			if l.Kind == sales.KindProduct && l.productTracks && l.leftUnsold > 0 {
+				// Refunded in Shopify without restock before the import: gone from the shop
+				// though not sold. The sale is recorded once, so is this.
+				moves = append(moves, inventory.Movement{
+					ProductID: *l.ProductID, OutletID: c.OutletID, Delta: -l.leftUnsold, Reason: inventory.ReasonAdjustment,
+					Note: "Shopify order " + d.sale.ReceiptNumber + ": refunded without restock before import",
+				})
+			}
+			if !l.omit {
+				k++
 			}
 		}
 	}
@@ -982,14 +1110,14 @@ func resolveCustomers(ctx context.Context, tx *sqlx.Tx, c Connection, ds []*draf
 }
 
 // existingSales returns the sales already recorded for the page's orders, by order id.
-func (r *run) existingSales(ctx context.Context, orders []shopifyapi.Order) (map[int64]int64, error) {
+func (r *run) existingSales(ctx context.Context, orders []shopifyapi.Order) (map[int64]sales.ExternalSale, error) {
 	ids := make([]int64, 0, len(orders))
 	for _, o := range orders {
 		if o.ID > 0 {
 			ids = append(ids, o.ID)
 		}
 	}
-	return (sales.Store{}).SalesByExternal(ctx, r.im.DB, Channel, r.conn.Shop, ids)
+	return (sales.Store{}).ExternalSales(ctx, r.im.DB, Channel, r.conn.Shop, ids)
 }
 
 // setProduct gives the line its POS product.

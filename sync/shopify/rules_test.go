@@ -160,9 +160,9 @@ func TestImportRules(t *testing.T) {
 			name: "custom item and gift card: no product, no stock", outcome: Imported,
 			order: func(o *shopdata.Order) {
 				o.LineItems = append(o.LineItems,
-					shopdata.LineItem{ID: 3, Title: "Engraving", Quantity: 1, Price: m("5.00"), TotalDiscount: m("0"), Taxable: true,
+					shopdata.LineItem{ID: 3, Title: "Engraving", Quantity: 1, CurrentQuantity: 1, Price: m("5.00"), TotalDiscount: m("0"), Taxable: true,
 						TaxLines: []shopdata.TaxLine{{Price: m("0.87"), Rate: rate, Title: "BTW"}}},
-					shopdata.LineItem{ID: 4, Title: "Gift card", Quantity: 1, Price: m("25.00"), TotalDiscount: m("0"), GiftCard: true,
+					shopdata.LineItem{ID: 4, Title: "Gift card", Quantity: 1, CurrentQuantity: 1, Price: m("25.00"), TotalDiscount: m("0"), GiftCard: true,
 						ProductID: ptr(int64(77)), VariantID: ptr(int64(78)), SKU: ptr("GIFT-25")})
 				o.TotalPrice, o.TotalTax, o.TotalLineItemsPrice = m("55.00"), m("5.21"), m("50.00")
 			},
@@ -294,11 +294,11 @@ func TestImportRules(t *testing.T) {
 		{name: "no shipping method", outcome: NoShippingMethod, order: func(o *shopdata.Order) { o.ShippingLines = nil }},
 		{
 			name: "totals that do not reproduce Shopify's fail with both figures", outcome: Failed, reason: "total 25.00 ≠ Shopify 25.50",
-			order: func(o *shopdata.Order) { o.TotalPrice = m("25.50") },
+			order: func(o *shopdata.Order) { o.TotalPrice, o.CurrentTotalPrice = m("25.50"), m("25.50") },
 		},
 		{
 			name: "tax that does not reproduce Shopify's fails", outcome: Failed, reason: "tax 4.34 ≠ Shopify 4.35",
-			order: func(o *shopdata.Order) { o.TotalTax = m("4.35") },
+			order: func(o *shopdata.Order) { o.TotalTax, o.CurrentTotalTax = m("4.35"), m("4.35") },
 		},
 		{
 			name: "another currency fails", outcome: Failed, reason: "currency USD differs",
@@ -356,7 +356,7 @@ func TestImportRules(t *testing.T) {
 func TestRetryFailed(t *testing.T) {
 	t.Parallel()
 	bad := genOrder(101, "#1001", testNow.Add(-time.Hour))
-	bad.TotalPrice = shopdata.MustMoney("99.00")
+	bad.TotalPrice, bad.CurrentTotalPrice = shopdata.MustMoney("99.00"), shopdata.MustMoney("99.00")
 	good := genOrder(102, "#1002", testNow.Add(-time.Hour))
 	f := newFixture(t, fixtureOptions{})
 	if err := f.srv.AddOrders(bad, good); err != nil {
@@ -365,7 +365,7 @@ func TestRetryFailed(t *testing.T) {
 	if sum := f.run(ModeAll); sum.Outcomes.Failed != 1 || sum.Outcomes.Imported != 1 {
 		t.Fatalf("first run %+v", sum)
 	}
-	if _, err := f.srv.UpdateOrder(101, func(o map[string]any) { o["total_price"] = "25.00" }); err != nil {
+	if _, err := f.srv.UpdateOrder(101, func(o map[string]any) { o["total_price"], o["current_total_price"] = "25.00", "25.00" }); err != nil {
 		t.Fatal(err)
 	}
 	sum := f.run(ModeRetry)

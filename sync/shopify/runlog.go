@@ -55,7 +55,8 @@ type RunLog struct{}
 
 const runSelect = `
 	SELECT r.id, r.connection_id, c.shop, r.mode, r.trigger, r.status, r.started_at, r.finished_at, r.total, r.seen,
-		r.error, r.imported, r.already_imported, r.too_old, r.no_shipping_method, r.test_order, r.cancelled, r.failed
+		r.error, r.imported, r.already_imported, r.too_old, r.no_shipping_method, r.test_order, r.cancelled, r.failed,
+		r.updated, r.needs_review
 	FROM import_runs r JOIN shopify_connections c ON c.id = r.connection_id`
 
 // Runs lists the latest runs, newest first, of one connection (or of all when
@@ -216,7 +217,7 @@ func (RunLog) FailedImports(ctx context.Context, q pg.Queryer, outletID int64, f
 		SELECT f.order_name, f.shopify_order_id, f.reason, f.created_at,
 			EXISTS (SELECT 1 FROM import_outcomes later
 				WHERE later.connection_id = f.connection_id AND later.shopify_order_id = f.shopify_order_id
-					AND later.id > f.id AND later.outcome IN ('imported', 'already_imported')) AS resolved
+					AND later.id > f.id AND later.outcome IN ('imported', 'already_imported', 'updated', 'needs_review')) AS resolved
 		FROM import_outcomes f
 		JOIN shopify_connections c ON c.id = f.connection_id
 		WHERE c.outlet_id = $1 AND f.outcome = 'failed' AND f.created_at >= $2 AND f.created_at < $3
@@ -227,6 +228,100 @@ func (RunLog) FailedImports(ctx context.Context, q pg.Queryer, outletID int64, f
 	out := make([]register.FailedImport, 0, len(rows))
 	for _, r := range rows {
 		out = append(out, register.FailedImport{OrderName: r.Name, OrderID: r.OrderID, Reason: r.Reason, At: r.At, Resolved: r.Resolved})
+	}
+	return out, nil
+}
+
+// ChangedImports lists the imported orders of the outlet's connections that changed in
+// Shopify in [from, to): each change recorded (updated) or left for review
+// (needs_review), in the order they were logged. It is the nightly report's
+// register.ImportLog.
+func (RunLog) ChangedImports(ctx context.Context, q pg.Queryer, outletID int64, from, to time.Time) ([]register.ChangedImport, error) {
+	var rows []struct {
+		Name    string    `db:"order_name"`
+		OrderID int64     `db:"shopify_order_id"`
+		Outcome string    `db:"outcome"`
+		Reason  string    `db:"reason"`
+		At      time.Time `db:"created_at"`
+	}
+	err := sqlx.SelectContext(ctx, q, &rows, `
+		SELECT o.order_name, o.shopify_order_id, o.outcome, o.reason, o.created_at
+		FROM import_outcomes o
+		JOIN shopify_connections c ON c.id = o.connection_id
+		WHERE c.outlet_id = $1 AND o.outcome IN ('updated', 'needs_review') AND o.created_at >= $2 AND o.created_at < $3
+		ORDER BY o.created_at, o.id`, outletID, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("list the day's changed orders: %w", err)
+	}
+	out := make([]register.ChangedImport, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, register.ChangedImport{OrderName: r.Name, OrderID: r.OrderID, Outcome: r.Outcome, Reason: r.Reason, At: r.At})
+	}
+	return out, nil
+}
+
+// ExpiryWarning is how long before an order leaves Shopify's 60-day window a failed
+// import of it is flagged.
+const ExpiryWarning = 7 * 24 * time.Hour
+
+// ExpiringOrder is an order whose import failed and that Shopify stops handing out soon
+// (MaxOrderAge after it was created): fix it before LeavesAt, or it can only be imported
+// from a file.
+type ExpiringOrder struct {
+	ConnectionID int64     `db:"connection_id" json:"-"`
+	Shop         string    `db:"shop" json:"shop"`
+	OrderID      int64     `db:"shopify_order_id" json:"shopify_order_id"`
+	OrderName    string    `db:"order_name" json:"order_name"`
+	Reason       string    `db:"reason" json:"reason"`
+	CreatedAt    time.Time `db:"order_created_at" json:"created_at"`
+	LeavesAt     time.Time `db:"-" json:"leaves_at"`
+	AgeDays      int       `db:"-" json:"age_days"`
+}
+
+// ExpiringFailures lists the orders of a connection (all connections when 0) whose latest
+// outcome is failed and that leave Shopify's 60-day window within ExpiryWarning of now,
+// the soonest first.
+func (RunLog) ExpiringFailures(ctx context.Context, q pg.Queryer, connectionID int64, now time.Time) ([]ExpiringOrder, error) {
+	var out []ExpiringOrder
+	err := sqlx.SelectContext(ctx, q, &out, `
+		SELECT l.connection_id, c.shop, l.shopify_order_id, l.order_name, l.reason, l.order_created_at FROM (
+			SELECT DISTINCT ON (connection_id, shopify_order_id) connection_id, shopify_order_id, order_name, reason,
+				outcome, order_created_at
+			FROM import_outcomes WHERE ($1 = 0 OR connection_id = $1) AND shopify_order_id > 0
+			ORDER BY connection_id, shopify_order_id, id DESC) l
+		JOIN shopify_connections c ON c.id = l.connection_id
+		WHERE l.outcome = 'failed' AND l.order_created_at > $2 AND l.order_created_at <= $3
+		ORDER BY l.order_created_at, l.shopify_order_id`,
+		connectionID, now.Add(-MaxOrderAge), now.Add(-MaxOrderAge+ExpiryWarning))
+	if err != nil {
+		return nil, fmt.Errorf("list failed orders leaving Shopify's window: %w", err)
+	}
+	for i := range out {
+		out[i].LeavesAt = out[i].CreatedAt.Add(MaxOrderAge)
+		out[i].AgeDays = int(now.Sub(out[i].CreatedAt) / (24 * time.Hour))
+	}
+	return out, nil
+}
+
+// ExpiringImports is ExpiringFailures for the nightly report: the outlet's connections'.
+func (l RunLog) ExpiringImports(ctx context.Context, q pg.Queryer, outletID int64, now time.Time) ([]register.ExpiringImport, error) {
+	all, err := l.ExpiringFailures(ctx, q, 0, now)
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	if err := sqlx.SelectContext(ctx, q, &ids, `SELECT id FROM shopify_connections WHERE outlet_id = $1`, outletID); err != nil {
+		return nil, fmt.Errorf("list the outlet's connections: %w", err)
+	}
+	mine := map[int64]bool{}
+	for _, id := range ids {
+		mine[id] = true
+	}
+	out := []register.ExpiringImport{}
+	for _, e := range all {
+		if mine[e.ConnectionID] {
+			out = append(out, register.ExpiringImport{OrderName: e.OrderName, OrderID: e.OrderID, Reason: e.Reason, LeavesAt: e.LeavesAt, AgeDays: e.AgeDays})
+		}
 	}
 	return out, nil
 }
@@ -300,7 +395,7 @@ func (RunLog) record(ctx context.Context, tx *sqlx.Tx, runID, connectionID int64
 	// COPY: PostgreSQL reads its rows as they stream in, without parsing a statement and its
 	// array parameters first.
 	stmt, err := tx.PrepareContext(ctx, `COPY import_outcomes (run_id, connection_id, shopify_order_id, order_name,
-		outcome, reason, sale_id, json_id, json_offset, json_length) FROM STDIN`)
+		outcome, reason, sale_id, json_id, json_offset, json_length, order_created_at) FROM STDIN`)
 	if err != nil {
 		return fmt.Errorf("record outcomes: %w", err)
 	}
@@ -317,8 +412,12 @@ func (RunLog) record(ctx context.Context, tx *sqlx.Tx, runID, connectionID int64
 		if where[i].length > 0 {
 			jsonID, offset, length = frameID, where[i].offset, where[i].length
 		}
+		var created any
+		if !row.order.CreatedAt.IsZero() {
+			created = row.order.CreatedAt
+		}
 		if _, err := stmt.ExecContext(ctx, runID, connectionID, row.order.ID, text.Clean(row.order.Name, text.MaxName), string(row.outcome), reason, saleID,
-			jsonID, offset, length); err != nil {
+			jsonID, offset, length, created); err != nil {
 			return fmt.Errorf("record outcomes: %w", err)
 		}
 	}
@@ -360,9 +459,10 @@ func (RunLog) count(ctx context.Context, q pg.Queryer, runID int64, c Counts) er
 	_, err := q.ExecContext(ctx, `
 		UPDATE import_runs SET seen = seen + $2, imported = imported + $3, already_imported = already_imported + $4,
 			too_old = too_old + $5, no_shipping_method = no_shipping_method + $6, test_order = test_order + $7,
-			cancelled = cancelled + $8, failed = failed + $9
+			cancelled = cancelled + $8, failed = failed + $9, updated = updated + $10, needs_review = needs_review + $11
 		WHERE id = $1`,
-		runID, c.Total(), c.Imported, c.AlreadyImported, c.TooOld, c.NoShippingMethod, c.TestOrder, c.Cancelled, c.Failed)
+		runID, c.Total(), c.Imported, c.AlreadyImported, c.TooOld, c.NoShippingMethod, c.TestOrder, c.Cancelled, c.Failed,
+		c.Updated, c.NeedsReview)
 	if err != nil {
 		return fmt.Errorf("count outcomes: %w", err)
 	}

@@ -35,7 +35,7 @@ func saleOf(o *shopifyapi.Order, c Connection, now time.Time) string {
 	u := *o
 	u.CreatedAt, u.ProcessedAt, u.UpdatedAt, u.CancelledAt = u.CreatedAt.UTC(), u.ProcessedAt.UTC(), u.UpdatedAt.UTC(), u.CancelledAt.UTC()
 	o = &u
-	out, why := classify(o, c.ImportTestOrders, now)
+	out, why := classify(o, c, now)
 	d, err := mapOrder(o, c, c.ShippingSKU)
 	if err != nil {
 		return fmt.Sprintf("%s (%s) / refused: %v", out, why, err)
@@ -92,7 +92,19 @@ func shapesOf(t *testing.T, s *shopifysim.Server) (rest, paged, bulk map[int64]s
 	if err := c.ListOrders(ctx, shopifyapi.ListOptions{Status: "any"}, keep(rest)); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.ListGraphQLOrders(ctx, shopifyapi.OrderQuery{SortKey: "ID", LineItems: 3}, keep(paged)); err != nil {
+	// The GraphQL shapes as an import reads them: a refunded order's refund details
+	// through REST (withRefundDetails).
+	asImported := func(m map[int64]shopifyapi.Order) func([]shopifyapi.Order) error {
+		k := keep(m)
+		return func(p []shopifyapi.Order) error {
+			p, err := withRefundDetails(ctx, c, p)
+			if err != nil {
+				return err
+			}
+			return k(p)
+		}
+	}
+	if err := c.ListGraphQLOrders(ctx, shopifyapi.OrderQuery{SortKey: "ID", LineItems: 3}, asImported(paged)); err != nil {
 		t.Fatal(err)
 	}
 	op, err := c.RunBulkQuery(ctx, shopifyapi.BulkOrdersQuery(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)))
@@ -106,7 +118,7 @@ func shapesOf(t *testing.T, s *shopifysim.Server) (rest, paged, bulk map[int64]s
 		}
 	}
 	if op.URL != "" {
-		if err := c.ReadBulkOrders(ctx, op.URL, 50, keep(bulk)); err != nil {
+		if err := c.ReadBulkOrders(ctx, op.URL, 50, asImported(bulk)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -160,9 +172,44 @@ func TestGeneratedShopsGiveTheSameSalesThroughGraphQL(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer s.Close()
+			changeOrders(t, s)
 			n := compareShapes(t, fmt.Sprintf("seed %d", seed), s, shapeConnection(), testNow)
 			t.Logf("%d orders compared", n)
 		})
+	}
+}
+
+// changeOrders changes some open orders of a simulated shop as Shopify would: a refund
+// of a unit with restock, a refund without restock and of the shipping, an edit taking
+// a unit off, a cancellation. Each shows in both shapes (current quantities and totals,
+// refunds).
+func changeOrders(t *testing.T, s *shopifysim.Server) {
+	t.Helper()
+	var open []shopdata.Order
+	for _, raw := range s.AllOrders() {
+		var o shopdata.Order
+		if err := json.Unmarshal(raw, &o); err != nil {
+			t.Fatal(err)
+		}
+		if o.CancelledAt == nil && len(o.Refunds) == 0 && len(o.LineItems) > 0 && o.LineItems[0].Quantity > 1 && o.LineItems[0].CurrentQuantity > 1 {
+			open = append(open, o)
+		}
+	}
+	if len(open) < 4 {
+		t.Fatalf("only %d orders to change", len(open))
+	}
+	line := func(o shopdata.Order) int64 { return o.LineItems[0].ID }
+	if _, err := s.RefundOrder(open[0].ID, shopifysim.RefundRequest{Lines: []shopifysim.RefundLine{{LineItemID: line(open[0]), Quantity: 1, RestockType: "return"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RefundOrder(open[1].ID, shopifysim.RefundRequest{Lines: []shopifysim.RefundLine{{LineItemID: line(open[1]), Quantity: 1, RestockType: "no_restock"}}, Shipping: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.EditOrder(open[2].ID, shopifysim.EditRequest{Quantities: map[int64]int{line(open[2]): open[2].LineItems[0].CurrentQuantity - 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CancelOrder(open[3].ID, true, "customer"); err != nil {
+		t.Fatal(err)
 	}
 }
 

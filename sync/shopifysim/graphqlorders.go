@@ -364,6 +364,13 @@ func gqlOrder(raw []byte, shopCurrency string) (map[string]any, error) {
 	method := "NONE"
 	if len(shippingLines) > 0 && needsShipping {
 		method = "SHIPPING"
+		// A local pickup (the generated shop tags the orders its buyers chose to collect):
+		// Shopify's fulfillment order is delivered by PICK_UP.
+		for _, tag := range strings.Split(textOr(o, "tags", ""), ",") {
+			if strings.TrimSpace(tag) == "local-pickup" {
+				method = "PICK_UP"
+			}
+		}
 	}
 	foStatus := "OPEN"
 	if textOr(o, "fulfillment_status", "") == "fulfilled" {
@@ -445,8 +452,12 @@ func gqlOrder(raw []byte, shopCurrency string) (map[string]any, error) {
 	if r, ok := rstr(o, "cancel_reason"); ok && r != "" {
 		cancelReason = strings.ToUpper(r)
 	}
+	// Shopify writes the current figures together; a body with none of them (older
+	// payloads) stands as it was placed, and one with current_total_price has the others
+	// as written (absent: none).
+	_, hasCurrent := o["current_total_price"]
 	current := func(k, fallback string) map[string]any {
-		if _, ok := o[k]; ok {
+		if _, ok := o[k]; ok || hasCurrent {
 			return bag(k)
 		}
 		return bag(fallback)

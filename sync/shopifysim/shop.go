@@ -16,8 +16,10 @@ const (
 	TopicOrdersCancelled = "orders/cancelled"
 )
 
-// OrderTopics are the order webhook topics, the ones Options.WebhookURL subscribes to.
-var OrderTopics = []string{TopicOrdersCreate, TopicOrdersUpdated, TopicOrdersPaid, TopicOrdersCancelled}
+// OrderTopics are the order webhook topics, the ones Options.WebhookURL subscribes to:
+// an order placed, updated, paid, cancelled, edited (orders/edited), refunded
+// (refunds/create).
+var OrderTopics = []string{TopicOrdersCreate, TopicOrdersUpdated, TopicOrdersPaid, TopicOrdersCancelled, TopicOrdersEdited, TopicRefundsCreate}
 
 // PlaceOrder adds an order as if a buyer had just placed it and delivers orders/create
 // (and orders/paid when it is paid) to the subscribed webhooks.

@@ -42,6 +42,8 @@ func decodeFast(raw []byte) (o Order, ok bool) {
 		TotalPrice: decimal.Zero, SubtotalPrice: decimal.Zero, TotalLineItemsPrice: decimal.Zero,
 		TotalTax: decimal.Zero, TotalDiscounts: decimal.Zero, TotalOutstanding: decimal.Zero,
 		TotalTipReceived: decimal.Zero, CurrentTotalDuties: decimal.Zero, OriginalTotalDuties: decimal.Zero,
+		CurrentTotalPrice: decimal.Zero, CurrentSubtotalPrice: decimal.Zero, CurrentTotalTax: decimal.Zero,
+		CurrentTotalDiscounts: decimal.Zero,
 	}
 	d.object(func(key []byte) {
 		switch string(key) {
@@ -89,6 +91,26 @@ func decodeFast(raw []byte) (o Order, ok bool) {
 			o.TotalOutstanding = d.money()
 		case "total_tip_received":
 			o.TotalTipReceived = d.money()
+		case "current_total_price":
+			// null leaves the order without current figures, as the reference's pointer.
+			v := d.leaf()
+			o.CurrentTotalPrice, o.HasCurrentTotals = decimal.Zero, false
+			if v != nil {
+				var a shopifyjson.Amount
+				if a.UnmarshalJSON(v) != nil {
+					d.fail()
+				}
+				o.CurrentTotalPrice, o.HasCurrentTotals = a.Decimal(), true
+			}
+		case "current_subtotal_price":
+			o.CurrentSubtotalPrice = d.money()
+		case "current_total_tax":
+			o.CurrentTotalTax = d.money()
+		case "current_total_discounts":
+			o.CurrentTotalDiscounts = d.money()
+		case "refunds":
+			d.empty(o.Refunds == nil)
+			o.Refunds = d.refunds()
 		case "current_total_duties_set":
 			d.once(&sawCurrentDuties)
 			o.CurrentTotalDuties, _ = d.moneySet()
@@ -703,6 +725,16 @@ func (d *scanner) lineItem() LineItem {
 		case "duties":
 			d.empty(l.Duties == nil)
 			l.Duties = d.duties()
+		case "current_quantity":
+			v := d.leaf()
+			l.CurrentQuantity, l.HasCurrentQuantity = 0, false
+			if v != nil {
+				var n shopifyjson.Int
+				if n.UnmarshalJSON(v) != nil {
+					d.fail()
+				}
+				l.CurrentQuantity, l.HasCurrentQuantity = int64(n), true
+			}
 		default:
 			d.other(key)
 		}
@@ -774,6 +806,105 @@ func (d *scanner) shippingLines() []ShippingLine {
 			}
 		})
 		out = append(out, s)
+	})
+	return out
+}
+
+func (d *scanner) refunds() []Refund {
+	var out []Refund
+	d.each(func() {
+		var r Refund
+		d.object(func(key []byte) {
+			switch string(key) {
+			case "id":
+				r.ID = d.id()
+			case "order_id":
+				r.OrderID = d.id()
+			case "created_at":
+				r.CreatedAt = d.time()
+			case "processed_at":
+				r.ProcessedAt = d.time()
+			case "note":
+				r.Note = d.str()
+			case "refund_line_items":
+				d.empty(r.LineItems == nil)
+				d.each(func() {
+					l := RefundLineItem{Subtotal: decimal.Zero, TotalTax: decimal.Zero}
+					d.object(func(key []byte) {
+						switch string(key) {
+						case "id":
+							l.ID = d.id()
+						case "line_item_id":
+							l.LineItemID = d.id()
+						case "location_id":
+							l.LocationID = d.id()
+						case "quantity":
+							l.Quantity = d.int()
+						case "restock_type":
+							l.RestockType = d.str()
+						case "subtotal":
+							l.Subtotal = d.money()
+						case "total_tax":
+							l.TotalTax = d.money()
+						default:
+							d.other(key)
+						}
+					})
+					r.LineItems = append(r.LineItems, l)
+				})
+			case "transactions":
+				d.empty(r.Transactions == nil)
+				d.each(func() {
+					t := Transaction{Amount: decimal.Zero}
+					d.object(func(key []byte) {
+						switch string(key) {
+						case "id":
+							t.ID = d.id()
+						case "kind":
+							t.Kind = d.str()
+						case "status":
+							t.Status = d.str()
+						case "gateway":
+							t.Gateway = d.str()
+						case "amount":
+							t.Amount = d.money()
+						case "processed_at":
+							t.ProcessedAt = d.time()
+						case "created_at":
+							t.CreatedAt = d.time()
+						default:
+							d.other(key)
+						}
+					})
+					r.Transactions = append(r.Transactions, t)
+				})
+			case "order_adjustments":
+				d.empty(r.Adjustments == nil)
+				d.each(func() {
+					a := OrderAdjustment{Amount: decimal.Zero, TaxAmount: decimal.Zero}
+					d.object(func(key []byte) {
+						switch string(key) {
+						case "id":
+							a.ID = d.id()
+						case "kind":
+							a.Kind = d.str()
+						case "reason":
+							a.Reason = d.str()
+						case "amount":
+							a.Amount = d.money()
+						case "tax_amount":
+							a.TaxAmount = d.money()
+						default:
+							d.other(key)
+						}
+					})
+					r.Adjustments = append(r.Adjustments, a)
+				})
+			default:
+				d.other(key)
+			}
+		})
+		out = append(out, r)
 	})
 	return out
 }

@@ -250,7 +250,7 @@ func (li *gqlLineItem) lineItem() LineItem {
 		GiftCard: bool(li.IsGiftCard), Taxable: bool(li.Taxable), RequiresShipping: bool(li.RequiresShipping),
 	}
 	if li.CurrentQuantity != nil {
-		l.CurrentQuantity = int64(*li.CurrentQuantity)
+		l.CurrentQuantity, l.HasCurrentQuantity = int64(*li.CurrentQuantity), true
 	}
 	if li.Product != nil {
 		l.ProductID, l.ProductExists = int64(li.Product.ID), true
@@ -307,6 +307,7 @@ func (g *gqlOrder) order() Order {
 		BillingAddress: g.BillingAddress.address(), ShippingAddress: g.ShippingAddress.address(),
 		CurrentTotalPrice: g.CurrentTotalPriceSet.amount(), CurrentSubtotalPrice: g.CurrentSubtotalPriceSet.amount(),
 		CurrentTotalTax: g.CurrentTotalTaxSet.amount(), CurrentTotalDiscounts: g.CurrentTotalDiscountsSet.amount(),
+		HasCurrentTotals:         g.CurrentTotalPriceSet != nil,
 		InventoryManagementKnown: true, Shape: ShapeGraphQL,
 	}
 	if o.ID == 0 {

@@ -35,32 +35,41 @@ type Order struct {
 	TotalLineItemsPrice decimal.Decimal
 	TotalTax            decimal.Decimal
 	TotalDiscounts      decimal.Decimal
-	// TotalOutstanding is what the customer still owes (e.g. a pending bank deposit).
-	TotalOutstanding    decimal.Decimal
-	TotalTipReceived    decimal.Decimal
-	CurrentTotalDuties  decimal.Decimal // shop money of current_total_duties_set
-	OriginalTotalDuties decimal.Decimal // shop money of original_total_duties_set
-	PaymentGatewayNames []string
-	Gateway             string // deprecated by Shopify; present in older payloads
-	SourceName          string
-	Tags                string
-	TaxLines            []TaxLine
-	Customer            *Customer // nil when the order has no customer
-	BillingAddress      *Address
-	ShippingAddress     *Address
-	LineItems           []LineItem
-	ShippingLines       []ShippingLine
-
-	// What an order carries after it was placed (order edits, refunds, how it is
-	// delivered). The GraphQL decoder fills them; today's import rules do not read them.
-	CurrentTotalPrice     decimal.Decimal // shop money of currentTotalPriceSet / current_total_price
+	// TotalOutstanding is what the customer still owes (e.g. a pending bank deposit); it is
+	// negative when Shopify owes the customer a refund (after an edit took lines off a paid
+	// order).
+	TotalOutstanding decimal.Decimal
+	// The current_* figures are the order as it stands after edits, refunds and returns;
+	// HasCurrentTotals says whether the order carried them (current_total_price).
+	CurrentTotalPrice     decimal.Decimal
 	CurrentSubtotalPrice  decimal.Decimal
 	CurrentTotalTax       decimal.Decimal
 	CurrentTotalDiscounts decimal.Decimal
-	Refunds               []Refund
+	HasCurrentTotals      bool
+	TotalTipReceived      decimal.Decimal
+	CurrentTotalDuties    decimal.Decimal // shop money of current_total_duties_set
+	OriginalTotalDuties   decimal.Decimal // shop money of original_total_duties_set
+	PaymentGatewayNames   []string
+	Gateway               string // deprecated by Shopify; present in older payloads
+	SourceName            string
+	Tags                  string
+	TaxLines              []TaxLine
+	Customer              *Customer // nil when the order has no customer
+	BillingAddress        *Address
+	ShippingAddress       *Address
+	LineItems             []LineItem
+	ShippingLines         []ShippingLine
+	// Refunds are the refunds Shopify recorded on the order, oldest first as Shopify lists
+	// them.
+	Refunds []Refund
 	// DeliveryMethods are the delivery method types of the order's fulfillment orders
-	// (SHIPPING, PICK_UP, PICKUP_POINT, LOCAL, RETAIL, NONE), in Shopify's words.
+	// (GraphQL deliveryMethod.methodType: SHIPPING, PICK_UP, PICKUP_POINT, LOCAL, RETAIL,
+	// NONE), in Shopify's words; nil when the shape does not say (a REST order or webhook
+	// body), when the rules read pickup from the shipping lines and address instead (see
+	// IsLocalPickup).
 	DeliveryMethods []string
+	// PickupLocation names the location of a pickup order when the shape says it; "" else.
+	PickupLocation string
 	// InventoryManagementKnown is set when the source says for every variant whether
 	// Shopify tracks its stock (GraphQL always does: variant.inventoryItem.tracked), so
 	// VariantInventoryManagement "" means untracked rather than unknown.
@@ -82,13 +91,6 @@ const (
 	ShapeREST    = ""
 	ShapeGraphQL = "graphql"
 )
-
-// Refund is money (and possibly goods) returned on an order.
-type Refund struct {
-	ID        int64
-	CreatedAt time.Time
-	Note      string
-}
 
 // Customer is the order's customer as Shopify sent it. Fields may be empty when the app
 // lacks access to protected customer data.
@@ -126,8 +128,11 @@ type LineItem struct {
 	VariantTitle string
 	Name         string
 	Quantity     int64
-	// CurrentQuantity is the quantity after order edits and refunds removed some.
+	// CurrentQuantity is the quantity less what edits removed and refunds took back
+	// (current_quantity, GraphQL currentQuantity); HasCurrentQuantity says whether the line
+	// carried it.
 	CurrentQuantity            int64
+	HasCurrentQuantity         bool
 	Price                      decimal.Decimal // unit price before discounts
 	TotalDiscount              decimal.Decimal
 	DiscountAllocations        []DiscountAllocation
@@ -178,6 +183,77 @@ type ShippingLine struct {
 	DiscountedPrice     decimal.Decimal
 	DiscountAllocations []DiscountAllocation
 	TaxLines            []TaxLine
+}
+
+// Refund is money, and possibly goods, Shopify returned on an order (a REST refund: the
+// elements of an order's "refunds", and the body of a refunds/create webhook).
+type Refund struct {
+	ID          int64
+	OrderID     int64
+	CreatedAt   time.Time
+	ProcessedAt time.Time
+	Note        string
+	LineItems   []RefundLineItem
+	// Transactions are the refund's money movements; only successful "refund" ones moved
+	// money.
+	Transactions []Transaction
+	// Adjustments are refunded amounts not tied to a line (shipping_refund,
+	// refund_discrepancy); Shopify writes them negative.
+	Adjustments []OrderAdjustment
+}
+
+// RefundLineItem is the quantity of one line a refund took back and what Shopify did with
+// the goods (RestockType: no_restock, cancel, return or legacy_restock).
+type RefundLineItem struct {
+	ID          int64
+	LineItemID  int64
+	LocationID  int64 // 0 when Shopify names none
+	Quantity    int64
+	RestockType string
+	Subtotal    decimal.Decimal // what the quantity cost, after its discounts, before tax
+	TotalTax    decimal.Decimal
+}
+
+// Restocked reports whether the goods went back into stock (restock_type return or
+// cancel; legacy_restock as Shopify's older name for the same).
+func (l RefundLineItem) Restocked() bool {
+	switch l.RestockType {
+	case "return", "cancel", "legacy_restock":
+		return true
+	}
+	return false
+}
+
+// Transaction is a money movement on an order.
+type Transaction struct {
+	ID          int64
+	Kind        string // authorization, capture, sale, void, refund
+	Status      string // pending, success, failure, error
+	Gateway     string
+	Amount      decimal.Decimal
+	ProcessedAt time.Time
+	CreatedAt   time.Time
+}
+
+// OrderAdjustment is a refunded amount not tied to a line item; Amount and TaxAmount are
+// negative as Shopify writes them.
+type OrderAdjustment struct {
+	ID        int64
+	Kind      string // shipping_refund or refund_discrepancy
+	Reason    string
+	Amount    decimal.Decimal
+	TaxAmount decimal.Decimal
+}
+
+// RefundedMoney is what the refund paid back: its successful refund transactions.
+func (r Refund) RefundedMoney() decimal.Decimal {
+	sum := decimal.Zero
+	for _, t := range r.Transactions {
+		if t.Kind == "refund" && t.Status == "success" {
+			sum = sum.Add(t.Amount)
+		}
+	}
+	return sum
 }
 
 // FieldError reports a value DecodeOrder could not read, naming the field by its path in

@@ -3,6 +3,7 @@ package shopifyapi_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -191,6 +192,30 @@ func TestDecodeOrderDocExampleDetails(t *testing.T) {
 	}
 	if o.BillingAddress == nil || o.ShippingAddress == nil || o.ShippingAddress.Zip == "" {
 		t.Errorf("addresses = %+v / %+v", o.BillingAddress, o.ShippingAddress)
+	}
+	// The order as it stands: two lines gone (one removed, one refunded), current figures.
+	var current []int64
+	for _, l := range o.LineItems {
+		if !l.HasCurrentQuantity {
+			t.Errorf("line %d without current_quantity", l.ID)
+		}
+		current = append(current, l.CurrentQuantity)
+	}
+	if fmt.Sprint(current) != "[0 1 0]" || !o.HasCurrentTotals || !o.CurrentTotalPrice.Equal(dec("199.65")) ||
+		!o.CurrentTotalTax.Equal(dec("3.98")) || !o.CurrentTotalDiscounts.Equal(dec("3.33")) || !o.CurrentSubtotalPrice.Equal(dec("195.67")) {
+		t.Errorf("current quantities %v, figures %v %s %s %s %s", current, o.HasCurrentTotals, o.CurrentTotalPrice, o.CurrentTotalTax, o.CurrentTotalDiscounts, o.CurrentSubtotalPrice)
+	}
+	if len(o.Refunds) != 1 {
+		t.Fatalf("refunds = %+v", o.Refunds)
+	}
+	r := o.Refunds[0]
+	if r.ID != 509562969 || r.Note != "it broke during shipping" || len(r.LineItems) != 2 || len(r.Transactions) != 1 || !r.RefundedMoney().Equal(dec("209.00")) {
+		t.Errorf("refund = %+v", r)
+	}
+	rl := r.LineItems[0]
+	if rl.LineItemID != 703073504 || rl.Quantity != 1 || rl.RestockType != "legacy_restock" || !rl.Restocked() || rl.LocationID != 487838322 ||
+		!rl.Subtotal.Equal(dec("195.66")) || !rl.TotalTax.Equal(dec("3.98")) {
+		t.Errorf("refund line = %+v", rl)
 	}
 }
 

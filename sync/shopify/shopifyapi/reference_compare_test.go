@@ -79,6 +79,10 @@ func TestDecodeOrderMatchesReference(t *testing.T) {
 		`{"id":1,"line_items":[{"duties":[{"shop_money":{"amount":"2"}},{"shop_money":{"amount":"3"},"shop_money":null}]}]}`,
 		`{"id":1,"line_items":[{"duties":[{"shop_money":{"amount":"3"},"shop_money":{"currency_code":"EUR"}}]}]}`,
 		`{"id":1,"line_items":[{"duties":[{"price_set":{"shop_money":{"amount":"1"}},"price_set":{"presentment_money":{}}}]}]}`,
+		`{"id":1,"current_total_price":null,"current_total_tax":"1"}`, `{"id":1,"current_total_price":"2","current_total_price":null}`,
+		`{"id":1,"current_total_price":"0.00"}`, `{"id":1,"line_items":[{"current_quantity":null},{"current_quantity":"0"},{"current_quantity":2}]}`,
+		`{"id":1,"refunds":[null,{"id":2,"refund_line_items":[{"subtotal":1.5,"total_tax":0.26,"location_id":null,"line_item":{"id":3}}],"transactions":{},"order_adjustments":[{"amount":"-5.00"}]}]}`,
+		`{"id":1,"refunds":[{"transactions":[{"amount":"1"}],"transactions":[{"amount":"2"}]}]}`, `{"id":1,"refunds":{}}`, `{"id":1,"refunds":[1]}`,
 		"{\"id\":1,\"name\":\"a\x01\"}", `{"id":1,"name":"\x"}`, `{"id":1,"name":"\u12"}`, `{"id":tru}`, `{"id":nul}`, `[]`, `null`, ``, `{`,
 	}
 	for _, s := range odd {

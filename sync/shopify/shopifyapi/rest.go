@@ -3,6 +3,7 @@ package shopifyapi
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 
@@ -15,40 +16,132 @@ import (
 // one list of the fields kassa takes from an order, with their JSON names. Its leaves are
 // shopifyjson's lenient values; order turns it into an Order.
 type restOrder struct {
-	ID                  shopifyjson.ID      `json:"id"`
-	Name                shopifyjson.Text    `json:"name"`
-	OrderNumber         shopifyjson.Int     `json:"order_number"`
-	Email               shopifyjson.Text    `json:"email"`
-	CreatedAt           shopifyjson.Time    `json:"created_at"`
-	ProcessedAt         shopifyjson.Time    `json:"processed_at"`
-	UpdatedAt           shopifyjson.Time    `json:"updated_at"`
-	CancelledAt         shopifyjson.Time    `json:"cancelled_at"`
-	ClosedAt            shopifyjson.Time    `json:"closed_at"`
-	CancelReason        shopifyjson.Text    `json:"cancel_reason"`
-	Test                shopifyjson.Bool    `json:"test"`
-	Currency            shopifyjson.Text    `json:"currency"`
-	FinancialStatus     shopifyjson.Text    `json:"financial_status"`
-	FulfillmentStatus   shopifyjson.Text    `json:"fulfillment_status"`
-	TaxesIncluded       shopifyjson.Bool    `json:"taxes_included"`
-	TotalPrice          shopifyjson.Amount  `json:"total_price"`
-	SubtotalPrice       shopifyjson.Amount  `json:"subtotal_price"`
-	TotalLineItemsPrice shopifyjson.Amount  `json:"total_line_items_price"`
-	TotalTax            shopifyjson.Amount  `json:"total_tax"`
-	TotalDiscounts      shopifyjson.Amount  `json:"total_discounts"`
-	TotalOutstanding    shopifyjson.Amount  `json:"total_outstanding"`
-	TotalTipReceived    shopifyjson.Amount  `json:"total_tip_received"`
-	CurrentTotalDuties  *restMoneySet       `json:"current_total_duties_set"`
-	OriginalTotalDuties *restMoneySet       `json:"original_total_duties_set"`
-	PaymentGatewayNames textList            `json:"payment_gateway_names"`
-	Gateway             shopifyjson.Text    `json:"gateway"`
-	SourceName          shopifyjson.Text    `json:"source_name"`
-	Tags                shopifyjson.Text    `json:"tags"`
-	TaxLines            []*restTaxLine      `json:"tax_lines"`
-	Customer            *restCustomer       `json:"customer"`
-	BillingAddress      *restAddress        `json:"billing_address"`
-	ShippingAddress     *restAddress        `json:"shipping_address"`
-	LineItems           []*restLineItem     `json:"line_items"`
-	ShippingLines       []*restShippingLine `json:"shipping_lines"`
+	ID                  shopifyjson.ID     `json:"id"`
+	Name                shopifyjson.Text   `json:"name"`
+	OrderNumber         shopifyjson.Int    `json:"order_number"`
+	Email               shopifyjson.Text   `json:"email"`
+	CreatedAt           shopifyjson.Time   `json:"created_at"`
+	ProcessedAt         shopifyjson.Time   `json:"processed_at"`
+	UpdatedAt           shopifyjson.Time   `json:"updated_at"`
+	CancelledAt         shopifyjson.Time   `json:"cancelled_at"`
+	ClosedAt            shopifyjson.Time   `json:"closed_at"`
+	CancelReason        shopifyjson.Text   `json:"cancel_reason"`
+	Test                shopifyjson.Bool   `json:"test"`
+	Currency            shopifyjson.Text   `json:"currency"`
+	FinancialStatus     shopifyjson.Text   `json:"financial_status"`
+	FulfillmentStatus   shopifyjson.Text   `json:"fulfillment_status"`
+	TaxesIncluded       shopifyjson.Bool   `json:"taxes_included"`
+	TotalPrice          shopifyjson.Amount `json:"total_price"`
+	SubtotalPrice       shopifyjson.Amount `json:"subtotal_price"`
+	TotalLineItemsPrice shopifyjson.Amount `json:"total_line_items_price"`
+	TotalTax            shopifyjson.Amount `json:"total_tax"`
+	TotalDiscounts      shopifyjson.Amount `json:"total_discounts"`
+	TotalOutstanding    shopifyjson.Amount `json:"total_outstanding"`
+	// CurrentTotalPrice is a pointer so that an order without it (older payloads) is told
+	// apart from one whose current total is 0.00.
+	CurrentTotalPrice     *shopifyjson.Amount `json:"current_total_price"`
+	CurrentSubtotalPrice  shopifyjson.Amount  `json:"current_subtotal_price"`
+	CurrentTotalTax       shopifyjson.Amount  `json:"current_total_tax"`
+	CurrentTotalDiscounts shopifyjson.Amount  `json:"current_total_discounts"`
+	TotalTipReceived      shopifyjson.Amount  `json:"total_tip_received"`
+	CurrentTotalDuties    *restMoneySet       `json:"current_total_duties_set"`
+	OriginalTotalDuties   *restMoneySet       `json:"original_total_duties_set"`
+	PaymentGatewayNames   textList            `json:"payment_gateway_names"`
+	Gateway               shopifyjson.Text    `json:"gateway"`
+	SourceName            shopifyjson.Text    `json:"source_name"`
+	Tags                  shopifyjson.Text    `json:"tags"`
+	TaxLines              []*restTaxLine      `json:"tax_lines"`
+	Customer              *restCustomer       `json:"customer"`
+	BillingAddress        *restAddress        `json:"billing_address"`
+	ShippingAddress       *restAddress        `json:"shipping_address"`
+	LineItems             []*restLineItem     `json:"line_items"`
+	ShippingLines         []*restShippingLine `json:"shipping_lines"`
+	Refunds               []*restRefund       `json:"refunds"`
+}
+
+type restRefund struct {
+	ID               shopifyjson.ID         `json:"id"`
+	OrderID          shopifyjson.ID         `json:"order_id"`
+	CreatedAt        shopifyjson.Time       `json:"created_at"`
+	ProcessedAt      shopifyjson.Time       `json:"processed_at"`
+	Note             shopifyjson.Text       `json:"note"`
+	RefundLineItems  []*restRefundLineItem  `json:"refund_line_items"`
+	Transactions     []*restTransaction     `json:"transactions"`
+	OrderAdjustments []*restOrderAdjustment `json:"order_adjustments"`
+}
+
+type restRefundLineItem struct {
+	ID          shopifyjson.ID     `json:"id"`
+	LineItemID  shopifyjson.ID     `json:"line_item_id"`
+	LocationID  shopifyjson.ID     `json:"location_id"`
+	Quantity    shopifyjson.Int    `json:"quantity"`
+	RestockType shopifyjson.Text   `json:"restock_type"`
+	Subtotal    shopifyjson.Amount `json:"subtotal"`
+	TotalTax    shopifyjson.Amount `json:"total_tax"`
+}
+
+type restTransaction struct {
+	ID          shopifyjson.ID     `json:"id"`
+	Kind        shopifyjson.Text   `json:"kind"`
+	Status      shopifyjson.Text   `json:"status"`
+	Gateway     shopifyjson.Text   `json:"gateway"`
+	Amount      shopifyjson.Amount `json:"amount"`
+	ProcessedAt shopifyjson.Time   `json:"processed_at"`
+	CreatedAt   shopifyjson.Time   `json:"created_at"`
+}
+
+type restOrderAdjustment struct {
+	ID        shopifyjson.ID     `json:"id"`
+	Kind      shopifyjson.Text   `json:"kind"`
+	Reason    shopifyjson.Text   `json:"reason"`
+	Amount    shopifyjson.Amount `json:"amount"`
+	TaxAmount shopifyjson.Amount `json:"tax_amount"`
+}
+
+func (r *restRefund) refund() Refund {
+	out := Refund{
+		ID: int64(r.ID), OrderID: int64(r.OrderID), CreatedAt: r.CreatedAt.Time, ProcessedAt: r.ProcessedAt.Time,
+		Note: string(r.Note),
+	}
+	for _, l := range r.RefundLineItems {
+		if l != nil {
+			out.LineItems = append(out.LineItems, RefundLineItem{
+				ID: int64(l.ID), LineItemID: int64(l.LineItemID), LocationID: int64(l.LocationID), Quantity: int64(l.Quantity),
+				RestockType: string(l.RestockType), Subtotal: l.Subtotal.Decimal(), TotalTax: l.TotalTax.Decimal(),
+			})
+		}
+	}
+	for _, t := range r.Transactions {
+		if t != nil {
+			out.Transactions = append(out.Transactions, Transaction{
+				ID: int64(t.ID), Kind: string(t.Kind), Status: string(t.Status), Gateway: string(t.Gateway),
+				Amount: t.Amount.Decimal(), ProcessedAt: t.ProcessedAt.Time, CreatedAt: t.CreatedAt.Time,
+			})
+		}
+	}
+	for _, a := range r.OrderAdjustments {
+		if a != nil {
+			out.Adjustments = append(out.Adjustments, OrderAdjustment{
+				ID: int64(a.ID), Kind: string(a.Kind), Reason: string(a.Reason), Amount: a.Amount.Decimal(), TaxAmount: a.TaxAmount.Decimal(),
+			})
+		}
+	}
+	return out
+}
+
+// DecodeRefund decodes one REST refund (the body of a refunds/create webhook, or an
+// element of an order's "refunds") as leniently as DecodeOrder decodes an order.
+func DecodeRefund(raw []byte) (Refund, error) {
+	var r restRefund
+	if err := shopifyjson.Decode(raw, &r); err != nil {
+		fe := &FieldError{Err: err}
+		var ve *shopifyjson.ValueError
+		if errors.As(err, &ve) {
+			fe.Field, fe.Err = ve.Path, ve.Err
+		}
+		return Refund{}, fe
+	}
+	return r.refund(), nil
 }
 
 type restCustomer struct {
@@ -94,6 +187,7 @@ type restLineItem struct {
 	VariantInventoryManagement shopifyjson.Text          `json:"variant_inventory_management"`
 	Properties                 properties                `json:"properties"`
 	Duties                     []*restDuty               `json:"duties"`
+	CurrentQuantity            *shopifyjson.Int          `json:"current_quantity"`
 }
 
 type restDiscountAllocation struct {
@@ -242,37 +336,41 @@ func looseText(v json.RawMessage) string {
 // order turns the decoded shape into kassa's Order (Raw and DecodeErr left to the caller).
 func (r *restOrder) order() Order {
 	o := Order{
-		ID:                  int64(r.ID),
-		Name:                string(r.Name),
-		OrderNumber:         int64(r.OrderNumber),
-		Email:               string(r.Email),
-		CreatedAt:           r.CreatedAt.Time,
-		ProcessedAt:         r.ProcessedAt.Time,
-		UpdatedAt:           r.UpdatedAt.Time,
-		CancelledAt:         r.CancelledAt.Time,
-		ClosedAt:            r.ClosedAt.Time,
-		CancelReason:        string(r.CancelReason),
-		Test:                bool(r.Test),
-		Currency:            string(r.Currency),
-		FinancialStatus:     string(r.FinancialStatus),
-		FulfillmentStatus:   string(r.FulfillmentStatus),
-		TaxesIncluded:       bool(r.TaxesIncluded),
-		TotalPrice:          r.TotalPrice.Decimal(),
-		SubtotalPrice:       r.SubtotalPrice.Decimal(),
-		TotalLineItemsPrice: r.TotalLineItemsPrice.Decimal(),
-		TotalTax:            r.TotalTax.Decimal(),
-		TotalDiscounts:      r.TotalDiscounts.Decimal(),
-		TotalOutstanding:    r.TotalOutstanding.Decimal(),
-		TotalTipReceived:    r.TotalTipReceived.Decimal(),
-		CurrentTotalDuties:  r.CurrentTotalDuties.shopAmount(),
-		OriginalTotalDuties: r.OriginalTotalDuties.shopAmount(),
-		PaymentGatewayNames: []string(r.PaymentGatewayNames),
-		Gateway:             string(r.Gateway),
-		SourceName:          string(r.SourceName),
-		Tags:                string(r.Tags),
-		TaxLines:            taxLines(r.TaxLines),
-		BillingAddress:      r.BillingAddress.address(),
-		ShippingAddress:     r.ShippingAddress.address(),
+		ID:                    int64(r.ID),
+		Name:                  string(r.Name),
+		OrderNumber:           int64(r.OrderNumber),
+		Email:                 string(r.Email),
+		CreatedAt:             r.CreatedAt.Time,
+		ProcessedAt:           r.ProcessedAt.Time,
+		UpdatedAt:             r.UpdatedAt.Time,
+		CancelledAt:           r.CancelledAt.Time,
+		ClosedAt:              r.ClosedAt.Time,
+		CancelReason:          string(r.CancelReason),
+		Test:                  bool(r.Test),
+		Currency:              string(r.Currency),
+		FinancialStatus:       string(r.FinancialStatus),
+		FulfillmentStatus:     string(r.FulfillmentStatus),
+		TaxesIncluded:         bool(r.TaxesIncluded),
+		TotalPrice:            r.TotalPrice.Decimal(),
+		SubtotalPrice:         r.SubtotalPrice.Decimal(),
+		TotalLineItemsPrice:   r.TotalLineItemsPrice.Decimal(),
+		TotalTax:              r.TotalTax.Decimal(),
+		TotalDiscounts:        r.TotalDiscounts.Decimal(),
+		TotalOutstanding:      r.TotalOutstanding.Decimal(),
+		TotalTipReceived:      r.TotalTipReceived.Decimal(),
+		CurrentSubtotalPrice:  r.CurrentSubtotalPrice.Decimal(),
+		CurrentTotalTax:       r.CurrentTotalTax.Decimal(),
+		CurrentTotalDiscounts: r.CurrentTotalDiscounts.Decimal(),
+		CurrentTotalPrice:     decimal.Zero,
+		CurrentTotalDuties:    r.CurrentTotalDuties.shopAmount(),
+		OriginalTotalDuties:   r.OriginalTotalDuties.shopAmount(),
+		PaymentGatewayNames:   []string(r.PaymentGatewayNames),
+		Gateway:               string(r.Gateway),
+		SourceName:            string(r.SourceName),
+		Tags:                  string(r.Tags),
+		TaxLines:              taxLines(r.TaxLines),
+		BillingAddress:        r.BillingAddress.address(),
+		ShippingAddress:       r.ShippingAddress.address(),
 	}
 	if c := r.Customer; c != nil {
 		o.Customer = &Customer{
@@ -284,9 +382,17 @@ func (r *restOrder) order() Order {
 			DefaultAddress: c.DefaultAddress.address(),
 		}
 	}
+	if r.CurrentTotalPrice != nil {
+		o.CurrentTotalPrice, o.HasCurrentTotals = r.CurrentTotalPrice.Decimal(), true
+	}
 	for _, li := range r.LineItems {
 		if li != nil {
 			o.LineItems = append(o.LineItems, li.lineItem())
+		}
+	}
+	for _, rf := range r.Refunds {
+		if rf != nil {
+			o.Refunds = append(o.Refunds, rf.refund())
 		}
 	}
 	for _, s := range r.ShippingLines {
@@ -326,6 +432,9 @@ func (li *restLineItem) lineItem() LineItem {
 		RequiresShipping:           bool(li.RequiresShipping),
 		VariantInventoryManagement: string(li.VariantInventoryManagement),
 		Properties:                 []Property(li.Properties),
+	}
+	if li.CurrentQuantity != nil {
+		l.CurrentQuantity, l.HasCurrentQuantity = int64(*li.CurrentQuantity), true
 	}
 	for _, du := range li.Duties {
 		if du == nil {

@@ -39,7 +39,8 @@
 //     card purchase in 4 % of orders (gift_card: true, not taxable, no stock, no shipping);
 //     a custom item without product, variant or SKU in 4 %.
 //   - Shipping: one shipping line when anything must be shipped, except 12 % local pickups
-//     (tag "local-pickup", no shipping line, no shipping address); orders of digital goods or
+//     (tag "local-pickup", no shipping address, a free shipping line named after the pickup
+//     location, as Shopify's REST orders show one); orders of digital goods or
 //     gift cards only have none.
 //   - Discounts: 10 % an automatic 20 % "Spring Sale" on one product line; codes: 8 %
 //     WELCOME10 (10 % off every line), 5 % SAVE5 (5.00 spread over the lines of orders of at

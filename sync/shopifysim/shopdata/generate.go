@@ -396,6 +396,15 @@ func (g *Generator) buildOrder(idx int, at time.Time) Order {
 		}
 		o.ShippingLines = append(o.ShippingLines, *ship)
 	}
+	if pickup {
+		// Shopify's REST shape of a local pickup: a free shipping line named after the
+		// pickup location, and no shipping address.
+		o.ShippingLines = append(o.ShippingLines, ShippingLine{
+			ID: partID(id, 4, 0), Code: PickupLocation, Title: PickupLocation, Source: "shopify",
+			Price: NewMoney(decimal.Zero), DiscountedPrice: NewMoney(decimal.Zero),
+			TaxLines: []TaxLine{}, DiscountAllocations: []DiscountAllocation{},
+		})
+	}
 
 	// Totals, by the rules in the package documentation.
 	lineItemsPrice, lineDiscounts, tax := decimal.Zero, decimal.Zero, decimal.Zero
@@ -599,6 +608,10 @@ func (g *Generator) buildOrder(idx int, at time.Time) Order {
 	}
 	return o
 }
+
+// PickupLocation is the location local-pickup orders are collected at: the simulated
+// shop's one location.
+const PickupLocation = "Main store"
 
 // shippingTaxes lists the tax lines of the order's shipping lines.
 func (o *Order) shippingTaxes() []TaxLine {

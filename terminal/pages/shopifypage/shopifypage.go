@@ -218,8 +218,13 @@ func modeName(m string) string {
 }
 
 func counts(c client.Counts) string {
-	return fmt.Sprintf("imported %d · already imported %d · too old %d · no shipping method %d\n  test %d · cancelled %d · failed %d",
+	out := fmt.Sprintf("imported %d · already imported %d · too old %d · no shipping method %d\n  test %d · cancelled %d · failed %d",
 		c.Imported, c.AlreadyImported, c.TooOld, c.NoShippingMethod, c.TestOrder, c.Cancelled, c.Failed)
+	if c.Updated > 0 || c.NeedsReview > 0 {
+		// Changes Shopify made to imported orders: shown when a run met some.
+		out += fmt.Sprintf(" · updated %d · needs review %d", c.Updated, c.NeedsReview)
+	}
+	return out
 }
 
 // View draws the screen.

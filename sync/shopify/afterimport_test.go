@@ -1,0 +1,405 @@
+package shopify
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/kassa-pos/kassa/register"
+	"github.com/kassa-pos/kassa/sales"
+	"github.com/kassa-pos/kassa/sync/shopifysim"
+	"github.com/kassa-pos/kassa/sync/shopifysim/shopdata"
+)
+
+// replaceOrder makes the simulated shop hold o instead of its order of the same id, as
+// Shopify does when it changes an order (its webhooks go out as for any update).
+func (f *fixture) replaceOrder(o shopdata.Order) {
+	f.t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(orderJSON(f.t, o), &m); err != nil {
+		f.t.Fatal(err)
+	}
+	if _, err := f.srv.UpdateOrder(o.ID, func(old map[string]any) {
+		for k := range old {
+			delete(old, k)
+		}
+		for k, v := range m {
+			old[k] = v
+		}
+	}); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// documents describes a sale's documents: "#1001-R1 return MUG×-1+restock PLATE×-1
+// shipping -5.00 refunded -23.00 owed 0.00", one per document.
+func documents(t *testing.T, f *fixture, saleID int64) []string {
+	t.Helper()
+	rs, err := sales.Store{}.Returns(context.Background(), f.db, saleID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, r := range rs {
+		parts := []string{r.ReceiptNumber, r.Kind}
+		for _, l := range r.Lines {
+			switch {
+			case l.Kind == sales.KindShipping:
+				parts = append(parts, "shipping "+l.Amount.StringFixed(2))
+			case l.Kind == sales.KindAdjustment:
+				parts = append(parts, "adjustment "+l.Amount.StringFixed(2))
+			default:
+				s := fmt.Sprintf("%s×%d", l.SKU, l.Quantity)
+				if l.Restock {
+					s += "+restock"
+				}
+				parts = append(parts, s)
+			}
+		}
+		refunded := decimal.Zero
+		for _, x := range r.Refunds {
+			refunded = refunded.Add(x.Amount)
+		}
+		parts = append(parts, "refunded "+refunded.StringFixed(2), "owed "+r.Owed.StringFixed(2))
+		out = append(out, strings.Join(parts, " "))
+	}
+	return out
+}
+
+// TestChangesAfterImport lets Shopify refund, cancel and edit an imported order and checks
+// that each change becomes one document against the sale, whether the changed order
+// arrives by webhook (twice) or by a run that lists it (twice): its lines and money, the
+// stock, the balance and the closing report's Shopify figure.
+func TestChangesAfterImport(t *testing.T) {
+	t.Parallel()
+	m := shopdata.MustMoney
+	placed := testNow.Add(-3 * time.Hour)
+	changed := testNow.Add(-30 * time.Minute)
+	pending := func(o *shopdata.Order) {
+		o.FinancialStatus, o.PaymentGatewayNames, o.TotalOutstanding = "pending", []string{"Bank Deposit"}, m("43.00")
+	}
+	cancel := func(o *shopdata.Order, money string) {
+		ts := shopdata.FormatTime(changed, time.UTC)
+		reason := "customer"
+		o.CancelledAt, o.CancelReason = &ts, &reason
+		r := refundOf(905, o.LineItems[0], 2, "cancel", "20.00", "3.47", money, changed)
+		r.RefundLineItems = append(r.RefundLineItems, shopdata.RefundLineItem{ID: 9059, LineItemID: 70012, Quantity: 1, RestockType: "cancel",
+			Subtotal: shopdata.Number{Decimal: dec("18.00")}, TotalTax: shopdata.Number{Decimal: dec("3.12")}})
+		if money != "" {
+			r.OrderAdjustments = []shopdata.OrderAdjustment{{ID: 9058, RefundID: 905, Kind: "shipping_refund", Reason: "Shipping refund", Amount: m("-5.00"), TaxAmount: m("-0.87")}}
+		}
+		o.Refunds = []shopdata.Refund{r}
+		o.LineItems[0].CurrentQuantity, o.LineItems[1].CurrentQuantity = 0, 0
+		o.CurrentSubtotalPrice, o.CurrentTotalPrice, o.CurrentTotalTax, o.TotalOutstanding = m("0.00"), m("0.00"), m("0.00"), m("0.00")
+	}
+	for _, tc := range []struct {
+		name    string
+		before  func(o *shopdata.Order)
+		change  func(o *shopdata.Order)
+		outcome Outcome
+		reason  string
+		docs    []string
+		stock   map[string]int
+		balance string
+		shopify string // the closing report's expected Shopify money
+	}{
+		{
+			name: "refund with restock",
+			change: func(o *shopdata.Order) {
+				o.FinancialStatus = "partially_refunded"
+				o.LineItems[0].CurrentQuantity = 1
+				o.Refunds = []shopdata.Refund{refundOf(901, o.LineItems[0], 1, "return", "10.00", "1.74", "10.00", changed)}
+				o.CurrentSubtotalPrice, o.CurrentTotalPrice, o.CurrentTotalTax = m("28.00"), m("33.00"), m("5.72")
+			},
+			outcome: Updated, docs: []string{"#1001-R1 return MUG×-1+restock refunded -10.00 owed 0.00"},
+			stock: map[string]int{"MUG": -1, "PLATE": -1}, balance: "0.00", shopify: "33.00",
+		},
+		{
+			name: "refund without restock",
+			change: func(o *shopdata.Order) {
+				o.FinancialStatus = "partially_refunded"
+				o.LineItems[0].CurrentQuantity = 1
+				o.Refunds = []shopdata.Refund{refundOf(902, o.LineItems[0], 1, "no_restock", "10.00", "1.74", "10.00", changed)}
+				o.CurrentSubtotalPrice, o.CurrentTotalPrice, o.CurrentTotalTax = m("28.00"), m("33.00"), m("5.72")
+			},
+			outcome: Updated, docs: []string{"#1001-R1 return MUG×-1 refunded -10.00 owed 0.00"},
+			stock: map[string]int{"MUG": -2, "PLATE": -1}, balance: "0.00", shopify: "33.00",
+		},
+		{
+			name: "refund with shipping",
+			change: func(o *shopdata.Order) {
+				o.FinancialStatus = "partially_refunded"
+				o.LineItems[1].CurrentQuantity = 0
+				r := refundOf(903, o.LineItems[1], 1, "cancel", "18.00", "3.12", "23.00", changed)
+				r.OrderAdjustments = []shopdata.OrderAdjustment{{ID: 9031, RefundID: 903, Kind: "shipping_refund", Reason: "Shipping refund", Amount: m("-5.00"), TaxAmount: m("-0.87")}}
+				o.Refunds = []shopdata.Refund{r}
+				o.CurrentSubtotalPrice, o.CurrentTotalPrice, o.CurrentTotalTax = m("20.00"), m("20.00"), m("3.47")
+			},
+			outcome: Updated, docs: []string{"#1001-R1 return PLATE×-1+restock shipping -5.00 refunded -23.00 owed 0.00"},
+			stock: map[string]int{"MUG": -2}, balance: "0.00", shopify: "20.00",
+		},
+		{
+			name:    "cancellation of a paid order",
+			change:  func(o *shopdata.Order) { o.FinancialStatus = "refunded"; cancel(o, "43.00") },
+			outcome: Updated, docs: []string{"#1001-R1 return MUG×-2+restock PLATE×-1+restock shipping -5.00 refunded -43.00 owed 0.00"},
+			stock: map[string]int{}, balance: "0.00", shopify: "0.00",
+		},
+		{
+			name:    "cancellation of an unpaid order: the balance is written off",
+			before:  pending,
+			change:  func(o *shopdata.Order) { o.FinancialStatus = "voided"; cancel(o, "") },
+			outcome: Updated, docs: []string{"#1001-R1 return MUG×-2+restock PLATE×-1+restock refunded 0.00 owed 0.00",
+				"#1001-R2 write_off adjustment -43.00 refunded 0.00 owed -43.00"},
+			stock: map[string]int{}, balance: "0.00", shopify: "0.00",
+		},
+		{
+			name: "edit taking a line off a paid order, then Shopify refunding it",
+			change: func(o *shopdata.Order) {
+				o.LineItems[1].CurrentQuantity = 0
+				o.CurrentSubtotalPrice, o.CurrentTotalPrice, o.CurrentTotalTax = m("20.00"), m("25.00"), m("4.34")
+				o.FinancialStatus = "partially_refunded"
+				r := refundOf(906, o.LineItems[1], 1, "no_restock", "0", "0", "18.00", changed)
+				r.RefundLineItems = []shopdata.RefundLineItem{}
+				o.Refunds = []shopdata.Refund{r}
+			},
+			outcome: Updated, docs: []string{"#1001-R1 adjustment adjustment -18.00 refunded -18.00 owed 0.00",
+				"#1001-R2 adjustment PLATE×-1+restock refunded 0.00 owed 0.00"},
+			stock: map[string]int{"MUG": -2}, balance: "0.00", shopify: "25.00",
+		},
+		{
+			name:   "edit taking a line off an unpaid order: the balance follows",
+			before: pending,
+			change: func(o *shopdata.Order) {
+				o.LineItems[1].CurrentQuantity = 0
+				o.CurrentSubtotalPrice, o.CurrentTotalPrice, o.CurrentTotalTax, o.TotalOutstanding = m("20.00"), m("25.00"), m("4.34"), m("25.00")
+			},
+			outcome: Updated, docs: []string{"#1001-R1 adjustment PLATE×-1+restock refunded 0.00 owed -18.00"},
+			stock: map[string]int{"MUG": -2}, balance: "25.00", shopify: "0.00",
+		},
+		{
+			name: "edit adding a line needs review",
+			change: func(o *shopdata.Order) {
+				o.LineItems = append(o.LineItems, changedLine(70015, "CUP", "Cup", 1, 1, "7.00", "1.21"))
+				o.CurrentSubtotalPrice, o.CurrentTotalPrice, o.CurrentTotalTax, o.TotalOutstanding = m("45.00"), m("50.00"), m("8.67"), m("7.00")
+			},
+			outcome: NeedsReview, reason: "quantity of CUP: kassa 0, Shopify now 1",
+			stock: map[string]int{"MUG": -2, "PLATE": -1}, balance: "0.00", shopify: "43.00",
+		},
+	} {
+		for _, path := range []string{"webhook", "get all"} {
+			t.Run(tc.name+" by "+path, func(t *testing.T) {
+				t.Parallel()
+				ctx := context.Background()
+				f := newFixture(t, fixtureOptions{})
+				sess, err := register.Store{Clock: func() time.Time { return testNow.Add(-4 * time.Hour) }}.OpenSession(ctx, f.db, f.reg.ID, decimal.Zero, "Ann")
+				if err != nil {
+					t.Fatal(err)
+				}
+				o := mugsAndPlate(placed)
+				if tc.before != nil {
+					tc.before(&o)
+				}
+				if err := f.srv.AddOrders(o); err != nil {
+					t.Fatal(err)
+				}
+				if sum := f.run(ModeAll); sum.Outcomes.Imported != 1 {
+					t.Fatalf("import %+v", sum)
+				}
+				after := o
+				after.LineItems = append([]shopdata.LineItem(nil), o.LineItems...)
+				after.UpdatedAt = shopdata.FormatTime(changed, time.UTC)
+				tc.change(&after)
+				var outs []Outcome
+				var reason string
+				for i := range 2 {
+					if path == "webhook" {
+						_, out := importOne(t, f, orderJSON(t, after))
+						outs = append(outs, out.Outcome)
+						if out.Outcome != AlreadyImported {
+							reason = out.Reason
+						}
+						continue
+					}
+					if i == 0 {
+						f.replaceOrder(after)
+					}
+					sum := f.run(ModeAll)
+					rows, err := RunLog{}.Outcomes(ctx, f.db, sum.RunID, "")
+					if err != nil || len(rows) != 1 {
+						t.Fatalf("outcomes %v %v", rows, err)
+					}
+					outs = append(outs, rows[0].Outcome)
+					if rows[0].Outcome != AlreadyImported {
+						reason = rows[0].Reason
+					}
+				}
+				if outs[0] != tc.outcome || outs[1] != AlreadyImported {
+					t.Errorf("outcomes %v (%q), want %s then already_imported", outs, reason, tc.outcome)
+				}
+				if !strings.Contains(reason, tc.reason) {
+					t.Errorf("reason %q lacks %q", reason, tc.reason)
+				}
+				s := mustSale(t, f, "#1001")
+				if got := documents(t, f, s.ID); strings.Join(got, "\n") != strings.Join(tc.docs, "\n") {
+					t.Errorf("documents\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tc.docs, "\n"))
+				}
+				if s.Balance.StringFixed(2) != tc.balance {
+					t.Errorf("balance %s, want %s", s.Balance.StringFixed(2), tc.balance)
+				}
+				stock := f.stock()
+				for _, sku := range []string{"MUG", "PLATE", "CUP"} {
+					if stock[sku] != tc.stock[sku] {
+						t.Errorf("stock of %s %d, want %d", sku, stock[sku], tc.stock[sku])
+					}
+				}
+				rep, err := register.Service{Clock: func() time.Time { return testNow }}.ClosingReport(ctx, f.db, sess.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				shopify := "0.00"
+				for _, p := range rep.Payments {
+					if p.Type == ShopifyPaymentType {
+						shopify = p.Expected
+					}
+				}
+				if shopify != tc.shopify {
+					t.Errorf("closing report expects %s of Shopify, want %s", shopify, tc.shopify)
+				}
+			})
+		}
+	}
+}
+
+// TestSimulatedChangesReachTheSale lets the simulated shop refund, edit and cancel an
+// imported order the way Shopify does (its own figures) and checks that each Get all
+// records what changed, and nothing else: the simulator's current figures agree with the
+// import's rules to the cent.
+func TestSimulatedChangesReachTheSale(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	// Shopify's clock moves between changes: each bumps updated_at.
+	var minutes atomic.Int64
+	f := newFixture(t, fixtureOptions{sim: shopifysim.Options{Clock: func() time.Time {
+		return testNow.Add(time.Duration(minutes.Add(1)) * time.Minute)
+	}}})
+	o := mugsAndPlate(testNow.Add(-3 * time.Hour))
+	if err := f.srv.AddOrders(o); err != nil {
+		t.Fatal(err)
+	}
+	if sum := f.run(ModeAll); sum.Outcomes.Imported != 1 {
+		t.Fatalf("import %+v", sum)
+	}
+	step := func(what string, outcome Outcome) {
+		t.Helper()
+		sum := f.run(ModeAll)
+		rows, err := RunLog{}.Outcomes(ctx, f.db, sum.RunID, "")
+		if err != nil || len(rows) != 1 || rows[0].Outcome != outcome {
+			t.Fatalf("%s: outcomes %+v (%v), want %s", what, rows, err, outcome)
+		}
+	}
+	// The mug is linked to its Shopify inventory item: what comes back into the outlet is
+	// pushed to Shopify like any other stock movement.
+	if _, err := f.db.Exec(`INSERT INTO stock_channel_items (channel, shop, outlet_id, product_id, inventory_item_id, location_id)
+		SELECT 'shopify', $1, $2, id, 1, 1 FROM products WHERE sku = 'MUG'`, f.conn.Shop, f.outlet.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.db.Exec(`DELETE FROM stock_push_queue`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.srv.RefundOrder(o.ID, shopifysim.RefundRequest{Lines: []shopifysim.RefundLine{{LineItemID: 70011, Quantity: 1, RestockType: "return"}}}); err != nil {
+		t.Fatal(err)
+	}
+	step("refund", Updated)
+	var queued struct {
+		SKU   string `db:"sku"`
+		Delta int    `db:"delta"`
+	}
+	if err := f.db.Get(&queued, `SELECT p.sku, m.delta FROM stock_push_queue q JOIN stock_channel_items i ON i.id = q.item_id
+		JOIN products p ON p.id = i.product_id JOIN stock_movements m ON m.id = q.movement_id`); err != nil {
+		t.Fatalf("the restocked mug is not queued for Shopify: %v", err)
+	}
+	if queued.SKU != "MUG" || queued.Delta != 1 {
+		t.Errorf("queued %+v, want the mug's unit back", queued)
+	}
+	if _, err := f.srv.EditOrder(o.ID, shopifysim.EditRequest{Quantities: map[int64]int{70012: 0}}); err != nil {
+		t.Fatal(err)
+	}
+	step("edit", Updated)
+	step("the same state again", AlreadyImported)
+	if _, err := f.srv.CancelOrder(o.ID, true, "customer"); err != nil {
+		t.Fatal(err)
+	}
+	step("cancellation", Updated)
+	s := mustSale(t, f, "#1001")
+	want := []string{
+		"#1001-R1 return MUG×-1+restock refunded -10.00 owed 0.00",
+		"#1001-R2 adjustment PLATE×-1+restock refunded 0.00 owed 0.00",
+		"#1001-R3 return MUG×-1+restock shipping -5.00 refunded -15.00 owed 0.00",
+	}
+	if got := documents(t, f, s.ID); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("documents\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if stock := f.stock(); stock["MUG"] != 0 || stock["PLATE"] != 0 || !s.Balance.IsZero() {
+		t.Errorf("stock %v, balance %s: want everything back and nothing owed", stock, s.Balance)
+	}
+}
+
+// TestReconcile finds what kassa misses of the orders of a window (an order never
+// imported, a refund no webhook brought), records it with Fix, and then finds nothing.
+func TestReconcile(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	var minutes atomic.Int64
+	f := newFixture(t, fixtureOptions{sim: shopifysim.Options{Clock: func() time.Time {
+		return testNow.Add(time.Duration(minutes.Add(1)) * time.Minute)
+	}}})
+	o := mugsAndPlate(testNow.Add(-3 * time.Hour))
+	if err := f.srv.AddOrders(o); err != nil {
+		t.Fatal(err)
+	}
+	if sum := f.run(ModeAll); sum.Outcomes.Imported != 1 {
+		t.Fatalf("import %+v", sum)
+	}
+	refund, err := f.srv.RefundOrder(o.ID, shopifysim.RefundRequest{Lines: []shopifysim.RefundLine{{LineItemID: 70011, Quantity: 1, RestockType: "return"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.srv.AddOrders(genOrder(7002, "#1002", testNow.Add(-time.Hour))); err != nil {
+		t.Fatal(err)
+	}
+	window := ReconcileOptions{From: testNow.Add(-48 * time.Hour), To: testNow.Add(time.Hour)}
+	rec, err := f.im.Reconcile(ctx, f.conn.ID, window)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, d := range rec.Differences {
+		got[d.OrderName] = strings.Join(d.What, "; ")
+	}
+	if rec.Orders != 2 || len(rec.Differences) != 2 ||
+		got["#1001"] != fmt.Sprintf("to record: return (refunded in Shopify), Shopify refund %d, 10.00 refunded", refund.ID) ||
+		got["#1002"] != "no sale: the order was never imported" {
+		t.Fatalf("reconciliation %d orders, differences %v", rec.Orders, got)
+	}
+	if n := tableCount(t, f.db, "sale_returns"); n != 0 {
+		t.Fatalf("a reconciliation without fix wrote %d documents", n)
+	}
+	window.Fix = true
+	rec, err = f.im.Reconcile(ctx, f.conn.ID, window)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Fixed == nil || rec.Fixed.Outcomes.Imported != 1 || rec.Fixed.Outcomes.Updated != 1 {
+		t.Fatalf("fixed %+v", rec.Fixed)
+	}
+	window.Fix = false
+	if rec, err = f.im.Reconcile(ctx, f.conn.ID, window); err != nil || len(rec.Differences) != 0 {
+		t.Fatalf("after the fix: %+v (%v)", rec.Differences, err)
+	}
+}
