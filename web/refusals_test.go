@@ -86,7 +86,8 @@ func TestRefusals(t *testing.T) {
 		t.Fatalf("the nightly chart has %d bars, want 24 hours × 2 sources", bars)
 	}
 	b.step("the manager's Shopify screen shows the connection's health", b.open("/shopify"), chromedp.WaitVisible("#health-h"))
-	if health := b.text("#health"); !strings.Contains(health, "API version") || !strings.Contains(health, "Webhooks") || !strings.Contains(health, "Access token expires") {
+	if health := b.text("#health"); !strings.Contains(health, "API version") || !strings.Contains(health, "Webhooks") || !strings.Contains(health, "Access token expires") ||
+		!strings.Contains(health, "Stock push to Shopify") || !strings.Contains(health, "Products waiting to be pushed") {
 		t.Fatalf("the connection health reads %q", health)
 	}
 }

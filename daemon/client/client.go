@@ -399,6 +399,13 @@ type ShopifyHealth struct {
 	TokenExpiresAt   *time.Time `json:"token_expires_at"`
 	Webhooks         string     `json:"webhooks"`
 	LastCallAt       *time.Time `json:"last_call_at"`
+	// StockPush says whether the outlet's stock is pushed to Shopify ("on", or why not);
+	// StockQueued products wait, the oldest change among them at StockOldest;
+	// StockLastErr is the last push's error.
+	StockPush    string     `json:"stock_push"`
+	StockQueued  int        `json:"stock_queued"`
+	StockOldest  *time.Time `json:"stock_oldest_unpushed"`
+	StockLastErr string     `json:"stock_last_error"`
 }
 
 // Ready asks the daemon's /readyz; a daemon that is not ready is an *Error (503) with
