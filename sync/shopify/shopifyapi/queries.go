@@ -5,37 +5,77 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
+	"slices"
 	"strings"
 	"time"
 )
 
 // kassa's GraphQL documents are plain .graphql files, one operation each, embedded here
-// and sent as they are; tests validate every one of them against the simulator's subset of
-// Shopify's schema.
+// and sent with the shared fragments they spread (queries/fragments); tests validate every
+// one of them against the simulator's subset of Shopify's schema.
 //
-//go:embed queries/*.graphql
+//go:embed queries/*.graphql queries/fragments/*.graphql
 var queryFiles embed.FS
 
-// Queries returns kassa's GraphQL documents by name (the file name without .graphql).
+// sharedFragments are the fragments of queries/fragments by name, each with its text.
+var sharedFragments = func() map[string]string {
+	out := map[string]string{}
+	names, _ := fs.Glob(queryFiles, "queries/fragments/*.graphql")
+	for _, n := range names {
+		b, _ := queryFiles.ReadFile(n)
+		for _, part := range strings.Split("\n"+string(b), "\nfragment ")[1:] {
+			name, _, _ := strings.Cut(part, " ")
+			out[name] = "fragment " + strings.TrimRight(part, "\n") + "\n"
+		}
+	}
+	return out
+}()
+
+// withFragments appends to doc the shared fragments it spreads and does not define, and
+// those they spread in turn (GraphQL refuses a fragment a document does not use).
+func withFragments(doc string) string {
+	var b strings.Builder
+	b.WriteString(doc)
+	added := map[string]bool{}
+	for text := doc; ; {
+		var next strings.Builder
+		for _, name := range slices.Sorted(maps.Keys(sharedFragments)) {
+			frag := sharedFragments[name]
+			if !added[name] && strings.Contains(text, "..."+name+"\n") && !strings.Contains(doc, "fragment "+name+" on") {
+				added[name] = true
+				next.WriteString("\n" + frag)
+			}
+		}
+		if next.Len() == 0 {
+			return b.String()
+		}
+		text = next.String()
+		b.WriteString(text)
+	}
+}
+
+// Queries returns kassa's GraphQL documents by name (the file name without .graphql), each
+// with the shared fragments it spreads.
 func Queries() map[string]string {
 	out := map[string]string{}
 	names, _ := fs.Glob(queryFiles, "queries/*.graphql")
 	for _, n := range names {
 		b, _ := queryFiles.ReadFile(n)
-		out[strings.TrimSuffix(path.Base(n), ".graphql")] = string(b)
+		out[strings.TrimSuffix(path.Base(n), ".graphql")] = withFragments(string(b))
 	}
 	return out
 }
 
-// document returns an embedded document; a missing one is a programming error, which the
-// tests of every document catch.
+// document returns an embedded document with the shared fragments it spreads; a missing
+// one is a programming error, which the tests of every document catch.
 func document(name string) string {
 	b, err := queryFiles.ReadFile("queries/" + name + ".graphql")
 	if err != nil {
 		panic(fmt.Sprintf("shopifyapi: no GraphQL document %q", name))
 	}
-	return string(b)
+	return withFragments(string(b))
 }
 
 // ShopDetails is what connect checks of a shop: its identity, currency and time zone, its
