@@ -191,9 +191,9 @@ type gqlOrder struct {
 		} `json:"defaultPhoneNumber"`
 		DefaultAddress *gqlAddress `json:"defaultAddress"`
 	} `json:"customer"`
-	BillingAddress  *gqlAddress `json:"billingAddress"`
-	ShippingAddress *gqlAddress `json:"shippingAddress"`
-	Refunds         []*gqlRefund `json:"refunds"`
+	BillingAddress    *gqlAddress           `json:"billingAddress"`
+	ShippingAddress   *gqlAddress           `json:"shippingAddress"`
+	Refunds           []*gqlRefund          `json:"refunds"`
 	LineItems         *gqlLineItems         `json:"lineItems"`
 	ShippingLines     *gqlShippingLines     `json:"shippingLines"`
 	FulfillmentOrders *gqlFulfillmentOrders `json:"fulfillmentOrders"`
