@@ -226,13 +226,7 @@ func (r *run) bulkAll(ctx context.Context, src GraphQLSource) error {
 		r.report(Progress{})
 		if op.URL != "" {
 			err = r.writePages(ctx, func(ctx context.Context, fn func([]shopifyapi.Order) error) error {
-				return src.ReadBulkOrders(ctx, op.URL, r.im.pageSize(), func(page []shopifyapi.Order) error {
-					page, err := withRefundDetails(ctx, src, page)
-					if err != nil {
-						return err
-					}
-					return fn(page)
-				})
+				return src.ReadBulkOrders(ctx, op.URL, r.im.pageSize(), fn)
 			}, r.im.writers())
 		}
 		if errors.Is(err, shopifyapi.ErrBulkURLExpired) && attempt == 0 {
@@ -285,9 +279,6 @@ func (r *run) graphQLNew(ctx context.Context, src GraphQLSource) error {
 			if err != nil || len(page) == 0 {
 				return err
 			}
-			if page, err = withRefundDetails(ctx, src, page); err != nil {
-				return err
-			}
 			return fn(page)
 		})
 	}, 1)
@@ -323,25 +314,4 @@ func (r *run) dropOverlap(ctx context.Context, page []shopifyapi.Order) ([]shopi
 		out = append(out, o)
 	}
 	return out, nil
-}
-
-// withRefundDetails reads again, as a REST order, each order of a GraphQL page that
-// Shopify refunded: the GraphQL shape kassa reads names an order's refunds but not their
-// lines, restocks, transactions and adjustments, which the rules need (stock back, money
-// refunded, returns after import). An order Shopify no longer shows keeps its GraphQL form.
-func withRefundDetails(ctx context.Context, src Source, page []shopifyapi.Order) ([]shopifyapi.Order, error) {
-	for i, o := range page {
-		if o.DecodeErr != nil || o.Shape != shopifyapi.ShapeGraphQL || len(o.Refunds) == 0 {
-			continue
-		}
-		full, err := src.GetOrder(ctx, o.ID)
-		switch {
-		case errors.Is(err, shopifyapi.ErrNotFound):
-			continue
-		case err != nil:
-			return nil, fmt.Errorf("read refunded order %s (%d): %w", o.Name, o.ID, err)
-		}
-		page[i] = full
-	}
-	return page, nil
 }

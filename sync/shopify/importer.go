@@ -236,17 +236,7 @@ func (im *Importer) Run(ctx context.Context, connectionID int64, opts RunOptions
 		r.graphql = useGraphQL
 		get := src.GetOrder
 		if useGraphQL {
-			get = func(ctx context.Context, id int64) (shopifyapi.Order, error) {
-				o, err := gsrc.GetGraphQLOrder(ctx, id)
-				if err != nil {
-					return o, err
-				}
-				page, err := withRefundDetails(ctx, src, []shopifyapi.Order{o})
-				if err != nil {
-					return o, err
-				}
-				return page[0], nil
-			}
+			get = gsrc.GetGraphQLOrder
 		}
 		switch opts.Mode {
 		case ModeNew:

@@ -513,7 +513,7 @@ func (rc *gqlRequest) writeBulk(w *bulkWriter) error {
 			}
 			nodeType, nodeSel := rc.connectionNode(def, sel)
 			for _, o := range orders {
-				node, err := gqlOrder(o.raw, rc.s.currency())
+				node, err := gqlOrder(o.raw, rc.s.currency(), rc.s.Locations())
 				if err != nil {
 					return err
 				}

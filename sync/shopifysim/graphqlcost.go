@@ -15,7 +15,8 @@ import (
 // (shopify.dev/docs/apps/build/apis/graphql-admin/rate-limits): a scalar or enum costs 0,
 // an object 1, a connection 2 plus, for each of the first (or last) N nodes it may return,
 // the node's cost; a mutation costs 10. The requested cost is computed from the query before
-// it runs and taken from the bucket; after it ran, the actual cost (with the nodes a
+// it runs and taken from the bucket (a list asked for by ids, nodes(ids:), costs its
+// object's cost for each id); after it ran, the actual cost (with the nodes a
 // connection really returned) is computed and the difference given back. A query whose
 // requested cost is over 1000 is refused (MAX_COST_EXCEEDED) and one the bucket cannot
 // pay for is answered THROTTLED.
@@ -62,7 +63,13 @@ func (rc *gqlRequest) staticCost(typ *ast.Definition, sel ast.SelectionSet, muta
 			total += mutationCost
 			continue
 		}
-		total += rc.typeCost(def.Type, mergedSelection(g.fields), f.ArgumentMap(rc.vars))
+		args := f.ArgumentMap(rc.vars)
+		cost := rc.typeCost(def.Type, mergedSelection(g.fields), args)
+		if ids, ok := args["ids"].([]any); ok && def.Type.Elem != nil {
+			// A list of objects by id (nodes(ids:)): each id's object is paid for.
+			cost *= len(ids)
+		}
+		total += cost
 	}
 	return total
 }

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/shopspring/decimal"
 )
 
 // The GraphQL orders are the same orders the REST endpoints and webhooks serve: each is
@@ -16,8 +18,10 @@ import (
 // GraphQL Admin API names them (camelCase, MoneyBag amounts, gid:// ids, tags as a list,
 // upper-case enums). What REST does not carry is derived the way Shopify derives it: a
 // fulfillment order's delivery method is SHIPPING for an order with shipping lines that
-// needs shipping, else NONE; a refund's total is the sum of its successful refund
-// transactions.
+// needs shipping, else NONE (PICK_UP for the generated shop's pickup orders), assigned to
+// the shop's first location; a refund's total is the sum of its successful refund
+// transactions; a refund's shipping_refund adjustments are its refundShippingLines (2026-10
+// has no OrderAdjustment.kind: an order adjustment is a refund discrepancy).
 
 const orderGIDPrefix = "gid://shopify/Order/"
 
@@ -227,8 +231,9 @@ func gqlAddress(a restValue, id string) any {
 	}
 }
 
-// gqlOrder renders a stored REST order as the GraphQL Order object.
-func gqlOrder(raw []byte, shopCurrency string) (map[string]any, error) {
+// gqlOrder renders a stored REST order as the GraphQL Order object; locs are the shop's
+// locations, the first one the fulfillment orders' assigned location.
+func gqlOrder(raw []byte, shopCurrency string, locs []Location) (map[string]any, error) {
 	o, err := decodeREST(raw)
 	if err != nil {
 		return nil, err
@@ -379,25 +384,20 @@ func gqlOrder(raw []byte, shopCurrency string) (map[string]any, error) {
 	if _, cancelled := rstr(o, "cancelled_at"); cancelled {
 		foStatus = "CANCELLED"
 	}
-	fulfillmentOrders := []any{map[string]any{
+	fo := map[string]any{
 		"id": gid("FulfillmentOrder", id), "status": foStatus,
 		"deliveryMethod": map[string]any{"id": gid("DeliveryMethod", id), "methodType": method},
-	}}
+	}
+	if len(locs) > 0 {
+		l := locs[0]
+		fo["assignedLocation"] = map[string]any{
+			"name": l.Name, "address1": l.Address1, "city": l.City, "zip": l.Zip, "location": locationRef(l),
+		}
+	}
+	fulfillmentOrders := []any{fo}
 	var refunds []any
 	for _, r := range rlist(o, "refunds") {
-		total := 0.0
-		for _, t := range rlist(r, "transactions") {
-			if textOr(t, "kind", "") == "refund" && textOr(t, "status", "success") == "success" {
-				if f, err := strconv.ParseFloat(amountText(t["amount"]), 64); err == nil {
-					total += f
-				}
-			}
-		}
-		rfid := rid(r, "id")
-		refunds = append(refunds, map[string]any{
-			"id": gid("Refund", rfid), "legacyResourceId": rfid, "createdAt": gqlTime(r, "created_at"), "note": rtext(r, "note"),
-			"totalRefundedSet": moneyBag(strconv.FormatFloat(total, 'f', 2, 64), nil, currency),
-		})
+		refunds = append(refunds, gqlRefund(r, currency, lines, shippingLines, locs))
 	}
 	var customer any
 	if c := robj(o, "customer"); c != nil {
@@ -493,6 +493,163 @@ func gqlOrder(raw []byte, shopCurrency string) (map[string]any, error) {
 		"lineItems":       nonNilList(lines), "shippingLines": nonNilList(shippingLines), "fulfillmentOrders": fulfillmentOrders,
 		"refunds": nonNilList(refunds),
 	}, nil
+}
+
+// locationRef is a Location object as an order's parts name it.
+func locationRef(l Location) map[string]any {
+	id := strconv.FormatInt(l.ID, 10)
+	return map[string]any{
+		"id": gid("Location", id), "legacyResourceId": id, "name": l.Name, "isActive": l.Active, "fulfillsOnlineOrders": true,
+		"address": map[string]any{"address1": l.Address1, "city": l.City, "zip": l.Zip, "countryCode": l.CountryCode,
+			"formatted": []string{l.Address1, strings.TrimSpace(l.Zip + " " + l.City), l.CountryName}},
+	}
+}
+
+// negated is a REST money value with its sign turned (Shopify writes refunded shipping
+// negative in order_adjustments and positive in refundShippingLines).
+func negated(v any) string {
+	d, err := decimal.NewFromString(amountText(v))
+	if err != nil {
+		return amountText(v)
+	}
+	return d.Neg().StringFixed(2)
+}
+
+// gqlRefund renders a REST refund as the GraphQL Refund object (2026-10): its
+// refundLineItems (restockType RETURN, CANCEL, NO_RESTOCK or LEGACY_RESTOCK; the line item
+// as the order renders it), transactions, refundShippingLines (REST's shipping_refund
+// adjustments, or refund_shipping_lines when a body has them) and orderAdjustments (the
+// other adjustments: refund discrepancies).
+func gqlRefund(r restValue, currency string, lines, shippingLines []any, locs []Location) map[string]any {
+	rfid := rid(r, "id")
+	total := decimal.Zero
+	var txs []any
+	for i, t := range rlist(r, "transactions") {
+		kind, status := textOr(t, "kind", ""), textOr(t, "status", "success")
+		if kind == "refund" && status == "success" {
+			if d, err := decimal.NewFromString(amountText(t["amount"])); err == nil {
+				total = total.Add(d)
+			}
+		}
+		tid := rid(t, "id")
+		if tid == "" {
+			tid = fmt.Sprintf("%s%d", rfid, i+1)
+		}
+		created := gqlTime(t, "created_at")
+		if created == nil {
+			created = gqlTime(r, "created_at")
+		}
+		txs = append(txs, map[string]any{
+			"id": gid("OrderTransaction", tid), "kind": strings.ToUpper(kind), "status": strings.ToUpper(status),
+			"gateway": rtext(t, "gateway"), "amountSet": moneyBag(t["amount"], robj(t, "amount_set"), currency),
+			"createdAt": created, "processedAt": gqlTime(t, "processed_at"), "test": rbool(t, "test"),
+		})
+	}
+	lineByID := map[string]any{}
+	for _, l := range lines {
+		if m, ok := l.(map[string]any); ok {
+			lineByID[m["id"].(string)] = m
+		}
+	}
+	var rlis []any
+	for i, rl := range rlist(r, "refund_line_items") {
+		rlid := rid(rl, "id")
+		if rlid == "" {
+			rlid = fmt.Sprintf("%s%d", rfid, i+1)
+		}
+		lgid := gid("LineItem", rid(rl, "line_item_id"))
+		li := lineByID[lgid]
+		if li == nil {
+			li = map[string]any{"id": lgid}
+		}
+		restock := strings.ToUpper(textOr(rl, "restock_type", "no_restock"))
+		var loc any
+		if lid := rint(rl, "location_id"); lid != 0 {
+			l := Location{ID: lid}
+			for _, x := range locs {
+				if x.ID == lid {
+					l = x
+				}
+			}
+			loc = locationRef(l)
+		}
+		var price any
+		if m, ok := li.(map[string]any); ok {
+			price = m["originalUnitPriceSet"]
+		}
+		if price == nil {
+			price = moneyBag(nil, nil, currency)
+		}
+		rlis = append(rlis, map[string]any{
+			"id": gid("RefundLineItem", rlid), "lineItem": li, "quantity": rint(rl, "quantity"), "restockType": restock,
+			"restocked": restock != "NO_RESTOCK", "location": loc, "priceSet": price,
+			"subtotalSet": moneyBag(rl["subtotal"], robj(rl, "subtotal_set"), currency),
+			"totalTaxSet": moneyBag(rl["total_tax"], robj(rl, "total_tax_set"), currency),
+		})
+	}
+	shippingLine := func(want string) any {
+		var first any
+		for _, sl := range shippingLines {
+			m, _ := sl.(map[string]any)
+			if first == nil {
+				first = m
+			}
+			if bag, _ := m["discountedPriceSet"].(map[string]any); bag != nil && want != "" {
+				if sm, _ := bag["shopMoney"].(map[string]any); sm != nil && sm["amount"] == want {
+					return m
+				}
+			}
+		}
+		if first == nil {
+			first = map[string]any{"id": gid("ShippingLine", rfid), "title": "", "code": nil}
+		}
+		return first
+	}
+	var rsls, adjs []any
+	for i, s := range rlist(r, "refund_shipping_lines") {
+		sid := rid(s, "id")
+		if sid == "" {
+			sid = fmt.Sprintf("%s%d", rfid, i+1)
+		}
+		rsls = append(rsls, map[string]any{
+			"id": gid("RefundShippingLine", sid), "shippingLine": shippingLine(""),
+			"subtotalAmountSet": moneyBag(s["subtotal_amount"], robj(s, "subtotal_amount_set"), currency),
+			"taxAmountSet":      moneyBag(s["tax_amount"], robj(s, "tax_amount_set"), currency),
+		})
+	}
+	for i, a := range rlist(r, "order_adjustments") {
+		aid := rid(a, "id")
+		if aid == "" {
+			aid = fmt.Sprintf("%s%d", rfid, i+1)
+		}
+		if textOr(a, "kind", "") == "shipping_refund" {
+			if len(rlist(r, "refund_shipping_lines")) > 0 {
+				continue
+			}
+			amount := negated(a["amount"])
+			rsls = append(rsls, map[string]any{
+				"id": gid("RefundShippingLine", aid), "shippingLine": shippingLine(amount),
+				"subtotalAmountSet": moneyBag(amount, nil, currency), "taxAmountSet": moneyBag(negated(a["tax_amount"]), nil, currency),
+			})
+			continue
+		}
+		adjs = append(adjs, map[string]any{
+			"id": gid("OrderAdjustment", aid), "reason": "REFUND_DISCREPANCY",
+			"amountSet":    moneyBag(a["amount"], robj(a, "amount_set"), currency),
+			"taxAmountSet": moneyBag(a["tax_amount"], robj(a, "tax_amount_set"), currency),
+		})
+	}
+	created := gqlTime(r, "created_at")
+	updated := gqlTime(r, "processed_at")
+	if updated == nil {
+		updated = created
+	}
+	return map[string]any{
+		"id": gid("Refund", rfid), "legacyResourceId": rfid, "createdAt": created, "updatedAt": updated, "note": rtext(r, "note"),
+		"totalRefundedSet": moneyBag(total.StringFixed(2), nil, currency),
+		"refundLineItems":  nonNilList(rlis), "transactions": nonNilList(txs),
+		"orderAdjustments": nonNilList(adjs), "refundShippingLines": nonNilList(rsls),
+	}
 }
 
 func nonNilList(l []any) []any {
@@ -783,7 +940,7 @@ func (s *Server) ordersConnection(args map[string]any) (any, error) {
 	edges := make([]any, len(window))
 	nodes := make([]any, len(window))
 	for i, o := range window {
-		node, err := gqlOrder(o.raw, s.currency())
+		node, err := gqlOrder(o.raw, s.currency(), s.Locations())
 		if err != nil {
 			return nil, fmt.Errorf("order %d: %w", o.id, err)
 		}
@@ -824,6 +981,12 @@ func (s *Server) orderResolvers() map[string]map[string]gqlFieldFunc {
 				}
 				return s.ordersConnection(args)
 			},
+			"nodes": func(rc *gqlRequest, _ any, args map[string]any) (any, error) {
+				if !s.hasScope(rc, "read_orders") {
+					return nil, accessDenied("nodes", "read_orders")
+				}
+				return s.nodes(args)
+			},
 			"order": func(rc *gqlRequest, _ any, args map[string]any) (any, error) {
 				if !s.hasScope(rc, "read_orders") {
 					return nil, accessDenied("order", "read_orders")
@@ -837,7 +1000,7 @@ func (s *Server) orderResolvers() map[string]map[string]gqlFieldFunc {
 				if !ok {
 					return nil, nil
 				}
-				return gqlOrder(o.raw, s.currency())
+				return gqlOrder(o.raw, s.currency(), s.Locations())
 			},
 		},
 		"Order": {
@@ -853,6 +1016,12 @@ func (s *Server) orderResolvers() map[string]map[string]gqlFieldFunc {
 				return list, nil
 			},
 		},
+		"Refund": {
+			"refundLineItems":     conn("refundLineItems"),
+			"transactions":        conn("transactions"),
+			"orderAdjustments":    conn("orderAdjustments"),
+			"refundShippingLines": conn("refundShippingLines"),
+		},
 		"LineItem": {
 			"taxLines": func(_ *gqlRequest, parent any, args map[string]any) (any, error) {
 				m, _ := parent.(map[string]any)
@@ -864,6 +1033,56 @@ func (s *Server) orderResolvers() map[string]map[string]gqlFieldFunc {
 			},
 		},
 	}
+}
+
+// maxNodeIDs is the most ids nodes(ids:) takes.
+const maxNodeIDs = 250
+
+// nodes answers QueryRoot.nodes: each id's object, null for one the shop does not show.
+// The simulator knows refunds (the kind of node kassa asks for by id).
+func (s *Server) nodes(args map[string]any) (any, error) {
+	raw, _ := args["ids"].([]any)
+	if len(raw) > maxNodeIDs {
+		return nil, &codedError{code: "BAD_REQUEST", msg: fmt.Sprintf("nodes accepts at most %d ids", maxNodeIDs)}
+	}
+	want := map[string]int{}
+	out := make([]any, len(raw))
+	for i, v := range raw {
+		id, _ := v.(string)
+		if !strings.HasPrefix(id, "gid://shopify/") {
+			return nil, &codedError{code: "BAD_REQUEST", msg: fmt.Sprintf("Invalid global id '%s'", id)}
+		}
+		if strings.HasPrefix(id, "gid://shopify/Refund/") {
+			want[id] = i
+		}
+	}
+	if len(want) == 0 {
+		return out, nil
+	}
+	ws := s.windowStart()
+	s.store.mu.RLock()
+	var refunded []*storedOrder
+	for _, o := range s.store.byIDOrder {
+		if (ws.IsZero() || !o.windowTime(s.opts.WindowBy).Before(ws)) && bytes.Contains(o.raw, []byte(`"refunds"`)) {
+			refunded = append(refunded, o)
+		}
+	}
+	s.store.mu.RUnlock()
+	for _, o := range refunded {
+		node, err := gqlOrder(o.raw, s.currency(), s.Locations())
+		if err != nil {
+			return nil, fmt.Errorf("order %d: %w", o.id, err)
+		}
+		list, _ := node["refunds"].([]any)
+		for _, r := range list {
+			m, _ := r.(map[string]any)
+			id, _ := m["id"].(string)
+			if i, ok := want[id]; ok {
+				out[i] = gqlTyped{typeName: "Refund", value: m}
+			}
+		}
+	}
+	return out, nil
 }
 
 // hasScope reports whether the request's token holds scope (a write scope counts as its

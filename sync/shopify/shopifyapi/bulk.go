@@ -172,7 +172,14 @@ const maxDownloadAttempts = 6
 func (c *Client) ReadBulkOrders(ctx context.Context, url string, pageSize int, fn func(page []Order) error) error {
 	hc := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
 	defer hc.CloseIdleConnections()
-	a := newBulkAssembler(pageSize, fn)
+	// The export names each order's refunds; their details are read by id (see
+	// bulk_orders.graphql) before the page is handed on.
+	a := newBulkAssembler(pageSize, func(page []Order) error {
+		if err := c.withRefundDetails(ctx, page); err != nil {
+			return stopError{err}
+		}
+		return fn(page)
+	})
 	var offset int64
 	for attempt := 1; ; attempt++ {
 		n, err := c.downloadFrom(ctx, hc, url, offset, a)

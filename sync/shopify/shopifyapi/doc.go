@@ -3,7 +3,8 @@
 // Orders are read through GraphQL (gqlorders.go: pages of the orders query whose size the
 // query's cost decides; bulk.go: bulk exports, downloaded and assembled into orders while
 // they download, under the ordering documented there; gqlorder.go: DecodeGraphQLOrder, into
-// the same Order as DecodeOrder), or, for a connection that asks for it, through REST as
+// the same Order as DecodeOrder; gqlrefunds.go: the refunds those name, detailed by id
+// for each page), or, for a connection that asks for it, through REST as
 // below. Webhook bodies are REST-shaped and always go to DecodeOrder.
 //
 // Its REST side owns three things:

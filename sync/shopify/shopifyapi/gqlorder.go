@@ -122,6 +122,9 @@ type gqlFulfillmentOrder struct {
 	DeliveryMethod *struct {
 		MethodType shopifyjson.Text `json:"methodType"`
 	} `json:"deliveryMethod"`
+	AssignedLocation *struct {
+		Name shopifyjson.Text `json:"name"`
+	} `json:"assignedLocation"`
 }
 
 type gqlPageInfo struct {
@@ -188,13 +191,9 @@ type gqlOrder struct {
 		} `json:"defaultPhoneNumber"`
 		DefaultAddress *gqlAddress `json:"defaultAddress"`
 	} `json:"customer"`
-	BillingAddress  *gqlAddress `json:"billingAddress"`
-	ShippingAddress *gqlAddress `json:"shippingAddress"`
-	Refunds         []*struct {
-		LegacyResourceID shopifyjson.ID   `json:"legacyResourceId"`
-		CreatedAt        shopifyjson.Time `json:"createdAt"`
-		Note             shopifyjson.Text `json:"note"`
-	} `json:"refunds"`
+	BillingAddress    *gqlAddress           `json:"billingAddress"`
+	ShippingAddress   *gqlAddress           `json:"shippingAddress"`
+	Refunds           []*gqlRefund          `json:"refunds"`
 	LineItems         *gqlLineItems         `json:"lineItems"`
 	ShippingLines     *gqlShippingLines     `json:"shippingLines"`
 	FulfillmentOrders *gqlFulfillmentOrders `json:"fulfillmentOrders"`
@@ -291,6 +290,141 @@ func (f *gqlFulfillmentOrder) method() string {
 	return string(f.DeliveryMethod.MethodType)
 }
 
+// gqlRefund is a Refund as the order documents name it (id, legacyResourceId, createdAt,
+// note) or as RefundFields (queries/fragments/order.graphql) details it.
+type gqlRefund struct {
+	ID               shopifyjson.Text `json:"id"`
+	LegacyResourceID shopifyjson.ID   `json:"legacyResourceId"`
+	CreatedAt        shopifyjson.Time `json:"createdAt"`
+	Note             shopifyjson.Text `json:"note"`
+	RefundLineItems  *struct {
+		Nodes    []*gqlRefundLineItem `json:"nodes"`
+		PageInfo gqlPageInfo          `json:"pageInfo"`
+	} `json:"refundLineItems"`
+	Transactions *struct {
+		Nodes    []*gqlTransaction `json:"nodes"`
+		PageInfo gqlPageInfo       `json:"pageInfo"`
+	} `json:"transactions"`
+	RefundShippingLines *struct {
+		Nodes    []*gqlRefundShippingLine `json:"nodes"`
+		PageInfo gqlPageInfo              `json:"pageInfo"`
+	} `json:"refundShippingLines"`
+	OrderAdjustments *struct {
+		Nodes    []*gqlOrderAdjustment `json:"nodes"`
+		PageInfo gqlPageInfo           `json:"pageInfo"`
+	} `json:"orderAdjustments"`
+}
+
+type gqlRefundLineItem struct {
+	ID          shopifyjson.ID   `json:"id"`
+	LineItem    *gqlRef          `json:"lineItem"`
+	Quantity    shopifyjson.Int  `json:"quantity"`
+	RestockType shopifyjson.Text `json:"restockType"`
+	Location    *gqlRef          `json:"location"`
+	SubtotalSet *gqlMoneyBag     `json:"subtotalSet"`
+	TotalTaxSet *gqlMoneyBag     `json:"totalTaxSet"`
+}
+
+type gqlTransaction struct {
+	ID          shopifyjson.ID   `json:"id"`
+	Kind        shopifyjson.Text `json:"kind"`
+	Status      shopifyjson.Text `json:"status"`
+	Gateway     shopifyjson.Text `json:"gateway"`
+	AmountSet   *gqlMoneyBag     `json:"amountSet"`
+	CreatedAt   shopifyjson.Time `json:"createdAt"`
+	ProcessedAt shopifyjson.Time `json:"processedAt"`
+}
+
+type gqlRefundShippingLine struct {
+	ID                shopifyjson.ID `json:"id"`
+	SubtotalAmountSet *gqlMoneyBag   `json:"subtotalAmountSet"`
+	TaxAmountSet      *gqlMoneyBag   `json:"taxAmountSet"`
+}
+
+type gqlOrderAdjustment struct {
+	ID           shopifyjson.ID   `json:"id"`
+	Reason       shopifyjson.Text `json:"reason"`
+	AmountSet    *gqlMoneyBag     `json:"amountSet"`
+	TaxAmountSet *gqlMoneyBag     `json:"taxAmountSet"`
+}
+
+// detailed reports whether the refund was read with its details (RefundFields).
+func (r *gqlRefund) detailed() bool { return r.RefundLineItems != nil || r.Transactions != nil }
+
+// refund is the Refund a REST body of the same refund decodes into: restock types and
+// transaction kinds and statuses in REST's words, refunded shipping as a shipping_refund
+// adjustment and other order adjustments as refund_discrepancy ones, negative as REST
+// writes them.
+func (r *gqlRefund) refund() Refund {
+	out := Refund{ID: int64(r.LegacyResourceID), CreatedAt: r.CreatedAt.Time, Note: string(r.Note)}
+	if out.ID == 0 {
+		var id shopifyjson.ID
+		if id.UnmarshalJSON([]byte(`"`+string(r.ID)+`"`)) == nil {
+			out.ID = int64(id)
+		}
+	}
+	if r.RefundLineItems != nil {
+		out.addLines(r.RefundLineItems.Nodes)
+	}
+	if r.Transactions != nil {
+		out.addTransactions(r.Transactions.Nodes)
+	}
+	if r.RefundShippingLines != nil {
+		out.addShipping(r.RefundShippingLines.Nodes)
+	}
+	if r.OrderAdjustments != nil {
+		out.addAdjustments(r.OrderAdjustments.Nodes)
+	}
+	return out
+}
+
+func (r *Refund) addLines(nodes []*gqlRefundLineItem) {
+	for _, l := range nodes {
+		if l == nil {
+			continue
+		}
+		rl := RefundLineItem{ID: int64(l.ID), Quantity: int64(l.Quantity), RestockType: restWord(l.RestockType),
+			Subtotal: l.SubtotalSet.amount(), TotalTax: l.TotalTaxSet.amount()}
+		if rl.RestockType == "" {
+			rl.RestockType = "no_restock"
+		}
+		if l.LineItem != nil {
+			rl.LineItemID = int64(l.LineItem.ID)
+		}
+		if l.Location != nil {
+			rl.LocationID = int64(l.Location.ID)
+		}
+		r.LineItems = append(r.LineItems, rl)
+	}
+}
+
+func (r *Refund) addTransactions(nodes []*gqlTransaction) {
+	for _, t := range nodes {
+		if t != nil {
+			r.Transactions = append(r.Transactions, Transaction{ID: int64(t.ID), Kind: restWord(t.Kind), Status: restWord(t.Status),
+				Gateway: string(t.Gateway), Amount: t.AmountSet.amount(), ProcessedAt: t.ProcessedAt.Time, CreatedAt: t.CreatedAt.Time})
+		}
+	}
+}
+
+func (r *Refund) addShipping(nodes []*gqlRefundShippingLine) {
+	for _, s := range nodes {
+		if s != nil {
+			r.Adjustments = append(r.Adjustments, OrderAdjustment{ID: int64(s.ID), Kind: "shipping_refund", Reason: "Shipping refund",
+				Amount: s.SubtotalAmountSet.amount().Neg(), TaxAmount: s.TaxAmountSet.amount().Neg()})
+		}
+	}
+}
+
+func (r *Refund) addAdjustments(nodes []*gqlOrderAdjustment) {
+	for _, a := range nodes {
+		if a != nil {
+			r.Adjustments = append(r.Adjustments, OrderAdjustment{ID: int64(a.ID), Kind: "refund_discrepancy", Reason: restWord(a.Reason),
+				Amount: a.AmountSet.amount(), TaxAmount: a.TaxAmountSet.amount()})
+		}
+	}
+}
+
 // order turns the decoded shape into kassa's Order (Raw left to the caller).
 func (g *gqlOrder) order() Order {
 	o := Order{
@@ -332,7 +466,9 @@ func (g *gqlOrder) order() Order {
 	}
 	for _, r := range g.Refunds {
 		if r != nil {
-			o.Refunds = append(o.Refunds, Refund{ID: int64(r.LegacyResourceID), CreatedAt: r.CreatedAt.Time, Note: string(r.Note)})
+			rf := r.refund()
+			rf.OrderID = o.ID
+			o.Refunds = append(o.Refunds, rf)
 		}
 	}
 	if g.LineItems != nil {
@@ -368,8 +504,14 @@ func (o *Order) addShippingLines(nodes []*gqlShippingLine) {
 
 func (o *Order) addFulfillmentOrders(nodes []*gqlFulfillmentOrder) {
 	for _, f := range nodes {
-		if m := f.method(); m != "" {
-			o.DeliveryMethods = append(o.DeliveryMethods, m)
+		m := f.method()
+		if m == "" {
+			continue
+		}
+		o.DeliveryMethods = append(o.DeliveryMethods, m)
+		// The buyer collects a pickup at the fulfillment order's assigned location.
+		if m == "PICK_UP" && o.PickupLocation == "" && f.AssignedLocation != nil {
+			o.PickupLocation = string(f.AssignedLocation.Name)
 		}
 	}
 }

@@ -106,6 +106,9 @@ func (c *Client) ListGraphQLOrders(ctx context.Context, q OrderQuery, fn func(pa
 			}
 			page = append(page, o)
 		}
+		if err := c.withRefundDetails(ctx, page); err != nil {
+			return err
+		}
 		if len(page) > 0 {
 			if err := fn(page); err != nil {
 				return err
@@ -230,6 +233,13 @@ func (c *Client) GetGraphQLOrder(ctx context.Context, id int64) (Order, error) {
 	o, err := c.completeOrder(ctx, data.Order)
 	if err != nil {
 		return o, err
+	}
+	if o.DecodeErr == nil {
+		page := []Order{o}
+		if err := c.withRefundDetails(ctx, page); err != nil {
+			return o, err
+		}
+		o = page[0]
 	}
 	return o, o.DecodeErr
 }

@@ -27,7 +27,21 @@ func comparableOrder(o shopifyapi.Order) shopifyapi.Order {
 	o.Gateway = ""
 	o.TaxLines = nil
 	o.CurrentTotalPrice, o.CurrentSubtotalPrice, o.CurrentTotalTax, o.CurrentTotalDiscounts = decimal.Decimal{}, decimal.Decimal{}, decimal.Decimal{}, decimal.Decimal{}
-	o.Refunds, o.DeliveryMethods = nil, nil
+	o.DeliveryMethods, o.PickupLocation = nil, ""
+	// A GraphQL refund has no processedAt, and an order adjustment's reason is an enum
+	// there, free text in REST; the rest of a refund reads the same both ways.
+	refunds := make([]shopifyapi.Refund, len(o.Refunds))
+	for i, r := range o.Refunds {
+		r.ProcessedAt = time.Time{}
+		adj := make([]shopifyapi.OrderAdjustment, len(r.Adjustments))
+		for j, a := range r.Adjustments {
+			a.Reason = ""
+			adj[j] = a
+		}
+		r.Adjustments = adj
+		refunds[i] = r
+	}
+	o.Refunds = refunds
 	o.TotalLineItemsPrice = decimal.Decimal{}
 	lines := make([]shopifyapi.LineItem, len(o.LineItems))
 	for i, l := range o.LineItems {
