@@ -60,6 +60,7 @@ func TestSoak(t *testing.T) {
 		{"3. PostgreSQL restarted in the middle of an import (private cluster)", soakPostgresRestart},
 		{"8. PostgreSQL crashed (pg_ctl -m immediate, fsync on, default synchronous_commit) during a webhook flood", soakCrashFlood},
 		{"9. Reports from a streaming replica (pg_basebackup) while the primary imports", soakReplica},
+		{"10. PostgreSQL crashed (pg_ctl -m immediate, fsync on) during a Get all read through a GraphQL bulk operation", soakCrashBulk},
 	} {
 		var measured string
 		exact := false
