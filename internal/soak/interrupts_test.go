@@ -4,12 +4,19 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/kassa-pos/kassa/daemon"
 	"github.com/kassa-pos/kassa/daemon/client"
+	"github.com/kassa-pos/kassa/internal/dbtest"
 	"github.com/kassa-pos/kassa/internal/proctest"
+	"github.com/kassa-pos/kassa/inventory"
+	"github.com/kassa-pos/kassa/register"
 	"github.com/kassa-pos/kassa/sync/shopify"
 	"github.com/kassa-pos/kassa/sync/shopifysim"
 	"github.com/kassa-pos/kassa/sync/shopifysim/shopdata"
@@ -149,5 +156,195 @@ func soakCrashBulk(t *testing.T) (string, bool) {
 			"the last finished %.1f s after the restart (%d seen, %d imported); %d bulk operation(s), %d download(s); runs %v; %s",
 			len(committed), lost == 0, firstStatus, runs, took.Seconds(), last.Seen, last.Outcomes.Imported, sim.BulkOperations(),
 			sim.BulkDownloads(), statuses, describe(res)),
+		len(res.Problems) == 0
+}
+
+// ccClientID is the simulated Dev Dashboard app of the client-credentials scenarios.
+const ccClientID = "kassa-soak-app"
+
+// connectCC starts a simulated shop of a Dev Dashboard app (client credentials, the
+// primary location, write_inventory) with opts and connects a fresh database's outlet to
+// it as kassa shopify connect does.
+func connectCC(t testing.TB, opts shopifysim.Options) *env {
+	t.Helper()
+	opts.ClientID, opts.Secret = ccClientID, "soak-client-secret"
+	if opts.Clock == nil {
+		opts.Clock = time.Now
+	}
+	sim, err := shopifysim.NewServer(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sim.Close)
+	db, url := dbtest.NewWithURL(t)
+	ids := dbtest.NewShop(t, db, "Gent", "Front")
+	conn, _, err := shopify.ConnectionStore{Secrets: dbtest.Secrets()}.CheckAndConnect(context.Background(), db, shopify.ConnectParams{
+		Shop: sim.Shop, Auth: shopify.AuthClientCredentials, ClientID: ccClientID, ClientSecret: opts.Secret, BaseURL: sim.URL,
+		OutletID: ids.OutletID, RegisterID: ids.RegisterID}, shopify.ClientOptions{DB: db})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &env{db: db, url: url, sim: sim, ids: ids, conn: conn, now: opts.Clock}
+}
+
+// stockBySKU is the outlet's stock by SKU.
+func stockBySKU(t testing.TB, e *env) map[string]int {
+	t.Helper()
+	var rows []struct {
+		SKU    string `db:"sku"`
+		OnHand int    `db:"on_hand"`
+	}
+	if err := e.db.Select(&rows, `SELECT p.sku, l.on_hand FROM stock_levels l JOIN products p ON p.id = l.product_id WHERE l.outlet_id = $1`,
+		e.ids.OutletID); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int{}
+	for _, r := range rows {
+		out[r.SKU] += r.OnHand
+	}
+	return out
+}
+
+// pushQueued is how many items wait in the connection's stock push queue.
+func pushQueued(t testing.TB, e *env) int {
+	t.Helper()
+	st, err := inventory.Store{}.PushStatus(context.Background(), e.db, shopify.Channel, e.conn.Shop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.Queued
+}
+
+// kassaSetsOf counts the changes of an item's available quantity kassa made in Shopify
+// (its inventory history, reference gid://kassa/…).
+func kassaSetsOf(sim *shopifysim.Server, item int64) int {
+	n := 0
+	for _, c := range sim.InventoryChanges() {
+		if c.InventoryItemID == item && c.Name == "available" && strings.HasPrefix(c.ReferenceDocumentURI, "gid://kassa/") {
+			n++
+		}
+	}
+	return n
+}
+
+// soakKillPush sells at the counter while kassa serve pushes stock, and SIGKILLs the daemon
+// while each sale's inventorySetQuantities is in flight: the simulator holds the mutation
+// until the daemon is dead, then drops it (Shopify never got it) or applies it (Shopify
+// got it, the answer was lost), by turns. After a restart each sale must be in Shopify's
+// history exactly once, Shopify's available equal to kassa's level for every linked
+// product, the queue empty, and the shop's orders (imported first) exact.
+func soakKillPush(t *testing.T) (string, bool) {
+	ctx := context.Background()
+	bin := proctest.Build(t)
+	const seed = 151
+	e := connectCC(t, shopifysim.Options{Generate: &shopdata.GenerateOptions{Seed: seed, Orders: 300, Days: 65}})
+	if e.conn.LocationID == nil {
+		t.Fatal("the connection has no location: stock is not pushed")
+	}
+	if _, err := (shopify.ConnectionStore{Secrets: dbtest.Secrets()}).PullCatalogue(ctx, e.db, e.conn, shopify.ClientOptions{DB: e.db}, false); err != nil {
+		t.Fatal(err)
+	}
+	opening := stockBySKU(t, e)
+	tok, _, err := daemon.TokenStore{}.Create(ctx, e.db, "soak", daemon.RoleCashier)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	serveIt := func() *proctest.Process { return serve(t, bin, e.url, "--stock-push-lease", "1s") }
+	in := serveIt()
+	// The shop's orders first: the import moves stock too, and the pusher follows it.
+	getAllUntilFinished(t, client.New(in.URL, tok), 1)
+	waitFor(t, "the import's stock pushes are done", 2*time.Minute, func() bool { return pushQueued(t, e) == 0 })
+
+	if _, err := (register.Store{}).OpenSession(ctx, e.db, e.ids.RegisterID, decimal.Zero, "An"); err != nil {
+		t.Fatal(err)
+	}
+	var items []shopdata.CatalogItem
+	for _, it := range shopdata.NewGenerator(shopdata.GenerateOptions{Seed: seed, Now: time.Now()}).Catalog() {
+		if _, ok := opening[it.SKU]; ok && it.Tracked && it.SKU != "" && !it.GiftCard {
+			items = append(items, it)
+		}
+	}
+	const rounds = 8
+	if len(items) < rounds {
+		t.Fatalf("only %d linked tracked products", len(items))
+	}
+	var problems []string
+	counterSold := map[string]int{}
+	applied, dropped := 0, 0
+	var perRound []string
+	for i := range rounds {
+		it := items[i]
+		before := kassaSetsOf(e.sim, it.InventoryItemID)
+		setsBefore := e.sim.InventorySets()
+		hold := e.sim.HoldNextInventorySet()
+		t.Cleanup(func() { hold.Release(false) })
+		qty := 1 + i%3
+		if _, err := (register.Service{}).Sell(ctx, e.db, register.SellRequest{RegisterID: e.ids.RegisterID,
+			Lines: []register.SellLine{{Code: it.SKU, Quantity: qty}}, Payments: []register.Tender{{Type: "Cash"}}, By: "An"}); err != nil {
+			t.Fatal(err)
+		}
+		counterSold[it.SKU] += qty
+		select {
+		case <-hold.Reached():
+		case <-time.After(2 * time.Minute):
+			t.Fatalf("round %d: the sale's push never reached Shopify", i+1)
+		}
+		// The push is in flight: the daemon dies now.
+		in.Kill()
+		<-in.Exited()
+		apply := i%2 == 1
+		hold.Release(apply)
+		if apply {
+			applied++
+		} else {
+			dropped++
+		}
+		in = serveIt()
+		waitFor(t, "the sale is pushed after the restart", 2*time.Minute, func() bool {
+			q, _ := e.sim.InventoryLevel(it.InventoryItemID, *e.conn.LocationID)
+			return pushQueued(t, e) == 0 && q.Available == stockBySKU(t, e)[it.SKU]
+		})
+		sets := kassaSetsOf(e.sim, it.InventoryItemID) - before
+		if sets != 1 {
+			problems = append(problems, fmt.Sprintf("round %d (%s, held set %s): the sale is in Shopify's history %d times, want once",
+				i+1, it.SKU, map[bool]string{true: "applied", false: "dropped"}[apply], sets))
+		}
+		perRound = append(perRound, strconv.Itoa(e.sim.InventorySets()-setsBefore))
+	}
+	// Every linked product: Shopify's available equals kassa's level.
+	levels := stockBySKU(t, e)
+	differ := 0
+	for _, it := range shopdata.NewGenerator(shopdata.GenerateOptions{Seed: seed, Now: time.Now()}).Catalog() {
+		l, ok := levels[it.SKU]
+		if !ok || !it.Tracked || it.GiftCard {
+			continue
+		}
+		q, _ := e.sim.InventoryLevel(it.InventoryItemID, *e.conn.LocationID)
+		if q.Available != l {
+			differ++
+			if differ <= 3 {
+				problems = append(problems, fmt.Sprintf("%s: Shopify's available %d, kassa's level %d", it.SKU, q.Available, l))
+			}
+		}
+	}
+	if differ > 0 {
+		problems = append(problems, fmt.Sprintf("%d products differ between Shopify and kassa", differ))
+	}
+	// The checker's stock rule is the opening level less the imported orders' units; the
+	// counter sales are taken off the opening here.
+	for sku, q := range counterSold {
+		opening[sku] -= q
+	}
+	res, err := Checker{DB: e.db, Shop: e.conn.Shop, OutletID: e.ids.OutletID, Now: time.Now(), AgeSlack: time.Since(start) + time.Minute,
+		Opening: opening}.Check(ctx, e.sim.AllOrders())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Problems = append(problems, res.Problems...)
+	return fmt.Sprintf("%d counter sales, the daemon SIGKILLed with each push in flight (%d held sets dropped, %d applied with the answer lost); "+
+			"inventorySetQuantities received per sale, the killed one included: [%s]; %d in all; each sale in Shopify's history once: %v; "+
+			"Shopify = kassa for every linked product: %v; %s", rounds, dropped, applied, strings.Join(perRound, " "), e.sim.InventorySets(),
+			len(problems) == 0, differ == 0, describe(res)),
 		len(res.Problems) == 0
 }
