@@ -348,3 +348,110 @@ func soakKillPush(t *testing.T) (string, bool) {
 			len(problems) == 0, differ == 0, describe(res)),
 		len(res.Problems) == 0
 }
+
+// soakTokenExpiry runs three kassa serve processes on a Dev Dashboard app's connection
+// (client credentials: a token that expires) with its catalogue linked, so that while one
+// of them runs a Get all through a bulk operation, the stock pushers of all three push
+// what the import moves. Shopify stops accepting the access token twice: while the bulk
+// export is prepared (the importer is polling it) and while its orders are written (the
+// pushers are busy). Each time the daemons must get one new token between them (a renewal
+// holds a lock on the connection, the others read the token it stored), and the run must
+// finish with the checker exact and Shopify's available equal to kassa's levels.
+func soakTokenExpiry(t *testing.T) (string, bool) {
+	ctx := context.Background()
+	bin := proctest.Build(t)
+	const seed = 161
+	e := connectCC(t, shopifysim.Options{Generate: &shopdata.GenerateOptions{Seed: seed, Orders: 10000, Days: 65},
+		Bulk: shopifysim.BulkOptions{Rate: 4000}})
+	if _, err := (shopify.ConnectionStore{Secrets: dbtest.Secrets()}).PullCatalogue(ctx, e.db, e.conn, shopify.ClientOptions{DB: e.db}, false); err != nil {
+		t.Fatal(err)
+	}
+	opening := stockBySKU(t, e)
+	tok, _, err := daemon.TokenStore{}.Create(ctx, e.db, "soak", daemon.RoleCashier)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ins []*proctest.Process
+	for range 3 {
+		ins = append(ins, serve(t, bin, e.url))
+	}
+	grants0 := e.sim.TokenGrants()
+	start := time.Now()
+	cl := client.New(ins[0].URL, tok)
+	run, err := cl.StartImport(ctx, client.ImportRequest{Mode: "all"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var problems []string
+	var revokedAt []string
+	revoke := func(when string) {
+		g := e.sim.TokenGrants()
+		e.sim.RevokeTokens()
+		revokedAt = append(revokedAt, when)
+		waitFor(t, "a daemon gets a new token", 3*time.Minute, func() bool { return e.sim.TokenGrants() > g })
+	}
+	// While Shopify prepares the export: the importer is polling the bulk operation.
+	waitFor(t, "the bulk export is being prepared", 2*time.Minute, func() bool { return e.sim.BulkOperations() > 0 })
+	time.Sleep(300 * time.Millisecond)
+	if count(t, e.db, `SELECT count(*) FROM import_outcomes`) > 0 {
+		problems = append(problems, "the export was ready before the first revocation: it did not fall while the export was prepared")
+	}
+	revoke("while the export was prepared")
+	// While the orders are written and the pushers push the stock they move.
+	waitFor(t, "the import is under way", 3*time.Minute, func() bool {
+		return count(t, e.db, `SELECT count(*) FROM import_outcomes`) >= 3000
+	})
+	queued := pushQueued(t, e)
+	revoke(fmt.Sprintf("with %d outcomes written and %d products waiting to be pushed", count(t, e.db, `SELECT count(*) FROM import_outcomes`), queued))
+	run, err = cl.WaitImport(ctx, run.RunID, 100*time.Millisecond)
+	if err != nil || run.Status != "finished" {
+		problems = append(problems, fmt.Sprintf("the Get all run ended %s: %s (%v)", run.Status, run.Error, err))
+		// Let another run finish so that the end state can be measured.
+		getAllUntilFinished(t, cl, 3)
+	}
+	took := time.Since(start)
+	waitFor(t, "the stock pushes are done", 3*time.Minute, func() bool { return pushQueued(t, e) == 0 })
+	grants := e.sim.TokenGrants() - grants0
+	if grants != len(revokedAt) {
+		problems = append(problems, fmt.Sprintf("%d tokens granted for %d revocations, want one each", grants, len(revokedAt)))
+	}
+	var renewals []string
+	for i, in := range ins {
+		renewals = append(renewals, fmt.Sprintf("%.0f", metricValue(t, in.URL+"/metrics", "kassa_shopify_token_renewals_total", `result="renewed"`)))
+		select {
+		case <-in.Exited():
+			problems = append(problems, fmt.Sprintf("kassa serve %d exited: %v", i+1, in.Err()))
+		default:
+		}
+	}
+	levels := stockBySKU(t, e)
+	differ := 0
+	for _, it := range shopdata.NewGenerator(shopdata.GenerateOptions{Seed: seed, Now: time.Now()}).Catalog() {
+		l, ok := levels[it.SKU]
+		if !ok || !it.Tracked || it.GiftCard {
+			continue
+		}
+		if q, _ := e.sim.InventoryLevel(it.InventoryItemID, *e.conn.LocationID); q.Available != l {
+			differ++
+		}
+	}
+	if differ > 0 {
+		problems = append(problems, fmt.Sprintf("%d products differ between Shopify and kassa", differ))
+	}
+	unauthorized := 0
+	for _, r := range e.sim.Requests() {
+		if r.Status == http.StatusUnauthorized {
+			unauthorized++
+		}
+	}
+	res, err := Checker{DB: e.db, Shop: e.conn.Shop, OutletID: e.ids.OutletID, Now: time.Now(), AgeSlack: time.Since(start) + time.Minute,
+		Opening: opening}.Check(ctx, e.sim.AllOrders())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Problems = append(problems, res.Problems...)
+	return fmt.Sprintf("tokens revoked %s; %d requests answered 401; %d new tokens granted (renewals per daemon [%s]); the Get all run %s "+
+			"in %.1f s (%d seen); Shopify = kassa for every linked product: %v; %s", strings.Join(revokedAt, " and "), unauthorized, grants,
+			strings.Join(renewals, " "), run.Status, took.Seconds(), run.Seen, differ == 0, describe(res)),
+		len(res.Problems) == 0
+}
