@@ -68,9 +68,10 @@ func getAllUntilFinished(t testing.TB, cl *client.Client, tries int) (client.Imp
 
 // soakCrashBulk crashes a private PostgreSQL (pg_ctl -m immediate, fsync on, the default
 // synchronous_commit) while kassa serve writes the orders of a Get all read through a
-// GraphQL bulk operation; once the server is back, a Get all run must finish the import
-// from the same export, every sale committed before the crash must still be there, and the
-// checker finds every order exactly once.
+// GraphQL bulk operation; once the server is back, what survived must hold together, a Get
+// all run must finish the import from the same export, importing again the last pages the
+// crash took (an import's pages commit asynchronously), and the checker finds every order
+// exactly once.
 func soakCrashBulk(t *testing.T) (string, bool) {
 	ctx := context.Background()
 	bin := proctest.Build(t)
@@ -126,8 +127,12 @@ func soakCrashBulk(t *testing.T) (string, bool) {
 			lost++
 		}
 	}
-	if lost > 0 {
-		problems = append(problems, fmt.Sprintf("%d of the %d sales committed before the crash are gone", lost, len(committed)))
+	// An import's pages commit without waiting for the disk (importer.go): the last ones
+	// before the crash may be gone, whole, and are imported again. What survived must hold
+	// together: every stock level equal to its movements.
+	if n := count(t, db, `SELECT count(*) FROM stock_levels l WHERE l.on_hand <>
+		coalesce((SELECT sum(delta) FROM stock_movements m WHERE m.product_id = l.product_id AND m.outlet_id = l.outlet_id), 0)`); n > 0 {
+		problems = append(problems, fmt.Sprintf("after the crash %d stock levels differ from their movements", n))
 	}
 	var firstStatus string
 	if err := db.Get(&firstStatus, `SELECT status FROM import_runs WHERE id = $1`, first.RunID); err != nil {
@@ -142,6 +147,9 @@ func soakCrashBulk(t *testing.T) (string, bool) {
 		problems = append(problems, fmt.Sprintf("kassa serve exited: %v", in.Err()))
 	default:
 	}
+	if n := sim.BulkOperations(); n != 1 {
+		problems = append(problems, fmt.Sprintf("%d bulk operations: the run after the crash did not read the same export", n))
+	}
 	if n := count(t, db, `SELECT count(*) FROM import_runs WHERE status = 'running'`); n > 0 {
 		problems = append(problems, fmt.Sprintf("%d import runs still marked running", n))
 	}
@@ -152,9 +160,9 @@ func soakCrashBulk(t *testing.T) (string, bool) {
 	res.Problems = append(problems, res.Problems...)
 	var statuses []string
 	db.Select(&statuses, `SELECT trigger || ' ' || status || ' ' || count(*) FROM import_runs GROUP BY trigger, status ORDER BY 1`)
-	return fmt.Sprintf("crashed with %d sales committed (all kept: %v); the cut run was %s after the restart; %d Get all run(s) after it, "+
+	return fmt.Sprintf("crashed with %d sales committed, %d of them (the last pages, committed asynchronously) gone after the restart; the cut run was %s after the restart; %d Get all run(s) after it, "+
 			"the last finished %.1f s after the restart (%d seen, %d imported); %d bulk operation(s), %d download(s); runs %v; %s",
-			len(committed), lost == 0, firstStatus, runs, took.Seconds(), last.Seen, last.Outcomes.Imported, sim.BulkOperations(),
+			len(committed), lost, firstStatus, runs, took.Seconds(), last.Seen, last.Outcomes.Imported, sim.BulkOperations(),
 			sim.BulkDownloads(), statuses, describe(res)),
 		len(res.Problems) == 0
 }
