@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -318,7 +317,11 @@ func soakKillPush(t *testing.T) (string, bool) {
 			problems = append(problems, fmt.Sprintf("round %d (%s, held set %s): the sale is in Shopify's history %d times, want once",
 				i+1, it.SKU, map[bool]string{true: "applied", false: "dropped"}[apply], sets))
 		}
-		perRound = append(perRound, strconv.Itoa(e.sim.InventorySets()-setsBefore))
+		// The restarted daemon's sets refused as stale: the applied set's repeat compares with
+		// the quantity Shopify held before it.
+		stale := metricValue(t, in.URL+"/metrics", "kassa_stock_push_stale_total")
+		perRound = append(perRound, fmt.Sprintf("%s %d (%.0f stale)", map[bool]string{true: "applied", false: "dropped"}[apply],
+			e.sim.InventorySets()-setsBefore, stale))
 	}
 	// Every linked product: Shopify's available equals kassa's level.
 	levels := stockBySKU(t, e)
@@ -352,7 +355,7 @@ func soakKillPush(t *testing.T) (string, bool) {
 	res.Problems = append(problems, res.Problems...)
 	return fmt.Sprintf("%d counter sales, the daemon SIGKILLed with each push in flight (%d held sets dropped, %d applied with the answer lost); "+
 			"inventorySetQuantities received per sale, the killed one included: [%s]; %d in all; each sale in Shopify's history once: %v; "+
-			"Shopify = kassa for every linked product: %v; %s", rounds, dropped, applied, strings.Join(perRound, " "), e.sim.InventorySets(),
+			"Shopify = kassa for every linked product: %v; %s", rounds, dropped, applied, strings.Join(perRound, ", "), e.sim.InventorySets(),
 			len(problems) == 0, differ == 0, describe(res)),
 		len(res.Problems) == 0
 }
