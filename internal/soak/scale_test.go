@@ -379,13 +379,15 @@ func mustLoc(t testing.TB, name string) *time.Location {
 }
 
 // TestSoakScenarios runs the scenarios whose functions KASSA_SOAK_SCENARIOS names
-// (comma-separated: crash, replica), printing their rows without rewriting
+// (comma-separated: crash, replica, crash-bulk, token, kill-push), printing their rows without rewriting
 // docs/RELIABILITY.md.
 func TestSoakScenarios(t *testing.T) {
-	byName := map[string]func(*testing.T) (string, bool){"crash": soakCrashFlood, "replica": soakReplica}
+	byName := map[string]func(*testing.T) (string, bool){"crash": soakCrashFlood, "replica": soakReplica,
+		"crash-bulk": soakCrashBulk, "kill-push": soakKillPush,
+		"token": soakTokenExpiry}
 	names := strings.Split(os.Getenv("KASSA_SOAK_SCENARIOS"), ",")
 	if os.Getenv("KASSA_SOAK_SCENARIOS") == "" {
-		t.Skip("set KASSA_SOAK_SCENARIOS (crash, replica) to run scenarios alone")
+		t.Skip("set KASSA_SOAK_SCENARIOS (crash, replica, crash-bulk, token, kill-push) to run scenarios alone")
 	}
 	for _, name := range names {
 		run, ok := byName[strings.TrimSpace(name)]

@@ -60,6 +60,9 @@ func TestSoak(t *testing.T) {
 		{"3. PostgreSQL restarted in the middle of an import (private cluster)", soakPostgresRestart},
 		{"8. PostgreSQL crashed (pg_ctl -m immediate, fsync on, default synchronous_commit) during a webhook flood", soakCrashFlood},
 		{"9. Reports from a streaming replica (pg_basebackup) while the primary imports", soakReplica},
+		{"10. PostgreSQL crashed (pg_ctl -m immediate, fsync on) during a Get all read through a GraphQL bulk operation", soakCrashBulk},
+		{"11. Access tokens revoked twice in the middle of a Get all, with three `kassa serve` instances (client credentials)", soakTokenExpiry},
+		{"12. SIGKILL of `kassa serve` while a counter sale's stock push is in flight (8 times)", soakKillPush},
 	} {
 		var measured string
 		exact := false

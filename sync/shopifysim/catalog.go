@@ -106,6 +106,10 @@ type catalog struct {
 	history    []InventoryChange
 	idempotent map[string]*idempotentResult
 	groups     int64
+	// holds are the SetHolds waiting for the next inventorySetQuantities; sets counts the
+	// inventorySetQuantities mutations received.
+	holds []*SetHold
+	sets  int
 }
 
 func newCatalog(s *Server) *catalog {

@@ -692,6 +692,44 @@ func validReference(s string) bool {
 	return true
 }
 
+// SetHold holds one inventorySetQuantities mutation in the middle of its request, before
+// it is applied, so that a test can kill the client while its set is in flight.
+type SetHold struct {
+	reached chan struct{}
+	release chan bool
+}
+
+// HoldNextInventorySet makes the next inventorySetQuantities mutation wait, once received,
+// until the hold is released.
+func (s *Server) HoldNextInventorySet() *SetHold {
+	h := &SetHold{reached: make(chan struct{}), release: make(chan bool, 1)}
+	s.catalog.mu.Lock()
+	defer s.catalog.mu.Unlock()
+	s.catalog.holds = append(s.catalog.holds, h)
+	return h
+}
+
+// Reached is closed once the held mutation has arrived.
+func (h *SetHold) Reached() <-chan struct{} { return h.reached }
+
+// Release lets the held mutation go on: applied (as when Shopify had received it whole and
+// the client went away before the answer), or not (answered an internal error, nothing
+// changed). Only the first call counts.
+func (h *SetHold) Release(apply bool) {
+	select {
+	case h.release <- apply:
+	default:
+	}
+}
+
+// InventorySets is how many inventorySetQuantities mutations the shop received, applied or
+// not (a repeated idempotency key and a stale quantity count too).
+func (s *Server) InventorySets() int {
+	s.catalog.mu.Lock()
+	defer s.catalog.mu.Unlock()
+	return s.catalog.sets
+}
+
 // setQuantities is inventorySetQuantities.
 func (c *catalog) setQuantities(rc *gqlRequest, _ any, args map[string]any) (any, error) {
 	if !rc.token.has("write_inventory") {
@@ -711,6 +749,19 @@ func (c *catalog) setQuantities(rc *gqlRequest, _ any, args map[string]any) (any
 	in, _ := args["input"].(map[string]any)
 	paramsJSON, _ := json.Marshal(in)
 	params := string(paramsJSON)
+	c.mu.Lock()
+	c.sets++
+	var hold *SetHold
+	if len(c.holds) > 0 {
+		hold, c.holds = c.holds[0], c.holds[1:]
+	}
+	c.mu.Unlock()
+	if hold != nil {
+		close(hold.reached)
+		if !<-hold.release {
+			return nil, &codedError{code: "INTERNAL_SERVER_ERROR", msg: "Internal error. Looks like something went wrong on our end."}
+		}
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if key != "" {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kassa-pos/kassa/sync/shopifysim"
 	"github.com/kassa-pos/kassa/sync/shopifysim/shopdata"
@@ -263,5 +264,51 @@ func TestInventoryControl(t *testing.T) {
 	_ = json.NewDecoder(resp.Body).Decode(&got)
 	if got["on_hand"] != float64(before.OnHand-3) {
 		t.Fatalf("GET: %v", got)
+	}
+}
+
+// A held inventorySetQuantities waits, once received, until it is released: applied, or
+// answered an error with nothing changed; every mutation received is counted.
+func TestHeldInventorySet(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, shopifysim.Options{Generate: &shopdata.GenerateOptions{Seed: 5, Orders: 2, Days: 10}})
+	var item int64
+	for _, it := range shopdata.NewGenerator(shopdata.GenerateOptions{Seed: 5, Now: time.Now()}).Catalog() {
+		if it.Tracked && !it.GiftCard {
+			item = it.InventoryItemID
+			break
+		}
+	}
+	before, ok := s.InventoryLevel(item, shopifysim.DefaultLocationID)
+	if !ok {
+		t.Fatalf("item %d is not stocked", item)
+	}
+	send := func(quantity int, key string) <-chan map[string]any {
+		done := make(chan map[string]any, 1)
+		go func() {
+			_, out, _ := gql(t, s, "2026-10", s.Token, setMutation, map[string]any{"input": setInput(item, quantity, nil, true), "key": key})
+			done <- out
+		}()
+		return done
+	}
+	for _, apply := range []bool{false, true} {
+		h := s.HoldNextInventorySet()
+		done := send(before.Available+3, fmt.Sprintf("k-held-%v", apply))
+		<-h.Reached()
+		if now, _ := s.InventoryLevel(item, shopifysim.DefaultLocationID); now != before {
+			t.Fatalf("a held set changed the level: %+v", now)
+		}
+		h.Release(apply)
+		out := <-done
+		now, _ := s.InventoryLevel(item, shopifysim.DefaultLocationID)
+		if apply && (now.Available != before.Available+3 || len(userErrorCodes(t, out)) != 0) {
+			t.Fatalf("released to apply: %+v, %v", now, out)
+		}
+		if !apply && (now != before || out["errors"] == nil) {
+			t.Fatalf("released without applying: %+v, %v", now, out)
+		}
+	}
+	if s.InventorySets() != 2 {
+		t.Fatalf("%d sets counted, want 2", s.InventorySets())
 	}
 }
