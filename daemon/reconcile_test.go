@@ -135,3 +135,51 @@ func TestNightlyReconciliationRunsOnceAndFindsTheLostRefund(t *testing.T) {
 		}
 	}
 }
+
+// TestOrdersLeavingShopifyInTheAPIAndTheMetric: an order that failed to import and leaves
+// Shopify's 60 days in 3 days is listed by GET /api/v1/imports/expiring (to a cashier)
+// with its age, and counted by the metric; one leaving in 20 days, or one imported after
+// its failure, is in neither.
+func TestOrdersLeavingShopifyInTheAPIAndTheMetric(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	ctx := context.Background()
+	ids := dbtest.NewShop(t, db, "Gent", "Front")
+	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	conn, err := shopify.ConnectionStore{Secrets: dbtest.Secrets()}.Connect(ctx, db, shopify.ConnectParams{
+		Shop: "gent.myshopify.com", AccessToken: "token", WebhookSecret: "secret", OutletID: ids.OutletID, RegisterID: ids.RegisterID,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := 24 * time.Hour
+	for _, o := range []struct {
+		id      int64
+		name    string
+		outcome string
+		created time.Time
+	}{
+		{1001, "#1001", "failed", now.Add(-57 * day)},
+		{1002, "#1002", "failed", now.Add(-40 * day)},
+		{1003, "#1003", "failed", now.Add(-56 * day)},
+		{1003, "#1003", "imported", now.Add(-56 * day)},
+	} {
+		if _, err := db.Exec(`WITH r AS (INSERT INTO import_runs (connection_id, mode, trigger, started_at) VALUES ($1, 'retry', 'cli', $2) RETURNING id)
+			INSERT INTO import_outcomes (run_id, connection_id, shopify_order_id, order_name, outcome, reason, created_at, order_created_at)
+			SELECT r.id, $1, $3, $4, $5, 'totals differ', $2, $6 FROM r`, conn.ID, now, o.id, o.name, o.outcome, o.created); err != nil {
+			t.Fatal(err)
+		}
+	}
+	in := start(t, db, listen(t), fastConfig(), daemon.Deps{Clock: func() time.Time { return now }, Logger: testLogger(t, nil)})
+	list, err := client.New(in.url, token(t, db, "till", daemon.RoleCashier)).ExpiringOrders(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 1 || list[0].OrderName != "#1001" || list[0].AgeDays != 57 || list[0].Shop != conn.Shop ||
+		!list[0].LeavesAt.Equal(now.Add(3*day)) || list[0].Reason != "totals differ" {
+		t.Fatalf("the API lists %+v, want #1001 only, 57 days old, leaving in 3 days", list)
+	}
+	if n := metricSum(t, in.url+"/metrics", "kassa_shopify_failed_orders_expiring", `shop="gent.myshopify.com"`); n != 1 {
+		t.Fatalf("the metric counts %v orders, want 1", n)
+	}
+}
