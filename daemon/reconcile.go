@@ -28,11 +28,15 @@ const lockClassReconcile int32 = 0x4B44_0002
 
 // reconciler runs every enabled connection's reconciliation once a night, at the
 // configured local time of the connection's outlet: the orders created in the last days
-// are compared with kassa and the differences recorded by the import's rules (what
-// `kassa shopify reconcile --fix` does). The result is kept per connection and night
-// (shopify_reconciliations), which the nightly report of that day shows; a daemon started
-// after the time runs the night's reconciliation at once, and a second daemon finds it
-// done (or running: the lock) and leaves it.
+// are compared with kassa and, for a connection with auto-update on, the differences are
+// recorded by the import's rules (what `kassa shopify reconcile --fix` does); with
+// auto-update off staff import by hand, so they are only listed. The result is kept per
+// connection and night (shopify_reconciliations), which the nightly report of that day
+// shows; a second daemon finds it done (or running: the lock) and leaves it.
+//
+// A night is reconciled by a daemon that was running when its time came: one started
+// later leaves it (the next night's window covers the same orders), so that starting,
+// restarting or upgrading a daemon in the day never compares and records orders by itself.
 type reconciler struct {
 	db      *sqlx.DB
 	rec     Reconciler
@@ -42,12 +46,15 @@ type reconciler struct {
 	every   time.Duration
 	// hour and minute are the local time of day it runs at; days is the window.
 	hour, minute, days int
+	// since is when the reconciler started: a night whose time came before is left.
+	since time.Time
 	// afterPass is told after every pass over the connections.
 	afterPass passHook
 }
 
 // Run reconciles the due connections at start and every r.every until ctx ends.
 func (r *reconciler) Run(ctx context.Context) error {
+	r.since = r.clock()
 	tick := time.NewTicker(r.every)
 	defer tick.Stop()
 	for {
@@ -62,13 +69,13 @@ func (r *reconciler) Run(ctx context.Context) error {
 }
 
 // night returns the local date whose reconciliation is due at now in loc, and false when
-// today's time has not come yet (yesterday's was due then, and is not caught up: today's
-// window covers its orders).
+// today's time has not come yet or came before the reconciler started (a night missed is
+// not caught up: the next night's window covers its orders).
 func (r *reconciler) night(now time.Time, loc *time.Location) (time.Time, bool) {
 	local := now.In(loc)
 	day := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, loc)
 	at := time.Date(local.Year(), local.Month(), local.Day(), r.hour, r.minute, 0, 0, loc)
-	return day, !local.Before(at)
+	return day, !local.Before(at) && r.since.Before(at)
 }
 
 func (r *reconciler) runDue(ctx context.Context) {
@@ -135,7 +142,7 @@ func (r *reconciler) reconcile(ctx context.Context, c shopify.Connection, night,
 		}
 		started := r.clock()
 		res, err := r.rec.Reconcile(ctx, c.ID, shopify.ReconcileOptions{
-			From: now.AddDate(0, 0, -r.days), To: now, Fix: true, Trigger: shopify.TriggerReconcile,
+			From: now.AddDate(0, 0, -r.days), To: now, Fix: c.AutoUpdate, Trigger: shopify.TriggerReconcile,
 		})
 		if err != nil && ctx.Err() != nil {
 			return err
@@ -155,6 +162,7 @@ func (r *reconciler) reconcile(ctx context.Context, c shopify.Connection, night,
 			r.metrics.reconciliations.WithLabelValues("failed").Inc()
 			log.Warn().Err(err).Msg("nightly reconciliation failed")
 		case len(res.Differences) > 0:
+			// Counted whether recorded (auto-update on) or only listed.
 			r.metrics.reconciliations.WithLabelValues("differences").Inc()
 			r.metrics.reconcileDifferences.WithLabelValues(c.Shop).Add(float64(len(res.Differences)))
 			log.Info().Int("orders", res.Orders).Int("differences", len(res.Differences)).Msg("nightly reconciliation recorded differences")

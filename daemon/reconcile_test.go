@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/kassa-pos/kassa/daemon"
 	"github.com/kassa-pos/kassa/daemon/client"
 	"github.com/kassa-pos/kassa/internal/dbtest"
@@ -17,55 +19,21 @@ import (
 )
 
 // TestNightlyReconciliationRunsOnceAndFindsTheLostRefund: Shopify refunds an imported
-// order and its webhook never arrives. Two daemons run the night's reconciliation once
-// between them: it finds the refund, records it as a return, and the nightly report of
-// the day shows the count and the order with its reason.
+// order and its webhook never arrives. Two daemons started before the night's time run
+// nothing until it comes, then the reconciliation once between them: it finds the refund,
+// records it as a return (the shop has auto-update on), and the nightly report of the day
+// shows the count and the order with its reason.
 func TestNightlyReconciliationRunsOnceAndFindsTheLostRefund(t *testing.T) {
 	t.Parallel()
-	db := dbtest.New(t)
 	ctx := context.Background()
-	clk := &clock{}
-	ids := dbtest.NewShop(t, db, "Gent", "Front")
-	// No webhook address: the refund's webhooks go nowhere.
-	sim, err := shopifysim.NewServer(shopifysim.Options{Clock: clk.Now, Generate: &shopdata.GenerateOptions{Seed: 7, Orders: 30, Days: 5}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sim.Close)
-	conn, err := shopify.ConnectionStore{Secrets: dbtest.Secrets()}.Connect(ctx, db, shopify.ConnectParams{
-		Shop: sim.Shop, AccessToken: sim.Token, WebhookSecret: sim.Secret, BaseURL: sim.URL,
-		OutletID: ids.OutletID, RegisterID: ids.RegisterID,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	im := &shopify.Importer{DB: db, Clock: clk.Now, Secrets: dbtest.Secrets()}
-	if _, err := im.Run(ctx, conn.ID, shopify.RunOptions{Mode: shopify.ModeAll, Trigger: shopify.TriggerCLI}); err != nil {
-		t.Fatal(err)
-	}
-	var pick struct {
-		OrderID int64  `db:"external_id"`
-		Name    string `db:"receipt_number"`
-	}
-	if err := db.Get(&pick, `SELECT x.external_id, s.receipt_number FROM sale_external_ids x JOIN sales s ON s.id = x.sale_id
-		WHERE s.balance = 0 AND NOT s.voided ORDER BY x.external_id LIMIT 1`); err != nil {
-		t.Fatal(err)
-	}
-	raw, err := sim.Order(pick.OrderID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var o shopdata.Order
-	if err := json.Unmarshal(raw, &o); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := sim.RefundOrder(o.ID, shopifysim.RefundRequest{Lines: []shopifysim.RefundLine{{LineItemID: o.LineItems[0].ID, Quantity: 1, RestockType: "return"}}}); err != nil {
-		t.Fatal(err)
-	}
+	f := lostRefund(t, true)
+	db, clk, sim, loc, pick := f.db, f.clk, f.sim, f.loc, f.pick
 
 	cfg := fastConfig()
 	cfg.NightlyEvery = 20 * time.Millisecond
-	cfg.ReconcileAt = "00:00" // due at any time of the day: the night's run is caught up at start
+	// The night's time is an hour ahead: the daemons start before it.
+	at := clk.Now().In(loc).Add(time.Hour).Truncate(time.Minute)
+	cfg.ReconcileAt = at.Format("15:04")
 	cfg.ReconcileDays = 7
 	a := start(t, db, listen(t), cfg, daemon.Deps{Clock: clk.Now, Logger: testLogger(t, nil)})
 	b := start(t, db, listen(t), cfg, daemon.Deps{Clock: clk.Now, Logger: testLogger(t, nil)})
@@ -82,6 +50,13 @@ func TestNightlyReconciliationRunsOnceAndFindsTheLostRefund(t *testing.T) {
 	if !daemon.SetReconcileHook(a.d, nudge(a, &passesA)) || !daemon.SetReconcileHook(b.d, nudge(b, &passesB)) {
 		t.Fatal("the daemons do not reconcile")
 	}
+	waitFor(t, "both reconcilers looked before the time", func() bool {
+		return passesA.Load() >= 2 && passesB.Load() >= 2
+	}, a, b)
+	if n := countRows(t, db, `SELECT count(*) FROM shopify_reconciliations`); n != 0 {
+		t.Fatalf("%d reconciliations before the night's time", n)
+	}
+	clk.Advance(2 * time.Hour)
 	waitFor(t, "the night's reconciliation is recorded", func() bool {
 		return countRows(t, db, `SELECT count(*) FROM shopify_reconciliations`) == 1
 	}, a, b)
@@ -110,7 +85,7 @@ func TestNightlyReconciliationRunsOnceAndFindsTheLostRefund(t *testing.T) {
 	}
 
 	owner := client.New(a.url, token(t, db, "owner", daemon.RoleManager))
-	rep, err := owner.GenerateNightly(ctx, client.NightlyRequest{Outlet: "Gent", Date: clk.Now().In(mustLoc(t, "Europe/Brussels")).Format(time.DateOnly)})
+	rep, err := owner.GenerateNightly(ctx, client.NightlyRequest{Outlet: "Gent", Date: at.Format(time.DateOnly)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,5 +156,114 @@ func TestOrdersLeavingShopifyInTheAPIAndTheMetric(t *testing.T) {
 	}
 	if n := metricSum(t, in.url+"/metrics", "kassa_shopify_failed_orders_expiring", `shop="gent.myshopify.com"`); n != 1 {
 		t.Fatalf("the metric counts %v orders, want 1", n)
+	}
+}
+
+// lostRefundShop is a shop at 10:00 in Gent today whose orders were imported, then one
+// of them (pick) refunded in Shopify by a refund whose webhooks went nowhere.
+type lostRefundShop struct {
+	db   *sqlx.DB
+	clk  *clock
+	sim  *shopifysim.Server
+	loc  *time.Location
+	pick struct {
+		OrderID int64  `db:"external_id"`
+		Name    string `db:"receipt_number"`
+	}
+}
+
+func lostRefund(t *testing.T, autoUpdate bool) *lostRefundShop {
+	t.Helper()
+	db := dbtest.New(t)
+	ctx := context.Background()
+	clk := &clock{}
+	// 10:00 in Gent today, so that the night's time (an hour later) and the moment the clock
+	// is moved past it fall on one local day.
+	loc := mustLoc(t, "Europe/Brussels")
+	y, mo, d := time.Now().In(loc).Date()
+	clk.Advance(time.Until(time.Date(y, mo, d, 10, 0, 0, 0, loc)))
+	ids := dbtest.NewShop(t, db, "Gent", "Front")
+	// No webhook address: the refund's webhooks go nowhere.
+	sim, err := shopifysim.NewServer(shopifysim.Options{Clock: clk.Now, Generate: &shopdata.GenerateOptions{Seed: 7, Orders: 30, Days: 5}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sim.Close)
+	conn, err := shopify.ConnectionStore{Secrets: dbtest.Secrets()}.Connect(ctx, db, shopify.ConnectParams{
+		Shop: sim.Shop, AccessToken: sim.Token, WebhookSecret: sim.Secret, BaseURL: sim.URL,
+		OutletID: ids.OutletID, RegisterID: ids.RegisterID,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Polls far apart: the reconciliation, not a poll, must find the refund.
+	if _, err := db.Exec(`UPDATE shopify_connections SET auto_update = $2, poll_interval = '2 days' WHERE id = $1`, conn.ID, autoUpdate); err != nil {
+		t.Fatal(err)
+	}
+	im := &shopify.Importer{DB: db, Clock: clk.Now, Secrets: dbtest.Secrets()}
+	if _, err := im.Run(ctx, conn.ID, shopify.RunOptions{Mode: shopify.ModeAll, Trigger: shopify.TriggerCLI}); err != nil {
+		t.Fatal(err)
+	}
+	f := &lostRefundShop{db: db, clk: clk, sim: sim, loc: loc}
+	pick := &f.pick
+	if err := db.Get(pick, `SELECT x.external_id, s.receipt_number FROM sale_external_ids x JOIN sales s ON s.id = x.sale_id
+		WHERE s.balance = 0 AND NOT s.voided ORDER BY x.external_id LIMIT 1`); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := sim.Order(pick.OrderID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var o shopdata.Order
+	if err := json.Unmarshal(raw, &o); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sim.RefundOrder(o.ID, shopifysim.RefundRequest{Lines: []shopifysim.RefundLine{{LineItemID: o.LineItems[0].ID, Quantity: 1, RestockType: "return"}}}); err != nil {
+		t.Fatal(err)
+	}
+
+	return f
+}
+
+// TestNightlyReconciliationOnlyListsWithoutAutoUpdate: with auto-update off staff import
+// by hand, so the night's reconciliation lists the lost refund in the nightly report but
+// records nothing.
+func TestNightlyReconciliationOnlyListsWithoutAutoUpdate(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := lostRefund(t, false)
+	cfg := fastConfig()
+	cfg.NightlyEvery = 20 * time.Millisecond
+	at := f.clk.Now().In(f.loc).Add(time.Hour).Truncate(time.Minute)
+	cfg.ReconcileAt, cfg.ReconcileDays = at.Format("15:04"), 7
+	a := start(t, f.db, listen(t), cfg, daemon.Deps{Clock: f.clk.Now, Logger: testLogger(t, nil)})
+	var passes atomic.Int64
+	daemon.SetReconcileHook(a.d, func() {
+		passes.Add(1)
+		select {
+		case a.passes <- struct{}{}:
+		default:
+		}
+	})
+	waitFor(t, "the reconciler looked before the time", func() bool { return passes.Load() >= 2 }, a)
+	f.clk.Advance(2 * time.Hour)
+	waitFor(t, "the night's reconciliation is recorded", func() bool {
+		return countRows(t, f.db, `SELECT count(*) FROM shopify_reconciliations`) == 1
+	}, a)
+	if n := countRows(t, f.db, `SELECT count(*) FROM sale_returns`) + countRows(t, f.db, `SELECT count(*) FROM import_runs WHERE trigger = 'reconcile'`); n != 0 {
+		t.Fatalf("%d returns and reconcile runs recorded with auto-update off, want none", n)
+	}
+	owner := client.New(a.url, token(t, f.db, "owner", daemon.RoleManager))
+	if _, err := owner.GenerateNightly(ctx, client.NightlyRequest{Outlet: "Gent", Date: at.Format(time.DateOnly)}); err != nil {
+		t.Fatal(err)
+	}
+	text, err := owner.NightlyReportText(ctx, "Gent", at.Format(time.DateOnly))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"1 difference", "not recorded", f.pick.Name, "refunded in Shopify"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the report's text lacks %q:\n%s", want, text)
+		}
 	}
 }

@@ -39,8 +39,8 @@ HTTP API of the register terminals under /api/v1 (bearer tokens from 'kassa toke
 at /webhooks/shopify, polls every connection with auto-update on, and writes each outlet's
 nightly report at --nightly-at in the outlet's time zone. Every night at --reconcile-at (in
 the outlet's time zone) each enabled shop is reconciled: its orders of the last
---reconcile-days days are compared with kassa and the differences recorded, as
-'kassa shopify reconcile --fix' does; the nightly report of that day shows their count
+--reconcile-days days are compared with kassa and, for a shop with auto-update on, the
+differences recorded, as 'kassa shopify reconcile --fix' does; the nightly report of that day shows their count
 and the first of them ("off" runs no reconciliation). /healthz, /readyz and /metrics
 (Prometheus) need no token.
 
