@@ -31,7 +31,7 @@ type Metrics struct {
 	nightlyReports *prometheus.CounterVec
 
 	// reconciliations counts the nightly reconciliations by result (clean, differences,
-	// failed); reconcileDifferences the differences they found and recorded, by shop.
+	// failed); reconcileDifferences the differences they found, by shop.
 	reconciliations      *prometheus.CounterVec
 	reconcileDifferences *prometheus.CounterVec
 
@@ -155,11 +155,11 @@ func NewMetrics() *Metrics {
 	m.Registry.MustRegister(m.replicaReads)
 	m.reconciliations = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "kassa_shopify_reconciliations_total",
-		Help: "Nightly reconciliations with Shopify, by result (clean, differences: found and recorded, failed).",
+		Help: "Nightly reconciliations with Shopify, by result (clean, differences: some found, failed).",
 	}, []string{"result"})
 	m.reconcileDifferences = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "kassa_shopify_reconcile_differences_total",
-		Help: "Orders the nightly reconciliation found different from Shopify (and recorded), by shop.",
+		Help: "Orders the nightly reconciliation found different from Shopify (and recorded, when the shop has auto-update on), by shop.",
 	}, []string{"shop"})
 	m.Registry.MustRegister(m.reconciliations, m.reconcileDifferences)
 	m.Registry.MustRegister(m.importRuns, m.importOutcomes, m.webhooks, m.webhookAnswer, m.webhookDone,

@@ -141,13 +141,13 @@ func (r *reconciler) reconcile(ctx context.Context, c shopify.Connection, night,
 			return err
 		}
 		started := r.clock()
-		res, err := r.rec.Reconcile(ctx, c.ID, shopify.ReconcileOptions{
+		res, runErr := r.rec.Reconcile(ctx, c.ID, shopify.ReconcileOptions{
 			From: now.AddDate(0, 0, -r.days), To: now, Fix: c.AutoUpdate, Trigger: shopify.TriggerReconcile,
 		})
-		if err != nil && ctx.Err() != nil {
-			return err
+		if runErr != nil && ctx.Err() != nil {
+			return runErr
 		}
-		rec := shopify.ReconcileRecord{ConnectionID: c.ID, Night: night, StartedAt: started, FinishedAt: r.clock(), Result: res, Err: err}
+		rec := shopify.ReconcileRecord{ConnectionID: c.ID, Night: night, StartedAt: started, FinishedAt: r.clock(), Result: res, Err: runErr}
 		if res.From.IsZero() {
 			// It failed before it compared anything: the window it was asked for.
 			rec.Result.From, rec.Result.To = now.AddDate(0, 0, -r.days), now
@@ -156,16 +156,17 @@ func (r *reconciler) reconcile(ctx context.Context, c shopify.Connection, night,
 			return err
 		}
 		switch {
-		case err != nil:
+		case runErr != nil:
 			// Kept with its error: the nightly report says it failed, and the next night
 			// (or `kassa shopify reconcile --fix`) compares the orders again.
 			r.metrics.reconciliations.WithLabelValues("failed").Inc()
-			log.Warn().Err(err).Msg("nightly reconciliation failed")
+			log.Warn().Err(runErr).Msg("nightly reconciliation failed")
 		case len(res.Differences) > 0:
 			// Counted whether recorded (auto-update on) or only listed.
 			r.metrics.reconciliations.WithLabelValues("differences").Inc()
 			r.metrics.reconcileDifferences.WithLabelValues(c.Shop).Add(float64(len(res.Differences)))
-			log.Info().Int("orders", res.Orders).Int("differences", len(res.Differences)).Msg("nightly reconciliation recorded differences")
+			log.Info().Int("orders", res.Orders).Int("differences", len(res.Differences)).Bool("recorded", c.AutoUpdate).
+				Msg("nightly reconciliation found differences")
 		default:
 			r.metrics.reconciliations.WithLabelValues("clean").Inc()
 			log.Info().Int("orders", res.Orders).Msg("nightly reconciliation found no difference")
