@@ -99,6 +99,7 @@ func (a *api) routes(mux *http.ServeMux) []Route {
 	add("GET /api/v1/products/{code}", RoleCashier, a.product)
 	add("POST /api/v1/imports", RoleCashier, a.startImport)
 	add("GET /api/v1/imports", RoleCashier, a.listImports)
+	add("GET /api/v1/imports/expiring", RoleCashier, a.expiringImports)
 	add("GET /api/v1/imports/{run}", RoleCashier, a.showImport)
 	add("GET /api/v1/imports/{run}/outcomes", RoleCashier, a.importOutcomes)
 	add("GET /api/v1/reports/closing/{session}", RoleCashier, a.closingReport)
@@ -602,6 +603,29 @@ func (a *api) startImport(c *call) (reply, error) {
 		return reply{}, err
 	}
 	return jsonReply(http.StatusAccepted, run), nil
+}
+
+// expiringImports lists the orders that failed to import and leave Shopify's 60-day
+// window within 7 days, the soonest first (of one shop with ?shop=).
+func (a *api) expiringImports(c *call) (reply, error) {
+	var connID int64
+	if shop := c.r.URL.Query().Get("shop"); shop != "" {
+		conn, err := shopify.ConnectionStore{}.ByShop(c.ctx, a.db, shop)
+		if err != nil {
+			return reply{}, err
+		}
+		connID = conn.ID
+	}
+	list, err := shopify.RunLog{}.ExpiringFailures(c.ctx, a.db, connID, a.clock())
+	if err != nil {
+		return reply{}, err
+	}
+	out := make([]client.ExpiringOrder, 0, len(list))
+	for _, e := range list {
+		out = append(out, client.ExpiringOrder{Shop: e.Shop, ShopifyOrderID: e.OrderID, OrderName: e.OrderName, Reason: e.Reason,
+			CreatedAt: e.CreatedAt, LeavesAt: e.LeavesAt, AgeDays: e.AgeDays})
+	}
+	return jsonReply(http.StatusOK, out), nil
 }
 
 func (a *api) listImports(c *call) (reply, error) {

@@ -30,8 +30,18 @@ type Config struct {
 	// NightlyCatchUpDays is how many days back a nightly report missed while no daemon ran
 	// is still written at start; default 7.
 	NightlyCatchUpDays int
-	// NightlyEvery is how often the nightly scheduler looks at the clock; default 1 minute.
+	// NightlyEvery is how often the nightly scheduler (and the reconciliation's) looks at
+	// the clock; default 1 minute.
 	NightlyEvery time.Duration
+	// ReconcileAt is the local time of day ("03:30") each enabled Shopify connection's
+	// nightly reconciliation runs, in its outlet's time zone. Empty or "off" runs none:
+	// unlike the other fields its zero value is not its default, which is kassa serve's
+	// (--reconcile-at 03:30), so that a daemon built for one purpose compares no orders
+	// on its own.
+	ReconcileAt string
+	// ReconcileDays is the reconciliation's window: the orders created in the last
+	// ReconcileDays days; default 7.
+	ReconcileDays int
 	// PollEvery is how often the poller checks which connections are due for their poll
 	// (each connection's own interval decides); default 10 seconds.
 	PollEvery time.Duration
@@ -121,6 +131,9 @@ func (c Config) withDefaults() Config {
 	if c.NightlyCatchUpDays <= 0 {
 		c.NightlyCatchUpDays = 7
 	}
+	if c.ReconcileDays <= 0 {
+		c.ReconcileDays = 7
+	}
 	def(&c.NightlyEvery, time.Minute)
 	def(&c.PollEvery, 10*time.Second)
 	def(&c.WebhookEvery, time.Second)
@@ -199,6 +212,7 @@ type Daemon struct {
 	worker   *webhookWorker
 	poller   *poller
 	nightly  *nightly
+	recon    *reconciler // nil when the nightly reconciliation is off
 	subs     *webhookSubscriber
 	stock    *stockPushers
 	handler  http.Handler
@@ -211,6 +225,13 @@ func New(db *sqlx.DB, cfg Config, deps Deps) (*Daemon, error) {
 	hour, minute, err := ParseTimeOfDay(cfg.NightlyAt)
 	if err != nil {
 		return nil, fmt.Errorf("nightly report time: %w", err)
+	}
+	reconcileOff := cfg.ReconcileAt == "" || strings.EqualFold(strings.TrimSpace(cfg.ReconcileAt), "off")
+	var rHour, rMinute int
+	if !reconcileOff {
+		if rHour, rMinute, err = ParseTimeOfDay(cfg.ReconcileAt); err != nil {
+			return nil, fmt.Errorf("nightly reconciliation time: %w", err)
+		}
 	}
 	clock := deps.Clock
 	if clock == nil {
@@ -253,6 +274,12 @@ func New(db *sqlx.DB, cfg Config, deps Deps) (*Daemon, error) {
 	d.nightly = &nightly{
 		db: db, clock: clock, log: log.With().Str("component", "nightly").Logger(), metrics: m,
 		every: cfg.NightlyEvery, hour: hour, minute: minute, catchUp: cfg.NightlyCatchUpDays,
+	}
+	if rec, ok := im.(Reconciler); ok && !reconcileOff {
+		d.recon = &reconciler{
+			db: db, rec: rec, clock: clock, log: log.With().Str("component", "reconcile").Logger(), metrics: m,
+			every: cfg.NightlyEvery, hour: rHour, minute: rMinute, days: cfg.ReconcileDays,
+		}
 	}
 	d.subs = &webhookSubscriber{
 		db: db, conns: shopify.ConnectionStore{Secrets: deps.Secrets}, clock: clock, metrics: m,
@@ -391,6 +418,9 @@ func (d *Daemon) Serve(ctx context.Context, ln net.Listener) error {
 	p.Go(d.worker.Run)
 	p.Go(d.poller.Run)
 	p.Go(d.nightly.Run)
+	if d.recon != nil {
+		p.Go(d.recon.Run)
+	}
 	p.Go(d.subs.Run)
 	p.Go(d.stock.Run)
 	err := p.Wait()

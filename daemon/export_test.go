@@ -22,4 +22,18 @@ func SetPassHook(d *Daemon, f func()) {
 	d.nightly.afterPass.f.Store(&f)
 	d.subs.afterPass.f.Store(&f)
 	d.stock.afterPass.f.Store(&f)
+	if d.recon != nil {
+		d.recon.afterPass.f.Store(&f)
+	}
+}
+
+// SetReconcileHook makes the daemon's nightly reconciliation call f after each of its
+// passes (instead of the hook SetPassHook set); it returns false when the daemon does not
+// reconcile.
+func SetReconcileHook(d *Daemon, f func()) bool {
+	if d.recon == nil {
+		return false
+	}
+	d.recon.afterPass.f.Store(&f)
+	return true
 }

@@ -30,6 +30,11 @@ type Metrics struct {
 	apiDuration    *prometheus.HistogramVec
 	nightlyReports *prometheus.CounterVec
 
+	// reconciliations counts the nightly reconciliations by result (clean, differences,
+	// failed); reconcileDifferences the differences they found, by shop.
+	reconciliations      *prometheus.CounterVec
+	reconcileDifferences *prometheus.CounterVec
+
 	// webhookReading counts the webhook deliveries being read and stored right now.
 	webhookReading prometheus.Gauge
 	// webhookRejected counts deliveries refused as not proven to be the shop's, by reason.
@@ -148,6 +153,15 @@ func NewMetrics() *Metrics {
 		Help: "Reads sent to the read replica (--replica-url), by result: replica (answered there), primary (the replica could not be reached: answered by the primary), error.",
 	}, []string{"result"})
 	m.Registry.MustRegister(m.replicaReads)
+	m.reconciliations = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "kassa_shopify_reconciliations_total",
+		Help: "Nightly reconciliations with Shopify, by result (clean, differences: some found, failed).",
+	}, []string{"result"})
+	m.reconcileDifferences = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "kassa_shopify_reconcile_differences_total",
+		Help: "Orders the nightly reconciliation found different from Shopify (and recorded, when the shop has auto-update on), by shop.",
+	}, []string{"shop"})
+	m.Registry.MustRegister(m.reconciliations, m.reconcileDifferences)
 	m.Registry.MustRegister(m.importRuns, m.importOutcomes, m.webhooks, m.webhookAnswer, m.webhookDone,
 		m.webhookLatency, m.rateLimitWaits, m.rateLimitSecs, m.shopifyRetries, m.apiRequests, m.apiDuration,
 		m.nightlyReports, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

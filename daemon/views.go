@@ -139,6 +139,15 @@ func nightlyView(r register.NightlyReport) client.NightlyReport {
 		ExpiringFailures: each(r.ExpiringFailures, func(e register.ExpiringFailure) client.ExpiringFailure {
 			return client.ExpiringFailure(e)
 		}),
+		Reconciliations: each(r.Reconciliations, func(x register.Reconciliation) client.Reconciliation {
+			return client.Reconciliation{
+				Shop: x.Shop, At: x.At, WindowFrom: x.WindowFrom, WindowTo: x.WindowTo, Orders: x.Orders,
+				Differences: x.Differences, Fixed: x.Fixed, RunID: x.RunID, Error: x.Error,
+				FirstDifferences: each(x.FirstDifferences, func(d register.ReconcileDifference) client.ReconcileDifference {
+					return client.ReconcileDifference(d)
+				}),
+			}
+		}),
 		Returns:          each(r.Returns, func(t register.SourceTotal) client.SourceTotal { return client.SourceTotal(t) }),
 		VoidedSalesCount: r.VoidedSalesCount, VoidedSalesTotal: r.VoidedSalesTotal, CashIn: r.CashIn, CashOut: r.CashOut,
 		Taxes:  each(r.Taxes, func(f register.TaxFigure) client.TaxFigure { return client.TaxFigure(f) }),

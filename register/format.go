@@ -428,6 +428,38 @@ func (r NightlyReport) WriteText(out io.Writer) error {
 		}
 	}
 
+	w.section("Reconciliation with Shopify")
+	if len(r.Reconciliations) == 0 {
+		w.line("not run")
+	}
+	for _, x := range r.Reconciliations {
+		switch {
+		case x.Error != "":
+			w.pair(x.Shop, "failed")
+			w.line("  " + x.Error)
+		case x.Differences == 1:
+			w.pair(x.Shop, "1 difference")
+		default:
+			w.pair(x.Shop, strconv.Itoa(x.Differences)+" differences")
+		}
+		if x.Differences > 0 && x.Error == "" {
+			state := "not recorded"
+			if x.Fixed {
+				state = "recorded"
+			}
+			w.line(fmt.Sprintf("  %d orders compared, %s", x.Orders, state))
+		}
+		for _, d := range x.FirstDifferences {
+			w.line("  " + d.OrderName)
+			for _, why := range d.Reasons {
+				w.wrapped("    ", text.Clean(why, 0))
+			}
+		}
+		if more := x.Differences - len(x.FirstDifferences); more > 0 {
+			w.line(fmt.Sprintf("  ... and %d more", more))
+		}
+	}
+
 	w.section("Orders changed in Shopify")
 	if len(r.OrderChanges) == 0 {
 		w.line("none")
@@ -529,6 +561,18 @@ func (r NightlyReport) WriteCSV(out io.Writer) error {
 		row("expiring_failures", e.OrderName, "age_days", strconv.Itoa(e.AgeDays))
 		row("expiring_failures", e.OrderName, "leaves_at", e.LeavesAt)
 		row("expiring_failures", e.OrderName, "reason", e.Reason)
+	}
+	for _, x := range r.Reconciliations {
+		row("reconciliations", x.Shop, "at", x.At)
+		row("reconciliations", x.Shop, "orders", strconv.Itoa(x.Orders))
+		row("reconciliations", x.Shop, "differences", strconv.Itoa(x.Differences))
+		row("reconciliations", x.Shop, "fixed", strconv.FormatBool(x.Fixed))
+		row("reconciliations", x.Shop, "error", x.Error)
+		for _, d := range x.FirstDifferences {
+			for _, why := range d.Reasons {
+				row("reconciliation_differences", d.OrderName, x.Shop, why)
+			}
+		}
 	}
 	for _, c := range r.OrderChanges {
 		row("order_changes", c.OrderName, "outcome", c.Outcome)

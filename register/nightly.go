@@ -69,6 +69,10 @@ type NightlyReport struct {
 	// 60-day window within 7 days of the report's end: fix them while Shopify still hands
 	// them out.
 	ExpiringFailures []ExpiringFailure `json:"expiring_failures"`
+	// Reconciliations are the nightly reconciliations of the outlet's shops that ran during
+	// the day: each compared the shop's orders of the last days with kassa and recorded what
+	// differed; the report keeps its count and its first differences.
+	Reconciliations []Reconciliation `json:"reconciliations"`
 	// Returns totals the day's returns by where they were taken: pos (at a register) and
 	// shopify (refunded in Shopify), both always present; totals are negative.
 	Returns []SourceTotal `json:"returns"`
@@ -95,6 +99,50 @@ type ExpiringFailure struct {
 	Reason         string `json:"reason"`
 	AgeDays        int    `json:"age_days"`
 	LeavesAt       string `json:"leaves_at"`
+}
+
+// Reconciliation is a nightly reconciliation of one shop: when it ran, the window of
+// orders it compared (created in [WindowFrom, WindowTo)), how many orders and
+// differences it found, whether it recorded them (Fixed, with the import run that did),
+// why it failed (Error, "" when it did not), and the first differences.
+type Reconciliation struct {
+	Shop             string                `json:"shop"`
+	At               string                `json:"at"`
+	WindowFrom       string                `json:"window_from"`
+	WindowTo         string                `json:"window_to"`
+	Orders           int                   `json:"orders"`
+	Differences      int                   `json:"differences"`
+	Fixed            bool                  `json:"fixed"`
+	RunID            *int64                `json:"run_id"`
+	Error            string                `json:"error"`
+	FirstDifferences []ReconcileDifference `json:"first_differences"`
+}
+
+// ReconcileDifference is an order a reconciliation found different, with the reasons.
+type ReconcileDifference struct {
+	OrderName      string   `json:"order_name"`
+	ShopifyOrderID int64    `json:"shopify_order_id"`
+	Reasons        []string `json:"reasons"`
+}
+
+// Reconciled is a nightly reconciliation as its log tells it.
+type Reconciled struct {
+	Shop        string
+	At          time.Time
+	From, To    time.Time
+	Orders      int
+	Differences int
+	Fixed       bool
+	RunID       *int64
+	Error       string
+	First       []ReconciledOrder
+}
+
+// ReconciledOrder is one of the first differences a reconciliation kept.
+type ReconciledOrder struct {
+	OrderName string
+	OrderID   int64
+	Reasons   []string
 }
 
 // ExpiringImport is an order that failed to import and leaves its channel's window soon,
@@ -218,6 +266,9 @@ type ImportLog interface {
 	// ExpiringImports lists the orders of the outlet's shops that failed to import and
 	// leave the channel's window within a week of at.
 	ExpiringImports(ctx context.Context, q pg.Queryer, outletID int64, at time.Time) ([]ExpiringImport, error)
+	// Reconciliations lists the nightly reconciliations of the outlet's shops that started
+	// in [from, to), in that order.
+	Reconciliations(ctx context.Context, q pg.Queryer, outletID int64, from, to time.Time) ([]Reconciled, error)
 }
 
 // DayBounds returns the local calendar day of date (its year, month and day, whatever its
@@ -336,7 +387,7 @@ func (s Service) nightly(ctx context.Context, q pg.Queryer, outletID int64, day 
 		From: rfc(from), To: rfc(to), GeneratedAt: rfc(s.now()),
 		Sessions: []ClosingReport{}, OpenSessions: []OpenSession{}, Payments: []TypeTotal{},
 		NegativeStock: []NegativeStock{}, AwaitingPayment: []AwaitingSale{}, ImportFailures: []ImportFailure{},
-		OrderChanges: []OrderChange{}, ExpiringFailures: []ExpiringFailure{},
+		OrderChanges: []OrderChange{}, ExpiringFailures: []ExpiringFailure{}, Reconciliations: []Reconciliation{},
 	}
 
 	var sessions []struct {
@@ -470,6 +521,24 @@ func (s Service) nightly(ctx context.Context, q pg.Queryer, outletID int64, day 
 			r.ExpiringFailures = append(r.ExpiringFailures, ExpiringFailure{
 				OrderName: e.OrderName, ShopifyOrderID: e.OrderID, Reason: e.Reason, AgeDays: e.AgeDays, LeavesAt: rfc(e.LeavesAt),
 			})
+		}
+		recs, err := s.ImportLog.Reconciliations(ctx, q, outletID, from, to)
+		if err != nil {
+			return NightlyReport{}, err
+		}
+		for _, x := range recs {
+			rec := Reconciliation{
+				Shop: x.Shop, At: rfc(x.At), WindowFrom: rfc(x.From), WindowTo: rfc(x.To), Orders: x.Orders,
+				Differences: x.Differences, Fixed: x.Fixed, RunID: x.RunID, Error: x.Error, FirstDifferences: []ReconcileDifference{},
+			}
+			for _, d := range x.First {
+				reasons := d.Reasons
+				if reasons == nil {
+					reasons = []string{}
+				}
+				rec.FirstDifferences = append(rec.FirstDifferences, ReconcileDifference{OrderName: d.OrderName, ShopifyOrderID: d.OrderID, Reasons: reasons})
+			}
+			r.Reconciliations = append(r.Reconciliations, rec)
 		}
 	}
 	return r, nil

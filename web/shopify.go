@@ -17,7 +17,9 @@ type shopifyData struct {
 	Warnings    []string
 	Runs        []client.ImportRun
 	Running     *client.ImportRun
-	Now         time.Time
+	// Expiring are the failed orders that leave Shopify's 60-day window within 7 days.
+	Expiring []client.ExpiringOrder
+	Now      time.Time
 	// Zone is the time zone times are shown in: the outlet's, when there is one outlet.
 	Zone *time.Location
 }
@@ -46,6 +48,10 @@ func (s *server) shopifyPage(w http.ResponseWriter, r *http.Request, sess *sessi
 			d.Running = &d.Runs[i]
 			break
 		}
+	}
+	if d.Expiring, err = api.ExpiringOrders(r.Context(), ""); err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	if sess.Manager() {
 		if d.Connections, err = api.Connections(r.Context()); err != nil {

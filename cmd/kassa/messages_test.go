@@ -145,6 +145,8 @@ func TestEveryCLIErrorIsOneSentenceForStaff(t *testing.T) {
 		{[]string{"imports", "show", "99"}, "99"},
 		{[]string{"imports", "order", "#4242"}, "#4242"},
 		{[]string{"serve", "--nightly-at", "25:00"}, "25:00"},
+		{[]string{"serve", "--reconcile-at", "3h30"}, "3h30"},
+		{[]string{"serve", "--reconcile-days", "90"}, "1 to 60"},
 		{[]string{"serve", "--log-level", "loud"}, "loud"},
 		{[]string{"serve", "--addr", busy.Addr().String()}, "address already in use"},
 		{[]string{"shopify-sim", "--orders-file", "/nonexistent/orders.json"}, "/nonexistent/orders.json: no such file or directory"},

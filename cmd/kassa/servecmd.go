@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,17 +25,23 @@ func (c *cli) serveCommand() *cobra.Command {
 	var (
 		addr, nightlyAt, logLevel string
 		publicURL, replicaURL     string
+		reconcileAt               string
+		reconcileDays             int
 		migrate                   bool
 		webhookReaders            int
 		stockLease                time.Duration
 	)
 	cmd := &cobra.Command{
-		Use:   "serve [--addr 127.0.0.1:8080] [--nightly-at 23:55] [--migrate]",
+		Use:   "serve [--addr 127.0.0.1:8080] [--nightly-at 23:55] [--reconcile-at 03:30] [--migrate]",
 		Short: "Run the daemon: the HTTP API, Shopify webhooks, auto-update and the nightly reports",
 		Long: `Run kassa's daemon until SIGINT or SIGTERM. It serves the web register at / and the
 HTTP API of the register terminals under /api/v1 (bearer tokens from 'kassa token create'), receives Shopify webhooks
 at /webhooks/shopify, polls every connection with auto-update on, and writes each outlet's
-nightly report at --nightly-at in the outlet's time zone. /healthz, /readyz and /metrics
+nightly report at --nightly-at in the outlet's time zone. Every night at --reconcile-at (in
+the outlet's time zone) each enabled shop is reconciled: its orders of the last
+--reconcile-days days are compared with kassa and, for a shop with auto-update on, the
+differences recorded, as 'kassa shopify reconcile --fix' does; the nightly report of that day shows their count
+and the first of them ("off" runs no reconciliation). /healthz, /readyz and /metrics
 (Prometheus) need no token.
 
 Several daemons may run against one database; one imports a connection at a time and one
@@ -55,7 +62,8 @@ With --replica-url, sales lists and searches and the closing and nightly reports
 serves are read from that PostgreSQL streaming replica of the database (from the database
 itself while the replica cannot be reached); everything else stays on the database.
 
-Environment: KASSA_ADDR, KASSA_NIGHTLY_AT, KASSA_PUBLIC_URL and KASSA_REPLICA_URL are used when the flags are not given;
+Environment: KASSA_ADDR, KASSA_NIGHTLY_AT, KASSA_RECONCILE_AT, KASSA_RECONCILE_DAYS, KASSA_PUBLIC_URL and
+KASSA_REPLICA_URL are used when the flags are not given;
 KASSA_SECRET_KEY_FILE names the key file that decrypts the stored Shopify credentials
 (default kassa/secret.key in $XDG_CONFIG_HOME, else ~/.config).`,
 		Args: cobra.NoArgs,
@@ -66,6 +74,16 @@ KASSA_SECRET_KEY_FILE names the key file that decrypts the stored Shopify creden
 			}
 			if !cmd.Flags().Changed("nightly-at") && c.getenv("KASSA_NIGHTLY_AT") != "" {
 				nightlyAt = c.getenv("KASSA_NIGHTLY_AT")
+			}
+			if !cmd.Flags().Changed("reconcile-at") && c.getenv("KASSA_RECONCILE_AT") != "" {
+				reconcileAt = c.getenv("KASSA_RECONCILE_AT")
+			}
+			if !cmd.Flags().Changed("reconcile-days") && c.getenv("KASSA_RECONCILE_DAYS") != "" {
+				n, err := strconv.Atoi(c.getenv("KASSA_RECONCILE_DAYS"))
+				if err != nil {
+					return usageError("KASSA_RECONCILE_DAYS must be a number of days, not %q", c.getenv("KASSA_RECONCILE_DAYS"))
+				}
+				reconcileDays = n
 			}
 			if !cmd.Flags().Changed("public-url") && c.getenv("KASSA_PUBLIC_URL") != "" {
 				publicURL = c.getenv("KASSA_PUBLIC_URL")
@@ -82,6 +100,14 @@ KASSA_SECRET_KEY_FILE names the key file that decrypts the stored Shopify creden
 			}
 			if _, _, err := daemon.ParseTimeOfDay(nightlyAt); err != nil {
 				return fmt.Errorf("--nightly-at: %w", err)
+			}
+			if !strings.EqualFold(reconcileAt, "off") {
+				if _, _, err := daemon.ParseTimeOfDay(reconcileAt); err != nil {
+					return usageError("--reconcile-at: %v (or off)", err)
+				}
+			}
+			if reconcileDays < 1 || reconcileDays > 60 {
+				return usageError("--reconcile-days must be 1 to 60 (Shopify hands out 60 days of orders), not %d", reconcileDays)
 			}
 			if webhookReaders < 1 {
 				return usageError("--webhook-readers must be at least 1, not %d", webhookReaders)
@@ -134,7 +160,7 @@ KASSA_SECRET_KEY_FILE names the key file that decrypts the stored Shopify creden
 			if err != nil {
 				return err
 			}
-			d, err := daemon.New(db, daemon.Config{Addr: addr, NightlyAt: nightlyAt, WebhookMaxReaders: webhookReaders, PublicURL: publicURL,
+			d, err := daemon.New(db, daemon.Config{Addr: addr, NightlyAt: nightlyAt, ReconcileAt: reconcileAt, ReconcileDays: reconcileDays, WebhookMaxReaders: webhookReaders, PublicURL: publicURL,
 				StockPushLease: stockLease},
 				daemon.Deps{Clock: c.now, Logger: log, Secrets: box, Replica: replica, Front: front})
 			if err != nil {
@@ -146,6 +172,8 @@ KASSA_SECRET_KEY_FILE names the key file that decrypts the stored Shopify creden
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on")
 	cmd.Flags().StringVar(&replicaURL, "replica-url", "", "a PostgreSQL streaming replica of the database: sales searches and reports are read from it")
 	cmd.Flags().StringVar(&nightlyAt, "nightly-at", "23:55", "local time of day the nightly reports are written")
+	cmd.Flags().StringVar(&reconcileAt, "reconcile-at", "03:30", "local time of day each shop's orders of the last --reconcile-days days are reconciled with kassa (off: never)")
+	cmd.Flags().IntVar(&reconcileDays, "reconcile-days", 7, "how many days of orders the nightly reconciliation compares")
 	cmd.Flags().BoolVar(&migrate, "migrate", false, "apply pending schema migrations before starting")
 	cmd.Flags().StringVar(&publicURL, "public-url", "", "the https:// address Shopify reaches this daemon at: linked shops' webhooks are subscribed there")
 	cmd.Flags().StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")

@@ -367,6 +367,30 @@ func (c *Client) Stock(ctx context.Context, outlet string) ([]StockRow, error) {
 	return out, c.do(ctx, http.MethodGet, "/stock", v, nil, &out)
 }
 
+// ExpiringOrder is an order whose import failed and that Shopify stops handing out at
+// LeavesAt (60 days after CreatedAt): fix it and retry before then. AgeDays is its age in
+// whole days.
+type ExpiringOrder struct {
+	Shop           string    `json:"shop"`
+	ShopifyOrderID int64     `json:"shopify_order_id"`
+	OrderName      string    `json:"order_name"`
+	Reason         string    `json:"reason"`
+	CreatedAt      time.Time `json:"created_at"`
+	LeavesAt       time.Time `json:"leaves_at"`
+	AgeDays        int       `json:"age_days"`
+}
+
+// ExpiringOrders lists the orders that failed to import and leave Shopify's 60-day window
+// within 7 days, the soonest first; of one shop when shop is not empty.
+func (c *Client) ExpiringOrders(ctx context.Context, shop string) ([]ExpiringOrder, error) {
+	var v url.Values
+	if shop != "" {
+		v = url.Values{"shop": {shop}}
+	}
+	var out []ExpiringOrder
+	return out, c.do(ctx, http.MethodGet, "/imports/expiring", v, nil, &out)
+}
+
 // Connections lists the Shopify connections. Managers only.
 func (c *Client) Connections(ctx context.Context) ([]Connection, error) {
 	var out []Connection

@@ -329,6 +329,10 @@ type NightlyReport struct {
 	// ExpiringFailures lists the orders that failed to import and leave Shopify's 60-day
 	// window within 7 days.
 	ExpiringFailures []ExpiringFailure `json:"expiring_failures"`
+	// Reconciliations are the nightly reconciliations of the outlet's shops that ran during
+	// the day, each with its count of differences and its first ones (at most 10); a
+	// report stored by an older kassa has none.
+	Reconciliations []Reconciliation `json:"reconciliations"`
 	// Returns by source (pos, shopify), the voided counter sales, cash in and out, and the
 	// day's taxes per rate (sales less returns).
 	Returns          []SourceTotal `json:"returns"`
@@ -352,6 +356,29 @@ type ExpiringFailure struct {
 	Reason         string `json:"reason"`
 	AgeDays        int    `json:"age_days"`
 	LeavesAt       string `json:"leaves_at"`
+}
+
+// Reconciliation is a nightly reconciliation of one shop: when it ran, the orders it
+// compared (created in [WindowFrom, WindowTo)), how many differed, whether they were
+// recorded (Fixed, by import run RunID), why it failed (Error) and the first differences.
+type Reconciliation struct {
+	Shop             string                `json:"shop"`
+	At               string                `json:"at"`
+	WindowFrom       string                `json:"window_from"`
+	WindowTo         string                `json:"window_to"`
+	Orders           int                   `json:"orders"`
+	Differences      int                   `json:"differences"`
+	Fixed            bool                  `json:"fixed"`
+	RunID            *int64                `json:"run_id"`
+	Error            string                `json:"error"`
+	FirstDifferences []ReconcileDifference `json:"first_differences"`
+}
+
+// ReconcileDifference is an order a reconciliation found different, with the reasons.
+type ReconcileDifference struct {
+	OrderName      string   `json:"order_name"`
+	ShopifyOrderID int64    `json:"shopify_order_id"`
+	Reasons        []string `json:"reasons"`
 }
 
 // StockCorrection is a product whose quantity in a shop was set to the outlet's level.

@@ -275,3 +275,19 @@ func (w *World) holding(next http.Handler) http.Handler {
 		_, _ = rw.Write(rec.Body.Bytes())
 	})
 }
+
+// FailedOrder logs that the shop's order id, named name and created at created, failed
+// to import for reason (a run of its own), as an import that Shopify refused would.
+func (w *World) FailedOrder(id int64, name string, created time.Time, reason string) {
+	w.t.Helper()
+	_, err := w.DB.Exec(`
+		WITH r AS (INSERT INTO import_runs (connection_id, mode, trigger, status, started_at, finished_at)
+			SELECT id, 'retry', 'cli', 'finished', $4, $4 FROM shopify_connections ORDER BY id LIMIT 1
+			RETURNING id, connection_id)
+		INSERT INTO import_outcomes (run_id, connection_id, shopify_order_id, order_name, outcome, reason, created_at, order_created_at)
+		SELECT r.id, r.connection_id, $1, $2, 'failed', $3, $4, $5 FROM r`,
+		id, name, reason, w.clock(), created)
+	if err != nil {
+		w.t.Fatalf("terminaltest: log a failed order: %v", err)
+	}
+}

@@ -58,6 +58,8 @@ const (
 	TriggerPoll     = "poll"
 	TriggerWebhook  = "webhook"
 	TriggerDemo     = "demo"
+	// TriggerReconcile is the daemon's nightly reconciliation recording what it found.
+	TriggerReconcile = "reconcile"
 )
 
 // Counts is how many orders of a run ended in each outcome; its JSON has every key.

@@ -109,6 +109,10 @@ func (a cleanAPI) ImportOutcomes(ctx context.Context, runID int64, outcome strin
 	return cleaned(a.api.ImportOutcomes(ctx, runID, outcome))
 }
 
+func (a cleanAPI) ExpiringOrders(ctx context.Context, shop string) ([]client.ExpiringOrder, error) {
+	return cleaned(a.api.ExpiringOrders(ctx, shop))
+}
+
 func (a cleanAPI) ClosingReport(ctx context.Context, sessionID int64) (client.ClosingReport, error) {
 	return cleaned(a.api.ClosingReport(ctx, sessionID))
 }

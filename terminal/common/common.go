@@ -42,6 +42,7 @@ type API interface {
 	ImportRuns(ctx context.Context, shop string, limit int) ([]client.ImportRun, error)
 	ImportRun(ctx context.Context, runID int64) (client.ImportRun, error)
 	ImportOutcomes(ctx context.Context, runID int64, outcome string) ([]client.Outcome, error)
+	ExpiringOrders(ctx context.Context, shop string) ([]client.ExpiringOrder, error)
 	ClosingReport(ctx context.Context, sessionID int64) (client.ClosingReport, error)
 	ClosingReportText(ctx context.Context, sessionID int64) (string, error)
 	NightlyReportText(ctx context.Context, outlet, date string) (string, error)

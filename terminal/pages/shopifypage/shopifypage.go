@@ -1,6 +1,7 @@
 // Package shopifypage is the terminal's Shopify screen: the "Get new Shopify orders" and
 // "Get all Shopify orders" buttons with a live progress bar and outcome counts while the
-// run goes, the recent runs, and the failed orders with their reasons and a retry.
+// run goes, the recent runs, the failed orders with their reasons and a retry, and the
+// failed orders about to leave Shopify's 60-day window, with their age.
 //
 // History requests carry numbers and an answer older than the one shown is dropped; a
 // run's progress is shown only for the run the screen follows. Runs the daemon made for
@@ -28,10 +29,12 @@ type Page struct {
 	runs    []client.ImportRun
 	failed  []client.Outcome
 	failRun int64
-	loaded  bool
-	err     string
-	info    string
-	bar     progress.Model
+	// expiring are the failed orders that leave Shopify's 60-day window within 7 days.
+	expiring []client.ExpiringOrder
+	loaded   bool
+	err      string
+	info     string
+	bar      progress.Model
 
 	seq, haveSeq int // the latest history request, and the one the history shown answers
 }
@@ -53,11 +56,12 @@ type runMsg struct {
 func (m runMsg) CallErr() error { return m.err }
 
 type historyMsg struct {
-	seq     int
-	runs    []client.ImportRun
-	failed  []client.Outcome
-	failRun int64
-	err     error
+	seq      int
+	runs     []client.ImportRun
+	failed   []client.Outcome
+	failRun  int64
+	expiring []client.ExpiringOrder
+	err      error
 }
 
 func (m historyMsg) CallErr() error { return m.err }
@@ -77,6 +81,9 @@ func (p *Page) Editing() bool { return false }
 
 func (p *Page) running() bool { return p.run != nil && p.run.Status == "running" }
 
+// maxExpiringLines is how many of the orders leaving Shopify soon the screen lists.
+const maxExpiringLines = 4
+
 // historyRuns is how many recent runs the screen asks for: enough to fold a day of
 // webhook runs into a line and still show the runs staff started.
 const historyRuns = 100
@@ -90,6 +97,9 @@ func (p *Page) loadHistory() tea.Cmd {
 			return historyMsg{}, err
 		}
 		out := historyMsg{runs: runs}
+		if out.expiring, err = api.ExpiringOrders(ctx, ""); err != nil {
+			return historyMsg{}, err
+		}
 		// The failed orders worth showing are those of the newest run that had any: a
 		// later retry run that fixed them has none.
 		for _, r := range runs {
@@ -175,7 +185,7 @@ func (p *Page) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		}
 		p.haveSeq = msg.seq
 		p.err, p.loaded = "", true
-		p.runs, p.failed, p.failRun = msg.runs, msg.failed, msg.failRun
+		p.runs, p.failed, p.failRun, p.expiring = msg.runs, msg.failed, msg.failRun, msg.expiring
 		// A run started elsewhere (the command line, a poll, another terminal) is followed
 		// like one started here: only one runs per shop at a time.
 		if !p.running() && len(p.runs) > 0 && p.runs[0].Status == "running" {
@@ -286,6 +296,20 @@ func (p *Page) View() string {
 				break
 			}
 			line("  " + common.Pad(o.OrderName, 8) + st.Error.Render(o.Reason))
+		}
+	}
+	if len(p.expiring) > 0 {
+		// Orders Shopify stops handing out soon: after that only a file brings them in.
+		line("")
+		line(st.Heading.Render("Failed, leaving Shopify's 60 days within 7 days") + st.Muted.Render("  (fix them, then f)"))
+		for i, e := range p.expiring {
+			if i >= maxExpiringLines {
+				line(st.Muted.Render(fmt.Sprintf("  … and %d more", len(p.expiring)-maxExpiringLines)))
+				break
+			}
+			leaves := e.LeavesAt.In(p.Now().Location())
+			line("  " + common.Pad(e.OrderName, 10) + " " + st.Warn.Render(fmt.Sprintf("%d days old, gone %s", e.AgeDays, leaves.Format("Jan 2 15:04"))))
+			line("    " + st.Error.Render(e.Reason))
 		}
 	}
 	if p.info != "" {
