@@ -337,10 +337,12 @@ func TestSimulatedChangesReachTheSale(t *testing.T) {
 	}
 	step("cancellation", Updated)
 	s := mustSale(t, f, "#1001")
+	// The cancellation gives back all the money Shopify kept: the mug and the shipping,
+	// and the plate the edit took off (Shopify owed it to the buyer since).
 	want := []string{
 		"#1001-R1 return MUG×-1+restock refunded -10.00 owed 0.00",
 		"#1001-R2 adjustment PLATE×-1+restock refunded 0.00 owed 0.00",
-		"#1001-R3 return MUG×-1+restock shipping -5.00 refunded -15.00 owed 0.00",
+		"#1001-R3 return MUG×-1+restock shipping -5.00 refunded -33.00 owed 0.00",
 	}
 	if got := documents(t, f, s.ID); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("documents\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -401,5 +403,63 @@ func TestReconcile(t *testing.T) {
 	window.Fix = false
 	if rec, err = f.im.Reconcile(ctx, f.conn.ID, window); err != nil || len(rec.Differences) != 0 {
 		t.Fatalf("after the fix: %+v (%v)", rec.Differences, err)
+	}
+}
+
+// TestChangesRecordedInOnePass: a refund of a mug restocked at another location, an edit
+// taking off the other mug and a cancellation, all made in Shopify before kassa saw any of
+// them, are recorded in one pass: the mug restocked elsewhere stays out of the outlet, the
+// cancellation gives back what is left of the mugs' line once (10.00, not the whole line
+// again), and the mug the edit took off (it never left) goes back to stock.
+func TestChangesRecordedInOnePass(t *testing.T) {
+	t.Parallel()
+	var minutes atomic.Int64
+	f := newFixture(t, fixtureOptions{sim: shopifysim.Options{Clock: func() time.Time {
+		return testNow.Add(time.Duration(minutes.Add(1)) * time.Minute)
+	}}})
+	if _, err := f.db.Exec(`UPDATE shopify_connections SET location_id = $1`, shopifysim.DefaultLocationID); err != nil {
+		t.Fatal(err)
+	}
+	o := mugsAndPlate(testNow.Add(-3 * time.Hour))
+	if err := f.srv.AddOrders(o); err != nil {
+		t.Fatal(err)
+	}
+	if sum := f.run(ModeAll); sum.Outcomes.Imported != 1 {
+		t.Fatalf("import %+v", sum)
+	}
+	before := f.stock()
+	if _, err := f.srv.RefundOrder(o.ID, shopifysim.RefundRequest{Lines: []shopifysim.RefundLine{
+		{LineItemID: 70011, Quantity: 1, RestockType: "return", LocationID: shopifysim.DefaultLocationID + 1}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.srv.EditOrder(o.ID, shopifysim.EditRequest{Quantities: map[int64]int{70011: 0}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.srv.CancelOrder(o.ID, true, "customer"); err != nil {
+		t.Fatal(err)
+	}
+	if sum := f.run(ModeAll); sum.Outcomes.Updated != 1 {
+		t.Fatalf("changes %+v", sum.Outcomes)
+	}
+	s := mustSale(t, f, "#1001")
+	want := []string{
+		"#1001-R1 return MUG×-1 refunded -10.00 owed 0.00",
+		"#1001-R2 return PLATE×-1+restock shipping -5.00 refunded -33.00 owed 0.00",
+		"#1001-R3 return MUG×-1+restock refunded 0.00 owed 0.00",
+	}
+	if got := documents(t, f, s.ID); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("documents\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	var given string
+	if err := f.db.Get(&given, `SELECT sum(total)::text FROM sale_returns WHERE sale_id = $1`, s.ID); err != nil {
+		t.Fatal(err)
+	}
+	if given != "-43.00" {
+		t.Errorf("the documents give back %s of the sale's 43.00", given)
+	}
+	after := f.stock()
+	if after["MUG"] != before["MUG"]+1 || after["PLATE"] != before["PLATE"]+1 || !s.Balance.IsZero() {
+		t.Errorf("stock %v after, %v before, balance %s: want one mug (the other went back to another location) and the plate back",
+			after, before, s.Balance)
 	}
 }
