@@ -214,7 +214,8 @@ func TestCheckerKnowsChanges(t *testing.T) {
 			plant(fmt.Sprintf(`INSERT INTO stock_movements (product_id, outlet_id, delta, reason, return_line_id)
 				SELECT sl.product_id, r.outlet_id, -l.quantity, 'return', l.id
 				FROM sale_return_lines l JOIN sale_returns r ON r.id = l.return_id JOIN sale_lines sl ON sl.id = l.sale_line_id
-				WHERE r.sale_id = %d AND NOT l.restock AND l.quantity < 0 AND sl.product_id IS NOT NULL LIMIT 1;
+					JOIN products p ON p.id = sl.product_id
+				WHERE r.sale_id = %d AND NOT l.restock AND l.quantity < 0 AND p.tracks_stock ORDER BY l.id LIMIT 1;
 				UPDATE stock_levels s SET on_hand = on_hand + (SELECT m.delta FROM stock_movements m WHERE m.id = (SELECT max(id) FROM stock_movements))
 				WHERE (s.product_id, s.outlet_id) = (SELECT product_id, outlet_id FROM stock_movements WHERE id = (SELECT max(id) FROM stock_movements))`,
 				noRestockSale))

@@ -50,6 +50,7 @@ func TestSoak(t *testing.T) {
 		t.Skip("set KASSA_SOAK=1 (make soak) to run the reliability scenarios")
 	}
 	rep := perf.Report{Title: "kassa reliability", Command: "make soak", Machine: perf.DescribeMachine(), Started: time.Now()}
+	partial := false
 	for _, sc := range []scenario{
 		{"2. Faults through a whole backfill: 5 % 5xx, 5 % 429, 2 % dropped connections, 1 % truncated bodies", soakFaults},
 		{"5. Webhooks ×3, shuffled, racing with polls and manual Get all runs", soakWebhookRace},
@@ -60,12 +61,20 @@ func TestSoak(t *testing.T) {
 		{"3. PostgreSQL restarted in the middle of an import (private cluster)", soakPostgresRestart},
 		{"8. PostgreSQL crashed (pg_ctl -m immediate, fsync on, default synchronous_commit) during a webhook flood", soakCrashFlood},
 		{"9. Reports from a streaming replica (pg_basebackup) while the primary imports", soakReplica},
+		{"10. Orders refunded, cancelled and edited in Shopify while webhooks ×3, polls, Get all and reconcile --fix race: one document per change", soakChangeRace},
+		{"11. Web orders and counter sales racing on the same products while the stock pusher sets Shopify's available (compare-and-set answered stale)", soakStockRace},
 	} {
 		var measured string
-		exact := false
+		exact, ran := false, false
 		ok := t.Run(strings.SplitN(sc.name, " ", 2)[0], func(t *testing.T) {
+			ran = true
 			measured, exact = sc.run(t)
 		})
+		if !ran {
+			// Left out by -run (e.g. -run 'TestSoak/^10\.$' runs scenario 10 alone).
+			partial = true
+			continue
+		}
 		verdict := perf.Verdict(ok && exact)
 		if measured == "" {
 			measured = "did not complete (see the test log)"
@@ -74,6 +83,10 @@ func TestSoak(t *testing.T) {
 	}
 	rep.Took = time.Since(rep.Started)
 	fmt.Println(rep.Text())
+	if partial {
+		t.Log("some scenarios were left out: docs/RELIABILITY.md is left as it was")
+		return
+	}
 	if err := os.MkdirAll("../../docs", 0o755); err != nil {
 		t.Fatal(err)
 	}

@@ -111,7 +111,15 @@ func planChange(o *shopifyapi.Order, d *draft, mapErr error, st sales.ImportedSt
 		took[l.ID] = [2]decimal.Decimal{t[0].Add(amount), t[1].Add(tax)}
 	}
 	give := func(l sales.ReturnableLine, qty int) (decimal.Decimal, decimal.Decimal) {
-		amount, tax := l.Give(qty)
+		// The units' part is what the line's first gone+qty units hold less what its first
+		// gone units held, as Shopify's current figures move, so that units taken off a few
+		// at a time add up to the line to the cent.
+		gone := l.Quantity - left[l.ID]
+		part := func(v decimal.Decimal) decimal.Decimal {
+			of := decimal.NewFromInt(int64(l.Quantity))
+			return v.Mul(decimal.NewFromInt(int64(gone + qty))).Div(of).Round(2).Sub(v.Mul(decimal.NewFromInt(int64(gone))).Div(of).Round(2))
+		}
+		amount, tax := part(l.Total), part(l.Tax)
 		if qty >= left[l.ID] {
 			// What the line has left, less what earlier documents of this plan took.
 			t := took[l.ID]
@@ -345,9 +353,13 @@ func (r *run) recordChange(ctx context.Context, row *outcomeRow, now time.Time) 
 			return err
 		}
 		row.outcome, row.reason = AlreadyImported, ""
-		if st.Voided {
+		switch {
+		case st.UpdatedAt != nil && o.UpdatedAt.Before(*st.UpdatedAt):
+			// An older state of the order than kassa took in since (a late webhook body, a
+			// page read before another run recorded a newer change): nothing in it is new.
+		case st.Voided:
 			row.outcome, row.reason = NeedsReview, "the sale was voided in kassa; Shopify changed the order since"
-		} else {
+		default:
 			lines, err := sales.Store{}.ReturnableLines(ctx, tx, st.SaleID)
 			if err != nil {
 				return err
