@@ -109,6 +109,9 @@ type ImportedState struct {
 	// Refunds are the channel's refund ids the sale holds: recorded as returns, or
 	// reflected at the import.
 	Refunds map[int64]bool
+	// UpdatedAt is the channel's update time of the order as kassa last took it in; nil
+	// when unknown.
+	UpdatedAt *time.Time
 }
 
 // LockImported locks an imported sale (as a payment or a return does) and returns its
@@ -129,6 +132,7 @@ func (Store) LockImported(ctx context.Context, q pg.Queryer, channel, shop strin
 			coalesce((SELECT sum(p.amount) FROM payments p WHERE p.sale_id = s.id AND p.source = 'pos'
 				AND NOT EXISTS (SELECT 1 FROM payment_voids v WHERE v.payment_id = p.id)), 0) AS pospaid,
 			coalesce((SELECT x.known_refunds FROM sale_external_ids x WHERE x.sale_id = s.id), '{}') AS known_refunds,
+			(SELECT x.external_updated_at FROM sale_external_ids x WHERE x.sale_id = s.id) AS updatedat,
 			coalesce((SELECT array_agg(r.external_id) FROM sale_returns r
 				WHERE r.sale_id = s.id AND r.external_channel = $1 AND r.external_shop = $3), '{}') AS recorded
 		FROM sales s WHERE s.id = $4 FOR NO KEY UPDATE OF s`, channel, SourceShopify, shop, saleID)

@@ -28,11 +28,14 @@ What kassa's end state looks like after faults, kills, races and floods, measure
 (the test ` + "`TestSoak`" + ` in ` + "`internal/soak`" + `, run with ` + "`KASSA_SOAK=1`" + `). Every run rewrites this file.
 
 Each scenario ends with the **checker** (` + "`soak.Checker`" + `): from the simulated shop's orders it
-proves the database exact — one sale per order the rules import (cancelled, test, over 60 days
-old and unshipped orders get none), each sale's total, tax, discounts, what Shopify collected and
-its balance equal to Shopify's (less what staff took at the register since), every sale's lines
-adding up to its total, stock equal to the opening level minus the quantities sold of tracked
-variants and equal to its movements, and no orphan sales, lines, taxes, payments or movements.
+proves the database exact — one sale per order the rules import (orders cancelled before their
+import, test, over 60 days old and unshipped orders get none); each sale plus its returns and
+adjustments adding up to the order's current total, tax, discounts and quantities, one return per
+Shopify refund made after the import, no more adjustments than edits, an order cancelled after its
+import fully returned and written off; what Shopify kept and the balance equal to Shopify's (less
+what staff took at the register since); every sale's lines adding up to its total; stock equal to
+the opening level minus what left (restocks count only at the connection's location) and equal to
+its movements; and no orphan sales, lines, taxes, payments or movements.
 The checker's rules are written apart from the importer's code. "Exact" in the table means the
 checker found nothing; otherwise the first problems are listed.
 `
@@ -50,6 +53,7 @@ func TestSoak(t *testing.T) {
 		t.Skip("set KASSA_SOAK=1 (make soak) to run the reliability scenarios")
 	}
 	rep := perf.Report{Title: "kassa reliability", Command: "make soak", Machine: perf.DescribeMachine(), Started: time.Now()}
+	partial := false
 	for _, sc := range []scenario{
 		{"2. Faults through a whole backfill: 5 % 5xx, 5 % 429, 2 % dropped connections, 1 % truncated bodies", soakFaults},
 		{"5. Webhooks ×3, shuffled, racing with polls and manual Get all runs", soakWebhookRace},
@@ -63,12 +67,20 @@ func TestSoak(t *testing.T) {
 		{"10. PostgreSQL crashed (pg_ctl -m immediate, fsync on) during a Get all read through a GraphQL bulk operation", soakCrashBulk},
 		{"11. Access tokens revoked twice in the middle of a Get all, with three `kassa serve` instances (client credentials)", soakTokenExpiry},
 		{"12. SIGKILL of `kassa serve` while a counter sale's stock push is in flight (8 times)", soakKillPush},
+		{"13. Orders refunded, cancelled and edited in Shopify while webhooks ×3, polls, Get all and reconcile --fix race: one document per change", soakChangeRace},
+		{"14. Web orders and counter sales racing on the same products while the stock pusher sets Shopify's available (compare-and-set answered stale)", soakStockRace},
 	} {
 		var measured string
-		exact := false
+		exact, ran := false, false
 		ok := t.Run(strings.SplitN(sc.name, " ", 2)[0], func(t *testing.T) {
+			ran = true
 			measured, exact = sc.run(t)
 		})
+		if !ran {
+			// Left out by -run (e.g. -run 'TestSoak/^10\.$' runs scenario 10 alone).
+			partial = true
+			continue
+		}
 		verdict := perf.Verdict(ok && exact)
 		if measured == "" {
 			measured = "did not complete (see the test log)"
@@ -77,6 +89,10 @@ func TestSoak(t *testing.T) {
 	}
 	rep.Took = time.Since(rep.Started)
 	fmt.Println(rep.Text())
+	if partial {
+		t.Log("some scenarios were left out: docs/RELIABILITY.md is left as it was")
+		return
+	}
 	if err := os.MkdirAll("../../docs", 0o755); err != nil {
 		t.Fatal(err)
 	}

@@ -87,8 +87,9 @@ func saleLine(lines []sales.ReturnableLine, left map[int64]int, li *shopifyapi.L
 }
 
 // planChange works out the documents that bring what kassa holds of a sale (st, lines) to
-// the order as it stands (o; d its mapping, nil with mapErr when it has none).
-func planChange(o *shopifyapi.Order, d *draft, mapErr error, st sales.ImportedState, lines []sales.ReturnableLine) changePlan {
+// the order as it stands (o; d its mapping, nil with mapErr when it has none); location is
+// the connection's Shopify location (nil when it names none).
+func planChange(o *shopifyapi.Order, d *draft, mapErr error, st sales.ImportedState, lines []sales.ReturnableLine, location *int64) changePlan {
 	var p changePlan
 	left := map[int64]int{}
 	shipLeft := map[int64]decimal.Decimal{}
@@ -102,12 +103,30 @@ func planChange(o *shopifyapi.Order, d *draft, mapErr error, st sales.ImportedSt
 	for i := range o.LineItems {
 		items[o.LineItems[i].ID] = &o.LineItems[i]
 	}
+	// took is what earlier documents of this plan take off each line (amount, tax), not
+	// yet in its returned figures.
+	took := map[int64][2]decimal.Decimal{}
+	taken := func(l sales.ReturnableLine, amount, tax decimal.Decimal) {
+		t := took[l.ID]
+		took[l.ID] = [2]decimal.Decimal{t[0].Add(amount), t[1].Add(tax)}
+	}
 	give := func(l sales.ReturnableLine, qty int) (decimal.Decimal, decimal.Decimal) {
-		if qty >= left[l.ID] {
-			// What the line has left, whatever earlier documents of this plan took.
-			return l.Total.Sub(l.ReturnedAmount), l.Tax.Sub(l.ReturnedTax)
+		// The units' part is what the line's first gone+qty units hold less what its first
+		// gone units held, as Shopify's current figures move, so that units taken off a few
+		// at a time add up to the line to the cent.
+		gone := l.Quantity - left[l.ID]
+		part := func(v decimal.Decimal) decimal.Decimal {
+			of := decimal.NewFromInt(int64(l.Quantity))
+			return v.Mul(decimal.NewFromInt(int64(gone + qty))).Div(of).Round(2).Sub(v.Mul(decimal.NewFromInt(int64(gone))).Div(of).Round(2))
 		}
-		return l.Give(qty)
+		amount, tax := part(l.Total), part(l.Tax)
+		if qty >= left[l.ID] {
+			// What the line has left, less what earlier documents of this plan took.
+			t := took[l.ID]
+			amount, tax = l.Total.Sub(l.ReturnedAmount).Sub(t[0]), l.Tax.Sub(l.ReturnedTax).Sub(t[1])
+		}
+		taken(l, amount, tax)
+		return amount, tax
 	}
 	refundedMoney := decimal.Zero
 
@@ -137,11 +156,13 @@ func planChange(o *shopifyapi.Order, d *draft, mapErr error, st sales.ImportedSt
 			amount, tax := rl.Subtotal.Round(2), rl.TotalTax.Round(2)
 			if amount.IsZero() && tax.IsZero() {
 				amount, tax = give(l, int(rl.Quantity))
+			} else {
+				taken(l, amount.Abs(), tax.Abs())
 			}
 			left[l.ID] -= int(rl.Quantity)
 			id := l.ID
 			doc.lines = append(doc.lines, sales.ReturnLine{SaleLineID: &id, Kind: l.Kind, Title: l.Title, Quantity: -int(rl.Quantity),
-				Amount: amount.Abs().Neg(), Tax: tax.Abs().Neg(), Restock: rl.Restocked()})
+				Amount: amount.Abs().Neg(), Tax: tax.Abs().Neg(), Restock: restockedHere(rl, location)})
 			doc.kind = sales.ReturnKindReturn
 		}
 		for _, a := range rf.Adjustments {
@@ -195,7 +216,9 @@ func planChange(o *shopifyapi.Order, d *draft, mapErr error, st sales.ImportedSt
 	switch {
 	case cancelled:
 		// What is left of the sale goes back; the goods Shopify restocked came back
-		// through its refunds.
+		// through its refunds (the cancellation's own among them, recorded above), so
+		// what is left beyond them is what edits took off: goods that never left, back
+		// to stock.
 		doc := docPlan{kind: sales.ReturnKindReturn, reason: "cancelled in Shopify", at: o.CancelledAt}
 		for _, l := range lines {
 			if l.Kind == sales.KindShipping || left[l.ID] <= 0 {
@@ -204,7 +227,7 @@ func planChange(o *shopifyapi.Order, d *draft, mapErr error, st sales.ImportedSt
 			amount, tax := give(l, left[l.ID])
 			id := l.ID
 			doc.lines = append(doc.lines, sales.ReturnLine{SaleLineID: &id, Kind: l.Kind, Title: l.Title, Quantity: -left[l.ID],
-				Amount: amount.Neg(), Tax: tax.Neg()})
+				Amount: amount.Neg(), Tax: tax.Neg(), Restock: l.Kind == sales.KindProduct})
 			left[l.ID] = 0
 		}
 		if len(doc.lines) > 0 {
@@ -293,6 +316,13 @@ func planChange(o *shopifyapi.Order, d *draft, mapErr error, st sales.ImportedSt
 	return p
 }
 
+// restockedHere reports whether a refund line's goods came back to the outlet: restocked
+// by Shopify at the connection's location, or at none named (goods restocked at another
+// location went back to another shop's shelf).
+func restockedHere(rl shopifyapi.RefundLineItem, location *int64) bool {
+	return rl.Restocked() && (rl.LocationID == 0 || location == nil || rl.LocationID == *location)
+}
+
 // lineKey names a sale line's goods for comparing quantities: a product by SKU, another
 // line by kind and title.
 func lineKey(kind, sku, title string) string {
@@ -323,15 +353,19 @@ func (r *run) recordChange(ctx context.Context, row *outcomeRow, now time.Time) 
 			return err
 		}
 		row.outcome, row.reason = AlreadyImported, ""
-		if st.Voided {
+		switch {
+		case st.UpdatedAt != nil && o.UpdatedAt.Before(*st.UpdatedAt):
+			// An older state of the order than kassa took in since (a late webhook body, a
+			// page read before another run recorded a newer change): nothing in it is new.
+		case st.Voided:
 			row.outcome, row.reason = NeedsReview, "the sale was voided in kassa; Shopify changed the order since"
-		} else {
+		default:
 			lines, err := sales.Store{}.ReturnableLines(ctx, tx, st.SaleID)
 			if err != nil {
 				return err
 			}
 			d, mapErr := mapOrder(o, c, c.ShippingSKU)
-			plan := planChange(o, d, mapErr, st, lines)
+			plan := planChange(o, d, mapErr, st, lines, c.LocationID)
 			receipts, err := r.applyPlan(ctx, tx, st, plan, now)
 			if err != nil {
 				return err

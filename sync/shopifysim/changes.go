@@ -115,11 +115,18 @@ func share(v decimal.Decimal, n, of int) decimal.Decimal {
 func takeOff(o *shopdata.Order, li *shopdata.LineItem, n int) (subtotal, tax decimal.Decimal) {
 	gross := li.Price.Mul(decimal.NewFromInt(int64(li.Quantity)))
 	disc := lineDiscount(li)
-	subtotal, tax = share(gross.Sub(disc), n, li.Quantity), share(lineTax(li), n, li.Quantity)
+	// The units' part is what the line's first gone+n units hold less what its first gone
+	// units held, so that taking off every unit, a few at a time, takes off the line to
+	// the cent.
+	gone := li.Quantity - li.CurrentQuantity
+	part := func(v decimal.Decimal) decimal.Decimal {
+		return share(v, gone+n, li.Quantity).Sub(share(v, gone, li.Quantity))
+	}
+	subtotal, tax = part(gross.Sub(disc)), part(lineTax(li))
 	li.CurrentQuantity -= n
 	li.FulfillableQuantity = max(0, li.FulfillableQuantity-n)
 	o.CurrentSubtotalPrice = shopdata.NewMoney(o.CurrentSubtotalPrice.Sub(subtotal))
-	o.CurrentTotalDiscounts = shopdata.NewMoney(o.CurrentTotalDiscounts.Sub(share(disc, n, li.Quantity)))
+	o.CurrentTotalDiscounts = shopdata.NewMoney(o.CurrentTotalDiscounts.Sub(part(disc)))
 	o.CurrentTotalTax = shopdata.NewMoney(o.CurrentTotalTax.Sub(tax))
 	value := subtotal
 	if !o.TaxesIncluded {
@@ -135,6 +142,19 @@ func paid(o *shopdata.Order) bool {
 	switch o.FinancialStatus {
 	case "paid", "partially_paid", "partially_refunded":
 		return true
+	}
+	return false
+}
+
+// shippingRefunded reports whether an earlier refund gave the shipping back (a refund
+// gives back all of it: it is not refunded twice).
+func shippingRefunded(o *shopdata.Order) bool {
+	for _, r := range o.Refunds {
+		for _, a := range r.OrderAdjustments {
+			if a.Kind == "shipping_refund" {
+				return true
+			}
+		}
 	}
 	return false
 }
@@ -182,7 +202,7 @@ func (s *Server) refund(o *shopdata.Order, req RefundRequest) (shopdata.Refund, 
 			value = value.Add(tax)
 		}
 	}
-	if req.Shipping {
+	if req.Shipping && !shippingRefunded(o) {
 		for _, sl := range o.ShippingLines {
 			tax := decimal.Zero
 			for _, t := range sl.TaxLines {
@@ -202,6 +222,13 @@ func (s *Server) refund(o *shopdata.Order, req RefundRequest) (shopdata.Refund, 
 			o.CurrentTotalPrice = shopdata.NewMoney(o.CurrentTotalPrice.Sub(v))
 		}
 	}
+	// What the buyer still owes falls first (goods given back need no paying); the rest
+	// is paid back when Shopify collected it.
+	if o.TotalOutstanding.IsPositive() && value.IsPositive() {
+		off := decimal.Min(value, o.TotalOutstanding.Decimal)
+		o.TotalOutstanding = shopdata.NewMoney(o.TotalOutstanding.Sub(off))
+		value = value.Sub(off)
+	}
 	if paid(o) && value.IsPositive() {
 		gateway := "shopify_payments"
 		if len(o.PaymentGatewayNames) > 0 {
@@ -213,9 +240,6 @@ func (s *Server) refund(o *shopdata.Order, req RefundRequest) (shopdata.Refund, 
 		if !o.CurrentTotalPrice.IsPositive() {
 			o.FinancialStatus = "refunded"
 		}
-	} else if !paid(o) {
-		// What an unpaid order no longer holds is no longer owed.
-		o.TotalOutstanding = shopdata.NewMoney(decimal.Max(decimal.Zero, o.TotalOutstanding.Sub(value)))
 	}
 	o.Refunds = append(o.Refunds, r)
 	return r, nil
@@ -258,9 +282,26 @@ func (s *Server) CancelOrder(id int64, restock bool, reason string) (shopdata.Or
 			}
 		}
 		wasPaid := paid(o)
+		// Cancelling a paid order gives back all the money Shopify kept, including what
+		// an edit left owed to the buyer (a negative outstanding amount) and a tip.
+		kept := o.CurrentTotalPrice.Sub(o.TotalOutstanding.Decimal)
 		var err error
 		if r, err = s.refund(o, req); err != nil {
 			return err
+		}
+		if wasPaid && kept.IsPositive() {
+			last := &o.Refunds[len(o.Refunds)-1]
+			if len(last.Transactions) == 0 {
+				ts := s.formatTime(s.clock())
+				gateway := "shopify_payments"
+				if len(o.PaymentGatewayNames) > 0 {
+					gateway = o.PaymentGatewayNames[0]
+				}
+				last.Transactions = append(last.Transactions, shopdata.Transaction{ID: s.newID(), OrderID: o.ID, Kind: "refund",
+					Gateway: gateway, Status: "success", CreatedAt: ts, ProcessedAt: ts, Currency: o.Currency, SourceName: "web"})
+			}
+			last.Transactions[0].Amount = shopdata.NewMoney(kept)
+			r = *last
 		}
 		ts := s.formatTime(s.clock())
 		if reason == "" {

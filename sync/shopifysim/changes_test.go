@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/kassa-pos/kassa/sync/shopifysim"
 	"github.com/kassa-pos/kassa/sync/shopifysim/shopdata"
 )
@@ -126,5 +128,91 @@ func TestOrderChangesAsShopify(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusUnprocessableEntity {
 		t.Errorf("a refund of a cancelled order: %d", resp.StatusCode)
+	}
+}
+
+// TestRefundMoneyAsShopify: a refund lowers what the buyer still owes before it pays money
+// back, shipping is refunded once, and cancelling a paid order gives back all the money
+// Shopify kept, what an edit left owed to the buyer included.
+func TestRefundMoneyAsShopify(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, shopifysim.Options{})
+	var o shopdata.Order
+	for {
+		next, err := s.NewOrder()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if next.FinancialStatus == "paid" && len(next.LineItems) >= 2 && len(next.ShippingLines) > 0 && !next.ShippingLines[0].DiscountedPrice.IsZero() {
+			o = next
+			break
+		}
+	}
+	money := func(r shopdata.Refund) decimal.Decimal {
+		sum := decimal.Zero
+		for _, x := range r.Transactions {
+			sum = sum.Add(x.Amount.Decimal)
+		}
+		return sum
+	}
+	current := func() shopdata.Order {
+		t.Helper()
+		raw, err := s.Order(o.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var now shopdata.Order
+		if err := json.Unmarshal(raw, &now); err != nil {
+			t.Fatal(err)
+		}
+		return now
+	}
+	// Ten still owed (a partly paid order): the first ten refunded are no longer owed.
+	if _, err := s.UpdateOrder(o.ID, func(m map[string]any) { m["total_outstanding"], m["financial_status"] = "10.00", "partially_paid" }); err != nil {
+		t.Fatal(err)
+	}
+	r1, err := s.RefundOrder(o.ID, shopifysim.RefundRequest{Lines: []shopifysim.RefundLine{{LineItemID: o.LineItems[0].ID, Quantity: 1}}, Shipping: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	value := r1.RefundLineItems[0].Subtotal.Decimal
+	if !o.TaxesIncluded {
+		value = value.Add(r1.RefundLineItems[0].TotalTax.Decimal)
+	}
+	for _, a := range r1.OrderAdjustments {
+		value = value.Sub(a.Amount.Decimal).Sub(a.TaxAmount.Decimal)
+		if o.TaxesIncluded {
+			value = value.Add(a.TaxAmount.Decimal)
+		}
+	}
+	if now := current(); !now.TotalOutstanding.IsZero() || !money(r1).Equal(value.Sub(decimal.NewFromInt(10))) || len(r1.OrderAdjustments) != 1 {
+		t.Fatalf("refund of %s with 10.00 owed: %s paid back, %s still owed, %d shipping adjustments", value, money(r1), now.TotalOutstanding, len(r1.OrderAdjustments))
+	}
+	// Shipping refunded already is not refunded again.
+	r2, err := s.RefundOrder(o.ID, shopifysim.RefundRequest{Lines: []shopifysim.RefundLine{{LineItemID: o.LineItems[1].ID, Quantity: 1}}, Shipping: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r2.OrderAdjustments) != 0 {
+		t.Fatalf("shipping refunded twice: %+v", r2.OrderAdjustments)
+	}
+	// An edit leaves money owed to the buyer; the cancellation gives back all Shopify kept.
+	for _, li := range current().LineItems {
+		if li.CurrentQuantity > 0 {
+			if _, err := s.EditOrder(o.ID, shopifysim.EditRequest{Quantities: map[int64]int{li.ID: li.CurrentQuantity - 1}}); err != nil {
+				t.Fatal(err)
+			}
+			break
+		}
+	}
+	before := current()
+	kept := before.CurrentTotalPrice.Sub(before.TotalOutstanding.Decimal)
+	if _, err := s.CancelOrder(o.ID, true, "customer"); err != nil {
+		t.Fatal(err)
+	}
+	after := current()
+	last := after.Refunds[len(after.Refunds)-1]
+	if !money(last).Equal(kept) || !after.CurrentTotalPrice.IsZero() || !after.TotalOutstanding.IsZero() {
+		t.Fatalf("cancellation paid back %s of the %s Shopify kept; now %s total, %s owed", money(last), kept, after.CurrentTotalPrice, after.TotalOutstanding)
 	}
 }

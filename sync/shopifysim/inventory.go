@@ -262,6 +262,8 @@ func (s *Server) PlaceWebOrder(lines ...WebOrderLine) (shopdata.Order, error) {
 	included := func(d decimal.Decimal) decimal.Decimal {
 		return d.Mul(rate).Div(decimal.NewFromInt(1).Add(rate)).Round(2)
 	}
+	s.placeMu.Lock()
+	defer s.placeMu.Unlock()
 	id := s.newID()
 	number := int(s.store.maxOrderNumber()) + 1
 	if number < 1001 {

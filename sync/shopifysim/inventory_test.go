@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -310,5 +311,45 @@ func TestHeldInventorySet(t *testing.T) {
 	}
 	if s.InventorySets() != 2 {
 		t.Fatalf("%d sets counted, want 2", s.InventorySets())
+	}
+}
+
+// TestWebOrdersPlacedAtOnceHaveDistinctNames: buyers placing web orders at the same moment
+// get distinct order names, as in Shopify (kassa files sales under them).
+func TestWebOrdersPlacedAtOnceHaveDistinctNames(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, shopifysim.Options{Generate: &shopdata.GenerateOptions{Seed: 13, Orders: 5, Days: 5}})
+	var variant int64
+	for _, it := range shopdata.NewGenerator(shopdata.GenerateOptions{Seed: 13, Now: time.Now()}).Catalog() {
+		if it.Tracked && !it.GiftCard {
+			variant = it.VariantID
+			break
+		}
+	}
+	const buyers, each = 4, 25
+	names := make(chan string, buyers*each)
+	var wg sync.WaitGroup
+	for range buyers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range each {
+				o, err := s.PlaceWebOrder(shopifysim.WebOrderLine{VariantID: variant, Quantity: 1})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				names <- o.Name
+			}
+		}()
+	}
+	wg.Wait()
+	close(names)
+	seen := map[string]bool{}
+	for n := range names {
+		if seen[n] {
+			t.Errorf("two web orders are named %s", n)
+		}
+		seen[n] = true
 	}
 }

@@ -188,6 +188,9 @@ type Server struct {
 	gen   *shopdata.Generator
 	// updateMu serialises UpdateOrder's read-modify-write.
 	updateMu sync.Mutex
+	// placeMu serialises PlaceWebOrder from numbering to placing, so that web orders
+	// placed at once get distinct names, as in Shopify.
+	placeMu sync.Mutex
 
 	reqMu    sync.Mutex
 	requests []Request
