@@ -536,3 +536,62 @@ func TestAnOlderStateOfAnOrderIsNotRecorded(t *testing.T) {
 		t.Errorf("%d documents for 3 edits (%v)", n, err)
 	}
 }
+
+// Two changes Shopify makes within one second share the order's update time (Shopify's
+// times are to the second): the second one, arriving by webhook after the first was
+// recorded, is compared with the sale and recorded too, not taken for the state kassa has.
+func TestChangesWithinOneSecondAreBothRecorded(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t, fixtureOptions{sim: shopifysim.Options{Clock: func() time.Time { return testNow }}})
+	o := mugsAndPlate(testNow.Add(-3 * time.Hour))
+	if err := f.srv.AddOrders(o); err != nil {
+		t.Fatal(err)
+	}
+	if sum := f.run(ModeAll); sum.Outcomes.Imported != 1 {
+		t.Fatalf("import %+v", sum)
+	}
+	s := mustSale(t, f, "#1001")
+	deliver := func(what string) Summary {
+		t.Helper()
+		raw, err := f.srv.Order(o.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		now, err := shopifyapi.DecodeOrder(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum, err := f.im.ImportOrders(ctx, f.conn.ID, []shopifyapi.Order{now}, RunOptions{Trigger: TriggerWebhook, Wait: true})
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		return sum
+	}
+	var first time.Time
+	for i, q := range []int{1, 0} {
+		if _, err := f.srv.EditOrder(o.ID, shopifysim.EditRequest{Quantities: map[int64]int{o.LineItems[0].ID: q}}); err != nil {
+			t.Fatal(err)
+		}
+		raw, err := f.srv.Order(o.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		at, _ := shopifyapi.DecodeOrder(raw)
+		if i == 0 {
+			first = at.UpdatedAt
+		} else if !at.UpdatedAt.Equal(first) {
+			t.Fatalf("the two edits have update times %v and %v, want one", first, at.UpdatedAt)
+		}
+		if sum := deliver(fmt.Sprintf("edit to %d", q)); sum.Outcomes.Updated != 1 {
+			t.Fatalf("edit to %d, delivered: %+v, want updated", q, sum.Outcomes)
+		}
+	}
+	if sum := deliver("the last state again"); sum.Outcomes.AlreadyImported != 1 {
+		t.Fatalf("the last state again: %+v, want already imported", sum.Outcomes)
+	}
+	var n int
+	if err := f.db.Get(&n, `SELECT count(*) FROM sale_returns WHERE sale_id = $1`, s.ID); err != nil || n != 2 {
+		t.Errorf("%d documents for 2 edits within one second (%v)", n, err)
+	}
+}
