@@ -53,5 +53,5 @@
 //   - Refunds made in Shopify are not imported: the sale records the order as it was sold.
 //
 // Owns tables: shopify_connections, shopify_credentials, shopify_webhook_subscriptions,
-// import_runs, import_outcomes and import_order_json.
+// import_runs, import_outcomes, import_order_json and shopify_reconciliations.
 package shopify
