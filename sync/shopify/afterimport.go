@@ -25,7 +25,8 @@ import (
 //
 //   - each refund kassa does not hold yet (by Shopify's refund id) becomes a return
 //     #1001-R1, -R2...: negative lines for the quantities and shipping refunded, stock back
-//     for what Shopify restocked, and a negative Shopify refund of the money refunded, dated
+//     for what Shopify restocked at the connection's location (or at no location named:
+//     older refunds), and a negative Shopify refund of the money refunded, dated
 //     when Shopify refunded it, counted in the register session open when kassa records it;
 //   - a cancellation returns what is left of the sale (restocked as Shopify did, through
 //     its refunds) and writes off what is still owed, "cancelled in Shopify";
@@ -87,8 +88,9 @@ func saleLine(lines []sales.ReturnableLine, left map[int64]int, li *shopifyapi.L
 }
 
 // planChange works out the documents that bring what kassa holds of a sale (st, lines) to
-// the order as it stands (o; d its mapping, nil with mapErr when it has none).
-func planChange(o *shopifyapi.Order, d *draft, mapErr error, st sales.ImportedState, lines []sales.ReturnableLine) changePlan {
+// the order as it stands (o; d its mapping, nil with mapErr when it has none); loc is the
+// connection's location, where restocked goods come back into the outlet (0: any).
+func planChange(o *shopifyapi.Order, d *draft, mapErr error, st sales.ImportedState, lines []sales.ReturnableLine, loc int64) changePlan {
 	var p changePlan
 	left := map[int64]int{}
 	shipLeft := map[int64]decimal.Decimal{}
@@ -141,7 +143,7 @@ func planChange(o *shopifyapi.Order, d *draft, mapErr error, st sales.ImportedSt
 			left[l.ID] -= int(rl.Quantity)
 			id := l.ID
 			doc.lines = append(doc.lines, sales.ReturnLine{SaleLineID: &id, Kind: l.Kind, Title: l.Title, Quantity: -int(rl.Quantity),
-				Amount: amount.Abs().Neg(), Tax: tax.Abs().Neg(), Restock: rl.Restocked()})
+				Amount: amount.Abs().Neg(), Tax: tax.Abs().Neg(), Restock: restockedHere(rl, loc)})
 			doc.kind = sales.ReturnKindReturn
 		}
 		for _, a := range rf.Adjustments {
@@ -331,7 +333,7 @@ func (r *run) recordChange(ctx context.Context, row *outcomeRow, now time.Time) 
 				return err
 			}
 			d, mapErr := mapOrder(o, c, c.ShippingSKU)
-			plan := planChange(o, d, mapErr, st, lines)
+			plan := planChange(o, d, mapErr, st, lines, c.stockLocation())
 			receipts, err := r.applyPlan(ctx, tx, st, plan, now)
 			if err != nil {
 				return err

@@ -138,7 +138,7 @@ func (im *Importer) pending(ctx context.Context, c Connection, o *shopifyapi.Ord
 			return errRollback
 		}
 		d, mapErr := mapOrder(o, c, c.ShippingSKU)
-		p := planChange(o, d, mapErr, st, lines)
+		p := planChange(o, d, mapErr, st, lines, c.stockLocation())
 		if p.payment.IsPositive() {
 			what = append(what, "Shopify collected "+money.String(p.payment)+" kassa has not recorded")
 		}
