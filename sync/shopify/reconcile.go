@@ -129,7 +129,7 @@ func (im *Importer) pending(ctx context.Context, c Connection, o *shopifyapi.Ord
 			what = append(what, "the sale was voided in kassa")
 			return errRollback
 		}
-		lines, err := sales.Store{}.ReturnableLines(ctx, tx, saleID)
+		lines, err := heldLines(ctx, tx, saleID)
 		if err != nil {
 			return err
 		}
