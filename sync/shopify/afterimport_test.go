@@ -110,6 +110,8 @@ func TestChangesAfterImport(t *testing.T) {
 		shopify string // the closing report's expected Shopify money
 		// adjusted is the closing report's adjustments total ("" for none expected).
 		adjusted string
+		// paid is what the sale shows as paid ("" for not checked).
+		paid string
 	}{
 		{
 			name: "refund with restock",
@@ -182,7 +184,7 @@ func TestChangesAfterImport(t *testing.T) {
 				o.CurrentSubtotalPrice, o.CurrentTotalPrice, o.CurrentTotalTax, o.TotalOutstanding = m("20.00"), m("25.00"), m("4.34"), m("25.00")
 			},
 			outcome: Updated, docs: []string{"#1001-R1 adjustment PLATE×-1+restock refunded 0.00 owed -18.00"},
-			stock: map[string]int{"MUG": -2}, balance: "25.00", shopify: "0.00",
+			stock: map[string]int{"MUG": -2}, balance: "25.00", shopify: "0.00", paid: "0.00",
 		},
 		{
 			name: "edit adding a line to a paid order: the buyer owes it",
@@ -192,7 +194,7 @@ func TestChangesAfterImport(t *testing.T) {
 				o.FinancialStatus = "partially_paid"
 			},
 			outcome: Updated, docs: []string{"#1001-R1 adjustment CUP×1+restock refunded 0.00 owed 7.00"},
-			stock: map[string]int{"MUG": -2, "PLATE": -1, "CUP": -1}, balance: "7.00", shopify: "43.00", adjusted: "7.00",
+			stock: map[string]int{"MUG": -2, "PLATE": -1, "CUP": -1}, balance: "7.00", shopify: "43.00", adjusted: "7.00", paid: "43.00",
 		},
 		{
 			name: "edit raising a quantity",
@@ -222,7 +224,7 @@ func TestChangesAfterImport(t *testing.T) {
 				o.CurrentSubtotalPrice, o.CurrentTotalPrice, o.CurrentTotalTax, o.TotalOutstanding = m("45.00"), m("50.00"), m("8.67"), m("50.00")
 			},
 			outcome: Updated, docs: []string{"#1001-R1 adjustment CUP×1+restock refunded 0.00 owed 7.00"},
-			stock: map[string]int{"MUG": -2, "PLATE": -1, "CUP": -1}, balance: "50.00", shopify: "0.00", adjusted: "7.00",
+			stock: map[string]int{"MUG": -2, "PLATE": -1, "CUP": -1}, balance: "50.00", shopify: "0.00", adjusted: "7.00", paid: "0.00",
 		},
 		{
 			name: "edit adding a line with a refund Shopify cannot tell kassa of needs review",
@@ -323,6 +325,9 @@ func TestChangesAfterImport(t *testing.T) {
 				}
 				if s.Balance.StringFixed(2) != tc.balance {
 					t.Errorf("balance %s, want %s", s.Balance.StringFixed(2), tc.balance)
+				}
+				if tc.paid != "" && s.Paid().StringFixed(2) != tc.paid {
+					t.Errorf("paid %s, want %s", s.Paid().StringFixed(2), tc.paid)
 				}
 				stock := f.stock()
 				for _, sku := range []string{"MUG", "PLATE", "CUP", "BOWL"} {
