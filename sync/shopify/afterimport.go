@@ -90,10 +90,20 @@ func heldLines(ctx context.Context, q sqlx.ExtContext, saleID int64) ([]sales.Re
 	return lines, nil
 }
 
+// oneRate is the rate of a line taxed at one rate, for the reports' taxes per rate; nil
+// for a line taxed at none or several.
+func oneRate(taxes []sales.LineTax) *decimal.Decimal {
+	if len(taxes) != 1 {
+		return nil
+	}
+	r := taxes[0].Rate
+	return &r
+}
+
 // docLine is a document line of qty units (negative: given back) of what kassa holds in
 // l, naming its sale line, or its product for goods the sale does not have.
 func docLine(l sales.ReturnableLine, qty int, amount, tax decimal.Decimal, restock bool) sales.ReturnLine {
-	rl := sales.ReturnLine{Kind: l.Kind, Title: l.Title, Quantity: qty, Amount: amount, Tax: tax, Restock: restock}
+	rl := sales.ReturnLine{Kind: l.Kind, Title: l.Title, Quantity: qty, Amount: amount, Tax: tax, Restock: restock, TaxRate: oneRate(l.Taxes)}
 	if l.ID > 0 {
 		id := l.ID
 		rl.SaleLineID = &id
@@ -198,7 +208,7 @@ func planChange(o *shopifyapi.Order, d *draft, mapErr error, st sales.ImportedSt
 					shipLeft[l.ID] = shipLeft[l.ID].Sub(off)
 					id := l.ID
 					doc.lines = append(doc.lines, sales.ReturnLine{SaleLineID: &id, Kind: sales.KindShipping, Title: l.Title,
-						Amount: off.Neg(), Tax: decimal.Min(tax, l.Tax).Neg()})
+						Amount: off.Neg(), Tax: decimal.Min(tax, l.Tax).Neg(), TaxRate: oneRate(l.Taxes)})
 					amount = amount.Sub(off)
 					tax = decimal.Zero
 					if !amount.IsPositive() {
@@ -330,7 +340,7 @@ func planChange(o *shopifyapi.Order, d *draft, mapErr error, st sales.ImportedSt
 			if held >= 0 {
 				doc.lines = append(doc.lines, docLine(lines[held], n, amount, tax, nl.Kind == sales.KindProduct))
 			} else {
-				rl := sales.ReturnLine{Kind: nl.Kind, Title: nl.Title, Quantity: n, Amount: amount, Tax: tax}
+				rl := sales.ReturnLine{Kind: nl.Kind, Title: nl.Title, Quantity: n, Amount: amount, Tax: tax, TaxRate: oneRate(nl.Taxes)}
 				if nl.Kind == sales.KindProduct {
 					if doc.newGoods == nil {
 						doc.newGoods = map[int]lineDraft{}

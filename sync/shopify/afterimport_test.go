@@ -351,6 +351,12 @@ func TestChangesAfterImport(t *testing.T) {
 				if tc.adjusted != "" && (rep.Adjustments.Count != 1 || rep.Adjustments.Total != tc.adjusted) {
 					t.Errorf("closing report's adjustments %+v, want one of %s", rep.Adjustments, tc.adjusted)
 				}
+				for _, tx := range rep.Taxes {
+					// Every line here is taxed at 21 %: the documents' lines count at their rate.
+					if strings.HasPrefix(tx.Rate, "0") && tx.Amount != "0.00" {
+						t.Errorf("closing report's taxes %+v: %s without its rate", rep.Taxes, tx.Amount)
+					}
+				}
 			})
 		}
 	}
