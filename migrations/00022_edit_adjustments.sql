@@ -16,6 +16,8 @@
 
 -- +goose Up
 ALTER TABLE sale_return_lines ADD COLUMN product_id bigint REFERENCES products (id);
+-- The SKU of such goods as the channel named it (a sale line keeps its own).
+ALTER TABLE sale_return_lines ADD COLUMN sku text NOT NULL DEFAULT '' CHECK (char_length(sku) <= 255);
 CREATE INDEX sale_return_lines_product ON sale_return_lines (product_id) WHERE product_id IS NOT NULL;
 ALTER TABLE sale_return_lines
     DROP CONSTRAINT sale_return_lines_quantity_check,
@@ -95,4 +97,4 @@ ALTER TABLE sale_return_lines
     ADD CONSTRAINT sale_return_lines_check CHECK (kind <> 'product' OR sale_line_id IS NOT NULL OR quantity = 0),
     ADD CONSTRAINT sale_return_lines_check1 CHECK (NOT restock OR (sale_line_id IS NOT NULL AND quantity < 0));
 DROP INDEX sale_return_lines_product;
-ALTER TABLE sale_return_lines DROP COLUMN product_id;
+ALTER TABLE sale_return_lines DROP COLUMN sku, DROP COLUMN product_id;

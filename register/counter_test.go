@@ -524,7 +524,7 @@ func TestAdjustmentAddsGoods(t *testing.T) {
 	dbtest.Unchanged(t, s.db, before)
 	r, err := doc(sales.ReturnKindAdjustment, "16.00",
 		sales.ReturnLine{SaleLineID: &cupLine, Kind: sales.KindProduct, Title: "Cup", Quantity: 1, Amount: dec("12.50"), Tax: dec("2.17"), Restock: true},
-		sales.ReturnLine{ProductID: &choc.ID, Kind: sales.KindProduct, Title: "Chocolate", Quantity: 1, Amount: dec("3.50"), Tax: dec("0.38"), Restock: true})
+		sales.ReturnLine{ProductID: &choc.ID, SKU: "CHOC", Kind: sales.KindProduct, Title: "Chocolate", Quantity: 1, Amount: dec("3.50"), Tax: dec("0.38"), Restock: true})
 	if err != nil {
 		t.Fatal(err)
 	}

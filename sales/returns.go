@@ -105,7 +105,7 @@ type ReturnLine struct {
 	TaxRate *decimal.Decimal `db:"tax_rate"`
 	Restock bool             `db:"restock"`
 	// SKU and ProductID are the sale line's (read functions fill them in); a line of goods
-	// the sale does not have (no SaleLineID) names its product in ProductID when recorded.
+	// the sale does not have (no SaleLineID) names its product and SKU when recorded.
 	SKU       string `db:"sku"`
 	ProductID *int64 `db:"product_id"`
 }
@@ -220,6 +220,7 @@ func (st Store) CreateReturn(ctx context.Context, q pg.Queryer, nr NewReturn) (R
 			rates          = make([]*string, n)
 			restocks       = make([]bool, n)
 			products       = make([]*int64, n)
+			skus           = make([]string, n)
 		)
 		for i, l := range nr.Lines {
 			if l.Kind == "" {
@@ -232,16 +233,16 @@ func (st Store) CreateReturn(ctx context.Context, q pg.Queryer, nr NewReturn) (R
 				rates[i] = &s
 			}
 			if l.SaleLineID == nil {
-				products[i] = l.ProductID
+				products[i], skus[i] = l.ProductID, l.SKU
 			}
 			nr.Lines[i].Kind = l.Kind
 		}
 		_, err = tx.ExecContext(ctx, `
-			INSERT INTO sale_return_lines (return_id, line_no, sale_line_id, kind, title, quantity, amount, tax, tax_rate, restock, product_id)
+			INSERT INTO sale_return_lines (return_id, line_no, sale_line_id, kind, title, quantity, amount, tax, tax_rate, restock, product_id, sku)
 			SELECT $1, t.* FROM unnest($2::int[], $3::bigint[], $4::text[], $5::text[], $6::int[], $7::numeric[],
-				$8::numeric[], $9::numeric[], $10::boolean[], $11::bigint[]) AS t`,
+				$8::numeric[], $9::numeric[], $10::boolean[], $11::bigint[], $12::text[]) AS t`,
 			r.ID, pq.Array(nos), pq.Array(saleLines), pq.Array(kinds), pq.Array(titles), pq.Array(qtys),
-			pq.Array(amounts), pq.Array(taxes), pq.Array(rates), pq.Array(restocks), pq.Array(products))
+			pq.Array(amounts), pq.Array(taxes), pq.Array(rates), pq.Array(restocks), pq.Array(products), pq.Array(skus))
 		if err != nil {
 			return translateReturn(err, r)
 		}
@@ -327,9 +328,8 @@ func (st Store) loadReturns(ctx context.Context, q pg.Queryer, where string, arg
 	var lines []ReturnLine
 	err := sqlx.SelectContext(ctx, q, &lines, `
 		SELECT rl.id, rl.return_id, rl.line_no, rl.sale_line_id, rl.kind, rl.title, rl.quantity, rl.amount, rl.tax,
-			rl.tax_rate, rl.restock, coalesce(sl.sku, p.sku, '') AS sku, coalesce(sl.product_id, rl.product_id) AS product_id
+			rl.tax_rate, rl.restock, coalesce(sl.sku, rl.sku) AS sku, coalesce(sl.product_id, rl.product_id) AS product_id
 		FROM sale_return_lines rl LEFT JOIN sale_lines sl ON sl.id = rl.sale_line_id
-			LEFT JOIN products p ON p.id = rl.product_id
 		WHERE rl.return_id = ANY($1::bigint[]) ORDER BY rl.return_id, rl.line_no`, pq.Array(ids))
 	if err != nil {
 		return nil, fmt.Errorf("load return lines: %w", err)
@@ -465,18 +465,18 @@ func (Store) ReturnableLines(ctx context.Context, q pg.Queryer, saleID int64) ([
 func (Store) AddedLines(ctx context.Context, q pg.Queryer, saleID int64) ([]ReturnableLine, error) {
 	var out []ReturnableLine
 	err := sqlx.SelectContext(ctx, q, &out, `
-		SELECT 0 AS id, r.sale_id, 0 AS line_no, rl.product_id, 'product' AS kind, coalesce(p.sku, '') AS sku,
-			(array_agg(rl.title ORDER BY rl.id))[1] AS title, '' AS variant_title,
+		SELECT 0 AS id, r.sale_id, 0 AS line_no, rl.product_id, 'product' AS kind,
+			(array_agg(rl.sku ORDER BY rl.id))[1] AS sku, (array_agg(rl.title ORDER BY rl.id))[1] AS title, '' AS variant_title,
 			coalesce(sum(rl.quantity) FILTER (WHERE rl.quantity > 0), 0) AS quantity,
-			p.price AS unit_price, 0 AS discount,
+			0 AS unit_price, 0 AS discount,
 			coalesce(sum(rl.tax) FILTER (WHERE rl.quantity > 0), 0) AS tax,
 			coalesce(sum(rl.amount) FILTER (WHERE rl.quantity > 0), 0) AS total,
 			coalesce(-sum(rl.quantity) FILTER (WHERE rl.quantity < 0), 0) AS returned_qty,
 			coalesce(-sum(rl.amount) FILTER (WHERE rl.quantity < 0), 0) AS returned_amount,
 			coalesce(-sum(rl.tax) FILTER (WHERE rl.quantity < 0), 0) AS returned_tax
-		FROM sale_return_lines rl JOIN sale_returns r ON r.id = rl.return_id JOIN products p ON p.id = rl.product_id
+		FROM sale_return_lines rl JOIN sale_returns r ON r.id = rl.return_id
 		WHERE r.sale_id = $1 AND rl.product_id IS NOT NULL
-		GROUP BY r.sale_id, rl.product_id, p.sku, p.price ORDER BY min(rl.id)`, saleID)
+		GROUP BY r.sale_id, rl.product_id ORDER BY min(rl.id)`, saleID)
 	if err != nil {
 		return nil, fmt.Errorf("load the goods added to sale %d: %w", saleID, err)
 	}

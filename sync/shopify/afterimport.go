@@ -109,7 +109,7 @@ func docLine(l sales.ReturnableLine, qty int, amount, tax decimal.Decimal, resto
 		rl.SaleLineID = &id
 	} else {
 		pid := *l.ProductID
-		rl.ProductID = &pid
+		rl.ProductID, rl.SKU = &pid, l.SKU
 	}
 	return rl
 }
@@ -340,7 +340,7 @@ func planChange(o *shopifyapi.Order, d *draft, mapErr error, st sales.ImportedSt
 			if held >= 0 {
 				doc.lines = append(doc.lines, docLine(lines[held], n, amount, tax, nl.Kind == sales.KindProduct))
 			} else {
-				rl := sales.ReturnLine{Kind: nl.Kind, Title: nl.Title, Quantity: n, Amount: amount, Tax: tax, TaxRate: oneRate(nl.Taxes)}
+				rl := sales.ReturnLine{Kind: nl.Kind, SKU: nl.SKU, Title: nl.Title, Quantity: n, Amount: amount, Tax: tax, TaxRate: oneRate(nl.Taxes)}
 				if nl.Kind == sales.KindProduct {
 					if doc.newGoods == nil {
 						doc.newGoods = map[int]lineDraft{}
