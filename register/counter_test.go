@@ -493,3 +493,61 @@ func TestConcurrentReturnsNeverReturnMoreThanSold(t *testing.T) {
 		t.Errorf("a payment to a voided sale: %v", err)
 	}
 }
+
+// An adjustment (an edit in Shopify after the import) may add goods: units to a sale line,
+// or a product the sale does not have, and raise what the buyer owes beyond the sale's
+// total; no other document adds, and goods added are given back no more than added.
+func TestAdjustmentAddsGoods(t *testing.T) {
+	t.Parallel()
+	s, choc := counterShop(t, true)
+	ctx := context.Background()
+	saleID := s.sale("#1002", sales.SourceShopify, s.at(24, 20, 0), nil, []line{
+		{product: s.cup, qty: 1, price: "12.50", rate: "0.21", tax: "2.17"},
+	})
+	lines, err := sales.Store{}.ReturnableLines(ctx, s.db, saleID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := func(kind string, owed string, ls ...sales.ReturnLine) (sales.Return, error) {
+		return sales.Store{}.CreateReturn(ctx, s.db, sales.NewReturn{
+			Return: sales.Return{SaleID: saleID, Kind: kind, Source: sales.SourceShopify, OutletID: s.outlet.ID, RegisterID: s.till.ID,
+				ReturnedAt: s.at(25, 8, 0), RecordedBy: "shopify", Owed: dec(owed)},
+			Lines: ls,
+		})
+	}
+	cupLine := lines[0].ID
+	before := dbtest.Counts(t, s.db)
+	if _, err := doc(sales.ReturnKindReturn, "0", sales.ReturnLine{SaleLineID: &cupLine, Kind: sales.KindProduct, Title: "Cup", Quantity: 1,
+		Amount: dec("12.50"), Tax: dec("2.17")}); !errors.Is(err, sales.ErrReturnAdds) {
+		t.Errorf("a return adding a cup: %v", err)
+	}
+	dbtest.Unchanged(t, s.db, before)
+	r, err := doc(sales.ReturnKindAdjustment, "16.00",
+		sales.ReturnLine{SaleLineID: &cupLine, Kind: sales.KindProduct, Title: "Cup", Quantity: 1, Amount: dec("12.50"), Tax: dec("2.17"), Restock: true},
+		sales.ReturnLine{ProductID: &choc.ID, SKU: "CHOC", Kind: sales.KindProduct, Title: "Chocolate", Quantity: 1, Amount: dec("3.50"), Tax: dec("0.38"), Restock: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Total.StringFixed(2) != "16.00" || r.Lines[1].SKU != "CHOC" || r.Lines[1].ProductID == nil || *r.Lines[1].ProductID != choc.ID {
+		t.Errorf("adjustment total %s, lines %+v", r.Total, r.Lines)
+	}
+	var balance, total string
+	if err := s.db.QueryRow(`SELECT balance, total FROM sales WHERE id = $1`, saleID).Scan(&balance, &total); err != nil {
+		t.Fatal(err)
+	}
+	if balance != "28.50" || total != "12.50" {
+		t.Errorf("balance %s of a sale of %s, want 28.50: the sale and what the edit added", balance, total)
+	}
+	added, err := sales.Store{}.AddedLines(ctx, s.db, saleID)
+	if err != nil || len(added) != 1 || added[0].SKU != "CHOC" || added[0].Quantity != 1 || added[0].Left() != 1 {
+		t.Errorf("added lines %+v (%v)", added, err)
+	}
+	if _, err := doc(sales.ReturnKindReturn, "0", sales.ReturnLine{ProductID: &choc.ID, Kind: sales.KindProduct, Title: "Chocolate", Quantity: -2,
+		Amount: dec("-7.00"), Tax: dec("-0.76")}); !errors.Is(err, sales.ErrReturnMoreThanSold) {
+		t.Errorf("two chocolates given back of one added: %v", err)
+	}
+	if _, err := doc(sales.ReturnKindReturn, "0", sales.ReturnLine{SaleLineID: &cupLine, Kind: sales.KindProduct, Title: "Cup", Quantity: -2,
+		Amount: dec("-25.00"), Tax: dec("-4.34")}); err != nil {
+		t.Errorf("both cups given back, the one sold and the one added: %v", err)
+	}
+}

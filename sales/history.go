@@ -21,6 +21,7 @@ const saleSelect = `
 		s.taxes_included, s.subtotal, s.discount_total, s.tax_total, s.total, s.balance, s.status,
 		s.customer_id, s.note, s.created_at, s.receipt_seq, s.change_given, s.voided, s.sold_by, s.token_id,
 		(SELECT count(*) FROM sale_returns r WHERE r.sale_id = s.id) AS return_count,
+		(SELECT coalesce(sum(r.owed), 0) FROM sale_returns r WHERE r.sale_id = s.id) AS owed,
 		coalesce(c.email, '') AS customer_email,
 		coalesce(btrim(c.first_name || ' ' || c.last_name), '') AS customer_name
 	FROM sales s

@@ -27,8 +27,10 @@ import (
 // recording it twice is refused (ErrReturnAlreadyRecorded).
 //
 // Kinds: a return (goods back), an adjustment (money back without goods: a price
-// correction) or a write-off (an amount the shop gives up). A shipping line (kind
-// shipping, no quantity) gives back shipping.
+// correction; or a channel's edit of the order: goods taken off and added) or a write-off
+// (an amount the shop gives up). A shipping line (kind shipping, no quantity) gives back
+// shipping. Only an adjustment adds: its lines may be positive (units added to a sale line,
+// or goods the sale did not have, named by their product), and so may its totals and owed.
 
 // Return kinds.
 const (
@@ -44,10 +46,12 @@ var (
 	ErrReturnMoreThanSold    = errors.New("more would be returned than was sold less what was returned already")
 	ErrReturnAlreadyRecorded = errors.New("this refund is already recorded as a return")
 	ErrReturnLineOfOtherSale = errors.New("the line is not a line of the returned sale")
+	ErrReturnAdds            = errors.New("only an adjustment adds goods or money to a sale")
 	errReturnNeedsLines      = errors.New("a return needs at least one line")
 )
 
-// Return is a return document as recorded. Amounts are zero or negative.
+// Return is a return document as recorded. Amounts are zero or negative, but for an
+// adjustment that adds goods.
 type Return struct {
 	ID            int64     `db:"id"`
 	SaleID        int64     `db:"sale_id"`
@@ -84,7 +88,9 @@ type Return struct {
 	Refunds []Refund     `db:"-"`
 }
 
-// ReturnLine is one line of a return. Quantity, Amount and Tax are zero or negative.
+// ReturnLine is one line of a return. Quantity, Amount and Tax are zero or negative (given
+// back), or, in an adjustment, zero or positive (added). Restock says the line moved stock:
+// back in for a negative line, out for a positive one.
 type ReturnLine struct {
 	ID         int64  `db:"id"`
 	ReturnID   int64  `db:"return_id"`
@@ -98,7 +104,8 @@ type ReturnLine struct {
 	Tax     decimal.Decimal  `db:"tax"`
 	TaxRate *decimal.Decimal `db:"tax_rate"`
 	Restock bool             `db:"restock"`
-	// SKU and ProductID are the sale line's (read functions fill them in).
+	// SKU and ProductID are the sale line's (read functions fill them in); a line of goods
+	// the sale does not have (no SaleLineID) names its product and SKU when recorded.
 	SKU       string `db:"sku"`
 	ProductID *int64 `db:"product_id"`
 }
@@ -212,6 +219,8 @@ func (st Store) CreateReturn(ctx context.Context, q pg.Queryer, nr NewReturn) (R
 			amounts, taxes = make([]string, n), make([]string, n)
 			rates          = make([]*string, n)
 			restocks       = make([]bool, n)
+			products       = make([]*int64, n)
+			skus           = make([]string, n)
 		)
 		for i, l := range nr.Lines {
 			if l.Kind == "" {
@@ -223,14 +232,17 @@ func (st Store) CreateReturn(ctx context.Context, q pg.Queryer, nr NewReturn) (R
 				s := l.TaxRate.String()
 				rates[i] = &s
 			}
+			if l.SaleLineID == nil {
+				products[i], skus[i] = l.ProductID, l.SKU
+			}
 			nr.Lines[i].Kind = l.Kind
 		}
 		_, err = tx.ExecContext(ctx, `
-			INSERT INTO sale_return_lines (return_id, line_no, sale_line_id, kind, title, quantity, amount, tax, tax_rate, restock)
+			INSERT INTO sale_return_lines (return_id, line_no, sale_line_id, kind, title, quantity, amount, tax, tax_rate, restock, product_id, sku)
 			SELECT $1, t.* FROM unnest($2::int[], $3::bigint[], $4::text[], $5::text[], $6::int[], $7::numeric[],
-				$8::numeric[], $9::numeric[], $10::boolean[]) AS t`,
+				$8::numeric[], $9::numeric[], $10::boolean[], $11::bigint[], $12::text[]) AS t`,
 			r.ID, pq.Array(nos), pq.Array(saleLines), pq.Array(kinds), pq.Array(titles), pq.Array(qtys),
-			pq.Array(amounts), pq.Array(taxes), pq.Array(rates), pq.Array(restocks))
+			pq.Array(amounts), pq.Array(taxes), pq.Array(rates), pq.Array(restocks), pq.Array(products), pq.Array(skus))
 		if err != nil {
 			return translateReturn(err, r)
 		}
@@ -265,6 +277,8 @@ func translateReturn(err error, r Return) error {
 	switch {
 	case pg.IsRaised(err, "sale_return_more_than_sold"):
 		return fmt.Errorf("return of %s: %w", r.SaleReceipt, ErrReturnMoreThanSold)
+	case pg.IsRaised(err, "sale_return_adds"), pg.IsCheckViolation(err, "sale_returns_gives_back"):
+		return fmt.Errorf("return of %s: %w", r.SaleReceipt, ErrReturnAdds)
 	case pg.IsRaised(err, "sale_return_line_sale"):
 		return fmt.Errorf("return of %s: %w", r.SaleReceipt, ErrReturnLineOfOtherSale)
 	case pg.IsRaised(err, "sale_return_voided"):
@@ -314,7 +328,7 @@ func (st Store) loadReturns(ctx context.Context, q pg.Queryer, where string, arg
 	var lines []ReturnLine
 	err := sqlx.SelectContext(ctx, q, &lines, `
 		SELECT rl.id, rl.return_id, rl.line_no, rl.sale_line_id, rl.kind, rl.title, rl.quantity, rl.amount, rl.tax,
-			rl.tax_rate, rl.restock, coalesce(sl.sku, '') AS sku, sl.product_id
+			rl.tax_rate, rl.restock, coalesce(sl.sku, rl.sku) AS sku, coalesce(sl.product_id, rl.product_id) AS product_id
 		FROM sale_return_lines rl LEFT JOIN sale_lines sl ON sl.id = rl.sale_line_id
 		WHERE rl.return_id = ANY($1::bigint[]) ORDER BY rl.return_id, rl.line_no`, pq.Array(ids))
 	if err != nil {
@@ -439,6 +453,32 @@ func (Store) ReturnableLines(ctx context.Context, q pg.Queryer, saleID int64) ([
 				}
 			}
 		}
+	}
+	return out, nil
+}
+
+// AddedLines lists, by product, the goods a sale's documents added that the sale itself
+// does not have (an edit in the channel adding a product after the import), as returnable
+// lines: Quantity, Total and Tax are what was added, the Returned figures what later
+// documents gave back of it. Such a line has no ID (no sale line); ProductID, SKU and
+// Title name the goods.
+func (Store) AddedLines(ctx context.Context, q pg.Queryer, saleID int64) ([]ReturnableLine, error) {
+	var out []ReturnableLine
+	err := sqlx.SelectContext(ctx, q, &out, `
+		SELECT 0 AS id, r.sale_id, 0 AS line_no, rl.product_id, 'product' AS kind,
+			(array_agg(rl.sku ORDER BY rl.id))[1] AS sku, (array_agg(rl.title ORDER BY rl.id))[1] AS title, '' AS variant_title,
+			coalesce(sum(rl.quantity) FILTER (WHERE rl.quantity > 0), 0) AS quantity,
+			0 AS unit_price, 0 AS discount,
+			coalesce(sum(rl.tax) FILTER (WHERE rl.quantity > 0), 0) AS tax,
+			coalesce(sum(rl.amount) FILTER (WHERE rl.quantity > 0), 0) AS total,
+			coalesce(-sum(rl.quantity) FILTER (WHERE rl.quantity < 0), 0) AS returned_qty,
+			coalesce(-sum(rl.amount) FILTER (WHERE rl.quantity < 0), 0) AS returned_amount,
+			coalesce(-sum(rl.tax) FILTER (WHERE rl.quantity < 0), 0) AS returned_tax
+		FROM sale_return_lines rl JOIN sale_returns r ON r.id = rl.return_id
+		WHERE r.sale_id = $1 AND rl.product_id IS NOT NULL
+		GROUP BY r.sale_id, rl.product_id ORDER BY min(rl.id)`, saleID)
+	if err != nil {
+		return nil, fmt.Errorf("load the goods added to sale %d: %w", saleID, err)
 	}
 	return out, nil
 }

@@ -94,6 +94,9 @@ type Sale struct {
 	// ReturnCount is how many return documents the sale has (filled by the read
 	// functions).
 	ReturnCount int `db:"return_count"`
+	// Owed is how much the sale's documents changed what the buyer owes (a channel's edit
+	// or cancellation, a write-off), filled by the read functions.
+	Owed decimal.Decimal `db:"owed"`
 
 	// Filled by the read functions.
 	CustomerEmail string `db:"customer_email"`
@@ -112,8 +115,9 @@ type Sale struct {
 	Returns []Return  `db:"-"`
 }
 
-// Paid is what has been paid of the sale so far.
-func (s Sale) Paid() decimal.Decimal { return s.Total.Sub(s.Balance) }
+// Paid is what has been paid of the sale so far: what it came to (its total, as its
+// documents changed what is owed) less its balance.
+func (s Sale) Paid() decimal.Decimal { return s.Total.Add(s.Owed).Sub(s.Balance) }
 
 // Line is one line of a sale.
 type Line struct {

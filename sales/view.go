@@ -41,7 +41,8 @@ type SaleVoidView struct {
 	Token      *string `json:"token"`
 }
 
-// ReturnView is a return document in JSON: amounts are negative (what went back).
+// ReturnView is a return document in JSON: amounts are negative (what went back), but for
+// an adjustment's lines that added goods (a channel's edit after the import).
 type ReturnView struct {
 	ID            int64  `json:"id"`
 	ReceiptNumber string `json:"receipt_number"`
@@ -54,8 +55,8 @@ type ReturnView struct {
 	Shipping      string `json:"shipping"`
 	Tax           string `json:"tax"`
 	Total         string `json:"total"`
-	// Owed is how much the document lowered what the buyer owes (a channel's change to an
-	// unpaid order, a balance written off): "0.00" or negative.
+	// Owed is how much the document changed what the buyer owes (a channel's change to an
+	// unpaid order, a balance written off: negative; an edit adding goods: positive).
 	Owed       string           `json:"owed"`
 	Reason     string           `json:"reason"`
 	RecordedBy string           `json:"recorded_by"`

@@ -172,6 +172,25 @@ func printSale(c *cli, v sales.SaleView) {
 			}
 		}
 	}
+	if v.Returns != nil {
+		for _, r := range *v.Returns {
+			fmt.Fprintf(c.stdout, "%s %s at %s: %s; total %s, owed %s\n", safeLine(r.ReceiptNumber), strings.ReplaceAll(r.Kind, "_", "-"),
+				viewTime(r.ReturnedAt), safeLine(r.Reason), r.Total, r.Owed)
+			for _, l := range r.Lines {
+				stock := ""
+				switch {
+				case l.Restock && l.Quantity > 0:
+					stock = ", out of stock"
+				case l.Restock:
+					stock = ", back to stock"
+				}
+				fmt.Fprintf(c.stdout, "  %+d %s %s: %s (tax %s)%s\n", l.Quantity, safeLine(l.Name), safeLine(l.SKU), l.Amount, l.Tax, stock)
+			}
+			for _, f := range r.Refunds {
+				fmt.Fprintf(c.stdout, "  refunded %s by %s at %s\n", f.Amount, safeLine(f.Type), viewTime(f.RefundedAt))
+			}
+		}
+	}
 }
 
 // recordedBy says who recorded a payment or a void, and where: "by anna (front-till)",

@@ -343,3 +343,92 @@ func TestConnectReadingThroughREST(t *testing.T) {
 		t.Fatalf("through GraphQL after REST: %d bulk operations, %+v (REST %+v)", srv.BulkOperations(), again.Outcomes, rest.Outcomes)
 	}
 }
+
+// TestSalesShowAnEditAfterImport lets Shopify edit an imported, paid order (a line added,
+// another taken off): the next Get all records the difference as an adjustment, and
+// 'kassa sales show' lists it under the sale with its positive and negative lines and
+// what the buyer now owes.
+func TestSalesShowAnEditAfterImport(t *testing.T) {
+	t.Parallel()
+	db, url := dbtest.NewWithURL(t)
+	srv, err := shopifysim.NewServer(shopifysim.Options{Shop: "edit.myshopify.com", Token: "tok", Secret: "sec",
+		Generate: &shopdata.GenerateOptions{Seed: 4, Orders: 40, Days: 5}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	ok(t, url, "outlet", "add", "Shop", "--timezone", "Europe/Brussels", "--currency", "EUR")
+	ok(t, url, "register", "add", "Till", "--outlet", "Shop")
+	ok(t, url, "shopify", "connect", "--shop", "edit.myshopify.com", "--token-file", writeFile(t, "token", "tok"),
+		"--secret-file", writeFile(t, "secret", "sec"), "--outlet", "Shop", "--register", "Till", "--base-url", srv.URL)
+	ok(t, url, "orders", "get-all")
+	// A paid sale of two product lines or more, the first of one unit.
+	var ids []int64
+	if err := db.Select(&ids, `SELECT x.external_id FROM sale_external_ids x JOIN sales s ON s.id = x.sale_id
+		WHERE s.balance = 0 AND NOT s.voided AND s.taxes_included ORDER BY x.external_id`); err != nil {
+		t.Fatal(err)
+	}
+	var o shopdata.Order
+	for _, id := range ids {
+		raw, err := srv.Order(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cand shopdata.Order
+		if err := json.Unmarshal(raw, &cand); err != nil {
+			t.Fatal(err)
+		}
+		if len(cand.LineItems) >= 2 && cand.LineItems[0].CurrentQuantity == 1 && cand.LineItems[0].SKU != nil && len(cand.Refunds) == 0 && !cand.LineItems[0].GiftCard {
+			o = cand
+			break
+		}
+	}
+	if o.ID == 0 {
+		t.Fatal("no paid order of two lines to edit")
+	}
+	// Goods kassa has no product for, with no variant (Shopify tracks no stock of them).
+	sku := "EXTRA-1"
+	added := shopdata.LineItem{Title: "Extra mug\x1b[2J", Name: "Extra mug", SKU: &sku, Quantity: 2, Price: shopdata.MustMoney("100.00"),
+		TotalDiscount: shopdata.MustMoney("0.00"), Taxable: true, RequiresShipping: true,
+		TaxLines: []shopdata.TaxLine{{Price: shopdata.MustMoney("34.71"), Rate: shopdata.MustRate("0.21"), Title: "BTW"}}}
+	edited, err := srv.EditOrder(o.ID, shopifysim.EditRequest{Quantities: map[int64]int{o.LineItems[0].ID: 0}, Add: []shopdata.LineItem{added}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var run importJSON
+	mustJSON(t, ok(t, url, "orders", "get-all", "--json"), &run)
+	if run.Outcomes["updated"] != 1 {
+		t.Fatalf("get all after the edit: %+v", run.Outcomes)
+	}
+	var sale struct {
+		Balance string `json:"balance"`
+		Returns []struct {
+			ReceiptNumber string `json:"receipt_number"`
+			Kind          string `json:"kind"`
+			Owed          string `json:"owed"`
+			Lines         []struct {
+				SKU      string `json:"sku"`
+				Quantity int    `json:"quantity"`
+				Amount   string `json:"amount"`
+				Restock  bool   `json:"restock"`
+			} `json:"lines"`
+		} `json:"returns"`
+	}
+	mustJSON(t, ok(t, url, "sales", "show", o.Name, "--json"), &sale)
+	owed := edited.TotalOutstanding.StringFixed(2)
+	if len(sale.Returns) != 1 || sale.Returns[0].Kind != "adjustment" || len(sale.Returns[0].Lines) != 2 ||
+		sale.Returns[0].Lines[0].Quantity != -1 || sale.Returns[0].Lines[1].Quantity != 2 || sale.Returns[0].Lines[1].Amount != "200.00" ||
+		sale.Returns[0].Lines[1].SKU != sku || sale.Balance != owed {
+		t.Fatalf("sale after the edit (Shopify owes %s): %+v", owed, sale)
+	}
+	out := ok(t, url, "sales", "show", o.Name)
+	for _, want := range []string{o.Name + "-R1 adjustment", "edited in Shopify", "+2 Extra mug", "EXTRA-1: 200.00 (tax 34.71)\n", "-1 ", "back to stock",
+		"paid " + edited.TotalPrice.StringFixed(2) + ", balance " + owed} {
+		if !strings.Contains(out, want) {
+			t.Errorf("sales show lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "\x1b") {
+		t.Errorf("sales show prints Shopify's escape sequence as is:\n%q", out)
+	}
+}

@@ -25,16 +25,21 @@ import (
 //
 //   - each refund kassa does not hold yet (by Shopify's refund id) becomes a return
 //     #1001-R1, -R2...: negative lines for the quantities and shipping refunded, stock back
-//     for what Shopify restocked, and a negative Shopify refund of the money refunded, dated
+//     for what Shopify restocked at the connection's location (or at no location named:
+//     older refunds), and a negative Shopify refund of the money refunded, dated
 //     when Shopify refunded it, counted in the register session open when kassa records it;
 //   - a cancellation returns what is left of the sale (restocked as Shopify did, through
 //     its refunds) and writes off what is still owed, "cancelled in Shopify";
-//   - an edit that took lines off becomes an adjustment with the difference (the goods never
-//     left, so they go back to stock);
+//   - an edit becomes an adjustment with the difference: negative lines for what it took
+//     off (the goods never left, so they go back to stock), positive lines for what it
+//     added (a line added, a quantity raised: the goods leave the outlet's stock; a product
+//     kassa does not have is created as the import creates it), priced at Shopify's
+//     current figures;
 //   - what is owed follows Shopify's outstanding amount (less what the register took): a
-//     capture in Shopify is a Shopify payment, a lower amount owed lowers the balance;
-//   - what kassa cannot express (lines added by an edit, more owed than kassa says) is left
-//     for review, with what differs.
+//     capture in Shopify is a Shopify payment, a lower amount owed lowers the balance, an
+//     edit that adds raises it;
+//   - what kassa cannot express (more owed than kassa says with no edit to say why, a
+//     refund of goods the sale does not have) is left for review, with what differs.
 //
 // Each step compares what kassa holds with the order as it stands, so recording the same
 // order twice, or its changes out of order, records each change once.
@@ -48,7 +53,10 @@ type docPlan struct {
 	lines      []sales.ReturnLine
 	money      decimal.Decimal // refunded by Shopify, positive
 	refundedAt time.Time
-	owed       decimal.Decimal // zero or negative
+	owed       decimal.Decimal // what the buyer owes more (an edit adding) or less
+	// newGoods are the lines (by index in lines) of goods the sale does not have, added by
+	// an edit: their products are found or created as the import does.
+	newGoods map[int]lineDraft
 }
 
 // changePlan is what recording an order's changes takes.
@@ -59,6 +67,51 @@ type changePlan struct {
 	paymentAt time.Time
 	// review lists what kassa cannot express.
 	review []string
+	// edit is the index in docs of the edit's adjustment when it adds goods, else -1.
+	edit int
+}
+
+// heldLines is what kassa holds of a sale: its lines with what its documents gave back or
+// added, then the goods documents added that the sale does not have, each given the
+// negative of its product's id for an id (a sale line's is positive).
+func heldLines(ctx context.Context, q sqlx.ExtContext, saleID int64) ([]sales.ReturnableLine, error) {
+	lines, err := sales.Store{}.ReturnableLines(ctx, q, saleID)
+	if err != nil {
+		return nil, err
+	}
+	added, err := sales.Store{}.AddedLines(ctx, q, saleID)
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range added {
+		l.ID = -*l.ProductID
+		lines = append(lines, l)
+	}
+	return lines, nil
+}
+
+// oneRate is the rate of a line taxed at one rate, for the reports' taxes per rate; nil
+// for a line taxed at none or several.
+func oneRate(taxes []sales.LineTax) *decimal.Decimal {
+	if len(taxes) != 1 {
+		return nil
+	}
+	r := taxes[0].Rate
+	return &r
+}
+
+// docLine is a document line of qty units (negative: given back) of what kassa holds in
+// l, naming its sale line, or its product for goods the sale does not have.
+func docLine(l sales.ReturnableLine, qty int, amount, tax decimal.Decimal, restock bool) sales.ReturnLine {
+	rl := sales.ReturnLine{Kind: l.Kind, Title: l.Title, Quantity: qty, Amount: amount, Tax: tax, Restock: restock, TaxRate: oneRate(l.Taxes)}
+	if l.ID > 0 {
+		id := l.ID
+		rl.SaleLineID = &id
+	} else {
+		pid := *l.ProductID
+		rl.ProductID, rl.SKU = &pid, l.SKU
+	}
+	return rl
 }
 
 // saleLine finds the sale line a Shopify line item became, with left units to give back:
@@ -87,10 +140,10 @@ func saleLine(lines []sales.ReturnableLine, left map[int64]int, li *shopifyapi.L
 }
 
 // planChange works out the documents that bring what kassa holds of a sale (st, lines) to
-// the order as it stands (o; d its mapping, nil with mapErr when it has none); location is
-// the connection's Shopify location (nil when it names none).
-func planChange(o *shopifyapi.Order, d *draft, mapErr error, st sales.ImportedState, lines []sales.ReturnableLine, location *int64) changePlan {
-	var p changePlan
+// the order as it stands (o; d its mapping, nil with mapErr when it has none); loc is the
+// connection's location, where restocked goods come back into the outlet (0: any).
+func planChange(o *shopifyapi.Order, d *draft, mapErr error, st sales.ImportedState, lines []sales.ReturnableLine, loc int64) changePlan {
+	p := changePlan{edit: -1}
 	left := map[int64]int{}
 	shipLeft := map[int64]decimal.Decimal{}
 	for _, l := range lines {
@@ -160,9 +213,7 @@ func planChange(o *shopifyapi.Order, d *draft, mapErr error, st sales.ImportedSt
 				taken(l, amount.Abs(), tax.Abs())
 			}
 			left[l.ID] -= int(rl.Quantity)
-			id := l.ID
-			doc.lines = append(doc.lines, sales.ReturnLine{SaleLineID: &id, Kind: l.Kind, Title: l.Title, Quantity: -int(rl.Quantity),
-				Amount: amount.Abs().Neg(), Tax: tax.Abs().Neg(), Restock: restockedHere(rl, location)})
+			doc.lines = append(doc.lines, docLine(l, -int(rl.Quantity), amount.Abs().Neg(), tax.Abs().Neg(), restockedHere(rl, loc)))
 			doc.kind = sales.ReturnKindReturn
 		}
 		for _, a := range rf.Adjustments {
@@ -177,7 +228,7 @@ func planChange(o *shopifyapi.Order, d *draft, mapErr error, st sales.ImportedSt
 					shipLeft[l.ID] = shipLeft[l.ID].Sub(off)
 					id := l.ID
 					doc.lines = append(doc.lines, sales.ReturnLine{SaleLineID: &id, Kind: sales.KindShipping, Title: l.Title,
-						Amount: off.Neg(), Tax: decimal.Min(tax, l.Tax).Neg()})
+						Amount: off.Neg(), Tax: decimal.Min(tax, l.Tax).Neg(), TaxRate: oneRate(l.Taxes)})
 					amount = amount.Sub(off)
 					tax = decimal.Zero
 					if !amount.IsPositive() {
@@ -225,9 +276,7 @@ func planChange(o *shopifyapi.Order, d *draft, mapErr error, st sales.ImportedSt
 				continue
 			}
 			amount, tax := give(l, left[l.ID])
-			id := l.ID
-			doc.lines = append(doc.lines, sales.ReturnLine{SaleLineID: &id, Kind: l.Kind, Title: l.Title, Quantity: -left[l.ID],
-				Amount: amount.Neg(), Tax: tax.Neg(), Restock: l.Kind == sales.KindProduct})
+			doc.lines = append(doc.lines, docLine(l, -left[l.ID], amount.Neg(), tax.Neg(), l.Kind == sales.KindProduct))
 			left[l.ID] = 0
 		}
 		if len(doc.lines) > 0 {
@@ -237,17 +286,44 @@ func planChange(o *shopifyapi.Order, d *draft, mapErr error, st sales.ImportedSt
 		p.review = append(p.review, "the order as it stands now cannot be read: "+mapErr.Error())
 		return p
 	default:
-		// Lines an edit took off: what kassa has left beyond Shopify's current quantity.
+		// What an edit changed: for each kind of goods, what kassa has left against
+		// Shopify's current quantity. Units beyond it were taken off; units short of it were
+		// added.
 		now := map[string]int{}
+		nowTotal, nowTax := map[string]decimal.Decimal{}, map[string]decimal.Decimal{}
+		nowLine := map[string]lineDraft{}
+		var keys []string
 		for _, l := range d.lines {
-			if !l.omit && l.Kind != sales.KindShipping && l.Kind != sales.KindDuty && l.Kind != sales.KindTip {
-				now[lineKey(l.Kind, l.SKU, l.Title)] += l.Quantity
+			if l.omit || l.Kind == sales.KindShipping || l.Kind == sales.KindDuty || l.Kind == sales.KindTip {
+				continue
 			}
+			k := lineKey(l.Kind, l.SKU, l.Title)
+			if _, ok := nowLine[k]; !ok {
+				nowLine[k] = l
+				keys = append(keys, k)
+			}
+			now[k] += l.Quantity
+			nowTotal[k], nowTax[k] = nowTotal[k].Add(l.Total), nowTax[k].Add(l.Tax)
 		}
 		have := map[string]int{}
+		haveTotal, haveTax := map[string]decimal.Decimal{}, map[string]decimal.Decimal{}
 		for _, l := range lines {
 			if l.Kind != sales.KindShipping && l.Kind != sales.KindDuty && l.Kind != sales.KindTip {
-				have[lineKey(l.Kind, l.SKU, l.Title)] += left[l.ID]
+				k := lineKey(l.Kind, l.SKU, l.Title)
+				have[k] += left[l.ID]
+				haveTotal[k] = haveTotal[k].Add(l.Total.Sub(l.ReturnedAmount))
+				haveTax[k] = haveTax[k].Add(l.Tax.Sub(l.ReturnedTax))
+			}
+		}
+		for _, rf := range p.docs {
+			// This plan's refunds took their share already.
+			for _, rl := range rf.lines {
+				for _, l := range lines {
+					if (rl.SaleLineID != nil && *rl.SaleLineID == l.ID) || (rl.SaleLineID == nil && rl.ProductID != nil && l.ID == -*rl.ProductID) {
+						k := lineKey(l.Kind, l.SKU, l.Title)
+						haveTotal[k], haveTax[k] = haveTotal[k].Add(rl.Amount), haveTax[k].Add(rl.Tax)
+					}
+				}
 			}
 		}
 		doc := docPlan{kind: sales.ReturnKindAdjustment, reason: "edited in Shopify", at: o.UpdatedAt}
@@ -259,19 +335,49 @@ func planChange(o *shopifyapi.Order, d *draft, mapErr error, st sales.ImportedSt
 			}
 			n := min(extra, left[l.ID])
 			amount, tax := give(l, n)
-			id := l.ID
-			doc.lines = append(doc.lines, sales.ReturnLine{SaleLineID: &id, Kind: l.Kind, Title: l.Title, Quantity: -n,
-				Amount: amount.Neg(), Tax: tax.Neg(), Restock: l.Kind == sales.KindProduct})
+			doc.lines = append(doc.lines, docLine(l, -n, amount.Neg(), tax.Neg(), l.Kind == sales.KindProduct))
 			left[l.ID] -= n
 			have[k] -= n
 		}
-		if len(doc.lines) > 0 {
-			p.docs = append(p.docs, doc)
-		}
-		for k, n := range now {
-			if n > have[k] {
-				p.review = append(p.review, fmt.Sprintf("%s: kassa %d, Shopify now %d (added in Shopify after the import)", keyName(k), have[k], n))
+		adds := false
+		for _, k := range keys {
+			n := now[k] - have[k]
+			if n <= 0 {
+				continue
 			}
+			// The units added cost what Shopify's lines of the goods now come to, less what
+			// kassa holds of them; their share of Shopify's lines when that does not add up.
+			amount, tax := nowTotal[k].Sub(haveTotal[k]), nowTax[k].Sub(haveTax[k])
+			if have[k] == 0 || amount.IsNegative() || tax.IsNegative() || amount.GreaterThan(nowTotal[k]) {
+				share := decimal.NewFromInt(int64(n)).Div(decimal.NewFromInt(int64(now[k])))
+				amount, tax = nowTotal[k].Mul(share).Round(2), nowTax[k].Mul(share).Round(2)
+			}
+			nl := nowLine[k]
+			held := -1
+			for i, l := range lines {
+				if lineKey(l.Kind, l.SKU, l.Title) == k && (held < 0 || lines[held].ID < 0 && l.ID > 0) {
+					held = i
+				}
+			}
+			if held >= 0 {
+				doc.lines = append(doc.lines, docLine(lines[held], n, amount, tax, nl.Kind == sales.KindProduct))
+			} else {
+				rl := sales.ReturnLine{Kind: nl.Kind, SKU: nl.SKU, Title: nl.Title, Quantity: n, Amount: amount, Tax: tax, TaxRate: oneRate(nl.Taxes)}
+				if nl.Kind == sales.KindProduct {
+					if doc.newGoods == nil {
+						doc.newGoods = map[int]lineDraft{}
+					}
+					doc.newGoods[len(doc.lines)] = nl
+				}
+				doc.lines = append(doc.lines, rl)
+			}
+			adds = true
+		}
+		if len(doc.lines) > 0 {
+			if adds {
+				p.edit = len(p.docs)
+			}
+			p.docs = append(p.docs, doc)
 		}
 	}
 
@@ -310,17 +416,13 @@ func planChange(o *shopifyapi.Order, d *draft, mapErr error, st sales.ImportedSt
 			p.docs = append(p.docs, docPlan{kind: sales.ReturnKindAdjustment, reason: "Shopify's amount owed fell", at: o.UpdatedAt, owed: off.Neg(),
 				lines: []sales.ReturnLine{{Kind: sales.KindAdjustment, Title: "Owed in Shopify: " + money.String(target)}}})
 		}
+	case target.GreaterThan(balance) && p.edit >= 0:
+		// The edit added goods: the buyer owes what Shopify now says.
+		p.docs[p.edit].owed = target.Sub(balance)
 	case target.GreaterThan(balance) && !st.POSPaid.IsPositive():
 		p.review = append(p.review, fmt.Sprintf("Shopify says %s is owed, kassa %s", money.String(target), money.String(balance)))
 	}
 	return p
-}
-
-// restockedHere reports whether a refund line's goods came back to the outlet: restocked
-// by Shopify at the connection's location, or at none named (goods restocked at another
-// location went back to another shop's shelf).
-func restockedHere(rl shopifyapi.RefundLineItem, location *int64) bool {
-	return rl.Restocked() && (rl.LocationID == 0 || location == nil || rl.LocationID == *location)
 }
 
 // lineKey names a sale line's goods for comparing quantities: a product by SKU, another
@@ -360,12 +462,12 @@ func (r *run) recordChange(ctx context.Context, row *outcomeRow, now time.Time) 
 		case st.Voided:
 			row.outcome, row.reason = NeedsReview, "the sale was voided in kassa; Shopify changed the order since"
 		default:
-			lines, err := sales.Store{}.ReturnableLines(ctx, tx, st.SaleID)
+			lines, err := heldLines(ctx, tx, st.SaleID)
 			if err != nil {
 				return err
 			}
 			d, mapErr := mapOrder(o, c, c.ShippingSKU)
-			plan := planChange(o, d, mapErr, st, lines, c.LocationID)
+			plan := planChange(o, d, mapErr, st, lines, c.stockLocation())
 			receipts, err := r.applyPlan(ctx, tx, st, plan, now)
 			if err != nil {
 				return err
@@ -375,7 +477,12 @@ func (r *run) recordChange(ctx context.Context, row *outcomeRow, now time.Time) 
 				row.outcome = Updated
 				why = append(why, "recorded "+strings.Join(receipts, ", "))
 			}
-			if len(plan.review) > 0 {
+			switch {
+			case len(plan.review) == 0:
+			case len(receipts) == 0 && st.UpdatedAt != nil && o.UpdatedAt.Equal(*st.UpdatedAt):
+				// The state kassa took in last, seen again: what it cannot express was
+				// logged for review then.
+			default:
 				row.outcome = NeedsReview
 				why = append(why, plan.review...)
 			}
@@ -432,6 +539,9 @@ func (r *run) applyPlan(ctx context.Context, tx *sqlx.Tx, st sales.ImportedState
 		receipts = append(receipts, "a Shopify payment of "+money.String(p.payment))
 	}
 	for _, doc := range p.docs {
+		if err := newGoods(ctx, tx, c, doc); err != nil {
+			return nil, err
+		}
 		at := doc.at
 		if at.IsZero() || at.After(now) {
 			at = now
@@ -462,23 +572,72 @@ func (r *run) applyPlan(ctx context.Context, tx *sqlx.Tx, st sales.ImportedState
 	return receipts, nil
 }
 
-// restock moves back into stock the restocked lines of a return whose sale moved stock,
-// at the outlet the goods left.
+// newGoods gives the lines of goods an edit added that the sale does not have their
+// products: found, or created, as the import finds or creates a line's product.
+func newGoods(ctx context.Context, tx *sqlx.Tx, c Connection, doc docPlan) error {
+	if len(doc.newGoods) == 0 {
+		return nil
+	}
+	var at []int
+	var keys []inventory.ProductKey
+	for i, l := range doc.newGoods {
+		at = append(at, i)
+		keys = append(keys, inventory.ProductKey{
+			VariantID: l.variantID, ProductID: l.productID, SKU: l.SKU,
+			Name: l.Title, VariantTitle: l.VariantTitle, Price: l.UnitPrice, TracksStock: l.tracks,
+		})
+	}
+	refs, err := (inventory.Store{}).ResolveProducts(ctx, tx, Channel, c.Shop, keys)
+	if err != nil {
+		return err
+	}
+	for k, i := range at {
+		id := refs[k].ID
+		doc.lines[i].ProductID, doc.lines[i].Restock = &id, refs[k].TracksStock
+	}
+	return nil
+}
+
+// restock moves the stock of a document's lines that say so: a line giving back goods of
+// a sale line that moved stock brings them back to the outlet the goods left; a line
+// adding units takes them out; a line of goods the sale did not have moves the outlet's
+// stock of its product when the product tracks stock.
 func restock(ctx context.Context, tx *sqlx.Tx, ret sales.Return) error {
-	var lineIDs []int64
+	var lineIDs, productIDs []int64
 	for _, l := range ret.Lines {
-		if l.Restock && l.SaleLineID != nil {
+		switch {
+		case l.Restock && l.SaleLineID != nil:
 			lineIDs = append(lineIDs, *l.SaleLineID)
+		case l.Restock && l.ProductID != nil:
+			productIDs = append(productIDs, *l.ProductID)
+		}
+	}
+	var moves []inventory.Movement
+	if len(productIDs) > 0 {
+		products, err := inventory.Store{}.ProductsByID(ctx, tx, productIDs)
+		if err != nil {
+			return err
+		}
+		for _, l := range ret.Lines {
+			if l.Restock && l.SaleLineID == nil && l.ProductID != nil && products[*l.ProductID].TracksStock {
+				moves = append(moves, inventory.Movement{
+					ProductID: *l.ProductID, OutletID: ret.OutletID, Delta: -l.Quantity, Reason: inventory.ReasonReturn,
+					ReturnLineID: l.ID, Note: ret.ReceiptNumber,
+				})
+			}
 		}
 	}
 	if len(lineIDs) == 0 {
-		return nil
+		if len(moves) == 0 {
+			return nil
+		}
+		_, err := (inventory.Store{}).ApplyMovements(ctx, tx, moves)
+		return err
 	}
 	sold, err := inventory.Store{}.SaleLineMovements(ctx, tx, lineIDs)
 	if err != nil {
 		return err
 	}
-	var moves []inventory.Movement
 	for _, l := range ret.Lines {
 		for _, m := range sold {
 			if l.Restock && l.SaleLineID != nil && *l.SaleLineID == m.SaleLineID {

@@ -109,6 +109,10 @@ func TestChangesAfterImport(t *testing.T) {
 		stock   map[string]int
 		balance string
 		shopify string // the closing report's expected Shopify money
+		// adjusted is the closing report's adjustments total ("" for none expected).
+		adjusted string
+		// paid is what the sale shows as paid ("" for not checked).
+		paid string
 	}{
 		{
 			name: "refund with restock",
@@ -181,23 +185,74 @@ func TestChangesAfterImport(t *testing.T) {
 				o.CurrentSubtotalPrice, o.CurrentTotalPrice, o.CurrentTotalTax, o.TotalOutstanding = m("20.00"), m("25.00"), m("4.34"), m("25.00")
 			},
 			outcome: Updated, docs: []string{"#1001-R1 adjustment PLATE×-1+restock refunded 0.00 owed -18.00"},
-			stock: map[string]int{"MUG": -2}, balance: "25.00", shopify: "0.00",
+			stock: map[string]int{"MUG": -2}, balance: "25.00", shopify: "0.00", paid: "0.00",
 		},
 		{
-			name: "edit adding a line needs review",
+			name: "edit adding a line to a paid order: the buyer owes it",
 			change: func(o *shopdata.Order) {
 				o.LineItems = append(o.LineItems, changedLine(70015, "CUP", "Cup", 1, 1, "7.00", "1.21"))
 				o.CurrentSubtotalPrice, o.CurrentTotalPrice, o.CurrentTotalTax, o.TotalOutstanding = m("45.00"), m("50.00"), m("8.67"), m("7.00")
+				o.FinancialStatus = "partially_paid"
 			},
-			outcome: NeedsReview, reason: "quantity of CUP: kassa 0, Shopify now 1",
-			stock: map[string]int{"MUG": -2, "PLATE": -1}, balance: "0.00", shopify: "43.00",
+			outcome: Updated, docs: []string{"#1001-R1 adjustment CUP×1+restock refunded 0.00 owed 7.00"},
+			stock: map[string]int{"MUG": -2, "PLATE": -1, "CUP": -1}, balance: "7.00", shopify: "43.00", adjusted: "7.00", paid: "43.00",
+		},
+		{
+			name: "edit raising a quantity",
+			change: func(o *shopdata.Order) {
+				// Shopify's edit adds the units as a line item of the same variant.
+				o.LineItems = append(o.LineItems, changedLine(70016, "MUG", "Mug", 1, 1, "10.00", "1.74"))
+				o.CurrentSubtotalPrice, o.CurrentTotalPrice, o.CurrentTotalTax, o.TotalOutstanding = m("48.00"), m("53.00"), m("9.20"), m("10.00")
+				o.FinancialStatus = "partially_paid"
+			},
+			outcome: Updated, docs: []string{"#1001-R1 adjustment MUG×1+restock refunded 0.00 owed 10.00"},
+			stock: map[string]int{"MUG": -3, "PLATE": -1}, balance: "10.00", shopify: "43.00", adjusted: "10.00",
+		},
+		{
+			name: "size exchange by edit after the import",
+			change: func(o *shopdata.Order) {
+				o.LineItems[1].CurrentQuantity = 0
+				o.LineItems = append(o.LineItems, changedLine(70017, "BOWL", "Bowl", 1, 1, "18.00", "3.12"))
+			},
+			outcome: Updated, docs: []string{"#1001-R1 adjustment PLATE×-1+restock BOWL×1+restock refunded 0.00 owed 0.00"},
+			stock: map[string]int{"MUG": -2, "BOWL": -1}, balance: "0.00", shopify: "43.00", adjusted: "0.00",
+		},
+		{
+			name:   "edit adding a line to an unpaid order: the balance follows",
+			before: pending,
+			change: func(o *shopdata.Order) {
+				o.LineItems = append(o.LineItems, changedLine(70015, "CUP", "Cup", 1, 1, "7.00", "1.21"))
+				o.CurrentSubtotalPrice, o.CurrentTotalPrice, o.CurrentTotalTax, o.TotalOutstanding = m("45.00"), m("50.00"), m("8.67"), m("50.00")
+			},
+			outcome: Updated, docs: []string{"#1001-R1 adjustment CUP×1+restock refunded 0.00 owed 7.00"},
+			stock: map[string]int{"MUG": -2, "PLATE": -1, "CUP": -1}, balance: "50.00", shopify: "0.00", adjusted: "7.00", paid: "0.00",
+		},
+		{
+			name: "edit adding a line with a refund Shopify cannot tell kassa of needs review",
+			change: func(o *shopdata.Order) {
+				o.LineItems = append(o.LineItems, changedLine(70015, "CUP", "Cup", 1, 1, "7.00", "1.21"))
+				o.CurrentSubtotalPrice, o.CurrentTotalPrice, o.CurrentTotalTax, o.TotalOutstanding = m("45.00"), m("50.00"), m("8.67"), m("7.00")
+				o.Refunds = []shopdata.Refund{refundOf(907, changedLine(79999, "SPOON", "Spoon", 1, 1, "1.00", "0.17"), 1, "no_restock", "1.00", "0.17", "", changed)}
+				o.Refunds[0].RefundLineItems[0].LineItemID = 70015
+				o.Refunds[0].RefundLineItems[0].Quantity = 2
+			},
+			outcome: NeedsReview, reason: "takes back 2 of Cup, which the sale does not have left",
+			docs:  []string{"#1001-R1 adjustment CUP×1+restock refunded 0.00 owed 7.00"},
+			stock: map[string]int{"MUG": -2, "PLATE": -1, "CUP": -1}, balance: "7.00", shopify: "43.00", adjusted: "7.00",
 		},
 	} {
-		for _, path := range []string{"webhook", "get all"} {
+		for _, path := range []string{"webhook", "get all", "get new"} {
 			t.Run(tc.name+" by "+path, func(t *testing.T) {
 				t.Parallel()
 				ctx := context.Background()
-				f := newFixture(t, fixtureOptions{})
+				var fo fixtureOptions
+				if path == "get new" {
+					// Get new reads what Shopify updated since the last run: Shopify's clock
+					// moves on from the import to the change.
+					var minutes atomic.Int64
+					fo.sim.Clock = func() time.Time { return testNow.Add(time.Duration(minutes.Add(1)) * time.Minute) }
+				}
+				f := newFixture(t, fo)
 				sess, err := register.Store{Clock: func() time.Time { return testNow.Add(-4 * time.Hour) }}.OpenSession(ctx, f.db, f.reg.ID, decimal.Zero, "Ann")
 				if err != nil {
 					t.Fatal(err)
@@ -215,6 +270,10 @@ func TestChangesAfterImport(t *testing.T) {
 				after := o
 				after.LineItems = append([]shopdata.LineItem(nil), o.LineItems...)
 				after.UpdatedAt = shopdata.FormatTime(changed, time.UTC)
+				if path == "get new" {
+					// Get new reads the orders Shopify updated since the last run.
+					after.UpdatedAt = shopdata.FormatTime(testNow.Add(time.Hour), time.UTC)
+				}
 				tc.change(&after)
 				var outs []Outcome
 				var reason string
@@ -230,14 +289,29 @@ func TestChangesAfterImport(t *testing.T) {
 					if i == 0 {
 						f.replaceOrder(after)
 					}
-					sum := f.run(ModeAll)
+					mode := ModeAll
+					if path == "get new" {
+						mode = ModeNew
+					}
+					sum := f.run(mode)
 					rows, err := RunLog{}.Outcomes(ctx, f.db, sum.RunID, "")
+					if path == "get new" && i == 1 && err == nil && len(rows) == 0 {
+						// Nothing updated since: the order is not read again.
+						outs = append(outs, AlreadyImported)
+						continue
+					}
 					if err != nil || len(rows) != 1 {
 						t.Fatalf("outcomes %v %v", rows, err)
 					}
 					outs = append(outs, rows[0].Outcome)
 					if rows[0].Outcome != AlreadyImported {
 						reason = rows[0].Reason
+					}
+				}
+				if path == "webhook" {
+					// A late delivery of the order as it stood before the change changes nothing.
+					if _, out := importOne(t, f, orderJSON(t, o)); out.Outcome != AlreadyImported {
+						t.Errorf("the order as it stood before: %s (%s)", out.Outcome, out.Reason)
 					}
 				}
 				if outs[0] != tc.outcome || outs[1] != AlreadyImported {
@@ -253,8 +327,11 @@ func TestChangesAfterImport(t *testing.T) {
 				if s.Balance.StringFixed(2) != tc.balance {
 					t.Errorf("balance %s, want %s", s.Balance.StringFixed(2), tc.balance)
 				}
+				if tc.paid != "" && s.Paid().StringFixed(2) != tc.paid {
+					t.Errorf("paid %s, want %s", s.Paid().StringFixed(2), tc.paid)
+				}
 				stock := f.stock()
-				for _, sku := range []string{"MUG", "PLATE", "CUP"} {
+				for _, sku := range []string{"MUG", "PLATE", "CUP", "BOWL"} {
 					if stock[sku] != tc.stock[sku] {
 						t.Errorf("stock of %s %d, want %d", sku, stock[sku], tc.stock[sku])
 					}
@@ -271,6 +348,15 @@ func TestChangesAfterImport(t *testing.T) {
 				}
 				if shopify != tc.shopify {
 					t.Errorf("closing report expects %s of Shopify, want %s", shopify, tc.shopify)
+				}
+				if tc.adjusted != "" && (rep.Adjustments.Count != 1 || rep.Adjustments.Total != tc.adjusted) {
+					t.Errorf("closing report's adjustments %+v, want one of %s", rep.Adjustments, tc.adjusted)
+				}
+				for _, tx := range rep.Taxes {
+					// Every line here is taxed at 21 %: the documents' lines count at their rate.
+					if strings.HasPrefix(tx.Rate, "0") && tx.Amount != "0.00" {
+						t.Errorf("closing report's taxes %+v: %s without its rate", rep.Taxes, tx.Amount)
+					}
 				}
 			})
 		}
@@ -333,22 +419,36 @@ func TestSimulatedChangesReachTheSale(t *testing.T) {
 	}
 	step("edit", Updated)
 	step("the same state again", AlreadyImported)
+	// An edit adding goods kassa has no product for: the product is created and its unit
+	// leaves the outlet. Shopify still owes the buyer more than the cup costs (the plate
+	// taken off), so nothing is owed.
+	cup := changedLine(0, "CUP", "Cup", 1, 1, "7.00", "1.21")
+	if _, err := f.srv.EditOrder(o.ID, shopifysim.EditRequest{Add: []shopdata.LineItem{cup}}); err != nil {
+		t.Fatal(err)
+	}
+	step("edit adding a cup", Updated)
+	step("the same state again", AlreadyImported)
+	if s := mustSale(t, f, "#1001"); !s.Balance.IsZero() || f.stock()["CUP"] != -1 {
+		t.Errorf("after the cup was added: balance %s, stock of CUP %d; want nothing owed and the cup gone", s.Balance.StringFixed(2), f.stock()["CUP"])
+	}
 	if _, err := f.srv.CancelOrder(o.ID, true, "customer"); err != nil {
 		t.Fatal(err)
 	}
 	step("cancellation", Updated)
 	s := mustSale(t, f, "#1001")
-	// The cancellation gives back all the money Shopify kept: the mug and the shipping,
-	// and the plate the edit took off (Shopify owed it to the buyer since).
+	// The cancellation gives back all the money Shopify kept (33.00): the mug, the cup and
+	// the shipping, and what the plate the edit took off left owed to the buyer (18.00
+	// less the cup's 7.00).
 	want := []string{
 		"#1001-R1 return MUG×-1+restock refunded -10.00 owed 0.00",
 		"#1001-R2 adjustment PLATE×-1+restock refunded 0.00 owed 0.00",
-		"#1001-R3 return MUG×-1+restock shipping -5.00 refunded -33.00 owed 0.00",
+		"#1001-R3 adjustment CUP×1+restock refunded 0.00 owed 0.00",
+		"#1001-R4 return MUG×-1+restock CUP×-1+restock shipping -5.00 refunded -33.00 owed 0.00",
 	}
 	if got := documents(t, f, s.ID); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("documents\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if stock := f.stock(); stock["MUG"] != 0 || stock["PLATE"] != 0 || !s.Balance.IsZero() {
+	if stock := f.stock(); stock["MUG"] != 0 || stock["PLATE"] != 0 || stock["CUP"] != 0 || !s.Balance.IsZero() {
 		t.Errorf("stock %v, balance %s: want everything back and nothing owed", stock, s.Balance)
 	}
 }
@@ -415,9 +515,10 @@ func TestReconcile(t *testing.T) {
 func TestChangesRecordedInOnePass(t *testing.T) {
 	t.Parallel()
 	var minutes atomic.Int64
+	warehouse := shopifysim.Location{ID: shopifysim.DefaultLocationID + 1, Name: "Warehouse", Active: true}
 	f := newFixture(t, fixtureOptions{sim: shopifysim.Options{Clock: func() time.Time {
 		return testNow.Add(time.Duration(minutes.Add(1)) * time.Minute)
-	}}})
+	}, Locations: []shopifysim.Location{{ID: shopifysim.DefaultLocationID, Name: "Main store", Active: true}, warehouse}}})
 	if _, err := f.db.Exec(`UPDATE shopify_connections SET location_id = $1`, shopifysim.DefaultLocationID); err != nil {
 		t.Fatal(err)
 	}
@@ -430,7 +531,7 @@ func TestChangesRecordedInOnePass(t *testing.T) {
 	}
 	before := f.stock()
 	if _, err := f.srv.RefundOrder(o.ID, shopifysim.RefundRequest{Lines: []shopifysim.RefundLine{
-		{LineItemID: 70011, Quantity: 1, RestockType: "return", LocationID: shopifysim.DefaultLocationID + 1}}}); err != nil {
+		{LineItemID: 70011, Quantity: 1, RestockType: "return", LocationID: warehouse.ID}}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.srv.EditOrder(o.ID, shopifysim.EditRequest{Quantities: map[int64]int{70011: 0}}); err != nil {

@@ -129,6 +129,16 @@ func (e *notLinkedError) Is(target error) bool { return target == ErrNotFound }
 // String names the connection without its secrets.
 func (c Connection) String() string { return fmt.Sprintf("Shopify connection %d (%s)", c.ID, c.Shop) }
 
+// stockLocation is the Shopify location whose stock is the outlet's: the one the
+// connection names (the shop's primary location unless told otherwise at connect or
+// with set --location), 0 while it names none.
+func (c Connection) stockLocation() int64 {
+	if c.LocationID == nil {
+		return 0
+	}
+	return *c.LocationID
+}
+
 const connectionSelect = `
 	SELECT c.id, c.shop, c.access_token, c.webhook_secret, c.api_version, c.base_url, c.outlet_id,
 		c.register_id, c.shipping_product_id, c.import_test_orders, c.import_pickups, c.auto_update,

@@ -315,7 +315,7 @@ func mapOrder(o *shopifyapi.Order, c Connection, shippingSKU string) (*draft, er
 	}
 
 	carriesInventoryManagement := o.InventoryManagementKnown || bytes.Contains(o.Raw, []byte(`"variant_inventory_management"`))
-	refunds := lineRefunds(o)
+	refunds := lineRefunds(o, c.stockLocation())
 	changed := len(o.Refunds) > 0
 	for i := range o.LineItems {
 		li := &o.LineItems[i]
@@ -627,14 +627,15 @@ func (r lineRefund) share(n int64) lineRefund {
 	return lineRefund{quantity: n, unrestocked: min(r.unrestocked, n), subtotal: r.subtotal.Mul(f).Round(2), tax: r.tax.Mul(f).Round(2)}
 }
 
-// lineRefunds sums the order's refunds by line item id.
-func lineRefunds(o *shopifyapi.Order) map[int64]lineRefund {
+// lineRefunds sums the order's refunds by line item id; units restocked at a location
+// other than loc (the connection's) did not come back to the outlet.
+func lineRefunds(o *shopifyapi.Order, loc int64) map[int64]lineRefund {
 	out := map[int64]lineRefund{}
 	for _, r := range o.Refunds {
 		for _, l := range r.LineItems {
 			x := out[l.LineItemID]
 			x.quantity += l.Quantity
-			if !l.Restocked() {
+			if !restockedHere(l, loc) {
 				x.unrestocked += l.Quantity
 			}
 			x.subtotal = x.subtotal.Add(l.Subtotal)
@@ -643,6 +644,14 @@ func lineRefunds(o *shopifyapi.Order) map[int64]lineRefund {
 		}
 	}
 	return out
+}
+
+// restockedHere reports whether a refund line's goods came back into the outlet: Shopify
+// restocked them (restock_type return or cancel) at the connection's location loc, or at
+// no location it names (older refunds, and Shopify's legacy_restock). With loc 0 (the
+// connection names no location yet) every restock counts.
+func restockedHere(l shopifyapi.RefundLineItem, loc int64) bool {
+	return l.Restocked() && (l.LocationID == 0 || loc == 0 || l.LocationID == loc)
 }
 
 // clamp bounds v to [lo, hi].

@@ -129,7 +129,7 @@ func (im *Importer) pending(ctx context.Context, c Connection, o *shopifyapi.Ord
 			what = append(what, "the sale was voided in kassa")
 			return errRollback
 		}
-		lines, err := sales.Store{}.ReturnableLines(ctx, tx, saleID)
+		lines, err := heldLines(ctx, tx, saleID)
 		if err != nil {
 			return err
 		}
@@ -138,7 +138,7 @@ func (im *Importer) pending(ctx context.Context, c Connection, o *shopifyapi.Ord
 			return errRollback
 		}
 		d, mapErr := mapOrder(o, c, c.ShippingSKU)
-		p := planChange(o, d, mapErr, st, lines, c.LocationID)
+		p := planChange(o, d, mapErr, st, lines, c.stockLocation())
 		if p.payment.IsPositive() {
 			what = append(what, "Shopify collected "+money.String(p.payment)+" kassa has not recorded")
 		}

@@ -231,6 +231,24 @@ func (c *catalog) decrementForOrder(raw []byte) {
 	}
 }
 
+// PrimaryLocation is the id of the shop's primary location: the first of its locations
+// (the one GraphQL's location without an id and shop.json's primary_location_id name).
+func (s *Server) PrimaryLocation() int64 {
+	s.catalog.mu.Lock()
+	defer s.catalog.mu.Unlock()
+	if len(s.catalog.locations) == 0 {
+		return 0
+	}
+	return s.catalog.locations[0].ID
+}
+
+// hasLocation reports whether id is a location of the shop.
+func (s *Server) hasLocation(id int64) bool {
+	s.catalog.mu.Lock()
+	defer s.catalog.mu.Unlock()
+	return s.catalog.hasLocation(id)
+}
+
 // Locations returns the shop's locations.
 func (s *Server) Locations() []Location {
 	s.catalog.mu.Lock()

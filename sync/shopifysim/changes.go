@@ -34,7 +34,8 @@ var ErrChange = errors.New("the order cannot take this change")
 
 // RefundLine is a quantity of one line item to refund, and what becomes of the goods:
 // RestockType no_restock, cancel or return; LocationID the location they go back to (0:
-// none named).
+// the shop's primary location when restocked; a location the shop does not have is
+// refused, as Shopify refuses it).
 type RefundLine struct {
 	LineItemID  int64  `json:"line_item_id"`
 	Quantity    int    `json:"quantity"`
@@ -190,10 +191,20 @@ func (s *Server) refund(o *shopdata.Order, req RefundRequest) (shopdata.Refund, 
 			r.Restock = true
 		}
 		sub, tax := takeOff(o, li, rl.Quantity)
+		// Goods restocked go back to a location of the shop: the one named, else the
+		// primary one (Shopify requires a location_id with restock_type return or cancel,
+		// and its admin suggests the primary location).
 		var loc *int64
-		if rl.LocationID != 0 {
+		switch {
+		case rl.LocationID != 0 && !s.hasLocation(rl.LocationID):
+			return shopdata.Refund{}, fmt.Errorf("restock at location %d, not a location of the shop: %w", rl.LocationID, ErrChange)
+		case rl.LocationID != 0:
 			l := rl.LocationID
 			loc = &l
+		case restock != "no_restock":
+			if l := s.PrimaryLocation(); l != 0 {
+				loc = &l
+			}
 		}
 		r.RefundLineItems = append(r.RefundLineItems, shopdata.RefundLineItem{ID: s.newID(), LineItemID: li.ID, LocationID: loc,
 			Quantity: rl.Quantity, RestockType: restock, Subtotal: shopdata.Number{Decimal: sub}, TotalTax: shopdata.Number{Decimal: tax}})

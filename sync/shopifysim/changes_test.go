@@ -78,11 +78,11 @@ func TestOrderChangesAsShopify(t *testing.T) {
 	waitTopics("orders/create")
 
 	first := o.LineItems[0]
-	post("refund", shopifysim.RefundRequest{Lines: []shopifysim.RefundLine{{LineItemID: first.ID, Quantity: 1, RestockType: "return", LocationID: 7}}})
+	post("refund", shopifysim.RefundRequest{Lines: []shopifysim.RefundLine{{LineItemID: first.ID, Quantity: 1, RestockType: "return", LocationID: shopifysim.DefaultLocationID}}})
 	hooks := waitTopics("refunds/create", "orders/updated")
 	var refund shopdata.Refund
 	if err := json.Unmarshal(hooks["refunds/create"], &refund); err != nil || refund.OrderID != o.ID || len(refund.RefundLineItems) != 1 ||
-		refund.RefundLineItems[0].RestockType != "return" || *refund.RefundLineItems[0].LocationID != 7 || len(refund.Transactions) != 1 {
+		refund.RefundLineItems[0].RestockType != "return" || *refund.RefundLineItems[0].LocationID != shopifysim.DefaultLocationID || len(refund.Transactions) != 1 {
 		t.Fatalf("refunds/create body %s (%v)", hooks["refunds/create"], err)
 	}
 	now := current()
@@ -214,5 +214,63 @@ func TestRefundMoneyAsShopify(t *testing.T) {
 	last := after.Refunds[len(after.Refunds)-1]
 	if !money(last).Equal(kept) || !after.CurrentTotalPrice.IsZero() || !after.TotalOutstanding.IsZero() {
 		t.Fatalf("cancellation paid back %s of the %s Shopify kept; now %s total, %s owed", money(last), kept, after.CurrentTotalPrice, after.TotalOutstanding)
+	}
+}
+
+// TestRefundLocations restocks refunds of a shop with two locations as Shopify does: at the
+// location named, at the primary one when none is named, never at a location the shop does
+// not have; shop.json names the primary location.
+func TestRefundLocations(t *testing.T) {
+	t.Parallel()
+	const backRoom = 65_000_000_002
+	main := shopifysim.Location{ID: shopifysim.DefaultLocationID, Name: "Main store", Active: true}
+	s := newServer(t, shopifysim.Options{Locations: []shopifysim.Location{main, {ID: backRoom, Name: "Warehouse", Active: true}}})
+	var o shopdata.Order
+	for {
+		next, err := s.NewOrder()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if next.CancelledAt == nil && len(next.LineItems) > 0 && next.LineItems[0].Quantity >= 3 {
+			o = next
+			break
+		}
+	}
+	li := o.LineItems[0].ID
+	if s.PrimaryLocation() != shopifysim.DefaultLocationID {
+		t.Fatalf("primary location %d", s.PrimaryLocation())
+	}
+	resp := get(t, s, "/admin/api/2026-01/shop.json")
+	var shop struct {
+		Shop struct {
+			PrimaryLocationID int64 `json:"primary_location_id"`
+		} `json:"shop"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&shop); err != nil || shop.Shop.PrimaryLocationID != shopifysim.DefaultLocationID {
+		t.Fatalf("shop.json primary_location_id %d (%v)", shop.Shop.PrimaryLocationID, err)
+	}
+	resp.Body.Close()
+	for _, tc := range []struct {
+		line shopifysim.RefundLine
+		want int64 // 0: no location
+	}{
+		{shopifysim.RefundLine{LineItemID: li, Quantity: 1, RestockType: "return", LocationID: backRoom}, backRoom},
+		{shopifysim.RefundLine{LineItemID: li, Quantity: 1, RestockType: "return"}, shopifysim.DefaultLocationID},
+		{shopifysim.RefundLine{LineItemID: li, Quantity: 1, RestockType: "no_restock"}, 0},
+	} {
+		r, err := s.RefundOrder(o.ID, shopifysim.RefundRequest{Lines: []shopifysim.RefundLine{tc.line}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := int64(0)
+		if l := r.RefundLineItems[0].LocationID; l != nil {
+			got = *l
+		}
+		if got != tc.want {
+			t.Errorf("%+v restocked at %d, want %d", tc.line, got, tc.want)
+		}
+	}
+	if _, err := s.RefundOrder(o.ID, shopifysim.RefundRequest{Lines: []shopifysim.RefundLine{{LineItemID: li, Quantity: 1, RestockType: "return", LocationID: shopifysim.DefaultLocationID}}}); err == nil {
+		t.Error("a restock at a location the shop does not have was taken")
 	}
 }

@@ -16,6 +16,7 @@ func (s *Server) shopResource() map[string]any {
 	return map[string]any{
 		"id": shopID, "name": s.shopName(), "domain": s.Shop, "myshopify_domain": s.Shop,
 		"iana_timezone": s.loc.String(), "currency": s.currency(), "plan_name": s.limiter.plan.Name,
+		"primary_location_id": s.PrimaryLocation(),
 	}
 }
 
