@@ -10,6 +10,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/kassa-pos/kassa/internal/dbtest"
+	"github.com/kassa-pos/kassa/inventory"
 	"github.com/kassa-pos/kassa/register"
 	"github.com/kassa-pos/kassa/sales"
 	"github.com/kassa-pos/kassa/sync/shopify"
@@ -144,6 +145,13 @@ func timeReports(t *testing.T, n int) []timedRow {
 			}
 			return err
 		}},
+		{"product by barcode (2,000 products)", func() error {
+			p, err := inventory.Store{}.ProductByCode(ctx, db, "5400000001234")
+			if err == nil && p.SKU != "P1234" {
+				err = fmt.Errorf("found %s", p.SKU)
+			}
+			return err
+		}},
 		{"sales awaiting payment, first page", func() error {
 			list, err := st.List(ctx, db, sales.Filter{OutletID: ids.OutletID, AwaitingPayment: true})
 			if err == nil {
@@ -186,7 +194,7 @@ func timeReports(t *testing.T, n int) []timedRow {
 
 // seedSales writes n sales set-based, 60 s apart up to now, the newest sessionSales in
 // the open session, with customers, one line with its tax, and a payment for all but 1
-// in 200, then VACUUM ANALYZEs.
+// in 200, and 2,000 products with barcodes, then VACUUM ANALYZEs.
 //
 // The seeding writes what the import's rules would leave, directly, in one transaction
 // with the triggers and foreign-key checks off (session_replication_role = replica, as
@@ -219,6 +227,10 @@ func seedSales(ctx context.Context, db *sqlx.DB, n, customers int, outletID, reg
 				CASE WHEN g % 3 <> 0 THEN (SELECT min(id) FROM customers) + g % $7 END
 			FROM generate_series(1, $4) g`, []any{outletID, registerID, sessionID, n, now, sessionSales, customers}},
 		{`SELECT setval('sales_id_seq', $1)`, []any{n}},
+		// A catalogue with barcodes, for the look-up by barcode.
+		{`INSERT INTO products (sku, barcode, name, price, tracks_stock, published)
+			SELECT 'P' || g, (5400000000000 + g)::text, 'Product ' || g, 1.00 + g % 50, true, true
+			FROM generate_series(1, 2000) g`, nil},
 		{`INSERT INTO payments (sale_id, payment_type_id, amount, paid_at, register_id, session_id)
 			SELECT s.id, CASE WHEN s.id % 2 = 0 THEN (SELECT id FROM payment_types WHERE name = 'Cash')
 					ELSE (SELECT id FROM payment_types WHERE name = 'Card') END,
