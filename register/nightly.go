@@ -326,6 +326,12 @@ func readSnapshot(ctx context.Context, db *sqlx.DB, fn func(tx *sqlx.Tx) error) 
 		return fmt.Errorf("begin report snapshot: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // read-only: nothing to lose when rollback fails
+	// The report is a dozen small reads of one day: starting parallel workers for one of
+	// them costs more than the read (20 to 60 ms each on a busy machine, for a read of 3 to
+	// 10 ms, measured at 1,000,000 sales).
+	if _, err := tx.ExecContext(ctx, `SET LOCAL max_parallel_workers_per_gather = 0`); err != nil {
+		return fmt.Errorf("begin report snapshot: %w", err)
+	}
 	if err := fn(tx); err != nil {
 		return err
 	}

@@ -320,3 +320,62 @@ func TestListFiltersSearchAndPaging(t *testing.T) {
 	check("customer e-mail, second page", sales.Filter{Search: "ANNA@", Limit: 2, Offset: 2}, "Gent#1000")
 	check("like wildcards are literal", sales.Filter{Search: "%"})
 }
+
+// TestSearchByEmail: a search finds the customers whose e-mail holds the term anywhere,
+// whatever its case, also when the term has an '@' (the e-mails' index is asked for the
+// part up to it, the rest is checked on what it returns), and only those.
+func TestSearchByEmail(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	ctx := context.Background()
+	st := sales.Store{}
+	shop := dbtest.NewShop(t, db, "Gent", "Till")
+	base := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	for i, c := range []sales.Customer{
+		{Email: "Ann@Example.be", FirstName: "Ann"},
+		{Email: "joann@example.com", FirstName: "Jo"},
+		{Email: "ann@example.com", FirstName: "Ann", LastName: "Other"},
+		{Email: "a_n@shop.example", FirstName: "Underscore"},
+		{Email: "bert@ann.be", FirstName: "Bert"},
+		{Email: "piet@example.be", FirstName: "Piet", LastName: "mail@home"},
+	} {
+		cust, err := st.UpsertCustomer(ctx, db, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ns := newSale(shop, fmt.Sprintf("#%d", 2000+i), base.Add(time.Duration(i)*time.Hour))
+		ns.Sale.CustomerID = &cust.ID
+		if _, _, err := st.CreateSale(ctx, db, ns); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		term string
+		want []string // receipts, newest first
+	}{
+		{"ANN@EXAMPLE.BE", []string{"#2000"}},
+		{"ann@example.com", []string{"#2002", "#2001"}},
+		{"ann@exa", []string{"#2002", "#2001", "#2000"}},
+		{"oann@example.com", []string{"#2001"}},
+		{"ann@example.nl", nil},
+		{"@example.be", []string{"#2005", "#2000"}},
+		{"n@", []string{"#2003", "#2002", "#2001", "#2000"}},
+		{"a_n@", []string{"#2003"}},
+		{"a%n@", nil},
+		{"@ann.be", []string{"#2004"}},
+		{"mail@home", []string{"#2005"}},
+		{"example", []string{"#2005", "#2003", "#2002", "#2001", "#2000"}},
+	} {
+		list, err := st.List(ctx, db, sales.Filter{Search: c.term})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, s := range list {
+			got = append(got, s.ReceiptNumber)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("search %q: got %v, want %v", c.term, got, c.want)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -64,14 +65,25 @@ func measureBulk(t *testing.T, bin string, n int) []Row {
 		t.Fatal(err)
 	}
 	rate := float64(n) / imported.Seconds()
-	copyRate := float64(n) / copyBound(t, db, url).Seconds()
+	// One COPY load varies by half from one minute to the next on a shared machine: the
+	// bound is the median of KASSA_PERF_RUNS loads of the same rows, each into a fresh database.
+	var copyRates []string
+	var rates []float64
+	for range envInt("KASSA_PERF_RUNS", 3) {
+		rates = append(rates, float64(n)/copyBound(t, db, url).Seconds())
+		copyRates = append(copyRates, fmt.Sprintf("%.0f", rates[len(rates)-1]))
+	}
+	copyRate := median(rates)
 	label := fmt.Sprintf("%d orders", n)
 	return []Row{{
 		Figure:   "7. Bulk Get all " + label + ", export ready → imported",
 		Measured: fmt.Sprintf("%.0f orders/s (%.1f s; the simulator prepared the export in %.1f s)", rate, imported.Seconds(), ready.Sub(start).Seconds()),
-		Bound:    fmt.Sprintf("COPY only %.0f orders/s", copyRate),
+		Bound:    fmt.Sprintf("COPY only %.0f orders/s, median of %s", copyRate, strings.Join(copyRates, ", ")),
 		Ratio:    fmt.Sprintf("%.2f", rate/copyRate),
-		Target:   "–",
+		// The backfill target (issue 20): Get all through the bulk export at half the
+		// speed of COPY of the same rows or better.
+		Target:  "≥ 0.50",
+		Verdict: Verdict(rate/copyRate >= 0.50),
 	}, {
 		Figure:   "7. Daemon peak RSS, bulk Get all of " + label,
 		Measured: fmt.Sprintf("%.0f MB", peak),
