@@ -1045,7 +1045,7 @@ func (s *Server) nodes(args map[string]any) (any, error) {
 	if len(raw) > maxNodeIDs {
 		return nil, &codedError{code: "BAD_REQUEST", msg: fmt.Sprintf("nodes accepts at most %d ids", maxNodeIDs)}
 	}
-	want := map[string]int{}
+	want := map[string][]int{}
 	out := make([]any, len(raw))
 	for i, v := range raw {
 		id, _ := v.(string)
@@ -1053,22 +1053,33 @@ func (s *Server) nodes(args map[string]any) (any, error) {
 			return nil, &codedError{code: "BAD_REQUEST", msg: fmt.Sprintf("Invalid global id '%s'", id)}
 		}
 		if strings.HasPrefix(id, "gid://shopify/Refund/") {
-			want[id] = i
+			want[id] = append(want[id], i)
 		}
 	}
 	if len(want) == 0 {
 		return out, nil
 	}
+	// The orders the refunds asked for belong to, each rendered once.
 	ws := s.windowStart()
 	s.store.mu.RLock()
-	var refunded []*storedOrder
-	for _, o := range s.store.byIDOrder {
-		if (ws.IsZero() || !o.windowTime(s.opts.WindowBy).Before(ws)) && bytes.Contains(o.raw, []byte(`"refunds"`)) {
-			refunded = append(refunded, o)
+	var orders []*storedOrder
+	seen := map[int64]bool{}
+	for id := range want {
+		rid, err := strconv.ParseInt(strings.TrimPrefix(id, "gid://shopify/Refund/"), 10, 64)
+		if err != nil {
+			continue
+		}
+		oid, ok := s.store.refundOf[rid]
+		if !ok || seen[oid] {
+			continue
+		}
+		seen[oid] = true
+		if o := s.store.byID[oid]; ws.IsZero() || !o.windowTime(s.opts.WindowBy).Before(ws) {
+			orders = append(orders, o)
 		}
 	}
 	s.store.mu.RUnlock()
-	for _, o := range refunded {
+	for _, o := range orders {
 		node, err := gqlOrder(o.raw, s.currency(), s.Locations())
 		if err != nil {
 			return nil, fmt.Errorf("order %d: %w", o.id, err)
@@ -1077,7 +1088,7 @@ func (s *Server) nodes(args map[string]any) (any, error) {
 		for _, r := range list {
 			m, _ := r.(map[string]any)
 			id, _ := m["id"].(string)
-			if i, ok := want[id]; ok {
+			for _, i := range want[id] {
 				out[i] = gqlTyped{typeName: "Refund", value: m}
 			}
 		}

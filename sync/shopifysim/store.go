@@ -28,6 +28,7 @@ type storedOrder struct {
 	financial   string
 	fulfillment string // "" for null
 	number      int64  // order_number, 0 when absent
+	refunds     []int64 // the ids of the order's refunds
 }
 
 // orderStore holds the shop's orders in two sorted indexes so that listing pages never
@@ -38,10 +39,12 @@ type orderStore struct {
 	byIDOrder []*storedOrder
 	byID      map[int64]*storedOrder
 	txs       map[int64][]json.RawMessage
+	// refundOf maps a refund's id to its order's, for reading refunds by id.
+	refundOf map[int64]int64
 }
 
 func newOrderStore() *orderStore {
-	return &orderStore{byID: map[int64]*storedOrder{}, txs: map[int64][]json.RawMessage{}}
+	return &orderStore{byID: map[int64]*storedOrder{}, txs: map[int64][]json.RawMessage{}, refundOf: map[int64]int64{}}
 }
 
 // orderFields are the parts of an order the simulator reads.
@@ -55,6 +58,9 @@ type orderFields struct {
 	FinancialStatus   *string     `json:"financial_status"`
 	FulfillmentStatus *string     `json:"fulfillment_status"`
 	OrderNumber       *int64      `json:"order_number"`
+	Refunds           []struct {
+		ID json.Number `json:"id"`
+	} `json:"refunds"`
 }
 
 // parseOrder validates an order JSON object and extracts its filter fields.
@@ -104,6 +110,11 @@ func parseOrder(raw []byte) (*storedOrder, error) {
 	if f.OrderNumber != nil {
 		o.number = *f.OrderNumber
 	}
+	for _, r := range f.Refunds {
+		if rid, err := strconv.ParseInt(r.ID.String(), 10, 64); err == nil {
+			o.refunds = append(o.refunds, rid)
+		}
+	}
 	return o, nil
 }
 
@@ -149,6 +160,9 @@ func fromTyped(o shopdata.Order) (*storedOrder, error) {
 	}
 	if o.FulfillmentStatus != nil {
 		so.fulfillment = *o.FulfillmentStatus
+	}
+	for _, r := range o.Refunds {
+		so.refunds = append(so.refunds, r.ID)
 	}
 	if so.created, err = parseTimestamp(o.CreatedAt); err != nil {
 		return nil, fmt.Errorf("order %d created_at: %w", o.ID, err)
@@ -204,6 +218,9 @@ func createdLess(a, b *storedOrder) bool {
 
 func (st *orderStore) insert(o *storedOrder) {
 	st.byID[o.id] = o
+	for _, rid := range o.refunds {
+		st.refundOf[rid] = o.id
+	}
 	i := sort.Search(len(st.byCreated), func(i int) bool { return !createdLess(st.byCreated[i], o) })
 	st.byCreated = append(st.byCreated, nil)
 	copy(st.byCreated[i+1:], st.byCreated[i:])
@@ -217,6 +234,9 @@ func (st *orderStore) insert(o *storedOrder) {
 func (st *orderStore) remove(id int64) {
 	old := st.byID[id]
 	delete(st.byID, id)
+	for _, rid := range old.refunds {
+		delete(st.refundOf, rid)
+	}
 	i := sort.Search(len(st.byCreated), func(i int) bool { return !createdLess(st.byCreated[i], old) })
 	if i < len(st.byCreated) && st.byCreated[i].id == id {
 		st.byCreated = append(st.byCreated[:i], st.byCreated[i+1:]...)
