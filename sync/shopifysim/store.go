@@ -26,8 +26,8 @@ type storedOrder struct {
 	closed      bool
 	cancelled   bool
 	financial   string
-	fulfillment string // "" for null
-	number      int64  // order_number, 0 when absent
+	fulfillment string  // "" for null
+	number      int64   // order_number, 0 when absent
 	refunds     []int64 // the ids of the order's refunds
 }
 
