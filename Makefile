@@ -39,7 +39,7 @@ bench: ## Measure the performance figures into docs/PERFORMANCE.md (BENCH_ALL=1 
 	@if [ -n "$(BENCH_ALL)" ]; then $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 40m ./...; fi
 
 soak: ## Run the reliability scenarios into docs/RELIABILITY.md
-	KASSA_SOAK=1 $(GO) test -count=1 -v -run '^TestSoak$$' -timeout 30m ./internal/soak/
+	KASSA_SOAK=1 $(GO) test -count=1 -v -run '^TestSoak$$' -timeout 60m ./internal/soak/
 
 smoke: ## Check the command line against the contract in ../shared/contract
 	python3 ../shared/contract/smoke.py
