@@ -442,6 +442,19 @@ func keyName(k string) string {
 	return "quantity of " + title
 }
 
+// settleAfter is how long after an order's update time a read of the order surely holds
+// every change of that second: Shopify's update times are to the second, and clocks differ
+// by a little.
+const settleAfter = 5 * time.Second
+
+// settled reports whether o, seen with the update time its sale took in, may be compared
+// with the sale: only as a reconciliation read it, settleAfter or more after that time. A
+// webhook body or a page of the same second cannot be told from an earlier state of that
+// second, and comparing one could undo a later change.
+func (r *run) settled(o *shopifyapi.Order) bool {
+	return r.compareAll && !r.readAt.IsZero() && r.readAt.Sub(o.UpdatedAt) >= settleAfter
+}
+
 // recordChange records an imported order's changes against its sale in one transaction,
 // with the order's outcome in the import log: updated (documents recorded), needs_review
 // (something kassa cannot express; what could be expressed is recorded too) or
@@ -456,7 +469,7 @@ func (r *run) recordChange(ctx context.Context, row *outcomeRow, now time.Time) 
 		}
 		row.outcome, row.reason = AlreadyImported, ""
 		switch {
-		case st.UpdatedAt != nil && o.UpdatedAt.Before(*st.UpdatedAt):
+		case st.UpdatedAt != nil && (o.UpdatedAt.Before(*st.UpdatedAt) || o.UpdatedAt.Equal(*st.UpdatedAt) && !r.settled(o)):
 			// An older state of the order than kassa took in since (a late webhook body, a
 			// page read before another run recorded a newer change): nothing in it is new.
 		case st.Voided:

@@ -20,7 +20,8 @@ import (
 // of an order changed twice within one second share one, and webhook bodies arrive in any
 // order: comparing a body of the same second could take an earlier state for the latest
 // and undo what the later one recorded. The later state of such a pair reaches the sale
-// through reconciliation, which compares the order as Shopify holds it now.
+// through reconciliation, which compares the order as Shopify holds it once that second
+// is past (settled).
 func changedSince(o *shopifyapi.Order, x sales.ExternalSale) bool {
 	if x.UpdatedAt == nil {
 		return true

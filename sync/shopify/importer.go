@@ -153,6 +153,9 @@ type RunOptions struct {
 	// compareAll compares every imported order with its sale, whatever Shopify's update
 	// time (reconciliation).
 	compareAll bool
+	// readAt is when the orders were read from Shopify (reconciliation): an order read
+	// settleAfter after its update time holds every change of that second.
+	readAt time.Time
 }
 
 // Importer imports Shopify orders into the POS database. It is safe for concurrent use;
@@ -489,6 +492,7 @@ type run struct {
 	making sync.Mutex
 
 	compareAll bool
+	readAt     time.Time
 
 	mu sync.Mutex // guards the fields below, which pages written at once share
 	// newest is the largest order id the run has recorded.
@@ -525,7 +529,7 @@ func (im *Importer) run(ctx context.Context, connectionID int64, opts RunOptions
 	}
 	log := im.logger().With().Str("shop", conn.Shop).Str("mode", string(opts.Mode)).Logger()
 	r := &run{
-		im: im, conn: conn, mode: opts.Mode, progress: opts.Progress, cache: newRunCache(), compareAll: opts.compareAll,
+		im: im, conn: conn, mode: opts.Mode, progress: opts.Progress, cache: newRunCache(), compareAll: opts.compareAll, readAt: opts.readAt,
 		importedIDs: map[int64]int64{}, started: im.now(),
 	}
 	r.total = total

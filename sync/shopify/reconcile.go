@@ -106,7 +106,7 @@ func (im *Importer) Reconcile(ctx context.Context, connectionID int64, opts Reco
 		if trigger == "" {
 			trigger = TriggerCLI
 		}
-		sum, err := im.ImportOrders(ctx, connectionID, fix, RunOptions{Trigger: trigger, Wait: true, compareAll: true})
+		sum, err := im.ImportOrders(ctx, connectionID, fix, RunOptions{Trigger: trigger, Wait: true, compareAll: true, readAt: now})
 		out.Fixed = &sum
 		if err != nil {
 			return out, err
