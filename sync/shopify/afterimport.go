@@ -434,14 +434,6 @@ func lineKey(kind, sku, title string) string {
 	return kind + ":" + title
 }
 
-func keyName(k string) string {
-	if s, ok := strings.CutPrefix(k, "sku:"); ok {
-		return "quantity of " + s
-	}
-	_, title, _ := strings.Cut(k, ":")
-	return "quantity of " + title
-}
-
 // settleAfter is how long after an order's update time a read of the order surely holds
 // every change of that second: Shopify's update times are to the second, and clocks differ
 // by a little.
