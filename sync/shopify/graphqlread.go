@@ -274,13 +274,8 @@ func (r *run) graphQLNew(ctx context.Context, src GraphQLSource) error {
 	search := r.newSearch()
 	r.log.Info().Str("search", search).Msg("reading orders updated since the last run")
 	return r.writePages(ctx, func(ctx context.Context, fn func([]shopifyapi.Order) error) error {
-		return src.ListGraphQLOrders(ctx, shopifyapi.OrderQuery{Search: search, SortKey: "UPDATED_AT"}, func(page []shopifyapi.Order) error {
-			page, err := r.dropOverlap(ctx, page)
-			if err != nil || len(page) == 0 {
-				return err
-			}
-			return fn(page)
-		})
+		// The overlap is dropped before the refunds of a page are read.
+		return src.ListGraphQLOrders(ctx, shopifyapi.OrderQuery{Search: search, SortKey: "UPDATED_AT", Keep: r.dropOverlap}, fn)
 	}, 1)
 }
 

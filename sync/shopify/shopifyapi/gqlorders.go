@@ -35,6 +35,9 @@ type OrderQuery struct {
 	LineItems int
 	// First forces the page size; 0 chooses it from the query's cost.
 	First int
+	// Keep, when set, chooses the orders of each page the caller wants, before their
+	// refunds' details are read: the details of an order left out are not asked for.
+	Keep func(ctx context.Context, page []Order) ([]Order, error)
 }
 
 // maxRequestedCost is the most one query may request (Shopify's single query limit).
@@ -105,6 +108,11 @@ func (c *Client) ListGraphQLOrders(ctx context.Context, q OrderQuery, fn func(pa
 				return err
 			}
 			page = append(page, o)
+		}
+		if q.Keep != nil {
+			if page, err = q.Keep(ctx, page); err != nil {
+				return err
+			}
 		}
 		if err := c.withRefundDetails(ctx, page); err != nil {
 			return err
